@@ -1,0 +1,71 @@
+"""The one interface every job uses to talk to a language model."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Protocol, Sequence, Union, runtime_checkable
+
+Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
+Prompt = Union[str, list[Message]]
+
+
+class ModelError(RuntimeError):
+    """A model could not be loaded or could not answer; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class ScoreRequest:
+    """log p(continuation | context) for each continuation; a chat prompt is rendered with the model's template."""
+
+    context: Prompt
+    continuations: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "continuations", tuple(self.continuations))
+        if isinstance(self.context, list):
+            object.__setattr__(self, "context", [dict(m) for m in self.context])
+
+    def key(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    """Sample ``n`` completions of ``prompt``; temperature 0 is greedy and deterministic."""
+
+    prompt: Prompt
+    max_tokens: int = 128
+    temperature: float = 0.0
+    top_p: float = 1.0
+    n: int = 1
+    seed: int | None = None
+    stop: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stop", tuple(self.stop))
+        if isinstance(self.prompt, list):
+            object.__setattr__(self, "prompt", [dict(m) for m in self.prompt])
+
+    @property
+    def deterministic(self) -> bool:
+        return self.temperature == 0 or self.seed is not None
+
+    def key(self) -> dict:
+        return asdict(self)
+
+
+@runtime_checkable
+class LanguageModel(Protocol):
+    """A backend: takes whole lists of requests and batches inside."""
+
+    fingerprint: str
+
+    def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]: ...
+
+    def generate(self, requests: Sequence[GenerateRequest]) -> list[list[str]]: ...
+
+
+def truncate_at_stop(text: str, stop: Sequence[str]) -> str:
+    """Cut ``text`` at the first stop string, as servers do."""
+    cut = min((i for s in stop if (i := text.find(s)) >= 0), default=len(text))
+    return text[:cut]

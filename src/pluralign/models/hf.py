@@ -1,0 +1,199 @@
+"""transformers backend: batched, length-sorted, shared-prefix scoring with the LM head only where needed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Sequence
+
+import torch
+
+from .base import GenerateRequest, ModelError, Prompt, ScoreRequest, truncate_at_stop
+from .prefix import Group, ScorePlan, group_by_prefix, plan_scores
+
+
+class HFModel:
+    """A causal LM loaded with transformers, in fp32 on the CPU unless told otherwise.
+
+    Args:
+        name_or_path: a hub id or a local checkpoint directory.
+        batch_tokens: rough cap on tokens per forward pass (bounds memory, keeps matmuls large).
+        gen_batch_size: prompts generated together.
+    """
+
+    def __init__(
+        self,
+        name_or_path: str | Path,
+        *,
+        dtype: torch.dtype = torch.float32,
+        device: str = "cpu",
+        batch_tokens: int = 8192,
+        gen_batch_size: int = 16,
+        label: str | None = None,
+    ) -> None:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(name_or_path)
+            self.model = AutoModelForCausalLM.from_pretrained(name_or_path, dtype=dtype).to(device).eval()
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"could not load transformers model '{name_or_path}': {exc}") from None
+        self.device = device
+        self.batch_tokens = batch_tokens
+        self.gen_batch_size = gen_batch_size
+        self.name = label or str(name_or_path)
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        digest = hashlib.sha256(
+            json.dumps([self.model.config.to_dict(), str(dtype), _weights_id(name_or_path)], sort_keys=True, default=str).encode()
+        ).hexdigest()[:16]
+        self.fingerprint = f"hf:{self.name}:{digest}"
+        self._encode_cache: dict[str, list[int]] = {}
+
+    # -- prompts and tokens -------------------------------------------------------------------------------------
+    def render(self, prompt: Prompt) -> str:
+        """Plain text as is; chat messages through the model's own chat template, ready for the reply."""
+        if isinstance(prompt, str):
+            return prompt
+        if not self.tokenizer.chat_template:
+            raise ModelError(f"{self.name} has no chat template; give plain-text prompts")
+        return self.tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
+
+    def encode(self, text: str) -> list[int]:
+        ids = self._encode_cache.get(text)
+        if ids is None:
+            ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+            self._encode_cache[text] = ids
+        return ids
+
+    def split(self, context: str, continuation: str) -> tuple[list[int], list[int]]:
+        """Tokenise as lm-evaluation-harness does: trailing context spaces move to the continuation."""
+        n_spaces = len(context) - len(context.rstrip(" "))
+        if n_spaces:
+            context, continuation = context[:-n_spaces], context[-n_spaces:] + continuation
+        whole = self.encode(context + continuation)
+        ctx = self.encode(context)
+        if not ctx:
+            ctx = [self.tokenizer.eos_token_id]
+            return ctx, whole
+        return ctx, whole[len(ctx) :]
+
+    # -- scoring ------------------------------------------------------------------------------------------------
+    def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
+        plan = plan_scores(requests, lambda r: self.render(r.context), self.split)
+        groups = group_by_prefix(plan.rows)
+        logprob: dict[tuple[int, int, int], float] = {}
+        wanted: dict[int, set[int]] = defaultdict(set)
+        for per_request in plan.targets:
+            for t in per_request:
+                wanted[t.row].update(zip(t.positions, t.tokens))
+        for batch in self._batches(plan, groups):
+            self._score_batch(plan, batch, wanted, logprob)
+        return plan.assemble(logprob)
+
+    def _batches(self, plan: ScorePlan, groups: list[Group]) -> list[list[Group]]:
+        """Length-sorted batches of whole groups under the token budget."""
+        def suffix_len(g: Group) -> int:
+            return max(len(plan.rows[r].tokens) for r in g.rows) - g.prefix_len
+
+        ordered = sorted(groups, key=lambda g: (g.prefix_len == 0, g.prefix_len, suffix_len(g)))
+        batches: list[list[Group]] = []
+        current: list[Group] = []
+        for g in ordered:
+            trial = current + [g]
+            n_rows = sum(len(x.rows) for x in trial)
+            cost = n_rows * (max(suffix_len(x) for x in trial)) + len(trial) * max(x.prefix_len for x in trial)
+            mixes_empty_prefix = current and ((g.prefix_len == 0) != (current[0].prefix_len == 0))
+            if current and (cost > self.batch_tokens or mixes_empty_prefix):
+                batches.append(current)
+                current = [g]
+            else:
+                current = trial
+        if current:
+            batches.append(current)
+        return batches
+
+    @torch.inference_mode()
+    def _score_batch(self, plan: ScorePlan, batch: list[Group], wanted, logprob) -> None:
+        decoder = self.model.get_decoder()
+        head = self.model.get_output_embeddings()
+        pad = self.tokenizer.pad_token_id
+        rows = [r for g in batch for r in g.rows]
+        row_group = torch.tensor([gi for gi, g in enumerate(batch) for _ in g.rows])
+        prefix_lens = torch.tensor([g.prefix_len for g in batch])
+        p_max = int(prefix_lens.max())
+        cache, prefix_mask = None, torch.zeros((len(rows), 0), dtype=torch.long)
+        if p_max > 0:
+            ids = torch.full((len(batch), p_max), pad, dtype=torch.long)
+            mask = torch.zeros((len(batch), p_max), dtype=torch.long)
+            for gi, g in enumerate(batch):
+                tokens = plan.rows[g.rows[0]].tokens[: g.prefix_len]
+                ids[gi, : g.prefix_len] = torch.tensor(tokens)
+                mask[gi, : g.prefix_len] = 1
+            positions = torch.arange(p_max).expand(len(batch), -1)
+            out = decoder(input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
+                          position_ids=positions.to(self.device), use_cache=True)
+            cache = out.cache
+            cache.batch_select_indices(row_group.to(self.device))
+            prefix_mask = mask[row_group]
+        suffixes = [plan.rows[r].tokens[batch[int(row_group[i])].prefix_len :] for i, r in enumerate(rows)]
+        s_max = max(len(s) for s in suffixes)
+        ids = torch.full((len(rows), s_max), pad, dtype=torch.long)
+        mask = torch.zeros((len(rows), s_max), dtype=torch.long)
+        for i, s in enumerate(suffixes):
+            ids[i, : len(s)] = torch.tensor(s)
+            mask[i, : len(s)] = 1
+        positions = prefix_lens[row_group].unsqueeze(1) + torch.arange(s_max)
+        out = decoder(input_ids=ids.to(self.device), attention_mask=torch.cat([prefix_mask, mask], 1).to(self.device),
+                      position_ids=positions.to(self.device), cache=cache, use_cache=cache is not None)
+        hidden = out.last_hidden_state
+        # The LM head runs only at the positions whose next-token log-probs someone asked for.
+        where = [(i, pos, sorted({tok for p, tok in wanted[r] if p == pos})) for i, r in enumerate(rows)
+                 for pos in sorted(plan.rows[r].needed)]
+        local = torch.tensor([pos - int(prefix_lens[row_group[i]]) for i, pos, _ in where])
+        picked = hidden[torch.tensor([i for i, _, _ in where]), local.to(self.device)]
+        logp = torch.log_softmax(head(picked).float(), dim=-1).cpu()
+        for k, (i, pos, toks) in enumerate(where):
+            for tok in toks:
+                logprob[(rows[i], pos, tok)] = float(logp[k, tok])
+
+    # -- generation ---------------------------------------------------------------------------------------------
+    @torch.inference_mode()
+    def generate(self, requests: Sequence[GenerateRequest]) -> list[list[str]]:
+        texts = [self.render(r.prompt) for r in requests]
+        results: list[list[str]] = [[] for _ in requests]
+        # Requests with the same sampling settings are batched together, longest first.
+        by_settings: dict[tuple, list[int]] = defaultdict(list)
+        for i, r in enumerate(requests):
+            by_settings[(r.max_tokens, r.temperature, r.top_p, r.n, r.seed, r.stop)].append(i)
+        tok = self.tokenizer
+        tok.padding_side = "left"
+        for (max_tokens, temperature, top_p, n, seed, stop), idx in by_settings.items():
+            idx.sort(key=lambda i: -len(self.encode(texts[i])))
+            for start in range(0, len(idx), self.gen_batch_size):
+                chunk = idx[start : start + self.gen_batch_size]
+                enc = tok([texts[i] for i in chunk], return_tensors="pt", padding=True, add_special_tokens=False)
+                kwargs: dict = dict(max_new_tokens=max_tokens, num_return_sequences=n, pad_token_id=tok.pad_token_id)
+                if temperature > 0:
+                    torch.manual_seed(seed if seed is not None else torch.seed())
+                    kwargs.update(do_sample=True, temperature=temperature, top_p=top_p)
+                else:
+                    kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+                if stop:
+                    kwargs.update(stop_strings=list(stop), tokenizer=tok)
+                out = self.model.generate(**enc.to(self.device), **kwargs)
+                new = out[:, enc["input_ids"].shape[1] :]
+                decoded = tok.batch_decode(new, skip_special_tokens=True)
+                for j, i in enumerate(chunk):
+                    results[i] = [truncate_at_stop(t, stop) for t in decoded[j * n : (j + 1) * n]]
+        return results
+
+
+def _weights_id(name_or_path: str | Path) -> str:
+    """Size and name of local weight files, so a changed checkpoint gets a new fingerprint."""
+    path = Path(name_or_path)
+    if not path.is_dir():
+        return str(name_or_path)
+    return ";".join(f"{p.name}:{p.stat().st_size}" for p in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")))

@@ -1,0 +1,105 @@
+"""llama-cpp-python backend: fast on the CPU, scoring rows in token order so each reuses the KV cache of the last."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .base import GenerateRequest, ModelError, Prompt, ScoreRequest, truncate_at_stop
+from .prefix import plan_scores
+
+
+class LlamaCppModel:
+    """A GGUF model run by llama.cpp.
+
+    Args:
+        path: the GGUF file.
+        n_ctx: context window in tokens.
+        n_threads: CPU threads (llama.cpp's default: all physical cores).
+    """
+
+    def __init__(self, path: str | Path, *, n_ctx: int = 2048, n_threads: int | None = None, label: str | None = None) -> None:
+        try:
+            from llama_cpp import Llama
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+        except ImportError:
+            raise ModelError("the llamacpp backend needs llama-cpp-python: pip install 'pluralign[llamacpp]'") from None
+        path = Path(path)
+        try:
+            self.llm = Llama(str(path), n_ctx=n_ctx, n_threads=n_threads, logits_all=True, verbose=False)
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"llama.cpp could not load {path}: {exc}") from None
+        self.name = label or f"llamacpp:{path}"
+        template = self.llm.metadata.get("tokenizer.chat_template")
+        vocab = self.llm._model
+        self._chat = (
+            Jinja2ChatFormatter(template, eos_token=vocab.token_get_text(vocab.token_eos()),
+                                bos_token=vocab.token_get_text(vocab.token_bos()))
+            if template else None
+        )
+        head = path.open("rb").read(1 << 20)
+        digest = hashlib.sha256(head + str(path.stat().st_size).encode()).hexdigest()[:16]
+        self.fingerprint = f"llamacpp:{path.name}:{digest}"
+
+    def render(self, prompt: Prompt) -> str:
+        if isinstance(prompt, str):
+            return prompt
+        if self._chat is None:
+            raise ModelError(f"{self.name} has no chat template; give plain-text prompts")
+        return self._chat(messages=prompt).prompt
+
+    def encode(self, text: str) -> list[int]:
+        return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+    def split(self, context: str, continuation: str) -> tuple[list[int], list[int]]:
+        """Tokenise as lm-evaluation-harness does: trailing context spaces move to the continuation."""
+        n_spaces = len(context) - len(context.rstrip(" "))
+        if n_spaces:
+            context, continuation = context[:-n_spaces], context[-n_spaces:] + continuation
+        ctx = self.encode(context) or [self.llm.token_eos()]
+        whole = self.encode(context + continuation)
+        return ctx, whole[len(ctx) :] if context else whole
+
+    def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
+        plan = plan_scores(requests, lambda r: self.render(r.context), self.split)
+        n_ctx = self.llm.n_ctx()
+        logprob: dict[tuple[int, int, int], float] = {}
+        wanted: dict[int, set[tuple[int, int]]] = {}
+        for per_request in plan.targets:
+            for t in per_request:
+                wanted.setdefault(t.row, set()).update(zip(t.positions, t.tokens))
+        # Rows in token order: each one shares the longest possible prefix with the one before it.
+        for r in sorted(range(len(plan.rows)), key=lambda i: plan.rows[i].tokens):
+            tokens = plan.rows[r].tokens
+            if len(tokens) > n_ctx:
+                raise ModelError(f"a prompt of {len(tokens)} tokens exceeds {self.name}'s context of {n_ctx}")
+            done = self.llm.n_tokens
+            keep = 0
+            current = self.llm.input_ids[:done]
+            while keep < min(done, len(tokens)) and current[keep] == tokens[keep]:
+                keep += 1
+            keep = min(keep, len(tokens) - 1)  # always evaluate at least one token
+            self.llm.n_tokens = keep
+            self.llm.eval(tokens[keep:])
+            for pos, tok in wanted[r]:
+                logits = self.llm.scores[pos].astype(np.float64)
+                top = logits.max()
+                logprob[(r, pos, tok)] = float(logits[tok] - top - np.log(np.exp(logits - top).sum()))
+        return plan.assemble(logprob)
+
+    def generate(self, requests: Sequence[GenerateRequest]) -> list[list[str]]:
+        results = []
+        for r in requests:
+            prompt = self.render(r.prompt)
+            samples = []
+            for k in range(r.n):
+                out = self.llm.create_completion(
+                    prompt, max_tokens=r.max_tokens, temperature=r.temperature, top_p=r.top_p,
+                    seed=(r.seed + k) if r.seed is not None else None, stop=list(r.stop) or None,
+                )
+                samples.append(truncate_at_stop(out["choices"][0]["text"], r.stop))
+            results.append(samples)
+        return results

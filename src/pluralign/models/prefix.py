@@ -1,0 +1,137 @@
+"""Plan scoring work so that token prefixes shared by several requests are computed once.
+
+Both local backends turn score requests into *rows* (context + all but the last continuation token) and need the
+log-prob of given tokens at given positions of each row. Identical rows are merged (the "Yes" and "No" of one
+context are one row), and rows are grouped by a shared prefix chosen to save the most tokens: a statement under
+six framings shares the statement, a situation with a hundred candidate values shares the situation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .base import ScoreRequest
+
+
+@dataclass
+class Row:
+    tokens: tuple[int, ...]
+    first_needed: int  # earliest position whose next-token log-probs are needed
+    needed: set[int] = field(default_factory=set)
+
+
+@dataclass
+class Target:
+    """log p of ``tokens`` read at ``positions`` of row ``row``; summed into one continuation's score."""
+
+    row: int
+    positions: tuple[int, ...]
+    tokens: tuple[int, ...]
+
+
+@dataclass
+class ScorePlan:
+    rows: list[Row]
+    targets: list[list[Target]]  # per request, per continuation
+
+    def assemble(self, logprob: dict[tuple[int, int, int], float]) -> list[list[float]]:
+        """Sum per-token log-probs ``{(row, position, token): lp}`` into per-continuation scores."""
+        return [
+            [float(sum(logprob[(t.row, p, tok)] for p, tok in zip(t.positions, t.tokens))) for t in per_request]
+            for per_request in self.targets
+        ]
+
+
+def plan_scores(
+    requests: Sequence[ScoreRequest],
+    render: Callable[[ScoreRequest], str],
+    split: Callable[[str, str], tuple[list[int], list[int]]],
+) -> ScorePlan:
+    """Tokenise every (context, continuation) pair lm-eval style and merge identical rows."""
+    index: dict[tuple[int, ...], int] = {}
+    rows: list[Row] = []
+    targets: list[list[Target]] = []
+    for request in requests:
+        context = render(request)
+        per_request = []
+        for continuation in request.continuations:
+            ctx, cont = split(context, continuation)
+            if not cont:
+                raise ValueError(f"continuation {continuation!r} tokenises to nothing")
+            tokens = tuple(ctx + cont[:-1])
+            start = len(ctx) - 1
+            r = index.setdefault(tokens, len(rows))
+            if r == len(rows):
+                rows.append(Row(tokens, start))
+            row = rows[r]
+            row.first_needed = min(row.first_needed, start)
+            positions = tuple(range(start, start + len(cont)))
+            row.needed.update(positions)
+            per_request.append(Target(r, positions, tuple(cont)))
+        targets.append(per_request)
+    return ScorePlan(rows, targets)
+
+
+def _lcp(a: Sequence[int], b: Sequence[int]) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+@dataclass
+class Group:
+    prefix_len: int
+    rows: list[int]
+
+
+def group_by_prefix(rows: Sequence[Row]) -> list[Group]:
+    """Group rows so that each group's shared prefix is computed once, choosing the split that saves most tokens.
+
+    Rows are sorted by tokens; a group is a run whose neighbouring common prefixes are all at least a threshold,
+    and the threshold is the one (among the observed prefix lengths) that maximises the tokens saved. The prefix
+    stops before each row's first needed position, so every needed logit lies in the part computed per row.
+    """
+    if not rows:
+        return []
+    order = sorted(range(len(rows)), key=lambda i: rows[i].tokens)
+    lcps = np.array([_lcp(rows[a].tokens, rows[b].tokens) for a, b in zip(order, order[1:])], dtype=int)
+
+    def runs(threshold: int) -> list[list[int]]:
+        out, current = [], [order[0]]
+        for k, row in enumerate(order[1:]):
+            if lcps[k] >= threshold:
+                current.append(row)
+            else:
+                out.append(current)
+                current = [row]
+        out.append(current)
+        return out
+
+    def prefix(run: list[int], run_lcp: int) -> int:
+        return max(0, min([run_lcp] + [rows[i].first_needed for i in run]))
+
+    def saved(threshold: int) -> int:
+        total, k = 0, 0
+        for run in runs(threshold):
+            run_lcp = int(lcps[k : k + len(run) - 1].min()) if len(run) > 1 else 0
+            total += (len(run) - 1) * prefix(run, run_lcp)
+            k += len(run)
+        return total
+
+    candidates = sorted(set(lcps.tolist()) - {0}) or [1]
+    if len(candidates) > 64:  # keep planning cheap on huge calls
+        candidates = [int(q) for q in np.unique(np.quantile(candidates, np.linspace(0, 1, 64)).astype(int))]
+    best = max(candidates, key=saved)
+    groups, k = [], 0
+    for run in runs(best):
+        if len(run) > 1:
+            groups.append(Group(prefix(run, int(lcps[k : k + len(run) - 1].min())), run))
+        else:  # a lone row: all but its needed positions can be the "prefix"
+            groups.append(Group(prefix(run, rows[run[0]].first_needed), run))
+        k += len(run)
+    return groups
