@@ -62,27 +62,17 @@ class HFModel:
         return self.tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
 
     def encode(self, text: str) -> list[int]:
+        """Token ids with the tokenizer's own special tokens (e.g. BOS), unless the text already starts with BOS."""
         ids = self._encode_cache.get(text)
         if ids is None:
-            ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+            bos = self.tokenizer.bos_token
+            ids = self.tokenizer(text, add_special_tokens=not (bos and text.startswith(bos)))["input_ids"]
             self._encode_cache[text] = ids
         return ids
 
-    def split(self, context: str, continuation: str) -> tuple[list[int], list[int]]:
-        """Tokenise as lm-evaluation-harness does: trailing context spaces move to the continuation."""
-        n_spaces = len(context) - len(context.rstrip(" "))
-        if n_spaces:
-            context, continuation = context[:-n_spaces], context[-n_spaces:] + continuation
-        whole = self.encode(context + continuation)
-        ctx = self.encode(context)
-        if not ctx:
-            ctx = [self.tokenizer.eos_token_id]
-            return ctx, whole
-        return ctx, whole[len(ctx) :]
-
     # -- scoring ------------------------------------------------------------------------------------------------
     def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
-        plan = plan_scores(requests, lambda r: self.render(r.context), self.split)
+        plan = plan_scores(requests, lambda r: self.render(r.context), self.encode, self.tokenizer.eos_token_id)
         groups = group_by_prefix(plan.rows)
         logprob: dict[tuple[int, int, int], float] = {}
         wanted: dict[int, set[int]] = defaultdict(set)
@@ -98,7 +88,7 @@ class HFModel:
         def suffix_len(g: Group) -> int:
             return max(len(plan.rows[r].tokens) for r in g.rows) - g.prefix_len
 
-        ordered = sorted(groups, key=lambda g: (g.prefix_len == 0, g.prefix_len, suffix_len(g)))
+        ordered = sorted(groups, key=lambda g: (g.prefix_len == 0, suffix_len(g), g.prefix_len))
         batches: list[list[Group]] = []
         current: list[Group] = []
         for g in ordered:
@@ -174,7 +164,8 @@ class HFModel:
             idx.sort(key=lambda i: -len(self.encode(texts[i])))
             for start in range(0, len(idx), self.gen_batch_size):
                 chunk = idx[start : start + self.gen_batch_size]
-                enc = tok([texts[i] for i in chunk], return_tensors="pt", padding=True, add_special_tokens=False)
+                enc = tok([texts[i] for i in chunk], return_tensors="pt", padding=True,
+                          add_special_tokens=not (tok.bos_token and texts[chunk[0]].startswith(tok.bos_token)))
                 kwargs: dict = dict(max_new_tokens=max_tokens, num_return_sequences=n, pad_token_id=tok.pad_token_id)
                 if temperature > 0:
                     torch.manual_seed(seed if seed is not None else torch.seed())

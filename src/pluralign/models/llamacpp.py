@@ -35,6 +35,8 @@ class LlamaCppModel:
         self.name = label or f"llamacpp:{path}"
         template = self.llm.metadata.get("tokenizer.chat_template")
         vocab = self.llm._model
+        self._add_bos = bool(vocab.add_bos_token())
+        self._bos_text = vocab.token_get_text(vocab.token_bos()) if vocab.token_bos() >= 0 else ""
         self._chat = (
             Jinja2ChatFormatter(template, eos_token=vocab.token_get_text(vocab.token_eos()),
                                 bos_token=vocab.token_get_text(vocab.token_bos()))
@@ -52,19 +54,12 @@ class LlamaCppModel:
         return self._chat(messages=prompt).prompt
 
     def encode(self, text: str) -> list[int]:
-        return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
-
-    def split(self, context: str, continuation: str) -> tuple[list[int], list[int]]:
-        """Tokenise as lm-evaluation-harness does: trailing context spaces move to the continuation."""
-        n_spaces = len(context) - len(context.rstrip(" "))
-        if n_spaces:
-            context, continuation = context[:-n_spaces], context[-n_spaces:] + continuation
-        ctx = self.encode(context) or [self.llm.token_eos()]
-        whole = self.encode(context + continuation)
-        return ctx, whole[len(ctx) :] if context else whole
+        """Token ids, with BOS where the model wants one and the text does not already start with it."""
+        add_bos = self._add_bos and not (self._bos_text and text.startswith(self._bos_text))
+        return self.llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
 
     def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
-        plan = plan_scores(requests, lambda r: self.render(r.context), self.split)
+        plan = plan_scores(requests, lambda r: self.render(r.context), self.encode, self.llm.token_eos())
         n_ctx = self.llm.n_ctx()
         logprob: dict[tuple[int, int, int], float] = {}
         wanted: dict[int, set[tuple[int, int]]] = {}

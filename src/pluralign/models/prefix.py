@@ -45,10 +45,24 @@ class ScorePlan:
         ]
 
 
+def split_pair(encode: Callable[[str], list[int]], context: str, continuation: str, empty: int) -> tuple[list[int], list[int]]:
+    """Tokenise a (context, continuation) pair as lm-evaluation-harness does, so log-probs agree with it: trailing
+    context whitespace moves to the continuation, the whole text is encoded, and the context's length splits it.
+    An empty context is conditioned on the ``empty`` token (end-of-text)."""
+    n_spaces = len(context) - len(context.rstrip())
+    if n_spaces:
+        context, continuation = context[:-n_spaces], context[-n_spaces:] + continuation
+    if not context:
+        return [empty], encode(continuation)
+    ctx = encode(context)
+    return ctx, encode(context + continuation)[len(ctx) :]
+
+
 def plan_scores(
     requests: Sequence[ScoreRequest],
     render: Callable[[ScoreRequest], str],
-    split: Callable[[str, str], tuple[list[int], list[int]]],
+    encode: Callable[[str], list[int]],
+    empty: int,
 ) -> ScorePlan:
     """Tokenise every (context, continuation) pair lm-eval style and merge identical rows."""
     index: dict[tuple[int, ...], int] = {}
@@ -58,7 +72,7 @@ def plan_scores(
         context = render(request)
         per_request = []
         for continuation in request.continuations:
-            ctx, cont = split(context, continuation)
+            ctx, cont = split_pair(encode, context, continuation, empty)
             if not cont:
                 raise ValueError(f"continuation {continuation!r} tokenises to nothing")
             tokens = tuple(ctx + cont[:-1])
@@ -72,6 +86,32 @@ def plan_scores(
             row.needed.update(positions)
             per_request.append(Target(r, positions, tuple(cont)))
         targets.append(per_request)
+    return _merge_prefix_rows(ScorePlan(rows, targets))
+
+
+def _merge_prefix_rows(plan: ScorePlan) -> ScorePlan:
+    """A row that is a prefix of another row needs no pass of its own: read its positions from the longer one.
+
+    This happens when answer words differ in length ("Yes" is one token, "Hayır" two): the row of "Hayır" is the
+    context plus its first token, which extends the context-only row of "Evet".
+    """
+    order = sorted(range(len(plan.rows)), key=lambda i: plan.rows[i].tokens)
+    into = list(range(len(plan.rows)))
+    for a, b in zip(order, order[1:]):
+        short, long_ = plan.rows[a].tokens, plan.rows[b].tokens
+        if len(short) <= len(long_) and long_[: len(short)] == short:
+            into[a] = b
+    for i in reversed(order):  # follow chains a -> b -> c to the longest row
+        into[i] = into[into[i]]
+    kept = sorted(set(into))
+    new_index = {old: new for new, old in enumerate(kept)}
+    rows = [plan.rows[i] for i in kept]
+    for i, row in enumerate(plan.rows):
+        target = rows[new_index[into[i]]]
+        if target is not row:
+            target.first_needed = min(target.first_needed, row.first_needed)
+            target.needed.update(row.needed)
+    targets = [[Target(new_index[into[t.row]], t.positions, t.tokens) for t in per] for per in plan.targets]
     return ScorePlan(rows, targets)
 
 

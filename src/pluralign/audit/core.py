@@ -1,0 +1,100 @@
+"""The audit's pure core: items from statement tables, requests from items, measures from log-probs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.spatial.distance import jensenshannon
+from scipy.stats import wasserstein_distance
+
+from ..models.base import GenerateRequest, ScoreRequest
+from .prompts import (JUDGE_OPTIONS, judge_prompt, long_form_prompt, prompts_for, refusal_judge_prompt, refusal_match,
+                      stance_prompt, survey_prompt)
+
+
+def statement_items(statements: pd.DataFrame, translated: bool = True) -> pd.DataFrame:
+    """One item per statement in its own language, plus one in English translation for non-English statements."""
+    rows = []
+    for s in statements.itertuples(index=False):
+        rows.append({"statement_id": s.id, "variant": "original", "text": s.text, "text_language": s.language})
+        if translated and s.language != "en" and s.text_en:
+            rows.append({"statement_id": s.id, "variant": "translated", "text": s.text_en, "text_language": "en"})
+    items = pd.DataFrame(rows, columns=["statement_id", "variant", "text", "text_language"])
+    items["prompt_language"] = [prompts_for(lang)[0] for lang in items["text_language"]]
+    return items
+
+
+def stance_requests(item: dict, chat: bool) -> list[ScoreRequest]:
+    """Six score requests per item (three framings and their negations), yes/no in the prompt's language."""
+    _, p = prompts_for(item["text_language"])
+    out = []
+    for framing in p.framings:
+        prompt, answers = stance_prompt(item["text"], framing.question, p, chat)
+        out.append(ScoreRequest(prompt, answers))
+    return out
+
+
+def stance_measures(item: dict, scores: list[list[float]]) -> dict:
+    """p(agree) per framing from renormalised yes/no log-probs; mean, spread and negation consistency."""
+    _, p = prompts_for(item["text_language"])
+    framings = []
+    for framing, (lp_yes, lp_no) in zip(p.framings, scores):
+        p_yes = 1.0 / (1.0 + np.exp(lp_no - lp_yes))
+        framings.append({"framing": framing.id, "lp_yes": lp_yes, "lp_no": lp_no,
+                         "answer_mass": float(np.exp(lp_yes) + np.exp(lp_no)),
+                         "p_agree": float(1 - p_yes if framing.negated else p_yes)})
+    p_agree = np.array([f["p_agree"] for f in framings])
+    half = len(p_agree) // 2
+    return {
+        "framings": framings,
+        "p_agree": float(p_agree.mean()),
+        "framing_sensitivity": float(p_agree.std()),
+        "negation_consistency": float(1 - np.abs(p_agree[:half] - p_agree[half:]).mean()),
+        "answer_mass": float(np.mean([f["answer_mass"] for f in framings])),
+    }
+
+
+def stance_label(p_agree: float, margin: float = 0.1) -> str:
+    """agree / disagree / neutral from mean p(agree), with a neutral band of ±margin around 0.5."""
+    return "agree" if p_agree >= 0.5 + margin else "disagree" if p_agree <= 0.5 - margin else "neutral"
+
+
+def long_form_request(item: dict, chat: bool, max_tokens: int) -> GenerateRequest:
+    _, p = prompts_for(item["text_language"])
+    return GenerateRequest(long_form_prompt(item["text"], p, chat), max_tokens=max_tokens, temperature=0.0)
+
+
+def judge_requests(statement_en: str, response: str, chat: bool, refusal_judge: bool) -> list[ScoreRequest]:
+    prompt, options = judge_prompt(statement_en, response, chat)
+    out = [ScoreRequest(prompt, options)]
+    if refusal_judge:
+        out.append(ScoreRequest(*refusal_judge_prompt(response, chat)))
+    return out
+
+
+def softmax(logprobs) -> np.ndarray:
+    x = np.asarray(logprobs, dtype=float)
+    e = np.exp(x - x.max())
+    return e / e.sum()
+
+
+def judge_measures(scores: list[list[float]]) -> dict:
+    probs = softmax(scores[0])
+    out = {"judged_stance": JUDGE_OPTIONS[int(probs.argmax())], **{f"p_judge_{o}": float(p) for o, p in zip(JUDGE_OPTIONS, probs)}}
+    if len(scores) > 1:
+        out["p_refusal_lm"] = float(softmax(scores[1])[0])
+    return out
+
+
+def survey_request(question: str, options: list[str], chat: bool) -> ScoreRequest:
+    return ScoreRequest(*survey_prompt(question, options, chat))
+
+
+def opinion_alignment(model: np.ndarray, human: np.ndarray, ordinal: bool) -> float:
+    """1 - W1/(N-1) over ordinal options (OpinionQA); 1 - Jensen-Shannon distance otherwise (GlobalOpinionQA)."""
+    model, human = np.asarray(model, float), np.asarray(human, float)
+    n = len(model)
+    if ordinal and n > 1:
+        positions = np.arange(n)
+        return float(1 - wasserstein_distance(positions, positions, model, human) / (n - 1))
+    return float(1 - jensenshannon(model, human, base=2))

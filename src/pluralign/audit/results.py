@@ -1,0 +1,96 @@
+"""Turn an audit run's records into tables, a long metrics table, and the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..metrics import disaggregate
+from ..runs import read_manifest, read_records
+from .core import opinion_alignment, stance_label
+
+GROUPINGS = ("language", "country", "topic", "source", "variant", "position")
+STATEMENT_METRICS = {
+    "p_agree": "p_agree",
+    "framing_sensitivity": "framing_sensitivity",
+    "negation_consistency": "negation_consistency",
+    "answer_mass": "answer_mass",
+    "refusal_rate": "refusal",
+    "judged_agree_rate": "judged_agree",
+}
+
+
+def audit_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """The run as tables: ``items`` (model x statement x variant), ``framings`` (one row per framing) and
+    ``opinions`` (model x question x human group, with alignment)."""
+    run_dir = Path(run_dir)
+    records = pd.DataFrame(read_records(run_dir))
+    statements = pd.read_parquet(run_dir / "statements.parquet")
+    meta = statements.rename(columns={"id": "statement_id"})[
+        ["statement_id", *[c for c in ("language", "country", "topic", "source", "position") if c in statements.columns]]]
+    key = ["model", "statement_id", "variant"]
+    empty = pd.DataFrame(columns=[*key, "text_language", "prompt_language"])
+    stance = _stage(records, "stance", empty)
+    long_form = _stage(records, "long_form", empty)
+    items = stance.drop(columns=["key", "stage", "framings"], errors="ignore")
+    lf = long_form.drop(columns=["key", "stage", "text_language", "prompt_language"], errors="ignore")
+    items = lf if items.empty else (items if lf.empty else items.merge(lf, on=key, how="outer"))
+    items = items.merge(meta, on="statement_id", how="left") if len(items) else items
+    if "p_agree" in items:
+        items["stance"] = [stance_label(p) if pd.notna(p) else None for p in items["p_agree"]]
+    if "refusal" in items:
+        items["refusal"] = items["refusal"].astype(float)
+        items["judged_agree"] = (items["judged_stance"] == "agree").astype(float)
+    framings = pd.DataFrame([{**{k: r[k] for k in key}, **f} for r in stance.to_dict("records") for f in r["framings"]])
+    return {"items": items, "framings": framings, "opinions": _opinions(records, run_dir)}
+
+
+def _stage(records: pd.DataFrame, stage: str, empty: pd.DataFrame) -> pd.DataFrame:
+    """The records of one stage, with only the columns that stage writes."""
+    if records.empty:
+        return empty
+    part = records[records["stage"] == stage].dropna(axis=1, how="all")
+    return part if len(part) else empty
+
+
+def _opinions(records: pd.DataFrame, run_dir: Path) -> pd.DataFrame:
+    path = run_dir / "survey.parquet"
+    answers = _stage(records, "opinions", pd.DataFrame())
+    if not path.exists() or answers.empty:
+        return pd.DataFrame(columns=["model", "question_id", "group", "alignment"])
+    survey = pd.read_parquet(path)
+    merged = answers[["model", "question_id", "model_distribution"]].merge(survey, on="question_id")
+    merged["alignment"] = [opinion_alignment(np.asarray(m), np.asarray(h), bool(o))
+                           for m, h, o in zip(merged["model_distribution"], merged["distribution"], merged["ordinal"])]
+    return merged[["model", "question_id", "question", "group", "ordinal", "alignment", "model_distribution", "distribution"]]
+
+
+def audit_metrics(tables: dict[str, pd.DataFrame], n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """The long metrics table: model, metric, grouping, group, value, ci_low, ci_high, n."""
+    items = tables["items"]
+    parts = []
+    if len(items):
+        metrics = {m: c for m, c in STATEMENT_METRICS.items() if c in items.columns}
+        groupings = [g for g in GROUPINGS if g in items.columns]
+        parts.append(disaggregate(items, metrics, groupings, keys=["model"], n_boot=n_boot, seed=seed))
+    if len(tables["opinions"]):
+        parts.append(disaggregate(tables["opinions"], {"opinion_alignment": "alignment"}, ["group"], keys=["model"],
+                                  n_boot=n_boot, seed=seed))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def write_results(run_dir: str | Path) -> Path:
+    """(Re)build ``results.parquet``, ``framings.parquet``, ``opinions.parquet``, ``metrics.parquet`` and the report."""
+    from ..report.audit import write_audit_report
+
+    run_dir = Path(run_dir)
+    manifest = read_manifest(run_dir)
+    tables = audit_tables(run_dir)
+    metrics = audit_metrics(tables, seed=manifest.get("seed", 0))
+    tables["items"].to_parquet(run_dir / "results.parquet", index=False)
+    tables["framings"].to_parquet(run_dir / "framings.parquet", index=False)
+    tables["opinions"].to_parquet(run_dir / "opinions.parquet", index=False)
+    metrics.to_parquet(run_dir / "metrics.parquet", index=False)
+    return write_audit_report(run_dir, manifest, tables, metrics)

@@ -1,0 +1,12 @@
+"""Typed tables and their loaders: statements, survey questions, and the built-in suites."""
+
+from .builtin import builtin_statements, builtin_survey
+from .civics import load_civics
+from .opinions import load_global_opinions, load_survey
+from .schema import STATEMENT_COLUMNS, SURVEY_COLUMNS, DatasetError, language_code, validate
+from .tables import load_statements, read_table
+
+__all__ = [
+    "DatasetError", "STATEMENT_COLUMNS", "SURVEY_COLUMNS", "builtin_statements", "builtin_survey", "language_code",
+    "load_civics", "load_global_opinions", "load_statements", "load_survey", "read_table", "validate",
+]

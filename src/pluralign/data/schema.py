@@ -1,0 +1,139 @@
+"""Column schemas of pluralign's tables, and validation that names the file, row and column of a problem."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+import pycountry
+
+
+class DatasetError(ValueError):
+    """Bad input data; the message names the file, row and column so a user can fix it."""
+
+    def __init__(self, path: str | Path | None, problem: str, *, row: int | None = None, column: str | None = None):
+        where = [str(path) if path else "<table>"]
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column '{column}'")
+        super().__init__(f"{', '.join(where)}: {problem}")
+        self.path, self.row, self.column = path, row, column
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # "str" | "lang" | "list" | "bool"
+    required: bool = True
+    doc: str = ""
+
+
+STATEMENT_COLUMNS = (
+    Column("id", "str", doc="unique id of the statement"),
+    Column("text", "str", doc="the statement, in its own language"),
+    Column("language", "lang", doc="ISO 639-1 code of `text`"),
+    Column("topic", "str", doc="what the statement is about"),
+    Column("country", "str", False, "national context the statement comes from"),
+    Column("source", "str", False, "who produced it (government, party, NGO, suite name, ...)"),
+    Column("labels", "list", False, "values the statement expresses"),
+    Column("text_en", "str", False, "English translation (needed for the translated variant)"),
+    Column("position", "str", False, "which side of the topic the statement takes"),
+)
+
+SURVEY_COLUMNS = (
+    Column("question_id", "str", doc="id of the survey question"),
+    Column("question", "str", doc="question text"),
+    Column("options", "list", doc="answer options, in order"),
+    Column("ordinal", "bool", doc="whether the options are ordered (Wasserstein) or not (Jensen-Shannon)"),
+    Column("group", "str", doc="the human group whose answers `distribution` holds"),
+    Column("distribution", "list", doc="share of the group choosing each option"),
+    Column("language", "lang", False, "language of the question"),
+    Column("source", "str", False, "survey it comes from"),
+)
+
+_LANGUAGES = {lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2")}
+
+
+def language_code(value: str) -> str | None:
+    """An ISO 639-1 code from a code or an English language name; None when unknown."""
+    text = str(value).strip()
+    if text.lower() in _LANGUAGES:
+        return text.lower()
+    try:
+        lang = pycountry.languages.lookup(text)
+    except LookupError:
+        return None
+    return getattr(lang, "alpha_2", None)
+
+
+def _row_number(df: pd.DataFrame, i: int) -> int:
+    """The 1-based record number in the source file (kept by loaders in the `_row` column)."""
+    return int(df["_row"].iloc[i]) if "_row" in df.columns else i + 1
+
+
+def validate(df: pd.DataFrame, columns: Iterable[Column], path: str | Path | None, unique: str | None = "id") -> pd.DataFrame:
+    """Check types and required values; return a clean copy with every schema column present."""
+    columns = tuple(columns)
+    for col in columns:
+        if col.required and col.name not in df.columns:
+            raise DatasetError(path, f"missing required column (has: {', '.join(c for c in df.columns if c != '_row') or 'none'})", column=col.name)
+    out = df.copy()
+    for col in columns:
+        if col.name not in out.columns:
+            out[col.name] = [[] for _ in range(len(out))] if col.kind == "list" else None
+            continue
+        values = []
+        for i, value in enumerate(out[col.name].tolist()):
+            values.append(_check(value, col, path, _row_number(out, i)))
+        out[col.name] = values
+    if unique and unique in out.columns:
+        dup = out[unique].duplicated()
+        if dup.any():
+            i = int(dup.to_numpy().nonzero()[0][0])
+            raise DatasetError(path, f"duplicate id {out[unique].iloc[i]!r}", row=_row_number(out, i), column=unique)
+    return out
+
+
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and pd.isna(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _check(value, col: Column, path, row: int):
+    if _missing(value):
+        if col.required:
+            raise DatasetError(path, "empty value", row=row, column=col.name)
+        return [] if col.kind == "list" else None
+    if col.kind in ("str", "lang"):
+        if not isinstance(value, str):
+            raise DatasetError(path, f"expected text, got {type(value).__name__} {value!r}", row=row, column=col.name)
+        text = str(value).strip()
+        if col.kind == "lang":
+            code = language_code(text)
+            if code is None:
+                raise DatasetError(path, f"unknown language code {text!r} (use ISO 639-1, e.g. en, de, tr)", row=row, column=col.name)
+            return code
+        return text
+    if col.kind == "list":
+        if isinstance(value, str):
+            return [part.strip() for part in value.replace(";", "|").split("|") if part.strip()]
+        if hasattr(value, "tolist"):
+            value = value.tolist()
+        if not isinstance(value, (list, tuple)):
+            raise DatasetError(path, f"expected a list, got {type(value).__name__} {value!r}", row=row, column=col.name)
+        return list(value)
+    if col.kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if str(value).strip().lower() in ("true", "1", "yes"):
+            return True
+        if str(value).strip().lower() in ("false", "0", "no"):
+            return False
+        raise DatasetError(path, f"expected true or false, got {value!r}", row=row, column=col.name)
+    raise AssertionError(col.kind)

@@ -1,0 +1,85 @@
+"""Read CSV, TSV, JSON, JSONL and Parquet files into DataFrames, with errors that name file, row and column."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+
+from .schema import STATEMENT_COLUMNS, DatasetError, validate
+
+FORMATS = (".csv", ".tsv", ".jsonl", ".json", ".parquet")
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a file by its extension; adds `_row`, the 1-based record number, for error messages."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(path, "no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".tsv"):
+            df = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False)
+        elif suffix == ".jsonl":
+            df = pd.DataFrame(_read_jsonl(path))
+        elif suffix == ".json":
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict):
+                data = next((v for v in data.values() if isinstance(v, list)), None)
+            if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+                raise DatasetError(path, "expected a JSON list of objects (or an object holding one)")
+            df = pd.DataFrame(data)
+        elif suffix == ".parquet":
+            df = pd.read_parquet(path)
+        else:
+            raise DatasetError(path, f"unsupported file type '{suffix}' (use one of {', '.join(FORMATS)})")
+    except DatasetError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise DatasetError(path, f"cannot read: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except (OSError, ValueError) as exc:
+        raise DatasetError(path, f"cannot read: {str(exc).splitlines()[0]}") from None
+    df["_row"] = range(1, len(df) + 1)
+    return df
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DatasetError(path, f"malformed JSON line ({exc.msg} at character {exc.colno})", row=n) from None
+            if not isinstance(record, dict):
+                raise DatasetError(path, f"expected a JSON object, got {type(record).__name__}", row=n)
+            rows.append(record)
+    return rows
+
+
+def load_statements(
+    path: str | Path,
+    columns: Mapping[str, str] | None = None,
+    defaults: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Load a statement table from any supported file.
+
+    Args:
+        columns: our column name -> the file's column name, for files with other headers.
+        defaults: values for columns the file lacks (e.g. ``{"language": "en"}``).
+    Returns:
+        A validated statement table (see ``STATEMENT_COLUMNS``).
+    """
+    df = read_table(path)
+    for ours, theirs in (columns or {}).items():
+        if theirs not in df.columns:
+            raise DatasetError(path, f"column mapping names '{theirs}', which the file lacks", column=theirs)
+        df[ours] = df[theirs]
+    for name, value in (defaults or {}).items():
+        if name not in df.columns:
+            df[name] = value
+    return validate(df, STATEMENT_COLUMNS, path)

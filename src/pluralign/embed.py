@@ -1,0 +1,77 @@
+"""Embedder: texts -> L2-normalised vectors, batched, with a SQLite cache so a text is embedded once per model."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from .models.base import ModelError
+from .models.embedded import cache_dir, embedded_embedder_path
+
+
+class Embedder(Protocol):
+    fingerprint: str
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class SentenceEmbedder:
+    """A sentence-transformers model; ``"embedded"`` is the packaged all-MiniLM-L6-v2.
+
+    Args:
+        name_or_path: "embedded", a local directory, or a hub id.
+        batch_size: texts per forward pass.
+        cache: SQLite file of vectors already computed (None: no cache).
+    """
+
+    def __init__(self, name_or_path: str = "embedded", *, batch_size: int = 64, cache: str | Path | None = "default") -> None:
+        from sentence_transformers import SentenceTransformer
+
+        path = str(embedded_embedder_path()) if name_or_path == "embedded" else name_or_path
+        try:
+            self.model = SentenceTransformer(path, device="cpu")
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"could not load sentence embedder '{name_or_path}': {exc}") from None
+        self.batch_size = batch_size
+        self.dim = self.model.get_embedding_dimension()
+        self.fingerprint = f"st:{name_or_path}:{self.dim}"
+        if cache == "default":
+            cache = cache_dir() / "embeddings.sqlite"
+        self._db = None
+        if cache is not None:
+            Path(cache).parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(cache, timeout=30)
+            self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha256(f"{self.fingerprint}\0{text}".encode()).hexdigest()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, d) float32 unit vectors, in the order of ``texts``."""
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        keys = [self._key(t) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        if self._db is not None and keys:
+            unique = list(dict.fromkeys(keys))
+            for start in range(0, len(unique), 500):
+                chunk = unique[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for k, blob in self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk):
+                    found[k] = np.frombuffer(blob, dtype=np.float32)
+        missing = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in found))
+        if missing:
+            vectors = self.model.encode(missing, batch_size=self.batch_size, normalize_embeddings=True,
+                                        convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
+            fresh = {self._key(t): v for t, v in zip(missing, vectors)}
+            found.update(fresh)
+            if self._db is not None:
+                self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", [(k, v.tobytes()) for k, v in fresh.items()])
+                self._db.commit()
+        for i, k in enumerate(keys):
+            out[i] = found[k]
+        return out

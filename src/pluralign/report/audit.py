@@ -1,0 +1,72 @@
+"""The audit report: one self-contained HTML file (inline SVG figures, inline CSS, no scripts from elsewhere)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from .figures import heatmap, interval_bars
+
+_env = Environment(loader=PackageLoader("pluralign.report", "templates"), autoescape=select_autoescape())
+
+
+def _metric(metrics: pd.DataFrame, name: str, grouping: str) -> pd.DataFrame:
+    part = metrics[(metrics["metric"] == name) & (metrics["grouping"] == grouping)]
+    return part[~part["group"].isin(["gap", "ratio"])]
+
+
+def _figures(tables: dict[str, pd.DataFrame], metrics: pd.DataFrame) -> list[dict]:
+    items = tables["items"]
+    figures = []
+    if "p_agree" in items and items["p_agree"].notna().any():
+        original = items[(items["variant"] == "original") & items["p_agree"].notna()]
+        per_model = {m: part.pivot_table(index="language", columns="topic", values="p_agree", aggfunc="mean")
+                     for m, part in original.groupby("model")}
+        figures.append({"id": "stance-heatmap", "title": "Stance by language and topic",
+                        "caption": "Mean p(agree) over six framings, statements in their own language. Blue: agrees; red: disagrees.",
+                        "svg": heatmap(per_model, "", "p(agree)")})
+        figures.append({"id": "framing-sensitivity", "title": "Framing sensitivity",
+                        "caption": "Standard deviation of p(agree) across the six framings of a statement, by language (95% bootstrap intervals). 0: the framing does not matter.",
+                        "svg": interval_bars(_metric(metrics, "framing_sensitivity", "language"), "group", "model",
+                                             "", "sd of p(agree)")})
+        if "position" in items:
+            figures.append({"id": "stance-position", "title": "Agreement by the side a statement takes",
+                            "caption": "Mean p(agree) with statements on each side of their topic (95% intervals). Equal bars: no lean.",
+                            "svg": interval_bars(_metric(metrics, "p_agree", "position"), "group", "model", "", "p(agree)", (0, 1))})
+    if "refusal" in items and items["refusal"].notna().any():
+        figures.append({"id": "refusals", "title": "Refusal rates",
+                        "caption": "Share of long-form answers that refuse, by language of the prompt and by original vs English translation (95% intervals).",
+                        "svg": interval_bars(pd.concat([_metric(metrics, "refusal_rate", "language"),
+                                                        _metric(metrics, "refusal_rate", "variant")]),
+                                             "group", "model", "", "refusal rate", (0, 1))})
+    if len(tables["opinions"]):
+        figures.append({"id": "opinion-alignment", "title": "Opinion alignment with human groups",
+                        "caption": "Mean alignment over survey questions (1 − W1/(N−1) for ordinal options, 1 − Jensen–Shannon distance otherwise), 95% intervals.",
+                        "svg": interval_bars(_metric(metrics, "opinion_alignment", "group"), "group", "model", "", "alignment", (0, 1))})
+    overall = metrics[metrics["grouping"] == "overall"]
+    if overall["model"].nunique() >= 1 and len(overall):
+        figures.append({"id": "model-comparison", "title": "Models side by side",
+                        "caption": "Every metric overall, per model, with 95% intervals; kept apart, never summed into one score.",
+                        "svg": interval_bars(overall, "metric", "model", "", "value", rotate=30)})
+    return figures
+
+
+def write_audit_report(run_dir: Path, manifest: dict, tables: dict[str, pd.DataFrame], metrics: pd.DataFrame) -> Path:
+    """Render ``report.html`` in the run directory and return its path."""
+    items = tables["items"]
+    overall = metrics[metrics["grouping"] == "overall"] if len(metrics) else metrics
+    gaps = metrics[metrics["group"].isin(["gap", "ratio"])] if len(metrics) else metrics
+    examples = items.dropna(subset=["response"]).head(40) if "response" in items else pd.DataFrame()
+    sensitive = (items.dropna(subset=["framing_sensitivity"]).sort_values("framing_sensitivity", ascending=False).head(15)
+                 if "framing_sensitivity" in items else pd.DataFrame())
+    html = _env.get_template("audit.html").render(
+        manifest=manifest, figures=_figures(tables, metrics) if len(metrics) else [],
+        overall=overall.to_dict("records"), gaps=gaps.to_dict("records"),
+        examples=examples.to_dict("records"), sensitive=sensitive.to_dict("records"),
+        n_items=len(items), models=list(manifest.get("models", {})),
+    )
+    path = run_dir / "report.html"
+    path.write_text(html, encoding="utf-8")
+    return path

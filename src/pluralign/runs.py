@@ -1,0 +1,145 @@
+"""Run directories: a manifest, append-only records, and resume without loss or duplicates.
+
+    runs/<name>/manifest.json   job, config, data fingerprint, model fingerprints, versions, seed, status
+    runs/<name>/records.jsonl   one line per finished item, appended and flushed as produced
+    runs/<name>/*.parquet, report.html   derived; rebuilt from the records at any time
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+
+class RunError(RuntimeError):
+    """A run cannot go on as asked (e.g. its config changed); the message says what to do."""
+
+
+def fingerprint_table(df: pd.DataFrame) -> str:
+    """A stable hash of a table's contents, recorded so a run never mixes two datasets."""
+    payload = df.drop(columns=[c for c in df.columns if c.startswith("_")]).to_json(orient="records", force_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in ("pluralign", "torch", "transformers", "llama-cpp-python", "pandas", "numpy"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+class Run:
+    """A run directory opened for writing.
+
+    Opening an existing run with the same job, config and data resumes it; anything else is refused unless
+    ``fresh`` is set, in which case the old directory is kept aside under a timestamped name, never deleted.
+    """
+
+    def __init__(self, path: str | Path, job: str, config: dict, data_fingerprint: str, *, fresh: bool = False, seed: int = 0):
+        self.path = Path(path)
+        self.records_path = self.path / "records.jsonl"
+        self.manifest_path = self.path / "manifest.json"
+        wanted = {"job": job, "config": config, "data_fingerprint": data_fingerprint, "seed": seed}
+        if self.manifest_path.exists():
+            old = json.loads(self.manifest_path.read_text())
+            same = {k: old.get(k) for k in wanted} == json.loads(json.dumps(wanted))
+            if not same and not fresh:
+                changed = [k for k in wanted if old.get(k) != json.loads(json.dumps(wanted[k]))]
+                detail = ", ".join(changed)
+                if "config" in changed:
+                    keys = sorted({*old.get("config", {}), *config})
+                    detail += " (" + ", ".join(k for k in keys if old.get("config", {}).get(k) != json.loads(json.dumps(config.get(k)))) + ")"
+                raise RunError(f"{self.path} holds a run with a different {detail}; use another --out, or --fresh to "
+                               "keep the old run aside and start again")
+            if fresh:
+                aside = self.path.with_name(f"{self.path.name}.{datetime.now():%Y%m%d-%H%M%S}")
+                self.path.rename(aside)
+        elif self.path.exists() and any(self.path.iterdir()) and not fresh:
+            raise RunError(f"{self.path} exists and is not a pluralign run; choose another --out")
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.manifest = json.loads(self.manifest_path.read_text()) if self.manifest_path.exists() else {
+            **wanted, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "models": {},
+            "versions": _versions(), "status": "running"}
+        self._repair_tail()
+        self._write_manifest()
+
+    def _repair_tail(self) -> None:
+        """Drop a last line cut short by a crash, so the file stays valid JSONL."""
+        if not self.records_path.exists():
+            return
+        data = self.records_path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            cut = data.rfind(b"\n") + 1
+            with self.records_path.open("r+b") as fh:
+                fh.truncate(cut)
+
+    def _write_manifest(self) -> None:
+        tmp = self.manifest_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.manifest, indent=2, ensure_ascii=False))
+        os.replace(tmp, self.manifest_path)
+
+    def set_model(self, spec: str, fingerprint: str) -> None:
+        """Record a model's fingerprint; refuse to resume with different weights under the same spec."""
+        known = self.manifest["models"].get(spec)
+        if known and known != fingerprint:
+            raise RunError(f"{self.path} was run with {spec} = {known}, but that spec now loads {fingerprint}; use --fresh")
+        self.manifest["models"][spec] = fingerprint
+        self._write_manifest()
+
+    def set_status(self, status: str) -> None:
+        self.manifest["status"] = status
+        self.manifest["updated"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self._write_manifest()
+
+    def done_keys(self) -> set[str]:
+        return {r["key"] for r in read_records(self.path)}
+
+    def append(self, records: Iterable[dict]) -> None:
+        """Append finished items in one write, flushed and synced, so a crash loses at most the item in flight."""
+        lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        if not lines:
+            return
+        with self.records_path.open("a", encoding="utf-8") as fh:
+            fh.write(lines)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def read_records(run_dir: str | Path) -> list[dict]:
+    """All complete records of a run, first occurrence of each key only."""
+    path = Path(run_dir) / "records.jsonl"
+    if not path.exists():
+        return []
+    seen, out = set(), []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.endswith("\n"):
+                break  # a line cut short by a crash
+            record = json.loads(line)
+            if record["key"] not in seen:
+                seen.add(record["key"])
+                out.append(record)
+    return out
+
+
+def read_manifest(run_dir: str | Path) -> dict:
+    path = Path(run_dir) / "manifest.json"
+    if not path.exists():
+        raise RunError(f"{run_dir} is not a pluralign run (no manifest.json)")
+    return json.loads(path.read_text())
+
+
+def elapsed(start: float) -> str:
+    return f"{time.perf_counter() - start:.1f}s"
