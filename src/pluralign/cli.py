@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .data import DatasetError
-from .models.base import ModelError
+from .models.base import ModelError, ModelSpecError
 from .runs import RunError
 
 app = typer.Typer(
@@ -33,7 +33,7 @@ def _guarded(fn):
     """Bad input -> one line and exit 2; a model that fails mid-run -> one line and exit 1; never a traceback."""
     try:
         return fn()
-    except (DatasetError, RunError, ValueError) as exc:
+    except (DatasetError, RunError, ModelSpecError, ValueError) as exc:
         _fail(str(exc))
     except ModelError as exc:
         _fail(str(exc), 1)

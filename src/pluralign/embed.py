@@ -9,7 +9,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from .models.base import ModelError
+from .models.base import ModelSpecError
 from .models.embedded import cache_dir, embedded_embedder_path
 
 
@@ -35,7 +35,7 @@ class SentenceEmbedder:
         try:
             self.model = SentenceTransformer(path, device="cpu")
         except (OSError, ValueError) as exc:
-            raise ModelError(f"could not load sentence embedder '{name_or_path}': {exc}") from None
+            raise ModelSpecError(f"could not load sentence embedder '{name_or_path}': {exc}") from None
         self.batch_size = batch_size
         self.dim = self.model.get_embedding_dimension()
         self.fingerprint = f"st:{name_or_path}:{self.dim}"

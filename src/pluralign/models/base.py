@@ -10,7 +10,11 @@ Prompt = Union[str, list[Message]]
 
 
 class ModelError(RuntimeError):
-    """A model could not be loaded or could not answer; the message says what to do."""
+    """A model could not answer (e.g. its server went away); the message says what to do."""
+
+
+class ModelSpecError(ModelError):
+    """A model spec is malformed or names a model that cannot be loaded: bad input, not a failure mid-run."""
 
 
 @dataclass(frozen=True)

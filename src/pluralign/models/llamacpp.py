@@ -8,7 +8,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .base import GenerateRequest, ModelError, Prompt, ScoreRequest, truncate_at_stop
+from .base import GenerateRequest, ModelError, ModelSpecError, Prompt, ScoreRequest, truncate_at_stop
 from .prefix import plan_scores
 
 
@@ -26,12 +26,12 @@ class LlamaCppModel:
             from llama_cpp import Llama
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
         except ImportError:
-            raise ModelError("the llamacpp backend needs llama-cpp-python: pip install 'pluralign[llamacpp]'") from None
+            raise ModelSpecError("the llamacpp backend needs llama-cpp-python: pip install 'pluralign[llamacpp]'") from None
         path = Path(path)
         try:
             self.llm = Llama(str(path), n_ctx=n_ctx, n_threads=n_threads, logits_all=True, verbose=False)
         except (ValueError, RuntimeError) as exc:
-            raise ModelError(f"llama.cpp could not load {path}: {exc}") from None
+            raise ModelSpecError(f"llama.cpp could not load {path}: {exc}") from None
         self.name = label or f"llamacpp:{path}"
         template = self.llm.metadata.get("tokenizer.chat_template")
         vocab = self.llm._model
@@ -91,6 +91,9 @@ class LlamaCppModel:
             prompt = self.render(r.prompt)
             samples = []
             for k in range(r.n):
+                # Evaluate each prompt from an empty cache: llama.cpp's logits depend slightly on how a prompt was
+                # split into batches, and sampling must not depend on what was scored before.
+                self.llm.reset()
                 out = self.llm.create_completion(
                     prompt, max_tokens=r.max_tokens, temperature=r.temperature, top_p=r.top_p,
                     seed=(r.seed + k) if r.seed is not None else None, stop=list(r.stop) or None,

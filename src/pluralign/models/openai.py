@@ -16,7 +16,7 @@ import httpx
 
 from .base import GenerateRequest, ModelError, Prompt, ScoreRequest, truncate_at_stop
 
-RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
+RETRY_STATUS = {408, 409, 429, 502, 503, 504}  # transient; a 500 is the server rejecting the request
 
 
 class OpenAIModel:
@@ -94,19 +94,19 @@ class OpenAIModel:
         data = self._post("/completions", {"model": self.model, "prompt": prompt, "max_tokens": 1,
                                            "temperature": 0, "echo": True, "logprobs": 1})
         logprobs = (data.get("choices") or [{}])[0].get("logprobs") or {}
-        offsets, values = logprobs.get("text_offset"), logprobs.get("token_logprobs")
-        if not offsets or not values:
+        tokens, values = logprobs.get("tokens"), logprobs.get("token_logprobs")
+        if not tokens or not values:
             raise ModelError(
                 f"{self.fingerprint} returns no prompt log-probs (completions with echo and logprobs), so it cannot "
                 "score; use a server that does (vLLM; llama.cpp's server with logits_all) or a generation-based job"
             )
-        start = offsets[0]  # some servers count from the start of the whole text, others from the prompt
-        picked = [v for o, v in zip(offsets, values) if len(context) <= o - start < len(prompt)]
+        picked = continuation_logprobs(continuation, tokens, values, (data.get("usage") or {}).get("completion_tokens", 1))
         if not picked or any(v is None for v in picked):
             raise ModelError(f"{self.fingerprint} returned incomplete log-probs for the continuation {continuation!r}")
         return float(sum(picked))
 
     def generate(self, requests: Sequence[GenerateRequest]) -> list[list[str]]:
+        """Sample through /completions (plain prompts) or /chat/completions (messages), requests in parallel."""
         jobs = [(r, k) for r in requests for k in range(r.n)]
         flat = iter(self._map(lambda job: self._generate_one(*job), jobs))
         return [[next(flat) for _ in range(r.n)] for r in requests]
@@ -125,3 +125,23 @@ class OpenAIModel:
             choice = self._post("/chat/completions", {**payload, "messages": request.prompt})["choices"][0]
             text = (choice.get("message") or {}).get("content") or ""
         return truncate_at_stop(text, request.stop)
+
+
+def continuation_logprobs(continuation: str, tokens: Sequence[str], values: Sequence, n_generated: int) -> list:
+    """The echoed per-token log-probs that belong to the continuation: the last prompt tokens whose text makes it up.
+
+    Read from the end, because servers disagree on character offsets (some drop or blank special tokens) and on
+    whether the generated tokens are listed; a token that straddles the context/continuation boundary counts for the
+    continuation, as in lm-evaluation-harness.
+    """
+    for skip in dict.fromkeys([n_generated, 0]):
+        end = len(tokens) - skip
+        text, picked = "", []
+        for token, value in zip(reversed(tokens[:end]), reversed(values[:end])):
+            if len(text) >= len(continuation):
+                break
+            text = token + text
+            picked.insert(0, value)
+        if text.endswith(continuation):
+            return picked
+    return []

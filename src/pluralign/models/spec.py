@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .base import LanguageModel, ModelError
+from .base import LanguageModel, ModelSpecError
 
 SPEC_HELP = "embedded, llamacpp:embedded, hf:<id|path>, llamacpp:<file.gguf>, openai:<base_url>#<model>"
 
@@ -29,7 +29,7 @@ class ModelSpec:
 
 
 def parse_spec(text: str) -> ModelSpec:
-    """Check a spec's shape without loading anything; raise ModelError naming the accepted shapes."""
+    """Check a spec's shape without loading anything; raise ModelSpecError naming the accepted shapes."""
     spec = text.strip()
     if spec == "embedded":
         return ModelSpec("hf", "embedded", spec)
@@ -40,8 +40,8 @@ def parse_spec(text: str) -> ModelSpec:
         url, hash_, model = target.rpartition("#")
         if hash_ and url.startswith(("http://", "https://")) and model:
             return ModelSpec("openai", target, spec)
-        raise ModelError(f"model spec '{text}' needs the shape openai:<base_url>#<model>, e.g. openai:http://127.0.0.1:8000/v1#my-model")
-    raise ModelError(f"unknown model spec '{text}': use one of {SPEC_HELP}")
+        raise ModelSpecError(f"model spec '{text}' needs the shape openai:<base_url>#<model>, e.g. openai:http://127.0.0.1:8000/v1#my-model")
+    raise ModelSpecError(f"unknown model spec '{text}': use one of {SPEC_HELP}")
 
 
 def load(text: str, **options) -> LanguageModel:
@@ -64,7 +64,7 @@ def load(text: str, **options) -> LanguageModel:
             return LlamaCppModel(embedded_gguf(), label="llamacpp:embedded", **options)
         path = Path(spec.target)
         if not path.is_file():
-            raise ModelError(f"model spec '{text}': no GGUF file at {path}")
+            raise ModelSpecError(f"model spec '{text}': no GGUF file at {path}")
         return LlamaCppModel(path, **options)
     from .openai import OpenAIModel
 

@@ -1,0 +1,102 @@
+"""The audit job end to end on the embedded model: results, resume after SIGKILL, a server that dies."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+from pluralign.runs import read_records
+
+
+def test_a_complete_run_has_every_stage_and_metric(small_run):
+    small_run = small_run.path
+    items = pd.read_parquet(small_run / "results.parquet")
+    assert len(items) == 16 + 8  # 16 statements, 8 of them German with an English translation
+    assert items["p_agree"].between(0, 1).all()
+    assert items["response"].str.len().gt(0).all()
+    assert set(items["judged_stance"]) <= {"agree", "disagree", "neutral", "refusal"}
+    metrics = pd.read_parquet(small_run / "metrics.parquet")
+    assert {"p_agree", "framing_sensitivity", "negation_consistency", "refusal_rate", "opinion_alignment"} <= set(metrics["metric"])
+    assert {"language", "topic", "variant", "position", "country", "source"} <= set(metrics["grouping"])
+    framings = pd.read_parquet(small_run / "framings.parquet")
+    assert len(framings) == 6 * len(items)
+    manifest = json.loads((small_run / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["models"]["embedded"].startswith("hf:embedded:")
+
+
+def test_rerunning_a_finished_run_adds_nothing(small_run):
+    before = (small_run.path / "records.jsonl").read_text()
+    small_run()
+    assert (small_run.path / "records.jsonl").read_text() == before
+
+
+def test_the_report_rebuilds_from_records_alone(small_run, cli):
+    (small_run.path / "report.html").unlink()
+    result = cli("report", str(small_run.path))
+    assert result.returncode == 0 and (small_run.path / "report.html").exists()
+
+
+def _audit_args(out) -> list[str]:
+    return [sys.executable, "-m", "pluralign", "audit", "--limit", "10", "--stages", "stance,long_form",
+            "--survey", "none", "--max-tokens", "24", "--no-cache", "-q", "--out", str(out)]
+
+
+def _records_key_set(path):
+    keys = [json.loads(line)["key"] for line in (path / "records.jsonl").read_text().splitlines()]
+    return keys
+
+
+def test_resume_after_sigkill_loses_nothing_and_duplicates_nothing(tmp_path):
+    whole = tmp_path / "whole"
+    subprocess.run(_audit_args(whole), check=True, capture_output=True, timeout=900)
+    cut = tmp_path / "cut"
+    proc = subprocess.Popen(_audit_args(cut), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    n_stance = len([k for k in _records_key_set(whole) if "|stance|" in k])
+    deadline = time.time() + 600
+    while time.time() < deadline:  # kill it in the middle of the long-form stage
+        if (cut / "records.jsonl").exists() and len(read_records(cut)) > n_stance:
+            break
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = len(read_records(cut))
+    assert n_stance < partial < len(read_records(whole))
+    subprocess.run(_audit_args(cut), check=True, capture_output=True, timeout=900)
+    keys = _records_key_set(cut)
+    assert len(keys) == len(set(keys)) == len(_records_key_set(whole))
+    a = pd.read_parquet(whole / "results.parquet").sort_values(["statement_id", "variant"]).reset_index(drop=True)
+    b = pd.read_parquet(cut / "results.parquet").sort_values(["statement_id", "variant"]).reset_index(drop=True)
+    assert a["statement_id"].tolist() == b["statement_id"].tolist()
+    assert np.allclose(a["p_agree"], b["p_agree"], atol=1e-5)
+    assert a["response"].tolist() == b["response"].tolist()
+
+
+def test_a_server_that_dies_mid_run_leaves_finished_items_and_a_clear_error(tmp_path):
+    from tests.models.test_openai import _start_server
+
+    server, url = _start_server(logits_all=False)
+    out = tmp_path / "served"
+    args = [sys.executable, "-m", "pluralign", "audit", "--model", f"openai:{url}#smollm2", "--judge", "llamacpp:embedded",
+            "--stages", "long_form", "--survey", "none", "--limit", "40", "--max-tokens", "16", "--no-cache", "-q",
+            "--out", str(out)]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline and not ((out / "records.jsonl").exists() and read_records(out)):
+            time.sleep(0.2)
+    finally:
+        server.kill()
+        server.wait()
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 1
+    assert "stopped answering" in stderr and "Traceback" not in stderr
+    saved = read_records(out)
+    assert len(saved) >= 16 and all(r["response"] for r in saved)
+    assert json.loads((out / "manifest.json").read_text())["status"].startswith("failed")

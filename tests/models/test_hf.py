@@ -1,0 +1,92 @@
+"""The transformers backend: shared-prefix scoring is exact, generation is reproducible."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from pluralign.audit import core
+from pluralign.data import builtin_statements
+from pluralign.models.base import GenerateRequest, ScoreRequest
+from pluralign.models.prefix import group_by_prefix, plan_scores, split_pair
+
+
+def _naive(model, request: ScoreRequest) -> list[float]:
+    """One full forward pass per (context, continuation), LM head everywhere: the obvious reference."""
+    context = model.render(request.context)
+    out = []
+    for cont in request.continuations:
+        ctx, x = split_pair(model.encode, context, cont, model.tokenizer.eos_token_id)
+        with torch.no_grad():
+            logp = torch.log_softmax(model.model(torch.tensor([ctx + x])).logits[0].double(), -1)
+        out.append(sum(float(logp[len(ctx) - 1 + i, t]) for i, t in enumerate(x)))
+    return out
+
+
+def _stance_requests(n_items: int) -> list[ScoreRequest]:
+    items = core.statement_items(builtin_statements().iloc[::9]).to_dict("records")[:n_items]
+    return [r for it in items for r in core.stance_requests(it, chat=True)]
+
+
+def test_shared_prefix_scores_equal_full_forward_passes(hf_model):
+    requests = _stance_requests(4) + [
+        ScoreRequest("The cat sat on the", (" mat", " hat and the dog", " mat")),
+        ScoreRequest("A", (" b",)),
+    ]
+    ours = hf_model.score(requests)
+    for request, got in zip(requests, ours):
+        assert np.allclose(got, _naive(hf_model, request), atol=1e-4)
+
+
+def test_a_statements_framings_share_one_prefix_group(hf_model):
+    requests = _stance_requests(3)
+    plan = plan_scores(requests, lambda r: hf_model.render(r.context), hf_model.encode, hf_model.tokenizer.eos_token_id)
+    groups = group_by_prefix(plan.rows)
+    assert len(groups) == 3  # one per statement
+    statement_tokens = len(hf_model.encode(core.statement_items(builtin_statements().iloc[::9]).text.iloc[0]))
+    assert all(g.prefix_len > statement_tokens for g in groups)
+
+
+def test_yes_and_no_of_one_context_are_one_row(hf_model):
+    plan = plan_scores([ScoreRequest("Is water wet? Answer:", (" Yes", " No"))], lambda r: r.context, hf_model.encode, 0)
+    assert len(plan.rows) == 1
+
+
+def test_scores_match_lm_evaluation_harness(hf_model):
+    from lm_eval.api.instance import Instance
+    from lm_eval.models.huggingface import HFLM
+
+    from pluralign.models.embedded import embedded_hf_dir
+
+    requests = _stance_requests(2) + [ScoreRequest("Paris is the capital of", (" France", " Italy"))]
+    pairs = [(hf_model.render(r.context), c) for r in requests for c in r.continuations]
+    lm = HFLM(pretrained=str(embedded_hf_dir()), dtype="float32", batch_size=8, device="cpu")
+    theirs = [v for v, _ in lm.loglikelihood([Instance("loglikelihood", {}, p, i) for i, p in enumerate(pairs)], disable_tqdm=True)]
+    ours = [v for r in hf_model.score(requests) for v in r]
+    assert np.abs(np.array(ours) - np.array(theirs)).max() < 1e-3
+
+
+def test_greedy_generation_is_deterministic_and_batch_independent(hf_model):
+    prompts = [[{"role": "user", "content": q}] for q in ("What is the capital of France?", "Name a colour.", "Say hi.")]
+    alone = hf_model.generate([GenerateRequest(prompts[0], max_tokens=12)])
+    batched = hf_model.generate([GenerateRequest(p, max_tokens=12) for p in prompts])
+    again = hf_model.generate([GenerateRequest(p, max_tokens=12) for p in prompts])
+    assert batched == again
+    assert alone[0] == batched[0]
+    assert "Paris" in alone[0][0]
+
+
+def test_seeded_sampling_repeats_and_seeds_differ(hf_model):
+    prompt = [{"role": "user", "content": "Write one word about the sea."}]
+    first = hf_model.generate([GenerateRequest(prompt, max_tokens=16, temperature=1.0, seed=7, n=3)])
+    second = hf_model.generate([GenerateRequest(prompt, max_tokens=16, temperature=1.0, seed=7, n=3)])
+    other = hf_model.generate([GenerateRequest(prompt, max_tokens=16, temperature=1.0, seed=8, n=3)])
+    assert first == second
+    assert len(first[0]) == 3
+    assert first != other
+
+
+def test_stop_strings_cut_the_output(hf_model):
+    out = hf_model.generate([GenerateRequest("1, 2, 3, 4,", max_tokens=20, stop=(" 7",))])[0][0]
+    assert " 7" not in out
+    assert "5" in out

@@ -1,0 +1,36 @@
+"""The audit report in a real headless Chromium: it renders offline, without console errors, with its figures."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+FIGURES = {"stance-heatmap", "framing-sensitivity", "stance-position", "refusals", "opinion-alignment", "model-comparison"}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_report_renders_offline_with_every_figure(browser, small_run):
+    page = browser.new_page()
+    errors, outside = [], []
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("request", lambda req: not req.url.startswith("file://") and outside.append(req.url))
+    page.goto((small_run.path / "report.html").as_uri())
+    assert errors == [] and outside == []
+    shown = set(page.eval_on_selector_all("figure[data-figure]", "els => els.map(e => e.dataset.figure)"))
+    assert shown == FIGURES
+    for figure in FIGURES:
+        box = page.locator(f"figure[data-figure='{figure}'] svg").bounding_box()
+        assert box and box["width"] > 200 and box["height"] > 100, figure
+    assert page.locator("text=Metrics overall").is_visible()
+    assert page.locator("h2#answers + table tr").count() == 1 + 24  # header and one row per item
+    page.close()

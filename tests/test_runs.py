@@ -1,0 +1,56 @@
+"""Run directories keep everything a user produced and refuse to mix configurations."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pluralign.runs import Run, RunError, read_records
+
+
+def test_records_survive_reopening_and_are_skipped(tmp_path):
+    run = Run(tmp_path / "r", "audit", {"a": 1}, "data")
+    run.append([{"key": "x", "v": 1}, {"key": "y", "v": 2}])
+    again = Run(tmp_path / "r", "audit", {"a": 1}, "data")
+    assert again.done_keys() == {"x", "y"}
+
+
+def test_a_line_cut_short_by_a_crash_is_dropped(tmp_path):
+    run = Run(tmp_path / "r", "audit", {}, "data")
+    run.append([{"key": "x"}])
+    with (tmp_path / "r" / "records.jsonl").open("a") as fh:
+        fh.write('{"key": "y", "half')
+    Run(tmp_path / "r", "audit", {}, "data").append([{"key": "z"}])
+    assert [r["key"] for r in read_records(tmp_path / "r")] == ["x", "z"]
+
+
+def test_a_changed_config_is_refused_and_names_what_changed(tmp_path):
+    Run(tmp_path / "r", "audit", {"models": ["a"], "max_tokens": 96}, "data")
+    with pytest.raises(RunError, match=r"different config \(max_tokens\).*--fresh"):
+        Run(tmp_path / "r", "audit", {"models": ["a"], "max_tokens": 50}, "data")
+    with pytest.raises(RunError, match="data_fingerprint"):
+        Run(tmp_path / "r", "audit", {"models": ["a"], "max_tokens": 96}, "other data")
+
+
+def test_fresh_keeps_the_old_run_aside(tmp_path):
+    run = Run(tmp_path / "r", "audit", {"v": 1}, "data")
+    run.append([{"key": "x"}])
+    Run(tmp_path / "r", "audit", {"v": 2}, "data", fresh=True)
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("r.")]
+    assert len(kept) == 1 and json.loads((kept[0] / "records.jsonl").read_text())["key"] == "x"
+    assert read_records(tmp_path / "r") == []
+
+
+def test_a_directory_that_is_not_a_run_is_not_overwritten(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("precious")
+    with pytest.raises(RunError, match="not a pluralign run"):
+        Run(tmp_path / "mine", "audit", {}, "data")
+
+
+def test_new_weights_under_the_same_spec_are_refused(tmp_path):
+    run = Run(tmp_path / "r", "audit", {}, "data")
+    run.set_model("hf:x", "fp1")
+    with pytest.raises(RunError, match="now loads fp2"):
+        Run(tmp_path / "r", "audit", {}, "data").set_model("hf:x", "fp2")
