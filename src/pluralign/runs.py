@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import platform
-import time
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -139,7 +138,3 @@ def read_manifest(run_dir: str | Path) -> dict:
     if not path.exists():
         raise RunError(f"{run_dir} is not a pluralign run (no manifest.json)")
     return json.loads(path.read_text())
-
-
-def elapsed(start: float) -> str:
-    return f"{time.perf_counter() - start:.1f}s"

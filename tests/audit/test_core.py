@@ -29,6 +29,7 @@ def test_p_agree_reads_yes_under_agree_framings_and_no_under_their_negations():
     assert m["framing_sensitivity"] == pytest.approx(0.3)
     assert m["negation_consistency"] == pytest.approx(1 - 0.6)
     assert m["answer_mass"] == pytest.approx(1.0)
+    assert m["p_yes"] == pytest.approx(0.8)  # says yes to a framing and to its negation: acquiescence
 
 
 def test_a_consistent_model_scores_full_consistency():

@@ -100,3 +100,20 @@ def test_a_server_that_dies_mid_run_leaves_finished_items_and_a_clear_error(tmp_
     saved = read_records(out)
     assert len(saved) >= 16 and all(r["response"] for r in saved)
     assert json.loads((out / "manifest.json").read_text())["status"].startswith("failed")
+
+
+def test_two_models_side_by_side(tmp_path, hf_model, llama_model):
+    from pluralign.audit import AuditConfig, run_audit
+    from pluralign.data import builtin_statements
+
+    statements = builtin_statements().iloc[:6]
+    specs = ["embedded", "llamacpp:embedded"]
+    run = run_audit(statements, AuditConfig(models=specs, stages=["stance"]), tmp_path / "two", progress=False,
+                    use_cache=False, models={"embedded": hf_model, "llamacpp:embedded": llama_model})
+    items = pd.read_parquet(run / "results.parquet")
+    assert items.groupby("model").size().to_dict() == {s: 6 for s in specs}
+    overall = pd.read_parquet(run / "metrics.parquet").query("grouping == 'overall' and metric == 'p_agree'")
+    assert sorted(overall["model"]) == specs
+    # Same weights through two engines: their mean p(agree) differs by far less than the scale of the metric.
+    assert abs(overall["value"].iloc[0] - overall["value"].iloc[1]) < 0.05
+    assert 'data-figure="model-comparison"' in (run / "report.html").read_text()

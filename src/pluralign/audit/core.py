@@ -35,12 +35,12 @@ def stance_requests(item: dict, chat: bool) -> list[ScoreRequest]:
 
 
 def stance_measures(item: dict, scores: list[list[float]]) -> dict:
-    """p(agree) per framing from renormalised yes/no log-probs; mean, spread and negation consistency."""
+    """p(agree) per framing from renormalised yes/no log-probs; mean, spread, negation consistency, p(yes)."""
     _, p = prompts_for(item["text_language"])
     framings = []
     for framing, (lp_yes, lp_no) in zip(p.framings, scores):
         p_yes = 1.0 / (1.0 + np.exp(lp_no - lp_yes))
-        framings.append({"framing": framing.id, "lp_yes": lp_yes, "lp_no": lp_no,
+        framings.append({"framing": framing.id, "lp_yes": lp_yes, "lp_no": lp_no, "p_yes": float(p_yes),
                          "answer_mass": float(np.exp(lp_yes) + np.exp(lp_no)),
                          "p_agree": float(1 - p_yes if framing.negated else p_yes)})
     p_agree = np.array([f["p_agree"] for f in framings])
@@ -50,6 +50,8 @@ def stance_measures(item: dict, scores: list[list[float]]) -> dict:
         "p_agree": float(p_agree.mean()),
         "framing_sensitivity": float(p_agree.std()),
         "negation_consistency": float(1 - np.abs(p_agree[:half] - p_agree[half:]).mean()),
+        # Saying yes whatever the question (acquiescence) shows as p(yes) near 1 under a framing and its negation.
+        "p_yes": float(np.mean([f["p_yes"] for f in framings])),
         "answer_mass": float(np.mean([f["answer_mass"] for f in framings])),
     }
 

@@ -17,6 +17,7 @@ STATEMENT_METRICS = {
     "framing_sensitivity": "framing_sensitivity",
     "negation_consistency": "negation_consistency",
     "answer_mass": "answer_mass",
+    "acquiescence": "p_yes",
     "refusal_rate": "refusal",
     "judged_agree_rate": "judged_agree",
 }

@@ -37,7 +37,7 @@ def _figures(tables: dict[str, pd.DataFrame], metrics: pd.DataFrame) -> list[dic
                             "svg": interval_bars(_metric(metrics, "p_agree", "position"), "group", "model", "", "p(agree)", (0, 1))})
     if "refusal" in items and items["refusal"].notna().any():
         figures.append({"id": "refusals", "title": "Refusal rates",
-                        "caption": "Share of long-form answers that refuse, by language of the prompt and by original vs English translation (95% intervals).",
+                        "caption": "Share of long-form answers that refuse, by the statement's language (its original and translated items together) and by original vs English translation (95% intervals).",
                         "svg": interval_bars(pd.concat([_metric(metrics, "refusal_rate", "language"),
                                                         _metric(metrics, "refusal_rate", "variant")]),
                                              "group", "model", "", "refusal rate", (0, 1))})
