@@ -108,7 +108,7 @@ def test_two_models_side_by_side(tmp_path, hf_model, llama_model):
 
     statements = builtin_statements().iloc[:6]
     specs = ["embedded", "llamacpp:embedded"]
-    run = run_audit(statements, AuditConfig(models=specs, stages=["stance"]), tmp_path / "two", progress=False,
+    run = run_audit(statements, AuditConfig(models=specs, stages=["stance"], translated=False), tmp_path / "two", progress=False,
                     use_cache=False, models={"embedded": hf_model, "llamacpp:embedded": llama_model})
     items = pd.read_parquet(run / "results.parquet")
     assert items.groupby("model").size().to_dict() == {s: 6 for s in specs}
