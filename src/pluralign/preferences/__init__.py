@@ -1,0 +1,10 @@
+"""Learning from annotators who disagree: one reward, group rewards, latent types, and personal mixes."""
+
+from ._fit import NotFittedError
+from .base import ChoiceEstimator
+from .bradley_terry import BradleyTerry, GroupBradleyTerry
+from .choices import Choices
+from .latent import IdealPoint, MixtureBradleyTerry
+
+__all__ = ["BradleyTerry", "ChoiceEstimator", "Choices", "GroupBradleyTerry", "IdealPoint", "MixtureBradleyTerry",
+           "NotFittedError"]

@@ -1,0 +1,52 @@
+"""Shared numerics: choice log-probabilities and a full-batch L-BFGS fit in torch."""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+
+
+class NotFittedError(RuntimeError):
+    """An estimator was used before ``fit``."""
+
+
+def tensors(choices, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Features, candidate indices (padding -> 0), padding mask and chosen positions as tensors."""
+    mask = torch.from_numpy(choices.mask)
+    cand = torch.from_numpy(np.where(choices.mask, choices.candidates, 0))
+    return torch.as_tensor(choices.features, dtype=dtype), cand, mask, torch.from_numpy(choices.chosen)
+
+
+def choice_log_probs(item_scores: torch.Tensor, cand: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """log p(candidate) under a softmax (Plackett-Luce first choice) over each comparison's offered candidates.
+
+    ``item_scores`` is (m,) for one reward, or (m, K) for K rewards (result (n, k, K)).
+    """
+    scores = item_scores[cand]
+    fill = torch.finfo(scores.dtype).min
+    pad = ~mask if scores.dim() == 2 else ~mask.unsqueeze(-1)
+    return torch.log_softmax(scores.masked_fill(pad, fill), dim=1).masked_fill(pad, -torch.inf)
+
+
+def chosen_log_probs(log_probs: torch.Tensor, chosen: torch.Tensor) -> torch.Tensor:
+    """The log-prob of the chosen candidate in each comparison: (n,) or (n, K)."""
+    index = chosen.view(-1, 1) if log_probs.dim() == 2 else chosen.view(-1, 1, 1).expand(-1, 1, log_probs.shape[2])
+    return log_probs.gather(1, index).squeeze(1)
+
+
+def lbfgs(params: Sequence[torch.Tensor], loss: Callable[[], torch.Tensor], max_iter: int = 200, tol: float = 1e-9) -> float:
+    """Minimise ``loss`` over ``params`` with full-batch L-BFGS and a strong-Wolfe line search."""
+    optimizer = torch.optim.LBFGS(params, max_iter=max_iter, tolerance_grad=tol, tolerance_change=tol * 1e-3,
+                                  history_size=20, line_search_fn="strong_wolfe")
+
+    def closure():
+        optimizer.zero_grad()
+        value = loss()
+        value.backward()
+        return value
+
+    optimizer.step(closure)
+    with torch.no_grad():
+        return float(loss())

@@ -1,0 +1,214 @@
+"""Annotators who differ in kind: K latent types fitted by EM (MixtureBradleyTerry), and each annotator a mix of
+K shared preference prototypes with few-shot adaptation to new people (IdealPoint, after PAL)."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+
+import numpy as np
+import torch
+
+from ._fit import chosen_log_probs, choice_log_probs, lbfgs, tensors
+from .base import ChoiceEstimator
+from .choices import Choices
+
+
+def _codes(known: np.ndarray, annotators: np.ndarray) -> np.ndarray:
+    """Index of each annotator in ``known`` (sorted), -1 for annotators not in it."""
+    pos = np.searchsorted(known, annotators)
+    pos = np.clip(pos, 0, max(len(known) - 1, 0))
+    return np.where((len(known) > 0) & (known[pos] == annotators), pos, -1)
+
+
+class _PerAnnotator(ChoiceEstimator):
+    """Shared by the latent estimators: K rewards (``coef_``, (K, d)) mixed by per-annotator weights."""
+
+    def _type_log_probs(self, choices: Choices) -> torch.Tensor:
+        features, cand, mask, _ = tensors(choices, self._dtype())
+        with torch.no_grad():
+            return choice_log_probs(features @ torch.as_tensor(self.coef_.T, dtype=features.dtype), cand, mask)
+
+    @abstractmethod
+    def _mixing(self, annotators: np.ndarray) -> np.ndarray:
+        """(n, K) mixing weights of each comparison's annotator: fitted, adapted, or the population's."""
+
+
+class MixtureBradleyTerry(_PerAnnotator):
+    """K latent annotator types, each with its own linear reward, fitted by EM over annotators (MaxMin-RLHF's
+    mixture). ``annotator_types_`` holds each annotator's posterior over types.
+
+    Args:
+        n_types: K.
+        alpha: L2 penalty on each type's reward.
+        n_iter: EM iterations at most; tol: stop when the log-likelihood gains less than this per comparison.
+        n_init: restarts from random assignments; the best log-likelihood wins.
+        random_state: seed.
+    """
+
+    _state = ("coef_", "proportions_", "annotators_", "annotator_types_")
+
+    def __init__(self, n_types: int = 4, alpha: float = 1e-2, n_iter: int = 100, tol: float = 1e-6, n_init: int = 3,
+                 random_state: int | None = 0, dtype: str = "float64") -> None:
+        self.n_types = n_types
+        self.alpha = alpha
+        self.n_iter = n_iter
+        self.tol = tol
+        self.n_init = n_init
+        self.random_state = random_state
+        self.dtype = dtype
+
+    def fit(self, choices: Choices) -> "MixtureBradleyTerry":
+        features, cand, mask, chosen = tensors(choices, self._dtype())
+        annotators, codes = np.unique(choices.annotator, return_inverse=True)
+        codes_t = torch.from_numpy(codes)
+        rng = np.random.default_rng(self.random_state)
+        best = None
+        for _ in range(self.n_init):
+            resp = torch.as_tensor(rng.dirichlet(np.ones(self.n_types), size=len(annotators)), dtype=features.dtype)
+            coef = torch.zeros((features.shape[1], self.n_types), dtype=features.dtype, requires_grad=True)
+            previous = -np.inf
+            for _ in range(self.n_iter):
+                weights = resp[codes_t]
+
+                def m_step():
+                    lp = chosen_log_probs(choice_log_probs(features @ coef, cand, mask), chosen)
+                    return -(weights * lp).sum() + self.alpha * (coef**2).sum()
+
+                lbfgs([coef], m_step, max_iter=50)
+                with torch.no_grad():
+                    log_prior = torch.log(resp.mean(0).clamp_min(1e-12))
+                    per_type = torch.zeros((len(annotators), self.n_types), dtype=features.dtype)
+                    per_type.index_add_(0, codes_t, chosen_log_probs(choice_log_probs(features @ coef, cand, mask), chosen))
+                    joint = per_type + log_prior
+                    total = float(torch.logsumexp(joint, dim=1).sum())
+                    resp = torch.softmax(joint, dim=1)
+                if total - previous < self.tol * len(choices):
+                    break
+                previous = total
+            if best is None or total > best[0]:
+                best = (total, coef.detach().clone(), resp.clone())
+        self.log_likelihood_, coef, resp = best
+        self.coef_ = coef.numpy().T.copy()
+        self.proportions_ = resp.mean(0).numpy()
+        self.annotators_ = annotators
+        self.annotator_types_ = resp.numpy()
+        self.adapted_ = {}
+        return self
+
+    def predict_types(self, annotators=None) -> np.ndarray:
+        """Most probable type of each fitted (or adapted) annotator."""
+        self._check_fitted()
+        if annotators is None:
+            return self.annotator_types_.argmax(1)
+        return self._mixing(np.asarray(annotators)).argmax(1)
+
+    def adapt(self, choices: Choices) -> "MixtureBradleyTerry":
+        """Posterior type of annotators not seen in fit, from a few of their comparisons; types stay as fitted."""
+        self._check_fitted()
+        lp = chosen_log_probs(self._type_log_probs(choices), torch.from_numpy(choices.chosen)).numpy()
+        new = {}
+        for a in np.unique(choices.annotator):
+            joint = lp[choices.annotator == a].sum(0) + np.log(np.clip(self.proportions_, 1e-12, None))
+            new[a] = np.exp(joint - joint.max()) / np.exp(joint - joint.max()).sum()
+        self.adapted_ = {**getattr(self, "adapted_", {}), **new}
+        return self
+
+    def _mixing(self, annotators: np.ndarray) -> np.ndarray:
+        out = np.tile(self.proportions_, (len(annotators), 1))
+        idx = _codes(self.annotators_, annotators)
+        out[idx >= 0] = self.annotator_types_[idx[idx >= 0]]
+        for a, posterior in getattr(self, "adapted_", {}).items():
+            out[annotators == a] = posterior
+        return out
+
+    def predict_proba(self, choices: Choices) -> np.ndarray:
+        """For seen or adapted annotators, the mixture under their posterior; otherwise under the population's."""
+        self._check_fitted()
+        probs = self._type_log_probs(choices).exp().numpy()
+        return np.einsum("nkt,nt->nk", probs, self._mixing(choices.annotator))
+
+
+class IdealPoint(_PerAnnotator):
+    """Each annotator's reward is their own mix of K shared preference prototypes (PAL's mixture model):
+    r_a(x) = sum_k u_ak w_k·x with u_a on the simplex. ``adapt`` finds new annotators' mixes from a few of their
+    comparisons with the prototypes fixed; annotators never seen get the population's average mix.
+
+    Args:
+        n_prototypes: K.
+        alpha: L2 penalty on the prototypes; gamma: L2 penalty pulling each annotator's mix logits to the mean.
+        random_state: seed of the initial prototypes and mixes.
+    """
+
+    _state = ("coef_", "annotators_", "mix_logits_")
+
+    def __init__(self, n_prototypes: int = 4, alpha: float = 1e-2, gamma: float = 0.1, max_iter: int = 500,
+                 random_state: int | None = 0, dtype: str = "float64") -> None:
+        self.n_prototypes = n_prototypes
+        self.alpha = alpha
+        self.gamma = gamma
+        self.max_iter = max_iter
+        self.random_state = random_state
+        self.dtype = dtype
+
+    def fit(self, choices: Choices) -> "IdealPoint":
+        features, cand, mask, chosen = tensors(choices, self._dtype())
+        annotators, codes = np.unique(choices.annotator, return_inverse=True)
+        codes = torch.from_numpy(codes)
+        rng = np.random.default_rng(self.random_state)
+        coef = torch.as_tensor(rng.normal(0, 0.1, (features.shape[1], self.n_prototypes)), dtype=features.dtype).requires_grad_()
+        logits = torch.as_tensor(rng.normal(0, 1, (len(annotators), self.n_prototypes)), dtype=features.dtype).requires_grad_()
+
+        def loss():
+            u = torch.softmax(logits, dim=1)[codes]  # (n, K)
+            scores = ((features @ coef)[cand] * u.unsqueeze(1)).sum(-1)
+            lp = torch.log_softmax(scores.masked_fill(~mask, torch.finfo(scores.dtype).min), dim=1)
+            pull = logits - logits.mean(0)  # mixes shrink toward the population's
+            return -lp.gather(1, chosen.view(-1, 1)).sum() + self.alpha * (coef**2).sum() + self.gamma * (pull**2).sum()
+
+        lbfgs([coef, logits], loss, self.max_iter)
+        self.coef_ = coef.detach().numpy().T.copy()
+        self.annotators_ = annotators
+        self.mix_logits_ = logits.detach().numpy()
+        self.adapted_ = {}
+        return self
+
+    def adapt(self, choices: Choices) -> "IdealPoint":
+        """Mixes of new annotators from a few of their comparisons, the prototypes fixed (few-shot).
+
+        Empirical Bayes over the fitted population: a new annotator's mix is the average of the fitted annotators'
+        mixes, each weighted by how well it explains the new comparisons. With no comparisons it is the
+        population's average; with many it settles on the mixes that fit the person, pure types included.
+        """
+        self._check_fitted()
+        population = self._mixing(self.annotators_)  # (A, K)
+        item = choices.features @ self.coef_.T  # (m, K)
+        scores = np.einsum("nck,ak->nca", item[np.where(choices.mask, choices.candidates, 0)], population)
+        scores = np.where(choices.mask[:, :, None], scores, -np.inf)
+        top = scores.max(1, keepdims=True)
+        log_p = scores - top - np.log(np.exp(scores - top).sum(1, keepdims=True))
+        chosen = log_p[np.arange(len(choices)), choices.chosen]  # (n, A)
+        new = {}
+        for a in np.unique(choices.annotator):
+            loglik = chosen[choices.annotator == a].sum(0)
+            w = np.exp(loglik - loglik.max())
+            new[a] = np.log(np.clip((w / w.sum()) @ population, 1e-12, None))
+        self.adapted_ = {**getattr(self, "adapted_", {}), **new}
+        return self
+
+    def _mixing(self, annotators: np.ndarray) -> np.ndarray:
+        logits = np.tile(self.mix_logits_.mean(0), (len(annotators), 1))
+        idx = _codes(self.annotators_, annotators)
+        logits[idx >= 0] = self.mix_logits_[idx[idx >= 0]]
+        for a, value in getattr(self, "adapted_", {}).items():
+            logits[annotators == a] = value
+        e = np.exp(logits - logits.max(1, keepdims=True))
+        return e / e.sum(1, keepdims=True)
+
+    def predict_proba(self, choices: Choices) -> np.ndarray:
+        self._check_fitted()
+        features, cand, mask, _ = tensors(choices, self._dtype())
+        item = features.numpy() @ self.coef_.T  # (m, K)
+        scores = np.einsum("nkt,nt->nk", item[cand.numpy()], self._mixing(choices.annotator))
+        scores = np.where(mask.numpy(), scores, -np.inf)
+        e = np.exp(scores - scores.max(1, keepdims=True))
+        return e / e.sum(1, keepdims=True)
