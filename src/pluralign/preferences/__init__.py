@@ -4,7 +4,10 @@ from ._fit import NotFittedError
 from .base import ChoiceEstimator
 from .bradley_terry import BradleyTerry, GroupBradleyTerry
 from .choices import Choices
+from .evaluate import Split, evaluate, expected_calibration_error, split_choices, unseen_learning_curve
 from .latent import IdealPoint, MixtureBradleyTerry
 
-__all__ = ["BradleyTerry", "ChoiceEstimator", "Choices", "GroupBradleyTerry", "IdealPoint", "MixtureBradleyTerry",
-           "NotFittedError"]
+__all__ = [
+    "BradleyTerry", "ChoiceEstimator", "Choices", "GroupBradleyTerry", "IdealPoint", "MixtureBradleyTerry",
+    "NotFittedError", "Split", "evaluate", "expected_calibration_error", "split_choices", "unseen_learning_curve",
+]

@@ -24,7 +24,11 @@ def choice_log_probs(item_scores: torch.Tensor, cand: torch.Tensor, mask: torch.
 
     ``item_scores`` is (m,) for one reward, or (m, K) for K rewards (result (n, k, K)).
     """
-    scores = item_scores[cand]
+    return masked_log_softmax(item_scores[cand], mask)
+
+
+def masked_log_softmax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Log-softmax over the offered candidates of each comparison ((n, k) or (n, k, K) scores); -inf for padding."""
     fill = torch.finfo(scores.dtype).min
     pad = ~mask if scores.dim() == 2 else ~mask.unsqueeze(-1)
     return torch.log_softmax(scores.masked_fill(pad, fill), dim=1).masked_fill(pad, -torch.inf)
@@ -50,3 +54,24 @@ def lbfgs(params: Sequence[torch.Tensor], loss: Callable[[], torch.Tensor], max_
     optimizer.step(closure)
     with torch.no_grad():
         return float(loss())
+
+
+class _Project(torch.autograd.Function):
+    """features @ weights, differentiable in weights only, with the gradient computed as (grad.T @ features).T:
+    on tall feature matrices that is several times faster than torch's features.T @ grad (8x measured on a
+    230,000 x 384 matrix), and it is the bulk of every fit."""
+
+    @staticmethod
+    def forward(ctx, features: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(features)
+        return features @ weights
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        (features,) = ctx.saved_tensors
+        return None, (grad @ features if grad.dim() == 1 else (grad.T @ features).T)
+
+
+def project(features: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Item scores: (m, d) features times (d,) or (d, K) weights."""
+    return _Project.apply(features, weights)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._fit import chosen_log_probs, choice_log_probs, lbfgs, tensors
+from ._fit import chosen_log_probs, choice_log_probs, lbfgs, masked_log_softmax, project, tensors
 from .base import ChoiceEstimator
 from .choices import Choices
 
@@ -31,7 +31,7 @@ class BradleyTerry(ChoiceEstimator):
         w = torch.zeros(features.shape[1], dtype=features.dtype, requires_grad=True)
 
         def loss():
-            lp = chosen_log_probs(choice_log_probs(features @ w, cand, mask), chosen)
+            lp = chosen_log_probs(choice_log_probs(project(features, w), cand, mask), chosen)
             return -lp.sum() + self.alpha * (w**2).sum()
 
         self.objective_ = lbfgs([w], loss, self.max_iter)
@@ -78,9 +78,10 @@ class GroupBradleyTerry(ChoiceEstimator):
         deviation = torch.zeros((len(groups), d), dtype=features.dtype, requires_grad=True)
 
         def loss():
-            scores = (features[cand] * (shared + deviation[codes]).unsqueeze(1)).sum(-1)
-            lp = torch.log_softmax(scores.masked_fill(~mask, torch.finfo(scores.dtype).min), dim=1)
-            return (-lp.gather(1, chosen.view(-1, 1)).sum() + self.alpha * (shared**2).sum()
+            # Every item scored under every group's reward, then each comparison reads its own group's column.
+            item = project(features, (shared.unsqueeze(0) + deviation).T)  # (m, G)
+            lp = masked_log_softmax(item[cand, codes.unsqueeze(1)], mask)
+            return (-chosen_log_probs(lp, chosen).sum() + self.alpha * (shared**2).sum()
                     + self.shrinkage * (deviation**2).sum())
 
         self.objective_ = lbfgs([shared, deviation], loss, self.max_iter)
@@ -101,4 +102,4 @@ class GroupBradleyTerry(ChoiceEstimator):
                     coef[i] += self.group_coef_[index[g]]
         with torch.no_grad():
             scores = (features[cand] * torch.as_tensor(coef, dtype=features.dtype).unsqueeze(1)).sum(-1)
-            return torch.softmax(scores.masked_fill(~mask, -torch.inf), dim=1).numpy()
+            return masked_log_softmax(scores, mask).exp().numpy()

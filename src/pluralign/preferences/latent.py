@@ -8,7 +8,7 @@ from abc import abstractmethod
 import numpy as np
 import torch
 
-from ._fit import chosen_log_probs, choice_log_probs, lbfgs, tensors
+from ._fit import chosen_log_probs, choice_log_probs, lbfgs, masked_log_softmax, project, tensors
 from .base import ChoiceEstimator
 from .choices import Choices
 
@@ -71,10 +71,10 @@ class MixtureBradleyTerry(_PerAnnotator):
                 weights = resp[codes_t]
 
                 def m_step():
-                    lp = chosen_log_probs(choice_log_probs(features @ coef, cand, mask), chosen)
+                    lp = chosen_log_probs(choice_log_probs(project(features, coef), cand, mask), chosen)
                     return -(weights * lp).sum() + self.alpha * (coef**2).sum()
 
-                lbfgs([coef], m_step, max_iter=50)
+                lbfgs([coef], m_step, max_iter=5)  # warm-started each EM round, so a few steps suffice
                 with torch.no_grad():
                     log_prior = torch.log(resp.mean(0).clamp_min(1e-12))
                     per_type = torch.zeros((len(annotators), self.n_types), dtype=features.dtype)
@@ -141,7 +141,7 @@ class IdealPoint(_PerAnnotator):
 
     _state = ("coef_", "annotators_", "mix_logits_")
 
-    def __init__(self, n_prototypes: int = 4, alpha: float = 1e-2, gamma: float = 0.1, max_iter: int = 500,
+    def __init__(self, n_prototypes: int = 4, alpha: float = 1e-2, gamma: float = 0.1, max_iter: int = 200,
                  random_state: int | None = 0, dtype: str = "float64") -> None:
         self.n_prototypes = n_prototypes
         self.alpha = alpha
@@ -160,10 +160,9 @@ class IdealPoint(_PerAnnotator):
 
         def loss():
             u = torch.softmax(logits, dim=1)[codes]  # (n, K)
-            scores = ((features @ coef)[cand] * u.unsqueeze(1)).sum(-1)
-            lp = torch.log_softmax(scores.masked_fill(~mask, torch.finfo(scores.dtype).min), dim=1)
+            lp = masked_log_softmax((project(features, coef)[cand] * u.unsqueeze(1)).sum(-1), mask)
             pull = logits - logits.mean(0)  # mixes shrink toward the population's
-            return -lp.gather(1, chosen.view(-1, 1)).sum() + self.alpha * (coef**2).sum() + self.gamma * (pull**2).sum()
+            return -chosen_log_probs(lp, chosen).sum() + self.alpha * (coef**2).sum() + self.gamma * (pull**2).sum()
 
         lbfgs([coef, logits], loss, self.max_iter)
         self.coef_ = coef.detach().numpy().T.copy()

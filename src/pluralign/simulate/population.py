@@ -69,7 +69,10 @@ def simulate_population(
     features = rng.normal(size=(n * n_candidates, n_features)).astype(np.float32)
     candidates = np.arange(n * n_candidates).reshape(n, n_candidates)
     weights = sharpness * (mixes @ directions)  # (A, d)
-    utility = np.einsum("nkd,nd->nk", features[candidates], weights[annotator]) + rng.gumbel(size=(n, n_candidates))
+    utility = rng.gumbel(size=(n, n_candidates))
+    for start in range(0, n, 50_000):  # in chunks, so memory stays near the size of the features themselves
+        rows = slice(start, start + 50_000)
+        utility[rows] += np.einsum("nkd,nd->nk", features[candidates[rows]], weights[annotator[rows]])
     chosen = utility.argmax(axis=1)
     table = pd.DataFrame({"annotator": np.arange(n_annotators), "type": types, "group": [f"g{g}" for g in groups]})
     choices = Choices(features, candidates, chosen, annotator, table["group"].to_numpy()[annotator])
