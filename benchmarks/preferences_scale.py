@@ -24,7 +24,7 @@ def peak_gb() -> float:
 
 
 def run(comparisons: int, annotators: int) -> dict[str, float]:
-    per = max(1, comparisons // annotators)
+    per = max(1, -(-comparisons // annotators))  # at least the comparisons asked for
     pop = simulate_population(n_annotators=annotators, comparisons_per_annotator=per, n_features=384,
                               proportions=(0.4, 0.3, 0.2, 0.1), random_state=0)
     out = {"comparisons": len(pop.choices)}

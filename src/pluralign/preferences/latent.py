@@ -3,8 +3,6 @@ K shared preference prototypes with few-shot adaptation to new people (IdealPoin
 
 from __future__ import annotations
 
-from abc import abstractmethod
-
 import numpy as np
 import torch
 
@@ -20,20 +18,7 @@ def _codes(known: np.ndarray, annotators: np.ndarray) -> np.ndarray:
     return np.where((len(known) > 0) & (known[pos] == annotators), pos, -1)
 
 
-class _PerAnnotator(ChoiceEstimator):
-    """Shared by the latent estimators: K rewards (``coef_``, (K, d)) mixed by per-annotator weights."""
-
-    def _type_log_probs(self, choices: Choices) -> torch.Tensor:
-        features, cand, mask, _ = tensors(choices, self._dtype())
-        with torch.no_grad():
-            return choice_log_probs(features @ torch.as_tensor(self.coef_.T, dtype=features.dtype), cand, mask)
-
-    @abstractmethod
-    def _mixing(self, annotators: np.ndarray) -> np.ndarray:
-        """(n, K) mixing weights of each comparison's annotator: fitted, adapted, or the population's."""
-
-
-class MixtureBradleyTerry(_PerAnnotator):
+class MixtureBradleyTerry(ChoiceEstimator):
     """K latent annotator types, each with its own linear reward, fitted by EM over annotators (MaxMin-RLHF's
     mixture). ``annotator_types_`` holds each annotator's posterior over types.
 
@@ -95,6 +80,12 @@ class MixtureBradleyTerry(_PerAnnotator):
         self.adapted_ = {}
         return self
 
+    def _type_log_probs(self, choices: Choices) -> torch.Tensor:
+        """(n, k, K) choice log-probabilities under each type's reward."""
+        features, cand, mask, _ = tensors(choices, self._dtype())
+        with torch.no_grad():
+            return choice_log_probs(features @ torch.as_tensor(self.coef_.T, dtype=features.dtype), cand, mask)
+
     def predict_types(self, annotators=None) -> np.ndarray:
         """Most probable type of each fitted (or adapted) annotator."""
         self._check_fitted()
@@ -114,6 +105,7 @@ class MixtureBradleyTerry(_PerAnnotator):
         return self
 
     def _mixing(self, annotators: np.ndarray) -> np.ndarray:
+        """(n, K) type weights of each annotator: fitted or adapted posterior, else the population's proportions."""
         out = np.tile(self.proportions_, (len(annotators), 1))
         idx = _codes(self.annotators_, annotators)
         out[idx >= 0] = self.annotator_types_[idx[idx >= 0]]
@@ -128,7 +120,7 @@ class MixtureBradleyTerry(_PerAnnotator):
         return np.einsum("nkt,nt->nk", probs, self._mixing(choices.annotator))
 
 
-class IdealPoint(_PerAnnotator):
+class IdealPoint(ChoiceEstimator):
     """Each annotator's reward is their own mix of K shared preference prototypes (PAL's mixture model):
     r_a(x) = sum_k u_ak w_k·x with u_a on the simplex. ``adapt`` finds new annotators' mixes from a few of their
     comparisons with the prototypes fixed; annotators never seen get the population's average mix.
@@ -195,6 +187,7 @@ class IdealPoint(_PerAnnotator):
         return self
 
     def _mixing(self, annotators: np.ndarray) -> np.ndarray:
+        """(n, K) prototype mix of each annotator: fitted or adapted, else the population's average."""
         logits = np.tile(self.mix_logits_.mean(0), (len(annotators), 1))
         idx = _codes(self.annotators_, annotators)
         logits[idx >= 0] = self.mix_logits_[idx[idx >= 0]]

@@ -66,7 +66,7 @@ def simulate_population(
 
     n = n_annotators * comparisons_per_annotator
     annotator = np.repeat(np.arange(n_annotators), comparisons_per_annotator)
-    features = rng.normal(size=(n * n_candidates, n_features)).astype(np.float32)
+    features = rng.standard_normal(size=(n * n_candidates, n_features), dtype=np.float32)
     candidates = np.arange(n * n_candidates).reshape(n, n_candidates)
     weights = sharpness * (mixes @ directions)  # (A, d)
     utility = rng.gumbel(size=(n, n_candidates))
