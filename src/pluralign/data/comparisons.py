@@ -1,0 +1,175 @@
+"""Comparison tables: who chose which response among 2..k candidates, in which conversation, and who they are.
+
+The long comparison table has one row per choice: ``comparison_id, conversation_id, turn, annotator_id, context``
+(a list of chat messages: earlier turns, then the prompt), ``candidates`` (2..k responses), ``chosen`` (index into
+``candidates``), ``language`` and ``feedback``. The annotator table has ``annotator_id`` and any demographic columns.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .schema import DatasetError, language_code
+from .tables import read_table
+
+COMPARISON_COLUMNS = ("comparison_id", "conversation_id", "turn", "annotator_id", "context", "candidates", "chosen",
+                      "language", "feedback")
+
+
+def check_comparisons(comparisons: pd.DataFrame, annotators: pd.DataFrame | None, path=None,
+                      one_language_per_conversation: bool = True) -> None:
+    """Raise DatasetError (file, row, column) for the problems that would silently corrupt learning."""
+    rows = comparisons["_row"] if "_row" in comparisons else pd.Series(range(1, len(comparisons) + 1), index=comparisons.index)
+    for i, (cands, chosen) in enumerate(zip(comparisons["candidates"], comparisons["chosen"])):
+        row = int(rows.iloc[i])
+        if len(cands) < 2:
+            raise DatasetError(path, f"a comparison needs at least two candidates, found {len(cands)}", row=row, column="candidates")
+        if not isinstance(chosen, (int, np.integer)) or not 0 <= chosen < len(cands):
+            raise DatasetError(path, f"chosen index {chosen!r} is out of range for {len(cands)} candidates", row=row, column="chosen")
+    if annotators is not None:
+        known = set(annotators["annotator_id"].astype(str))
+        missing = ~comparisons["annotator_id"].astype(str).isin(known)
+        if missing.any():
+            i = int(missing.to_numpy().nonzero()[0][0])
+            raise DatasetError(path, f"annotator {comparisons['annotator_id'].iloc[i]!r} is not in the annotator table",
+                               row=int(rows.iloc[i]), column="annotator_id")
+    if one_language_per_conversation:
+        languages = comparisons.groupby("conversation_id")["language"].transform("nunique")
+        if (languages > 1).any():
+            i = int((languages > 1).to_numpy().nonzero()[0][0])
+            raise DatasetError(path, f"conversation {comparisons['conversation_id'].iloc[i]!r} mixes languages "
+                               f"({', '.join(sorted(comparisons[comparisons.conversation_id == comparisons.conversation_id.iloc[i]].language.unique()))})",
+                               row=int(rows.iloc[i]), column="language")
+
+
+TURNS = ("first", "second", "third", "fourth")
+LETTERS = ("a", "b", "c", "d")
+DEMOGRAPHICS = ("annotator_age", "annotator_gender", "annotator_education_level", "annotator_ethnicity",
+                "annotator_country", "annotator_political")
+
+
+def load_community_alignment(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Community Alignment's wide file (one row per conversation) -> (comparisons, annotators), all turns.
+
+    Each turn is a best-of-4 choice; a later turn continues from the response chosen before it, so its context is
+    the earlier prompts and chosen responses, then its own prompt.
+    """
+    raw = read_table(path)
+    for needed in ("conversation_id", "annotator_id", "first_turn_prompt"):
+        if needed not in raw.columns:
+            raise DatasetError(path, "missing Community Alignment column", column=needed)
+    rows = []
+    for record in raw.to_dict("records"):
+        context: list[dict] = []
+        language = language_code(record.get("assigned_lang") or "") or str(record.get("assigned_lang") or "")
+        for t, turn in enumerate(TURNS, start=1):
+            prompt = _text(record.get(f"{turn}_turn_prompt"))
+            if not prompt:
+                break
+            candidates = [c for c in (_text(record.get(f"{turn}_turn_response_{x}")) for x in LETTERS) if c]
+            preferred = _text(record.get(f"{turn}_turn_preferred_response"))
+            column = f"{turn}_turn_preferred_response"
+            if preferred not in {f"response_{x}" for x in LETTERS[: len(candidates)]}:
+                problem = (f"preferred response {preferred!r} is not one of response_a..response_{LETTERS[len(candidates) - 1]}"
+                           if candidates else "no candidate responses")
+                raise DatasetError(path, problem, row=record["_row"], column=column)
+            chosen = LETTERS.index(preferred.removeprefix("response_"))
+            context = context + [{"role": "user", "content": prompt}]
+            rows.append({"comparison_id": f"{record['conversation_id']}-{t}", "conversation_id": str(record["conversation_id"]),
+                         "turn": t, "annotator_id": str(record["annotator_id"]), "context": context,
+                         "candidates": candidates, "chosen": chosen, "language": language,
+                         "feedback": _text(record.get(f"{turn}_turn_feedback")) or None, "_row": record["_row"]})
+            context = context + [{"role": "assistant", "content": candidates[chosen]}]
+    comparisons = pd.DataFrame(rows, columns=[*COMPARISON_COLUMNS, "_row"])
+    check_comparisons(comparisons, None, path)
+    present = [c for c in DEMOGRAPHICS if c in raw.columns]
+    annotators = (raw[["annotator_id", *present]].astype({"annotator_id": str}).drop_duplicates("annotator_id")
+                  .rename(columns={c: c.removeprefix("annotator_") for c in present}).reset_index(drop=True))
+    return comparisons, annotators
+
+
+def load_comparisons(path: str | Path, annotators_path: str | Path | None = None,
+                     one_language_per_conversation: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """A long comparison table in our columns (CSV cells of lists may hold JSON), and optionally its annotators."""
+    df = read_table(path)
+    for needed in ("annotator_id", "context", "candidates", "chosen"):
+        if needed not in df.columns:
+            raise DatasetError(path, "missing required column", column=needed)
+    df["candidates"] = [_list(v, path, r, "candidates") for v, r in zip(df["candidates"], df["_row"])]
+    df["context"] = [_messages(v) for v in df["context"]]
+    df["chosen"] = [_int(v, path, r) for v, r in zip(df["chosen"], df["_row"])]
+    df["annotator_id"] = df["annotator_id"].astype(str)
+    for column, default in (("comparison_id", None), ("conversation_id", None), ("turn", 1), ("language", "und"), ("feedback", None)):
+        if column not in df.columns:
+            df[column] = default
+    df["comparison_id"] = df["comparison_id"].fillna(pd.Series([f"c{r}" for r in df["_row"]], index=df.index)).astype(str)
+    df["conversation_id"] = df["conversation_id"].fillna(df["comparison_id"]).astype(str)
+    annotators = None
+    if annotators_path is not None:
+        annotators = read_table(annotators_path).drop(columns="_row")
+        if "annotator_id" not in annotators.columns:
+            raise DatasetError(annotators_path, "missing required column", column="annotator_id")
+        annotators["annotator_id"] = annotators["annotator_id"].astype(str)
+    check_comparisons(df, annotators, path, one_language_per_conversation)
+    return df[[*COMPARISON_COLUMNS, "_row"]], annotators
+
+
+def to_trl_pairwise(comparisons: pd.DataFrame, annotators: pd.DataFrame | None = None) -> pd.DataFrame:
+    """TRL's conversational pairwise format: best-of-k -> the chosen response against each other candidate, with
+    the annotator and their demographic columns kept (TRL's trainers ignore extra columns; group-aware training
+    and evaluation need them)."""
+    rows = []
+    for c in comparisons.to_dict("records"):
+        for j, rejected in enumerate(c["candidates"]):
+            if j != c["chosen"]:
+                rows.append({"prompt": c["context"], "chosen": [{"role": "assistant", "content": c["candidates"][c["chosen"]]}],
+                             "rejected": [{"role": "assistant", "content": rejected}], "annotator_id": c["annotator_id"],
+                             "comparison_id": c["comparison_id"], "language": c["language"]})
+    out = pd.DataFrame(rows)
+    return out.merge(annotators, on="annotator_id", how="left") if annotators is not None and len(out) else out
+
+
+def _text(value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
+def _list(value, path, row, column) -> list[str]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise DatasetError(path, "expected a JSON list of responses", row=row, column=column) from None
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if not isinstance(value, list):
+        raise DatasetError(path, f"expected a list of responses, got {type(value).__name__}", row=row, column=column)
+    return [str(v) for v in value]
+
+
+def _messages(value) -> list[dict]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return [{"role": "user", "content": value}]
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, str):
+        return [{"role": "user", "content": value}]
+    return [dict(m) for m in value]
+
+
+def _int(value, path, row) -> int:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise DatasetError(path, f"chosen must be an index, got {value!r}", row=row, column="chosen") from None
+    if number != int(number):
+        raise DatasetError(path, f"chosen must be a whole number, got {value!r}", row=row, column="chosen")
+    return int(number)
