@@ -1,0 +1,98 @@
+"""The learn job: load comparisons, embed candidates, fit an estimator, evaluate it on held-out choices and on
+people never seen in training, against one shared reward, and keep it all in a run directory."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..runs import Run
+from .bradley_terry import BradleyTerry, GroupBradleyTerry
+from .choices import Choices
+from .evaluate import evaluate, split_choices, unseen_learning_curve
+from .latent import IdealPoint, MixtureBradleyTerry
+
+ESTIMATORS = {"bt": "BradleyTerry", "group": "GroupBradleyTerry", "mixture": "MixtureBradleyTerry", "ideal": "IdealPoint"}
+
+
+@dataclass
+class LearnConfig:
+    """What a learn run does; recorded in its manifest.
+
+    Args:
+        data: ``ca:FILE`` (Community Alignment's wide file), ``comparisons:FILE`` (our long table) or
+            ``simulated`` (a population with known types, no embedding needed).
+        annotators: annotator table for ``comparisons:`` data.
+        estimator: bt, group, mixture or ideal; k: types or prototypes; group: the annotator column that groups
+            metrics (and GroupBradleyTerry).
+    """
+
+    data: str
+    annotators: str | None = None
+    estimator: str = "mixture"
+    k: int = 4
+    group: str | None = None
+    test_share: float = 0.25
+    unseen_share: float = 0.2
+    shots: list[int] = field(default_factory=lambda: [0, 5, 10, 20])
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.estimator not in ESTIMATORS:
+            raise ValueError(f"unknown estimator {self.estimator!r}; choose from {', '.join(ESTIMATORS)}")
+        if not (self.data == "simulated" or self.data.startswith(("ca:", "comparisons:"))):
+            raise ValueError(f"--data takes ca:FILE, comparisons:FILE or simulated, got {self.data!r}")
+
+
+def _estimator(config: LearnConfig):
+    return {"bt": lambda: BradleyTerry(), "group": lambda: GroupBradleyTerry(),
+            "mixture": lambda: MixtureBradleyTerry(n_types=config.k, random_state=config.seed),
+            "ideal": lambda: IdealPoint(n_prototypes=config.k, random_state=config.seed)}[config.estimator]()
+
+
+def load_choices(config: LearnConfig) -> tuple[Choices, str]:
+    """The configured data as Choices, and a fingerprint of its contents."""
+    if config.data == "simulated":
+        from ..simulate import simulate_population
+
+        return simulate_population(random_state=config.seed).choices, f"simulated-{config.seed}"
+    from ..data import load_community_alignment, load_comparisons
+    from ..embed import SentenceEmbedder
+    from .features import comparison_choices
+
+    kind, _, path = config.data.partition(":")
+    if kind == "ca":
+        comparisons, annotators = load_community_alignment(path)
+    else:
+        comparisons, annotators = load_comparisons(path, config.annotators)
+    digest = hashlib.sha256()
+    for p in filter(None, [path, config.annotators]):
+        digest.update(Path(p).read_bytes())
+    return comparison_choices(comparisons, SentenceEmbedder(), annotators, config.group), digest.hexdigest()[:16]
+
+
+def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path:
+    """Fit, evaluate and save; writes ``metrics.parquet`` (model, split, metric, grouping, group, value, interval,
+    n), ``learning_curve.parquet``, ``model.npz`` and the manifest to ``out``."""
+    choices, fingerprint = load_choices(config)
+    if config.estimator == "group" and choices.group is None:
+        raise ValueError("the group estimator needs --group COLUMN (a column of the annotator table)")
+    run = Run(out, "learn", asdict(config), fingerprint, fresh=fresh, seed=config.seed)
+    split = split_choices(choices, config.test_share, config.unseen_share, config.seed)
+    model = _estimator(config).fit(split.train)
+    baseline = BradleyTerry().fit(split.train)
+    tables = []
+    for name, fitted in ((ESTIMATORS[config.estimator], model), ("BradleyTerry (one reward)", baseline)):
+        for part, data in (("held-out choices", split.test), ("unseen people, 0-shot", split.unseen)):
+            if len(data):
+                tables.append(evaluate(fitted, data, seed=config.seed).assign(model=name, split=part))
+    metrics = pd.concat(tables, ignore_index=True)
+    metrics.to_parquet(run.path / "metrics.parquet", index=False)
+    if hasattr(model, "adapt") and len(split.unseen):
+        unseen_learning_curve(model, split.unseen, config.shots, config.test_share).to_parquet(run.path / "learning_curve.parquet", index=False)
+    model.save(run.path / "model.npz")
+    run.set_status("complete")
+    return run.path

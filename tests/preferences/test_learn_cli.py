@@ -1,0 +1,33 @@
+"""`pluralign learn` end to end, and its answers to bad data."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+
+def test_learn_on_a_simulated_population_beats_one_reward(cli, tmp_path):
+    result = cli("learn", "--data", "simulated", "--estimator", "mixture", "--out", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr
+    metrics = pd.read_parquet(tmp_path / "run" / "metrics.parquet")
+    held = metrics[(metrics.split == "held-out choices") & (metrics.metric == "worst_group_accuracy")].set_index("model")
+    assert held.loc["MixtureBradleyTerry", "value"] > held.loc["BradleyTerry (one reward)", "value"] + 0.2
+    curve = pd.read_parquet(tmp_path / "run" / "learning_curve.parquet")
+    assert curve["shots"].tolist() == [0, 5, 10, 20] and curve["accuracy"].iloc[2] > curve["accuracy"].iloc[0]
+    assert "unseen people: 0-shot" in result.stdout
+    assert json.loads((tmp_path / "run" / "manifest.json").read_text())["status"] == "complete"
+
+
+def test_learn_with_a_chosen_index_out_of_range_exits_2(cli, tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps({"annotator_id": "a", "context": "Q?", "candidates": ["x", "y"], "chosen": 5}) + "\n")
+    result = cli("learn", "--data", f"comparisons:{path}", "--out", str(tmp_path / "run"))
+    assert result.returncode == 2
+    assert "row 1, column 'chosen': chosen index 5 is out of range for 2 candidates" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_learn_with_an_unknown_data_kind_exits_2(cli, tmp_path):
+    result = cli("learn", "--data", "prism:x.jsonl", "--out", str(tmp_path / "run"))
+    assert result.returncode == 2 and "--data takes ca:FILE" in result.stderr
