@@ -81,7 +81,8 @@ def _survey(survey: Optional[str], fmt: str):
     pluralign audit --model embedded --out runs/demo
     pluralign audit --model embedded --model llamacpp:embedded --limit 40 --out runs/two-backends
     pluralign audit --model hf:HuggingFaceTB/SmolLM2-360M-Instruct --statements civics.csv --format civics --out runs/civics
-    pluralign audit --model openai:http://127.0.0.1:8000/v1#qwen --stages long_form --judge embedded --out runs/served
+    pluralign audit --model openai:http://127.0.0.1:8000/v1#qwen --template-from Qwen/Qwen2.5-0.5B-Instruct --out runs/served
+    pluralign audit --model openai:http://127.0.0.1:8000/v1#qwen --stages long_form --judge embedded --out runs/served-lf
     pluralign audit --statements mine.jsonl --map text=sentence --map id=uid --out runs/mine
 
 Re-running the same command resumes a run; a changed configuration is refused unless you pass --fresh.
@@ -101,6 +102,7 @@ def audit(
     chat: bool = typer.Option(True, help="Use each model's chat template (--no-chat for base models)."),
     max_tokens: int = typer.Option(96, help="Length of long-form answers, in tokens."),
     refusal_judge: bool = typer.Option(False, help="Also ask the judge model whether each answer refuses."),
+    template_from: Optional[str] = typer.Option(None, help="For openai: specs, the tokenizer (embedded, hub id or dir) whose chat template renders prompts for scoring."),
     limit: Optional[int] = typer.Option(None, help="Audit only this many statements, spread over languages."),
     fresh: bool = typer.Option(False, help="Start again: the old run directory is kept aside with a timestamp, never deleted."),
     cache: bool = typer.Option(True, help="Reuse model answers from the response cache."),
@@ -119,7 +121,8 @@ def audit(
     def go():
         table = _statements(suite, statements, fmt, mapping, limit)
         config = AuditConfig(models=list(model), judge=judge, stages=[s.strip() for s in stages.split(",") if s.strip()],
-                             translated=translated, chat=chat, max_tokens=max_tokens, refusal_judge=refusal_judge, seed=seed)
+                             translated=translated, chat=chat, max_tokens=max_tokens, refusal_judge=refusal_judge,
+                             template_from=template_from, seed=seed)
         path = run_audit(table, config, out_dir, survey=_survey(survey, survey_format), fresh=fresh,
                          progress=not quiet and sys.stderr.isatty(), use_cache=cache)
         out.print(f"report: {path / 'report.html'}")

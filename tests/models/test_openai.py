@@ -100,3 +100,12 @@ def test_a_server_that_dies_gives_a_clear_error():
     proc.wait()
     with pytest.raises(ModelError, match="stopped answering after 3 attempts"):
         model.generate([GenerateRequest("Hello", max_tokens=2)])
+
+
+def test_a_chat_template_named_by_tokenizer_lets_a_server_score_chat_prompts(server, llama_model):
+    from pluralign.models import load
+
+    model = load(f"openai:{server}#smollm2", template_from="embedded")
+    prompt = [{"role": "user", "content": "Is the sky blue? Answer only Yes or No."}]
+    assert model.chat_template(prompt) == llama_model.render(prompt)
+    assert len(model.score([ScoreRequest(prompt, ("Yes", "No"))])[0]) == 2

@@ -32,6 +32,7 @@ class AuditConfig:
         chat: wrap prompts in each model's chat template (False for base models).
         max_tokens: length of long-form answers.
         refusal_judge: also ask the judge whether each answer is a refusal (besides the phrase patterns).
+        template_from: for openai specs, the tokenizer whose chat template renders prompts for scoring.
     """
 
     models: list[str]
@@ -41,6 +42,7 @@ class AuditConfig:
     chat: bool = True
     max_tokens: int = 96
     refusal_judge: bool = False
+    template_from: str | None = None
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -100,7 +102,7 @@ def run_audit(
 
     def get(spec: str) -> LanguageModel:
         if spec not in loaded:
-            loaded[spec] = load(spec)
+            loaded[spec] = load(spec, template_from=config.template_from) if spec.startswith("openai:") else load(spec)
         model = loaded[spec]
         return CachedModel(model, cache) if cache else model
 

@@ -44,8 +44,12 @@ def parse_spec(text: str) -> ModelSpec:
     raise ModelSpecError(f"unknown model spec '{text}': use one of {SPEC_HELP}")
 
 
-def load(text: str, **options) -> LanguageModel:
-    """Load the model a spec names; options go to the backend (e.g. ``n_ctx`` for llama.cpp)."""
+def load(text: str, *, template_from: str | None = None, **options) -> LanguageModel:
+    """Load the model a spec names; options go to the backend (e.g. ``n_ctx`` for llama.cpp).
+
+    ``template_from`` (openai specs only) names the tokenizer whose chat template renders chat prompts for
+    scoring, since completion endpoints take text: ``embedded``, a hub id or a local directory.
+    """
     spec = parse_spec(text)
     if spec.kind == "hf":
         from .hf import HFModel
@@ -69,4 +73,23 @@ def load(text: str, **options) -> LanguageModel:
     from .openai import OpenAIModel
 
     url, _, model = spec.target.rpartition("#")
+    if template_from:
+        options["chat_template"] = chat_template_of(template_from)
     return OpenAIModel(url, model, **options)
+
+
+def chat_template_of(name: str):
+    """A function rendering chat messages with the chat template of a tokenizer (``embedded``, hub id or dir)."""
+    from transformers import AutoTokenizer
+
+    if name == "embedded":
+        from .embedded import embedded_hf_dir
+
+        name = str(embedded_hf_dir())
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(name)
+    except (OSError, ValueError) as exc:
+        raise ModelSpecError(f"could not load a tokenizer for the chat template from '{name}': {exc}") from None
+    if not tokenizer.chat_template:
+        raise ModelSpecError(f"the tokenizer of '{name}' has no chat template")
+    return lambda messages: tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
