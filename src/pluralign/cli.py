@@ -138,7 +138,7 @@ def audit(
     pluralign learn --data comparisons:choices.jsonl --annotators people.csv --estimator group --group age --out runs/mine
 """)
 def learn(
-    data: str = typer.Option(..., help="ca:FILE (Community Alignment), comparisons:FILE (long table) or simulated."),
+    data: str = typer.Option(..., help="ca:FILE (Community Alignment), comparisons:FILE (long table), trl:FILE (TRL pairwise) or simulated."),
     out_dir: Path = typer.Option(Path("runs/learn"), "--out", "-o", help="Run directory."),
     annotators: Optional[str] = typer.Option(None, help="Annotator table (CSV, JSONL, Parquet) for comparisons: data."),
     estimator: str = typer.Option("mixture", help="bt (one reward), group, mixture (latent types) or ideal (personal mixes)."),

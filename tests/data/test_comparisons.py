@@ -95,3 +95,21 @@ def test_generic_long_table_reads_plain_and_chat_contexts(tmp_path):
     assert comparisons["context"].iloc[0] == [{"role": "user", "content": "Is it fair?"}]
     assert comparisons["context"].iloc[1] == chat
     assert comparisons["chosen"].tolist() == [1, 2] and annotators["country"].tolist() == ["FR"]
+
+
+def test_trl_pairwise_files_load_with_their_extra_columns_as_annotator_metadata(tmp_path):
+    from pluralign.data import load_trl_pairwise
+
+    path = tmp_path / "trl.jsonl"
+    rows = [{"prompt": "Is tax fair?", "chosen": "Mostly.", "rejected": "No.", "annotator_id": "p1", "country": "IT"},
+            {"prompt": [{"role": "user", "content": "Why?"}],
+             "chosen": [{"role": "user", "content": "Why?"}, {"role": "assistant", "content": "Because."}],
+             "rejected": [{"role": "assistant", "content": "No idea."}], "annotator_id": "p2", "country": "BR"}]
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    comparisons, annotators = load_trl_pairwise(path)
+    assert comparisons["candidates"].tolist() == [["Mostly.", "No."], ["Because.", "No idea."]]
+    assert comparisons["context"].iloc[1] == [{"role": "user", "content": "Why?"}]
+    assert annotators.set_index("annotator_id")["country"].to_dict() == {"p1": "IT", "p2": "BR"}
+    # And back: exporting gives the same pairs.
+    again = to_trl_pairwise(comparisons, annotators)
+    assert [c[0]["content"] for c in again["chosen"]] == ["Mostly.", "Because."]

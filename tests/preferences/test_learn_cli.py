@@ -30,4 +30,4 @@ def test_learn_with_a_chosen_index_out_of_range_exits_2(cli, tmp_path):
 
 def test_learn_with_an_unknown_data_kind_exits_2(cli, tmp_path):
     result = cli("learn", "--data", "prism:x.jsonl", "--out", str(tmp_path / "run"))
-    assert result.returncode == 2 and "--data takes ca:FILE" in result.stderr
+    assert result.returncode == 2 and "--data takes ca:FILE, comparisons:FILE, trl:FILE or simulated" in result.stderr

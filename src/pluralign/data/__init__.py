@@ -2,12 +2,13 @@
 
 from .builtin import builtin_statements, builtin_survey
 from .civics import load_civics
-from .comparisons import load_community_alignment, load_comparisons, to_trl_pairwise
+from .comparisons import load_community_alignment, load_comparisons, load_trl_pairwise, to_trl_pairwise
 from .opinions import load_global_opinions, load_survey
 from .schema import STATEMENT_COLUMNS, SURVEY_COLUMNS, DatasetError, language_code, validate
 from .tables import load_statements, read_table
 
 __all__ = [
     "DatasetError", "STATEMENT_COLUMNS", "SURVEY_COLUMNS", "builtin_statements", "builtin_survey", "language_code",
-    "load_civics", "load_community_alignment", "load_comparisons", "load_global_opinions", "to_trl_pairwise", "load_statements", "load_survey", "read_table", "validate",
+    "load_civics", "load_community_alignment", "load_comparisons", "load_global_opinions", "load_trl_pairwise",
+    "to_trl_pairwise", "load_statements", "load_survey", "read_table", "validate",
 ]

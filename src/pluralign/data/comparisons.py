@@ -118,6 +118,38 @@ def load_comparisons(path: str | Path, annotators_path: str | Path | None = None
     return df[[*COMPARISON_COLUMNS, "_row"]], annotators
 
 
+def load_trl_pairwise(path: str | Path, annotator_column: str = "annotator_id") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """TRL's pairwise preference format (``prompt, chosen, rejected``, as text or as chat messages) -> (comparisons,
+    annotators). Every other column is kept as annotator metadata; rows without an annotator column count as one
+    anonymous annotator."""
+    raw = read_table(path)
+    for needed in ("prompt", "chosen", "rejected"):
+        if needed not in raw.columns:
+            raise DatasetError(path, "missing TRL pairwise column", column=needed)
+    extra = [c for c in raw.columns if c not in ("prompt", "chosen", "rejected", "_row", annotator_column)]
+    annotator = raw[annotator_column].astype(str) if annotator_column in raw.columns else pd.Series("anonymous", index=raw.index)
+    rows = []
+    for i, r in enumerate(raw.to_dict("records")):
+        context = _messages(r["prompt"])
+        answers = [_reply(r[c], context) for c in ("chosen", "rejected")]
+        rows.append({"comparison_id": f"trl{r['_row']}", "conversation_id": f"trl{r['_row']}", "turn": 1,
+                     "annotator_id": annotator.iloc[i], "context": context, "candidates": answers, "chosen": 0,
+                     "language": "und", "feedback": None, "_row": r["_row"]})
+    comparisons = pd.DataFrame(rows, columns=[*COMPARISON_COLUMNS, "_row"])
+    check_comparisons(comparisons, None, path, one_language_per_conversation=False)
+    annotators = raw.assign(annotator_id=annotator)[["annotator_id", *extra]].drop_duplicates("annotator_id").reset_index(drop=True)
+    return comparisons, annotators
+
+
+def _reply(value, context: list[dict]) -> str:
+    """The response text of a TRL ``chosen``/``rejected`` cell: plain text, or the last assistant message of a
+    conversation (which may repeat the prompt, in TRL's implicit-prompt form)."""
+    messages = _messages(value) if not isinstance(value, str) or value.lstrip().startswith("[") else None
+    if not messages:
+        return str(value)
+    return next((m["content"] for m in reversed(messages) if m.get("role") == "assistant"), messages[-1]["content"])
+
+
 def to_trl_pairwise(comparisons: pd.DataFrame, annotators: pd.DataFrame | None = None) -> pd.DataFrame:
     """TRL's conversational pairwise format: best-of-k -> the chosen response against each other candidate, with
     the annotator and their demographic columns kept (TRL's trainers ignore extra columns; group-aware training

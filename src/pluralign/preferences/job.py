@@ -23,8 +23,9 @@ class LearnConfig:
     """What a learn run does; recorded in its manifest.
 
     Args:
-        data: ``ca:FILE`` (Community Alignment's wide file), ``comparisons:FILE`` (our long table) or
-            ``simulated`` (a population with known types, no embedding needed).
+        data: ``ca:FILE`` (Community Alignment's wide file), ``comparisons:FILE`` (our long table),
+            ``trl:FILE`` (TRL pairwise, extra columns as annotator metadata) or ``simulated`` (a population with
+            known types, no embedding needed).
         annotators: annotator table for ``comparisons:`` data.
         estimator: bt, group, mixture or ideal; k: types or prototypes; group: the annotator column that groups
             metrics (and GroupBradleyTerry).
@@ -43,8 +44,8 @@ class LearnConfig:
     def __post_init__(self) -> None:
         if self.estimator not in ESTIMATORS:
             raise ValueError(f"unknown estimator {self.estimator!r}; choose from {', '.join(ESTIMATORS)}")
-        if not (self.data == "simulated" or self.data.startswith(("ca:", "comparisons:"))):
-            raise ValueError(f"--data takes ca:FILE, comparisons:FILE or simulated, got {self.data!r}")
+        if not (self.data == "simulated" or self.data.startswith(("ca:", "comparisons:", "trl:"))):
+            raise ValueError(f"--data takes ca:FILE, comparisons:FILE, trl:FILE or simulated, got {self.data!r}")
 
 
 def _estimator(config: LearnConfig):
@@ -59,13 +60,15 @@ def load_choices(config: LearnConfig) -> tuple[Choices, str]:
         from ..simulate import simulate_population
 
         return simulate_population(random_state=config.seed).choices, f"simulated-{config.seed}"
-    from ..data import load_community_alignment, load_comparisons
+    from ..data import load_community_alignment, load_comparisons, load_trl_pairwise
     from ..embed import SentenceEmbedder
     from .features import comparison_choices
 
     kind, _, path = config.data.partition(":")
     if kind == "ca":
         comparisons, annotators = load_community_alignment(path)
+    elif kind == "trl":
+        comparisons, annotators = load_trl_pairwise(path)
     else:
         comparisons, annotators = load_comparisons(path, config.annotators)
     digest = hashlib.sha256()
