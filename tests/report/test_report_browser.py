@@ -34,3 +34,17 @@ def test_report_renders_offline_with_every_figure(browser, small_run):
     assert page.locator("text=Metrics overall").is_visible()
     assert page.locator("h2#answers + table tr").count() == 1 + 24  # header and one row per item
     page.close()
+
+
+def test_learn_report_renders_with_group_accuracy_curve_and_type_sizes(browser, cli, tmp_path):
+    result = cli("learn", "--data", "simulated", "--estimator", "ideal", "--out", str(tmp_path / "learn"))
+    assert result.returncode == 0, result.stderr
+    page = browser.new_page()
+    errors = []
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.goto((tmp_path / "learn" / "report.html").as_uri())
+    assert errors == []
+    shown = set(page.eval_on_selector_all("figure[data-figure]", "els => els.map(e => e.dataset.figure)"))
+    assert shown == {"group-accuracy", "learning-curve", "type-sizes"}
+    assert page.locator("table tr").count() > 8
+    page.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..report.learn import write_learn_report
 from ..runs import Run
 from .bradley_terry import BradleyTerry, GroupBradleyTerry
 from .choices import Choices
@@ -79,7 +80,7 @@ def load_choices(config: LearnConfig) -> tuple[Choices, str]:
 
 def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path:
     """Fit, evaluate and save; writes ``metrics.parquet`` (model, split, metric, grouping, group, value, interval,
-    n), ``learning_curve.parquet``, ``model.npz`` and the manifest to ``out``."""
+    n), ``learning_curve.parquet``, ``model.npz``, ``report.html`` and the manifest to ``out``."""
     choices, fingerprint = load_choices(config)
     if config.estimator == "group" and choices.group is None:
         raise ValueError("the group estimator needs --group COLUMN (a column of the annotator table)")
@@ -94,8 +95,21 @@ def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path
                 tables.append(evaluate(fitted, data, seed=config.seed).assign(model=name, split=part))
     metrics = pd.concat(tables, ignore_index=True)
     metrics.to_parquet(run.path / "metrics.parquet", index=False)
+    curve = None
     if hasattr(model, "adapt") and len(split.unseen):
-        unseen_learning_curve(model, split.unseen, config.shots, config.test_share).to_parquet(run.path / "learning_curve.parquet", index=False)
+        curve = unseen_learning_curve(model, split.unseen, config.shots, config.test_share)
+        curve.to_parquet(run.path / "learning_curve.parquet", index=False)
     model.save(run.path / "model.npz")
     run.set_status("complete")
+    write_learn_report(run.path, run.manifest, metrics, curve, _type_sizes(model))
     return run.path
+
+
+def _type_sizes(model) -> pd.DataFrame | None:
+    """Share of annotators per latent type, or average weight per prototype; None for one-reward models."""
+    if isinstance(model, MixtureBradleyTerry):
+        return pd.DataFrame({"name": [f"type {i}" for i in range(len(model.proportions_))], "share": model.proportions_})
+    if isinstance(model, IdealPoint):
+        mean_mix = model._mixing(model.annotators_).mean(0)
+        return pd.DataFrame({"name": [f"prototype {i}" for i in range(len(mean_mix))], "share": mean_mix})
+    return None

@@ -1,0 +1,46 @@
+"""The learn report: whom each model serves, by group, on held-out choices and on people it never saw."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .audit import _env
+from .figures import interval_bars, to_svg
+
+
+def write_learn_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, curve: pd.DataFrame | None,
+                       sizes: pd.DataFrame | None) -> Path:
+    """Render ``report.html`` for a learn run and return its path."""
+    figures = []
+    by_group = metrics[(metrics.metric == "accuracy") & (metrics.grouping == "group") & ~metrics.group.isin(["gap", "ratio"])
+                       & (metrics.split == "held-out choices")]
+    figures.append({"id": "group-accuracy", "title": "Accuracy by group on held-out choices",
+                    "caption": "Share of held-out choices each model predicts, per group, with 95% bootstrap intervals.",
+                    "svg": interval_bars(by_group, "group", "model", "", "accuracy", (0, 1))})
+    if curve is not None and len(curve):
+        fig, ax = plt.subplots(figsize=(4.8, 3.0))
+        ax.plot(curve["shots"], curve["accuracy"], marker="o")
+        ax.set_xlabel("choices seen from the new person")
+        ax.set_ylabel("accuracy on their other choices")
+        ax.set_ylim(0, 1)
+        ax.set_xticks(curve["shots"])
+        figures.append({"id": "learning-curve", "title": "People never seen in training",
+                        "caption": f"Accuracy on unseen people after adapting to their first choices (n={int(curve['n'].iloc[0])} test choices).",
+                        "svg": to_svg(fig)})
+    if sizes is not None and len(sizes):
+        fig, ax = plt.subplots(figsize=(4.8, 2.8))
+        ax.bar(sizes["name"], sizes["share"])
+        ax.set_ylabel("share of annotators")
+        ax.set_ylim(0, max(0.05, float(np.max(sizes["share"])) * 1.2))
+        figures.append({"id": "type-sizes", "title": "Latent types and their sizes",
+                        "caption": "Share of annotators in each latent type (mixture) or average weight of each prototype (ideal points).",
+                        "svg": to_svg(fig)})
+    overall = metrics[metrics.group.isin(["all"]) | (metrics.metric == "worst_group_accuracy")]
+    html = _env.get_template("learn.html").render(manifest=manifest, figures=figures, overall=overall.to_dict("records"))
+    path = run_dir / "report.html"
+    path.write_text(html, encoding="utf-8")
+    return path
