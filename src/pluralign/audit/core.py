@@ -8,7 +8,7 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import wasserstein_distance
 
 from ..models.base import GenerateRequest, ScoreRequest
-from .prompts import (JUDGE_OPTIONS, judge_prompt, long_form_prompt, prompts_for, refusal_judge_prompt, refusal_match,
+from .prompts import (JUDGE_OPTIONS, judge_prompt, long_form_prompt, prompts_for, refusal_judge_prompt,
                       stance_prompt, survey_prompt)
 
 

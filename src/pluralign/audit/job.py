@@ -16,6 +16,7 @@ from ..models.embedded import cache_dir
 from ..models.spec import load, parse_spec
 from ..runs import Run, fingerprint_table
 from . import core
+from .prompts import refusal_match
 
 STAGES = ("stance", "long_form", "opinions")
 
@@ -144,7 +145,7 @@ def run_audit(
                         records = []
                         for i, (it, a) in enumerate(zip(block, answers)):
                             judged = core.judge_measures(flat[per * i : per * i + per])
-                            pattern = core.refusal_match(a[0])
+                            pattern = refusal_match(a[0])
                             refusal = pattern is not None or judged.get("p_refusal_lm", 0.0) > 0.5
                             records.append({"model": spec, "stage": "long_form", **_item_fields(it), "response": a[0],
                                             "refusal_pattern": pattern, "refusal": refusal, **judged})
