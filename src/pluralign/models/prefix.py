@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-import numpy as np
 
 from .base import ScoreRequest
 
@@ -130,48 +129,31 @@ class Group:
 
 
 def group_by_prefix(rows: Sequence[Row]) -> list[Group]:
-    """Group rows so that each group's shared prefix is computed once, choosing the split that saves most tokens.
+    """Group rows so that each group's shared prefix is computed once, choosing the groups that save most tokens.
 
-    Rows are sorted by tokens; a group is a run whose neighbouring common prefixes are all at least a threshold,
-    and the threshold is the one (among the observed prefix lengths) that maximises the tokens saved. The prefix
-    stops before each row's first needed position, so every needed logit lies in the part computed per row.
+    Rows are sorted by tokens, so any run of neighbours shares the smallest common prefix between them. A run either
+    stays one group (saving (size - 1) x its shared prefix) or splits where that common prefix is shortest, into
+    runs that share longer prefixes; the better of the two is chosen recursively. So a short statement's framings
+    form their own group instead of being cut apart by a threshold that suits longer ones. Each prefix stops
+    before its rows' first needed position, so every needed logit lies in the part computed per row.
     """
     if not rows:
         return []
     order = sorted(range(len(rows)), key=lambda i: rows[i].tokens)
-    lcps = np.array([_lcp(rows[a].tokens, rows[b].tokens) for a, b in zip(order, order[1:])], dtype=int)
+    lcps = [_lcp(rows[a].tokens, rows[b].tokens) for a, b in zip(order, order[1:])]
 
-    def runs(threshold: int) -> list[list[int]]:
-        out, current = [], [order[0]]
-        for k, row in enumerate(order[1:]):
-            if lcps[k] >= threshold:
-                current.append(row)
-            else:
-                out.append(current)
-                current = [row]
-        out.append(current)
-        return out
+    def prefix(lo: int, hi: int) -> int:  # shared prefix of order[lo:hi], capped at the first needed positions
+        shared = min(lcps[lo : hi - 1]) if hi - lo > 1 else rows[order[lo]].first_needed
+        return max(0, min([shared] + [rows[order[i]].first_needed for i in range(lo, hi)]))
 
-    def prefix(run: list[int], run_lcp: int) -> int:
-        return max(0, min([run_lcp] + [rows[i].first_needed for i in run]))
+    def best(lo: int, hi: int) -> tuple[int, list[tuple[int, int]]]:
+        whole = ((hi - lo - 1) * prefix(lo, hi), [(lo, hi)])
+        if hi - lo < 2:
+            return whole
+        weakest = min(lcps[lo : hi - 1])
+        cuts = [lo] + [k + 1 for k in range(lo, hi - 1) if lcps[k] == weakest] + [hi]
+        parts = [best(a, b) for a, b in zip(cuts, cuts[1:])]
+        split = (sum(p[0] for p in parts), [r for p in parts for r in p[1]])
+        return split if split[0] > whole[0] else whole
 
-    def saved(threshold: int) -> int:
-        total, k = 0, 0
-        for run in runs(threshold):
-            run_lcp = int(lcps[k : k + len(run) - 1].min()) if len(run) > 1 else 0
-            total += (len(run) - 1) * prefix(run, run_lcp)
-            k += len(run)
-        return total
-
-    candidates = sorted(set(lcps.tolist()) - {0}) or [1]
-    if len(candidates) > 64:  # keep planning cheap on huge calls
-        candidates = [int(q) for q in np.unique(np.quantile(candidates, np.linspace(0, 1, 64)).astype(int))]
-    best = max(candidates, key=saved)
-    groups, k = [], 0
-    for run in runs(best):
-        if len(run) > 1:
-            groups.append(Group(prefix(run, int(lcps[k : k + len(run) - 1].min())), run))
-        else:  # a lone row: all but its needed positions can be the "prefix"
-            groups.append(Group(prefix(run, rows[run[0]].first_needed), run))
-        k += len(run)
-    return groups
+    return [Group(prefix(lo, hi), [order[i] for i in range(lo, hi)]) for lo, hi in best(0, len(order))[1]]
