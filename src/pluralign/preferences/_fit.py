@@ -16,7 +16,8 @@ def tensors(choices, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor, to
     """Features, candidate indices (padding -> 0), padding mask and chosen positions as tensors."""
     mask = torch.from_numpy(choices.mask)
     cand = torch.from_numpy(np.where(choices.mask, choices.candidates, 0))
-    return torch.as_tensor(choices.features, dtype=dtype), cand, mask, torch.from_numpy(choices.chosen)
+    features = choices.features if choices.features.flags.writeable else choices.features.copy()  # torch wants writable
+    return torch.as_tensor(features, dtype=dtype), cand, mask, torch.from_numpy(choices.chosen)
 
 
 def choice_log_probs(item_scores: torch.Tensor, cand: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
