@@ -113,3 +113,20 @@ def test_trl_pairwise_files_load_with_their_extra_columns_as_annotator_metadata(
     # And back: exporting gives the same pairs.
     again = to_trl_pairwise(comparisons, annotators)
     assert [c[0]["content"] for c in again["chosen"]] == ["Mostly.", "Because."]
+
+
+def test_export_back_to_the_community_alignment_shape_round_trips(tmp_path):
+    from pluralign.data import to_community_alignment
+
+    path = tmp_path / "ca.parquet"
+    pd.DataFrame(_ca_rows()).to_parquet(path)
+    comparisons, annotators = load_community_alignment(path)
+    wide = to_community_alignment(comparisons, annotators)
+    assert wide["second_turn_preferred_response"].iloc[0] == "response_a"
+    assert wide["annotator_country"].tolist() == ["France", "Brazil"]
+    again_path = tmp_path / "again.parquet"
+    wide.to_parquet(again_path)
+    again, again_annotators = load_community_alignment(again_path)
+    cols = ["comparison_id", "annotator_id", "context", "candidates", "chosen", "language"]
+    assert again[cols].to_dict("records") == comparisons[cols].to_dict("records")
+    assert again_annotators["country"].tolist() == annotators["country"].tolist()

@@ -2,7 +2,8 @@
 
 from .builtin import builtin_statements, builtin_survey
 from .civics import load_civics
-from .comparisons import load_community_alignment, load_comparisons, load_trl_pairwise, to_trl_pairwise
+from .comparisons import (load_community_alignment, load_comparisons, load_trl_pairwise, to_community_alignment,
+                          to_trl_pairwise)
 from .opinions import load_global_opinions, load_survey
 from .schema import STATEMENT_COLUMNS, SURVEY_COLUMNS, DatasetError, language_code, validate
 from .tables import load_statements, read_table
@@ -10,5 +11,5 @@ from .tables import load_statements, read_table
 __all__ = [
     "DatasetError", "STATEMENT_COLUMNS", "SURVEY_COLUMNS", "builtin_statements", "builtin_survey", "language_code",
     "load_civics", "load_community_alignment", "load_comparisons", "load_global_opinions", "load_trl_pairwise",
-    "to_trl_pairwise", "load_statements", "load_survey", "read_table", "validate",
+    "to_community_alignment", "to_trl_pairwise", "load_statements", "load_survey", "read_table", "validate",
 ]

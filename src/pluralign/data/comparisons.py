@@ -165,6 +165,29 @@ def to_trl_pairwise(comparisons: pd.DataFrame, annotators: pd.DataFrame | None =
     return out.merge(annotators, on="annotator_id", how="left") if annotators is not None and len(out) else out
 
 
+def to_community_alignment(comparisons: pd.DataFrame, annotators: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Back to Community Alignment's wide shape: one row per conversation, its turns in order (at most four, with at
+    most four candidates each), demographics as ``annotator_*`` columns. ``load_community_alignment`` reads it."""
+    rows = []
+    for conversation, part in comparisons.sort_values(["conversation_id", "turn"]).groupby("conversation_id", sort=False):
+        if len(part) > len(TURNS) or part["candidates"].map(len).max() > len(LETTERS):
+            raise ValueError(f"conversation {conversation!r} has more turns or candidates than the Community Alignment shape holds")
+        row = {"conversation_id": conversation, "annotator_id": part["annotator_id"].iloc[0],
+               "assigned_lang": part["language"].iloc[0]}
+        for turn, c in zip(TURNS, part.to_dict("records")):
+            row[f"{turn}_turn_prompt"] = c["context"][-1]["content"]
+            for letter, response in zip(LETTERS, c["candidates"]):
+                row[f"{turn}_turn_response_{letter}"] = response
+            row[f"{turn}_turn_preferred_response"] = f"response_{LETTERS[c['chosen']]}"
+            row[f"{turn}_turn_feedback"] = c.get("feedback")
+        rows.append(row)
+    wide = pd.DataFrame(rows)
+    if annotators is not None:
+        demographics = annotators.rename(columns={c: f"annotator_{c}" for c in annotators.columns if c != "annotator_id"})
+        wide = wide.merge(demographics, on="annotator_id", how="left")
+    return wide
+
+
 def _text(value) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
