@@ -29,8 +29,8 @@ class Choices:
 
     def __post_init__(self) -> None:
         self.features = np.asarray(self.features)
-        self.candidates = np.asarray(self.candidates, dtype=np.int64)
-        self.chosen = np.asarray(self.chosen, dtype=np.int64)
+        self.candidates = np.array(self.candidates, dtype=np.int64)  # own, writable copies (torch reads them)
+        self.chosen = np.array(self.chosen, dtype=np.int64)
         self.annotator = np.asarray(self.annotator)
         if self.group is not None:
             self.group = np.asarray(self.group)
