@@ -78,10 +78,7 @@ class HFModel:
         plan = plan_scores(requests, lambda r: self.render(r.context), self.encode, self.tokenizer.eos_token_id)
         groups = group_by_prefix(plan.rows)
         logprob: dict[tuple[int, int, int], float] = {}
-        wanted: dict[int, set[int]] = defaultdict(set)
-        for per_request in plan.targets:
-            for t in per_request:
-                wanted[t.row].update(zip(t.positions, t.tokens))
+        wanted = plan.wanted()
         for batch in self._batches(plan, groups):
             self._score_batch(plan, batch, wanted, logprob)
         return plan.assemble(logprob)

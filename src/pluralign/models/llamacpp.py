@@ -62,10 +62,7 @@ class LlamaCppModel:
         plan = plan_scores(requests, lambda r: self.render(r.context), self.encode, self.llm.token_eos())
         n_ctx = self.llm.n_ctx()
         logprob: dict[tuple[int, int, int], float] = {}
-        wanted: dict[int, set[tuple[int, int]]] = {}
-        for per_request in plan.targets:
-            for t in per_request:
-                wanted.setdefault(t.row, set()).update(zip(t.positions, t.tokens))
+        wanted = plan.wanted()
         # Rows in token order: each one shares the longest possible prefix with the one before it.
         for r in sorted(range(len(plan.rows)), key=lambda i: plan.rows[i].tokens):
             tokens = plan.rows[r].tokens

@@ -36,6 +36,14 @@ class ScorePlan:
     rows: list[Row]
     targets: list[list[Target]]  # per request, per continuation
 
+    def wanted(self) -> dict[int, set[tuple[int, int]]]:
+        """For each row, the (position, token) pairs whose log-probs the targets read."""
+        out: dict[int, set[tuple[int, int]]] = {}
+        for per_request in self.targets:
+            for t in per_request:
+                out.setdefault(t.row, set()).update(zip(t.positions, t.tokens))
+        return out
+
     def assemble(self, logprob: dict[tuple[int, int, int], float]) -> list[list[float]]:
         """Sum per-token log-probs ``{(row, position, token): lp}`` into per-continuation scores."""
         return [

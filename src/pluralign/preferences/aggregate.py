@@ -7,7 +7,7 @@ import numpy as np
 
 from .bradley_terry import GroupBradleyTerry
 from .choices import Choices
-from .latent import IdealPoint, MixtureBradleyTerry
+from .latent import IdealPoint, MixtureBradleyTerry, reward_log_probs
 
 RULES = ("utilitarian", "maxmin", "borda")
 
@@ -40,12 +40,10 @@ def group_probabilities(model, choices: Choices) -> tuple[np.ndarray, np.ndarray
     """Choice probabilities under each group's or type's reward (n, k, G), their weights, and their names."""
     model._check_fitted()
     if isinstance(model, MixtureBradleyTerry):
-        return model._type_log_probs(choices).exp().numpy(), model.proportions_, [f"type {i}" for i in range(len(model.proportions_))]
+        return reward_log_probs(model, choices).exp().numpy(), model.proportions_, [f"type {i}" for i in range(len(model.proportions_))]
     if isinstance(model, IdealPoint):
-        item = choices.features @ model.coef_.T  # (m, K)
-        scores = np.where(choices.mask[:, :, None], item[np.where(choices.mask, choices.candidates, 0)], -np.inf)
-        e = np.exp(scores - scores.max(1, keepdims=True))
-        return e / e.sum(1, keepdims=True), model._mixing(model.annotators_).mean(0), [f"prototype {i}" for i in range(len(model.coef_))]
+        mean_mix = model._mixing(model.annotators_).mean(0)
+        return reward_log_probs(model, choices).exp().numpy(), mean_mix, [f"prototype {i}" for i in range(len(mean_mix))]
     if isinstance(model, GroupBradleyTerry):
         per_group = []
         for g in model.groups_:

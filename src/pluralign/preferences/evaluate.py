@@ -24,15 +24,20 @@ class Split:
     unseen: Choices
 
 
+def _tail(annotators: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each comparison's position among its annotator's (0-based), and whether it is in their last ``share``."""
+    order = pd.Series(np.arange(len(annotators))).groupby(annotators).cumcount().to_numpy()
+    counts = pd.Series(annotators).map(pd.Series(annotators).value_counts()).to_numpy()
+    return order, order >= np.ceil(counts * (1 - share))
+
+
 def split_choices(choices: Choices, test_share: float = 0.25, unseen_share: float = 0.2, random_state: int = 0) -> Split:
     """Hold out the last ``test_share`` of each annotator's comparisons, and ``unseen_share`` of the annotators."""
     rng = np.random.default_rng(random_state)
     annotators = np.unique(choices.annotator)
     unseen_people = rng.choice(annotators, size=int(round(unseen_share * len(annotators))), replace=False)
     unseen = np.isin(choices.annotator, unseen_people)
-    order = pd.Series(np.arange(len(choices))).groupby(choices.annotator).cumcount().to_numpy()
-    counts = pd.Series(choices.annotator).map(pd.Series(choices.annotator).value_counts()).to_numpy()
-    held = order >= np.ceil(counts * (1 - test_share))
+    _, held = _tail(choices.annotator, test_share)
     return Split(choices.subset(~unseen & ~held), choices.subset(~unseen & held), choices.subset(unseen))
 
 
@@ -79,9 +84,7 @@ def unseen_learning_curve(model: ChoiceEstimator, unseen: Choices, shots: Sequen
     Every point is scored on the same comparisons: the last ``test_share`` of each unseen person's, never used
     for adaptation. The model must have ``adapt``.
     """
-    order = pd.Series(np.arange(len(unseen))).groupby(unseen.annotator).cumcount().to_numpy()
-    counts = pd.Series(unseen.annotator).map(pd.Series(unseen.annotator).value_counts()).to_numpy()
-    test_rows = order >= np.ceil(counts * (1 - test_share))
+    order, test_rows = _tail(unseen.annotator, test_share)
     test = unseen.subset(test_rows)
     out = []
     for s in shots:

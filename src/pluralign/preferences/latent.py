@@ -18,6 +18,14 @@ def _codes(known: np.ndarray, annotators: np.ndarray) -> np.ndarray:
     return np.where((len(known) > 0) & (known[pos] == annotators), pos, -1)
 
 
+def reward_log_probs(model: ChoiceEstimator, choices: Choices) -> torch.Tensor:
+    """(n, k, K) choice log-probabilities under each of a fitted model's K rewards (``coef_``, (K, d)): the
+    mixture's types or the ideal-point prototypes."""
+    features, cand, mask, _ = tensors(choices, model._dtype())
+    with torch.no_grad():
+        return choice_log_probs(features @ torch.as_tensor(model.coef_.T, dtype=features.dtype), cand, mask)
+
+
 class MixtureBradleyTerry(ChoiceEstimator):
     """K latent annotator types, each with its own linear reward, fitted by EM over annotators (MaxMin-RLHF's
     mixture). ``annotator_types_`` holds each annotator's posterior over types.
@@ -80,12 +88,6 @@ class MixtureBradleyTerry(ChoiceEstimator):
         self.adapted_ = {}
         return self
 
-    def _type_log_probs(self, choices: Choices) -> torch.Tensor:
-        """(n, k, K) choice log-probabilities under each type's reward."""
-        features, cand, mask, _ = tensors(choices, self._dtype())
-        with torch.no_grad():
-            return choice_log_probs(features @ torch.as_tensor(self.coef_.T, dtype=features.dtype), cand, mask)
-
     def predict_types(self, annotators=None) -> np.ndarray:
         """Most probable type of each fitted (or adapted) annotator."""
         self._check_fitted()
@@ -96,7 +98,7 @@ class MixtureBradleyTerry(ChoiceEstimator):
     def adapt(self, choices: Choices) -> "MixtureBradleyTerry":
         """Posterior type of annotators not seen in fit, from a few of their comparisons; types stay as fitted."""
         self._check_fitted()
-        lp = chosen_log_probs(self._type_log_probs(choices), torch.from_numpy(choices.chosen)).numpy()
+        lp = chosen_log_probs(reward_log_probs(self, choices), torch.from_numpy(choices.chosen)).numpy()
         new = {}
         for a in np.unique(choices.annotator):
             joint = lp[choices.annotator == a].sum(0) + np.log(np.clip(self.proportions_, 1e-12, None))
@@ -116,7 +118,7 @@ class MixtureBradleyTerry(ChoiceEstimator):
     def predict_proba(self, choices: Choices) -> np.ndarray:
         """For seen or adapted annotators, the mixture under their posterior; otherwise under the population's."""
         self._check_fitted()
-        probs = self._type_log_probs(choices).exp().numpy()
+        probs = reward_log_probs(self, choices).exp().numpy()
         return np.einsum("nkt,nt->nk", probs, self._mixing(choices.annotator))
 
 
@@ -201,6 +203,4 @@ class IdealPoint(ChoiceEstimator):
         features, cand, mask, _ = tensors(choices, self._dtype())
         item = features.numpy() @ self.coef_.T  # (m, K)
         scores = np.einsum("nkt,nt->nk", item[cand.numpy()], self._mixing(choices.annotator))
-        scores = np.where(mask.numpy(), scores, -np.inf)
-        e = np.exp(scores - scores.max(1, keepdims=True))
-        return e / e.sum(1, keepdims=True)
+        return masked_log_softmax(torch.from_numpy(scores), mask).exp().numpy()
