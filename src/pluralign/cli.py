@@ -49,11 +49,7 @@ def _statements(suite: Optional[str], statements: Optional[Path], fmt: str, mapp
         if fmt == "civics":
             table = load_civics(statements)
         else:
-            pairs = dict(m.split("=", 1) for m in mapping if "=" in m)
-            bad = [m for m in mapping if "=" not in m]
-            if bad:
-                raise ValueError(f"--map takes OURS=THEIRS, got {bad[0]!r}")
-            table = load_statements(statements, columns=pairs)
+            table = load_statements(statements, columns=_mapping(mapping))
     elif suite in (None, "builtin"):
         table = builtin_statements()
     else:
@@ -178,17 +174,256 @@ def learn(
     _guarded(go)
 
 
+def _per_kind(option: str, text: Optional[str]) -> dict[str, float]:
+    """'0.5' (every kind) or 'Value=0.4,Right=0.6' (those kinds) -> {kind: threshold}."""
+    from .values.prompts import KINDS
+
+    if not text:
+        return {}
+    try:
+        if "=" not in text:
+            return dict.fromkeys(KINDS, float(text))
+        pairs = (part.split("=", 1) for part in text.split(",") if part.strip())
+        return {kind.strip().capitalize(): float(value) for kind, value in pairs}
+    except ValueError:
+        raise ValueError(f"{option} takes a number or KIND=NUMBER pairs, e.g. 0.5 or Value=0.4,Duty=0.6; got {text!r}") from None
+
+
+def _situations(suite: Optional[str], path: Optional[Path], mapping: list[str], language: Optional[str], limit: Optional[int]):
+    from .data import builtin_situations, load_situations
+
+    if path is not None:
+        table = load_situations(path, columns=_mapping(mapping), defaults={"language": language} if language else None)
+    elif suite in (None, "builtin"):
+        table = builtin_situations()
+    else:
+        raise ValueError(f"unknown suite {suite!r}; the built-in suite is 'builtin', or give --situations FILE")
+    return table.head(limit) if limit else table
+
+
+def _mapping(mapping: list[str]) -> dict[str, str]:
+    bad = [m for m in mapping if "=" not in m]
+    if bad:
+        raise ValueError(f"--map takes OURS=THEIRS, got {bad[0]!r}")
+    return dict(m.split("=", 1) for m in mapping)
+
+
+def _print_map(record: dict, show_all: bool) -> None:
+    table = Table(title=record["situation"], title_justify="left")
+    for column, justify in (("kind", "left"), ("value, right or duty", "left"), ("relevance", "right"),
+                            ("supports", "right"), ("opposes", "right"), ("either", "right"), ("", "left")):
+        table.add_column(column, justify=justify)
+    shown = [c for c in record["candidates"] if show_all or c["kept"]]
+    for c in shown:
+        lean = {"supports": "[blue]supports[/]", "opposes": "[red]opposes[/]", "either": "either"}[c["valence"]]
+        table.add_row(c["kind"], c["text"], f"{c['relevance']:.2f}", f"{c['supports']:.2f}", f"{c['opposes']:.2f}",
+                      f"{c['either']:.2f}", lean if c["kept"] else f"[dim]dropped: {c['dropped']}[/]")
+        if c.get("explanation"):
+            table.add_row("", f"[dim]{c['explanation']}[/]", "", "", "", "", "")
+    out.print(table)
+    if record["n_kept"]:
+        o = record["overall"]
+        out.print(f"overall: supports {o['supports']:.2f} · opposes {o['opposes']:.2f} · either {o['either']:.2f} · "
+                  f"entropy {record['entropy']:.2f} bits (0 = one-sided, 1.58 = evenly split)")
+        for a, b in record["tensions"]:
+            out.print(f"in tension: {a}  ⟷  {b}")
+    elif record["n_candidates"]:
+        best = max(record["candidates"], key=lambda c: c["relevance"])
+        out.print(f"none of {record['n_candidates']} candidates reached the relevance threshold "
+                  f"(the most relevant, {best['kind']}: {best['text']}, scored {best['relevance']:.2f}); "
+                  "see them with --all, lower --relevance-threshold, or use a larger model")
+    else:
+        out.print("the model produced no candidate in the expected format; try --samples 16 or a larger model")
+
+
+@app.command(epilog="""
+**Examples**
+
+    pluralign values "Lying to a friend to protect their feelings"
+    pluralign values "Mentir sur son âge pour obtenir un emploi" --language fr --explain --all
+    pluralign values --suite builtin --out runs/values
+    pluralign values --situations mine.csv --map text=action --out runs/mine --relevance-threshold Value=0.4,Duty=0.6
+    pluralign values --situations mine.jsonl --scorer trained:scorer.joblib --out runs/fast
+
+A batch run (--situations or --suite) is resumable: re-run the same command after an interruption.
+""")
+def values(
+    situation: Optional[str] = typer.Argument(None, help="One situation to map, printed as a table (no run directory)."),
+    situations: Optional[Path] = typer.Option(None, "--situations", "-s", help="Situation file (CSV, TSV, JSON, JSONL, Parquet) with id, text and optionally language, topic."),
+    suite: Optional[str] = typer.Option(None, help="Built-in situations: 'builtin' (72 situations, 7 languages)."),
+    mapping: list[str] = typer.Option([], "--map", help="Column mapping OURS=THEIRS for situation files, e.g. --map text=action."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Run directory for a batch (default runs/values)."),
+    model: str = typer.Option("embedded", "--model", "-m", help="Model spec that generates candidates (and scores them with --scorer lm)."),
+    scorer: str = typer.Option("lm", help="'lm' (the model's label-word probabilities) or 'trained:PATH' (from `pluralign values-train`)."),
+    language: Optional[str] = typer.Option(None, help="Language of the situation (ISO 639-1; default en, or the file's column)."),
+    samples: int = typer.Option(8, help="Sampled candidate lists per situation, besides one greedy list."),
+    temperature: float = typer.Option(0.9, help="Temperature of the sampled lists."),
+    max_tokens: int = typer.Option(96, help="Length of each generated list, in tokens."),
+    explain: bool = typer.Option(False, help="Generate a one-sentence explanation of each kept candidate."),
+    chat: bool = typer.Option(True, help="Use the model's chat template (--no-chat for base models)."),
+    relevance_threshold: Optional[str] = typer.Option(None, help="Drop candidates less relevant than this (default 0.5); a number or Value=..,Right=..,Duty=.."),
+    rouge_threshold: Optional[str] = typer.Option(None, help="Drop near duplicates with ROUGE-L F above this (default 0.7), per kind as above."),
+    cosine_threshold: Optional[str] = typer.Option(None, help="Drop near duplicates with embedding cosine above this (default Value=0.8, Right=0.75, Duty=0.75)."),
+    show_all: bool = typer.Option(False, "--all", help="Also print dropped candidates and why."),
+    limit: Optional[int] = typer.Option(None, help="Map only the first N situations of a file or suite."),
+    fresh: bool = typer.Option(False, help="Start a batch again; the old run directory is kept aside, never deleted."),
+    cache: bool = typer.Option(True, help="Reuse model answers from the response cache."),
+    seed: int = typer.Option(0, help="Seed of the sampled lists and the bootstrap."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+) -> None:
+    """Map the values, rights and duties at stake in a situation: how relevant each is, and whether it supports
+    or opposes the action.
+
+    The model lists candidates (one greedy and --samples sampled lists, in the situation's language); each is
+    scored for relevance (yes / no) and valence (supports / opposes / either) from the probabilities of the label
+    words, all candidates of a situation in one batch; candidates under the relevance threshold go, then near
+    duplicates of a more relevant candidate of the same kind (ROUGE-L, then embedding cosine). The overall valence
+    is the relevance-weighted mix of the valences, and its entropy says how contested the situation is.
+    """
+    from .values import Thresholds, ValuesConfig, map_situations, run_values
+    from .values.job import prepare
+
+    def go():
+        if situation is not None and not situation.strip():
+            raise ValueError("the situation is empty; give a sentence describing an action, e.g. \"Lying to a friend\"")
+        if situation is not None and (situations is not None or suite is not None):
+            raise ValueError("give either one SITUATION or --situations/--suite, not both")
+        if situation is None and situations is None and suite is None:
+            raise ValueError("give a SITUATION to map, or --situations FILE / --suite builtin for a batch")
+        thresholds = Thresholds(relevance=_per_kind("--relevance-threshold", relevance_threshold),
+                                rouge=_per_kind("--rouge-threshold", rouge_threshold),
+                                cosine=_per_kind("--cosine-threshold", cosine_threshold))
+        config = ValuesConfig(model=model, scorer=scorer, samples=samples, temperature=temperature, max_tokens=max_tokens,
+                              explain=explain, chat=chat, thresholds=thresholds, seed=seed)
+        if situation is not None:
+            from .data import language_code
+
+            code = language_code(language or "en")
+            if code is None:
+                raise ValueError(f"unknown language {language!r} (use ISO 639-1, e.g. en, de, tr)")
+            lm, value_scorer, embedder = prepare(config, use_cache=cache)
+            record = map_situations([{"id": "situation", "text": situation.strip(), "language": code}], lm,
+                                    value_scorer, embedder, config)[0]
+            _print_map(record, show_all)
+            return
+        table = _situations(suite, situations, mapping, language, limit)
+        path = run_values(table, config, out_dir or Path("runs/values"), fresh=fresh,
+                          progress=not quiet and sys.stderr.isatty(), use_cache=cache)
+        out.print(f"report: {path / 'report.html'}")
+
+    _guarded(go)
+
+
+@app.command("values-train", epilog="""
+**Examples**
+
+    pluralign values-train --data ValuePrism/ --out scorer.joblib
+    pluralign values-train --data relevance_train.csv --data valence_train.csv --test valence_test.csv --out scorer.joblib
+""")
+def values_train(
+    data: list[Path] = typer.Option(..., help="ValuePrism data: the release folder, a config folder or CSV files (repeat). Folders: the train split."),
+    out_path: Path = typer.Option(..., "--out", "-o", help="Where to save the scorer (joblib)."),
+    test: list[Path] = typer.Option([], help="Labelled data to report accuracy on (folders: the test split)."),
+    embedder: str = typer.Option("embedded", help="Sentence embedder: 'embedded' or a sentence-transformers path."),
+    force: bool = typer.Option(False, help="Overwrite an existing scorer file."),
+    seed: int = typer.Option(0, help="Seed of the fit and the bootstrap."),
+) -> None:
+    """Fit fast relevance and valence scorers (logistic regressions on sentence embeddings) from ValuePrism-shaped
+    labelled data, for `pluralign values --scorer trained:PATH`: no language model needed to score."""
+    from .embed import SentenceEmbedder
+    from .values import TrainedScorer
+
+    def go():
+        if out_path.exists() and not force:
+            raise ValueError(f"{out_path} exists; choose another --out or pass --force to overwrite it")
+        rows = _valueprism(data, "train")
+        scorer = TrainedScorer.fit(rows.dropna(subset=["relevant"]), rows.dropna(subset=["valence"]),
+                                   SentenceEmbedder(embedder), seed=seed)
+        out.print(f"scorer: {scorer.save(out_path)} (fitted on {rows['relevant'].notna().sum()} relevance and "
+                  f"{rows['valence'].notna().sum()} valence labels)")
+        if test:
+            _print_evaluation(scorer, _valueprism(test, "test"), seed)
+
+    _guarded(go)
+
+
+@app.command("values-eval", epilog="""
+**Examples**
+
+    pluralign values-eval --data ValuePrism/ --scorer lm --model embedded --limit 200
+    pluralign values-eval --data valence_test.csv --scorer trained:scorer.joblib
+    pluralign values-eval --data full.csv --coverage 20 --model embedded
+""")
+def values_eval(
+    data: list[Path] = typer.Option(..., help="Labelled ValuePrism data (folders: the test split)."),
+    scorer: str = typer.Option("lm", help="'lm' or 'trained:PATH'."),
+    model: str = typer.Option("embedded", "--model", "-m", help="Model spec for the lm scorer and for --coverage."),
+    limit: Optional[int] = typer.Option(None, help="Evaluate on the first N labelled rows of each task."),
+    coverage: int = typer.Option(0, help="Also generate value maps for this many gold situations and report how many gold values they cover."),
+    chat: bool = typer.Option(True, help="Use the model's chat template."),
+    seed: int = typer.Option(0, help="Seed of the bootstrap and of generation."),
+) -> None:
+    """Score labelled candidates and report relevance and valence accuracy (with intervals), macro-F1 and the
+    majority-class baseline; optionally the share of gold values, rights and duties a generated map covers."""
+    from .values import ValuesConfig, map_situations
+    from .values.evaluate import COVERAGE_THRESHOLD, gold_coverage
+    from .values.job import prepare
+
+    def go():
+        config = ValuesConfig(model=model, scorer=scorer, chat=chat, seed=seed)
+        lm, value_scorer, embedder = prepare(config)
+        rows = _valueprism(data, "test")
+        if limit:
+            rows = pd.concat([rows.dropna(subset=["relevant"]).head(limit), rows.dropna(subset=["valence"]).head(limit),
+                              rows[rows["relevant"].isna() & rows["valence"].isna()]])
+        _print_evaluation(value_scorer, rows, seed)
+        if coverage:
+            gold = rows.drop_duplicates(["situation", "text"])
+            chosen = gold["situation"].drop_duplicates().head(coverage).tolist()
+            maps = map_situations([{"id": str(i), "text": s, "language": "en"} for i, s in enumerate(chosen)], lm,
+                                  value_scorer, embedder, config)
+            made = pd.DataFrame([{"situation": m["situation"], "text": c["text"]} for m in maps for c in m["candidates"] if c["kept"]],
+                                columns=["situation", "text"])
+            result = gold_coverage(made, gold[gold["situation"].isin(chosen)], embedder)
+            out.print(f"coverage of gold values (cosine >= {COVERAGE_THRESHOLD}): {result['coverage'].mean():.3f} "
+                      f"over {len(result)} situations ({result['matched'].sum()} of {result['gold'].sum()} gold items)")
+
+    _guarded(go)
+
+
+def _valueprism(paths: list[Path], split: str):
+    from .data import load_valueprism
+
+    return pd.concat([load_valueprism(p, split=split if p.is_dir() else None) for p in paths], ignore_index=True)
+
+
+def _print_evaluation(scorer, rows, seed: int) -> None:
+    from .values.evaluate import evaluate_scorer
+
+    result = evaluate_scorer(scorer, rows, seed=seed)
+    table = Table(title=f"scorer {scorer.name}")
+    for column in ("task", "accuracy [95% CI]", "macro-F1", "majority baseline", "n"):
+        table.add_column(column)
+    for r in result.itertuples(index=False):
+        table.add_row(r.task, f"{r.accuracy:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]", f"{r.macro_f1:.3f}",
+                      f"{r.majority_baseline:.3f}", str(r.n))
+    out.print(table)
+
+
 @app.command()
 def report(run: Path = typer.Argument(..., help="A run directory.")) -> None:
     """Rebuild a run's results tables and report.html from its records (e.g. after an interrupted run)."""
     from .audit import write_results
     from .runs import read_manifest
+    from .values import write_values_results
 
     def go():
-        manifest = read_manifest(run)
-        if manifest.get("job") != "audit":
-            raise RunError(f"{run} is a '{manifest.get('job')}' run; only audit reports exist so far")
-        out.print(f"report: {write_results(run)}")
+        writers = {"audit": write_results, "values": write_values_results}
+        job = read_manifest(run).get("job")
+        if job not in writers:
+            raise RunError(f"{run} is a '{job}' run, whose report is written when it finishes; rebuilding works for "
+                           f"{' and '.join(writers)} runs")
+        out.print(f"report: {writers[job](run)}")
 
     _guarded(go)
 

@@ -30,7 +30,9 @@ class SentenceEmbedder:
 
     def __init__(self, name_or_path: str = "embedded", *, batch_size: int = 64, cache: str | Path | None = "default") -> None:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # a bar for loading 103 tensors is noise on every command
         path = str(embedded_embedder_path()) if name_or_path == "embedded" else name_or_path
         try:
             self.model = SentenceTransformer(path, device="cpu")

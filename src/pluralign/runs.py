@@ -14,9 +14,11 @@ import platform
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Iterable
+from contextlib import nullcontext
+from typing import Callable, Iterable
 
 import pandas as pd
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 
 class RunError(RuntimeError):
@@ -114,6 +116,28 @@ class Run:
             fh.write(lines)
             fh.flush()
             os.fsync(fh.fileno())
+
+
+def progress_bar(enabled: bool):
+    """A rich progress display for a job's stages, or nothing (when quiet, or not on a terminal)."""
+    if not enabled:
+        return nullcontext(None)
+    return Progress(TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TextColumn("eta"), TimeRemainingColumn())
+
+
+def in_chunks(run: Run, done: set[str], keys: list[str], items: list[dict], size: int,
+               compute: Callable[[list[dict]], list[dict]], advance: Callable[[int], None]) -> None:
+    """Compute items in fixed chunks, skipping finished ones, appending each chunk's records as it completes."""
+    for start in range(0, len(items), size):
+        block = [(k, it) for k, it in zip(keys[start : start + size], items[start : start + size]) if k not in done]
+        if block:
+            records = compute([it for _, it in block])
+            for (key, _), record in zip(block, records):
+                record["key"] = key
+            run.append(records)
+            done.update(k for k, _ in block)
+        advance(min(size, len(items) - start))
 
 
 def read_records(run_dir: str | Path) -> list[dict]:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
 import pandas as pd
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from ..models.base import LanguageModel
 from ..models.cache import CachedModel, ResponseCache
 from ..models.embedded import cache_dir
 from ..models.spec import load, parse_spec
-from ..runs import Run, fingerprint_table
+from ..runs import Run, fingerprint_table, in_chunks, progress_bar
 from . import core
 from .prompts import refusal_match
 
@@ -54,27 +52,6 @@ class AuditConfig:
             raise ValueError(f"unknown stage(s) {', '.join(sorted(unknown))}; choose from {', '.join(STAGES)}")
 
 
-def _progress(enabled: bool):
-    if not enabled:
-        return nullcontext(None)
-    return Progress(TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    TextColumn("eta"), TimeRemainingColumn())
-
-
-def _in_chunks(run: Run, done: set[str], keys: list[str], items: list[dict], size: int,
-               compute: Callable[[list[dict]], list[dict]], advance: Callable[[int], None]) -> None:
-    """Compute items in fixed chunks, skipping finished ones, appending each chunk's records as it completes."""
-    for start in range(0, len(items), size):
-        block = [(k, it) for k, it in zip(keys[start : start + size], items[start : start + size]) if k not in done]
-        if block:
-            records = compute([it for _, it in block])
-            for (key, _), record in zip(block, records):
-                record["key"] = key
-            run.append(records)
-            done.update(k for k, _ in block)
-        advance(min(size, len(items) - start))
-
-
 def run_audit(
     statements: pd.DataFrame,
     config: AuditConfig,
@@ -110,7 +87,7 @@ def run_audit(
     items = core.statement_items(statements, config.translated).to_dict("records")
     english = dict(zip(statements["id"], statements["text_en"].where(statements["text_en"].notna(), statements["text"])))
     try:
-        with _progress(progress) as bar:
+        with progress_bar(progress) as bar:
             for spec in config.models:
                 model = get(spec)
                 run.set_model(spec, model.fingerprint)
@@ -132,7 +109,7 @@ def run_audit(
                         return [{"model": spec, "stage": "stance", **_item_fields(it),
                                  **core.stance_measures(it, scores[6 * i : 6 * i + 6])} for i, it in enumerate(block)]
 
-                    _in_chunks(run, done, keys("stance", items, "statement_id", "variant"), items, 32, stance,
+                    in_chunks(run, done, keys("stance", items, "statement_id", "variant"), items, 32, stance,
                                task("log-prob stance", len(items)))
 
                 if "long_form" in config.stages:
@@ -151,7 +128,7 @@ def run_audit(
                                             "refusal_pattern": pattern, "refusal": refusal, **judged})
                         return records
 
-                    _in_chunks(run, done, keys("long_form", items, "statement_id", "variant"), items, 16, long_form,
+                    in_chunks(run, done, keys("long_form", items, "statement_id", "variant"), items, 16, long_form,
                                task("long-form answers", len(items)))
 
                 if "opinions" in config.stages and survey is not None and len(survey):
@@ -162,7 +139,7 @@ def run_audit(
                         return [{"model": spec, "stage": "opinions", "question_id": q["question_id"],
                                  "model_distribution": core.softmax(s).tolist()} for q, s in zip(block, scores)]
 
-                    _in_chunks(run, done, keys("opinions", questions, "question_id"), questions, 32, opinions,
+                    in_chunks(run, done, keys("opinions", questions, "question_id"), questions, 32, opinions,
                                task("survey answers", len(questions)))
     except BaseException as exc:
         run.set_status("interrupted" if isinstance(exc, KeyboardInterrupt) else f"failed: {exc}")

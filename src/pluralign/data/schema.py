@@ -43,6 +43,15 @@ STATEMENT_COLUMNS = (
     Column("position", "str", False, "which side of the topic the statement takes"),
 )
 
+SITUATION_COLUMNS = (
+    Column("id", "str", doc="unique id of the situation"),
+    Column("text", "str", doc="the situation or action, in its own language"),
+    Column("language", "lang", doc="ISO 639-1 code of `text`"),
+    Column("text_en", "str", False, "English translation"),
+    Column("topic", "str", False, "what the situation is about"),
+    Column("source", "str", False, "where it comes from"),
+)
+
 SURVEY_COLUMNS = (
     Column("question_id", "str", doc="id of the survey question"),
     Column("question", "str", doc="question text"),

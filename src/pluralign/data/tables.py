@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import pandas as pd
 
-from .schema import STATEMENT_COLUMNS, DatasetError, validate
+from .schema import SITUATION_COLUMNS, STATEMENT_COLUMNS, Column, DatasetError, validate
 
 FORMATS = (".csv", ".tsv", ".jsonl", ".json", ".parquet")
 
@@ -61,18 +61,17 @@ def _read_jsonl(path: Path) -> list[dict]:
     return rows
 
 
-def load_statements(
+def load_table(
     path: str | Path,
+    schema: Sequence[Column],
     columns: Mapping[str, str] | None = None,
     defaults: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Load a statement table from any supported file.
+    """Load a table of any supported file into ``schema``.
 
     Args:
         columns: our column name -> the file's column name, for files with other headers.
         defaults: values for columns the file lacks (e.g. ``{"language": "en"}``).
-    Returns:
-        A validated statement table (see ``STATEMENT_COLUMNS``).
     """
     df = read_table(path)
     for ours, theirs in (columns or {}).items():
@@ -82,4 +81,16 @@ def load_statements(
     for name, value in (defaults or {}).items():
         if name not in df.columns:
             df[name] = value
-    return validate(df, STATEMENT_COLUMNS, path)
+    return validate(df, schema, path)
+
+
+def load_statements(path: str | Path, columns: Mapping[str, str] | None = None,
+                    defaults: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """A validated statement table (see ``STATEMENT_COLUMNS``) from any supported file."""
+    return load_table(path, STATEMENT_COLUMNS, columns, defaults)
+
+
+def load_situations(path: str | Path, columns: Mapping[str, str] | None = None,
+                    defaults: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """A validated situation table (see ``SITUATION_COLUMNS``) from any supported file; language defaults to en."""
+    return load_table(path, SITUATION_COLUMNS, columns, {"language": "en", **(defaults or {})})

@@ -1,0 +1,59 @@
+"""How good a scorer and a generator are against labelled (ValuePrism-shaped) data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import f1_score
+
+from ..embed import Embedder
+from ..metrics import MetricFrame
+from .prompts import VALENCES
+from .scorers import Scorer
+
+COVERAGE_THRESHOLD = 0.7  # cosine of all-MiniLM-L6-v2: paraphrased phrases score 0.77-0.97 (see Thresholds)
+
+
+def evaluate_scorer(scorer: Scorer, labelled: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
+    """Relevance and valence accuracy (with a 95% bootstrap interval) and macro-F1 on rows that carry each label.
+
+    ``labelled``: situation, kind, text, relevant and/or valence, and optionally language (default en).
+    """
+    labelled = labelled if "language" in labelled else labelled.assign(language="en")
+    rows = []
+    for task, column in (("relevance", "relevant"), ("valence", "valence")):
+        part = labelled.dropna(subset=[column]) if column in labelled else labelled.iloc[:0]
+        if not len(part):
+            continue
+        scores = scorer.score(part.reset_index(drop=True))
+        if task == "relevance":
+            truth, predicted = part[column].astype(bool).to_numpy(), scores["relevance"].to_numpy() >= 0.5
+        else:
+            truth = part[column].to_numpy()
+            predicted = np.array(VALENCES)[scores[list(VALENCES)].to_numpy().argmax(axis=1)]
+        correct = pd.DataFrame({"correct": (truth == predicted).astype(float), "_all": "all"})
+        accuracy = MetricFrame(correct, "correct", by="_all", seed=seed).overall
+        rows.append({"task": task, "accuracy": accuracy["value"], "ci_low": accuracy["ci_low"],
+                     "ci_high": accuracy["ci_high"], "macro_f1": f1_score(truth, predicted, average="macro"),
+                     "majority_baseline": float(pd.Series(truth).value_counts(normalize=True).iloc[0]), "n": len(part)})
+    return pd.DataFrame(rows, columns=["task", "accuracy", "ci_low", "ci_high", "macro_f1", "majority_baseline", "n"])
+
+
+def gold_coverage(generated: pd.DataFrame, gold: pd.DataFrame, embedder: Embedder,
+                  threshold: float = COVERAGE_THRESHOLD) -> pd.DataFrame:
+    """Per situation, the share of gold candidates matched by a generated one (embedding cosine >= ``threshold``).
+
+    Both tables have columns situation and text; matching ignores kind, since "Honesty" and "Duty to be honest"
+    name the same consideration.
+    """
+    rows = []
+    for situation, truth in gold.groupby("situation", sort=False):
+        made = generated[generated["situation"] == situation]
+        if len(made):
+            sims = embedder.embed(truth["text"].tolist()) @ embedder.embed(made["text"].tolist()).T
+            matched = int((sims.max(axis=1) >= threshold).sum())
+        else:
+            matched = 0
+        rows.append({"situation": situation, "gold": len(truth), "generated": len(made), "matched": matched,
+                     "coverage": matched / len(truth)})
+    return pd.DataFrame(rows, columns=["situation", "gold", "generated", "matched", "coverage"])

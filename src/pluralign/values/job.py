@@ -1,0 +1,95 @@
+"""The values job: value maps for a table of situations, resumable, into a run directory with tables and a report."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+
+from ..embed import Embedder, SentenceEmbedder
+from ..metrics import disaggregate
+from ..models.base import LanguageModel
+from ..models.cache import CachedModel, ResponseCache
+from ..models.embedded import cache_dir
+from ..models.spec import load
+from ..runs import Run, fingerprint_table, in_chunks, progress_bar, read_manifest, read_records
+from .core import ValuesConfig, map_situations
+from .prompts import VALENCES
+from .scorers import load_scorer
+
+CHUNK = 4  # situations per batch: their generation, scoring and embedding each go to the backend as one call
+
+
+def prepare(config: ValuesConfig, *, use_cache: bool = True, model: LanguageModel | None = None,
+            embedder: Embedder | None = None):
+    """The (cached) model, the scorer and the embedder a config names; already-loaded ones are reused."""
+    embedder = embedder or SentenceEmbedder(config.embedder)
+    model = model or load(config.model)
+    if use_cache:
+        model = CachedModel(model, ResponseCache(cache_dir() / "responses.sqlite"))
+    return model, load_scorer(config.scorer, model, embedder, config.chat), embedder
+
+
+def run_values(situations: pd.DataFrame, config: ValuesConfig, out: str | Path, *, fresh: bool = False,
+               progress: bool = True, use_cache: bool = True, model: LanguageModel | None = None,
+               embedder: Embedder | None = None) -> Path:
+    """Map the values, rights and duties of every situation into the run directory ``out``.
+
+    Re-running with the same arguments resumes: finished situations are skipped. Returns the run directory, with
+    ``records.jsonl``, ``candidates.parquet``, ``situations.parquet``, ``metrics.parquet`` and ``report.html``.
+    """
+    run = Run(out, "values", asdict(config), fingerprint_table(situations), fresh=fresh, seed=config.seed)
+    model, scorer, embedder = prepare(config, use_cache=use_cache, model=model, embedder=embedder)
+    run.set_model(config.model, model.fingerprint)
+    done = run.done_keys()
+    items = situations.drop(columns=[c for c in situations.columns if c.startswith("_")]).to_dict("records")
+    keys = [f"{config.model}|{s['id']}" for s in items]
+    extra = {s["id"]: {k: s.get(k) for k in ("topic", "text_en")} for s in items}
+
+    def compute(block: list[dict]) -> list[dict]:
+        return [{**r, **extra[r["situation_id"]]} for r in map_situations(block, model, scorer, embedder, config)]
+
+    try:
+        with progress_bar(progress) as bar:
+            task = bar.add_task("value maps", total=len(items)) if bar else None
+            in_chunks(run, done, keys, items, CHUNK, compute, lambda n: bar.advance(task, n) if bar else None)
+    except BaseException as exc:
+        run.set_status("interrupted" if isinstance(exc, KeyboardInterrupt) else f"failed: {exc}")
+        raise
+    run.set_status("complete")
+    write_values_results(run.path)
+    return run.path
+
+
+def values_tables(records: list[dict]) -> dict[str, pd.DataFrame]:
+    """``situations``: one row per situation with its overall valence, entropy and tensions; ``candidates``: one
+    row per candidate, kept or not, with its scores and why it was dropped."""
+    situations = pd.DataFrame([{k: v for k, v in r.items() if k not in ("candidates", "overall", "key")}
+                               | {f"overall_{v}": r["overall"][v] for v in VALENCES} | {"n_tensions": len(r["tensions"])}
+                               for r in records])
+    candidates = pd.DataFrame([{"situation_id": r["situation_id"], "language": r["language"], **c}
+                               for r in records for c in r["candidates"]])
+    return {"situations": situations, "candidates": candidates}
+
+
+def values_metrics(tables: dict[str, pd.DataFrame], seed: int = 0) -> pd.DataFrame:
+    """How contested situations are and how many considerations survive, overall and by language and topic."""
+    situations = tables["situations"].assign(kept_share=lambda d: d["n_kept"] / d["n_candidates"].where(d["n_candidates"] > 0))
+    metrics = {"valence_entropy": "entropy", "kept_candidates": "n_kept", "kept_share": "kept_share",
+               "tensions": "n_tensions", **{f"overall_{v}": f"overall_{v}" for v in VALENCES}}
+    return disaggregate(situations, metrics, ["language", "topic"], seed=seed)
+
+
+def write_values_results(run_dir: str | Path) -> Path:
+    """Rebuild the tables, metrics and report of a values run from its records; returns the report's path."""
+    from ..report.values import write_values_report
+
+    run_dir = Path(run_dir)
+    manifest = read_manifest(run_dir)
+    tables = values_tables(read_records(run_dir))
+    for name, table in tables.items():
+        table.to_parquet(run_dir / f"{name}.parquet", index=False)
+    metrics = values_metrics(tables, manifest.get("seed", 0)) if len(tables["situations"]) else pd.DataFrame()
+    metrics.to_parquet(run_dir / "metrics.parquet", index=False)
+    return write_values_report(run_dir, manifest, tables, metrics)

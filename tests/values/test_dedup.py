@@ -1,0 +1,72 @@
+"""Relevance threshold and near-duplicate removal, with the real embedded MiniLM; ROUGE-L against the library."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from rouge_score import rouge_scorer
+
+from pluralign.embed import SentenceEmbedder
+from pluralign.values import Thresholds, deduplicate, rouge_l
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return SentenceEmbedder(cache=None)
+
+
+@pytest.mark.parametrize("a,b", [("Loyalty to friends", "Loyalty to one's friends"), ("Respect for the elderly", "Respect for property"),
+                                 ("Protecting the children", "Protection of children"), ("Honesty", "Kindness")])
+def test_rouge_l_is_the_libraries_in_english(a, b):
+    expected = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True).score(a, b)["rougeL"].fmeasure
+    assert rouge_l(a, b, "en") == pytest.approx(expected)
+
+
+def test_rouge_l_keeps_words_whole_in_other_languages():
+    # Longest common subsequence of [würde, des, menschen] and [würde, der, menschen] is 2 of 3 words each way.
+    assert rouge_l("Würde des Menschen", "Würde der Menschen", "de") == pytest.approx(2 / 3)
+    # The library's default tokenizer drops non-ASCII letters, so it would see "w rde" and score differently.
+    default = rouge_scorer.RougeScorer(["rougeL"]).score("Würde des Menschen", "Würde der Menschen")["rougeL"].fmeasure
+    assert default != pytest.approx(2 / 3)
+    assert rouge_l("Değerlere saygı", "Değerlere saygı", "tr") == pytest.approx(1.0)
+
+
+def _candidates(rows):
+    return pd.DataFrame(rows, columns=["kind", "text", "relevance"])
+
+
+def test_planted_paraphrases_go_and_distinct_values_stay(embedder):
+    table = _candidates([
+        ("Right", "Right to privacy", 0.9), ("Right", "Right to personal privacy", 0.8),
+        ("Value", "Loyalty to friends", 0.85), ("Value", "Loyalty to one's friends", 0.7),
+        ("Duty", "Duty to help others", 0.75), ("Duty", "Duty to assist others", 0.95),
+        ("Value", "Honesty", 0.8), ("Value", "Kindness", 0.8), ("Right", "Right to free speech", 0.7),
+        ("Duty", "Duty to obey the law", 0.6), ("Value", "Privacy", 0.9),
+    ])
+    reasons = deduplicate(table, embedder.embed(table["text"].tolist()), "en", Thresholds())
+    dropped = dict(zip(table["text"], reasons))
+    assert dropped["Right to personal privacy"].startswith(("rouge:", "cosine:"))
+    assert dropped["Right to personal privacy"].endswith("Right to privacy")
+    assert dropped["Loyalty to one's friends"] == "rouge:Loyalty to friends"
+    assert dropped["Duty to help others"] == "cosine:Duty to assist others"  # the more relevant twin stays
+    for text in ("Right to privacy", "Loyalty to friends", "Duty to assist others", "Honesty", "Kindness",
+                 "Right to free speech", "Duty to obey the law", "Privacy"):  # a value is not a right's duplicate
+        assert dropped[text] is None, text
+
+
+def test_relevance_threshold_per_kind(embedder):
+    table = _candidates([("Value", "Honesty", 0.45), ("Duty", "Duty to care", 0.45), ("Right", "Right to life", 0.2)])
+    reasons = deduplicate(table, embedder.embed(table["text"].tolist()), "en", Thresholds(relevance={"Value": 0.4}))
+    assert reasons.tolist() == [None, "relevance", "relevance"]
+
+
+def test_thresholds_are_checked():
+    assert Thresholds(cosine={"Value": 0.9}).cosine == {"Value": 0.9, "Right": 0.75, "Duty": 0.75}
+    with pytest.raises(ValueError, match="per kind"):
+        Thresholds(rouge={"Virtue": 0.5})
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        Thresholds(relevance={"Value": 1.5})
+
+
+def test_nothing_to_deduplicate(embedder):
+    empty = _candidates([])
+    assert deduplicate(empty, np.zeros((0, 384), np.float32), "en", Thresholds()).empty

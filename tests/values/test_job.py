@@ -1,0 +1,105 @@
+"""The values job end to end on the embedded model: records, tables, metrics, resume, and its report in Chromium."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from playwright.sync_api import sync_playwright
+
+from pluralign.data import builtin_situations
+from pluralign.runs import RunError, read_records
+from pluralign.values import Thresholds, ValuesConfig, run_values
+from tests.report.test_report_browser import CHROMIUM_ARGS
+
+IDS = ["en-01", "en-21", "de-01", "fr-01", "tr-04"]
+# The 135M model's relevance sits near 0.3-0.5, so a lower bar keeps something to look at.
+CONFIG = ValuesConfig(samples=2, max_tokens=48, explain=True, thresholds=Thresholds(relevance={"Value": 0.3, "Right": 0.3, "Duty": 0.3}))
+
+
+@pytest.fixture(scope="module")
+def values_run(tmp_path_factory, hf_model):
+    situations = builtin_situations().set_index("id").loc[IDS].reset_index()
+    out = tmp_path_factory.mktemp("values") / "run"
+
+    def run(config=CONFIG, **kw):
+        return run_values(situations, config, out, progress=False, use_cache=False, model=hf_model, **kw)
+
+    run.path = run()
+    return run
+
+
+def test_every_situation_is_mapped_with_proper_scores(values_run):
+    records = read_records(values_run.path)
+    assert [r["situation_id"] for r in records] == IDS
+    candidates = pd.read_parquet(values_run.path / "candidates.parquet")
+    assert candidates.groupby("situation_id").size().sum() == sum(r["n_candidates"] for r in records) > 0
+    assert candidates["relevance"].between(0, 1).all()
+    assert np.allclose(candidates[["supports", "opposes", "either"]].sum(axis=1), 1)
+    kept = candidates[candidates["kept"]]
+    assert (kept["relevance"] >= 0.3).all() and kept["dropped"].isna().all()
+    assert kept["explanation"].str.len().gt(0).all() and candidates.loc[~candidates["kept"], "explanation"].isna().all()
+    assert candidates.loc[~candidates["kept"], "dropped"].str.match(r"^(relevance|rouge:|cosine:|copied from)").all()
+    situations = pd.read_parquet(values_run.path / "situations.parquet")
+    mapped = situations[situations["n_kept"] > 0]
+    assert len(mapped) and np.allclose(mapped[["overall_supports", "overall_opposes", "overall_either"]].sum(axis=1), 1)
+    assert mapped["entropy"].between(0, np.log2(3)).all()
+    metrics = pd.read_parquet(values_run.path / "metrics.parquet")
+    assert {"valence_entropy", "kept_candidates", "kept_share", "tensions"} <= set(metrics["metric"])
+    assert set(metrics.loc[metrics["grouping"] == "language", "group"]) >= {"en", "de", "fr", "tr", "gap", "ratio"}
+
+
+def test_rerunning_adds_nothing_and_a_changed_config_is_refused(values_run):
+    before = (values_run.path / "records.jsonl").read_text()
+    values_run()
+    assert (values_run.path / "records.jsonl").read_text() == before
+    with pytest.raises(RunError, match="samples"):
+        values_run(ValuesConfig(samples=3, max_tokens=48, explain=True, thresholds=CONFIG.thresholds))
+
+
+def test_report_shows_a_value_map_per_situation(values_run):
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        errors, outside = [], []
+        page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+        page.on("request", lambda req: not req.url.startswith("file://") and outside.append(req.url))
+        page.goto((values_run.path / "report.html").as_uri())
+        assert errors == [] and outside == []
+        assert page.locator("details.situation").count() == len(IDS)
+        kept = pd.read_parquet(values_run.path / "candidates.parquet").query("kept")
+        first = kept[kept["situation_id"] == IDS[0]]
+        bars = page.locator(f"details[data-situation='{IDS[0]}'] .bar")
+        assert bars.count() == (first["valence"] != "either").sum()
+        if len(first):
+            top = first.sort_values("relevance").iloc[-1]
+            width = page.locator(f"details[data-situation='{IDS[0]}'] .bar .fill").first.evaluate("e => e.style.width")
+            assert width  # sized by relevance
+            assert page.get_by_text(f"{top['kind']}: {top['text']}").first.is_visible() or top["valence"] == "either"
+        assert page.locator("h2#contested + table tr").count() == 1 + (pd.read_parquet(values_run.path / "situations.parquet")["n_kept"] > 0).sum()
+        browser.close()
+
+
+def _values_args(out):
+    return [sys.executable, "-m", "pluralign", "values", "--suite", "builtin", "--limit", "8", "--samples", "1",
+            "--max-tokens", "32", "--no-cache", "-q", "--out", str(out)]
+
+
+def test_resume_after_sigkill_loses_nothing_and_duplicates_nothing(tmp_path):
+    out = tmp_path / "cut"
+    proc = subprocess.Popen(_values_args(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 600
+    while time.time() < deadline and not (out / "records.jsonl").exists():
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)  # after the first chunk of four, before the second
+    proc.wait()
+    assert 0 < len(read_records(out)) < 8
+    subprocess.run(_values_args(out), check=True, capture_output=True, timeout=900)
+    keys = [json.loads(line)["key"] for line in (out / "records.jsonl").read_text().splitlines()]
+    assert len(keys) == len(set(keys)) == 8
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"

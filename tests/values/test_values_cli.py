@@ -1,0 +1,70 @@
+"""`pluralign values`, `values-train` and `values-eval` as a user runs them."""
+
+import json
+
+import pytest
+
+from .valueprism_shape import write_csv, write_release
+
+
+def _one_line_error(result, *fragments):
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+def test_one_situation_prints_its_value_map(cli):
+    result = cli("values", "Reading your partner's messages in secret", "--samples", "1", "--max-tokens", "48",
+                 "--relevance-threshold", "0", "--all", env={"COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    assert "Reading your partner's messages in secret" in result.stdout
+    assert "relevance" in result.stdout and "supports" in result.stdout
+    assert "overall: supports" in result.stdout and "entropy" in result.stdout
+
+
+@pytest.mark.parametrize("args,fragments", [
+    (["   "], ["the situation is empty"]),
+    (["Lying", "--scorer", "trained:/no/such/scorer.joblib"], ["no trained scorer at /no/such/scorer.joblib"]),
+    (["Lying", "--scorer", "oracle"], ["unknown scorer 'oracle'"]),
+    (["Lying", "--suite", "builtin"], ["not both"]),
+    (["Lying", "--language", "elvish"], ["unknown language 'elvish'"]),
+    (["Lying", "--cosine-threshold", "Virtue=0.5"], ["per kind"]),
+    ([], ["give a SITUATION"]),
+])
+def test_bad_arguments(cli, args, fragments):
+    _one_line_error(cli("values", *args), *fragments)
+
+
+def test_malformed_situation_files(cli, tmp_path):
+    bad = tmp_path / "situations.jsonl"
+    bad.write_text(json.dumps({"id": "a", "text": "Lying"}) + "\n" + '{"id": "b", "text": \n')
+    _one_line_error(cli("values", "--situations", str(bad), "--out", str(tmp_path / "r")), str(bad), "row 2: malformed JSON line")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("id,text\na,Lying\nb,\n")
+    _one_line_error(cli("values", "--situations", str(empty), "--out", str(tmp_path / "r")), "row 2, column 'text': empty value")
+
+
+def test_train_a_scorer_then_map_and_evaluate_with_it(cli, tmp_path):
+    root = write_release(tmp_path / "ValuePrism")
+    scorer = tmp_path / "scorer.joblib"
+    trained = cli("values-train", "--data", str(root), "--test", str(root), "--out", str(scorer))
+    assert trained.returncode == 0, trained.stderr
+    assert scorer.is_file() and "relevance" in trained.stdout and "majority baseline" in trained.stdout
+    _one_line_error(cli("values-train", "--data", str(root), "--out", str(scorer)), "exists", "--force")
+    situations = write_csv(tmp_path / "mine.csv", [{"uid": "x", "action": "Donating a kidney to a stranger"}], ["uid", "action"])
+    out = tmp_path / "run"
+    mapped = cli("values", "--situations", str(situations), "--map", "id=uid", "--map", "text=action", "--scorer",
+                 f"trained:{scorer}", "--samples", "1", "--max-tokens", "48", "--out", str(out), "-q")
+    assert mapped.returncode == 0, mapped.stderr
+    assert json.loads((out / "manifest.json").read_text())["config"]["scorer"] == f"trained:{scorer}"
+    (out / "report.html").unlink()
+    rebuilt = cli("report", str(out))
+    assert rebuilt.returncode == 0 and (out / "report.html").is_file()
+    evaluated = cli("values-eval", "--data", str(root), "--scorer", f"trained:{scorer}")
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "valence" in evaluated.stdout and "macro-F1" in evaluated.stdout
+    bad = write_csv(tmp_path / "valence_test.csv", [{"situation": "s", "vrd": "Value", "text": "t", "label": "Perhaps"}],
+                    ["situation", "vrd", "text", "label"])
+    _one_line_error(cli("values-eval", "--data", str(bad), "--scorer", f"trained:{scorer}"), "row 1, column 'label'")
