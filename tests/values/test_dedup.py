@@ -70,3 +70,17 @@ def test_thresholds_are_checked():
 def test_nothing_to_deduplicate(embedder):
     empty = _candidates([])
     assert deduplicate(empty, np.zeros((0, 384), np.float32), "en", Thresholds()).empty
+
+
+def test_gold_coverage_counts_gold_items_matched_by_a_generated_one(embedder):
+    from pluralign.values.evaluate import gold_coverage
+
+    gold = pd.DataFrame({"situation": ["s1", "s1", "s1", "s2"],
+                         "text": ["Right to privacy", "Duty to help others", "Honesty", "Public safety"]})
+    made = pd.DataFrame({"situation": ["s1", "s1", "s3"],
+                         "text": ["Right to personal privacy", "Duty to assist others", "Public safety"]})
+    result = gold_coverage(made, gold, embedder).set_index("situation")
+    assert result.loc["s1", ["gold", "generated", "matched"]].tolist() == [3, 2, 2]
+    assert result.loc["s1", "coverage"] == pytest.approx(2 / 3)
+    assert result.loc["s2", "coverage"] == 0  # nothing generated for it
+    assert gold_coverage(made, gold, embedder, threshold=0.99).loc[0, "matched"] == 0
