@@ -410,15 +410,147 @@ def _print_evaluation(scorer, rows, seed: int) -> None:
     out.print(table)
 
 
+def _prompts(suite: Optional[str], path: Optional[Path], mapping: list[str], limit: Optional[int]):
+    from .data import builtin_prompts, load_prompts
+
+    if path is not None:
+        table = load_prompts(path, columns=_mapping(mapping))
+    elif suite in (None, "builtin"):
+        table = builtin_prompts()
+    else:
+        raise ValueError(f"unknown suite {suite!r}; the built-in prompts are 'builtin', or give --prompts FILE")
+    return table.head(limit) if limit else table
+
+
+_SAMPLING_OPTIONS = {
+    "prompts": typer.Option(None, "--prompts", "-p", help="Prompt file (CSV, JSONL, ...): id, text, language, and optionally context (earlier turns, JSON)."),
+    "suite": typer.Option(None, help="Built-in prompts: 'builtin' (28 value-laden questions, 7 languages)."),
+}
+
+
+@app.command(epilog="""
+**Examples**
+
+    pluralign sample --suite builtin --sampler negatively-correlated --out runs/sets
+    pluralign sample --prompts mine.jsonl --sampler independent --k 4 --temperature 1.0 --out runs/baseline
+    pluralign sample --prompts mine.csv --sampler multi-model --model embedded --models hf:Qwen/Qwen2.5-0.5B-Instruct --out runs/mm
+
+Writes `candidates.parquet` (every response, its value-axis positions and any fallback) and `tasks.csv`, the sets as
+annotation tasks in Community Alignment's shape, ready for people to choose from.
+""")
+def sample(
+    prompts: Optional[Path] = _SAMPLING_OPTIONS["prompts"],
+    suite: Optional[str] = _SAMPLING_OPTIONS["suite"],
+    mapping: list[str] = typer.Option([], "--map", help="Column mapping OURS=THEIRS, e.g. --map text=question."),
+    sampler: list[str] = typer.Option(["negatively-correlated"], help="independent, negatively-correlated or multi-model; repeat for several."),
+    model: str = typer.Option("embedded", "--model", "-m", help="Model spec that samples."),
+    models: list[str] = typer.Option([], help="Further model specs for the multi-model sampler."),
+    judge: Optional[str] = typer.Option(None, help="Model spec of the value judge (default: --model)."),
+    k: int = typer.Option(4, help="Responses per set."),
+    temperature: float = typer.Option(1.0, help="Sampling temperature."),
+    max_tokens: int = typer.Option(128, help="Tokens per response."),
+    retries: int = typer.Option(2, help="Times a diverse request that gave fewer than k responses is asked again."),
+    chat: bool = typer.Option(True, help="Use the model's chat template (--no-chat for base models)."),
+    out_dir: Path = typer.Option(Path("runs/sample"), "--out", "-o", help="Run directory."),
+    limit: Optional[int] = typer.Option(None, help="Only the first N prompts."),
+    fresh: bool = typer.Option(False, help="Start again; the old run is kept aside, never deleted."),
+    cache: bool = typer.Option(True, help="Reuse model answers from the response cache."),
+    seed: int = typer.Option(0, help="Seed of sampling."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+) -> None:
+    """Make candidate sets for a table of prompts or conversations: k independent samples, one request for k
+    responses that represent diverse values (negatively-correlated), or one response from each of several models."""
+    from .sampling import SamplingConfig, run_sample
+
+    def go():
+        config = SamplingConfig(model=model, samplers=list(sampler), models=list(models), judge=judge, k=k,
+                                temperature=temperature, max_tokens=max_tokens, retries=retries, chat=chat, seed=seed)
+        path = run_sample(_prompts(suite, prompts, mapping, limit), config, out_dir, fresh=fresh,
+                          progress=not quiet and sys.stderr.isatty(), use_cache=cache)
+        candidates = pd.read_parquet(path / "candidates.parquet")
+        fallbacks = candidates.dropna(subset=["fallback"])["set_id"].nunique()
+        out.print(f"{candidates['set_id'].nunique()} sets, {len(candidates)} responses"
+                  f"{f', {fallbacks} sets with a fallback' if fallbacks else ''}; tasks: {path / 'tasks.csv'}")
+
+    _guarded(go)
+
+
+@app.command("compare-samplers", epilog="""
+**Examples**
+
+    pluralign compare-samplers --suite builtin --out runs/compare
+    pluralign compare-samplers --prompts mine.jsonl --model hf:Qwen/Qwen2.5-1.5B-Instruct --k 4 --annotators 200 --out runs/qwen
+    pluralign compare-samplers --suite builtin --sampler independent --sampler negatively-correlated --sampler multi-model \\
+        --models llamacpp:embedded --out runs/three
+""")
+def compare_samplers(
+    prompts: Optional[Path] = _SAMPLING_OPTIONS["prompts"],
+    suite: Optional[str] = _SAMPLING_OPTIONS["suite"],
+    mapping: list[str] = typer.Option([], "--map", help="Column mapping OURS=THEIRS."),
+    sampler: list[str] = typer.Option(["independent", "negatively-correlated"], help="Samplers to compare; repeat."),
+    model: str = typer.Option("embedded", "--model", "-m", help="Model spec that samples and gives default answers."),
+    models: list[str] = typer.Option([], help="Further model specs (multi-model sampler; their default answers too)."),
+    judge: Optional[str] = typer.Option(None, help="Model spec of the value judge (default: --model)."),
+    k: int = typer.Option(4, help="Responses per set."),
+    temperature: float = typer.Option(1.0, help="Sampling temperature."),
+    max_tokens: int = typer.Option(128, help="Tokens per response."),
+    annotators: int = typer.Option(100, help="Simulated people choosing among the sets."),
+    sharpness: float = typer.Option(4.0, help="How closely their choices follow closeness in value space."),
+    test_share: float = typer.Option(0.3, help="Share of prompts held out from training."),
+    unseen_share: float = typer.Option(0.25, help="Share of people held out from training."),
+    chat: bool = typer.Option(True, help="Use the model's chat template."),
+    out_dir: Path = typer.Option(Path("runs/compare"), "--out", "-o", help="Run directory."),
+    limit: Optional[int] = typer.Option(None, help="Only the first N prompts."),
+    fresh: bool = typer.Option(False, help="Start again; the old run is kept aside."),
+    cache: bool = typer.Option(True, help="Reuse model answers from the response cache."),
+    seed: int = typer.Option(0, help="Seed of sampling, the population, the split and the bootstrap."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+) -> None:
+    """Which sampler's candidate sets let a learner find out what people want? (Community Alignment's experiment.)
+
+    For each sampler: sets for the same prompts; a value judge places every response on the traditional ↔
+    secular-rational and survival ↔ self-expression axes; simulated people with ideal points on those axes choose
+    among each set; Bradley–Terry and ideal-point models learn from the choices and are scored on held-out prompts,
+    for people seen and unseen. Reports coverage, diversity and accuracy side by side with intervals, the judge's
+    accuracy on responses with known poles, and people against the models' default answers.
+    """
+    from .sampling import SamplingConfig, run_compare_samplers
+
+    def go():
+        config = SamplingConfig(model=model, samplers=list(sampler), models=list(models), judge=judge, k=k,
+                                temperature=temperature, max_tokens=max_tokens, chat=chat, annotators=annotators,
+                                sharpness=sharpness, test_share=test_share, unseen_share=unseen_share, seed=seed)
+        path = run_compare_samplers(_prompts(suite, prompts, mapping, limit), config, out_dir, fresh=fresh,
+                                    progress=not quiet and sys.stderr.isatty(), use_cache=cache)
+        metrics = pd.read_parquet(path / "metrics.parquet")
+        overall = metrics[metrics["grouping"] == "overall"]
+        table = Table(title="samplers side by side (95% intervals)")
+        for column in ("measure", *config.samplers):
+            table.add_column(column)
+        names = ["covers_both", "pairwise_distance", "vendi", "distinct_2"]
+        rows = [(n, overall[(overall["metric"] == n) & overall["estimator"].isna()]) for n in names]
+        acc = overall[(overall["metric"] == "accuracy")]
+        rows += [(f"accuracy: {e}, {s}", part) for (e, s), part in acc.groupby(["estimator", "split"], sort=False)]
+        for name, part in rows:
+            cells = part.set_index("sampler")
+            table.add_row(name, *(f"{cells.loc[x, 'value']:.3f} [{cells.loc[x, 'ci_low']:.3f}, {cells.loc[x, 'ci_high']:.3f}]"
+                                  if x in cells.index else "" for x in config.samplers))
+        out.print(table)
+        out.print(f"report: {path / 'report.html'}")
+
+    _guarded(go)
+
+
 @app.command()
 def report(run: Path = typer.Argument(..., help="A run directory.")) -> None:
     """Rebuild a run's results tables and report.html from its records (e.g. after an interrupted run)."""
     from .audit import write_results
     from .runs import read_manifest
+    from .sampling import write_compare_results
     from .values import write_values_results
 
     def go():
-        writers = {"audit": write_results, "values": write_values_results}
+        writers = {"audit": write_results, "values": write_values_results, "compare-samplers": write_compare_results}
         job = read_manifest(run).get("job")
         if job not in writers:
             raise RunError(f"{run} is a '{job}' run, whose report is written when it finishes; rebuilding works for "

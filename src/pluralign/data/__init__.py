@@ -1,16 +1,18 @@
 """Typed tables and their loaders: statements, situations, survey questions, comparisons, and the built-in suites."""
 
-from .builtin import builtin_situations, builtin_statements, builtin_survey
+from .builtin import builtin_prompts, builtin_situations, builtin_value_poles, builtin_statements, builtin_survey
 from .civics import load_civics
 from .comparisons import (load_community_alignment, load_comparisons, load_trl_pairwise, to_community_alignment,
                           to_trl_pairwise)
 from .opinions import load_global_opinions, load_survey
-from .schema import SITUATION_COLUMNS, STATEMENT_COLUMNS, SURVEY_COLUMNS, DatasetError, language_code, validate
-from .tables import load_situations, load_statements, read_table
+from .schema import PROMPT_COLUMNS, SITUATION_COLUMNS, STATEMENT_COLUMNS, SURVEY_COLUMNS, DatasetError, language_code, validate
+from .tables import load_prompts, load_situations, load_statements, read_table
 from .valueprism import load_valueprism
 
 __all__ = [
-    "DatasetError", "SITUATION_COLUMNS", "STATEMENT_COLUMNS", "SURVEY_COLUMNS", "builtin_situations", "builtin_statements",
-    "builtin_survey", "language_code", "load_civics", "load_situations", "load_valueprism", "load_community_alignment", "load_comparisons", "load_global_opinions", "load_trl_pairwise",
-    "to_community_alignment", "to_trl_pairwise", "load_statements", "load_survey", "read_table", "validate",
+    "DatasetError", "PROMPT_COLUMNS", "SITUATION_COLUMNS", "STATEMENT_COLUMNS", "SURVEY_COLUMNS", "builtin_prompts",
+    "builtin_situations", "builtin_statements", "builtin_survey", "builtin_value_poles", "language_code", "load_civics",
+    "load_community_alignment", "load_comparisons", "load_global_opinions", "load_prompts", "load_situations",
+    "load_statements", "load_survey", "load_trl_pairwise", "load_valueprism", "read_table", "to_community_alignment",
+    "to_trl_pairwise", "validate",
 ]

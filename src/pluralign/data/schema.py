@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -26,7 +27,7 @@ class DatasetError(ValueError):
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # "str" | "lang" | "list" | "bool"
+    kind: str  # "str" | "lang" | "list" | "bool" | "messages"
     required: bool = True
     doc: str = ""
 
@@ -49,6 +50,15 @@ SITUATION_COLUMNS = (
     Column("language", "lang", doc="ISO 639-1 code of `text`"),
     Column("text_en", "str", False, "English translation"),
     Column("topic", "str", False, "what the situation is about"),
+    Column("source", "str", False, "where it comes from"),
+)
+
+PROMPT_COLUMNS = (
+    Column("id", "str", doc="unique id of the prompt"),
+    Column("text", "str", doc="the user's message that candidates answer"),
+    Column("language", "lang", doc="ISO 639-1 code of `text`"),
+    Column("context", "messages", False, "earlier turns, as chat messages ({role, content}; JSON in CSV cells)"),
+    Column("topic", "str", False, "what the prompt is about"),
     Column("source", "str", False, "where it comes from"),
 )
 
@@ -137,6 +147,8 @@ def _check(value, col: Column, path, row: int):
         if not isinstance(value, (list, tuple)):
             raise DatasetError(path, f"expected a list, got {type(value).__name__} {value!r}", row=row, column=col.name)
         return list(value)
+    if col.kind == "messages":
+        return _messages(value, path, row, col.name)
     if col.kind == "bool":
         if isinstance(value, bool):
             return value
@@ -146,3 +158,20 @@ def _check(value, col: Column, path, row: int):
             return False
         raise DatasetError(path, f"expected true or false, got {value!r}", row=row, column=col.name)
     raise AssertionError(col.kind)
+
+
+def _messages(value, path, row: int, column: str) -> list[dict]:
+    """Chat turns: a list (or a JSON string of one) of {role, content} with role user, assistant or system."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise DatasetError(path, "expected a JSON list of {role, content} messages", row=row, column=column) from None
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if not isinstance(value, list) or not all(
+            isinstance(m, dict) and m.get("role") in ("user", "assistant", "system") and isinstance(m.get("content"), str)
+            for m in value):
+        raise DatasetError(path, "expected a list of {role, content} messages with role user, assistant or system",
+                           row=row, column=column)
+    return [{"role": m["role"], "content": m["content"]} for m in value]

@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
-from .schema import SITUATION_COLUMNS, STATEMENT_COLUMNS, Column, DatasetError, validate
+from .schema import PROMPT_COLUMNS, SITUATION_COLUMNS, STATEMENT_COLUMNS, Column, DatasetError, validate
 
 FORMATS = (".csv", ".tsv", ".jsonl", ".json", ".parquet")
 
@@ -94,3 +94,9 @@ def load_situations(path: str | Path, columns: Mapping[str, str] | None = None,
                     defaults: Mapping[str, str] | None = None) -> pd.DataFrame:
     """A validated situation table (see ``SITUATION_COLUMNS``) from any supported file; language defaults to en."""
     return load_table(path, SITUATION_COLUMNS, columns, {"language": "en", **(defaults or {})})
+
+
+def load_prompts(path: str | Path, columns: Mapping[str, str] | None = None,
+                 defaults: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """A validated prompt table (see ``PROMPT_COLUMNS``) for candidate sets; language defaults to en."""
+    return load_table(path, PROMPT_COLUMNS, columns, {"language": "en", **(defaults or {})})

@@ -20,7 +20,7 @@ _SEPARATOR = re.compile(r"^\s*(?:-{3,}|\*{3,}|={3,}|_{3,})\s*$", re.MULTILINE)
 
 
 def _clean(part: str) -> str:
-    text = part.strip().strip("*_").strip()
+    text = re.sub(r"\*\*|__", "", part).strip().strip("*_").strip()
     text = re.sub(r"^[\"“](.*)[\"”]$", r"\1", text, flags=re.DOTALL)
     return text.strip()
 

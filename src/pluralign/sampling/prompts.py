@@ -32,7 +32,9 @@ DIVERSE: dict[str, str] = {
 
 def conversation(prompt: dict) -> list[Message]:
     """The messages of a prompt row: its earlier turns (``context``), then its ``text`` as the user's turn."""
-    return [*[dict(m) for m in prompt.get("context") or []], {"role": "user", "content": prompt["text"]}]
+    context = prompt.get("context")
+    earlier = [] if context is None else [dict(m) for m in context]  # a list, or an array read back from Parquet
+    return [*earlier, {"role": "user", "content": prompt["text"]}]
 
 
 def render(messages: list[Message], chat: bool) -> Prompt:

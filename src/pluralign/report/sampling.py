@@ -1,0 +1,70 @@
+"""The compare-samplers report: coverage, diversity and what a learner makes of each sampler's sets, side by side,
+and people against models on the value map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from ..sampling.prompts import AXES
+from .audit import _env
+from .figures import interval_bars, to_svg
+
+
+def _scatter(people: pd.DataFrame, defaults: pd.DataFrame) -> str:
+    samplers = list(dict.fromkeys(people["sampler"]))
+    fig, axes = plt.subplots(1, len(samplers), figsize=(4.2 * len(samplers), 4), squeeze=False)
+    x, y = AXES
+    for ax, sampler in zip(axes[0], samplers):
+        part = people[people["sampler"] == sampler]
+        ax.scatter(part[x], part[y], s=12, alpha=0.6, label="people (mean of what they chose)")
+        for spec, answers in defaults.groupby("sampler"):
+            ax.scatter(answers[x], answers[y], s=22, marker="x", label=f"{spec} (default answers)")
+        ax.axhline(0, color="#999", lw=0.6)
+        ax.axvline(0, color="#999", lw=0.6)
+        ax.set(xlim=(-1, 1), ylim=(-1, 1), title=sampler, xlabel="traditional ← → secular-rational",
+               ylabel="survival ← → self-expression")
+    axes[0][0].legend(frameon=False, fontsize=7, loc="lower left")
+    return to_svg(fig)
+
+
+def write_compare_report(run_dir: Path, manifest: dict, candidates: pd.DataFrame, defaults: pd.DataFrame,
+                         people: pd.DataFrame, versus: pd.DataFrame, metrics: pd.DataFrame, judge: pd.DataFrame) -> Path:
+    """Render ``report.html`` for a compare-samplers run and return its path."""
+    overall = metrics[metrics["grouping"] == "overall"]
+    set_metrics = overall[overall["estimator"].isna()] if "estimator" in overall else overall
+    learned = overall[overall["estimator"].notna()] if "estimator" in overall else overall.iloc[:0]
+    coverage = set_metrics[set_metrics["metric"].str.startswith("covers_")]
+    diversity = set_metrics[set_metrics["metric"].isin(["pairwise_distance", "distinct_1", "distinct_2"])]
+    figures = [
+        {"id": "coverage", "title": "Value coverage",
+         "caption": "Share of prompts whose set holds a response at each pole of an axis (and of both axes), 95% intervals.",
+         "svg": interval_bars(coverage.assign(metric=coverage["metric"].str.removeprefix("covers_")), "metric", "sampler",
+                              "", "share of prompts", (0, 1), rotate=15)},
+        {"id": "diversity", "title": "Diversity",
+         "caption": "Mean pairwise embedding distance (1 − cosine) and distinct-1/2 within a set, 95% intervals.",
+         "svg": interval_bars(diversity, "metric", "sampler", "", "value", (0, 1))},
+        {"id": "vendi", "title": "Vendi score",
+         "caption": "The effective number of distinct responses in a set (1: all alike; k: all different).",
+         "svg": interval_bars(set_metrics[set_metrics["metric"] == "vendi"], "metric", "sampler", "", "Vendi score")},
+    ]
+    acc = learned[learned["metric"] == "accuracy"].assign(what=lambda d: d["estimator"] + "\n" + d["split"].str.replace(", ", ",\n"))
+    if len(acc):
+        figures.append({"id": "learned", "title": "What a learner makes of each sampler's sets",
+                        "caption": "Accuracy predicting simulated people's choices on held-out prompts (95% intervals). "
+                                   "Chance is 1/k.", "svg": interval_bars(acc, "what", "sampler", "", "accuracy", (0, 1), rotate=20)})
+    if len(people):
+        figures.append({"id": "humans-models", "title": "People and models on the value map",
+                        "caption": "Each simulated person at the mean judged position of what they chose; each model's "
+                                   "default answers at their judged positions.", "svg": _scatter(people, defaults)})
+    fallbacks = candidates.dropna(subset=["fallback"]).drop_duplicates("set_id")
+    examples = candidates[candidates["prompt_id"].isin(candidates["prompt_id"].drop_duplicates().head(3))]
+    html = _env.get_template("sampling.html").render(
+        manifest=manifest, figures=figures, metrics=overall.to_dict("records"), versus=versus.to_dict("records"),
+        fallbacks=fallbacks.to_dict("records"), n_sets=candidates["set_id"].nunique(), examples=examples.to_dict("records"),
+        axes=list(AXES), judge=judge.to_dict("records"))
+    path = run_dir / "report.html"
+    path.write_text(html, encoding="utf-8")
+    return path

@@ -1,0 +1,259 @@
+"""Candidate-set jobs: ``sample`` (sets for a table of prompts, exported as annotation tasks) and
+``compare-samplers`` (Community Alignment's experiment: which sampler's sets let a learner find out what people
+want?). Sets are generated and judged chunk by chunk into the run's records, so both resume after a crash."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..data import builtin_value_poles
+from ..embed import Embedder, SentenceEmbedder
+from ..metrics import disaggregate
+from ..models.base import LanguageModel
+from ..models.cache import CachedModel, ResponseCache
+from ..models.embedded import cache_dir
+from ..models.spec import load, parse_spec
+from ..preferences import BradleyTerry, Choices, IdealPoint
+from ..preferences.evaluate import per_comparison
+from ..preferences.features import candidate_text
+from ..runs import Run, fingerprint_table, in_chunks, progress_bar, read_manifest, read_records
+from ..simulate.value_axes import simulate_value_choices
+from .export import to_annotation_tasks
+from .judge import ValueJudge, pole_accuracy
+from .measures import annotator_positions, coverage, humans_versus_models, set_diversity
+from .prompts import AXES, conversation
+from .samplers import IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler
+
+SAMPLERS = ("independent", "negatively-correlated", "multi-model")
+CHUNK = 8  # prompts per batch
+
+
+@dataclass
+class SamplingConfig:
+    """How candidate sets are made, judged and (for compare-samplers) learned from; recorded in the manifest.
+
+    Args:
+        model: the model that samples (and answers by default, for the humans-versus-models comparison).
+        samplers: any of independent, negatively-correlated, multi-model.
+        models: further specs for the multi-model sampler (with ``model``, one response from each).
+        judge: spec of the value judge (default: ``model``).
+        k, temperature, max_tokens, retries: candidates per set, sampling temperature, tokens per response, and
+            how often a diverse request that gave fewer than k responses is asked again.
+        annotators, sharpness: the simulated population (compare-samplers): its size, and how closely choices
+            follow closeness in value space.
+        test_share, unseen_share: prompts held out from training, and people held out from training.
+        prototypes: the IdealPoint estimator's number of prototypes.
+        margin: a response counts at a pole when its judged position is beyond ±margin.
+    """
+
+    model: str = "embedded"
+    samplers: list[str] = field(default_factory=lambda: ["independent", "negatively-correlated"])
+    models: list[str] = field(default_factory=list)
+    judge: str | None = None
+    k: int = 4
+    temperature: float = 1.0
+    max_tokens: int = 128
+    retries: int = 2
+    chat: bool = True
+    annotators: int = 100
+    sharpness: float = 4.0
+    test_share: float = 0.3
+    unseen_share: float = 0.25
+    prototypes: int = 4
+    margin: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for spec in [self.model, *self.models, *([self.judge] if self.judge else [])]:
+            parse_spec(spec)
+        unknown = set(self.samplers) - set(SAMPLERS)
+        if unknown or not self.samplers:
+            raise ValueError(f"unknown sampler(s) {', '.join(sorted(unknown)) or '(none given)'}; choose from {', '.join(SAMPLERS)}")
+        if "multi-model" in self.samplers and not self.models:
+            raise ValueError("the multi-model sampler needs further models: add --models SPEC (one response from each)")
+        if self.k < 2 or not 0 < self.test_share < 1 or not 0 <= self.unseen_share < 1:
+            raise ValueError("k must be at least 2, test_share in (0, 1) and unseen_share in [0, 1)")
+
+
+def _sampler(name: str, config: SamplingConfig, models: dict[str, LanguageModel]):
+    model = models[config.model]
+    if name == "independent":
+        return IndependentSampler(model, config.k, config.temperature, config.max_tokens, config.chat, config.seed)
+    if name == "negatively-correlated":
+        return NegativelyCorrelatedSampler(model, config.k, config.temperature, config.max_tokens * config.k,
+                                           config.retries, config.chat, config.seed)
+    return MultiModelSampler({s: models[s] for s in [config.model, *config.models]}, 0.0, config.max_tokens, config.chat,
+                             config.seed)
+
+
+def generate_sets(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path, job: str, *, fresh: bool = False,
+                  progress: bool = True, use_cache: bool = True, models: dict[str, LanguageModel] | None = None,
+                  defaults: bool = False) -> Run:
+    """Candidate sets of every sampler for every prompt, each candidate placed on the value axes, into a run;
+    with ``defaults``, also each model's greedy answer (its default), judged the same way."""
+    run = Run(out, job, asdict(config), fingerprint_table(prompts), fresh=fresh, seed=config.seed)
+    items = prompts.drop(columns=[c for c in prompts.columns if c.startswith("_")]).to_dict("records")
+    target = run.path / "prompts.parquet"
+    if not target.exists():
+        pd.DataFrame(items).to_parquet(target, index=False)
+    cache = ResponseCache(cache_dir() / "responses.sqlite") if use_cache else None
+    loaded = dict(models or {})
+    for spec in dict.fromkeys([config.model, *config.models, *([config.judge] if config.judge else [])]):
+        if spec not in loaded:
+            loaded[spec] = load(spec)
+        run.set_model(spec, loaded[spec].fingerprint)
+        if cache:
+            loaded[spec] = CachedModel(loaded[spec], cache)
+    judge = ValueJudge(loaded[config.judge or config.model], config.chat)
+    done = run.done_keys()
+
+    def judged(records: list[dict]) -> list[dict]:
+        texts = [c["text"] for r in records for c in r["candidates"]]
+        placed = judge.positions(texts).to_dict("records")
+        it = iter(placed)
+        for r in records:
+            for c in r["candidates"]:
+                c.update(next(it))
+        return records
+
+    try:
+        with progress_bar(progress) as bar:
+            def task(label: str):
+                t = bar.add_task(label, total=len(items)) if bar else None
+                return lambda n: bar.advance(t, n) if bar else None
+
+            for name in config.samplers:
+                sampler = _sampler(name, config, loaded)
+                in_chunks(run, done, [f"set|{name}|{p['id']}" for p in items], items, CHUNK,
+                          lambda block: [{"stage": "set", **r} for r in judged(sampler.sample(block))], task(f"{name} sets"))
+            if defaults:
+                poles = builtin_value_poles().to_dict("records")
+                in_chunks(run, done, [f"judge-check|{r['id']}" for r in poles], poles, 32,
+                          lambda block: [{"stage": "judge-check", **r, **p} for r, p in
+                                         zip(block, judge.positions([r["text"] for r in block]).to_dict("records"))],
+                          lambda n: None)
+                for spec in [config.model, *config.models]:
+                    default = IndependentSampler(loaded[spec], 1, 0.0, config.max_tokens, config.chat, config.seed)
+                    in_chunks(run, done, [f"default|{spec}|{p['id']}" for p in items], items, CHUNK,
+                              lambda block: [{"stage": "default", **r, "sampler": spec} for r in judged(default.sample(block))],
+                              task(f"{spec[:20]} default answers"))
+    except BaseException as exc:
+        run.set_status("interrupted" if isinstance(exc, KeyboardInterrupt) else f"failed: {exc}")
+        raise
+    run.set_status("complete")
+    return run
+
+
+def candidate_table(records: list[dict], stage: str = "set") -> pd.DataFrame:
+    """One row per candidate: sampler, prompt_id, set_id, index, text, source, position on each axis, fallback."""
+    rows = [{"sampler": r["sampler"], "prompt_id": r["prompt_id"], "set_id": f"{r['sampler']}|{r['prompt_id']}",
+             "index": i, "fallback": r["fallback"], "attempts": r["attempts"], **c}
+            for r in records if r["stage"] == stage for i, c in enumerate(r["candidates"])]
+    return pd.DataFrame(rows, columns=["sampler", "prompt_id", "set_id", "index", "fallback", "attempts", "text", "source", *AXES])
+
+
+def run_sample(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path, **options) -> Path:
+    """Candidate sets for ``prompts`` into the run ``out``: ``candidates.parquet`` and ``tasks.csv``, the sets as
+    annotation tasks in Community Alignment's shape (no choices yet), ready for people to choose from."""
+    run = generate_sets(prompts, config, out, "sample", **options)
+    candidates = candidate_table(read_records(run.path))
+    candidates.to_parquet(run.path / "candidates.parquet", index=False)
+    to_annotation_tasks(candidates, prompts).to_csv(run.path / "tasks.csv", index=False)
+    return run.path
+
+
+def run_compare_samplers(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path, *,
+                         embedder: Embedder | None = None, **options) -> Path:
+    """The experiment of Community Alignment, end to end: sets from each sampler for the same prompts, a simulated
+    population with ideal points on the value axes choosing among them, estimators trained on those choices and
+    evaluated on people and prompts held out. Writes tables, ``metrics.parquet`` and ``report.html``."""
+    run = generate_sets(prompts, config, out, "compare-samplers", defaults=True, **options)
+    write_compare_results(run.path, embedder)
+    return run.path
+
+
+def _split(prompt_ids: list[str], n_annotators: int, config: SamplingConfig) -> tuple[set[str], set[int]]:
+    rng = np.random.default_rng(config.seed)
+    n_test = max(1, int(round(config.test_share * len(prompt_ids))))
+    test_prompts = set(rng.choice(prompt_ids, size=n_test, replace=False).tolist())
+    unseen = set(rng.choice(n_annotators, size=int(round(config.unseen_share * n_annotators)), replace=False).tolist())
+    return test_prompts, unseen
+
+
+def learnability(candidates: pd.DataFrame, vectors: np.ndarray, config: SamplingConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulated people choose among one sampler's sets; BradleyTerry and IdealPoint learn from the seen people's
+    choices on training prompts. Returns per-comparison results (sampler, estimator, split, correct, log_loss)
+    and the choices with the chosen candidates' positions."""
+    results, chosen_rows = [], []
+    for sampler, part in candidates.groupby("sampler", sort=False):
+        sets = [g.index.to_numpy() for _, g in part.groupby("set_id", sort=False)]
+        set_prompt = [part.loc[s[0], "prompt_id"] for s in sets]
+        annotators, choices = simulate_value_choices(candidates[list(AXES)].to_numpy(float), sets, config.annotators,
+                                                     sharpness=config.sharpness, random_state=config.seed)
+        test_prompts, unseen = _split(sorted(set(set_prompt)), config.annotators, config)
+        width = max(len(s) for s in sets)
+        offered = np.full((len(sets), width), -1)
+        for i, s in enumerate(sets):
+            offered[i, : len(s)] = s
+        set_of = choices["set"].to_numpy()
+        table = Choices(vectors, offered[set_of], choices["chosen"].to_numpy(), choices["annotator"].to_numpy(),
+                        annotators["type"].to_numpy()[choices["annotator"].to_numpy()])
+        is_test = np.array([set_prompt[s] in test_prompts for s in set_of])
+        is_unseen = np.isin(choices["annotator"], list(unseen))
+        train = table.subset(~is_test & ~is_unseen)
+        fitted = {"bradley-terry": BradleyTerry().fit(train),
+                  "ideal-point": IdealPoint(n_prototypes=config.prototypes, random_state=config.seed).fit(train)}
+        splits = {"seen people, held-out prompts": table.subset(is_test & ~is_unseen),
+                  "unseen people, held-out prompts": table.subset(is_test & is_unseen)}
+        for estimator, model in fitted.items():
+            for split, rows in splits.items():
+                if len(rows):
+                    results.append(per_comparison(model, rows).assign(sampler=sampler, estimator=estimator, split=split))
+        if unseen:  # unseen people, after adapting to their choices on the training prompts
+            model = fitted["ideal-point"]
+            model.adapted_ = {}
+            model.adapt(table.subset(~is_test & is_unseen))
+            results.append(per_comparison(model, splits["unseen people, held-out prompts"])
+                           .assign(sampler=sampler, estimator="ideal-point, adapted", split="unseen people, held-out prompts"))
+            model.adapted_ = {}
+        picked = np.array([sets[i][c] for i, c in zip(set_of, choices["chosen"])])
+        chosen_rows.append(choices.assign(sampler=sampler, **{a: candidates.loc[picked, a].to_numpy() for a in AXES}))
+    return pd.concat(results, ignore_index=True), pd.concat(chosen_rows, ignore_index=True)
+
+
+def write_compare_results(run_dir: str | Path, embedder: Embedder | None = None) -> Path:
+    """Tables, metrics and report of a compare-samplers run, from its records alone."""
+    from ..report.sampling import write_compare_report
+
+    run_dir = Path(run_dir)
+    manifest = read_manifest(run_dir)
+    config = SamplingConfig(**manifest["config"])
+    records = read_records(run_dir)
+    prompts = pd.read_parquet(run_dir / "prompts.parquet").set_index("id")
+    candidates = candidate_table(records)
+    defaults = candidate_table(records, "default")
+    embedder = embedder or SentenceEmbedder()
+    contexts = [conversation({"text": prompts.loc[p, "text"], "context": prompts.loc[p].get("context")})
+                for p in candidates["prompt_id"]]
+    vectors = embedder.embed([candidate_text(c, t) for c, t in zip(contexts, candidates["text"])])
+    sets = set_diversity(candidates, embedder.embed(candidates["text"].tolist())).merge(
+        coverage(candidates, config.margin).rename(columns={a: f"covers_{a}" for a in [*AXES, "both"]}), on="set_id")
+    sets["sampler"] = sets["set_id"].str.split("|").str[0]
+    measures = {c: c for c in sets.columns if c not in ("set_id", "sampler")}
+    metrics = disaggregate(sets, measures, [], keys=["sampler"], seed=config.seed)
+    results, chosen = learnability(candidates, vectors, config)
+    accuracy = disaggregate(results, {"accuracy": "correct", "log_loss": "log_loss"}, ["group"],
+                            keys=["sampler", "estimator", "split"], seed=config.seed)
+    people = pd.concat([annotator_positions(part, seed=config.seed).assign(sampler=s) for s, part in chosen.groupby("sampler")])
+    versus = pd.DataFrame([{"sampler": s, **humans_versus_models(part, defaults)} for s, part in people.groupby("sampler")])
+    judge = pole_accuracy(pd.DataFrame([r for r in records if r["stage"] == "judge-check"]), config.seed)
+    for name, table in (("candidates", candidates), ("defaults", defaults), ("sets", sets), ("people", people),
+                        ("humans_vs_models", versus.drop(columns="model_quadrant")), ("judge_accuracy", judge)):
+        table.to_parquet(run_dir / f"{name}.parquet", index=False)
+    metrics = pd.concat([metrics, accuracy], ignore_index=True)
+    metrics.to_parquet(run_dir / "metrics.parquet", index=False)
+    return write_compare_report(run_dir, manifest, candidates, defaults, people, versus, metrics, judge)

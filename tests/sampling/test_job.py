@@ -1,0 +1,83 @@
+"""compare-samplers and sample end to end on the embedded model; the export round-trips through the CA loader."""
+
+import json
+
+import pandas as pd
+import pytest
+from playwright.sync_api import sync_playwright
+
+from pluralign.data import builtin_prompts, load_community_alignment
+from pluralign.sampling import SamplingConfig, run_compare_samplers, run_sample
+from tests.report.test_report_browser import CHROMIUM_ARGS
+
+CONFIG = SamplingConfig(k=3, max_tokens=32, annotators=30, seed=1)
+
+
+@pytest.fixture(scope="module")
+def compare_run(tmp_path_factory, hf_model):
+    prompts = builtin_prompts().iloc[[0, 1, 4, 8, 12]].reset_index(drop=True)
+    out = tmp_path_factory.mktemp("compare") / "run"
+
+    def run():
+        return run_compare_samplers(prompts, CONFIG, out, progress=False, use_cache=False, models={"embedded": hf_model})
+
+    run.path = run()
+    return run
+
+
+def test_compare_samplers_reports_every_measure_per_sampler(compare_run):
+    metrics = pd.read_parquet(compare_run.path / "metrics.parquet")
+    overall = metrics[metrics["grouping"] == "overall"]
+    for sampler in CONFIG.samplers:
+        mine = overall[overall["sampler"] == sampler]
+        assert {"covers_traditional_secular", "covers_both", "pairwise_distance", "vendi", "distinct_2",
+                "spread_traditional_secular", "accuracy", "log_loss"} <= set(mine["metric"])
+        acc = mine[mine["metric"] == "accuracy"]
+        assert set(acc["estimator"]) == {"bradley-terry", "ideal-point", "ideal-point, adapted"}
+        assert acc["value"].between(0, 1).all() and (acc["ci_low"] <= acc["value"]).all()
+    candidates = pd.read_parquet(compare_run.path / "candidates.parquet")
+    assert candidates.groupby("set_id").size().eq(3).all() and candidates["set_id"].nunique() == 10
+    assert candidates[["traditional_secular", "survival_self_expression"]].abs().le(1).all().all()
+    assert len(pd.read_parquet(compare_run.path / "defaults.parquet")) == 5
+    assert pd.read_parquet(compare_run.path / "judge_accuracy.parquet").set_index("axis").loc["all", "n"] == 44
+    people = pd.read_parquet(compare_run.path / "people.parquet")
+    assert len(people) == 2 * 30
+    versus = pd.read_parquet(compare_run.path / "humans_vs_models.parquet")
+    assert versus["quadrant_match"].between(0, 1).all()
+
+
+def test_rerunning_adds_nothing(compare_run):
+    before = (compare_run.path / "records.jsonl").read_text()
+    compare_run()
+    assert (compare_run.path / "records.jsonl").read_text() == before
+
+
+def test_compare_report_in_chromium(compare_run):
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        errors = []
+        page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+        page.goto((compare_run.path / "report.html").as_uri())
+        assert errors == []
+        shown = set(page.eval_on_selector_all("figure[data-figure]", "els => els.map(e => e.dataset.figure)"))
+        assert shown == {"coverage", "diversity", "vendi", "learned", "humans-models"}
+        assert page.locator("h2#judge + p + table tr").count() > 5
+        browser.close()
+
+
+def test_sample_exports_annotation_tasks_that_the_ca_loader_reads_once_chosen(tmp_path, hf_model):
+    prompts = builtin_prompts().iloc[[0, 4]].reset_index(drop=True)
+    prompts.at[1, "context"] = [{"role": "user", "content": "Hallo"}, {"role": "assistant", "content": "Hallo!"}]
+    config = SamplingConfig(samplers=["independent"], k=3, max_tokens=24)
+    path = run_sample(prompts, config, tmp_path / "sets", progress=False, use_cache=False, models={"embedded": hf_model})
+    tasks = pd.read_csv(path / "tasks.csv")
+    assert list(tasks["conversation_id"]) == ["independent:en-1", "independent:de-1"]
+    assert tasks[["first_turn_response_a", "first_turn_response_b", "first_turn_response_c"]].notna().all().all()
+    assert tasks["first_turn_preferred_response"].isna().all()
+    assert json.loads(tasks.loc[1, "context"])[0] == {"role": "user", "content": "Hallo"}
+    # People fill in who they are and what they chose; the file is then Community Alignment data.
+    tasks = tasks.assign(annotator_id=["p1", "p2"], first_turn_preferred_response=["response_b", "response_c"])
+    tasks.drop(columns="context").to_csv(tmp_path / "done.csv", index=False)
+    comparisons, _ = load_community_alignment(tmp_path / "done.csv")
+    assert comparisons["chosen"].tolist() == [1, 2] and comparisons["candidates"].map(len).tolist() == [3, 3]

@@ -1,0 +1,62 @@
+"""Samplers and the value judge on the real embedded model (hf and llama.cpp)."""
+
+import numpy as np
+
+from pluralign.data import builtin_value_poles
+from pluralign.sampling import IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler, ValueJudge, judge_accuracy
+
+PROMPTS = [{"id": "a", "text": "Should I move abroad for work while my parents grow old?", "language": "en"},
+           {"id": "b", "text": "Sollte man Kinder religiös erziehen?", "language": "de",
+            "context": [{"role": "user", "content": "Hallo"}, {"role": "assistant", "content": "Hallo! Wie kann ich helfen?"}]}]
+
+
+class CountingModel:
+    """The real model, counting the generate calls it receives."""
+
+    def __init__(self, model):
+        self.model, self.calls, self.fingerprint = model, [], model.fingerprint
+
+    def generate(self, requests):
+        self.calls.append(len(requests))
+        return self.model.generate(requests)
+
+    def score(self, requests):
+        return self.model.score(requests)
+
+
+def test_independent_sets_are_k_seeded_samples_in_one_call(hf_model):
+    counting = CountingModel(hf_model)
+    sets = IndependentSampler(counting, k=3, max_tokens=24, seed=5).sample(PROMPTS)
+    assert counting.calls == [2]
+    assert [s["prompt_id"] for s in sets] == ["a", "b"] and all(len(s["candidates"]) == 3 for s in sets)
+    assert all(c["source"] == "sample" and c["text"] for s in sets for c in s["candidates"])
+    again = IndependentSampler(hf_model, k=3, max_tokens=24, seed=5).sample(PROMPTS)
+    assert [c["text"] for s in again for c in s["candidates"]] == [c["text"] for s in sets for c in s["candidates"]]
+
+
+def test_diverse_sets_have_exactly_k_and_record_any_fallback(hf_model):
+    sets = NegativelyCorrelatedSampler(hf_model, k=3, max_tokens=120, retries=1).sample(PROMPTS)
+    for s in sets:
+        assert len(s["candidates"]) == 3 and 1 <= s["attempts"] <= 2
+        filled = [c for c in s["candidates"] if c["source"] == "fallback-sample"]
+        assert (s["fallback"] is None) == (not filled)
+    # Too few tokens for three responses: the model cannot comply, the set is filled and says so.
+    starved = NegativelyCorrelatedSampler(hf_model, k=3, max_tokens=6, retries=1).sample(PROMPTS[:1])[0]
+    assert len(starved["candidates"]) == 3 and starved["attempts"] == 2
+    assert starved["fallback"].startswith("filled") and "after 2 attempts" in starved["fallback"]
+
+
+def test_one_response_from_each_model(hf_model, llama_model):
+    sets = MultiModelSampler({"embedded": hf_model, "llamacpp:embedded": llama_model}, max_tokens=16).sample(PROMPTS)
+    assert [[c["source"] for c in s["candidates"]] for s in sets] == [["embedded", "llamacpp:embedded"]] * 2
+
+
+def test_judge_places_responses_in_range_and_reports_its_accuracy(hf_model):
+    judge = ValueJudge(hf_model)
+    placed = judge.positions(["Follow your faith.", "Trust the evidence."])
+    assert list(placed.columns) == ["traditional_secular", "survival_self_expression"]
+    assert placed.abs().le(1).all().all()
+    report = judge_accuracy(judge, builtin_value_poles()).set_index(["axis", "language"])
+    assert report.loc[("all", "all"), "n"] == 44
+    assert set(report.index.get_level_values("language")) == {"en", "de", "fr", "es", "tr", "all"}
+    assert np.all((report["ci_low"] <= report["accuracy"]) & (report["accuracy"] <= report["ci_high"]))
