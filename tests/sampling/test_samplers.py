@@ -1,6 +1,7 @@
 """Samplers and the value judge on the real embedded model (hf and llama.cpp)."""
 
 import numpy as np
+import pytest
 
 from pluralign.data import builtin_value_poles
 from pluralign.sampling import IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler, ValueJudge, judge_accuracy
@@ -60,3 +61,23 @@ def test_judge_places_responses_in_range_and_reports_its_accuracy(hf_model):
     assert report.loc[("all", "all"), "n"] == 44
     assert set(report.index.get_level_values("language")) == {"en", "de", "fr", "es", "tr", "all"}
     assert np.all((report["ci_low"] <= report["accuracy"]) & (report["accuracy"] <= report["ci_high"]))
+
+
+def test_people_from_a_comparison_table_are_placed_by_what_they_chose(hf_model):
+    import pandas as pd
+
+    from pluralign.sampling import annotator_positions, chosen_positions
+
+    comparisons = pd.DataFrame({"annotator_id": ["p1", "p1", "p2"],
+                                "candidates": [["Follow your faith.", "Trust the evidence."]] * 3, "chosen": [0, 0, 1]})
+    judge = ValueJudge(hf_model)
+    placed = chosen_positions(comparisons, judge)
+    alone = judge.positions(["Follow your faith.", "Trust the evidence."])
+    assert placed["traditional_secular"].tolist() == pytest.approx(alone["traditional_secular"].iloc[[0, 0, 1]].tolist(), abs=1e-6)
+    people = annotator_positions(placed).set_index("annotator")
+    assert people.loc["p2", "traditional_secular"] == pytest.approx(alone.loc[1, "traditional_secular"], abs=1e-6)
+
+
+def test_diverse_sampler_for_base_models(hf_model):
+    s, = NegativelyCorrelatedSampler(hf_model, k=2, max_tokens=60, retries=0, chat=False).sample(PROMPTS[:1])
+    assert len(s["candidates"]) == 2 and s["attempts"] == 1

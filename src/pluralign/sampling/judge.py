@@ -54,3 +54,11 @@ def pole_accuracy(placed: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
         rows.append({"axis": axis, "language": language, "accuracy": mf["value"], "ci_low": mf["ci_low"],
                      "ci_high": mf["ci_high"], "n": int(mf["n"])})
     return pd.DataFrame(rows)
+
+
+def chosen_positions(comparisons: pd.DataFrame, judge: ValueJudge) -> pd.DataFrame:
+    """The judged position of every chosen response in a comparison table (``pluralign learn``'s: annotator_id,
+    candidates, chosen), one row per comparison with ``annotator`` and a column per axis; ``annotator_positions``
+    turns it into each person's place on the value map."""
+    texts = [cands[i] for cands, i in zip(comparisons["candidates"], comparisons["chosen"])]
+    return pd.concat([pd.DataFrame({"annotator": comparisons["annotator_id"].to_numpy()}), judge.positions(texts)], axis=1)
