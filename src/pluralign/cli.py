@@ -541,6 +541,52 @@ def compare_samplers(
     _guarded(go)
 
 
+@app.command("humans-vs-models", epilog="""
+**Examples**
+
+    pluralign humans-vs-models --data ca:community_alignment.parquet --model hf:Qwen/Qwen2.5-1.5B-Instruct
+    pluralign humans-vs-models --data comparisons:choices.jsonl --model embedded --model llamacpp:embedded --out runs/map
+""")
+def humans_vs_models(
+    data: str = typer.Option(..., help="Human choices: ca:FILE (Community Alignment), comparisons:FILE or trl:FILE."),
+    annotators: Optional[str] = typer.Option(None, help="Annotator table for comparisons: data."),
+    model: list[str] = typer.Option(["embedded"], "--model", "-m", help="Model specs whose default answers are placed; repeat."),
+    judge: Optional[str] = typer.Option(None, help="Model spec of the value judge (default: the first --model)."),
+    max_tokens: int = typer.Option(128, help="Length of the models' answers."),
+    chat: bool = typer.Option(True, help="Use the models' chat templates."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write people.parquet, defaults.parquet and summary.parquet here."),
+    seed: int = typer.Option(0, help="Seed of the intervals."),
+) -> None:
+    """Place people and models on the same value map: each annotator at the judged position of what they chose,
+    each model at its default answers to the same prompts; report the share of people in the models' quadrant
+    and the ratio of people's to models' variance on each axis."""
+    from .models.spec import load
+    from .preferences.job import load_comparison_data
+    from .sampling.judge import ValueJudge
+    from .sampling.people import people_and_models
+
+    def go():
+        comparisons, _ = load_comparison_data(data, annotators)
+        models = {spec: load(spec) for spec in dict.fromkeys(model)}
+        judge_model = models.get(judge) if judge in models else load(judge) if judge else next(iter(models.values()))
+        result = people_and_models(comparisons, models, ValueJudge(judge_model, chat), chat=chat, max_tokens=max_tokens, seed=seed)
+        table = Table(title=f"{len(result['people'])} people against the models' default answers")
+        for column in ("model", "people in the model's quadrant", "variance ratio: traditional-secular",
+                       "variance ratio: survival-self-expression"):
+            table.add_column(column)
+        for r in result["summary"].itertuples(index=False):
+            table.add_row(r.model, f"{r.quadrant_match:.2f}", f"{r.variance_ratio_traditional_secular:.2f}",
+                          f"{r.variance_ratio_survival_self_expression:.2f}")
+        out.print(table)
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            for name, frame in result.items():
+                frame.to_parquet(out_dir / f"{name}.parquet", index=False)
+            out.print(f"tables: {out_dir}")
+
+    _guarded(go)
+
+
 @app.command()
 def report(run: Path = typer.Argument(..., help="A run directory.")) -> None:
     """Rebuild a run's results tables and report.html from its records (e.g. after an interrupted run)."""

@@ -31,3 +31,19 @@ def test_sample_from_the_command_line(cli, tmp_path):
                  "independent", "--k", "2", "--max-tokens", "16", "--out", str(tmp_path / "sets"), "-q")
     assert result.returncode == 0, result.stderr
     assert "1 sets, 2 responses" in result.stdout and (tmp_path / "sets" / "tasks.csv").is_file()
+
+
+def test_people_and_models_from_community_alignment_data(cli, tmp_path):
+    from tests.data.test_comparisons import _ca_rows
+
+    data = tmp_path / "ca.parquet"
+    pd.DataFrame(_ca_rows()).to_parquet(data)
+    result = cli("humans-vs-models", "--data", f"ca:{data}", "--max-tokens", "24", "--out", str(tmp_path / "map"),
+                 env={"COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    assert "2 people against the models' default answers" in result.stdout and "embedded" in result.stdout
+    people = pd.read_parquet(tmp_path / "map" / "people.parquet").set_index("annotator")
+    assert people.loc["ann1", "n"] == 2 and people.loc["ann2", "n"] == 1
+    defaults = pd.read_parquet(tmp_path / "map" / "defaults.parquet")
+    assert len(defaults) == 3 and defaults[["traditional_secular", "survival_self_expression"]].abs().le(1).all().all()
+    _one_line_error(cli("humans-vs-models", "--data", f"csv:{data}"), "comparison data is ca:FILE")

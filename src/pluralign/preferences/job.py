@@ -61,21 +61,28 @@ def load_choices(config: LearnConfig) -> tuple[Choices, str]:
         from ..simulate import simulate_population
 
         return simulate_population(random_state=config.seed).choices, f"simulated-{config.seed}"
-    from ..data import load_community_alignment, load_comparisons, load_trl_pairwise
     from ..embed import SentenceEmbedder
     from .features import comparison_choices
 
-    kind, _, path = config.data.partition(":")
-    if kind == "ca":
-        comparisons, annotators = load_community_alignment(path)
-    elif kind == "trl":
-        comparisons, annotators = load_trl_pairwise(path)
-    else:
-        comparisons, annotators = load_comparisons(path, config.annotators)
+    comparisons, annotators = load_comparison_data(config.data, config.annotators)
     digest = hashlib.sha256()
-    for p in filter(None, [path, config.annotators]):
+    for p in filter(None, [config.data.partition(":")[2], config.annotators]):
         digest.update(Path(p).read_bytes())
     return comparison_choices(comparisons, SentenceEmbedder(), annotators, config.group), digest.hexdigest()[:16]
+
+
+def load_comparison_data(data: str, annotators: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The comparison and annotator tables of ``ca:FILE``, ``trl:FILE`` or ``comparisons:FILE`` (+ annotators)."""
+    from ..data import load_community_alignment, load_comparisons, load_trl_pairwise
+
+    kind, _, path = data.partition(":")
+    if kind == "ca":
+        return load_community_alignment(path)
+    if kind == "trl":
+        return load_trl_pairwise(path)
+    if kind == "comparisons":
+        return load_comparisons(path, annotators)
+    raise ValueError(f"comparison data is ca:FILE, comparisons:FILE or trl:FILE, got {data!r}")
 
 
 def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path:

@@ -1,0 +1,33 @@
+"""People and models on the same value map: annotators placed by what they chose, models by their default answers
+to the same prompts, both through the value judge."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..models.base import LanguageModel
+from .judge import ValueJudge, chosen_positions
+from .measures import annotator_positions, humans_versus_models
+from .samplers import IndependentSampler
+
+
+def people_and_models(comparisons: pd.DataFrame, models: dict[str, LanguageModel], judge: ValueJudge, *,
+                      chat: bool = True, max_tokens: int = 128, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """From a comparison table (``pluralign learn``'s: annotator_id, context, candidates, chosen, language):
+
+    ``people``: each annotator's mean judged position with an interval; ``defaults``: each model's greedy answer
+    to every distinct context, judged; ``summary``: per model, the share of people in its quadrant and the ratio of
+    people's to the model's variance on each axis.
+    """
+    people = annotator_positions(chosen_positions(comparisons.reset_index(drop=True), judge), seed=seed)
+    contexts = comparisons.drop_duplicates(subset=["conversation_id", "turn"]) if "turn" in comparisons else comparisons
+    prompts = [{"id": str(i), "text": c[-1]["content"], "context": list(c[:-1]), "language": lang or "en"}
+               for i, (c, lang) in enumerate(zip(contexts["context"], contexts.get("language", [None] * len(contexts))))]
+    defaults, summary = [], []
+    for spec, model in models.items():
+        answers = [s["candidates"][0]["text"] for s in IndependentSampler(model, 1, 0.0, max_tokens, chat, seed).sample(prompts)]
+        placed = pd.concat([pd.DataFrame({"model": spec, "prompt": [p["text"] for p in prompts], "text": answers}),
+                            judge.positions(answers)], axis=1)
+        defaults.append(placed)
+        summary.append({"model": spec, **{k: v for k, v in humans_versus_models(people, placed).items() if k != "model_quadrant"}})
+    return {"people": people, "defaults": pd.concat(defaults, ignore_index=True), "summary": pd.DataFrame(summary)}
