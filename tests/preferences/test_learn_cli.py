@@ -31,3 +31,31 @@ def test_learn_with_a_chosen_index_out_of_range_exits_2(cli, tmp_path):
 def test_learn_with_an_unknown_data_kind_exits_2(cli, tmp_path):
     result = cli("learn", "--data", "prism:x.jsonl", "--out", str(tmp_path / "run"))
     assert result.returncode == 2 and "--data takes ca:FILE, comparisons:FILE, trl:FILE or simulated" in result.stderr
+
+
+def test_learn_says_what_distinguishes_each_type(cli, tmp_path):
+    """Half the people always pick the traditional answer, half the liberal one: the two types' most distinctive
+    candidates are each one side's answers."""
+    traditional = ["Keep the customs of your family.", "Respect your elders and their ways.",
+                   "Follow the faith you were raised in.", "Honour the traditions of your country."]
+    liberal = ["Choose your own path in life.", "Question authority and think for yourself.",
+               "Live as you want, not as others expect.", "Personal freedom matters most."]
+    rows = []
+    for person in range(24):
+        for i in range(16):
+            pair = [traditional[i % 4], liberal[(i // 4) % 4]]
+            first = i % 2
+            candidates = [pair[first], pair[1 - first]]
+            wanted = pair[0] if person % 2 == 0 else pair[1]
+            rows.append({"annotator_id": f"p{person}", "context": "How should I live?", "candidates": candidates,
+                         "chosen": candidates.index(wanted)})
+    path = tmp_path / "choices.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = cli("learn", "--data", f"comparisons:{path}", "--estimator", "mixture", "--k", "2", "--out", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr
+    distinctive = pd.read_parquet(tmp_path / "run" / "distinctive.parquet")
+    sides = [set(part["text"]) for _, part in distinctive.groupby("type")]
+    assert len(sides) == 2 and all(len(side) == 3 for side in sides)
+    assert sorted(side <= set(traditional) for side in sides) == [False, True]
+    assert any(side <= set(liberal) for side in sides)
+    assert "What distinguishes each type" in (tmp_path / "run" / "report.html").read_text()

@@ -13,6 +13,7 @@ from ..report.learn import write_learn_report
 from ..runs import Run
 from .bradley_terry import BradleyTerry, GroupBradleyTerry
 from .choices import Choices
+from .describe import distinctive_candidates
 from .evaluate import evaluate, split_choices, unseen_learning_curve
 from .latent import IdealPoint, MixtureBradleyTerry
 
@@ -55,12 +56,13 @@ def _estimator(config: LearnConfig):
             "ideal": lambda: IdealPoint(n_prototypes=config.k, random_state=config.seed)}[config.estimator]()
 
 
-def load_choices(config: LearnConfig) -> tuple[Choices, str]:
-    """The configured data as Choices, and a fingerprint of its contents."""
+def load_choices(config: LearnConfig) -> tuple[Choices, str, list[str] | None]:
+    """The configured data as Choices, a fingerprint of its contents, and the text of each candidate (its row of
+    the features; None for simulated data, which has no text)."""
     if config.data == "simulated":
         from ..simulate import simulate_population
 
-        return simulate_population(random_state=config.seed).choices, f"simulated-{config.seed}"
+        return simulate_population(random_state=config.seed).choices, f"simulated-{config.seed}", None
     from ..embed import SentenceEmbedder
     from .features import comparison_choices
 
@@ -68,7 +70,8 @@ def load_choices(config: LearnConfig) -> tuple[Choices, str]:
     digest = hashlib.sha256()
     for p in filter(None, [config.data.partition(":")[2], config.annotators]):
         digest.update(Path(p).read_bytes())
-    return comparison_choices(comparisons, SentenceEmbedder(), annotators, config.group), digest.hexdigest()[:16]
+    texts = [response for candidates in comparisons["candidates"] for response in candidates]
+    return comparison_choices(comparisons, SentenceEmbedder(), annotators, config.group), digest.hexdigest()[:16], texts
 
 
 def load_comparison_data(data: str, annotators: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -87,8 +90,9 @@ def load_comparison_data(data: str, annotators: str | None = None) -> tuple[pd.D
 
 def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path:
     """Fit, evaluate and save; writes ``metrics.parquet`` (model, split, metric, grouping, group, value, interval,
-    n), ``learning_curve.parquet``, ``model.npz``, ``report.html`` and the manifest to ``out``."""
-    choices, fingerprint = load_choices(config)
+    n), ``learning_curve.parquet``, ``model.npz``, ``distinctive.parquet`` (what each type or prototype prefers,
+    for data with texts), ``report.html`` and the manifest to ``out``."""
+    choices, fingerprint, texts = load_choices(config)
     if config.estimator == "group" and choices.group is None:
         raise ValueError("the group estimator needs --group COLUMN (a column of the annotator table)")
     run = Run(out, "learn", asdict(config), fingerprint, fresh=fresh, seed=config.seed)
@@ -107,8 +111,12 @@ def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path
         curve = unseen_learning_curve(model, split.unseen, config.shots, config.test_share)
         curve.to_parquet(run.path / "learning_curve.parquet", index=False)
     model.save(run.path / "model.npz")
+    distinctive = None
+    if texts is not None and isinstance(model, (MixtureBradleyTerry, IdealPoint)):
+        distinctive = distinctive_candidates(model, choices.features, texts)
+        distinctive.to_parquet(run.path / "distinctive.parquet", index=False)
     run.set_status("complete")
-    write_learn_report(run.path, run.manifest, metrics, curve, _type_sizes(model))
+    write_learn_report(run.path, run.manifest, metrics, curve, _type_sizes(model), distinctive)
     return run.path
 
 

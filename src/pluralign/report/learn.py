@@ -13,7 +13,7 @@ from .figures import interval_bars, to_svg
 
 
 def write_learn_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, curve: pd.DataFrame | None,
-                       sizes: pd.DataFrame | None) -> Path:
+                       sizes: pd.DataFrame | None, distinctive: pd.DataFrame | None = None) -> Path:
     """Render ``report.html`` for a learn run and return its path."""
     figures = []
     by_group = metrics[(metrics.metric == "accuracy") & (metrics.grouping == "group") & ~metrics.group.isin(["gap", "ratio"])
@@ -40,7 +40,8 @@ def write_learn_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, cur
                         "caption": "Share of annotators in each latent type (mixture) or average weight of each prototype (ideal points).",
                         "svg": to_svg(fig)})
     overall = metrics[metrics.group.isin(["all"]) | (metrics.metric == "worst_group_accuracy")]
-    html = _env.get_template("learn.html").render(manifest=manifest, figures=figures, overall=overall.to_dict("records"))
+    html = _env.get_template("learn.html").render(manifest=manifest, figures=figures, overall=overall.to_dict("records"),
+                                                  distinctive=[] if distinctive is None else distinctive.to_dict("records"))
     path = run_dir / "report.html"
     path.write_text(html, encoding="utf-8")
     return path
