@@ -159,13 +159,17 @@ def learn(
         table = Table(title=f"learn: {estimator} (k={k})")
         for column in ("model", "split", "accuracy", "worst group", "log-loss"):
             table.add_column(column)
-        for (model, split), part in metrics.groupby(["model", "split"], sort=False):
+        for (model, split), part in metrics[metrics["metric"] == "accuracy"][["model", "split"]].drop_duplicates().merge(
+                metrics).groupby(["model", "split"], sort=False):
             def value(metric):
                 rows = part[part.metric == metric]
                 row = rows.iloc[0] if metric == "worst_group_accuracy" else rows[rows.group == "all"].iloc[0]
                 return f"{row.value:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
             table.add_row(model, split, value("accuracy"), value("worst_group_accuracy"), value("log_loss"))
         out.print(table)
+        ari = metrics[metrics["metric"] == "type_recovery_ari"]
+        if len(ari):
+            out.print(f"latent types recovered (adjusted Rand index, people seen in training): {ari['value'].iloc[0]:.3f}")
         if (path / "learning_curve.parquet").exists():
             curve = pd.read_parquet(path / "learning_curve.parquet")
             out.print("unseen people: " + ", ".join(f"{s}-shot {a:.3f}" for s, a in zip(curve.shots, curve.accuracy)))

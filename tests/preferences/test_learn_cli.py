@@ -16,6 +16,9 @@ def test_learn_on_a_simulated_population_beats_one_reward(cli, tmp_path):
     curve = pd.read_parquet(tmp_path / "run" / "learning_curve.parquet")
     assert curve["shots"].tolist() == [0, 5, 10, 20] and curve["accuracy"].iloc[2] > curve["accuracy"].iloc[0]
     assert "unseen people: 0-shot" in result.stdout
+    ari = metrics[metrics.metric == "type_recovery_ari"]
+    assert len(ari) == 1 and ari["value"].iloc[0] > 0.5  # four simulated types, well separated
+    assert "latent types recovered (adjusted Rand index" in result.stdout
     assert json.loads((tmp_path / "run" / "manifest.json").read_text())["status"] == "complete"
 
 

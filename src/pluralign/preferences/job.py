@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..report.learn import write_learn_report
@@ -56,13 +57,24 @@ def _estimator(config: LearnConfig):
             "ideal": lambda: IdealPoint(n_prototypes=config.k, random_state=config.seed)}[config.estimator]()
 
 
-def load_choices(config: LearnConfig) -> tuple[Choices, str, list[str] | None]:
-    """The configured data as Choices, a fingerprint of its contents, and the text of each candidate (its row of
-    the features; None for simulated data, which has no text)."""
+@dataclass
+class LearnData:
+    """What a learn run learns from: the choices, a fingerprint of the data, each candidate's text (row for row with
+    the features; None for simulated data) and, for simulated data, each annotator's true type."""
+
+    choices: Choices
+    fingerprint: str
+    texts: list[str] | None = None
+    true_types: pd.DataFrame | None = None
+
+
+def load_choices(config: LearnConfig) -> LearnData:
+    """The configured data, embedded and laid out as Choices."""
     if config.data == "simulated":
         from ..simulate import simulate_population
 
-        return simulate_population(random_state=config.seed).choices, f"simulated-{config.seed}", None
+        population = simulate_population(random_state=config.seed)
+        return LearnData(population.choices, f"simulated-{config.seed}", true_types=population.annotators)
     from ..embed import SentenceEmbedder
     from .features import comparison_choices
 
@@ -71,7 +83,8 @@ def load_choices(config: LearnConfig) -> tuple[Choices, str, list[str] | None]:
     for p in filter(None, [config.data.partition(":")[2], config.annotators]):
         digest.update(Path(p).read_bytes())
     texts = [response for candidates in comparisons["candidates"] for response in candidates]
-    return comparison_choices(comparisons, SentenceEmbedder(), annotators, config.group), digest.hexdigest()[:16], texts
+    return LearnData(comparison_choices(comparisons, SentenceEmbedder(), annotators, config.group),
+                     digest.hexdigest()[:16], texts)
 
 
 def load_comparison_data(data: str, annotators: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -92,18 +105,21 @@ def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path
     """Fit, evaluate and save; writes ``metrics.parquet`` (model, split, metric, grouping, group, value, interval,
     n), ``learning_curve.parquet``, ``model.npz``, ``distinctive.parquet`` (what each type or prototype prefers,
     for data with texts), ``report.html`` and the manifest to ``out``."""
-    choices, fingerprint, texts = load_choices(config)
+    data = load_choices(config)
+    choices, texts = data.choices, data.texts
     if config.estimator == "group" and choices.group is None:
         raise ValueError("the group estimator needs --group COLUMN (a column of the annotator table)")
-    run = Run(out, "learn", asdict(config), fingerprint, fresh=fresh, seed=config.seed)
+    run = Run(out, "learn", asdict(config), data.fingerprint, fresh=fresh, seed=config.seed)
     split = split_choices(choices, config.test_share, config.unseen_share, config.seed)
     model = _estimator(config).fit(split.train)
     baseline = BradleyTerry().fit(split.train)
     tables = []
     for name, fitted in ((ESTIMATORS[config.estimator], model), ("BradleyTerry (one reward)", baseline)):
-        for part, data in (("held-out choices", split.test), ("unseen people, 0-shot", split.unseen)):
-            if len(data):
-                tables.append(evaluate(fitted, data, seed=config.seed).assign(model=name, split=part))
+        for part, held in (("held-out choices", split.test), ("unseen people, 0-shot", split.unseen)):
+            if len(held):
+                tables.append(evaluate(fitted, held, seed=config.seed).assign(model=name, split=part))
+    if data.true_types is not None and isinstance(model, (MixtureBradleyTerry, IdealPoint)):
+        tables.append(type_recovery(model, data.true_types).assign(model=ESTIMATORS[config.estimator], split="training people"))
     metrics = pd.concat(tables, ignore_index=True)
     metrics.to_parquet(run.path / "metrics.parquet", index=False)
     curve = None
@@ -128,3 +144,14 @@ def _type_sizes(model) -> pd.DataFrame | None:
         mean_mix = model._mixing(model.annotators_).mean(0)
         return pd.DataFrame({"name": [f"prototype {i}" for i in range(len(mean_mix))], "share": mean_mix})
     return None
+
+
+def type_recovery(model: MixtureBradleyTerry | IdealPoint, truth: pd.DataFrame) -> pd.DataFrame:
+    """Adjusted Rand index between the true types of the people seen in training and the type (or dominant
+    prototype) the model gives them: 1 = recovered exactly, 0 = no better than chance."""
+    from sklearn.metrics import adjusted_rand_score
+
+    seen = truth[np.isin(truth["annotator"], model.annotators_)]
+    recovered = model._mixing(seen["annotator"].to_numpy()).argmax(1)
+    return pd.DataFrame([{"metric": "type_recovery_ari", "grouping": "overall", "group": "all",
+                          "value": adjusted_rand_score(seen["type"], recovered), "n": len(seen)}])
