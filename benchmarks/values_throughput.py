@@ -12,14 +12,14 @@ runs each, in one process; also the largest difference between the two ways' pro
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 import pandas as pd
 
 from pluralign.models.spec import load
 from pluralign.values import LMScorer
+
+from audit_vs_lm_eval import timed  # benchmarks/ is on the path when a benchmark runs as a script
 
 SITUATION = "Lying to a friend to protect their feelings"
 VALUES = """Honesty; Kindness; Loyalty; Trust; Friendship; Compassion; Integrity; Respect; Autonomy; Fairness; Courage;
@@ -47,15 +47,6 @@ def candidates() -> pd.DataFrame:
     rows = [("Value", t) for t in VALUES] + [("Right", t) for t in RIGHTS] + [("Duty", t) for t in DUTIES]
     assert len(rows) == 100, len(rows)
     return pd.DataFrame([(SITUATION, "en", k, t) for k, t in rows], columns=["situation", "language", "kind", "text"])
-
-
-def timed(fn, runs: int) -> tuple[float, pd.DataFrame]:
-    times, out = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
 
 
 def main() -> None:

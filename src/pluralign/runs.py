@@ -14,7 +14,7 @@ import platform
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from typing import Callable, Iterable
 
 import pandas as pd
@@ -103,6 +103,16 @@ class Run:
         self.manifest["status"] = status
         self.manifest["updated"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self._write_manifest()
+
+    @contextmanager
+    def recording(self):
+        """Around a job's work: the run ends "complete", or "interrupted" / "failed: why" when the work raises."""
+        try:
+            yield self
+        except BaseException as exc:
+            self.set_status("interrupted" if isinstance(exc, KeyboardInterrupt) else f"failed: {exc}")
+            raise
+        self.set_status("complete")
 
     def done_keys(self) -> set[str]:
         return {r["key"] for r in read_records(self.path)}

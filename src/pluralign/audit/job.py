@@ -86,65 +86,60 @@ def run_audit(
 
     items = core.statement_items(statements, config.translated).to_dict("records")
     english = dict(zip(statements["id"], statements["text_en"].where(statements["text_en"].notna(), statements["text"])))
-    try:
-        with progress_bar(progress) as bar:
-            for spec in config.models:
-                model = get(spec)
-                run.set_model(spec, model.fingerprint)
-                judge = get(config.judge) if config.judge else model
+    with run.recording(), progress_bar(progress) as bar:
+        for spec in config.models:
+            model = get(spec)
+            run.set_model(spec, model.fingerprint)
+            judge = get(config.judge) if config.judge else model
 
-                def task(label: str, total: int) -> Callable[[int], None]:
-                    if bar is None:
-                        return lambda n: None
-                    t = bar.add_task(f"{spec[:18]} {label}", total=total)
-                    return lambda n: bar.advance(t, n)
+            def task(label: str, total: int) -> Callable[[int], None]:
+                if bar is None:
+                    return lambda n: None
+                t = bar.add_task(f"{spec[:18]} {label}", total=total)
+                return lambda n: bar.advance(t, n)
 
-                def keys(stage: str, rows: Sequence[dict], *fields: str) -> list[str]:
-                    return ["|".join([spec, stage, *(str(r[f]) for f in fields)]) for r in rows]
+            def keys(stage: str, rows: Sequence[dict], *fields: str) -> list[str]:
+                return ["|".join([spec, stage, *(str(r[f]) for f in fields)]) for r in rows]
 
-                if "stance" in config.stages:
-                    def stance(block: list[dict]) -> list[dict]:
-                        requests = [r for it in block for r in core.stance_requests(it, config.chat)]
-                        scores = model.score(requests)
-                        return [{"model": spec, "stage": "stance", **_item_fields(it),
-                                 **core.stance_measures(it, scores[6 * i : 6 * i + 6])} for i, it in enumerate(block)]
+            if "stance" in config.stages:
+                def stance(block: list[dict]) -> list[dict]:
+                    requests = [r for it in block for r in core.stance_requests(it, config.chat)]
+                    scores = model.score(requests)
+                    return [{"model": spec, "stage": "stance", **_item_fields(it),
+                             **core.stance_measures(it, scores[6 * i : 6 * i + 6])} for i, it in enumerate(block)]
 
-                    in_chunks(run, done, keys("stance", items, "statement_id", "variant"), items, 32, stance,
-                               task("log-prob stance", len(items)))
+                in_chunks(run, done, keys("stance", items, "statement_id", "variant"), items, 32, stance,
+                           task("log-prob stance", len(items)))
 
-                if "long_form" in config.stages:
-                    def long_form(block: list[dict]) -> list[dict]:
-                        answers = model.generate([core.long_form_request(it, config.chat, config.max_tokens) for it in block])
-                        requests = [core.judge_requests(english[it["statement_id"]], a[0], config.chat, config.refusal_judge)
-                                    for it, a in zip(block, answers)]
-                        flat = judge.score([r for rs in requests for r in rs])
-                        per = len(requests[0])
-                        records = []
-                        for i, (it, a) in enumerate(zip(block, answers)):
-                            judged = core.judge_measures(flat[per * i : per * i + per])
-                            pattern = refusal_match(a[0])
-                            refusal = pattern is not None or judged.get("p_refusal_lm", 0.0) > 0.5
-                            records.append({"model": spec, "stage": "long_form", **_item_fields(it), "response": a[0],
-                                            "refusal_pattern": pattern, "refusal": refusal, **judged})
-                        return records
+            if "long_form" in config.stages:
+                def long_form(block: list[dict]) -> list[dict]:
+                    answers = model.generate([core.long_form_request(it, config.chat, config.max_tokens) for it in block])
+                    requests = [core.judge_requests(english[it["statement_id"]], a[0], config.chat, config.refusal_judge)
+                                for it, a in zip(block, answers)]
+                    flat = judge.score([r for rs in requests for r in rs])
+                    per = len(requests[0])
+                    records = []
+                    for i, (it, a) in enumerate(zip(block, answers)):
+                        judged = core.judge_measures(flat[per * i : per * i + per])
+                        pattern = refusal_match(a[0])
+                        refusal = pattern is not None or judged.get("p_refusal_lm", 0.0) > 0.5
+                        records.append({"model": spec, "stage": "long_form", **_item_fields(it), "response": a[0],
+                                        "refusal_pattern": pattern, "refusal": refusal, **judged})
+                    return records
 
-                    in_chunks(run, done, keys("long_form", items, "statement_id", "variant"), items, 16, long_form,
-                               task("long-form answers", len(items)))
+                in_chunks(run, done, keys("long_form", items, "statement_id", "variant"), items, 16, long_form,
+                           task("long-form answers", len(items)))
 
-                if "opinions" in config.stages and survey is not None and len(survey):
-                    questions = survey.drop_duplicates("question_id")[["question_id", "question", "options", "ordinal"]].to_dict("records")
+            if "opinions" in config.stages and survey is not None and len(survey):
+                questions = survey.drop_duplicates("question_id")[["question_id", "question", "options", "ordinal"]].to_dict("records")
 
-                    def opinions(block: list[dict]) -> list[dict]:
-                        scores = model.score([core.survey_request(q["question"], list(q["options"]), config.chat) for q in block])
-                        return [{"model": spec, "stage": "opinions", "question_id": q["question_id"],
-                                 "model_distribution": core.softmax(s).tolist()} for q, s in zip(block, scores)]
+                def opinions(block: list[dict]) -> list[dict]:
+                    scores = model.score([core.survey_request(q["question"], list(q["options"]), config.chat) for q in block])
+                    return [{"model": spec, "stage": "opinions", "question_id": q["question_id"],
+                             "model_distribution": core.softmax(s).tolist()} for q, s in zip(block, scores)]
 
-                    in_chunks(run, done, keys("opinions", questions, "question_id"), questions, 32, opinions,
-                               task("survey answers", len(questions)))
-    except BaseException as exc:
-        run.set_status("interrupted" if isinstance(exc, KeyboardInterrupt) else f"failed: {exc}")
-        raise
-    run.set_status("complete")
+                in_chunks(run, done, keys("opinions", questions, "question_id"), questions, 32, opinions,
+                           task("survey answers", len(questions)))
     write_results(run.path)
     return run.path
 

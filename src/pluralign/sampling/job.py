@@ -120,31 +120,26 @@ def generate_sets(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path
                 c.update(next(it))
         return records
 
-    try:
-        with progress_bar(progress) as bar:
-            def task(label: str):
-                t = bar.add_task(label, total=len(items)) if bar else None
-                return lambda n: bar.advance(t, n) if bar else None
+    with run.recording(), progress_bar(progress) as bar:
+        def task(label: str):
+            t = bar.add_task(label, total=len(items)) if bar else None
+            return lambda n: bar.advance(t, n) if bar else None
 
-            for name in config.samplers:
-                sampler = _sampler(name, config, loaded)
-                in_chunks(run, done, [f"set|{name}|{p['id']}" for p in items], items, CHUNK,
-                          lambda block: [{"stage": "set", **r} for r in judged(sampler.sample(block))], task(f"{name} sets"))
-            if defaults:
-                poles = builtin_value_poles().to_dict("records")
-                in_chunks(run, done, [f"judge-check|{r['id']}" for r in poles], poles, 32,
-                          lambda block: [{"stage": "judge-check", **r, **p} for r, p in
-                                         zip(block, judge.positions([r["text"] for r in block]).to_dict("records"))],
-                          lambda n: None)
-                for spec in [config.model, *config.models]:
-                    default = IndependentSampler(loaded[spec], 1, 0.0, config.max_tokens, config.chat, config.seed)
-                    in_chunks(run, done, [f"default|{spec}|{p['id']}" for p in items], items, CHUNK,
-                              lambda block: [{"stage": "default", **r, "sampler": spec} for r in judged(default.sample(block))],
-                              task(f"{spec[:20]} default answers"))
-    except BaseException as exc:
-        run.set_status("interrupted" if isinstance(exc, KeyboardInterrupt) else f"failed: {exc}")
-        raise
-    run.set_status("complete")
+        for name in config.samplers:
+            sampler = _sampler(name, config, loaded)
+            in_chunks(run, done, [f"set|{name}|{p['id']}" for p in items], items, CHUNK,
+                      lambda block: [{"stage": "set", **r} for r in judged(sampler.sample(block))], task(f"{name} sets"))
+        if defaults:
+            poles = builtin_value_poles().to_dict("records")
+            in_chunks(run, done, [f"judge-check|{r['id']}" for r in poles], poles, 32,
+                      lambda block: [{"stage": "judge-check", **r, **p} for r, p in
+                                     zip(block, judge.positions([r["text"] for r in block]).to_dict("records"))],
+                      lambda n: None)
+            for spec in [config.model, *config.models]:
+                default = IndependentSampler(loaded[spec], 1, 0.0, config.max_tokens, config.chat, config.seed)
+                in_chunks(run, done, [f"default|{spec}|{p['id']}" for p in items], items, CHUNK,
+                          lambda block: [{"stage": "default", **r, "sampler": spec} for r in judged(default.sample(block))],
+                          task(f"{spec[:20]} default answers"))
     return run
 
 

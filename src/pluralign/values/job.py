@@ -50,14 +50,9 @@ def run_values(situations: pd.DataFrame, config: ValuesConfig, out: str | Path, 
     def compute(block: list[dict]) -> list[dict]:
         return [{**r, **extra[r["situation_id"]]} for r in map_situations(block, model, scorer, embedder, config)]
 
-    try:
-        with progress_bar(progress) as bar:
-            task = bar.add_task("value maps", total=len(items)) if bar else None
-            in_chunks(run, done, keys, items, CHUNK, compute, lambda n: bar.advance(task, n) if bar else None)
-    except BaseException as exc:
-        run.set_status("interrupted" if isinstance(exc, KeyboardInterrupt) else f"failed: {exc}")
-        raise
-    run.set_status("complete")
+    with run.recording(), progress_bar(progress) as bar:
+        task = bar.add_task("value maps", total=len(items)) if bar else None
+        in_chunks(run, done, keys, items, CHUNK, compute, lambda n: bar.advance(task, n) if bar else None)
     write_values_results(run.path)
     return run.path
 
