@@ -610,6 +610,143 @@ def report(run: Path = typer.Argument(..., help="A run directory.")) -> None:
     _guarded(go)
 
 
+_VERDICT_STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "missing": "magenta"}
+
+
+@app.command(epilog="""
+**Examples**
+
+    pluralign check policy.toml runs/demo
+    pluralign check release.yaml runs/audit-v2 runs/learn-v2 --strict
+
+**A policy** (TOML; YAML takes the same fields under a `rules:` list):
+
+    [[rule]]
+    name = "refusals alike across languages"
+    metric = "refusal_rate"
+    grouping = "language"
+    statistic = "max_ratio"        # overall | each | gap | ratio (min/max) | max_ratio (max/min)
+    at_most = 1.25
+
+    [[rule]]
+    metric = "worst_group_accuracy"
+    at_least = 0.6
+    where = { split = "held-out choices" }
+
+**Exit codes**: 0 all rules pass (or are inconclusive, unless --strict), 1 a rule fails, 2 a bad policy or run.
+""")
+def check(
+    policy: Path = typer.Argument(..., help="Policy file (.toml, .yaml or .yml)."),
+    runs: list[Path] = typer.Argument(..., help="Run directories to check."),
+    strict: bool = typer.Option(False, help="Also fail on inconclusive rules and on rules no run has a value for."),
+) -> None:
+    """Check runs against a policy: the inconsistencies a team accepts, declared rule by rule.
+
+    Each rule bounds a metric (overall, for each group, or the gap or ratio between groups). It passes when the
+    whole 95% interval is on the allowed side, fails when the whole interval is on the other side, and is
+    inconclusive when the interval straddles the line. Use it to gate a training or release pipeline.
+    """
+    from .metrics import read_metrics
+    from .metrics.policy import check as check_policy, load_policy
+
+    def go():
+        rules = load_policy(policy)
+        results = check_policy(rules, read_metrics(runs))
+        table = Table(title=f"policy {rules.name or policy.name}")
+        for column in ("rule", "run · model · setting", "metric", "group", "value [95% CI]", "bound", "verdict"):
+            table.add_column(column)
+        for r in results.itertuples():
+            value = "–" if r.value != r.value else f"{r.value:.3f}" + (
+                f" [{r.ci_low:.3f}, {r.ci_high:.3f}]" if r.ci_low == r.ci_low else "")
+            table.add_row(r.rule, " · ".join(filter(None, (r.run, r.model, r.setting))), r.metric, r.group, value,
+                          r.bound, f"[{_VERDICT_STYLE[r.verdict]}]{r.verdict}[/]")
+        out.print(table)
+        counts = results["verdict"].value_counts()
+        out.print(", ".join(f"{counts.get(v, 0)} {v}" for v in _VERDICT_STYLE))
+        bad = {"fail"} | ({"inconclusive", "missing"} if strict else set())
+        if results["verdict"].isin(bad).any():
+            raise typer.Exit(1)
+
+    _guarded(go)
+
+
+@app.command(epilog="""
+**Examples**
+
+    pluralign compare runs/smollm runs/qwen
+    pluralign compare runs/a runs/b --pareto opinion_alignment --pareto refusal_rate:lower --html scorecard.html
+    pluralign compare runs/a runs/b --grouping language
+    pluralign compare runs/a runs/b --weight accuracy=0.7 --weight covers_both=0.3
+""")
+def compare(
+    runs: list[Path] = typer.Argument(..., help="Run directories to put side by side."),
+    grouping: str = typer.Option("overall", help="overall, or a grouping column (language, topic, group, ...) whose groups become units too."),
+    pareto: list[str] = typer.Option([], help="Metrics of the Pareto front, as NAME or NAME:higher|lower (repeat). Default: every metric with a direction that all units have."),
+    weight: list[str] = typer.Option([], help="Ask for a weighted sum by name: METRIC=WEIGHT (repeat). Shown next to the metrics, never instead."),
+    html: Optional[Path] = typer.Option(None, help="Also write the scorecard as an HTML page here."),
+    force: bool = typer.Option(False, help="Overwrite an existing --html file."),
+) -> None:
+    """A scorecard of several runs side by side: every metric with its interval, the tensions between metrics
+    (Kendall's τ and how often two metrics order the units differently) and the Pareto front. No single score."""
+    from .metrics import read_metrics
+    from .metrics.compare import parse_directions, scorecard
+    from .report.compare import render_scorecard
+
+    def go():
+        if html is not None and html.exists() and not force:
+            raise ValueError(f"{html} exists; choose another --html or add --force to overwrite it")
+        weights = {}
+        for item in weight:
+            name, _, number = item.partition("=")
+            try:
+                weights[name.strip()] = float(number)
+            except ValueError:
+                raise ValueError(f"--weight {item!r}: write METRIC=NUMBER, e.g. accuracy=0.7") from None
+        card = scorecard(read_metrics(runs), grouping, parse_directions(pareto) or None, weights)
+        best = card.best()
+        table = Table(title="scorecard (95% intervals; bold: best)")
+        table.add_column("metric")
+        for unit in card.matrix.units:
+            front = card.pareto is not None and card.pareto[unit]
+            table.add_column(unit + (" ★" if front else ""), justify="right")
+        for metric in card.matrix.values.columns:
+            table.add_row(metric, *[f"[bold]{card.cell(u, metric)}[/]" if best.get(metric) == u else card.cell(u, metric)
+                                    for u in card.matrix.units])
+        if card.weighted is not None:
+            table.add_row("weighted sum (asked for)", *[f"{card.weighted[u]:.3f}" for u in card.matrix.units])
+        out.print(table)
+        if card.pareto is not None:
+            out.print(f"Pareto front over {', '.join(card.pareto_metrics)} (★): {', '.join(card.pareto[card.pareto].index)}")
+        opposed = card.agreement[card.agreement["discordant"] > 0].sort_values("tau").head(8)
+        if len(opposed):
+            tensions = Table(title="tensions: metric pairs that order the units differently")
+            for column in ("metric", "metric", "Kendall τ [95%]", "pairs ordered differently"):
+                tensions.add_column(column)
+            for r in opposed.itertuples():
+                tensions.add_row(r.metric_a, r.metric_b, f"{r.tau:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]",
+                                 f"{r.discordant} of {r.pairs}")
+            out.print(tensions)
+        if html is not None:
+            html.parent.mkdir(parents=True, exist_ok=True)
+            html.write_text(render_scorecard(card, [str(r) for r in runs]), encoding="utf-8")
+            out.print(f"scorecard: {html}")
+
+    _guarded(go)
+
+
+@app.command("metrics")
+def metrics_registry() -> None:
+    """List every metric pluralign records: what it measures, which way is better, its range and its source."""
+    from .metrics import registry_table
+
+    table = Table(title="Metrics")
+    for column in ("metric", "better", "range", "from", "what it measures"):
+        table.add_column(column)
+    for r in registry_table().itertuples():
+        table.add_row(r.name, r.direction, f"{r.low:g} – {r.high:g}", r.paper, r.description)
+    out.print(table)
+
+
 @app.command()
 def models() -> None:
     """List the model specs pluralign understands and whether the embedded models are installed here."""

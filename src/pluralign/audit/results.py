@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..metrics import disaggregate
+from ..metrics import disaggregate, write_metrics
 from ..runs import read_manifest, read_records
 from .core import opinion_alignment, stance_label
 
@@ -93,5 +93,5 @@ def write_results(run_dir: str | Path) -> Path:
     tables["items"].to_parquet(run_dir / "results.parquet", index=False)
     tables["framings"].to_parquet(run_dir / "framings.parquet", index=False)
     tables["opinions"].to_parquet(run_dir / "opinions.parquet", index=False)
-    metrics.to_parquet(run_dir / "metrics.parquet", index=False)
+    write_metrics(run_dir, metrics)
     return write_audit_report(run_dir, manifest, tables, metrics)

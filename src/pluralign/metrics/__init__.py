@@ -1,5 +1,8 @@
 """Disaggregated metrics with uncertainty; many metrics kept apart, never collapsed into one score."""
 
 from .frame import MetricFrame, disaggregate
+from .registry import REGISTRY, Metric, metric_info, register, registry_table
+from .store import COLUMNS, read_metrics, write_metrics
 
-__all__ = ["MetricFrame", "disaggregate"]
+__all__ = ["COLUMNS", "REGISTRY", "Metric", "MetricFrame", "disaggregate", "metric_info", "read_metrics", "register",
+           "registry_table", "write_metrics"]

@@ -91,9 +91,10 @@ class MetricFrame:
         return self._across(lambda m: m.max(axis=0) - m.min(axis=0))
 
     def ratio(self) -> pd.Series:
-        """Smallest over largest group value (1 means parity), with a joint bootstrap interval."""
+        """Smallest over largest group value (1 means parity, also when all groups are 0), with a joint bootstrap
+        interval."""
         with np.errstate(divide="ignore", invalid="ignore"):
-            return self._across(lambda m: m.min(axis=0) / m.max(axis=0))
+            return self._across(lambda m: np.where(m.max(axis=0) == m.min(axis=0), 1.0, m.min(axis=0) / m.max(axis=0)))
 
     def group_min(self) -> pd.Series:
         return self.by_group.loc[self.by_group["value"].idxmin()]

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..metrics import write_metrics
 from ..report.learn import write_learn_report
 from ..runs import Run
 from .bradley_terry import BradleyTerry, GroupBradleyTerry
@@ -121,7 +122,7 @@ def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path
     if data.true_types is not None and isinstance(model, (MixtureBradleyTerry, IdealPoint)):
         tables.append(type_recovery(model, data.true_types).assign(model=ESTIMATORS[config.estimator], split="training people"))
     metrics = pd.concat(tables, ignore_index=True)
-    metrics.to_parquet(run.path / "metrics.parquet", index=False)
+    write_metrics(run.path, metrics)
     curve = None
     if hasattr(model, "adapt") and len(split.unseen):
         curve = unseen_learning_curve(model, split.unseen, config.shots, config.test_share)

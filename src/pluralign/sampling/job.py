@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..data import builtin_value_poles
 from ..embed import Embedder, SentenceEmbedder
-from ..metrics import disaggregate
+from ..metrics import disaggregate, write_metrics
 from ..models.base import LanguageModel
 from ..models.cache import CachedModel, ResponseCache
 from ..models.embedded import cache_dir
@@ -250,5 +250,5 @@ def write_compare_results(run_dir: str | Path, embedder: Embedder | None = None)
                         ("humans_vs_models", versus.drop(columns="model_quadrant")), ("judge_accuracy", judge)):
         table.to_parquet(run_dir / f"{name}.parquet", index=False)
     metrics = pd.concat([metrics, accuracy], ignore_index=True)
-    metrics.to_parquet(run_dir / "metrics.parquet", index=False)
+    write_metrics(run_dir, metrics)
     return write_compare_report(run_dir, manifest, candidates, defaults, people, versus, metrics, judge)

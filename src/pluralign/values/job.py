@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..embed import Embedder, SentenceEmbedder
-from ..metrics import disaggregate
+from ..metrics import disaggregate, write_metrics
 from ..models.base import LanguageModel
 from ..models.cache import CachedModel, ResponseCache
 from ..models.embedded import cache_dir
@@ -86,5 +86,5 @@ def write_values_results(run_dir: str | Path) -> Path:
     for name, table in tables.items():
         table.to_parquet(run_dir / f"{name}.parquet", index=False)
     metrics = values_metrics(tables, manifest.get("seed", 0)) if len(tables["situations"]) else pd.DataFrame()
-    metrics.to_parquet(run_dir / "metrics.parquet", index=False)
+    write_metrics(run_dir, metrics)
     return write_values_report(run_dir, manifest, tables, metrics)

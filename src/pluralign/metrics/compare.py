@@ -1,0 +1,66 @@
+"""A scorecard of several runs side by side: every metric kept, their tensions and the Pareto front shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .registry import REGISTRY
+from .tensions import MetricMatrix, metric_matrix, pareto_front, rank_agreement, weighted_sum
+
+
+@dataclass
+class Scorecard:
+    """Units × metrics with intervals, how each pair of metrics agrees, the Pareto front over the chosen metrics,
+    and a weighted sum only when one was asked for."""
+
+    matrix: MetricMatrix
+    agreement: pd.DataFrame
+    pareto_metrics: dict[str, str | None]
+    pareto: pd.Series | None
+    weights: dict[str, float]
+    weighted: pd.Series | None
+
+    def best(self) -> dict[str, str]:
+        """For each directed metric, the unit with the best value (ties: the first)."""
+        out = {}
+        for metric in self.matrix.values.columns:
+            direction = REGISTRY[metric].direction if metric in REGISTRY else "neutral"
+            column = self.matrix.values[metric].dropna()
+            if direction != "neutral" and column.nunique() > 1:
+                out[metric] = column.idxmax() if direction == "higher" else column.idxmin()
+        return out
+
+    def cell(self, unit: str, metric: str) -> str:
+        value = self.matrix.values.at[unit, metric]
+        if not np.isfinite(value):
+            return "–"
+        low, high = self.matrix.low.at[unit, metric], self.matrix.high.at[unit, metric]
+        return f"{value:.3f} [{low:.3f}, {high:.3f}]" if np.isfinite(low) and np.isfinite(high) else f"{value:.3f}"
+
+
+def parse_directions(items: list[str]) -> dict[str, str | None]:
+    """``accuracy`` or ``refusal_rate:lower`` -> {metric: direction or None (the registry's)}."""
+    out = {}
+    for item in items:
+        for part in filter(None, (p.strip() for p in item.split(","))):
+            name, _, direction = part.partition(":")
+            if direction and direction not in ("higher", "lower"):
+                raise ValueError(f"{part!r}: a direction is higher or lower")
+            out[name] = direction or None
+    return out
+
+
+def scorecard(metrics: pd.DataFrame, grouping: str = "overall", pareto: dict[str, str | None] | None = None,
+              weights: dict[str, float] | None = None, seed: int = 0) -> Scorecard:
+    """Compare the runs in a common metrics table. The Pareto front is over ``pareto`` (default: every metric with a
+    better direction that all units have); a weighted sum is computed only for explicit ``weights``."""
+    matrix = metric_matrix(metrics, grouping=grouping)
+    if pareto is None:
+        complete = matrix.values.columns[matrix.values.notna().all()]
+        pareto = {m: None for m in complete if m in REGISTRY and REGISTRY[m].direction != "neutral"}
+    front = pareto_front(matrix, pareto) if pareto and len(matrix.units) > 1 else None
+    weighted = weighted_sum(matrix, weights) if weights else None
+    return Scorecard(matrix, rank_agreement(matrix, seed=seed), pareto, front, weights or {}, weighted)

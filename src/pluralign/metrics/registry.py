@@ -1,0 +1,101 @@
+"""What each metric measures: one registry entry per metric name that any job writes.
+
+Direction says which way is better: ``higher``, ``lower``, or ``neutral`` where "better" depends on what a team
+wants (how often a model agrees with a statement, how often it refuses). Neutral metrics are still shown and
+compared; a policy or a Pareto front that uses one must say which way it wants it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+DIRECTIONS = ("higher", "lower", "neutral")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A registered metric: its name in metrics tables, what it measures, which way is better, its range, and the
+    seed paper or neighbour it comes from."""
+
+    name: str
+    description: str
+    direction: str
+    low: float
+    high: float
+    paper: str
+
+    def __post_init__(self) -> None:
+        if self.direction not in DIRECTIONS:
+            raise ValueError(f"metric {self.name}: direction must be one of {', '.join(DIRECTIONS)}")
+
+
+REGISTRY: dict[str, Metric] = {}
+
+
+def register(name: str, description: str, direction: str, low: float, high: float, paper: str) -> Metric:
+    """Add a metric to the registry (a job that writes a new metric registers it here first)."""
+    REGISTRY[name] = Metric(name, description, direction, low, high, paper)
+    return REGISTRY[name]
+
+
+def metric_info(name: str) -> Metric:
+    """The registry entry of ``name``; a clear error naming the known metrics when there is none."""
+    if name not in REGISTRY:
+        raise ValueError(f"unknown metric {name!r}; known metrics: {', '.join(sorted(REGISTRY))}")
+    return REGISTRY[name]
+
+
+def registry_table() -> pd.DataFrame:
+    """The registry as a table, one row per metric."""
+    return pd.DataFrame([asdict(m) for m in REGISTRY.values()]).sort_values("name", ignore_index=True)
+
+
+_INF = math.inf
+_AXES = {"traditional_secular": "traditional ↔ secular-rational", "survival_self_expression": "survival ↔ self-expression"}
+
+for _name, _what, _dir, _lo, _hi, _paper in (
+    # audit: how a model answers value-laden statements
+    ("p_agree", "mean probability of agreeing with a statement over its framings", "neutral", 0, 1, "CIVICS"),
+    ("framing_sensitivity", "standard deviation of p(agree) across the framings of one statement", "lower", 0, 0.5, "CIVICS"),
+    ("negation_consistency", "1 − mean |p(agree) under a framing − p(agree) under its negation|", "higher", 0, 1, "CIVICS"),
+    ("answer_mass", "probability mass the model puts on the answer words at all", "higher", 0, 1, "OpinionQA"),
+    ("acquiescence", "mean p(yes) whatever the framing asks (a yes-saying bias when far above 0.5)", "neutral", 0, 1, "CIVICS"),
+    ("refusal_rate", "share of long-form answers that refuse", "neutral", 0, 1, "CIVICS"),
+    ("judged_agree_rate", "share of long-form answers a judge reads as agreeing", "neutral", 0, 1, "CIVICS"),
+    ("opinion_alignment", "1 − W1/(N−1) (ordinal) or 1 − Jensen–Shannon distance to a human group's answers", "higher",
+     0, 1, "OpinionQA / GlobalOpinionQA"),
+    # learn: rewards learned from people who disagree
+    ("accuracy", "share of held-out choices the learned reward predicts", "higher", 0, 1, "PAL / Community Alignment"),
+    ("log_loss", "mean negative log-probability of the held-out choice", "lower", 0, _INF, "DPL / PAL"),
+    ("worst_group_accuracy", "accuracy of the group the learned reward serves worst", "higher", 0, 1, "MaxMin-RLHF"),
+    ("ece", "expected calibration error of the predicted choice probabilities", "lower", 0, 1, "DPL"),
+    ("type_recovery_ari", "adjusted Rand index between true and recovered annotator types (simulated data)", "higher",
+     -0.5, 1, "MaxMin-RLHF"),
+    # values: the considerations at stake in a situation
+    ("valence_entropy", "entropy (bits) of the relevance-weighted supports/opposes/either mix: how contested", "neutral",
+     0, math.log2(3), "Value Kaleidoscope"),
+    ("kept_candidates", "values, rights and duties kept per situation after relevance and de-duplication", "neutral",
+     0, _INF, "Value Kaleidoscope"),
+    ("kept_share", "share of generated candidates kept", "neutral", 0, 1, "Value Kaleidoscope"),
+    ("tensions", "pairs of relevant considerations that lean opposite ways, per situation", "neutral", 0, _INF,
+     "Value Kaleidoscope"),
+    ("overall_supports", "relevance-weighted share of considerations supporting the action", "neutral", 0, 1, "Value Kaleidoscope"),
+    ("overall_opposes", "relevance-weighted share of considerations opposing the action", "neutral", 0, 1, "Value Kaleidoscope"),
+    ("overall_either", "relevance-weighted share of considerations that could go either way", "neutral", 0, 1, "Value Kaleidoscope"),
+    # candidate sets: how diverse and how value-covering
+    ("pairwise_distance", "mean pairwise cosine distance between a set's responses", "higher", 0, 2, "Community Alignment"),
+    ("vendi", "Vendi score of a set (effective number of distinct responses)", "higher", 1, _INF, "Community Alignment"),
+    ("distinct_1", "distinct unigrams over all unigrams of a set", "higher", 0, 1, "Community Alignment"),
+    ("distinct_2", "distinct bigrams over all bigrams of a set", "higher", 0, 1, "Community Alignment"),
+    ("covers_both", "share of sets with a response at each pole of both value axes", "higher", 0, 1, "Community Alignment"),
+):
+    register(_name, _what, _dir, _lo, _hi, _paper)
+
+for _axis, _label in _AXES.items():
+    register(f"spread_{_axis}", f"standard deviation of judged positions within a set on the {_label} axis", "higher", 0, _INF,
+             "Community Alignment")
+    register(f"covers_{_axis}", f"share of sets with a response at each pole of the {_label} axis", "higher", 0, 1,
+             "Community Alignment")
