@@ -734,6 +734,34 @@ def compare(
     _guarded(go)
 
 
+@app.command(epilog="""
+**Examples**
+
+    pluralign view                      # the runs under ./runs, on http://127.0.0.1:8765
+    pluralign view /data/runs --port 9000
+""")
+def view(
+    runs_dir: Path = typer.Argument(Path("runs"), help="Directory whose sub-directories are runs."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on. Anything but loopback shows your runs to your network."),
+    port: int = typer.Option(8765, help="Port to listen on."),
+) -> None:
+    """Browse runs in a local web page: the run list, each run's metrics and report, its items drilled down
+    (a statement, its framings and log-probs, the long-form answer and its judged stance), filters by language,
+    topic or group, and a scorecard of runs side by side. Read-only; serves nothing outside RUNS_DIR."""
+    import uvicorn
+
+    from .viewer import create_app
+
+    def go():
+        app_ = create_app(runs_dir)
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            err.print(f"[yellow]note:[/] listening on {host}: anyone who can reach it can read these runs")
+        out.print(f"pluralign view: http://{host}:{port}/  (Ctrl-C to stop)")
+        uvicorn.run(app_, host=host, port=port, log_level="warning")
+
+    _guarded(go)
+
+
 @app.command("metrics")
 def metrics_registry() -> None:
     """List every metric pluralign records: what it measures, which way is better, its range and its source."""
