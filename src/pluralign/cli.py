@@ -23,6 +23,8 @@ app = typer.Typer(
 )
 err = Console(stderr=True)
 out = Console()
+_TEMPLATE_FROM = typer.Option(None, help="For openai: specs, the tokenizer (embedded, hub id or dir) whose chat template "
+                                        "renders chat prompts for scoring.")
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -98,7 +100,7 @@ def audit(
     chat: bool = typer.Option(True, help="Use each model's chat template (--no-chat for base models)."),
     max_tokens: int = typer.Option(96, help="Length of long-form answers, in tokens."),
     refusal_judge: bool = typer.Option(False, help="Also ask the judge model whether each answer refuses."),
-    template_from: Optional[str] = typer.Option(None, help="For openai: specs, the tokenizer (embedded, hub id or dir) whose chat template renders prompts for scoring."),
+    template_from: Optional[str] = _TEMPLATE_FROM,
     limit: Optional[int] = typer.Option(None, help="Audit only this many statements, spread over languages."),
     fresh: bool = typer.Option(False, help="Start again: the old run directory is kept aside with a timestamp, never deleted."),
     cache: bool = typer.Option(True, help="Reuse model answers from the response cache."),
@@ -131,12 +133,13 @@ def audit(
 
     pluralign learn --data simulated --estimator mixture --k 4 --out runs/sim
     pluralign learn --data ca:community_alignment.parquet --estimator ideal --k 4 --group country --out runs/ca
+    pluralign learn --data prism:prism-alignment/ --estimator mixture --group gender --out runs/prism
     pluralign learn --data comparisons:choices.jsonl --annotators people.csv --estimator group --group age --out runs/mine
 """)
 def learn(
-    data: str = typer.Option(..., help="ca:FILE (Community Alignment), comparisons:FILE (long table), trl:FILE (TRL pairwise) or simulated."),
+    data: str = typer.Option(..., help="ca:FILE (Community Alignment), prism:FILE|DIR (PRISM conversations or utterances, or its release folder), comparisons:FILE (long table), trl:FILE (TRL pairwise) or simulated."),
     out_dir: Path = typer.Option(Path("runs/learn"), "--out", "-o", help="Run directory."),
-    annotators: Optional[str] = typer.Option(None, help="Annotator table (CSV, JSONL, Parquet) for comparisons: data."),
+    annotators: Optional[str] = typer.Option(None, help="Annotator table (CSV, JSONL, Parquet) for comparisons: data; PRISM's survey.jsonl for prism: data outside its folder."),
     estimator: str = typer.Option("mixture", help="bt (one reward), group, mixture (latent types) or ideal (personal mixes)."),
     k: int = typer.Option(4, help="Latent types (mixture) or prototypes (ideal)."),
     group: Optional[str] = typer.Option(None, help="Annotator column to report metrics by (and to condition 'group' on)."),
@@ -455,6 +458,7 @@ def sample(
     max_tokens: int = typer.Option(128, help="Tokens per response."),
     retries: int = typer.Option(2, help="Times a diverse request that gave fewer than k responses is asked again."),
     chat: bool = typer.Option(True, help="Use the model's chat template (--no-chat for base models)."),
+    template_from: Optional[str] = _TEMPLATE_FROM,
     out_dir: Path = typer.Option(Path("runs/sample"), "--out", "-o", help="Run directory."),
     limit: Optional[int] = typer.Option(None, help="Only the first N prompts."),
     fresh: bool = typer.Option(False, help="Start again; the old run is kept aside, never deleted."),
@@ -468,7 +472,8 @@ def sample(
 
     def go():
         config = SamplingConfig(model=model, samplers=list(sampler), models=list(models), judge=judge, k=k,
-                                temperature=temperature, max_tokens=max_tokens, retries=retries, chat=chat, seed=seed)
+                                temperature=temperature, max_tokens=max_tokens, retries=retries, chat=chat,
+                                template_from=template_from, seed=seed)
         path = run_sample(_prompts(suite, prompts, mapping, limit), config, out_dir, fresh=fresh,
                           progress=not quiet and sys.stderr.isatty(), use_cache=cache)
         candidates = pd.read_parquet(path / "candidates.parquet")
@@ -484,6 +489,7 @@ def sample(
 
     pluralign compare-samplers --suite builtin --out runs/compare
     pluralign compare-samplers --prompts mine.jsonl --model hf:Qwen/Qwen2.5-1.5B-Instruct --k 4 --annotators 200 --out runs/qwen
+    pluralign compare-samplers --model openai:http://127.0.0.1:8000/v1#qwen --template-from Qwen/Qwen2.5-1.5B-Instruct --out runs/served
     pluralign compare-samplers --suite builtin --sampler independent --sampler negatively-correlated --sampler multi-model \\
         --models llamacpp:embedded --out runs/three
 """)
@@ -503,6 +509,7 @@ def compare_samplers(
     test_share: float = typer.Option(0.3, help="Share of prompts held out from training."),
     unseen_share: float = typer.Option(0.25, help="Share of people held out from training."),
     chat: bool = typer.Option(True, help="Use the model's chat template."),
+    template_from: Optional[str] = _TEMPLATE_FROM,
     out_dir: Path = typer.Option(Path("runs/compare"), "--out", "-o", help="Run directory."),
     limit: Optional[int] = typer.Option(None, help="Only the first N prompts."),
     fresh: bool = typer.Option(False, help="Start again; the old run is kept aside."),
@@ -522,8 +529,9 @@ def compare_samplers(
 
     def go():
         config = SamplingConfig(model=model, samplers=list(sampler), models=list(models), judge=judge, k=k,
-                                temperature=temperature, max_tokens=max_tokens, chat=chat, annotators=annotators,
-                                sharpness=sharpness, test_share=test_share, unseen_share=unseen_share, seed=seed)
+                                temperature=temperature, max_tokens=max_tokens, chat=chat, template_from=template_from,
+                                annotators=annotators, sharpness=sharpness, test_share=test_share,
+                                unseen_share=unseen_share, seed=seed)
         path = run_compare_samplers(_prompts(suite, prompts, mapping, limit), config, out_dir, fresh=fresh,
                                     progress=not quiet and sys.stderr.isatty(), use_cache=cache)
         metrics = pd.read_parquet(path / "metrics.parquet")
@@ -552,13 +560,13 @@ def compare_samplers(
     pluralign humans-vs-models --data comparisons:choices.jsonl --model embedded --model llamacpp:embedded --out runs/map
 """)
 def humans_vs_models(
-    data: str = typer.Option(..., help="Human choices: ca:FILE (Community Alignment), comparisons:FILE or trl:FILE."),
+    data: str = typer.Option(..., help="Human choices: ca:FILE (Community Alignment), prism:FILE|DIR, comparisons:FILE or trl:FILE."),
     annotators: Optional[str] = typer.Option(None, help="Annotator table for comparisons: data."),
     model: list[str] = typer.Option(["embedded"], "--model", "-m", help="Model specs whose default answers are placed; repeat."),
     judge: Optional[str] = typer.Option(None, help="Model spec of the value judge (default: the first --model)."),
     max_tokens: int = typer.Option(128, help="Length of the models' answers."),
     chat: bool = typer.Option(True, help="Use the models' chat templates."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write people.parquet, defaults.parquet and summary.parquet here."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write people.parquet, defaults.parquet, summary.parquet and map.html (the scatter) here."),
     seed: int = typer.Option(0, help="Seed of the intervals."),
 ) -> None:
     """Place people and models on the same value map: each annotator at the judged position of what they chose,
@@ -566,6 +574,7 @@ def humans_vs_models(
     and the ratio of people's to models' variance on each axis."""
     from .models.spec import load
     from .preferences.job import load_comparison_data
+    from .report.sampling import write_people_map
     from .sampling.judge import ValueJudge
     from .sampling.people import people_and_models
 
@@ -586,7 +595,7 @@ def humans_vs_models(
             out_dir.mkdir(parents=True, exist_ok=True)
             for name, frame in result.items():
                 frame.to_parquet(out_dir / f"{name}.parquet", index=False)
-            out.print(f"tables: {out_dir}")
+            out.print(f"tables and map: {write_people_map(out_dir, result['people'], result['defaults'], result['summary'])}")
 
     _guarded(go)
 

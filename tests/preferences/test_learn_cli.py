@@ -32,8 +32,8 @@ def test_learn_with_a_chosen_index_out_of_range_exits_2(cli, tmp_path):
 
 
 def test_learn_with_an_unknown_data_kind_exits_2(cli, tmp_path):
-    result = cli("learn", "--data", "prism:x.jsonl", "--out", str(tmp_path / "run"))
-    assert result.returncode == 2 and "--data takes ca:FILE, comparisons:FILE, trl:FILE or simulated" in result.stderr
+    result = cli("learn", "--data", "helpsteer:x.jsonl", "--out", str(tmp_path / "run"))
+    assert result.returncode == 2 and "--data takes ca:FILE, prism:FILE|DIR, comparisons:FILE, trl:FILE or simulated" in result.stderr
 
 
 def test_learn_says_what_distinguishes_each_type(cli, tmp_path):

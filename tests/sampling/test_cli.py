@@ -46,4 +46,6 @@ def test_people_and_models_from_community_alignment_data(cli, tmp_path):
     assert people.loc["ann1", "n"] == 2 and people.loc["ann2", "n"] == 1
     defaults = pd.read_parquet(tmp_path / "map" / "defaults.parquet")
     assert len(defaults) == 3 and defaults[["traditional_secular", "survival_self_expression"]].abs().le(1).all().all()
+    page = (tmp_path / "map" / "map.html").read_text()
+    assert 'data-figure="humans-models"' in page and "<svg" in page and page.count("<tr>") == 2  # header, embedded
     _one_line_error(cli("humans-vs-models", "--data", f"csv:{data}"), "comparison data is ca:FILE")

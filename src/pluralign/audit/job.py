@@ -80,7 +80,7 @@ def run_audit(
 
     def get(spec: str) -> LanguageModel:
         if spec not in loaded:
-            loaded[spec] = load(spec, template_from=config.template_from) if spec.startswith("openai:") else load(spec)
+            loaded[spec] = load(spec, template_from=config.template_from)
         model = loaded[spec]
         return CachedModel(model, cache) if cache else model
 

@@ -27,6 +27,7 @@ import pandas as pd
 import yaml
 
 from .registry import REGISTRY
+from .store import overall_values
 
 STATISTICS = ("overall", "each", "gap", "ratio", "max_ratio")
 _RULE_FIELDS = {"name", "metric", "statistic", "grouping", "group", "at_least", "at_most", "where"}
@@ -175,8 +176,7 @@ def _rule(item, start: int, fail) -> Rule:
 def _statistic(rule: Rule, rows: pd.DataFrame) -> list[tuple[str, float, float, float]]:
     """(group, value, low, high) of each thing the rule bounds within one subject's rows of one metric."""
     if rule.statistic == "overall":
-        # a summary metric written once per subject (worst_group_accuracy names its group) is its own overall value
-        rows = rows[rows["grouping"] == "overall"] if (rows["grouping"] == "overall").any() or len(rows) != 1 else rows
+        rows = overall_values(rows)
     else:
         rows = rows[rows["grouping"] == rule.grouping]
         if rule.statistic == "each":

@@ -64,3 +64,13 @@ def read_metrics(runs: str | Path | Iterable[str | Path]) -> pd.DataFrame:
         label = path.name if names.count(path.name) == 1 else f"{path.resolve().parent.name}/{path.name}"
         tables.append(pd.read_parquet(file).assign(run=label))
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=COLUMNS)
+
+
+def overall_values(metrics: pd.DataFrame) -> pd.DataFrame:
+    """The overall row of each run, model, setting and metric. A summary metric written as a single row (the
+    worst group's accuracy, which names its group) is its own overall value."""
+    keys = [metrics[c].fillna("") for c in ("run", "model", "setting", "metric")]
+    is_overall = metrics["grouping"] == "overall"
+    has_overall = is_overall.groupby(keys).transform("any")
+    single = metrics["metric"].groupby(keys).transform("size") == 1
+    return metrics[is_overall | (~has_overall & single)]

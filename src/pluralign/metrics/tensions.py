@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .registry import REGISTRY
+from .store import overall_values
 
 _Z95 = 1.959964
 
@@ -41,14 +42,17 @@ def metric_matrix(metrics: pd.DataFrame, by: Sequence[str] = ("run", "model", "s
 
     Args:
         by: columns whose values make a unit (default: each run's model and setting).
-        grouping: ``overall`` compares the units' overall values; a grouping column (``language``) makes each of its
+        grouping: ``overall`` compares the units' overall values (see ``overall_values``); a grouping column (``language``) makes each of its
             groups a unit too, so metrics can be compared across groups.
         names: metrics to keep (default: all).
 
     A unit's label joins the parts of ``by`` that differ between units. Raises ValueError when one unit has two
     values of a metric (filter the table first, e.g. to one split).
     """
-    rows = metrics[(metrics["grouping"] == grouping) & ~metrics["group"].isin(["gap", "ratio"])]
+    if grouping == "overall":
+        rows = overall_values(metrics)
+    else:
+        rows = metrics[(metrics["grouping"] == grouping) & ~metrics["group"].isin(["gap", "ratio"])]
     if names is not None:
         rows = rows[rows["metric"].isin(names)]
     if rows.empty:
@@ -56,7 +60,7 @@ def metric_matrix(metrics: pd.DataFrame, by: Sequence[str] = ("run", "model", "s
     keys = [c for c in by if rows[c].nunique(dropna=False) > 1] or [by[0]]
     if grouping != "overall":
         keys = [*keys, "group"]
-    label = rows[keys].astype(str).agg(" · ".join, axis=1)
+    label = rows[keys].fillna("").astype(str).agg(lambda parts: " · ".join(p for p in parts if p), axis=1)
     doubled = rows.assign(_unit=label).duplicated(["_unit", "metric"], keep=False)
     if doubled.any():
         first = rows[doubled].iloc[0]

@@ -48,8 +48,8 @@ class LearnConfig:
     def __post_init__(self) -> None:
         if self.estimator not in ESTIMATORS:
             raise ValueError(f"unknown estimator {self.estimator!r}; choose from {', '.join(ESTIMATORS)}")
-        if not (self.data == "simulated" or self.data.startswith(("ca:", "comparisons:", "trl:"))):
-            raise ValueError(f"--data takes ca:FILE, comparisons:FILE, trl:FILE or simulated, got {self.data!r}")
+        if not (self.data == "simulated" or self.data.startswith(("ca:", "prism:", "comparisons:", "trl:"))):
+            raise ValueError(f"--data takes ca:FILE, prism:FILE|DIR, comparisons:FILE, trl:FILE or simulated, got {self.data!r}")
 
 
 def _estimator(config: LearnConfig):
@@ -82,15 +82,17 @@ def load_choices(config: LearnConfig) -> LearnData:
     comparisons, annotators = load_comparison_data(config.data, config.annotators)
     digest = hashlib.sha256()
     for p in filter(None, [config.data.partition(":")[2], config.annotators]):
-        digest.update(Path(p).read_bytes())
+        for file in sorted(Path(p).glob("*.jsonl")) if Path(p).is_dir() else [Path(p)]:
+            digest.update(file.read_bytes())
     texts = [response for candidates in comparisons["candidates"] for response in candidates]
     return LearnData(comparison_choices(comparisons, SentenceEmbedder(), annotators, config.group),
                      digest.hexdigest()[:16], texts)
 
 
 def load_comparison_data(data: str, annotators: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """The comparison and annotator tables of ``ca:FILE``, ``trl:FILE`` or ``comparisons:FILE`` (+ annotators)."""
-    from ..data import load_community_alignment, load_comparisons, load_trl_pairwise
+    """The comparison and annotator tables of ``ca:FILE``, ``prism:FILE|DIR`` (+ survey), ``trl:FILE`` or
+    ``comparisons:FILE`` (+ annotators)."""
+    from ..data import load_community_alignment, load_comparisons, load_prism, load_trl_pairwise
 
     kind, _, path = data.partition(":")
     if kind == "ca":
@@ -99,7 +101,9 @@ def load_comparison_data(data: str, annotators: str | None = None) -> tuple[pd.D
         return load_trl_pairwise(path)
     if kind == "comparisons":
         return load_comparisons(path, annotators)
-    raise ValueError(f"comparison data is ca:FILE, comparisons:FILE or trl:FILE, got {data!r}")
+    if kind == "prism":
+        return load_prism(path, annotators)
+    raise ValueError(f"comparison data is ca:FILE, prism:FILE|DIR, comparisons:FILE or trl:FILE, got {data!r}")
 
 
 def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..metrics.compare import Scorecard
 from ..metrics.registry import REGISTRY
+from ..metrics.tensions import discordant_pairs
 from .audit import _env
 
 
@@ -13,6 +14,11 @@ def render_scorecard(card: Scorecard, runs: list[str], title: str = "pluralign c
     metrics = list(card.matrix.values.columns)
     info = {m: REGISTRY.get(m) for m in metrics}
     agreement = card.agreement.sort_values(["tau", "discordant_share"], ascending=[True, False], na_position="last")
+    rows = agreement.to_dict("records")
+    for row in rows[:50]:  # an example of each disagreement: which unit each metric prefers
+        pairs = discordant_pairs(card.matrix, row["metric_a"], row["metric_b"]) if row["discordant"] else None
+        row["example"] = (f"{pairs.iloc[0, 2]} by {row['metric_a']}, {pairs.iloc[0, 3]} by {row['metric_b']}"
+                          if pairs is not None and len(pairs) else "")
     return _env.get_template("compare.html").render(
         title=title, runs=runs, units=card.matrix.units, metrics=metrics, info=info, card=card, best=card.best(),
-        agreement=agreement.to_dict("records"), links=links or {})
+        agreement=rows, links=links or {})

@@ -13,18 +13,20 @@ from .audit import _env
 from .figures import interval_bars, to_svg
 
 
-def _scatter(people: pd.DataFrame, defaults: pd.DataFrame) -> str:
-    samplers = list(dict.fromkeys(people["sampler"]))
-    fig, axes = plt.subplots(1, len(samplers), figsize=(4.2 * len(samplers), 4), squeeze=False)
+def _scatter(people: pd.DataFrame, defaults: pd.DataFrame, panels: str | None = "sampler", series: str = "sampler") -> str:
+    """People (one dot each) and models' default answers (crosses, one colour per ``series``) on the value map; one
+    panel per value of ``panels`` (one panel when None)."""
+    names = list(dict.fromkeys(people[panels])) if panels else [""]
+    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 4), squeeze=False)
     x, y = AXES
-    for ax, sampler in zip(axes[0], samplers):
-        part = people[people["sampler"] == sampler]
+    for ax, name in zip(axes[0], names):
+        part = people[people[panels] == name] if panels else people
         ax.scatter(part[x], part[y], s=12, alpha=0.6, label="people (mean of what they chose)")
-        for spec, answers in defaults.groupby("sampler"):
+        for spec, answers in defaults.groupby(series):
             ax.scatter(answers[x], answers[y], s=22, marker="x", label=f"{spec} (default answers)")
         ax.axhline(0, color="#999", lw=0.6)
         ax.axvline(0, color="#999", lw=0.6)
-        ax.set(xlim=(-1, 1), ylim=(-1, 1), title=sampler, xlabel="traditional ← → secular-rational",
+        ax.set(xlim=(-1, 1), ylim=(-1, 1), title=name, xlabel="traditional ← → secular-rational",
                ylabel="survival ← → self-expression")
     axes[0][0].legend(frameon=False, fontsize=7, loc="lower left")
     return to_svg(fig)
@@ -66,5 +68,14 @@ def write_compare_report(run_dir: Path, manifest: dict, candidates: pd.DataFrame
         fallbacks=fallbacks.to_dict("records"), n_sets=candidates["set_id"].nunique(), examples=examples.to_dict("records"),
         axes=list(AXES), judge=judge.to_dict("records"))
     path = run_dir / "report.html"
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def write_people_map(out_dir: Path, people: pd.DataFrame, defaults: pd.DataFrame, summary: pd.DataFrame) -> Path:
+    """``map.html`` of ``pluralign humans-vs-models``: the scatter of people and models, and the summary table."""
+    html = _env.get_template("people_map.html").render(
+        svg=_scatter(people, defaults, panels=None, series="model"), n_people=len(people), summary=summary.to_dict("records"))
+    path = out_dir / "map.html"
     path.write_text(html, encoding="utf-8")
     return path

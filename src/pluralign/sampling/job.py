@@ -48,6 +48,7 @@ class SamplingConfig:
         test_share, unseen_share: prompts held out from training, and people held out from training.
         prototypes: the IdealPoint estimator's number of prototypes.
         margin: a response counts at a pole when its judged position is beyond ±margin.
+        template_from: for openai specs, the tokenizer whose chat template renders chat prompts for scoring.
     """
 
     model: str = "embedded"
@@ -59,6 +60,7 @@ class SamplingConfig:
     max_tokens: int = 128
     retries: int = 2
     chat: bool = True
+    template_from: str | None = None
     annotators: int = 100
     sharpness: float = 4.0
     test_share: float = 0.3
@@ -104,7 +106,7 @@ def generate_sets(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path
     loaded = dict(models or {})
     for spec in dict.fromkeys([config.model, *config.models, *([config.judge] if config.judge else [])]):
         if spec not in loaded:
-            loaded[spec] = load(spec)
+            loaded[spec] = load(spec, template_from=config.template_from)
         run.set_model(spec, loaded[spec].fingerprint)
         if cache:
             loaded[spec] = CachedModel(loaded[spec], cache)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from ..metrics import read_metrics
@@ -65,13 +65,26 @@ def create_app(runs_dir: str | Path) -> FastAPI:
     async def no_route(request: Request, exc) -> PlainTextResponse:
         return PlainTextResponse("not found", status_code=404)
 
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return Response(status_code=204)  # no icon, and no 404 in the browser's console
+
+    rendered: dict[tuple, tuple[tuple, str]] = {}  # run list pages, until the next rescan
+
     @app.get("/", response_class=HTMLResponse)
-    def run_list(job: str = "", status: str = "", q: str = "") -> HTMLResponse:
+    async def run_list(job: str = "", status: str = "", q: str = "") -> HTMLResponse:
         every = runs.runs()
+        key = (job, status, q)
+        if key in rendered and rendered[key][0] is every:
+            return HTMLResponse(rendered[key][1])
         shown = [r for r in every if (not job or r.job == job) and (not status or r.status.startswith(status))
                  and (not q or q.lower() in f"{r.name} {r.models}".lower())]
-        return page("runs.html", runs=shown, total=len(every), jobs=sorted({r.job for r in every}),
-                    statuses=sorted({r.status.split(":")[0] for r in every}), job=job, status=status, q=q)
+        response = page("runs.html", runs=shown, total=len(every), jobs=sorted({r.job for r in every}),
+                        statuses=sorted({r.status.split(":")[0] for r in every}), job=job, status=status, q=q)
+        if len(rendered) > 256:
+            rendered.clear()
+        rendered[key] = (every, response.body.decode())
+        return response
 
     @app.get("/runs/{name}/", response_class=HTMLResponse)
     def run_page(name: str, grouping: str = "", group: str = "", metric: str = "") -> HTMLResponse:
@@ -109,7 +122,7 @@ def create_app(runs_dir: str | Path) -> FastAPI:
         return page("item.html", name=name, item=item, head=head, sections=sections)
 
     @app.get("/runs/{name}/report")
-    def report(name: str) -> FileResponse:
+    async def report(name: str) -> FileResponse:
         return FileResponse(runs.file(name, "report.html"), media_type="text/html")
 
     @app.get("/runs/{name}/files/{relative:path}")

@@ -8,6 +8,8 @@ or symlinks. Anything else is "not found", whatever the encoding of the request.
 from __future__ import annotations
 
 import json
+import math
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -54,15 +56,24 @@ def _stamp(path: Path) -> tuple:
 
 
 class RunsDirectory:
-    """The runs under ``root``, read-only."""
+    """The runs under ``root``, read-only. The list of runs is rescanned at most every ``max_age`` seconds, so a
+    page under load does not stat every run's files on every request; a new or finished run shows within that."""
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, max_age: float = 1.0):
         self.root = Path(root).resolve()
         if not self.root.is_dir():
             raise ValueError(f"{root} is not a directory of runs")
+        self.max_age = max_age
+        self._scanned: tuple[float, tuple[RunSummary, ...]] = (-math.inf, ())
 
-    def runs(self) -> list[RunSummary]:
-        """Every run directly under the root, newest first; summaries are cached until a run's files change."""
+    def runs(self) -> tuple[RunSummary, ...]:
+        """Every run directly under the root, newest first (the same tuple object until the next rescan)."""
+        scanned_at, found = self._scanned
+        if time.monotonic() - scanned_at > self.max_age:
+            self._scanned = (time.monotonic(), self._scan())
+        return self._scanned[1]
+
+    def _scan(self) -> tuple[RunSummary, ...]:
         out = []
         for child in self.root.iterdir():
             manifest = child / "manifest.json"
@@ -71,7 +82,7 @@ class RunsDirectory:
             records = child / "records.jsonl"
             stamp = (_stamp(manifest), _stamp(records) if records.exists() else None, _stamp(child))
             out.append(_summary(child, stamp))
-        return sorted(out, key=lambda r: (r.created, r.name), reverse=True)
+        return tuple(sorted(out, key=lambda r: (r.created, r.name), reverse=True))
 
     def run(self, name: str) -> Path:
         """The directory of run ``name``, or NotFound."""

@@ -1,0 +1,102 @@
+"""Tensions between metrics on hand-built tables whose answers are known, and τ checked against scipy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import kendalltau
+
+from pluralign.metrics.compare import parse_directions, scorecard
+from pluralign.metrics.tensions import (MetricMatrix, discordant_pairs, metric_matrix, pareto_front, rank_agreement,
+                                        weighted_sum)
+
+from .tables import long_table
+
+
+def _tight(v):
+    return (v, v - 0.001, v + 0.001)
+
+
+# Four models: accuracy falls as worst-group accuracy rises (perfectly opposed); log-loss (lower is better) falls
+# with accuracy (they agree once oriented); D is worse than C on accuracy and on worst-group accuracy.
+FOUR = long_table({
+    "A": {"accuracy": _tight(0.90), "worst_group_accuracy": _tight(0.50), "log_loss": _tight(0.20), "p_agree": _tight(0.4)},
+    "B": {"accuracy": _tight(0.80), "worst_group_accuracy": _tight(0.60), "log_loss": _tight(0.30), "p_agree": _tight(0.6)},
+    "C": {"accuracy": _tight(0.70), "worst_group_accuracy": _tight(0.70), "log_loss": _tight(0.40), "p_agree": _tight(0.5)},
+    "D": {"accuracy": _tight(0.60), "worst_group_accuracy": _tight(0.65), "log_loss": _tight(0.50), "p_agree": _tight(0.7)},
+}).assign(run="r", job="learn", setting="")
+
+
+def _pair(table, a, b):
+    row = table[(table.metric_a == a) & (table.metric_b == b)]
+    return row.iloc[0] if len(row) else table[(table.metric_a == b) & (table.metric_b == a)].iloc[0]
+
+
+def test_opposed_metrics_give_tau_minus_one_and_agreeing_ones_plus_one():
+    three = FOUR[FOUR.model != "D"]
+    table = rank_agreement(metric_matrix(three, by=["model"]))
+    opposed = _pair(table, "accuracy", "worst_group_accuracy")
+    assert opposed.tau == -1 and opposed.ci_high == pytest.approx(-1)
+    assert (opposed.discordant, opposed.pairs, opposed.discordant_share) == (3, 3, 1.0)
+    agree = _pair(table, "accuracy", "log_loss")  # log-loss is negated: lower is better
+    assert agree.tau == 1 and agree.discordant == 0
+
+
+def test_wide_intervals_widen_the_interval_of_tau():
+    loose = FOUR.assign(ci_low=FOUR.value - 0.3, ci_high=FOUR.value + 0.3)
+    row = _pair(rank_agreement(metric_matrix(loose, by=["model"]), seed=1), "accuracy", "worst_group_accuracy")
+    assert row.ci_low < -0.5 < 0.3 < row.ci_high
+
+
+def test_tau_agrees_with_scipy_including_ties():
+    rng = np.random.default_rng(3)
+    values = pd.DataFrame({"x": rng.integers(0, 4, 12).astype(float), "y": rng.integers(0, 4, 12).astype(float)},
+                          index=[f"u{i}" for i in range(12)])
+    matrix = MetricMatrix(values, values * np.nan, values * np.nan)
+    ours = rank_agreement(matrix).iloc[0]
+    assert ours.tau == pytest.approx(kendalltau(values.x, values.y).statistic, abs=1e-12)
+
+
+def test_discordant_pairs_say_which_model_each_metric_prefers():
+    pairs = discordant_pairs(metric_matrix(FOUR, by=["model"]), "accuracy", "worst_group_accuracy")
+    assert len(pairs) == 5  # every pair but (C, D), where both prefer C
+    assert set(zip(pairs.unit_1, pairs.unit_2)) == {("A", "B"), ("A", "C"), ("A", "D"), ("B", "C"), ("B", "D")}
+    first = pairs.iloc[0]
+    assert (first.better_by_accuracy, first.better_by_worst_group_accuracy) == ("A", "B")
+
+
+def test_a_dominated_model_is_off_the_pareto_front():
+    front = pareto_front(metric_matrix(FOUR, by=["model"]), {"accuracy": None, "worst_group_accuracy": None})
+    assert front.to_dict() == {"A": True, "B": True, "C": True, "D": False}
+
+
+def test_neutral_metrics_need_a_direction_for_the_front():
+    matrix = metric_matrix(FOUR, by=["model"])
+    with pytest.raises(ValueError, match="p_agree:lower"):
+        pareto_front(matrix, {"p_agree": None, "accuracy": None})
+    front = pareto_front(matrix, parse_directions(["p_agree:lower,accuracy"]))
+    assert front.to_dict() == {"A": True, "B": False, "C": False, "D": False}
+
+
+def test_weighted_sum_only_with_explicit_weights():
+    matrix = metric_matrix(FOUR, by=["model"])
+    with pytest.raises(ValueError, match="explicit weights"):
+        weighted_sum(matrix, {})
+    total = weighted_sum(matrix, {"accuracy": 1.0, "log_loss": 1.0})
+    assert total["A"] == pytest.approx(0.90 - 0.20)
+
+
+def test_units_across_groups_and_a_clear_error_for_two_values_of_one_metric():
+    by_language = pd.concat([long_table({"m": {"refusal_rate": _tight(v)}}, "language").assign(group=g)
+                             for g, v in (("de", 0.1), ("en", 0.3))]).assign(run="r", job="audit", setting="")
+    matrix = metric_matrix(by_language, grouping="language")
+    assert matrix.units == ["r · de", "r · en"]
+    with pytest.raises(ValueError, match="several values of refusal_rate"):
+        metric_matrix(pd.concat([by_language, by_language]), grouping="language")
+
+
+def test_scorecard_marks_the_best_of_directed_metrics_only():
+    card = scorecard(FOUR)
+    assert card.best() == {"accuracy": "A", "worst_group_accuracy": "C", "log_loss": "A"}
+    assert card.weighted is None and card.pareto is not None and not card.pareto["D"]

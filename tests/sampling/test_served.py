@@ -1,0 +1,35 @@
+"""compare-samplers end to end against a real OpenAI-compatible server (llama-cpp-python's, on loopback)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from tests.models.test_openai import _start_server
+
+
+@pytest.fixture(scope="module")
+def server():
+    proc, url = _start_server(logits_all=True)
+    yield url
+    proc.kill()
+    proc.wait()
+
+
+def test_compare_samplers_through_a_served_model(server, cli, tmp_path):
+    spec = f"openai:{server}#smollm2"
+    # The served model samples and answers; the judge runs in process (scoring every response through this
+    # server's echoed log-probs works, but takes minutes on two cores: one request at a time, no shared prefixes).
+    result = cli("compare-samplers", "--suite", "builtin", "--limit", "2", "--model", spec, "--judge", "embedded",
+                 "--k", "2", "--max-tokens", "16", "--annotators", "20", "--no-cache", "--out", str(tmp_path / "run"),
+                 env={"COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and set(manifest["models"]) == {spec, "embedded"}
+    candidates = pd.read_parquet(tmp_path / "run" / "candidates.parquet")
+    assert set(candidates["sampler"]) == {"independent", "negatively-correlated"}
+    assert candidates.groupby("set_id").size().eq(2).all() and candidates["text"].str.len().gt(0).all()
+    assert candidates[["traditional_secular", "survival_self_expression"]].abs().le(1).all().all()
+    assert "samplers side by side" in result.stdout
