@@ -64,13 +64,16 @@ def _statements(suite: Optional[str], statements: Optional[Path], fmt: str, mapp
 
 
 def _survey(survey: Optional[str], fmt: str):
-    from .data import builtin_survey, load_global_opinions, load_survey
+    from .data import builtin_survey, load_global_opinions, load_opinionqa, load_survey
 
     if survey is None or survey == "none":
         return None
     if survey == "builtin":
         return builtin_survey()
-    return load_global_opinions(Path(survey)) if fmt == "global-opinions" else load_survey(Path(survey))
+    loaders = {"long": load_survey, "global-opinions": load_global_opinions, "opinionqa": load_opinionqa}
+    if fmt not in loaders:
+        raise ValueError(f"unknown --survey-format {fmt!r}; choose from {', '.join(loaders)}")
+    return loaders[fmt](Path(survey))
 
 
 @app.command(epilog="""
@@ -93,7 +96,7 @@ def audit(
     fmt: str = typer.Option("generic", "--format", help="'generic' (our columns, or --map) or 'civics' (CIVICS columns)."),
     mapping: list[str] = typer.Option([], "--map", help="Column mapping OURS=THEIRS for generic files, e.g. --map text=sentence."),
     survey: Optional[str] = typer.Option("builtin", help="Survey with human answer distributions: 'builtin', 'none', or a file."),
-    survey_format: str = typer.Option("long", help="'long' (question_id, question, options, ordinal, group, distribution) or 'global-opinions'."),
+    survey_format: str = typer.Option("long", help="'long' (question_id, question, options, ordinal, group, distribution), 'global-opinions', or 'opinionqa' (a survey wave folder of OpinionQA: info.csv, metadata.csv, responses.csv)."),
     judge: Optional[str] = typer.Option(None, help="Model spec that judges long-form stances (default: each audited model)."),
     stages: str = typer.Option("stance,long_form,opinions", help="Comma-separated stages to run."),
     translated: bool = typer.Option(True, help="Also audit non-English statements in English translation."),

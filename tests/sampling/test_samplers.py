@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from pluralign.data import builtin_value_poles
+from pluralign.data import builtin_prompts, builtin_value_poles
 from pluralign.sampling import IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler, ValueJudge, judge_accuracy
 
 PROMPTS = [{"id": "a", "text": "Should I move abroad for work while my parents grow old?", "language": "en"},
@@ -45,6 +45,18 @@ def test_diverse_sets_have_exactly_k_and_record_any_fallback(hf_model):
     starved = NegativelyCorrelatedSampler(hf_model, k=3, max_tokens=6, retries=1).sample(PROMPTS[:1])[0]
     assert len(starved["candidates"]) == 3 and starved["attempts"] == 2
     assert starved["fallback"].startswith("filled") and "after 2 attempts" in starved["fallback"]
+
+
+def test_more_responses_than_asked_keeps_the_first_k_and_says_so(hf_model):
+    # Asked for two, the 135M model lists three or four for some of these prompts (seeded; the batch matters, as
+    # padding changes sampled text): the first two are kept.
+    prompts = builtin_prompts().head(4).to_dict("records")
+    sets = NegativelyCorrelatedSampler(hf_model, k=2, max_tokens=160, retries=0).sample(prompts)
+    kept = [s for s in sets if (s["fallback"] or "").startswith("kept the first 2 of ")]
+    assert kept, [s["fallback"] for s in sets]
+    for s in kept:
+        assert int(s["fallback"].rsplit(" of ", 1)[1].split()[0]) > 2
+        assert [c["source"] for c in s["candidates"]] == ["diverse", "diverse"] and s["attempts"] == 1
 
 
 def test_one_response_from_each_model(hf_model, llama_model):

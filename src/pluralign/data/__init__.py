@@ -4,7 +4,7 @@ from .builtin import builtin_prompts, builtin_situations, builtin_value_poles, b
 from .civics import load_civics
 from .comparisons import (load_community_alignment, load_comparisons, load_trl_pairwise, to_community_alignment,
                           to_trl_pairwise)
-from .opinions import load_global_opinions, load_survey
+from .opinions import load_global_opinions, load_opinionqa, load_survey
 from .prism import load_prism, load_prism_survey
 from .schema import PROMPT_COLUMNS, SITUATION_COLUMNS, STATEMENT_COLUMNS, SURVEY_COLUMNS, DatasetError, language_code, validate
 from .tables import load_prompts, load_situations, load_statements, read_table
@@ -13,7 +13,7 @@ from .valueprism import load_valueprism
 __all__ = [
     "DatasetError", "PROMPT_COLUMNS", "SITUATION_COLUMNS", "STATEMENT_COLUMNS", "SURVEY_COLUMNS", "builtin_prompts",
     "builtin_situations", "builtin_statements", "builtin_survey", "builtin_value_poles", "language_code", "load_civics",
-    "load_community_alignment", "load_comparisons", "load_global_opinions", "load_prism", "load_prism_survey", "load_prompts", "load_situations",
+    "load_community_alignment", "load_comparisons", "load_global_opinions", "load_opinionqa", "load_prism", "load_prism_survey", "load_prompts", "load_situations",
     "load_statements", "load_survey", "load_trl_pairwise", "load_valueprism", "read_table", "to_community_alignment",
     "to_trl_pairwise", "validate",
 ]

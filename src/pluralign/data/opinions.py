@@ -60,3 +60,66 @@ def load_global_opinions(path: str | Path, ordinal: bool = False) -> pd.DataFram
                          "ordinal": ordinal, "group": str(group), "distribution": list(shares),
                          "source": r.get("source") or "GlobalOpinionQA", "_row": int(r["_row"])})
     return _check_distributions(validate(pd.DataFrame(rows), SURVEY_COLUMNS, path, unique=None), path)
+
+
+def _literal_list(value, path, row: int, column: str) -> list:
+    try:
+        parsed = ast.literal_eval(str(value))
+    except (ValueError, SyntaxError):
+        parsed = None
+    if not isinstance(parsed, (list, tuple)):
+        raise DatasetError(path, f"expected a list such as ['Yes', 'No'], got {str(value)[:60]!r}", row=row, column=column)
+    return list(parsed)
+
+
+def load_opinionqa(folder: str | Path, attributes: list[str] | None = None) -> pd.DataFrame:
+    """One OpinionQA survey wave (its ``info.csv``, ``metadata.csv`` and ``responses.csv``) -> the long survey table.
+
+    ``info.csv`` gives each question's ``key``, ``question``, ``references`` (its options) and ``option_ordinal``
+    (the first that many references are the substantive, ordered options; the rest, such as "Refused", are left
+    out as OpinionQA does). ``metadata.csv`` lists each demographic ``key`` with its group ``options``.
+    ``responses.csv`` has one row per respondent: an answer column per question key, the demographic columns and
+    the survey weight (``WEIGHT_W<wave>``). Each group's distribution is the weighted share of its respondents
+    choosing each option; groups are named ``Overall`` and ``ATTRIBUTE: group`` (``POLIDEOLOGY: Liberal``).
+    """
+    folder = Path(folder)
+    info_path, meta_path, resp_path = (folder / n for n in ("info.csv", "metadata.csv", "responses.csv"))
+    info, meta, responses = read_table(info_path), read_table(meta_path), read_table(resp_path)
+    for path, table, needed in ((info_path, info, ("key", "question", "references", "option_ordinal")),
+                                (meta_path, meta, ("key", "options"))):
+        for column in needed:
+            if column not in table.columns:
+                raise DatasetError(path, "missing OpinionQA column", column=column)
+    weights = [c for c in responses.columns if c.upper().startswith("WEIGHT")]
+    if len(weights) != 1:
+        raise DatasetError(resp_path, f"expected one survey weight column (WEIGHT_W<wave>), found {len(weights) or 'none'}",
+                           column="WEIGHT_W*")
+    weight = pd.to_numeric(responses[weights[0]], errors="coerce").fillna(0.0)
+    groups = {r["key"]: [str(o) for o in _literal_list(r["options"], meta_path, r["_row"], "options")]
+              for r in meta.to_dict("records")}
+    wanted = list(groups) if attributes is None else attributes
+    for attribute in wanted:
+        if attribute not in groups or attribute not in responses.columns:
+            raise DatasetError(resp_path, f"demographic {attribute!r} is not in metadata.csv and responses.csv",
+                               column=attribute)
+    rows = []
+    for r in info.to_dict("records"):
+        key, row = str(r["key"]), int(r["_row"])
+        if key not in responses.columns:
+            raise DatasetError(resp_path, f"no answers to question {key!r} of info.csv row {row}", column=key)
+        references = [str(x) for x in _literal_list(r["references"], info_path, row, "references")]
+        options = references[: len(_literal_list(r["option_ordinal"], info_path, row, "option_ordinal"))]
+        answered = responses[key].astype(str).isin(options)
+        for attribute in ["Overall", *wanted]:
+            column = pd.Series("Overall", index=responses.index) if attribute == "Overall" else responses[attribute].astype(str)
+            names = ["Overall"] if attribute == "Overall" else groups[attribute]
+            table = (weight[answered].groupby([column[answered], responses.loc[answered, key].astype(str)]).sum()
+                     .unstack(fill_value=0.0).reindex(index=names, columns=options, fill_value=0.0))
+            for group, shares in table.iterrows():
+                if shares.sum() > 0:
+                    rows.append({"question_id": key, "question": r["question"], "options": options, "ordinal": True,
+                                 "group": group if attribute == "Overall" else f"{attribute}: {group}",
+                                 "distribution": shares.tolist(), "language": "en", "source": folder.name, "_row": row})
+    if not rows:
+        raise DatasetError(resp_path, "no weighted answers to any question of info.csv")
+    return _check_distributions(validate(pd.DataFrame(rows), SURVEY_COLUMNS, info_path, unique=None), info_path)
