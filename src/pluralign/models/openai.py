@@ -98,7 +98,7 @@ class OpenAIModel:
         if not tokens or not values:
             raise ModelError(
                 f"{self.fingerprint} returns no prompt log-probs (completions with echo and logprobs), so it cannot "
-                "score; use a server that does (vLLM; llama.cpp's server with logits_all) or a generation-based job"
+                "score; use a server that does (vLLM) or a generation-based job"
             )
         picked = continuation_logprobs(continuation, tokens, values, (data.get("usage") or {}).get("completion_tokens", 1))
         if not picked or any(v is None for v in picked):
