@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .schema import DatasetError, language_code
+from .schema import DatasetError, language_code, list_cell
 from .tables import read_table
 
 COMPARISON_COLUMNS = ("comparison_id", "conversation_id", "turn", "annotator_id", "context", "candidates", "chosen",
@@ -195,16 +195,7 @@ def _text(value) -> str:
 
 
 def _list(value, path, row, column) -> list[str]:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            raise DatasetError(path, "expected a JSON list of responses", row=row, column=column) from None
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if not isinstance(value, list):
-        raise DatasetError(path, f"expected a list of responses, got {type(value).__name__}", row=row, column=column)
-    return [str(v) for v in value]
+    return [str(v) for v in list_cell(value, path, row, column, "a list of responses")]
 
 
 def _messages(value) -> list[dict]:

@@ -160,16 +160,24 @@ def _check(value, col: Column, path, row: int):
     raise AssertionError(col.kind)
 
 
-def _messages(value, path, row: int, column: str) -> list[dict]:
-    """Chat turns: a list (or a JSON string of one) of {role, content} with role user, assistant or system."""
+def list_cell(value, path, row: int, column: str, expected: str) -> list:
+    """A cell that holds a list: a list, an array, or a JSON string of one (CSV files); DatasetError otherwise."""
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except json.JSONDecodeError:
-            raise DatasetError(path, "expected a JSON list of {role, content} messages", row=row, column=column) from None
+            raise DatasetError(path, f"expected {expected} (as JSON)", row=row, column=column) from None
     if hasattr(value, "tolist"):
         value = value.tolist()
-    if not isinstance(value, list) or not all(
+    if not isinstance(value, list):
+        raise DatasetError(path, f"expected {expected}, got {type(value).__name__}", row=row, column=column)
+    return value
+
+
+def _messages(value, path, row: int, column: str) -> list[dict]:
+    """Chat turns: a list (or a JSON string of one) of {role, content} with role user, assistant or system."""
+    value = list_cell(value, path, row, column, "a list of {role, content} messages")
+    if not all(
             isinstance(m, dict) and m.get("role") in ("user", "assistant", "system") and isinstance(m.get("content"), str)
             for m in value):
         raise DatasetError(path, "expected a list of {role, content} messages with role user, assistant or system",
