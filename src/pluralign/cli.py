@@ -689,12 +689,15 @@ def check(
     pluralign compare runs/a runs/b --pareto opinion_alignment --pareto refusal_rate:lower --html scorecard.html
     pluralign compare runs/a runs/b --grouping language
     pluralign compare runs/a runs/b --weight accuracy=0.7 --weight covers_both=0.3
+    pluralign compare runs/cs --by sampler --where estimator=ideal-point --where split="seen people, held-out prompts"
 """)
 def compare(
     runs: list[Path] = typer.Argument(..., help="Run directories to put side by side."),
     grouping: str = typer.Option("overall", help="overall, or a grouping column (language, topic, group, ...) whose groups become units too."),
     pareto: list[str] = typer.Option([], help="Metrics of the Pareto front, as NAME or NAME:higher|lower (repeat). Default: every metric with a direction that all units have."),
     weight: list[str] = typer.Option([], help="Ask for a weighted sum by name: METRIC=WEIGHT (repeat). Shown next to the metrics, never instead."),
+    by: str = typer.Option("run,model,setting", help="Columns that make a unit, e.g. 'sampler' to compare the samplers of a compare-samplers run."),
+    where: list[str] = typer.Option([], help="Keep rows with COLUMN=VALUE (repeat); rows without that key are kept, e.g. --where estimator=ideal-point."),
     html: Optional[Path] = typer.Option(None, help="Also write the scorecard as an HTML page here."),
     force: bool = typer.Option(False, help="Overwrite an existing --html file."),
 ) -> None:
@@ -714,7 +717,16 @@ def compare(
                 weights[name.strip()] = float(number)
             except ValueError:
                 raise ValueError(f"--weight {item!r}: write METRIC=NUMBER, e.g. accuracy=0.7") from None
-        card = scorecard(read_metrics(runs), grouping, parse_directions(pareto) or None, weights)
+        filters = dict(item.split("=", 1) for item in where if "=" in item)
+        if len(filters) != len(where):
+            raise ValueError("--where takes COLUMN=VALUE, e.g. --where split='held-out choices'")
+        metrics = read_metrics(runs)
+        units = [c.strip() for c in by.split(",") if c.strip()]
+        unknown = [c for c in units if c not in metrics.columns]
+        if unknown:
+            raise ValueError(f"--by {', '.join(unknown)}: not a column of these runs' metrics "
+                             f"({', '.join(metrics.columns)})")
+        card = scorecard(metrics, grouping, parse_directions(pareto) or None, weights, by=units, where=filters)
         best = card.best()
         table = Table(title="scorecard (95% intervals; bold: best)")
         table.add_column("metric")

@@ -62,6 +62,8 @@ def test_compare_cli_shows_every_metric_tensions_and_front(tmp_path, cli):
                    "--html", str(html), "--force")
     assert weighted.returncode == 0 and "weighted sum (asked for" in weighted.stdout
     assert "weighted sum (asked for: 1.0×accuracy + 1.0×worst_group_accuracy)" in html.read_text()
+    unknown = cli("compare", str(a), "--by", "sampler")
+    assert unknown.returncode == 2 and "--by sampler: not a column" in unknown.stderr
 
 
 def test_metrics_cli_lists_the_registry(cli):

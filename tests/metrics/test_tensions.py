@@ -100,3 +100,22 @@ def test_scorecard_marks_the_best_of_directed_metrics_only():
     card = scorecard(FOUR)
     assert card.best() == {"accuracy": "A", "worst_group_accuracy": "C", "log_loss": "A"}
     assert card.weighted is None and card.pareto is not None and not card.pareto["D"]
+
+
+def test_units_by_a_setting_column_keep_unconstrained_rows_together():
+    """A compare-samplers table: coverage per sampler (no estimator), accuracy per sampler and estimator."""
+    rows = []
+    for sampler, cover, acc_bt, acc_ip in (("independent", 0.3, 0.40, 0.45), ("diverse", 0.6, 0.42, 0.55),
+                                           ("multi-model", 0.5, 0.38, 0.50)):
+        rows.append({"sampler": sampler, "estimator": None, "metric": "covers_both", "value": cover})
+        rows += [{"sampler": sampler, "estimator": e, "metric": "accuracy", "value": a}
+                 for e, a in (("bradley-terry", acc_bt), ("ideal-point", acc_ip))]
+    table = pd.DataFrame(rows).assign(run="cs", model="m", setting="", grouping="overall", group="all",
+                                      ci_low=lambda d: d.value - 0.01, ci_high=lambda d: d.value + 0.01, n=30)
+    card = scorecard(table, by=["sampler"], where={"estimator": "ideal-point"})
+    assert card.matrix.units == ["independent", "diverse", "multi-model"]
+    assert card.matrix.values["accuracy"].tolist() == [0.45, 0.55, 0.50]
+    row = card.agreement.iloc[0]
+    assert (row.metric_a, row.metric_b, row.tau) == ("covers_both", "accuracy", 1.0)
+    with pytest.raises(ValueError, match="several values of accuracy"):
+        scorecard(table, by=["sampler"])  # two estimators per sampler: say which

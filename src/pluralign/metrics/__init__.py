@@ -2,7 +2,7 @@
 
 from .frame import MetricFrame, disaggregate
 from .registry import REGISTRY, Metric, metric_info, register, registry_table
-from .store import COLUMNS, read_metrics, write_metrics
+from .store import COLUMNS, read_metrics, select, write_metrics
 
 __all__ = ["COLUMNS", "REGISTRY", "Metric", "MetricFrame", "disaggregate", "metric_info", "read_metrics", "register",
-           "registry_table", "write_metrics"]
+           "registry_table", "select", "write_metrics"]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from .registry import REGISTRY
+from .store import select
 from .tensions import MetricMatrix, metric_matrix, pareto_front, rank_agreement, weighted_sum
 
 
@@ -54,10 +56,12 @@ def parse_directions(items: list[str]) -> dict[str, str | None]:
 
 
 def scorecard(metrics: pd.DataFrame, grouping: str = "overall", pareto: dict[str, str | None] | None = None,
-              weights: dict[str, float] | None = None, seed: int = 0) -> Scorecard:
-    """Compare the runs in a common metrics table. The Pareto front is over ``pareto`` (default: every metric with a
-    better direction that all units have); a weighted sum is computed only for explicit ``weights``."""
-    matrix = metric_matrix(metrics, grouping=grouping)
+              weights: dict[str, float] | None = None, seed: int = 0, by: Sequence[str] = ("run", "model", "setting"),
+              where: dict[str, str] | None = None) -> Scorecard:
+    """Compare the runs in a common metrics table, unit by unit (``by``: default each run's model and setting), after
+    ``where`` filters (see ``select``). The Pareto front is over ``pareto`` (default: every metric with a better
+    direction that all units have); a weighted sum is computed only for explicit ``weights``."""
+    matrix = metric_matrix(select(metrics, where or {}), by=by, grouping=grouping)
     if pareto is None:
         complete = matrix.values.columns[matrix.values.notna().all()]
         pareto = {m: None for m in complete if m in REGISTRY and REGISTRY[m].direction != "neutral"}

@@ -27,7 +27,7 @@ import pandas as pd
 import yaml
 
 from .registry import REGISTRY
-from .store import overall_values
+from .store import overall_values, select
 
 STATISTICS = ("overall", "each", "gap", "ratio", "max_ratio")
 _RULE_FIELDS = {"name", "metric", "statistic", "grouping", "group", "at_least", "at_most", "where"}
@@ -201,9 +201,7 @@ def check(policy: Policy, metrics: pd.DataFrame) -> pd.DataFrame:
     """
     rows = []
     for rule in policy.rules:
-        part = metrics
-        for column, wanted in rule.where.items():
-            part = part[part[column].astype(str) == wanted] if column in part else part.iloc[0:0]
+        part = select(metrics, rule.where)
         names = fnmatch.filter(part["metric"].unique().tolist(), rule.metric)
         base = {"rule": rule.name, "statistic": rule.statistic, "bound": rule.bound(), "line": rule.line}
         matched = part[part["metric"].isin(names)]

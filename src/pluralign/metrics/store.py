@@ -74,3 +74,14 @@ def overall_values(metrics: pd.DataFrame) -> pd.DataFrame:
     has_overall = is_overall.groupby(keys).transform("any")
     single = metrics["metric"].groupby(keys).transform("size") == 1
     return metrics[is_overall | (~has_overall & single)]
+
+
+def select(metrics: pd.DataFrame, where: dict[str, str]) -> pd.DataFrame:
+    """The rows matching every ``column = value`` in ``where``. A row without that key (a missing column, or an empty
+    cell: coverage has no estimator) is not constrained by it, so sampler-level and estimator-level metrics of one
+    sampler stay together when a filter picks an estimator."""
+    keep = pd.Series(True, index=metrics.index)
+    for column, value in where.items():
+        if column in metrics:
+            keep &= metrics[column].isna() | (metrics[column].astype(str) == str(value))
+    return metrics[keep]
