@@ -142,6 +142,14 @@ def test_nothing_outside_the_runs_directory(served, path):
     assert response.status == 404 and b"not yours" not in body
 
 
+def test_compare_takes_units_and_filters_as_the_command_line_does(served):
+    url, _ = served
+    by_run = httpx.get(url + "/compare", params={"run": ["audit-a", "learn-x"], "by": "run"})
+    assert by_run.status_code == 200 and by_run.text.count('data-metric="') > 3
+    bad = httpx.get(url + "/compare", params={"run": ["audit-a"], "by": "sampler"})
+    assert bad.status_code == 422 and "by=sampler" in bad.text
+
+
 def test_files_inside_a_run_are_served(served):
     url, _ = served
     response = httpx.get(url + "/runs/audit-a/files/manifest.json")

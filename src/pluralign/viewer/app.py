@@ -130,12 +130,18 @@ def create_app(runs_dir: str | Path) -> FastAPI:
         return FileResponse(runs.file(name, relative))
 
     @app.get("/compare", response_class=HTMLResponse)
-    def compare(run: list[str] = Query(default=[])) -> HTMLResponse:
+    def compare(run: list[str] = Query(default=[]), by: str = "run,model,setting",
+                where: list[str] = Query(default=[])) -> HTMLResponse:
+        """Runs side by side; ``by`` and ``where`` (COLUMN=VALUE) as for ``pluralign compare``."""
         if len(run) < 1:
             return page("message.html", 400, title="Compare runs", message="Tick at least one run on the run list.")
         paths = [runs.run(r) for r in run]
         try:
-            card = scorecard(read_metrics(paths))
+            metrics = read_metrics(paths)
+            units = [c for c in by.split(",") if c]
+            if not set(units) <= set(metrics.columns):
+                raise ValueError(f"by={by}: these runs' metrics have the columns {', '.join(metrics.columns)}")
+            card = scorecard(metrics, by=units, where=dict(w.split("=", 1) for w in where if "=" in w))
         except (RunError, ValueError) as exc:
             return page("message.html", 422, title="Cannot compare these runs", message=str(exc))
         html = render_scorecard(card, run, title="compare: " + ", ".join(run), links={r: f"/runs/{r}/" for r in run})
