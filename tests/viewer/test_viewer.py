@@ -24,14 +24,23 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory, small_run):
-    """Two audit runs (the real small audit, twice), a learn-shaped run, and traps: a symlink to a secret file
-    inside a run and a symlinked run directory pointing outside."""
+def served(tmp_path_factory, small_run, hf_model):
+    """Two audit runs (the real small audit, twice), a small values run and a small sample run on the embedded
+    model, a learn-shaped run, and traps: a symlink to a secret file inside a run and a symlinked run directory
+    pointing outside."""
+    from pluralign.data import builtin_prompts, builtin_situations
+    from pluralign.sampling import SamplingConfig, run_sample
+    from pluralign.values import ValuesConfig, run_values
+
     base = tmp_path_factory.mktemp("viewer")
     runs = base / "runs"
     runs.mkdir()
     for name in ("audit-a", "audit-b"):
         shutil.copytree(small_run.path, runs / name)
+    run_values(builtin_situations().head(1), ValuesConfig(samples=1, max_tokens=48), runs / "values-x", progress=False,
+               use_cache=False, model=hf_model)
+    run_sample(builtin_prompts().head(1), SamplingConfig(samplers=["independent"], k=2, max_tokens=24), runs / "sample-x",
+               progress=False, use_cache=False, models={"embedded": hf_model})
     make_run(runs / "learn-x", long_table({"IdealPoint": {"accuracy": (0.7, 0.6, 0.8)}}), job="learn")
     secret = base / "secret.txt"
     secret.write_text("not yours")
@@ -73,7 +82,7 @@ def page(served):
 def test_run_list_filter_and_drill_down_to_a_framing_and_an_answer(served, page):
     url, _ = served
     page.goto(url + "/")
-    assert page.locator("#runs tr[data-run]").count() == 3  # the symlinked run is not listed
+    assert page.locator("#runs tr[data-run]").count() == 5  # the symlinked run is not listed
     assert page.locator("#runs tr[data-run='audit-a'] td").nth(2).inner_text() == "audit"
     page.select_option("#filters select[name=job]", "learn")
     page.click("#filters button")
@@ -98,6 +107,19 @@ def test_run_list_filter_and_drill_down_to_a_framing_and_an_answer(served, page)
     answers = page.locator("#section-2")
     assert "judged_stance" in answers.locator("tr").first.inner_text()
     assert answers.locator("td.long").first.inner_text().strip() != ""
+    assert page.errors == [] and page.outside == []
+
+
+@pytest.mark.parametrize("run, section", [("values-x", "Values, rights and duties"), ("sample-x", "Candidate sets")])
+def test_drill_into_a_situation_and_a_prompt(served, page, run, section):
+    url, _ = served
+    page.goto(f"{url}/runs/{run}/items")
+    first = page.locator("#items-table a").first
+    item = first.inner_text()
+    first.click()
+    assert page.locator("h1").inner_text() == item
+    assert page.locator("h2").first.inner_text().startswith(section)
+    assert page.locator("#section-1 tr").count() > 1 + (1 if run == "sample-x" else 0)
     assert page.errors == [] and page.outside == []
 
 
