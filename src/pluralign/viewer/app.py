@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
@@ -47,6 +46,7 @@ def _size(n: int) -> str:
 
 
 _env.filters["size"] = _size
+_env.globals["table_rows"] = lambda frame: frame.to_dict("records")  # a DataFrame as template rows
 
 
 def create_app(runs_dir: str | Path) -> FastAPI:
@@ -149,10 +149,3 @@ def create_app(runs_dir: str | Path) -> FastAPI:
 
     return app
 
-
-def table_rows(frame: pd.DataFrame) -> list[dict]:
-    """A DataFrame as template rows."""
-    return frame.to_dict("records")
-
-
-_env.globals["table_rows"] = table_rows
