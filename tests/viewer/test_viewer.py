@@ -133,6 +133,10 @@ def test_compare_two_runs_and_open_a_report(served, page):
     assert "audit-a" in header and "audit-b" in header
     assert page.locator("#scorecard tr[data-metric='p_agree'] td.num").count() == 2
     assert page.locator("#tensions-table tr").count() > 1
+    page.fill("#compare-controls input[name=by]", "run")
+    page.click("#compare-controls button")
+    header = page.locator("#scorecard tr th").all_inner_texts()
+    assert sorted(h.split()[0] for h in header[2:]) == ["audit-a", "audit-b"]  # units are now the runs alone
     page.goto(url + "/runs/audit-a/")
     page.click("#open-report")
     assert page.locator("figure[data-figure]").count() >= 5

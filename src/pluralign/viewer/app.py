@@ -145,7 +145,8 @@ def create_app(runs_dir: str | Path) -> FastAPI:
         except (RunError, ValueError) as exc:
             return page("message.html", 422, title="Cannot compare these runs", message=str(exc))
         html = render_scorecard(card, run, title="compare: " + ", ".join(run), links={r: f"/runs/{r}/" for r in run})
-        return HTMLResponse(html.replace("<body>", '<body><nav><a href="/">all runs</a></nav>', 1))
+        controls = _env.get_template("compare_controls.html").render(runs=run, by=by, where=where)
+        return HTMLResponse(html.replace("<body>", "<body>" + controls, 1))
 
     return app
 
