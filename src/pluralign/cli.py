@@ -704,7 +704,7 @@ def compare(
     """A scorecard of several runs side by side: every metric with its interval, the tensions between metrics
     (Kendall's τ and how often two metrics order the units differently) and the Pareto front. No single score."""
     from .metrics import read_metrics
-    from .metrics.compare import parse_directions, scorecard
+    from .metrics.compare import parse_directions, parse_units, parse_where, scorecard
     from .report.compare import render_scorecard
 
     def go():
@@ -717,16 +717,9 @@ def compare(
                 weights[name.strip()] = float(number)
             except ValueError:
                 raise ValueError(f"--weight {item!r}: write METRIC=NUMBER, e.g. accuracy=0.7") from None
-        filters = dict(item.split("=", 1) for item in where if "=" in item)
-        if len(filters) != len(where):
-            raise ValueError("--where takes COLUMN=VALUE, e.g. --where split='held-out choices'")
         metrics = read_metrics(runs)
-        units = [c.strip() for c in by.split(",") if c.strip()]
-        unknown = [c for c in units if c not in metrics.columns]
-        if unknown:
-            raise ValueError(f"--by {', '.join(unknown)}: not a column of these runs' metrics "
-                             f"({', '.join(metrics.columns)})")
-        card = scorecard(metrics, grouping, parse_directions(pareto) or None, weights, by=units, where=filters)
+        card = scorecard(metrics, grouping, parse_directions(pareto) or None, weights,
+                         by=parse_units(by, metrics.columns), where=parse_where(where))
         best = card.best()
         table = Table(title="scorecard (95% intervals; bold: best)")
         table.add_column("metric")

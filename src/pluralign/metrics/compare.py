@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .registry import REGISTRY
+from .registry import direction_of
 from .store import select
 from .tensions import MetricMatrix, metric_matrix, pareto_front, rank_agreement, weighted_sum
 
@@ -29,7 +29,7 @@ class Scorecard:
         """For each directed metric, the unit with the best value (ties: the first)."""
         out = {}
         for metric in self.matrix.values.columns:
-            direction = REGISTRY[metric].direction if metric in REGISTRY else "neutral"
+            direction = direction_of(metric)
             column = self.matrix.values[metric].dropna()
             if direction != "neutral" and column.nunique() > 1:
                 out[metric] = column.idxmax() if direction == "higher" else column.idxmin()
@@ -55,6 +55,27 @@ def parse_directions(items: list[str]) -> dict[str, str | None]:
     return out
 
 
+def parse_units(text: str, columns) -> list[str]:
+    """``run,model,setting`` -> the columns that make a unit; a clear error when a table lacks one of them."""
+    units = [c.strip() for c in text.split(",") if c.strip()]
+    unknown = [c for c in units if c not in columns]
+    if unknown:
+        raise ValueError(f"--by {', '.join(unknown)}: not a column of these runs' metrics (by={text} must name "
+                         f"some of: {', '.join(columns)})")
+    return units
+
+
+def parse_where(items: list[str]) -> dict[str, str]:
+    """``COLUMN=VALUE`` filters -> {column: value}; empty items (an unused form field) are skipped."""
+    out = {}
+    for item in filter(None, items):
+        column, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--where {item!r}: write COLUMN=VALUE, e.g. --where split='held-out choices'")
+        out[column] = value
+    return out
+
+
 def scorecard(metrics: pd.DataFrame, grouping: str = "overall", pareto: dict[str, str | None] | None = None,
               weights: dict[str, float] | None = None, seed: int = 0, by: Sequence[str] = ("run", "model", "setting"),
               where: dict[str, str] | None = None) -> Scorecard:
@@ -64,7 +85,7 @@ def scorecard(metrics: pd.DataFrame, grouping: str = "overall", pareto: dict[str
     matrix = metric_matrix(select(metrics, where or {}), by=by, grouping=grouping)
     if pareto is None:
         complete = matrix.values.columns[matrix.values.notna().all()]
-        pareto = {m: None for m in complete if m in REGISTRY and REGISTRY[m].direction != "neutral"}
+        pareto = {m: None for m in complete if direction_of(m) != "neutral"}
     front = pareto_front(matrix, pareto) if pareto and len(matrix.units) > 1 else None
     weighted = weighted_sum(matrix, weights) if weights else None
     return Scorecard(matrix, rank_agreement(matrix, seed=seed), pareto, front, weights or {}, weighted)

@@ -48,6 +48,11 @@ def metric_info(name: str) -> Metric:
     return REGISTRY[name]
 
 
+def direction_of(metric: str, override: str | None = None) -> str:
+    """Which way ``metric`` is better: ``override`` when given, else the registry's, else ``neutral``."""
+    return override or (REGISTRY[metric].direction if metric in REGISTRY else "neutral")
+
+
 def registry_table() -> pd.DataFrame:
     """The registry as a table, one row per metric."""
     return pd.DataFrame([asdict(m) for m in REGISTRY.values()]).sort_values("name", ignore_index=True)

@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .registry import REGISTRY
+from .registry import direction_of
 from .store import overall_values
 
 _Z95 = 1.959964
@@ -76,9 +76,8 @@ def metric_matrix(metrics: pd.DataFrame, by: Sequence[str] = ("run", "model", "s
     return MetricMatrix(pivot("value"), pivot("ci_low"), pivot("ci_high"))
 
 
-def _sign(metric: str, directions: dict[str, str] | None = None) -> float:
-    direction = (directions or {}).get(metric) or (REGISTRY[metric].direction if metric in REGISTRY else "neutral")
-    return -1.0 if direction == "lower" else 1.0
+def _sign(metric: str, directions: dict[str, str | None] | None = None) -> float:
+    return -1.0 if direction_of(metric, (directions or {}).get(metric)) == "lower" else 1.0
 
 
 def _tau_b(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -144,15 +143,12 @@ def pareto_front(matrix: MetricMatrix, directions: dict[str, str | None]) -> pd.
     ``directions`` maps each chosen metric to ``higher``/``lower``, or to None to take the registry's direction; a
     neutral metric needs an explicit one. Units missing a chosen metric are not on the front.
     """
-    signs = {}
     for metric, direction in directions.items():
         if metric not in matrix.values.columns:
             raise ValueError(f"no values of {metric}; these runs have {', '.join(matrix.values.columns)}")
-        direction = direction or (REGISTRY[metric].direction if metric in REGISTRY else "neutral")
-        if direction not in ("higher", "lower"):
+        if direction_of(metric, direction) not in ("higher", "lower"):
             raise ValueError(f"{metric} has no better direction; say which you want, e.g. {metric}:lower")
-        signs[metric] = -1.0 if direction == "lower" else 1.0
-    scores = matrix.values[list(signs)].to_numpy(float) * np.array(list(signs.values()))
+    scores = matrix.values[list(directions)].to_numpy(float) * np.array([_sign(m, directions) for m in directions])
     complete = np.isfinite(scores).all(axis=1)
     front = np.zeros(len(scores), dtype=bool)
     for i in np.flatnonzero(complete):

@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Res
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from ..metrics import read_metrics
-from ..metrics.compare import scorecard
+from ..metrics.compare import parse_units, parse_where, scorecard
 from ..report.compare import render_scorecard
 from ..runs import RunError
 from .catalog import NotFound, RunsDirectory
@@ -138,10 +138,7 @@ def create_app(runs_dir: str | Path) -> FastAPI:
         paths = [runs.run(r) for r in run]
         try:
             metrics = read_metrics(paths)
-            units = [c for c in by.split(",") if c]
-            if not set(units) <= set(metrics.columns):
-                raise ValueError(f"by={by}: these runs' metrics have the columns {', '.join(metrics.columns)}")
-            card = scorecard(metrics, by=units, where=dict(w.split("=", 1) for w in where if "=" in w))
+            card = scorecard(metrics, by=parse_units(by, metrics.columns), where=parse_where(where))
         except (RunError, ValueError) as exc:
             return page("message.html", 422, title="Cannot compare these runs", message=str(exc))
         html = render_scorecard(card, run, title="compare: " + ", ".join(run), links={r: f"/runs/{r}/" for r in run})
