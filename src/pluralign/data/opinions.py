@@ -102,6 +102,9 @@ def load_opinionqa(folder: str | Path, attributes: list[str] | None = None) -> p
         if attribute not in groups or attribute not in responses.columns:
             raise DatasetError(resp_path, f"demographic {attribute!r} is not in metadata.csv and responses.csv",
                                column=attribute)
+    members = {"Overall": pd.Series("Overall", index=responses.index),
+               **{attribute: responses[attribute].astype(str) for attribute in wanted}}
+    names = {"Overall": ["Overall"], **{attribute: groups[attribute] for attribute in wanted}}
     rows = []
     for r in info.to_dict("records"):
         key, row = str(r["key"]), int(r["_row"])
@@ -109,12 +112,11 @@ def load_opinionqa(folder: str | Path, attributes: list[str] | None = None) -> p
             raise DatasetError(resp_path, f"no answers to question {key!r} of info.csv row {row}", column=key)
         references = [str(x) for x in _literal_list(r["references"], info_path, row, "references")]
         options = references[: len(_literal_list(r["option_ordinal"], info_path, row, "option_ordinal"))]
-        answered = responses[key].astype(str).isin(options)
-        for attribute in ["Overall", *wanted]:
-            column = pd.Series("Overall", index=responses.index) if attribute == "Overall" else responses[attribute].astype(str)
-            names = ["Overall"] if attribute == "Overall" else groups[attribute]
-            table = (weight[answered].groupby([column[answered], responses.loc[answered, key].astype(str)]).sum()
-                     .unstack(fill_value=0.0).reindex(index=names, columns=options, fill_value=0.0))
+        answers = responses[key].astype(str)
+        answered = answers.isin(options)
+        for attribute, column in members.items():
+            table = (weight[answered].groupby([column[answered], answers[answered]]).sum()
+                     .unstack(fill_value=0.0).reindex(index=names[attribute], columns=options, fill_value=0.0))
             for group, shares in table.iterrows():
                 if shares.sum() > 0:
                     rows.append({"question_id": key, "question": r["question"], "options": options, "ordinal": True,

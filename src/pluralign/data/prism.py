@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from .comparisons import COMPARISON_COLUMNS, check_comparisons
-from .schema import DatasetError, language_code
+from .schema import DatasetError, language_code, list_cell
 from .tables import read_table
 
 _UTTERANCE_COLUMNS = ("conversation_id", "user_id", "turn", "within_turn_id", "user_prompt", "model_response", "if_chosen")
@@ -27,11 +27,7 @@ def _from_conversations(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     """conversation_history entries -> one row per model turn, as utterances.jsonl has them."""
     rows = []
     for record in raw.to_dict("records"):
-        history = record["conversation_history"]
-        if hasattr(history, "tolist"):
-            history = history.tolist()
-        if not isinstance(history, list):
-            raise DatasetError(path, "expected a list of turns", row=record["_row"], column="conversation_history")
+        history = list_cell(record["conversation_history"], path, record["_row"], "conversation_history", "a list of turns")
         prompts = {entry.get("turn"): entry.get("content", "") for entry in history if entry.get("role") == "user"}
         for entry in history:
             if entry.get("role") != "model":

@@ -7,7 +7,6 @@ or symlinks. Anything else is "not found", whatever the encoding of the request.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ class RunSummary:
 
 @lru_cache(maxsize=4096)
 def _summary(path: Path, stamp: tuple) -> RunSummary:
-    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(path)
     config = manifest.get("config", {})
     models = list(manifest.get("models") or []) or config.get("models") or [config.get("model") or config.get("estimator", "")]
     files = [f for f in path.iterdir() if f.is_file()]
@@ -68,9 +67,9 @@ class RunsDirectory:
 
     def runs(self) -> tuple[RunSummary, ...]:
         """Every run directly under the root, newest first (the same tuple object until the next rescan)."""
-        scanned_at, found = self._scanned
-        if time.monotonic() - scanned_at > self.max_age:
-            self._scanned = (time.monotonic(), self._scan())
+        now = time.monotonic()
+        if now - self._scanned[0] > self.max_age:
+            self._scanned = (now, self._scan())
         return self._scanned[1]
 
     def _scan(self) -> tuple[RunSummary, ...]:
