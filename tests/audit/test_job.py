@@ -79,9 +79,9 @@ def test_resume_after_sigkill_loses_nothing_and_duplicates_nothing(tmp_path):
 
 
 def test_a_server_that_dies_mid_run_leaves_finished_items_and_a_clear_error(tmp_path):
-    from tests.models.test_openai import _start_server
+    from tests.conftest import start_llama_server
 
-    server, url = _start_server(logits_all=False)
+    server, url = start_llama_server(logits_all=False)
     out = tmp_path / "served"
     args = [sys.executable, "-m", "pluralign", "audit", "--model", f"openai:{url}#smollm2", "--judge", "llamacpp:embedded",
             "--stages", "long_form", "--survey", "none", "--limit", "40", "--max-tokens", "16", "--no-cache", "-q",

@@ -2,63 +2,26 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-
 import httpx
 import pytest
 
 from pluralign.models.base import GenerateRequest, ModelError, ScoreRequest
-from pluralign.models.embedded import embedded_gguf
 from pluralign.models.openai import OpenAIModel, continuation_logprobs
+from tests.conftest import start_llama_server
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_server(logits_all: bool) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_gguf()), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "2048", "--logits_all", str(logits_all), "--model_alias", "smollm2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("llama.cpp server did not start")
-
-
-@pytest.fixture(scope="module")
-def server():
-    proc, url = _start_server(logits_all=True)
-    yield url
-    proc.kill()
-    proc.wait()
-
-
-def test_scoring_reads_the_continuations_echoed_tokens(server, llama_model):
+def test_scoring_reads_the_continuations_echoed_tokens(llama_server, llama_model):
     # llama-cpp-python's server (0.3.36) echoes prompt log-probs that are not the model's (" of" after "The capital"
     # at -10.5 nats where the in-process model gives -0.4), so its numbers cannot be compared with the in-process
     # backend; what is checked here is that scoring picks exactly the continuation's tokens out of a real server's
     # echo. The values themselves would need vLLM, which is not available here.
     context, continuation = "The capital of France is", " Paris and Rome"
-    data = httpx.post(f"{server}/completions", json={"model": "smollm2", "prompt": context + continuation, "max_tokens": 1,
+    data = httpx.post(f"{llama_server}/completions", json={"model": "smollm2", "prompt": context + continuation, "max_tokens": 1,
                                                      "echo": True, "logprobs": 1, "temperature": 0}, timeout=60).json()
     lp = data["choices"][0]["logprobs"]
     picked = continuation_logprobs(continuation, lp["tokens"], lp["token_logprobs"], data["usage"]["completion_tokens"])
     assert len(picked) == len(llama_model.encode(continuation))
-    model = OpenAIModel(server, "smollm2", chat_template=llama_model.render, concurrency=4)
+    model = OpenAIModel(llama_server, "smollm2", chat_template=llama_model.render, concurrency=4)
     scores = model.score([ScoreRequest([{"role": "user", "content": "Is the sky blue?"}], ("Yes", "No")),
                           ScoreRequest(context, (continuation,))])
     assert [len(s) for s in scores] == [2, 1]
@@ -66,7 +29,7 @@ def test_scoring_reads_the_continuations_echoed_tokens(server, llama_model):
 
 
 def test_a_server_without_prompt_logprobs_gives_a_clear_error():
-    proc, url = _start_server(logits_all=False)
+    proc, url = start_llama_server(logits_all=False)
     try:
         model = OpenAIModel(url, "smollm2", retries=1, backoff=0.05)
         with pytest.raises(ModelError, match="answered 500|no prompt log-probs"):
@@ -76,8 +39,8 @@ def test_a_server_without_prompt_logprobs_gives_a_clear_error():
         proc.wait()
 
 
-def test_greedy_generation_through_the_server_is_deterministic_and_matches_in_process(server, llama_model):
-    model = OpenAIModel(server, "smollm2")
+def test_greedy_generation_through_the_server_is_deterministic_and_matches_in_process(llama_server, llama_model):
+    model = OpenAIModel(llama_server, "smollm2")
     request = GenerateRequest([{"role": "user", "content": "Name three colours."}], max_tokens=20)
     remote = model.generate([request, request, request])
     assert remote[0] == remote[1] == remote[2]
@@ -87,14 +50,14 @@ def test_greedy_generation_through_the_server_is_deterministic_and_matches_in_pr
     assert remote[0][0][:30] == local[:30]
 
 
-def test_scoring_a_chat_prompt_without_a_template_says_what_to_do(server):
-    model = OpenAIModel(server, "smollm2")
+def test_scoring_a_chat_prompt_without_a_template_says_what_to_do(llama_server):
+    model = OpenAIModel(llama_server, "smollm2")
     with pytest.raises(ModelError, match="chat template"):
         model.score([ScoreRequest([{"role": "user", "content": "hi"}], ("Yes",))])
 
 
 def test_a_server_that_dies_gives_a_clear_error():
-    proc, url = _start_server(logits_all=False)
+    proc, url = start_llama_server(logits_all=False)
     model = OpenAIModel(url, "smollm2", retries=2, backoff=0.05, timeout=5)
     assert model.generate([GenerateRequest("Hello", max_tokens=2)])
     proc.kill()
@@ -103,10 +66,10 @@ def test_a_server_that_dies_gives_a_clear_error():
         model.generate([GenerateRequest("Hello", max_tokens=2)])
 
 
-def test_a_chat_template_named_by_tokenizer_lets_a_server_score_chat_prompts(server, llama_model):
+def test_a_chat_template_named_by_tokenizer_lets_a_server_score_chat_prompts(llama_server, llama_model):
     from pluralign.models import load
 
-    model = load(f"openai:{server}#smollm2", template_from="embedded")
+    model = load(f"openai:{llama_server}#smollm2", template_from="embedded")
     prompt = [{"role": "user", "content": "Is the sky blue? Answer only Yes or No."}]
     assert model.chat_template(prompt) == llama_model.render(prompt)
     assert len(model.score([ScoreRequest(prompt, ("Yes", "No"))])[0]) == 2

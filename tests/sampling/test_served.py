@@ -5,21 +5,10 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import pytest
-
-from tests.models.test_openai import _start_server
 
 
-@pytest.fixture(scope="module")
-def server():
-    proc, url = _start_server(logits_all=True)
-    yield url
-    proc.kill()
-    proc.wait()
-
-
-def test_compare_samplers_through_a_served_model(server, cli, tmp_path):
-    spec = f"openai:{server}#smollm2"
+def test_compare_samplers_through_a_served_model(llama_server, cli, tmp_path):
+    spec = f"openai:{llama_server}#smollm2"
     # The served model samples and answers; the judge runs in process (scoring every response through this
     # server's echoed log-probs works, but takes minutes on two cores: one request at a time, no shared prefixes).
     result = cli("compare-samplers", "--suite", "builtin", "--limit", "2", "--model", spec, "--judge", "embedded",

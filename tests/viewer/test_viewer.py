@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,14 +12,9 @@ import httpx
 import pytest
 from playwright.sync_api import sync_playwright
 
+from ..conftest import free_port
 from ..metrics.tables import long_table, make_run
 from ..report.test_report_browser import CHROMIUM_ARGS
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +42,7 @@ def served(tmp_path_factory, small_run, hf_model):
     outside_run = base / "elsewhere"
     shutil.copytree(runs / "learn-x", outside_run)
     (runs / "linked").symlink_to(outside_run, target_is_directory=True)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "pluralign", "view", str(runs), "--port", str(port)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
