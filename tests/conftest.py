@@ -6,8 +6,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 import httpx
 import pytest
@@ -36,25 +38,51 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_server(command: Callable[[int], list[str]], probe: str, attempts: int = 3,
+                 wait_s: float = 600) -> tuple[subprocess.Popen, str]:
+    """Start ``command(port)`` on a free loopback port; return the process and its base URL once GET ``probe``
+    (a path) answers 200.
+
+    A port that was free when chosen can be taken before the server binds it, so a server that exits before
+    answering is started again on another port. ``wait_s`` only stops a server that never answers from hanging
+    the suite: on a busy machine start-up takes many times its usual second or two, so it is generous. The server's
+    output goes to a file (a pipe nobody reads fills and blocks a chatty server) whose tail explains a failure.
+    """
+    for _ in range(attempts):
+        port = free_port()
+        log = tempfile.TemporaryFile()
+        proc = subprocess.Popen(command(port), stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + wait_s
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                if httpx.get(url + probe, timeout=10).status_code == 200:
+                    return proc, url
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.seek(0)
+        tail = log.read().decode(errors="replace")[-2000:]
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"{command(port)[:4]} did not answer {probe} within {wait_s:.0f} s:\n{tail}")
+    raise RuntimeError(f"{command(port)[:4]} exited before answering, {attempts} times; last output:\n{tail}")
+
+
 def start_llama_server(logits_all: bool) -> tuple[subprocess.Popen, str]:
-    """llama-cpp-python's OpenAI-compatible server on loopback with the embedded model; returns it and its /v1 URL."""
+    """llama-cpp-python's OpenAI-compatible server on loopback with the embedded model; returns it and its /v1 URL.
+
+    The server has one slot: it answers one request at a time and reuses the KV cache of the previous request's
+    longest shared prefix, so what a request gets can depend on what was asked before it (see the greedy test).
+    """
     from pluralign.models.embedded import embedded_gguf
 
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_gguf()), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "2048", "--logits_all", str(logits_all), "--model_alias", "smollm2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("llama.cpp server did not start")
+    proc, url = start_server(lambda port: [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_gguf()), "--host", "127.0.0.1",
+        "--port", str(port), "--n_ctx", "2048", "--logits_all", str(logits_all), "--model_alias", "smollm2"], "/v1/models")
+    return proc, url + "/v1"
 
 
 @pytest.fixture(scope="session")
@@ -66,8 +94,9 @@ def llama_server():
     proc.wait()
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
-    """Run `pluralign ARGS` as a user would, in a fresh process."""
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: int = 1800) -> subprocess.CompletedProcess:
+    """Run `pluralign ARGS` as a user would, in a fresh process. ``timeout`` only keeps a hung command from hanging
+    the suite; it is far above any command's time here, since a busy machine makes each several times slower."""
     return subprocess.run([sys.executable, "-m", "pluralign", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, env={**os.environ, **(env or {})})
 

@@ -17,3 +17,14 @@ def test_unit_vectors_that_place_paraphrases_close(tmp_path):
     assert v[0] @ v[1] > v[0] @ v[2] + 0.3
     again = SentenceEmbedder(cache=tmp_path / "emb.sqlite").embed(texts[::-1])
     assert np.allclose(again[::-1], v, atol=1e-6)
+
+
+def test_count_truncated_counts_exactly_the_texts_the_model_cuts():
+    embedder = SentenceEmbedder(cache=None)
+    limit = embedder.model.max_seq_length  # word-pieces, [CLS] and [SEP] included
+    fits, over, far_over = (" ".join(["word"] * n) for n in (limit - 2, limit - 1, limit + 50))
+    assert embedder.count_truncated([fits, over, far_over, "short"]) == 2
+    # What is counted as cut is what the model cuts: past the limit, the extra words change nothing.
+    v = embedder.embed([fits, over, far_over])
+    assert np.allclose(v[1], v[0], atol=1e-6) and np.allclose(v[2], v[0], atol=1e-6)
+    assert embedder.count_truncated([]) == 0

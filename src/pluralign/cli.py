@@ -96,7 +96,7 @@ def audit(
     fmt: str = typer.Option("generic", "--format", help="'generic' (our columns, or --map) or 'civics' (CIVICS columns)."),
     mapping: list[str] = typer.Option([], "--map", help="Column mapping OURS=THEIRS for generic files, e.g. --map text=sentence."),
     survey: Optional[str] = typer.Option("builtin", help="Survey with human answer distributions: 'builtin', 'none', or a file."),
-    survey_format: str = typer.Option("long", help="'long' (question_id, question, options, ordinal, group, distribution), 'global-opinions', or 'opinionqa' (a survey wave folder of OpinionQA: info.csv, metadata.csv, responses.csv)."),
+    survey_format: str = typer.Option("long", help="'long' (question_id, question, options, ordinal, group, distribution, optional positions), 'global-opinions', or 'opinionqa' (a survey wave folder of OpinionQA: info.csv, metadata.csv, responses.csv)."),
     judge: Optional[str] = typer.Option(None, help="Model spec that judges long-form stances (default: each audited model)."),
     stages: str = typer.Option("stance,long_form,opinions", help="Comma-separated stages to run."),
     translated: bool = typer.Option(True, help="Also audit non-English statements in English translation."),
@@ -147,19 +147,22 @@ def learn(
     k: int = typer.Option(4, help="Latent types (mixture) or prototypes (ideal)."),
     group: Optional[str] = typer.Option(None, help="Annotator column to report metrics by (and to condition 'group' on)."),
     fresh: bool = typer.Option(False, help="Start again; the old run is kept aside with a timestamp."),
+    worst_min_n: int = typer.Option(20, "--worst-min-n", help="Fewest held-out choices a group needs to count for the worst group."),
     seed: int = typer.Option(0, help="Seed of the split, the estimator and the bootstrap."),
 ) -> None:
     """Learn from annotators who disagree, and measure whom the model serves.
 
-    Embeds each candidate with its context (the embedded MiniLM), holds out the last quarter of each person's
-    choices and a fifth of the people, fits the estimator, and compares it with one shared reward: accuracy and
-    log-loss overall, by group and for the worst group (with intervals), calibration, and accuracy on unseen
-    people after 0, 5, 10 and 20 of their choices.
+    Embeds each candidate with its context (the embedded MiniLM), holds out whole conversations (the last
+    quarter of each person's), a fifth of the prompts and a fifth of the people, fits the estimator, and compares it
+    with one shared reward on each of the three: accuracy and log-loss overall, by group and for the worst group
+    (of the groups with at least --worst-min-n choices; with intervals), calibration, and accuracy on unseen people
+    after 0, 5, 10 and 20 of their choices.
     """
     from .preferences.job import LearnConfig, run_learn
 
     def go():
-        config = LearnConfig(data=data, annotators=annotators, estimator=estimator, k=k, group=group, seed=seed)
+        config = LearnConfig(data=data, annotators=annotators, estimator=estimator, k=k, group=group,
+                             worst_min_n=worst_min_n, seed=seed)
         path = run_learn(config, out_dir, fresh=fresh)
         metrics = pd.read_parquet(path / "metrics.parquet")
         table = Table(title=f"learn: {estimator} (k={k})")
@@ -173,6 +176,7 @@ def learn(
                 return f"{row.value:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
             table.add_row(model, split, value("accuracy"), value("worst_group_accuracy"), value("log_loss"))
         out.print(table)
+        out.print(f"worst group: the least accurate of the groups with at least {worst_min_n} choices")
         ari = metrics[metrics["metric"] == "type_recovery_ari"]
         if len(ari):
             out.print(f"latent types recovered (adjusted Rand index, people seen in training): {ari['value'].iloc[0]:.3f}")
@@ -369,14 +373,15 @@ def values_eval(
     scorer: str = typer.Option("lm", help="'lm' or 'trained:PATH'."),
     model: str = typer.Option("embedded", "--model", "-m", help="Model spec for the lm scorer and for --coverage."),
     limit: Optional[int] = typer.Option(None, help="Evaluate on the first N labelled rows of each task."),
-    coverage: int = typer.Option(0, help="Also generate value maps for this many gold situations and report how many gold values they cover."),
+    coverage: int = typer.Option(0, help="Also generate value maps for this many gold situations and report how many of their relevant gold values they cover (recall) and how many generated ones are gold (precision)."),
     chat: bool = typer.Option(True, help="Use the model's chat template."),
     seed: int = typer.Option(0, help="Seed of the bootstrap and of generation."),
 ) -> None:
     """Score labelled candidates and report relevance and valence accuracy (with intervals), macro-F1 and the
-    majority-class baseline; optionally the share of gold values, rights and duties a generated map covers."""
+    majority-class baseline; optionally the share of relevant gold values, rights and duties a generated map covers
+    and the share of its items that are gold."""
     from .values import ValuesConfig, map_situations
-    from .values.evaluate import COVERAGE_THRESHOLD, gold_coverage
+    from .values.evaluate import COVERAGE_THRESHOLD, gold_coverage, gold_items
     from .values.job import prepare
 
     def go():
@@ -388,15 +393,17 @@ def values_eval(
                               rows[rows["relevant"].isna() & rows["valence"].isna()]])
         _print_evaluation(value_scorer, rows, seed)
         if coverage:
-            gold = rows.drop_duplicates(["situation", "text"])
+            gold = gold_items(rows)
             chosen = gold["situation"].drop_duplicates().head(coverage).tolist()
             maps = map_situations([{"id": str(i), "text": s, "language": "en"} for i, s in enumerate(chosen)], lm,
                                   value_scorer, embedder, config)
             made = pd.DataFrame([{"situation": m["situation"], "text": c["text"]} for m in maps for c in m["candidates"] if c["kept"]],
                                 columns=["situation", "text"])
             result = gold_coverage(made, gold[gold["situation"].isin(chosen)], embedder)
-            out.print(f"coverage of gold values (cosine >= {COVERAGE_THRESHOLD}): {result['coverage'].mean():.3f} "
-                      f"over {len(result)} situations ({result['matched'].sum()} of {result['gold'].sum()} gold items)")
+            out.print(f"coverage of relevant gold values (cosine >= {COVERAGE_THRESHOLD}): {result['coverage'].mean():.3f} "
+                      f"over {len(result)} situations ({result['matched'].sum()} of {result['gold'].sum()} gold items); "
+                      f"precision {result['precision'].mean():.3f} ({result['matched_generated'].sum()} of "
+                      f"{result['generated'].sum()} generated items match a gold one)")
 
     _guarded(go)
 
@@ -435,6 +442,8 @@ def _prompts(suite: Optional[str], path: Optional[Path], mapping: list[str], lim
 _SAMPLING_OPTIONS = {
     "prompts": typer.Option(None, "--prompts", "-p", help="Prompt file (CSV, JSONL, ...): id, text, language, and optionally context (earlier turns, JSON)."),
     "suite": typer.Option(None, help="Built-in prompts: 'builtin' (28 value-laden questions, 7 languages)."),
+    "nc_prompt": typer.Option("values", help="The negatively-correlated sampler's request: 'values' (asks for different "
+                              "values, names none) or 'axes' (names the value judge's poles as examples)."),
 }
 
 
@@ -460,6 +469,7 @@ def sample(
     temperature: float = typer.Option(1.0, help="Sampling temperature."),
     max_tokens: int = typer.Option(128, help="Tokens per response."),
     retries: int = typer.Option(2, help="Times a diverse request that gave fewer than k responses is asked again."),
+    nc_prompt: str = _SAMPLING_OPTIONS["nc_prompt"],
     chat: bool = typer.Option(True, help="Use the model's chat template (--no-chat for base models)."),
     template_from: Optional[str] = _TEMPLATE_FROM,
     out_dir: Path = typer.Option(Path("runs/sample"), "--out", "-o", help="Run directory."),
@@ -475,8 +485,8 @@ def sample(
 
     def go():
         config = SamplingConfig(model=model, samplers=list(sampler), models=list(models), judge=judge, k=k,
-                                temperature=temperature, max_tokens=max_tokens, retries=retries, chat=chat,
-                                template_from=template_from, seed=seed)
+                                temperature=temperature, max_tokens=max_tokens, retries=retries, nc_prompt=nc_prompt,
+                                chat=chat, template_from=template_from, seed=seed)
         path = run_sample(_prompts(suite, prompts, mapping, limit), config, out_dir, fresh=fresh,
                           progress=not quiet and sys.stderr.isatty(), use_cache=cache)
         candidates = pd.read_parquet(path / "candidates.parquet")
@@ -511,6 +521,9 @@ def compare_samplers(
     sharpness: float = typer.Option(4.0, help="How closely their choices follow closeness in value space."),
     test_share: float = typer.Option(0.3, help="Share of prompts held out from training."),
     unseen_share: float = typer.Option(0.25, help="Share of people held out from training."),
+    nc_prompt: str = _SAMPLING_OPTIONS["nc_prompt"],
+    margin: Optional[float] = typer.Option(None, help="A response is at a pole when judged beyond ±margin, at neither "
+                                           "within it (default: pluralign.sampling.measures.MARGIN, from the judge's checks)."),
     chat: bool = typer.Option(True, help="Use the model's chat template."),
     template_from: Optional[str] = _TEMPLATE_FROM,
     out_dir: Path = typer.Option(Path("runs/compare"), "--out", "-o", help="Run directory."),
@@ -529,12 +542,14 @@ def compare_samplers(
     accuracy on responses with known poles, and people against the models' default answers.
     """
     from .sampling import SamplingConfig, run_compare_samplers
+    from .sampling.prompts import POLES
 
     def go():
         config = SamplingConfig(model=model, samplers=list(sampler), models=list(models), judge=judge, k=k,
                                 temperature=temperature, max_tokens=max_tokens, chat=chat, template_from=template_from,
                                 annotators=annotators, sharpness=sharpness, test_share=test_share,
-                                unseen_share=unseen_share, seed=seed)
+                                unseen_share=unseen_share, nc_prompt=nc_prompt, seed=seed,
+                                **({} if margin is None else {"margin": margin}))
         path = run_compare_samplers(_prompts(suite, prompts, mapping, limit), config, out_dir, fresh=fresh,
                                     progress=not quiet and sys.stderr.isatty(), use_cache=cache)
         metrics = pd.read_parquet(path / "metrics.parquet")
@@ -542,10 +557,12 @@ def compare_samplers(
         table = Table(title="samplers side by side (95% intervals)")
         for column in ("measure", *config.samplers):
             table.add_column(column)
-        names = ["covers_both", "pairwise_distance", "vendi", "distinct_2"]
+        names = [*(f"covers_{pole}" for pole in POLES), "covers_both", "pairwise_distance", "vendi", "distinct_2"]
         rows = [(n, overall[(overall["metric"] == n) & overall["estimator"].isna()]) for n in names]
         acc = overall[(overall["metric"] == "accuracy")]
         rows += [(f"accuracy: {e}, {s}", part) for (e, s), part in acc.groupby(["estimator", "split"], sort=False)]
+        ceiling = overall[overall["metric"] == "oracle_accuracy"]
+        rows += [(f"accuracy: true utilities (ceiling), {s}", part) for s, part in ceiling.groupby("split", sort=False)]
         for name, part in rows:
             cells = part.set_index("sampler")
             table.add_row(name, *(f"{cells.loc[x, 'value']:.3f} [{cells.loc[x, 'ci_low']:.3f}, {cells.loc[x, 'ci_high']:.3f}]"
@@ -643,7 +660,7 @@ _VERDICT_STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow",
     [[rule]]
     metric = "worst_group_accuracy"
     at_least = 0.6
-    where = { split = "held-out choices" }
+    where = { split = "unseen conversations" }
 
 **Exit codes**: 0 all rules pass (or are inconclusive, unless --strict), 1 a rule fails, 2 a bad policy or run.
 """)
@@ -705,6 +722,7 @@ def compare(
     (Kendall's τ and how often two metrics order the units differently) and the Pareto front. No single score."""
     from .metrics import read_metrics
     from .metrics.compare import parse_directions, parse_units, parse_where, scorecard
+    from .metrics.tensions import TAU_INTERVAL_NOTE
     from .report.compare import render_scorecard
 
     def go():
@@ -736,7 +754,7 @@ def compare(
             out.print(f"Pareto front over {', '.join(card.pareto_metrics)} (★): {', '.join(card.pareto[card.pareto].index)}")
         opposed = card.agreement[card.agreement["discordant"] > 0].sort_values("tau").head(8)
         if len(opposed):
-            tensions = Table(title="tensions: metric pairs that order the units differently")
+            tensions = Table(title="tensions: metric pairs that order the units differently", caption=TAU_INTERVAL_NOTE)
             for column in ("metric", "metric", "Kendall τ [95%]", "pairs ordered differently"):
                 tensions.add_column(column)
             for r in opposed.itertuples():
@@ -783,8 +801,9 @@ def view(
 def metrics_registry() -> None:
     """List every metric pluralign records: what it measures, which way is better, its range and its source."""
     from .metrics import registry_table
+    from .metrics.registry import DOCS
 
-    table = Table(title="Metrics")
+    table = Table(title="Metrics", caption=f"Each in full (definition, source, interval, what it does not mean): {DOCS}#<metric>")
     for column in ("metric", "better", "range", "from", "what it measures"):
         table.add_column(column)
     for r in registry_table().itertuples():

@@ -18,6 +18,8 @@ class Embedder(Protocol):
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
+    def count_truncated(self, texts: Sequence[str]) -> int: ...
+
 
 class SentenceEmbedder:
     """A sentence-transformers model; ``"embedded"`` is the packaged all-MiniLM-L6-v2.
@@ -48,6 +50,16 @@ class SentenceEmbedder:
             Path(cache).parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(cache, timeout=30)
             self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+
+    def count_truncated(self, texts: Sequence[str]) -> int:
+        """How many of ``texts`` are longer than the model reads (``max_seq_length`` word-pieces, special tokens
+        included) and so are embedded from their beginning only."""
+        texts, cut = list(texts), 0
+        for start in range(0, len(texts), 10_000):  # in chunks: the token ids of a whole dataset would fill memory
+            lengths = self.model.tokenizer(texts[start : start + 10_000], truncation=False, return_length=True,
+                                           verbose=False)["length"]
+            cut += sum(n > self.model.max_seq_length for n in lengths)
+        return int(cut)
 
     def _key(self, text: str) -> str:
         return hashlib.sha256(f"{self.fingerprint}\0{text}".encode()).hexdigest()

@@ -8,7 +8,7 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import wasserstein_distance
 
 from pluralign.audit import PROMPTS, opinion_alignment, refusal_match, stance_label, stance_measures, statement_items
-from pluralign.data import builtin_statements
+from pluralign.data import builtin_statements, builtin_survey
 
 
 def test_every_language_has_three_framings_and_their_negations():
@@ -26,10 +26,24 @@ def test_p_agree_reads_yes_under_agree_framings_and_no_under_their_negations():
     m = stance_measures(item, [[lp_yes, lp_no]] * 6)
     assert [f["p_agree"] for f in m["framings"]] == pytest.approx([0.8] * 3 + [0.2] * 3)
     assert m["p_agree"] == pytest.approx(0.5)
-    assert m["framing_sensitivity"] == pytest.approx(0.3)
     assert m["negation_consistency"] == pytest.approx(1 - 0.6)
     assert m["answer_mass"] == pytest.approx(1.0)
     assert m["p_yes"] == pytest.approx(0.8)  # says yes to a framing and to its negation: acquiescence
+
+
+def test_negation_inconsistency_alone_is_not_framing_sensitivity():
+    # Every framing gets p(yes) = 0.8: the wording never moves the answer, only the negation is ignored.
+    m = stance_measures({"text_language": "en"}, [[np.log(0.8), np.log(0.2)]] * 6)
+    assert m["framing_sensitivity"] == pytest.approx(0.0, abs=1e-12)
+    assert m["negation_consistency"] == pytest.approx(0.4)
+
+
+def test_framing_sensitivity_is_the_spread_within_agree_and_within_disagree_framings():
+    agree, disagree = [0.9, 0.5, 0.1], [0.5, 0.5, 0.5]  # p(agree) under each framing
+    scores = [[np.log(p), np.log(1 - p)] for p in agree] + [[np.log(1 - p), np.log(p)] for p in disagree]
+    m = stance_measures({"text_language": "fr"}, scores)
+    assert [f["p_agree"] for f in m["framings"]] == pytest.approx(agree + disagree)
+    assert m["framing_sensitivity"] == pytest.approx((np.std(agree) + np.std(disagree)) / 2)
 
 
 def test_a_consistent_model_scores_full_consistency():
@@ -56,6 +70,35 @@ def test_opinion_alignment_matches_scipy():
         assert opinion_alignment(p, q, ordinal=False) == pytest.approx(1 - jensenshannon(p, q, base=2))
     assert opinion_alignment([1, 0, 0], [0, 0, 1], ordinal=True) == pytest.approx(0.0)
     assert opinion_alignment([0.2, 0.8], [0.2, 0.8], ordinal=False) == pytest.approx(1.0)
+
+
+def test_opinion_alignment_places_options_at_their_positions():
+    # OpinionQA's "Safer / Less safe / No more or less safe": the third option lies between the first two.
+    positions, model, human = [1.0, 3.0, 2.0], [0.6, 0.3, 0.1], [0.1, 0.3, 0.6]
+    expected = 1 - wasserstein_distance(positions, positions, model, human) / (max(positions) - min(positions))
+    by_rank = 1 - wasserstein_distance(range(3), range(3), model, human) / 2
+    assert opinion_alignment(model, human, ordinal=True, positions=positions) == pytest.approx(expected)
+    assert abs(expected - by_rank) > 0.2  # where the options lie changes the answer
+
+
+def test_equal_positions_are_nominal_and_the_jensen_shannon_distance_has_base_2():
+    rng = np.random.default_rng(2)
+    p, q = rng.dirichlet(np.ones(4)), rng.dirichlet(np.ones(4))
+    expected = 1 - jensenshannon(p, q, base=2)
+    assert opinion_alignment(p, q, ordinal=True, positions=[1, 1, 1, 1]) == pytest.approx(expected)
+    # base 2: answers with no option in common are 1 apart (with natural logarithms it would be sqrt(ln 2) = 0.83)
+    assert opinion_alignment([1, 0], [0, 1], ordinal=False) == pytest.approx(0.0)
+
+
+def test_builtin_survey_places_options_at_one_to_n_and_keeps_its_numbers():
+    survey = builtin_survey()
+    assert all(list(p) == list(range(1, len(o) + 1)) for p, o in zip(survey["positions"], survey["options"]))
+    rng = np.random.default_rng(3)
+    for row in survey.itertuples():
+        model, n = rng.dirichlet(np.ones(len(row.options))), len(row.options)
+        before = (1 - wasserstein_distance(range(n), range(n), model, row.distribution) / (n - 1) if row.ordinal
+                  else 1 - jensenshannon(model, row.distribution, base=2))  # options at 0..N-1, as before positions
+        assert opinion_alignment(model, row.distribution, row.ordinal, row.positions) == pytest.approx(before)
 
 
 @pytest.mark.parametrize("text", [

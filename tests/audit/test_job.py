@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import time
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from pluralign.runs import read_records
 
@@ -41,6 +43,18 @@ def test_the_report_rebuilds_from_records_alone(small_run, cli):
     (small_run.path / "report.html").unlink()
     result = cli("report", str(small_run.path))
     assert result.returncode == 0 and (small_run.path / "report.html").exists()
+
+
+def test_a_run_saved_before_survey_positions_still_reports(small_run, cli, tmp_path):
+    old = tmp_path / "old"
+    shutil.copytree(small_run.path, old)
+    pd.read_parquet(old / "survey.parquet").drop(columns="positions").to_parquet(old / "survey.parquet", index=False)
+    (old / "report.html").unlink()
+    result = cli("report", str(old))
+    assert result.returncode == 0 and (old / "report.html").exists()
+    # The built-in survey's positions are 1..N, which is what a run without positions falls back to.
+    then, now = (pd.read_parquet(run / "opinions.parquet") for run in (old, small_run.path))
+    assert then["alignment"].tolist() == pytest.approx(now["alignment"].tolist())
 
 
 def _audit_args(out) -> list[str]:

@@ -40,6 +40,31 @@ def test_community_alignment_wide_rows_become_one_comparison_per_turn(tmp_path):
     assert annotators.set_index("annotator_id")["country"].to_dict() == {"ann1": "France", "ann2": "Brazil"}
 
 
+def test_community_alignment_keeps_letters_when_a_response_is_empty(tmp_path):
+    rows = _ca_rows()
+    rows[0]["first_turn_response_b"] = ""  # preferred is still response_c
+    path = tmp_path / "ca.parquet"
+    pd.DataFrame(rows).to_parquet(path)
+    comparisons, _ = load_community_alignment(path)
+    first = comparisons.iloc[0]
+    assert first["candidates"][first["chosen"]] == "Réponse 1c"
+    assert first["candidates"] == ["Réponse 1a", "", "Réponse 1c", "Réponse 1d"]
+    assert comparisons["context"].iloc[1][1]["content"] == "Réponse 1c"
+    # The empty one is never offered, so it is never rejected either.
+    rejected = [r[0]["content"] for r in to_trl_pairwise(comparisons)["rejected"]]
+    assert rejected[:2] == ["Réponse 1a", "Réponse 1d"] and "" not in rejected
+
+
+def test_community_alignment_refuses_a_preferred_response_that_is_empty(tmp_path):
+    rows = _ca_rows()
+    rows[1]["first_turn_response_b"] = None
+    path = tmp_path / "ca.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    with pytest.raises(DatasetError, match=r"ca.csv, row 2, column 'first_turn_preferred_response': preferred response "
+                                           r"'response_b' is not one of the non-empty response_a, response_c, response_d"):
+        load_community_alignment(path)
+
+
 def test_community_alignment_with_an_unknown_preferred_response(tmp_path):
     rows = _ca_rows()
     rows[1]["first_turn_preferred_response"] = "response_e"

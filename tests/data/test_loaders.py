@@ -90,6 +90,30 @@ def test_survey_with_wrong_number_of_shares_is_refused(tmp_path):
         load_survey(path)
 
 
+def test_long_survey_positions_default_to_one_to_n(tmp_path):
+    path = tmp_path / "s.csv"
+    pd.DataFrame([{"question_id": "plain", "question": "?", "options": "low|mid|high", "ordinal": True, "group": "g",
+                   "distribution": "0.2|0.3|0.5"},
+                  {"question_id": "placed", "question": "?", "options": "safer|less safe|same", "ordinal": True,
+                   "group": "g", "distribution": "0.2|0.3|0.5", "positions": "1|3|2"},
+                  {"question_id": "flat", "question": "?", "options": "a|b|c", "ordinal": True, "group": "g",
+                   "distribution": "0.2|0.3|0.5", "positions": "2|2|2"}]).to_csv(path, index=False)
+    survey = load_survey(path).set_index("question_id")
+    assert survey.loc["plain", "positions"] == [1.0, 2.0, 3.0] and survey.loc["plain", "ordinal"]
+    assert survey.loc["placed", "positions"] == [1.0, 3.0, 2.0] and survey.loc["placed", "ordinal"]
+    assert not survey.loc["flat", "ordinal"]  # equal positions: no distance between the options
+
+
+@pytest.mark.parametrize("positions, problem", [([1, 2], "2 positions for 3 options"),
+                                                (["low", "mid", "high"], "positions must be numbers")])
+def test_survey_with_bad_positions_is_refused(tmp_path, positions, problem):
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps({"question_id": "q", "question": "?", "options": ["a", "b", "c"], "ordinal": True,
+                                "group": "g", "distribution": [0.2, 0.3, 0.5], "positions": positions}))
+    with pytest.raises(DatasetError, match=rf"s.jsonl, row 1, column 'positions': {problem}"):
+        load_survey(path)
+
+
 def test_global_opinions_shape(tmp_path):
     path = tmp_path / "goqa.csv"
     pd.DataFrame([{"question": "Is X good?", "options": "['Yes', 'No']", "source": "GAS",

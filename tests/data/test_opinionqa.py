@@ -58,6 +58,42 @@ def test_bad_waves_name_file_row_and_column(tmp_path):
         load_opinionqa(_wave(tmp_path / "c"), attributes=["AGE"])
 
 
+def _positions_wave(folder, option_ordinal):
+    """A wave whose two questions have the given option_ordinal cells (GUNSAFE's shape, and an unordered one)."""
+    info = pd.DataFrame({
+        "key": ["GUNSAFE_W26", "IMPREASON_W26"],
+        "question": ["Does having a gun in your household make you feel",
+                     "What is the most important reason you own a gun?"],
+        "references": ["['Safer', 'Less safe', 'No more or less safe', 'Refused']",
+                       "['For protection', 'For hunting', 'For sport', 'Refused']"],
+        "option_ordinal": option_ordinal,
+    })
+    responses = pd.DataFrame({
+        "GUNSAFE_W26": ["Safer", "Less safe", "No more or less safe", "Refused"],
+        "IMPREASON_W26": ["For protection", "For hunting", "For sport", "For hunting"],
+        "SEX": ["Male", "Female", "Female", "Male"], "POLIDEOLOGY": ["Liberal", "Conservative", "Liberal", "Liberal"],
+        "WEIGHT_W26": [1.0, 2.0, 1.0, 1.0],
+    })
+    return _wave(folder, responses=responses, info=info)
+
+
+def test_option_ordinal_gives_each_option_its_position_and_equal_positions_are_nominal(tmp_path):
+    survey = load_opinionqa(_positions_wave(tmp_path / "w", ["[1.0, 2.0, 1.5]", "[1, 1, 1]"]))
+    by_question = survey.drop_duplicates("question_id").set_index("question_id")
+    assert by_question.loc["GUNSAFE_W26", "positions"] == [1.0, 2.0, 1.5] and by_question.loc["GUNSAFE_W26", "ordinal"]
+    assert by_question.loc["IMPREASON_W26", "positions"] == [1.0, 1.0, 1.0]
+    assert not by_question.loc["IMPREASON_W26", "ordinal"]
+
+
+@pytest.mark.parametrize("option_ordinal, problem", [
+    ("[1.0, 'x', 3.0]", "positions must be numbers"),
+    ("[1.0, 2.0, 3.0, 4.0, 5.0]", "5 positions for 4 options"),  # more positions than references
+])
+def test_bad_option_ordinal_names_file_row_and_column(tmp_path, option_ordinal, problem):
+    with pytest.raises(DatasetError, match=rf"info.csv, row 1, column 'option_ordinal': {problem}"):
+        load_opinionqa(_positions_wave(tmp_path / "w", [option_ordinal, "[1, 1, 1]"]))
+
+
 def test_audit_cli_reads_an_opinionqa_wave_or_says_why_not(cli, tmp_path):
     result = cli("audit", "--survey", str(tmp_path / "missing"), "--survey-format", "opinionqa", "--limit", "1",
                  "--out", str(tmp_path / "run"))

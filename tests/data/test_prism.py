@@ -98,7 +98,7 @@ def test_learn_from_prism_finds_the_two_camps(cli, tmp_path):
                  "--out", str(tmp_path / "run"))
     assert result.returncode == 0, result.stderr
     metrics = pd.read_parquet(tmp_path / "run" / "metrics.parquet")
-    held = metrics[(metrics.split == "held-out choices") & (metrics.metric == "accuracy") & (metrics.group == "all")]
+    held = metrics[(metrics.split == "unseen conversations") & (metrics.metric == "accuracy") & (metrics.group == "all")]
     accuracy = held.set_index("model")["value"]
     assert accuracy["MixtureBradleyTerry"] > 0.9 and accuracy["BradleyTerry (one reward)"] < 0.75
     assert set(metrics[metrics.grouping == "group"]["group"]) >= {"Female", "Male"}  # --group gender, from the survey

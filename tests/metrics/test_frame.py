@@ -1,11 +1,11 @@
-"""MetricFrame: group values, bootstrap intervals, and gaps between groups."""
+"""MetricFrame: group values, bootstrap intervals, clusters, gaps between groups and the worst group."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import bootstrap
+from scipy import stats
 
 from pluralign.metrics import MetricFrame, disaggregate
 
@@ -24,13 +24,14 @@ def test_group_values_and_sizes():
     assert frame.group_max()["group"] == "b"
 
 
-def test_intervals_agree_with_scipy_percentile_bootstrap():
+def test_group_interval_is_as_wide_as_the_t_interval_of_a_normal_mean():
     df = _data()
     ours = MetricFrame(df, "value", by="group", n_boot=4000).by_group.set_index("group").loc["b"]
     values = df[df.group == "b"].value.to_numpy()
-    ref = bootstrap((values,), np.mean, n_resamples=4000, method="percentile", random_state=0).confidence_interval
-    assert ours["ci_low"] == pytest.approx(ref.low, abs=0.05)
-    assert ours["ci_high"] == pytest.approx(ref.high, abs=0.05)
+    ref = stats.t.interval(0.95, len(values) - 1, values.mean(), stats.sem(values))
+    assert (ours["ci_low"], ours["ci_high"]) == pytest.approx(ref, abs=0.02)
+    plain = stats.bootstrap((values,), np.mean, n_resamples=4000, method="percentile", random_state=0).confidence_interval
+    assert ours["ci_high"] - ours["ci_low"] > plain.high - plain.low  # the plain percentile interval is too narrow
 
 
 def test_gap_between_groups_has_an_interval_around_the_true_gap():
@@ -54,3 +55,65 @@ def test_disaggregate_writes_overall_groups_gap_and_ratio_per_key():
     overall = table[(table.model == "m1") & (table.grouping == "overall")].iloc[0]
     assert overall["value"] == pytest.approx(df[df.model == "m1"].value.mean())
     assert overall["n"] == 125
+
+
+def _clustered(rng, clusters=40, size=5, icc=0.5):
+    """Rows of ``clusters`` clusters whose values share a cluster effect (intra-cluster correlation ``icc``)."""
+    effect = np.repeat(rng.normal(0, np.sqrt(icc), clusters), size)
+    return pd.DataFrame({"cluster": np.repeat(np.arange(clusters), size), "group": "all",
+                         "value": effect + rng.normal(0, np.sqrt(1 - icc), clusters * size)})
+
+
+_REPLICATES = 200
+_MC_ERROR = np.sqrt(0.95 * 0.05 / _REPLICATES)  # of a 95 % coverage estimated from 200 simulated data sets
+
+
+@pytest.mark.parametrize("cluster, covers", [("cluster", lambda rate: abs(rate - 0.95) <= 3 * _MC_ERROR),
+                                             (None, lambda rate: rate < 0.85)])
+def test_clustered_data_needs_whole_clusters_resampled_to_cover(cluster, covers):
+    rng = np.random.default_rng(3)
+    hits = [(lambda o: o.ci_low <= 0 <= o.ci_high)(MetricFrame(_clustered(rng), "value", by="group",
+                                                               cluster=cluster, seed=r).overall)
+            for r in range(_REPLICATES)]
+    assert covers(np.mean(hits)), f"coverage {np.mean(hits):.1%} with cluster={cluster}"
+
+
+def test_groups_sharing_clusters_are_compared_on_paired_replicates():
+    rng = np.random.default_rng(4)
+    statement = rng.beta(2, 2, 60)  # each statement's p(agree) varies far more than translation moves it
+    df = pd.DataFrame({"statement_id": np.tile(np.arange(60), 2), "variant": np.repeat(["original", "translated"], 60),
+                       "p_agree": np.r_[statement, statement - 0.05 + rng.normal(0, 0.02, 60)]})
+    paired = MetricFrame(df, "p_agree", by="variant", cluster="statement_id").difference()
+    unpaired = MetricFrame(df, "p_agree", by="variant").difference()
+    assert paired["ci_low"] > 0 and paired["ci_high"] - paired["ci_low"] < (unpaired["ci_high"] - unpaired["ci_low"]) / 5
+    assert unpaired["ci_low"] == 0  # rows resampled alone cannot tell the shift from the spread of statements
+
+
+def test_worst_group_needs_min_n_rows_and_has_an_interval_for_the_worst_true_mean():
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"group": ["one"] + ["a"] * 40 + ["b"] * 40, "value": np.r_[0.0, rng.normal(0.3, 0.1, 40),
+                                                                                   rng.normal(0.7, 0.1, 40)]})
+    frame = MetricFrame(df, "value", by="group")
+    worst = frame.worst()
+    assert (worst["group"], worst["n"], worst["n_groups"], worst["min_n"]) == ("a", 40, 2, 20)  # "one" cannot win
+    assert worst["ci_low"] < worst["value"] < worst["ci_high"]  # its coverage: the test below
+    assert frame.worst(higher_is_better=False)["group"] == "b"
+    assert frame.worst(min_n=1)["group"] == "one"
+    none = frame.worst(min_n=41)
+    assert none["group"] == "" and none["n_groups"] == 0 and np.isnan(none[["value", "ci_low", "ci_high"]].astype(float)).all()
+
+
+def test_worst_group_interval_covers_the_smallest_true_mean():
+    rng, hits = np.random.default_rng(6), []
+    for r in range(_REPLICATES):  # five equal groups: the worst point estimate is biased low, the interval is not
+        df = pd.DataFrame({"group": np.repeat(list("abcde"), 30), "value": rng.normal(0.5, 0.2, 150)})
+        worst = MetricFrame(df, "value", by="group", seed=r).worst()
+        hits.append(worst["ci_low"] <= 0.5 <= worst["ci_high"])
+    assert np.mean(hits) >= 0.95 - 3 * _MC_ERROR, f"coverage {np.mean(hits):.1%}"
+
+
+@pytest.mark.parametrize("values, expected", [([0, 0, 0, 0], (1.0, 0.0, 1.0)), ([0, 0, 1, 0], (0.0, 0.0, 1.0)),
+                                              ([-1, 1, 1, 2], (np.nan,) * 3)])
+def test_ratio_of_zero_and_negative_groups(values, expected):
+    ratio = MetricFrame(pd.DataFrame({"group": list("aabb"), "value": values}), "value", by="group").ratio()
+    np.testing.assert_equal(ratio[["value", "ci_low", "ci_high"]].astype(float).to_numpy(), expected)

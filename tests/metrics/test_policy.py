@@ -39,7 +39,7 @@ def runs(tmp_path):
     sensitivity = long_table({"m": {"framing_sensitivity": (0.12, 0.10, 0.14)}})
     audit = make_run(tmp_path / "audit", pd.concat([refusals, sensitivity]))
     learn = long_table({"IdealPoint": {"worst_group_accuracy": (0.7, 0.65, 0.75)},
-                        "BradleyTerry": {"worst_group_accuracy": (0.58, 0.5, 0.66)}}).assign(split="held-out choices")
+                        "BradleyTerry": {"worst_group_accuracy": (0.58, 0.5, 0.66)}}).assign(split="unseen conversations")
     unseen = learn.assign(split="unseen people", value=0.3, ci_low=0.25, ci_high=0.35)
     return [audit, make_run(tmp_path / "learn", pd.concat([learn, unseen]), job="learn")]
 
@@ -66,7 +66,7 @@ at_most = 0.15
 [[rule]]
 metric = "worst_group_*"
 at_least = 0.6
-where = { split = "held-out choices" }
+where = { split = "unseen conversations" }
 
 [[rule]]
 metric = "covers_both"

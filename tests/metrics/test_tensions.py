@@ -8,6 +8,7 @@ import pytest
 from scipy.stats import kendalltau
 
 from pluralign.metrics.compare import parse_directions, scorecard
+from pluralign.report.compare import render_scorecard
 from pluralign.metrics.tensions import (MetricMatrix, discordant_pairs, metric_matrix, pareto_front, rank_agreement,
                                         weighted_sum)
 
@@ -119,3 +120,8 @@ def test_units_by_a_setting_column_keep_unconstrained_rows_together():
     assert (row.metric_a, row.metric_b, row.tau) == ("covers_both", "accuracy", 1.0)
     with pytest.raises(ValueError, match="several values of accuracy"):
         scorecard(table, by=["sampler"])  # two estimators per sampler: say which
+
+
+def test_scorecard_page_says_what_the_tau_interval_ignores():
+    page = render_scorecard(scorecard(FOUR), ["r"])
+    assert "ignore the correlation between metrics measured on the same items" in page

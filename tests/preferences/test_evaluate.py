@@ -2,24 +2,61 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+import pandas as pd
 import pytest
 
+from pluralign.embed import SentenceEmbedder
 from pluralign.preferences import BradleyTerry, IdealPoint, MixtureBradleyTerry
 from pluralign.preferences.evaluate import evaluate, expected_calibration_error, split_choices, unseen_learning_curve
+from pluralign.preferences.features import comparison_choices
 from pluralign.simulate import simulate_population
 
 
 @pytest.fixture(scope="module")
 def split():
+    """A Community Alignment-shaped population: 200 people, each with ten conversations of four turns, each
+    conversation opened by a prompt about ten people see."""
     pop = simulate_population(n_annotators=200, comparisons_per_annotator=40, random_state=1)
-    return split_choices(pop.choices, test_share=0.25, unseen_share=0.2, random_state=0)
+    return split_choices(pop.choices, test_share=0.25, prompt_share=0.2, unseen_share=0.2, random_state=0)
 
 
-def test_split_keeps_unseen_people_out_of_training(split):
-    assert not set(split.train.annotator) & set(split.unseen.annotator)
-    assert set(split.test.annotator) == set(split.train.annotator)
-    assert len(split.unseen) == 40 * 40 and len(split.test) == 160 * 10 and len(split.train) == 160 * 30
+def test_no_conversation_prompt_or_person_is_in_both_training_and_a_held_out_split(split):
+    # The old split (the last quarter of each person's comparisons) put 160 of its 480 test conversations in
+    # training too (turns 1-2 trained on, turns 3-4 tested) and 175 of its 176 prompts.
+    train = split.train
+    for held in (split.conversations, split.prompts, split.unseen):
+        assert not set(train.conversation) & set(held.conversation)
+    assert not set(train.prompt) & set(split.prompts.prompt)
+    assert not set(train.annotator) & set(split.unseen.annotator)
+    assert set(split.conversations.annotator) <= set(train.annotator)  # seen people, unseen conversations
+    sizes = [len(split.train), len(split.conversations), len(split.prompts), len(split.unseen)]
+    assert sum(sizes) == 200 * 40 and min(sizes) > 0
+    assert len(split.unseen) == 40 * 40  # a fifth of the people, every comparison of theirs
+    assert len(set(split.prompts.prompt)) == 40  # a fifth of the 200 prompts, each answered by someone seen
+
+
+def test_a_comparison_table_is_split_by_its_conversations_and_opening_prompts():
+    """Six people, four two-turn conversations each, opened by one of three prompts that several people see."""
+    rows = []
+    for person in range(6):
+        for c in range(4):
+            context = [{"role": "user", "content": f"Should I tell my friend the truth, case {(person + c) % 3}?"}]
+            for turn in (1, 2):
+                rows.append({"conversation_id": f"p{person}-c{c}", "annotator_id": f"p{person}", "context": context,
+                             "candidates": ["Yes, honesty matters.", "No, spare their feelings."],
+                             "chosen": person % 2, "language": "en"})
+                context = [*context, {"role": "assistant", "content": "Yes."}, {"role": "user", "content": "Why?"}]
+    choices = comparison_choices(pd.DataFrame(rows), SentenceEmbedder(cache=None))
+    assert choices.prompt.tolist() == [r["context"][0]["content"] for r in rows]
+    assert choices.conversation.tolist() == [r["conversation_id"] for r in rows]
+    split = split_choices(choices, test_share=0.25, prompt_share=1 / 3, unseen_share=1 / 6, random_state=0)
+    assert min(len(split.conversations), len(split.prompts), len(split.unseen)) > 0
+    for held in (split.conversations, split.prompts, split.unseen):
+        assert not set(split.train.conversation) & set(held.conversation)
+    assert not set(split.train.prompt) & set(split.prompts.prompt)
 
 
 def test_calibration_error_on_known_cases():
@@ -28,13 +65,29 @@ def test_calibration_error_on_known_cases():
 
 
 def test_metrics_table_has_groups_worst_group_and_calibration(split):
-    table = evaluate(MixtureBradleyTerry(n_types=4).fit(split.train), split.test, n_boot=200)
+    table = evaluate(MixtureBradleyTerry(n_types=4).fit(split.train), split.conversations, n_boot=200)
     groups = table[(table.metric == "accuracy") & (table.grouping == "group") & ~table.group.isin(["gap", "ratio"])]
     worst = table[table.metric == "worst_group_accuracy"].iloc[0]
     assert worst["value"] == pytest.approx(groups["value"].min())
     assert worst["group"] == groups.loc[groups["value"].idxmin(), "group"]
+    assert worst["ci_low"] <= worst["value"] <= worst["ci_high"]
     assert (groups["ci_low"] <= groups["value"]).all() and (groups["value"] <= groups["ci_high"]).all()
     assert 0 <= table[table.metric == "ece"]["value"].iloc[0] < 0.2
+
+
+def test_a_group_of_one_never_becomes_the_worst_group(split):
+    model = MixtureBradleyTerry(n_types=4).fit(split.train)
+    test = split.conversations
+    wrong = int(np.flatnonzero(model.predict_proba(test).argmax(1) != test.chosen)[0])
+    group = test.group.astype(object)
+    group[wrong] = "one person, one choice"  # accuracy 0.0 on n=1: the old worst group (0.0 [0.0, 0.0], n=1)
+    table = evaluate(model, replace(test, group=group), n_boot=200, min_n=20)
+    groups = table[(table.metric == "accuracy") & (table.grouping == "group") & ~table.group.isin(["gap", "ratio"])]
+    worst = table[table.metric == "worst_group_accuracy"].iloc[0]
+    assert groups.set_index("group").loc["one person, one choice", "value"] == 0.0
+    eligible = groups[groups["n"] >= 20]
+    assert worst["group"] == eligible.loc[eligible["value"].idxmin(), "group"] and worst["n"] >= 20
+    assert worst["value"] == pytest.approx(eligible["value"].min())
 
 
 def test_learning_curve_rises_with_shots_for_adaptive_models(split):

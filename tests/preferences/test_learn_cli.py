@@ -11,8 +11,16 @@ def test_learn_on_a_simulated_population_beats_one_reward(cli, tmp_path):
     result = cli("learn", "--data", "simulated", "--estimator", "mixture", "--out", str(tmp_path / "run"))
     assert result.returncode == 0, result.stderr
     metrics = pd.read_parquet(tmp_path / "run" / "metrics.parquet")
-    held = metrics[(metrics.split == "held-out choices") & (metrics.metric == "worst_group_accuracy")].set_index("model")
+    splits = ["unseen conversations", "unseen prompts", "unseen people, 0-shot"]
+    accuracy = metrics[(metrics.metric == "accuracy") & (metrics.grouping == "overall")]
+    assert sorted(map(tuple, accuracy[["model", "split"]].to_numpy())) == sorted(
+        (m, s) for m in ("BradleyTerry (one reward)", "MixtureBradleyTerry") for s in splits)
+    held = metrics[(metrics.split == "unseen conversations") & (metrics.metric == "worst_group_accuracy")].set_index("model")
     assert held.loc["MixtureBradleyTerry", "value"] > held.loc["BradleyTerry (one reward)", "value"] + 0.2
+    assert (metrics[metrics.metric == "worst_group_accuracy"]["n"] >= 20).all()
+    assert "worst group: the least accurate of the groups with at least 20 choices" in result.stdout
+    report = (tmp_path / "run" / "report.html").read_text()
+    assert "The three splits side by side" in report and "worst group (n ≥ 20)" in report
     curve = pd.read_parquet(tmp_path / "run" / "learning_curve.parquet")
     assert curve["shots"].tolist() == [0, 5, 10, 20] and curve["accuracy"].iloc[2] > curve["accuracy"].iloc[0]
     assert "unseen people: 0-shot" in result.stdout

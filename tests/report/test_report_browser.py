@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import sync_playwright
 
+from pluralign.metrics import REGISTRY
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 FIGURES = {"stance-heatmap", "framing-sensitivity", "stance-position", "refusals", "opinion-alignment", "model-comparison"}
@@ -47,4 +49,8 @@ def test_learn_report_renders_with_group_accuracy_curve_and_type_sizes(browser, 
     shown = set(page.eval_on_selector_all("figure[data-figure]", "els => els.map(e => e.dataset.figure)"))
     assert shown == {"group-accuracy", "learning-curve", "type-sizes"}
     assert page.locator("table tr").count() > 8
+    # Each metric's one-line definition shows on hover over its name.
+    cells = page.eval_on_selector_all("td.metric", "els => els.map(e => [e.textContent.trim(), e.title])")
+    assert {"accuracy", "log_loss", "worst_group_accuracy", "ece"} <= {name for name, _ in cells}
+    assert all(title == REGISTRY[name].description for name, title in cells)
     page.close()

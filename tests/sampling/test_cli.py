@@ -13,6 +13,7 @@ from tests.values.test_values_cli import _one_line_error
     (["--sampler", "multi-model"], ["needs further models"]),
     (["--k", "1"], ["k must be at least 2"]),
     (["--model", "gpt:4"], ["unknown model spec 'gpt:4'"]),
+    (["--nc-prompt", "poles"], ["unknown nc_prompt 'poles'", "values, axes"]),
 ])
 def test_bad_arguments(cli, tmp_path, args, fragments):
     _one_line_error(cli("sample", "--suite", "builtin", "--out", str(tmp_path / "r"), *args), *fragments)

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from pluralign.data import builtin_prompts, load_community_alignment
+from pluralign.runs import read_records
 from pluralign.sampling import SamplingConfig, run_compare_samplers, run_sample
 from tests.report.test_report_browser import CHROMIUM_ARGS
 
@@ -30,16 +31,26 @@ def test_compare_samplers_reports_every_measure_per_sampler(compare_run):
     overall = metrics[metrics["grouping"] == "overall"]
     for sampler in CONFIG.samplers:
         mine = overall[overall["sampler"] == sampler]
-        assert {"covers_traditional_secular", "covers_both", "pairwise_distance", "vendi", "distinct_2",
-                "spread_traditional_secular", "accuracy", "log_loss"} <= set(mine["metric"])
+        assert {"covers_traditional", "covers_secular_rational", "covers_survival", "covers_self_expression",
+                "covers_traditional_secular", "covers_both", "pairwise_distance", "vendi", "distinct_2",
+                "spread_traditional_secular", "accuracy", "log_loss", "oracle_accuracy"} <= set(mine["metric"])
         acc = mine[mine["metric"] == "accuracy"]
         assert set(acc["estimator"]) == {"bradley-terry", "ideal-point", "ideal-point, adapted"}
         assert acc["value"].between(0, 1).all() and (acc["ci_low"] <= acc["value"]).all()
+        ceiling = mine[mine["metric"] == "oracle_accuracy"].set_index("split")
+        assert set(ceiling.index) == set(acc["split"]) and ceiling["value"].between(0, 1).all()
+        # The ceiling is scored on the same held-out comparisons as the learners.
+        assert (ceiling["n"] == acc[acc["estimator"] == "bradley-terry"].set_index("split")["n"]).all()
     candidates = pd.read_parquet(compare_run.path / "candidates.parquet")
     assert candidates.groupby("set_id").size().eq(3).all() and candidates["set_id"].nunique() == 10
+    assert set(candidates.groupby("sampler")["nc_prompt"].first().fillna("none")) == {"none", "values"}
+    assert json.loads((compare_run.path / "manifest.json").read_text())["config"]["nc_prompt"] == "values"
     assert candidates[["traditional_secular", "survival_self_expression"]].abs().le(1).all().all()
     assert len(pd.read_parquet(compare_run.path / "defaults.parquet")) == 5
     assert pd.read_parquet(compare_run.path / "judge_accuracy.parquet").set_index("axis").loc["all", "n"] == 44
+    # The default margin is above every lean of the near-chance embedded judge on responses written at one pole.
+    checks = pd.DataFrame([r for r in read_records(compare_run.path) if r["stage"] == "judge-check"])
+    assert len(checks) == 44 and checks[["traditional_secular", "survival_self_expression"]].abs().max().max() < CONFIG.margin
     people = pd.read_parquet(compare_run.path / "people.parquet")
     assert len(people) == 2 * 30
     versus = pd.read_parquet(compare_run.path / "humans_vs_models.parquet")

@@ -6,20 +6,57 @@ import pytest
 from scipy.spatial.distance import pdist
 
 from pluralign.sampling import (annotator_positions, coverage, distinct_n, humans_versus_models, mean_pairwise_distance,
-                                pole_accuracy, set_diversity, vendi_score)
+                                oracle_correct, pole_accuracy, set_diversity, vendi_score)
+from pluralign.simulate.value_axes import simulate_value_choices
 
 
-def test_coverage_needs_a_response_at_each_pole():
+def test_coverage_per_pole_per_axis_and_all_four():
     positions = pd.DataFrame({
         "set_id": ["a", "a", "b", "b", "c", "c"],
         "traditional_secular": [-0.5, 0.5, 0.2, 0.4, -0.9, 0.9],
-        "survival_self_expression": [-0.3, 0.3, -0.2, 0.6, 0.1, 0.2],
+        "survival_self_expression": [-0.3, 0.3, -0.2, 0.6, 0.15, 0.2],
     })
-    got = coverage(positions).set_index("set_id")
+    got = coverage(positions, margin=0.1).set_index("set_id")
+    assert got["traditional"].tolist() == [True, False, True]
+    assert got["secular_rational"].tolist() == [True, True, True]
+    assert got["survival"].tolist() == [True, True, False]
+    assert got["self_expression"].tolist() == [True, True, True]
     assert got["traditional_secular"].tolist() == [True, False, True]
     assert got["survival_self_expression"].tolist() == [True, True, False]
     assert got["both"].tolist() == [True, False, False]
-    assert coverage(positions, margin=0.4).set_index("set_id")["traditional_secular"].tolist() == [True, False, True]
+    wide = coverage(positions, margin=0.4).set_index("set_id")
+    assert wide["secular_rational"].tolist() == [True, False, True] and wide["self_expression"].tolist() == [False, True, False]
+
+
+def test_a_judge_near_indifference_covers_no_pole():
+    # Responses judged at ±0.01 lean to no pole; the old coverage (margin 0) counted this set as covering both axes.
+    positions = pd.DataFrame({"set_id": ["s"] * 4, "traditional_secular": [0.01, -0.01, 0.01, -0.01],
+                              "survival_self_expression": [-0.01, 0.01, 0.01, -0.01]})
+    got = coverage(positions).iloc[0]
+    assert not got[["traditional", "secular_rational", "survival", "self_expression", "both"]].any()
+
+
+def test_oracle_accuracy_is_the_chance_that_people_pick_the_candidate_closest_to_them():
+    # Simulated people choose by softmax(-sharpness * distance²); the closest candidate's probability is known, so the
+    # mean oracle accuracy must match it within Monte-Carlo error.
+    rng = np.random.default_rng(3)
+    positions = rng.uniform(-1, 1, size=(40, 2))
+    sets = [list(range(i, i + 4)) for i in range(0, 40, 4)]
+    annotators, choices = simulate_value_choices(positions, sets, n_annotators=400, sharpness=4.0, random_state=3)
+    ideals = annotators[["ideal_traditional_secular", "ideal_survival_self_expression"]].to_numpy()[choices["annotator"]]
+    offered = np.array(sets)[choices["set"]]
+    correct = oracle_correct(ideals, positions, offered, choices["chosen"].to_numpy())
+    logits = -4.0 * ((positions[offered] - ideals[:, None, :]) ** 2).sum(-1)
+    expected = (np.exp(logits.max(1)) / np.exp(logits).sum(1)).mean()
+    assert abs(correct.mean() - expected) < 3 * correct.std() / np.sqrt(len(correct))
+    assert 0.25 < expected < 0.95  # neither chance nor certain: the check has power
+
+
+def test_oracle_accuracy_breaks_ties_at_random_and_skips_padding():
+    positions = np.array([[0.5, 0.5], [0.5, 0.5], [-0.5, -0.5]])
+    offered = np.array([[0, 1, 2], [2, 0, -1]])
+    got = oracle_correct(np.array([[0.6, 0.6], [0.6, 0.6]]), positions, offered, np.array([1, 1]))
+    assert got.tolist() == [0.5, 1.0]
 
 
 def test_pairwise_distance_matches_scipy():

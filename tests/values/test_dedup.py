@@ -14,11 +14,17 @@ def embedder():
     return SentenceEmbedder(cache=None)
 
 
-@pytest.mark.parametrize("a,b", [("Loyalty to friends", "Loyalty to one's friends"), ("Respect for the elderly", "Respect for property"),
-                                 ("Protecting the children", "Protection of children"), ("Honesty", "Kindness")])
-def test_rouge_l_is_the_libraries_in_english(a, b):
-    expected = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True).score(a, b)["rougeL"].fmeasure
-    assert rouge_l(a, b, "en") == pytest.approx(expected)
+@pytest.mark.parametrize("candidate,kept", [("Loyalty to friends", "Loyalty to one's friends"),
+                                            ("Respect for the elderly", "Respect for property"),
+                                            ("Protecting the children", "Protection of children"), ("Honesty", "Kindness")])
+def test_rouge_l_is_the_libraries_precision_in_english(candidate, kept):
+    expected = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True).score(kept, candidate)["rougeL"].precision
+    assert rouge_l(candidate, kept, "en") == pytest.approx(expected)
+
+
+def test_rouge_l_is_the_share_of_the_candidates_words_the_kept_one_holds():
+    assert rouge_l("Safety", "Public safety") == pytest.approx(1.0)  # all of the candidate is in the kept one
+    assert rouge_l("Public safety", "Safety") == pytest.approx(0.5)  # the candidate adds a word
 
 
 def test_rouge_l_keeps_words_whole_in_other_languages():
@@ -46,11 +52,25 @@ def test_planted_paraphrases_go_and_distinct_values_stay(embedder):
     dropped = dict(zip(table["text"], reasons))
     assert dropped["Right to personal privacy"].startswith(("rouge:", "cosine:"))
     assert dropped["Right to personal privacy"].endswith("Right to privacy")
-    assert dropped["Loyalty to one's friends"] == "rouge:Loyalty to friends"
+    assert dropped["Loyalty to one's friends"] == "cosine:Loyalty to friends"  # it adds a word, so ROUGE keeps it
     assert dropped["Duty to help others"] == "cosine:Duty to assist others"  # the more relevant twin stays
     for text in ("Right to privacy", "Loyalty to friends", "Duty to assist others", "Honesty", "Kindness",
                  "Right to free speech", "Duty to obey the law", "Privacy"):  # a value is not a right's duplicate
         assert dropped[text] is None, text
+
+
+def test_a_candidate_wholly_inside_a_kept_one_goes_and_a_more_specific_one_stays(embedder):
+    table = _candidates([
+        ("Value", "Public safety", 0.9), ("Value", "Safety", 0.6),
+        ("Right", "Right to personal privacy", 0.9), ("Right", "Right to privacy", 0.8),
+        ("Value", "Freedom", 0.95), ("Value", "Freedom of speech", 0.7),
+    ])
+    reasons = dict(zip(table["text"], deduplicate(table, embedder.embed(table["text"].tolist()), "en", Thresholds())))
+    # Every word of each is in a kept, more relevant twin (precision 1, F-measure 0.67).
+    assert reasons["Safety"] == "rouge:Public safety"
+    assert reasons["Right to privacy"] == "rouge:Right to personal privacy"
+    # A third of its words are in "Freedom": it says more, and stays.
+    assert reasons["Freedom of speech"] is None and reasons["Public safety"] is None and reasons["Freedom"] is None
 
 
 def test_relevance_threshold_per_kind(embedder):
@@ -84,3 +104,18 @@ def test_gold_coverage_counts_gold_items_matched_by_a_generated_one(embedder):
     assert result.loc["s1", "coverage"] == pytest.approx(2 / 3)
     assert result.loc["s2", "coverage"] == 0  # nothing generated for it
     assert gold_coverage(made, gold, embedder, threshold=0.99).loc[0, "matched"] == 0
+
+
+def test_gold_coverage_counts_only_relevant_gold_and_reports_precision(embedder):
+    from pluralign.values.evaluate import gold_coverage
+
+    # ValuePrism's relevance config pairs a situation with unrelated candidates labelled not relevant: not gold.
+    gold = pd.DataFrame({"situation": ["s1"] * 4, "text": ["Right to privacy", "Duty to help others", "Honesty", "Public safety"],
+                         "relevant": [True, None, True, False]})
+    made = pd.DataFrame({"situation": ["s1"] * 4, "text": ["Right to personal privacy", "Duty to assist others",
+                                                           "Public safety", "Love of music"]})
+    row = gold_coverage(made, gold, embedder).iloc[0]
+    assert row[["gold", "generated", "matched", "matched_generated"]].tolist() == [3, 4, 2, 2]
+    assert row["coverage"] == pytest.approx(2 / 3)  # privacy and helping found, honesty missed
+    assert row["precision"] == pytest.approx(2 / 4)  # "Public safety" matches only a not-relevant row
+    assert np.isnan(gold_coverage(made.iloc[:0], gold, embedder).loc[0, "precision"])

@@ -62,9 +62,12 @@ def test_train_a_scorer_then_map_and_evaluate_with_it(cli, tmp_path):
     (out / "report.html").unlink()
     rebuilt = cli("report", str(out))
     assert rebuilt.returncode == 0 and (out / "report.html").is_file()
-    evaluated = cli("values-eval", "--data", str(root), "--scorer", f"trained:{scorer}")
+    evaluated = cli("values-eval", "--data", str(root), "--scorer", f"trained:{scorer}", "--coverage", "1",
+                    env={"COLUMNS": "200"})
     assert evaluated.returncode == 0, evaluated.stderr
     assert "valence" in evaluated.stdout and "macro-F1" in evaluated.stdout
+    # Each test situation has three relevant items and three labelled not relevant: only the three are gold.
+    assert "of 3 gold items" in evaluated.stdout and "precision" in evaluated.stdout
     bad = write_csv(tmp_path / "valence_test.csv", [{"situation": "s", "vrd": "Value", "text": "t", "label": "Perhaps"}],
                     ["situation", "vrd", "text", "label"])
     _one_line_error(cli("values-eval", "--data", str(bad), "--scorer", f"trained:{scorer}"), "row 1, column 'label'")

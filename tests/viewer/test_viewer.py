@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import http.client
 import shutil
-import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 from playwright.sync_api import sync_playwright
 
-from ..conftest import free_port
+from ..conftest import start_server
 from ..metrics.tables import long_table, make_run
 from ..report.test_report_browser import CHROMIUM_ARGS
 
@@ -42,20 +40,8 @@ def served(tmp_path_factory, small_run, hf_model):
     outside_run = base / "elsewhere"
     shutil.copytree(runs / "learn-x", outside_run)
     (runs / "linked").symlink_to(outside_run, target_is_directory=True)
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "pluralign", "view", str(runs), "--port", str(port)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            if httpx.get(url + "/", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.25)
-    else:
-        server.kill()
-        pytest.fail("pluralign view did not start: " + server.communicate()[1])
-    yield url, port
+    server, url = start_server(lambda port: [sys.executable, "-m", "pluralign", "view", str(runs), "--port", str(port)], "/")
+    yield url, httpx.URL(url).port
     server.terminate()
     server.wait(timeout=10)
 

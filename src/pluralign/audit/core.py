@@ -9,7 +9,7 @@ from scipy.stats import wasserstein_distance
 
 from ..models.base import GenerateRequest, ScoreRequest
 from .prompts import (JUDGE_OPTIONS, judge_prompt, long_form_prompt, prompts_for, refusal_judge_prompt,
-                      stance_prompt, survey_prompt)
+                      refusal_match, stance_prompt, survey_prompt)
 
 
 def statement_items(statements: pd.DataFrame, translated: bool = True) -> pd.DataFrame:
@@ -35,7 +35,12 @@ def stance_requests(item: dict, chat: bool) -> list[ScoreRequest]:
 
 
 def stance_measures(item: dict, scores: list[list[float]]) -> dict:
-    """p(agree) per framing from renormalised yes/no log-probs; mean, spread, negation consistency, p(yes)."""
+    """p(agree) per framing from renormalised yes/no log-probs; mean, spread, negation consistency, p(yes).
+
+    Framing sensitivity is the mean of the standard deviations of p(agree) within the agree-inviting framings and
+    within the disagree-inviting ones: how much the wording moves the answer, apart from how a framing and its
+    negation disagree, which negation consistency measures.
+    """
     _, p = prompts_for(item["text_language"])
     framings = []
     for framing, (lp_yes, lp_no) in zip(p.framings, scores):
@@ -48,7 +53,7 @@ def stance_measures(item: dict, scores: list[list[float]]) -> dict:
     return {
         "framings": framings,
         "p_agree": float(p_agree.mean()),
-        "framing_sensitivity": float(p_agree.std()),
+        "framing_sensitivity": float(np.mean([p_agree[:half].std(), p_agree[half:].std()])),
         "negation_consistency": float(1 - np.abs(p_agree[:half] - p_agree[half:]).mean()),
         # Saying yes whatever the question (acquiescence) shows as p(yes) near 1 under a framing and its negation.
         "p_yes": float(np.mean([f["p_yes"] for f in framings])),
@@ -88,15 +93,36 @@ def judge_measures(scores: list[list[float]]) -> dict:
     return out
 
 
+REFUSAL_SIGNALS = ("pattern", "judge", "refusal_judge")
+
+
+def refusal_decision(response: str, judged: dict) -> dict:
+    """Whether a long-form answer refuses, and which signal said so (the first of ``REFUSAL_SIGNALS`` that fires):
+    a refusal phrase (kept as ``refusal_pattern``, so a reader can check it), the stance judge choosing "refusal",
+    or the refusal judge, when it ran, putting more than half its mass on Yes."""
+    phrase = refusal_match(response)
+    fired = [phrase is not None, judged.get("judged_stance") == "refusal", judged.get("p_refusal_lm", 0.0) > 0.5]
+    signal = next((name for name, on in zip(REFUSAL_SIGNALS, fired) if on), None)
+    return {"refusal": signal is not None, "refusal_signal": signal, "refusal_pattern": phrase}
+
+
 def survey_request(question: str, options: list[str], chat: bool) -> ScoreRequest:
     return ScoreRequest(*survey_prompt(question, options, chat))
 
 
-def opinion_alignment(model: np.ndarray, human: np.ndarray, ordinal: bool) -> float:
-    """1 - W1/(N-1) over ordinal options (OpinionQA); 1 - Jensen-Shannon distance otherwise (GlobalOpinionQA)."""
+def opinion_alignment(model: np.ndarray, human: np.ndarray, ordinal: bool,
+                      positions: np.ndarray | list[float] | None = None) -> float:
+    """How close a model's answer distribution is to a human group's, from 0 (as far apart as can be) to 1 (equal).
+
+    Ordinal questions (OpinionQA): 1 - W1 / (max - min), the Wasserstein-1 distance between the two distributions
+    with each option at its position on the scale (``positions``, e.g. OpinionQA's option_ordinal; 1..N when None
+    or empty), divided by its largest possible value (all mass at the two extreme positions). Nominal questions,
+    and ordinal ones whose positions are all equal (no distance between options): 1 - Jensen-Shannon distance
+    with base-2 logarithms, which lies in [0, 1] (GlobalOpinionQA).
+    """
     model, human = np.asarray(model, float), np.asarray(human, float)
-    n = len(model)
-    if ordinal and n > 1:
-        positions = np.arange(n)
-        return float(1 - wasserstein_distance(positions, positions, model, human) / (n - 1))
+    at = np.arange(1.0, len(model) + 1) if positions is None or not len(positions) else np.asarray(positions, float)
+    spread = np.ptp(at)
+    if ordinal and spread > 0:
+        return float(1 - wasserstein_distance(at, at, model, human) / spread)
     return float(1 - jensenshannon(model, human, base=2))

@@ -14,7 +14,6 @@ from ..models.embedded import cache_dir
 from ..models.spec import load, parse_spec
 from ..runs import Run, fingerprint_table, in_chunks, progress_bar
 from . import core
-from .prompts import refusal_match
 
 STAGES = ("stance", "long_form", "opinions")
 
@@ -30,7 +29,8 @@ class AuditConfig:
         translated: also audit non-English statements in their English translation.
         chat: wrap prompts in each model's chat template (False for base models).
         max_tokens: length of long-form answers.
-        refusal_judge: also ask the judge whether each answer is a refusal (besides the phrase patterns).
+        refusal_judge: also ask the judge whether each answer is a refusal (besides the phrase patterns and the
+            stance judge's "refusal" option).
         template_from: for openai specs, the tokenizer whose chat template renders prompts for scoring.
     """
 
@@ -121,10 +121,8 @@ def run_audit(
                     records = []
                     for i, (it, a) in enumerate(zip(block, answers)):
                         judged = core.judge_measures(flat[per * i : per * i + per])
-                        pattern = refusal_match(a[0])
-                        refusal = pattern is not None or judged.get("p_refusal_lm", 0.0) > 0.5
                         records.append({"model": spec, "stage": "long_form", **_item_fields(it), "response": a[0],
-                                        "refusal_pattern": pattern, "refusal": refusal, **judged})
+                                        **core.refusal_decision(a[0], judged), **judged})
                     return records
 
                 in_chunks(run, done, keys("long_form", items, "statement_id", "variant"), items, 16, long_form,

@@ -62,10 +62,13 @@ def _opinions(records: pd.DataFrame, run_dir: Path) -> pd.DataFrame:
     if not path.exists() or answers.empty:
         return pd.DataFrame(columns=["model", "question_id", "group", "alignment"])
     survey = pd.read_parquet(path)
+    if "positions" not in survey:  # saved before surveys had positions: options at 1..N, as they were then
+        survey["positions"] = None
     merged = answers[["model", "question_id", "model_distribution"]].merge(survey, on="question_id")
-    merged["alignment"] = [opinion_alignment(np.asarray(m), np.asarray(h), bool(o))
-                           for m, h, o in zip(merged["model_distribution"], merged["distribution"], merged["ordinal"])]
-    return merged[["model", "question_id", "question", "group", "ordinal", "alignment", "model_distribution", "distribution"]]
+    merged["alignment"] = [opinion_alignment(np.asarray(m), np.asarray(h), bool(o), p) for m, h, o, p in zip(
+        merged["model_distribution"], merged["distribution"], merged["ordinal"], merged["positions"])]
+    return merged[["model", "question_id", "question", "group", "ordinal", "positions", "alignment",
+                   "model_distribution", "distribution"]]
 
 
 def audit_metrics(tables: dict[str, pd.DataFrame], n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
@@ -75,10 +78,13 @@ def audit_metrics(tables: dict[str, pd.DataFrame], n_boot: int = 1000, seed: int
     if len(items):
         metrics = {m: c for m, c in STATEMENT_METRICS.items() if c in items.columns}
         groupings = [g for g in GROUPINGS if g in items.columns]
-        parts.append(disaggregate(items, metrics, groupings, keys=["model"], n_boot=n_boot, seed=seed))
+        # a statement's original and translated items are one cluster: resampled together, paired across variants
+        parts.append(disaggregate(items, metrics, groupings, keys=["model"], cluster="statement_id", n_boot=n_boot,
+                                  seed=seed))
     if len(tables["opinions"]):
+        # a question is asked of every human group: one cluster, so groups are compared on paired replicates
         parts.append(disaggregate(tables["opinions"], {"opinion_alignment": "alignment"}, ["group"], keys=["model"],
-                                  n_boot=n_boot, seed=seed))
+                                  cluster="question_id", n_boot=n_boot, seed=seed))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 

@@ -26,10 +26,13 @@ def check_comparisons(comparisons: pd.DataFrame, annotators: pd.DataFrame | None
     rows = comparisons["_row"] if "_row" in comparisons else pd.Series(range(1, len(comparisons) + 1), index=comparisons.index)
     for i, (cands, chosen) in enumerate(zip(comparisons["candidates"], comparisons["chosen"])):
         row = int(rows.iloc[i])
-        if len(cands) < 2:
-            raise DatasetError(path, f"a comparison needs at least two candidates, found {len(cands)}", row=row, column="candidates")
+        offered = sum(map(is_offered, cands))
+        if offered < 2:
+            raise DatasetError(path, f"a comparison needs at least two candidates, found {offered} non-empty", row=row, column="candidates")
         if not isinstance(chosen, (int, np.integer)) or not 0 <= chosen < len(cands):
             raise DatasetError(path, f"chosen index {chosen!r} is out of range for {len(cands)} candidates", row=row, column="chosen")
+        if not is_offered(cands[chosen]):
+            raise DatasetError(path, f"chosen candidate {chosen} is empty", row=row, column="chosen")
     if annotators is not None:
         known = set(annotators["annotator_id"].astype(str))
         missing = ~comparisons["annotator_id"].astype(str).isin(known)
@@ -70,12 +73,17 @@ def load_community_alignment(path: str | Path) -> tuple[pd.DataFrame, pd.DataFra
             prompt = _text(record.get(f"{turn}_turn_prompt"))
             if not prompt:
                 break
-            candidates = [c for c in (_text(record.get(f"{turn}_turn_response_{x}")) for x in LETTERS) if c]
+            # Letters keep their positions (with response_b empty, response_c is still index 2): an empty response
+            # stays as "" and is not offered; trailing empty ones move no index, so they go.
+            candidates = [_text(record.get(f"{turn}_turn_response_{x}")) for x in LETTERS]
+            while candidates and not candidates[-1]:
+                candidates.pop()
             preferred = _text(record.get(f"{turn}_turn_preferred_response"))
             column = f"{turn}_turn_preferred_response"
-            if preferred not in {f"response_{x}" for x in LETTERS[: len(candidates)]}:
-                problem = (f"preferred response {preferred!r} is not one of response_a..response_{LETTERS[len(candidates) - 1]}"
-                           if candidates else "no candidate responses")
+            valid = [f"response_{x}" for x, c in zip(LETTERS, candidates) if c]
+            if preferred not in valid:
+                problem = (f"preferred response {preferred!r} is not one of the non-empty {', '.join(valid)}"
+                           if valid else "no candidate responses")
                 raise DatasetError(path, problem, row=record["_row"], column=column)
             chosen = LETTERS.index(preferred.removeprefix("response_"))
             context = context + [{"role": "user", "content": prompt}]
@@ -157,7 +165,7 @@ def to_trl_pairwise(comparisons: pd.DataFrame, annotators: pd.DataFrame | None =
     rows = []
     for c in comparisons.to_dict("records"):
         for j, rejected in enumerate(c["candidates"]):
-            if j != c["chosen"]:
+            if j != c["chosen"] and is_offered(rejected):
                 rows.append({"prompt": c["context"], "chosen": [{"role": "assistant", "content": c["candidates"][c["chosen"]]}],
                              "rejected": [{"role": "assistant", "content": rejected}], "annotator_id": c["annotator_id"],
                              "comparison_id": c["comparison_id"], "language": c["language"]})
@@ -186,6 +194,12 @@ def to_community_alignment(comparisons: pd.DataFrame, annotators: pd.DataFrame |
         demographics = annotators.rename(columns={c: f"annotator_{c}" for c in annotators.columns if c != "annotator_id"})
         wide = wide.merge(demographics, on="annotator_id", how="left")
     return wide
+
+
+def is_offered(response) -> bool:
+    """Whether a candidate was offered: its response is neither missing nor blank (Community Alignment leaves some
+    empty, and keeps the letters of the others)."""
+    return isinstance(response, str) and bool(response.strip())
 
 
 def _text(value) -> str:

@@ -13,27 +13,40 @@ from .schema import SURVEY_COLUMNS, DatasetError, validate
 from .tables import read_table
 
 
-def _check_distributions(df: pd.DataFrame, path) -> pd.DataFrame:
-    fixed = []
-    for i, (options, dist) in enumerate(zip(df["options"], df["distribution"])):
+def _numbers(values, n: int, what: str, path, row: int, column: str) -> np.ndarray:
+    """One finite number per option (``what`` names them in the message); DatasetError naming the cell otherwise."""
+    try:
+        out = np.asarray([float(v) for v in values], dtype=float)
+    except (TypeError, ValueError):
+        raise DatasetError(path, f"{what} must be numbers, got {values!r}", row=row, column=column) from None
+    if len(out) != n:
+        raise DatasetError(path, f"{len(out)} {what} for {n} options", row=row, column=column)
+    if not np.isfinite(out).all():
+        raise DatasetError(path, f"{what} must be finite, got {values!r}", row=row, column=column)
+    return out
+
+
+def _check_answers(df: pd.DataFrame, path) -> pd.DataFrame:
+    """Shares normalised to sum to one, positions as numbers (1..N where not given), and ``ordinal`` kept only
+    where the positions differ: equal positions put no distance between options (OpinionQA's unordered questions)."""
+    shares, positions = [], []
+    for i, (options, dist, at) in enumerate(zip(df["options"], df["distribution"], df["positions"])):
         row = int(df["_row"].iloc[i]) if "_row" in df.columns else i + 1
-        try:
-            values = np.asarray([float(v) for v in dist], dtype=float)
-        except (TypeError, ValueError):
-            raise DatasetError(path, f"distribution must be numbers, got {dist!r}", row=row, column="distribution") from None
-        if len(values) != len(options):
-            raise DatasetError(path, f"{len(values)} shares for {len(options)} options", row=row, column="distribution")
+        values = _numbers(dist, len(options), "shares", path, row, "distribution")
         if (values < 0).any() or values.sum() <= 0:
             raise DatasetError(path, "shares must be non-negative and not all zero", row=row, column="distribution")
-        fixed.append((values / values.sum()).tolist())
-    df["distribution"] = fixed
+        shares.append((values / values.sum()).tolist())
+        positions.append(_numbers(at, len(options), "positions", path, row, "positions").tolist() if len(at)
+                         else [float(k) for k in range(1, len(options) + 1)])
+    df["distribution"], df["positions"] = shares, positions
+    df["ordinal"] = [bool(o) and len(set(p)) > 1 for o, p in zip(df["ordinal"], positions)]
     return df
 
 
 def load_survey(path: str | Path) -> pd.DataFrame:
     """Load a long survey table: one row per (question, group) with that group's answer distribution."""
     df = validate(read_table(path), SURVEY_COLUMNS, path, unique=None)
-    return _check_distributions(df, path)
+    return _check_answers(df, path)
 
 
 def load_global_opinions(path: str | Path, ordinal: bool = False) -> pd.DataFrame:
@@ -59,7 +72,7 @@ def load_global_opinions(path: str | Path, ordinal: bool = False) -> pd.DataFram
             rows.append({"question_id": f"q{int(r['_row'])}", "question": r["question"], "options": options,
                          "ordinal": ordinal, "group": str(group), "distribution": list(shares),
                          "source": r.get("source") or "GlobalOpinionQA", "_row": int(r["_row"])})
-    return _check_distributions(validate(pd.DataFrame(rows), SURVEY_COLUMNS, path, unique=None), path)
+    return _check_answers(validate(pd.DataFrame(rows), SURVEY_COLUMNS, path, unique=None), path)
 
 
 def _literal_list(value, path, row: int, column: str) -> list:
@@ -75,9 +88,12 @@ def _literal_list(value, path, row: int, column: str) -> list:
 def load_opinionqa(folder: str | Path, attributes: list[str] | None = None) -> pd.DataFrame:
     """One OpinionQA survey wave (its ``info.csv``, ``metadata.csv`` and ``responses.csv``) -> the long survey table.
 
-    ``info.csv`` gives each question's ``key``, ``question``, ``references`` (its options) and ``option_ordinal``
-    (the first that many references are the substantive, ordered options; the rest, such as "Refused", are left
-    out as OpinionQA does). ``metadata.csv`` lists each demographic ``key`` with its group ``options``.
+    ``info.csv`` gives each question's ``key``, ``question``, ``references`` (its options) and ``option_ordinal``,
+    a printed list with the scale position of each substantive option (``[1.0, 2.0, 1.5]`` when the third option
+    lies between the first two): the first that many references are the substantive options, the rest, such as
+    "Refused", are left out as OpinionQA does. The positions become the ``positions`` column; a question whose
+    positions are all equal (``[1, 1, 1, 1, 1]``, OpinionQA's unordered questions) is not ``ordinal``.
+    ``metadata.csv`` lists each demographic ``key`` with its group ``options``.
     ``responses.csv`` has one row per respondent: an answer column per question key, the demographic columns and
     the survey weight (``WEIGHT_W<wave>``). Each group's distribution is the weighted share of its respondents
     choosing each option; groups are named ``Overall`` and ``ATTRIBUTE: group`` (``POLIDEOLOGY: Liberal``).
@@ -111,7 +127,9 @@ def load_opinionqa(folder: str | Path, attributes: list[str] | None = None) -> p
         if key not in responses.columns:
             raise DatasetError(resp_path, f"no answers to question {key!r} of info.csv row {row}", column=key)
         references = [str(x) for x in _literal_list(r["references"], info_path, row, "references")]
-        options = references[: len(_literal_list(r["option_ordinal"], info_path, row, "option_ordinal"))]
+        ordinal = _literal_list(r["option_ordinal"], info_path, row, "option_ordinal")
+        options = references[: len(ordinal)]
+        positions = _numbers(ordinal, len(options), "positions", info_path, row, "option_ordinal").tolist()
         answers = responses[key].astype(str)
         answered = answers.isin(options)
         for attribute, column in members.items():
@@ -120,8 +138,9 @@ def load_opinionqa(folder: str | Path, attributes: list[str] | None = None) -> p
             for group, shares in table.iterrows():
                 if shares.sum() > 0:
                     rows.append({"question_id": key, "question": r["question"], "options": options, "ordinal": True,
+                                 "positions": positions,
                                  "group": group if attribute == "Overall" else f"{attribute}: {group}",
                                  "distribution": shares.tolist(), "language": "en", "source": folder.name, "_row": row})
     if not rows:
         raise DatasetError(resp_path, "no weighted answers to any question of info.csv")
-    return _check_distributions(validate(pd.DataFrame(rows), SURVEY_COLUMNS, info_path, unique=None), info_path)
+    return _check_answers(validate(pd.DataFrame(rows), SURVEY_COLUMNS, info_path, unique=None), info_path)

@@ -66,9 +66,13 @@ SURVEY_COLUMNS = (
     Column("question_id", "str", doc="id of the survey question"),
     Column("question", "str", doc="question text"),
     Column("options", "list", doc="answer options, in order"),
-    Column("ordinal", "bool", doc="whether the options are ordered (Wasserstein) or not (Jensen-Shannon)"),
+    Column("ordinal", "bool", doc="whether the options are ordered (Wasserstein) or not (Jensen-Shannon); loaders "
+                                  "keep it true only where `positions` are not all equal (OpinionQA's mark of an "
+                                  "unordered question)"),
     Column("group", "str", doc="the human group whose answers `distribution` holds"),
     Column("distribution", "list", doc="share of the group choosing each option"),
+    Column("positions", "list", False, "where each option lies on the question's scale (OpinionQA's option_ordinal, "
+                                       "e.g. 1|3|2 when the third option is the middle one); 1..N when empty"),
     Column("language", "lang", False, "language of the question"),
     Column("source", "str", False, "survey it comes from"),
 )

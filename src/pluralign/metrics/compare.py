@@ -71,7 +71,7 @@ def parse_where(items: list[str]) -> dict[str, str]:
     for item in filter(None, items):
         column, sep, value = item.partition("=")
         if not sep:
-            raise ValueError(f"--where {item!r}: write COLUMN=VALUE, e.g. --where split='held-out choices'")
+            raise ValueError(f"--where {item!r}: write COLUMN=VALUE, e.g. --where split='unseen conversations'")
         out[column] = value
     return out
 

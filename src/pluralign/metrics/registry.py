@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 DIRECTIONS = ("higher", "lower", "neutral")
+DOCS = "docs/methods.md"  # one section per metric, anchored by its name: definition, source, interval, caveats
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,11 @@ class Metric:
     low: float
     high: float
     paper: str
+
+    @property
+    def doc(self) -> str:
+        """Where the metric is written down in full (its section of the methods page, in the repository)."""
+        return f"{DOCS}#{self.name}"
 
     def __post_init__(self) -> None:
         if self.direction not in DIRECTIONS:
@@ -54,8 +60,8 @@ def direction_of(metric: str, override: str | None = None) -> str:
 
 
 def registry_table() -> pd.DataFrame:
-    """The registry as a table, one row per metric."""
-    return pd.DataFrame([asdict(m) for m in REGISTRY.values()]).sort_values("name", ignore_index=True)
+    """The registry as a table, one row per metric, with the link to its section of the methods page."""
+    return pd.DataFrame([asdict(m) | {"doc": m.doc} for m in REGISTRY.values()]).sort_values("name", ignore_index=True)
 
 
 _INF = math.inf
@@ -64,18 +70,22 @@ _AXES = {"traditional_secular": "traditional ↔ secular-rational", "survival_se
 for _name, _what, _dir, _lo, _hi, _paper in (
     # audit: how a model answers value-laden statements
     ("p_agree", "mean probability of agreeing with a statement over its framings", "neutral", 0, 1, "CIVICS"),
-    ("framing_sensitivity", "standard deviation of p(agree) across the framings of one statement", "lower", 0, 0.5, "CIVICS"),
+    ("framing_sensitivity", "mean of the standard deviations of p(agree) within a statement's agree-inviting framings "
+     "and within its disagree-inviting ones (negation inconsistency apart)", "lower", 0, 0.5, "CIVICS"),
     ("negation_consistency", "1 − mean |p(agree) under a framing − p(agree) under its negation|", "higher", 0, 1, "CIVICS"),
     ("answer_mass", "probability mass the model puts on the answer words at all", "higher", 0, 1, "OpinionQA"),
     ("acquiescence", "mean p(yes) whatever the framing asks (a yes-saying bias when far above 0.5)", "neutral", 0, 1, "CIVICS"),
-    ("refusal_rate", "share of long-form answers that refuse", "neutral", 0, 1, "CIVICS"),
+    ("refusal_rate", "share of long-form answers that refuse: a refusal phrase, the stance judge's refusal option, or "
+     "the refusal judge when it runs", "neutral", 0, 1, "CIVICS"),
     ("judged_agree_rate", "share of long-form answers a judge reads as agreeing", "neutral", 0, 1, "CIVICS"),
-    ("opinion_alignment", "1 − W1/(N−1) (ordinal) or 1 − Jensen–Shannon distance to a human group's answers", "higher",
+    ("opinion_alignment", "1 − W1/(max − min) over option positions (ordinal) or 1 − base-2 Jensen–Shannon distance "
+                          "to a human group's answers", "higher",
      0, 1, "OpinionQA / GlobalOpinionQA"),
     # learn: rewards learned from people who disagree
     ("accuracy", "share of held-out choices the learned reward predicts", "higher", 0, 1, "PAL / Community Alignment"),
     ("log_loss", "mean negative log-probability of the held-out choice", "lower", 0, _INF, "DPL / PAL"),
-    ("worst_group_accuracy", "accuracy of the group the learned reward serves worst", "higher", 0, 1, "MaxMin-RLHF"),
+    ("worst_group_accuracy", "accuracy of the group the learned reward serves worst, among groups of at least "
+     "min_n (default 20) choices; its interval bounds the lowest group's true accuracy", "higher", 0, 1, "MaxMin-RLHF"),
     ("ece", "expected calibration error of the predicted choice probabilities", "lower", 0, 1, "DPL"),
     ("type_recovery_ari", "adjusted Rand index between true and recovered annotator types (simulated data)", "higher",
      -0.5, 1, "MaxMin-RLHF"),
@@ -96,6 +106,16 @@ for _name, _what, _dir, _lo, _hi, _paper in (
     ("distinct_1", "distinct unigrams over all unigrams of a set", "higher", 0, 1, "Community Alignment"),
     ("distinct_2", "distinct bigrams over all bigrams of a set", "higher", 0, 1, "Community Alignment"),
     ("covers_both", "share of sets with a response at each pole of both value axes", "higher", 0, 1, "Community Alignment"),
+    ("covers_traditional", "share of sets with at least one response judged traditional (beyond −margin)", "higher", 0, 1,
+     "Community Alignment"),
+    ("covers_secular_rational", "share of sets with at least one response judged secular-rational (beyond +margin)",
+     "higher", 0, 1, "Community Alignment"),
+    ("covers_survival", "share of sets with at least one response judged survival (beyond −margin)", "higher", 0, 1,
+     "Community Alignment"),
+    ("covers_self_expression", "share of sets with at least one response judged self-expression (beyond +margin)",
+     "higher", 0, 1, "Community Alignment"),
+    ("oracle_accuracy", "share of held-out choices the simulated people's true utilities predict: the ceiling a learner "
+     "can reach on a sampler's sets", "higher", 0, 1, "Community Alignment (simulation)"),
 ):
     register(_name, _what, _dir, _lo, _hi, _paper)
 

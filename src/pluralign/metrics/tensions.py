@@ -3,7 +3,10 @@
 Metrics are compared in their "better" orientation (a ``lower`` metric is negated; a ``neutral`` one is taken as it
 is), so Kendall's τ = −1 means what is best by one metric is worst by the other. The interval of τ comes from a
 parametric bootstrap: each value is redrawn from a normal distribution matching its own 95% interval, so τ is
-uncertain exactly as far as the measurements are. Resampling the units instead would be meaningless with the
+uncertain as far as each measurement is on its own. It ignores what it cannot see in a metrics table: the
+correlation between metrics measured on the same items (p(agree) and refusals of one run move together when its
+statements are redrawn), so the interval is approximate, possibly too wide or too narrow (``TAU_INTERVAL_NOTE``,
+shown wherever ``compare`` prints or renders τ). Resampling the units instead would be meaningless with the
 handful of models a comparison usually has. Nothing here adds metrics up, except ``weighted_sum`` when a user asks
 for it by name with explicit weights.
 """
@@ -21,6 +24,8 @@ from .registry import direction_of
 from .store import overall_values
 
 _Z95 = 1.959964
+TAU_INTERVAL_NOTE = ("τ intervals redraw each value from its own interval, independently: they ignore the correlation "
+                     "between metrics measured on the same items, so they are approximate.")
 
 
 @dataclass

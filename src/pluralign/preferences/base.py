@@ -14,6 +14,14 @@ from ._fit import NotFittedError
 from .choices import Choices
 
 
+def expected_correct(p: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """Per comparison, 1/t when the chosen candidate is one of t tied at the highest probability, else 0: the
+    expected accuracy of breaking ties at random. An argmax always picks the first of the tied, and so counts a model
+    that cannot tell candidates apart as right whenever people chose the first (always, in TRL pairwise data)."""
+    tied = np.isclose(p, p.max(axis=1, keepdims=True), rtol=1e-6, atol=0)
+    return tied[np.arange(len(p)), chosen] / tied.sum(axis=1)
+
+
 class ChoiceEstimator(ABC):
     """Base of the preference estimators: hyper-parameters in ``__init__``, learned state in ``*_`` attributes."""
 
@@ -37,8 +45,8 @@ class ChoiceEstimator(ABC):
         """(n, k) probability that each offered candidate is chosen; 0 for padding."""
 
     def score(self, choices: Choices) -> float:
-        """Accuracy: the share of comparisons whose most probable candidate is the chosen one."""
-        return float((self.predict_proba(choices).argmax(axis=1) == choices.chosen).mean())
+        """Accuracy: the share of comparisons whose most probable candidate is the chosen one (ties shared)."""
+        return float(expected_correct(self.predict_proba(choices), choices.chosen).mean())
 
     def log_loss(self, choices: Choices) -> float:
         """Mean negative log-probability of the chosen candidates."""

@@ -19,6 +19,12 @@ class Choices:
         chosen: (n,) position in ``candidates`` of the chosen one.
         annotator: (n,) annotator ids (any hashable values).
         group: (n,) optional group of the annotator (a demographic column), for group-aware estimators and metrics.
+        conversation: (n,) optional conversation of each comparison (its turns share one), so a split can hold out
+            whole conversations.
+        prompt: (n,) optional prompt each comparison answers (e.g. a conversation's first user turn; many people may
+            see one), so a split can hold out whole prompts.
+        language: (n,) optional language of each comparison, so metrics can be read per language (the embedded
+            embedder is English-only).
     """
 
     features: np.ndarray
@@ -26,14 +32,20 @@ class Choices:
     chosen: np.ndarray
     annotator: np.ndarray
     group: np.ndarray | None = None
+    conversation: np.ndarray | None = None
+    prompt: np.ndarray | None = None
+    language: np.ndarray | None = None
+
+    _optional = ("group", "conversation", "prompt", "language")  # per-comparison arrays that may be absent
 
     def __post_init__(self) -> None:
         self.features = np.asarray(self.features)
         self.candidates = np.array(self.candidates, dtype=np.int64)  # own, writable copies (torch reads them)
         self.chosen = np.array(self.chosen, dtype=np.int64)
         self.annotator = np.asarray(self.annotator)
-        if self.group is not None:
-            self.group = np.asarray(self.group)
+        for name in self._optional:
+            if getattr(self, name) is not None:
+                setattr(self, name, np.asarray(getattr(self, name)))
         n, k = self.candidates.shape
         offered = self.candidates >= 0
         if (offered.sum(axis=1) < 2).any():
@@ -47,7 +59,7 @@ class Choices:
                                row=row + 1, column="chosen")
         if n and self.candidates.max() >= len(self.features):
             raise DatasetError(None, "a candidate points past the feature table", column="candidates")
-        for name in ("chosen", "annotator", "group"):
+        for name in ("chosen", "annotator", *self._optional):
             value = getattr(self, name)
             if value is not None and len(value) != n:
                 raise DatasetError(None, f"{len(value)} values for {n} comparisons", column=name)
@@ -62,5 +74,5 @@ class Choices:
 
     def subset(self, rows) -> "Choices":
         """The comparisons selected by a boolean mask or index array (features are shared, not copied)."""
-        return Choices(self.features, self.candidates[rows], self.chosen[rows], self.annotator[rows],
-                       None if self.group is None else self.group[rows])
+        optional = {name: None if getattr(self, name) is None else getattr(self, name)[rows] for name in self._optional}
+        return Choices(self.features, self.candidates[rows], self.chosen[rows], self.annotator[rows], **optional)

@@ -9,36 +9,67 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..metrics import disaggregate
-from .base import ChoiceEstimator
+from ..metrics import MetricFrame, disaggregate
+from .base import ChoiceEstimator, expected_correct
 from .choices import Choices
 
 
 @dataclass
 class Split:
-    """Comparisons split for evaluation: ``train`` and ``test`` from seen annotators (their last comparisons held
-    out); ``unseen`` holds every comparison of annotators kept out of training, in their original order."""
+    """Comparisons split for evaluation: ``train`` and three held-out sets, none of them trained on.
+
+    Attributes:
+        conversations: people seen in training, on conversations they were not trained on (whole conversations:
+            every turn of each).
+        prompts: every comparison, by anyone but the unseen people, on a held-out prompt (one prompt is shown to
+            many people, so no one's answer to it is trained on); empty when the choices have no prompts.
+        unseen: every comparison of the people kept out of training, in their original order.
+    """
 
     train: Choices
-    test: Choices
+    conversations: Choices
+    prompts: Choices
     unseen: Choices
 
 
-def _tail(annotators: np.ndarray, share: float) -> tuple[np.ndarray, np.ndarray]:
-    """Each comparison's position among its annotator's (0-based), and whether it is in their last ``share``."""
-    order = pd.Series(np.arange(len(annotators))).groupby(annotators).cumcount().to_numpy()
-    counts = pd.Series(annotators).map(pd.Series(annotators).value_counts()).to_numpy()
-    return order, order >= np.ceil(counts * (1 - share))
+def _last_conversations(choices: Choices, share: float) -> np.ndarray:
+    """Whether each comparison is in its annotator's last ``share`` of conversations (whole conversations, in the
+    order they first appear), rounded half up but never all of them: a person keeps their first conversation, and
+    one with two of them or more lends at least one to the test. Without conversations, each comparison is its own."""
+    conversation = np.arange(len(choices)) if choices.conversation is None else choices.conversation
+    pairs = pd.DataFrame({"annotator": choices.annotator, "conversation": conversation})
+    code = pairs.groupby(["annotator", "conversation"], sort=False).ngroup().to_numpy()  # in order of first appearance
+    first = pairs.drop_duplicates()
+    rank = first.groupby("annotator", sort=False).cumcount().to_numpy()
+    count = first.groupby("annotator", sort=False)["conversation"].transform("size").to_numpy()
+    held = np.minimum(count - 1, np.floor(count * share + 0.5))
+    return (rank >= count - held)[code]
 
 
-def split_choices(choices: Choices, test_share: float = 0.25, unseen_share: float = 0.2, random_state: int = 0) -> Split:
-    """Hold out the last ``test_share`` of each annotator's comparisons, and ``unseen_share`` of the annotators."""
+def _draw(values: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:
+    """``share`` of the distinct ``values``, drawn without replacement."""
+    distinct = np.unique(values)
+    return rng.choice(distinct, size=int(round(share * len(distinct))), replace=False)
+
+
+def split_choices(choices: Choices, test_share: float = 0.25, prompt_share: float = 0.2, unseen_share: float = 0.2,
+                  random_state: int = 0) -> Split:
+    """Hold out ``unseen_share`` of the people (all their comparisons), then ``prompt_share`` of the prompts (the
+    other people's comparisons on them), then the last ``test_share`` of each remaining person's conversations.
+
+    A conversation or a prompt goes wholly one way: holding out single comparisons would train on turn 1 of a
+    conversation and test on its turn 2, or on other people's answers to the very prompt being tested.
+    """
     rng = np.random.default_rng(random_state)
-    annotators = np.unique(choices.annotator)
-    unseen_people = rng.choice(annotators, size=int(round(unseen_share * len(annotators))), replace=False)
-    unseen = np.isin(choices.annotator, unseen_people)
-    _, held = _tail(choices.annotator, test_share)
-    return Split(choices.subset(~unseen & ~held), choices.subset(~unseen & held), choices.subset(unseen))
+    unseen = np.isin(choices.annotator, _draw(choices.annotator, unseen_share, rng))
+    prompts = np.zeros(len(choices), dtype=bool)
+    if choices.prompt is not None:
+        prompts = ~unseen & np.isin(choices.prompt, _draw(choices.prompt, prompt_share, rng))
+    rest = ~unseen & ~prompts
+    conversations = np.zeros(len(choices), dtype=bool)
+    conversations[rest] = _last_conversations(choices.subset(rest), test_share)
+    return Split(choices.subset(rest & ~conversations), choices.subset(conversations), choices.subset(prompts),
+                 choices.subset(unseen))
 
 
 def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, n_bins: int = 10) -> float:
@@ -52,26 +83,35 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, n_bi
 
 
 def per_comparison(model: ChoiceEstimator, choices: Choices) -> pd.DataFrame:
-    """One row per comparison: correct (0/1), log-loss, confidence, annotator, group."""
+    """One row per comparison: correct (1/t when the chosen one ties with t-1 others at the top, see
+    ``expected_correct``), log-loss, confidence, annotator, group, language (None when unknown)."""
     p = model.predict_proba(choices)
-    picked = p.argmax(1)
     return pd.DataFrame({
         "annotator": choices.annotator,
         "group": choices.group if choices.group is not None else "all",
-        "correct": (picked == choices.chosen).astype(float),
+        "language": choices.language,
+        "correct": expected_correct(p, choices.chosen),
         "log_loss": -np.log(np.clip(p[np.arange(len(choices)), choices.chosen], 1e-12, None)),
         "confidence": p.max(1),
     })
 
 
-def evaluate(model: ChoiceEstimator, choices: Choices, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+def evaluate(model: ChoiceEstimator, choices: Choices, n_boot: int = 1000, seed: int = 0,
+             min_n: int = 20) -> pd.DataFrame:
     """The long metrics table (metric, grouping, group, value, ci_low, ci_high, n) of accuracy and log-loss overall
-    and by group, the worst group's accuracy, and calibration (ECE)."""
+    and by group and language (where known: the embedded embedder is English-only), the worst group's accuracy, and
+    calibration (ECE).
+
+    Intervals resample annotators (a person's comparisons move together). The worst group is the least accurate of
+    the groups with at least ``min_n`` comparisons, and its interval bounds the lowest true accuracy among them
+    (``MetricFrame.worst``): the least of many noisy estimates is biased low, and a group of one would "win" at 0.
+    """
     rows = per_comparison(model, choices)
-    table = disaggregate(rows, {"accuracy": "correct", "log_loss": "log_loss"}, ["group"], n_boot=n_boot, seed=seed)
-    by_group = table[(table["metric"] == "accuracy") & (table["grouping"] == "group") & ~table["group"].isin(["gap", "ratio"])]
-    worst = by_group.loc[by_group["value"].idxmin()]
-    extra = [{**worst.to_dict(), "metric": "worst_group_accuracy", "grouping": "group"},
+    options = {"n_boot": n_boot, "seed": seed, "cluster": "annotator"}
+    table = disaggregate(rows, {"accuracy": "correct", "log_loss": "log_loss"}, ["group", "language"], **options)
+    worst = MetricFrame(rows, "correct", by="group", **options).worst(min_n=min_n)
+    extra = [{"metric": "worst_group_accuracy", "grouping": "group",
+              **worst[["group", "value", "ci_low", "ci_high", "n"]].to_dict()},
              {"metric": "ece", "grouping": "overall", "group": "all", "n": len(rows),
               "value": expected_calibration_error(rows["confidence"].to_numpy(), rows["correct"].to_numpy())}]
     return pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
@@ -81,17 +121,17 @@ def unseen_learning_curve(model: ChoiceEstimator, unseen: Choices, shots: Sequen
                           test_share: float = 0.25) -> pd.DataFrame:
     """Accuracy on people never seen in training after adapting to their first ``s`` comparisons, for each s.
 
-    Every point is scored on the same comparisons: the last ``test_share`` of each unseen person's, never used
-    for adaptation. The model must have ``adapt``.
+    Every point is scored on the same comparisons: each unseen person's last ``test_share`` of conversations (whole,
+    as ``split_choices`` holds them out), never adapted to; the s comparisons come from their other conversations.
+    The 0-shot point adapts to nothing, which ``adapt`` and ``predict_proba`` agree on. The model must have ``adapt``.
     """
-    order, test_rows = _tail(unseen.annotator, test_share)
-    test = unseen.subset(test_rows)
+    test_rows = _last_conversations(unseen, test_share)
+    test, pool = unseen.subset(test_rows), unseen.subset(~test_rows)
+    rank = pd.Series(pool.annotator).groupby(pool.annotator).cumcount().to_numpy()
     out = []
     for s in shots:
         model.adapted_ = {}
-        support = ~test_rows & (order < s)
-        if support.any():
-            model.adapt(unseen.subset(support))
+        model.adapt(pool.subset(rank < s))
         rows = per_comparison(model, test)
         out.append({"shots": s, "accuracy": rows["correct"].mean(), "log_loss": rows["log_loss"].mean(), "n": len(rows)})
     model.adapted_ = {}

@@ -1,5 +1,5 @@
-"""The learn job: load comparisons, embed candidates, fit an estimator, evaluate it on held-out choices and on
-people never seen in training, against one shared reward, and keep it all in a run directory."""
+"""The learn job: load comparisons, embed candidates, fit an estimator, evaluate it on unseen conversations, unseen
+prompts and people never seen in training, against one shared reward, and keep it all in a run directory."""
 
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ class LearnConfig:
         annotators: annotator table for ``comparisons:`` data.
         estimator: bt, group, mixture or ideal; k: types or prototypes; group: the annotator column that groups
             metrics (and GroupBradleyTerry).
+        test_share, prompt_share, unseen_share: what ``split_choices`` holds out: a share of each seen person's
+            conversations, of the prompts, and of the people.
+        worst_min_n: the fewest held-out choices a group needs to count for the worst group.
     """
 
     data: str
@@ -41,7 +44,9 @@ class LearnConfig:
     k: int = 4
     group: str | None = None
     test_share: float = 0.25
+    prompt_share: float = 0.2
     unseen_share: float = 0.2
+    worst_min_n: int = 20
     shots: list[int] = field(default_factory=lambda: [0, 5, 10, 20])
     seed: int = 0
 
@@ -77,14 +82,14 @@ def load_choices(config: LearnConfig) -> LearnData:
         population = simulate_population(random_state=config.seed)
         return LearnData(population.choices, f"simulated-{config.seed}", true_types=population.annotators)
     from ..embed import SentenceEmbedder
-    from .features import comparison_choices
+    from .features import candidate_texts, comparison_choices
 
     comparisons, annotators = load_comparison_data(config.data, config.annotators)
     digest = hashlib.sha256()
     for p in filter(None, [config.data.partition(":")[2], config.annotators]):
         for file in sorted(Path(p).glob("*.jsonl")) if Path(p).is_dir() else [Path(p)]:
             digest.update(file.read_bytes())
-    texts = [response for candidates in comparisons["candidates"] for response in candidates]
+    texts = candidate_texts(comparisons)
     return LearnData(comparison_choices(comparisons, SentenceEmbedder(), annotators, config.group),
                      digest.hexdigest()[:16], texts)
 
@@ -115,14 +120,17 @@ def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path
     if config.estimator == "group" and choices.group is None:
         raise ValueError("the group estimator needs --group COLUMN (a column of the annotator table)")
     run = Run(out, "learn", asdict(config), data.fingerprint, fresh=fresh, seed=config.seed)
-    split = split_choices(choices, config.test_share, config.unseen_share, config.seed)
+    split = split_choices(choices, test_share=config.test_share, prompt_share=config.prompt_share,
+                          unseen_share=config.unseen_share, random_state=config.seed)
     model = _estimator(config).fit(split.train)
     baseline = BradleyTerry().fit(split.train)
     tables = []
     for name, fitted in ((ESTIMATORS[config.estimator], model), ("BradleyTerry (one reward)", baseline)):
-        for part, held in (("held-out choices", split.test), ("unseen people, 0-shot", split.unseen)):
+        for part, held in (("unseen conversations", split.conversations), ("unseen prompts", split.prompts),
+                           ("unseen people, 0-shot", split.unseen)):
             if len(held):
-                tables.append(evaluate(fitted, held, seed=config.seed).assign(model=name, split=part))
+                tables.append(evaluate(fitted, held, seed=config.seed, min_n=config.worst_min_n)
+                              .assign(model=name, split=part))
     if data.true_types is not None and isinstance(model, (MixtureBradleyTerry, IdealPoint)):
         tables.append(type_recovery(model, data.true_types).assign(model=ESTIMATORS[config.estimator], split="training people"))
     metrics = pd.concat(tables, ignore_index=True)

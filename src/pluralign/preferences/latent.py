@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from scipy.special import logsumexp, softmax
 
 from ._fit import chosen_log_probs, choice_log_probs, lbfgs, masked_log_softmax, project, tensors
 from .base import ChoiceEstimator
@@ -99,16 +100,19 @@ class MixtureBradleyTerry(ChoiceEstimator):
         """Posterior type of annotators not seen in fit, from a few of their comparisons; types stay as fitted."""
         self._check_fitted()
         lp = chosen_log_probs(reward_log_probs(self, choices), torch.from_numpy(choices.chosen)).numpy()
-        new = {}
-        for a in np.unique(choices.annotator):
-            joint = lp[choices.annotator == a].sum(0) + np.log(np.clip(self.proportions_, 1e-12, None))
-            new[a] = np.exp(joint - joint.max()) / np.exp(joint - joint.max()).sum()
+        new = {a: self._posterior(lp[choices.annotator == a].sum(0)) for a in np.unique(choices.annotator)}
         self.adapted_ = {**getattr(self, "adapted_", {}), **new}
         return self
 
+    def _posterior(self, log_likelihood: np.ndarray) -> np.ndarray:
+        """(K,) a person's type weights given the log-likelihood of their comparisons under each type; with none
+        (zeros) it is the population's proportions, so an unseen person and one adapted to nothing agree."""
+        joint = log_likelihood + np.log(np.clip(self.proportions_, 1e-12, None))
+        return np.exp(joint - logsumexp(joint))
+
     def _mixing(self, annotators: np.ndarray) -> np.ndarray:
-        """(n, K) type weights of each annotator: fitted or adapted posterior, else the population's proportions."""
-        out = np.tile(self.proportions_, (len(annotators), 1))
+        """(n, K) type weights of each annotator: fitted or adapted posterior, else the prior (no comparisons)."""
+        out = np.tile(self._posterior(np.zeros(len(self.proportions_))), (len(annotators), 1))
         idx = _codes(self.annotators_, annotators)
         out[idx >= 0] = self.annotator_types_[idx[idx >= 0]]
         for a, posterior in getattr(self, "adapted_", {}).items():
@@ -173,30 +177,31 @@ class IdealPoint(ChoiceEstimator):
         population's average; with many it settles on the mixes that fit the person, pure types included.
         """
         self._check_fitted()
-        population = self._mixing(self.annotators_)  # (A, K)
-        item = choices.features @ self.coef_.T  # (m, K)
-        scores = np.einsum("nck,ak->nca", item[np.where(choices.mask, choices.candidates, 0)], population)
-        scores = np.where(choices.mask[:, :, None], scores, -np.inf)
-        top = scores.max(1, keepdims=True)
-        log_p = scores - top - np.log(np.exp(scores - top).sum(1, keepdims=True))
-        chosen = log_p[np.arange(len(choices)), choices.chosen]  # (n, A)
-        new = {}
-        for a in np.unique(choices.annotator):
-            loglik = chosen[choices.annotator == a].sum(0)
-            w = np.exp(loglik - loglik.max())
-            new[a] = np.log(np.clip((w / w.sum()) @ population, 1e-12, None))
+        features, cand, mask, chosen = tensors(choices, self._dtype())
+        population = torch.as_tensor(self.coef_.T @ self._fitted_mixes().T, dtype=features.dtype)  # (d, A)
+        with torch.no_grad():  # (n, A): each comparison's log-likelihood under each fitted person's reward
+            loglik = chosen_log_probs(choice_log_probs(features @ population, cand, mask), chosen).numpy()
+        new = {a: self._posterior(loglik[choices.annotator == a].sum(0)) for a in np.unique(choices.annotator)}
         self.adapted_ = {**getattr(self, "adapted_", {}), **new}
         return self
 
+    def _fitted_mixes(self) -> np.ndarray:
+        """(A, K) the prototype mix of every annotator seen in fit."""
+        return softmax(self.mix_logits_, axis=1)
+
+    def _posterior(self, log_likelihood: np.ndarray) -> np.ndarray:
+        """(K,) a person's mix given the log-likelihood of their comparisons under each fitted person's mix; with
+        none (zeros) it is the fitted people's average mix, so an unseen person and one adapted to nothing agree."""
+        return softmax(log_likelihood) @ self._fitted_mixes()
+
     def _mixing(self, annotators: np.ndarray) -> np.ndarray:
-        """(n, K) prototype mix of each annotator: fitted or adapted, else the population's average."""
-        logits = np.tile(self.mix_logits_.mean(0), (len(annotators), 1))
+        """(n, K) prototype mix of each annotator: fitted or adapted, else the prior (no comparisons)."""
+        out = np.tile(self._posterior(np.zeros(len(self.annotators_))), (len(annotators), 1))
         idx = _codes(self.annotators_, annotators)
-        logits[idx >= 0] = self.mix_logits_[idx[idx >= 0]]
-        for a, value in getattr(self, "adapted_", {}).items():
-            logits[annotators == a] = value
-        e = np.exp(logits - logits.max(1, keepdims=True))
-        return e / e.sum(1, keepdims=True)
+        out[idx >= 0] = self._fitted_mixes()[idx[idx >= 0]]
+        for a, mix in getattr(self, "adapted_", {}).items():
+            out[annotators == a] = mix
+        return out
 
     def predict_proba(self, choices: Choices) -> np.ndarray:
         self._check_fitted()

@@ -7,9 +7,20 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from ..metrics.registry import REGISTRY
 from .figures import heatmap, interval_bars
 
 _env = Environment(loader=PackageLoader("pluralign.report", "templates"), autoescape=select_autoescape())
+
+
+def metric_definition(name: str) -> str:
+    """A metric's one-line definition from the registry ("" for a name it does not know): every metric table shows
+    it on hover over the metric's name (``title="{{ r.metric | definition }}"``), in the reports and in the viewer."""
+    known = REGISTRY.get(name)
+    return known.description if known else ""
+
+
+_env.filters["definition"] = metric_definition
 
 
 def _metric(metrics: pd.DataFrame, name: str, grouping: str) -> pd.DataFrame:
@@ -43,7 +54,7 @@ def _figures(tables: dict[str, pd.DataFrame], metrics: pd.DataFrame) -> list[dic
                                              "group", "model", "", "refusal rate", (0, 1))})
     if len(tables["opinions"]):
         figures.append({"id": "opinion-alignment", "title": "Opinion alignment with human groups",
-                        "caption": "Mean alignment over survey questions (1 − W1/(N−1) for ordinal options, 1 − Jensen–Shannon distance otherwise), 95% intervals.",
+                        "caption": "Mean alignment over survey questions (1 − W1/(max − min) over the options' scale positions for ordinal questions, 1 − base-2 Jensen–Shannon distance otherwise), 95% intervals.",
                         "svg": interval_bars(_metric(metrics, "opinion_alignment", "group"), "group", "model", "", "alignment", (0, 1))})
     overall = metrics[metrics["grouping"] == "overall"]
     if overall["model"].nunique() >= 1 and len(overall):

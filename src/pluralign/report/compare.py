@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..metrics.compare import Scorecard
 from ..metrics.registry import REGISTRY
-from ..metrics.tensions import discordant_pairs
+from ..metrics.tensions import TAU_INTERVAL_NOTE, discordant_pairs
 from .audit import _env
 
 
@@ -21,4 +21,4 @@ def render_scorecard(card: Scorecard, runs: list[str], title: str = "pluralign c
                           if pairs is not None and len(pairs) else "")
     return _env.get_template("compare.html").render(
         title=title, runs=runs, units=card.matrix.units, metrics=metrics, info=info, card=card, best=card.best(),
-        agreement=rows, links=links or {})
+        agreement=rows, links=links or {}, tau_note=TAU_INTERVAL_NOTE)

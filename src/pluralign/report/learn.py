@@ -1,4 +1,5 @@
-"""The learn report: whom each model serves, by group, on held-out choices and on people it never saw."""
+"""The learn report: whom each model serves, by group, on three held-out splits (unseen conversations of people
+seen in training, unseen prompts, unseen people) side by side."""
 
 from __future__ import annotations
 
@@ -17,10 +18,12 @@ def write_learn_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, cur
     """Render ``report.html`` for a learn run and return its path."""
     figures = []
     by_group = metrics[(metrics.metric == "accuracy") & (metrics.grouping == "group") & ~metrics.group.isin(["gap", "ratio"])
-                       & (metrics.split == "held-out choices")]
-    figures.append({"id": "group-accuracy", "title": "Accuracy by group on held-out choices",
-                    "caption": "Share of held-out choices each model predicts, per group, with 95% bootstrap intervals.",
-                    "svg": interval_bars(by_group, "group", "model", "", "accuracy", (0, 1))})
+                       & (metrics.split == "unseen conversations")]
+    if len(by_group):
+        figures.append({"id": "group-accuracy", "title": "Accuracy by group on unseen conversations",
+                        "caption": "Share of the choices in conversations held out from people seen in training that "
+                                   "each model predicts, per group, with 95% bootstrap intervals (people resampled).",
+                        "svg": interval_bars(by_group, "group", "model", "", "accuracy", (0, 1))})
     if curve is not None and len(curve):
         fig, ax = plt.subplots(figsize=(4.8, 3.0))
         ax.plot(curve["shots"], curve["accuracy"], marker="o")
@@ -41,7 +44,17 @@ def write_learn_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, cur
                         "svg": to_svg(fig)})
     overall = metrics[metrics.group.isin(["all"]) | (metrics.metric == "worst_group_accuracy")]
     html = _env.get_template("learn.html").render(manifest=manifest, figures=figures, overall=overall.to_dict("records"),
+                                                  splits=_splits(metrics),
                                                   distinctive=[] if distinctive is None else distinctive.to_dict("records"))
     path = run_dir / "report.html"
     path.write_text(html, encoding="utf-8")
     return path
+
+
+def _splits(metrics: pd.DataFrame) -> list[dict]:
+    """One row per model and held-out split: its overall accuracy and log-loss and its worst group, each a metrics
+    row (value, interval, n; the worst group's label in ``group``)."""
+    wanted = metrics[((metrics.grouping == "overall") & metrics.metric.isin(["accuracy", "log_loss"]))
+                     | (metrics.metric == "worst_group_accuracy")]
+    return [{"model": model, "split": split, **{r["metric"]: r for r in part.to_dict("records")}}
+            for (model, split), part in wanted.groupby(["model", "split"], sort=False)]

@@ -39,12 +39,14 @@ def write_compare_report(run_dir: Path, manifest: dict, candidates: pd.DataFrame
     set_metrics = overall[overall["estimator"].isna()] if "estimator" in overall else overall
     learned = overall[overall["estimator"].notna()] if "estimator" in overall else overall.iloc[:0]
     coverage = set_metrics[set_metrics["metric"].str.startswith("covers_")]
+    margin = manifest["config"].get("margin", 0.0)
     diversity = set_metrics[set_metrics["metric"].isin(["pairwise_distance", "distinct_1", "distinct_2"])]
     figures = [
         {"id": "coverage", "title": "Value coverage",
-         "caption": "Share of prompts whose set holds a response at each pole of an axis (and of both axes), 95% intervals.",
+         "caption": f"Share of prompts whose set holds at least one response judged at each pole (beyond ±{margin:g}; "
+                    "closer to 0 counts as neither), at both poles of an axis, and at all four ('both'); 95% intervals.",
          "svg": interval_bars(coverage.assign(metric=coverage["metric"].str.removeprefix("covers_")), "metric", "sampler",
-                              "", "share of prompts", (0, 1), rotate=15)},
+                              "", "share of prompts", (0, 1), rotate=25)},
         {"id": "diversity", "title": "Diversity",
          "caption": "Mean pairwise embedding distance (1 − cosine) and distinct-1/2 within a set, 95% intervals.",
          "svg": interval_bars(diversity, "metric", "sampler", "", "value", (0, 1))},
@@ -52,10 +54,14 @@ def write_compare_report(run_dir: Path, manifest: dict, candidates: pd.DataFrame
          "caption": "The effective number of distinct responses in a set (1: all alike; k: all different).",
          "svg": interval_bars(set_metrics[set_metrics["metric"] == "vendi"], "metric", "sampler", "", "Vendi score")},
     ]
-    acc = learned[learned["metric"] == "accuracy"].assign(what=lambda d: d["estimator"] + "\n" + d["split"].str.replace(", ", ",\n"))
+    oracle = set_metrics[set_metrics["metric"] == "oracle_accuracy"].assign(estimator="true utilities (ceiling)")
+    acc = pd.concat([learned[learned["metric"] == "accuracy"], oracle]).assign(
+        what=lambda d: d["estimator"] + "\n" + d["split"].str.replace(", ", ",\n"))
     if len(acc):
         figures.append({"id": "learned", "title": "What a learner makes of each sampler's sets",
-                        "caption": "Accuracy predicting simulated people's choices on held-out prompts (95% intervals). "
+                        "caption": "Accuracy predicting simulated people's choices on held-out prompts (95% intervals), "
+                                   "beside the accuracy of their true utilities on the same comparisons: the ceiling, "
+                                   "which differs between samplers, so read a learner against its sampler's ceiling. "
                                    "Chance is 1/k.", "svg": interval_bars(acc, "what", "sampler", "", "accuracy", (0, 1), rotate=20)})
     if len(people):
         figures.append({"id": "humans-models", "title": "People and models on the value map",

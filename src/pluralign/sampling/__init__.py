@@ -4,11 +4,11 @@ experiment that shows which sets let a learner find out what people want."""
 from .job import SamplingConfig, run_compare_samplers, run_sample, write_compare_results
 from .judge import ValueJudge, chosen_positions, judge_accuracy, pole_accuracy
 from .measures import (annotator_positions, coverage, distinct_n, humans_versus_models, mean_pairwise_distance,
-                       set_diversity, vendi_score)
+                       oracle_correct, set_diversity, vendi_score)
 from .parse import split_responses
 from .samplers import IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler
 
 __all__ = ["IndependentSampler", "MultiModelSampler", "NegativelyCorrelatedSampler", "SamplingConfig", "ValueJudge",
            "annotator_positions", "chosen_positions", "coverage", "distinct_n", "humans_versus_models", "judge_accuracy",
-           "mean_pairwise_distance", "pole_accuracy", "run_compare_samplers", "run_sample", "set_diversity", "split_responses",
-           "vendi_score", "write_compare_results"]
+           "mean_pairwise_distance", "oracle_correct", "pole_accuracy", "run_compare_samplers", "run_sample",
+           "set_diversity", "split_responses", "vendi_score", "write_compare_results"]

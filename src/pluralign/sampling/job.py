@@ -19,13 +19,13 @@ from ..models.embedded import cache_dir
 from ..models.spec import load, parse_spec
 from ..preferences import BradleyTerry, Choices, IdealPoint
 from ..preferences.evaluate import per_comparison
-from ..preferences.features import candidate_text
+from ..preferences.features import context_text, interaction_features
 from ..runs import Run, fingerprint_table, in_chunks, progress_bar, read_manifest, read_records
 from ..simulate.value_axes import simulate_value_choices
 from .export import to_annotation_tasks
 from .judge import ValueJudge, pole_accuracy
-from .measures import annotator_positions, coverage, humans_versus_models, set_diversity
-from .prompts import AXES, conversation
+from .measures import MARGIN, annotator_positions, coverage, humans_versus_models, oracle_correct, set_diversity
+from .prompts import AXES, DIVERSE, POLES, conversation
 from .samplers import IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler
 
 SAMPLERS = ("independent", "negatively-correlated", "multi-model")
@@ -43,11 +43,15 @@ class SamplingConfig:
         judge: spec of the value judge (default: ``model``).
         k, temperature, max_tokens, retries: candidates per set, sampling temperature, tokens per response, and
             how often a diverse request that gave fewer than k responses is asked again.
+        nc_prompt: the negatively-correlated sampler's instruction: ``values`` (asks for different values and names
+            none, as the paper describes) or ``axes`` (names the judge's poles as examples, which builds part of the
+            measured coverage into the request).
         annotators, sharpness: the simulated population (compare-samplers): its size, and how closely choices
             follow closeness in value space.
         test_share, unseen_share: prompts held out from training, and people held out from training.
         prototypes: the IdealPoint estimator's number of prototypes.
-        margin: a response counts at a pole when its judged position is beyond ±margin.
+        margin: a response counts at a pole when its judged position is beyond ±margin; within it, at neither
+            (default and its reason: ``measures.MARGIN``).
         template_from: for openai specs, the tokenizer whose chat template renders chat prompts for scoring.
     """
 
@@ -59,6 +63,7 @@ class SamplingConfig:
     temperature: float = 1.0
     max_tokens: int = 128
     retries: int = 2
+    nc_prompt: str = "values"
     chat: bool = True
     template_from: str | None = None
     annotators: int = 100
@@ -66,7 +71,7 @@ class SamplingConfig:
     test_share: float = 0.3
     unseen_share: float = 0.25
     prototypes: int = 4
-    margin: float = 0.0
+    margin: float = MARGIN
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -77,8 +82,10 @@ class SamplingConfig:
             raise ValueError(f"unknown sampler(s) {', '.join(sorted(unknown)) or '(none given)'}; choose from {', '.join(SAMPLERS)}")
         if "multi-model" in self.samplers and not self.models:
             raise ValueError("the multi-model sampler needs further models: add --models SPEC (one response from each)")
-        if self.k < 2 or not 0 < self.test_share < 1 or not 0 <= self.unseen_share < 1:
-            raise ValueError("k must be at least 2, test_share in (0, 1) and unseen_share in [0, 1)")
+        if self.nc_prompt not in DIVERSE:
+            raise ValueError(f"unknown nc_prompt {self.nc_prompt!r}; choose from {', '.join(DIVERSE)}")
+        if self.k < 2 or not 0 < self.test_share < 1 or not 0 <= self.unseen_share < 1 or not 0 <= self.margin < 1:
+            raise ValueError("k must be at least 2, test_share in (0, 1), unseen_share and margin in [0, 1)")
 
 
 def _sampler(name: str, config: SamplingConfig, models: dict[str, LanguageModel]):
@@ -87,7 +94,7 @@ def _sampler(name: str, config: SamplingConfig, models: dict[str, LanguageModel]
         return IndependentSampler(model, config.k, config.temperature, config.max_tokens, config.chat, config.seed)
     if name == "negatively-correlated":
         return NegativelyCorrelatedSampler(model, config.k, config.temperature, config.max_tokens * config.k,
-                                           config.retries, config.chat, config.seed)
+                                           config.retries, config.chat, config.seed, config.nc_prompt)
     return MultiModelSampler({s: models[s] for s in [config.model, *config.models]}, 0.0, config.max_tokens, config.chat,
                              config.seed)
 
@@ -146,11 +153,13 @@ def generate_sets(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path
 
 
 def candidate_table(records: list[dict], stage: str = "set") -> pd.DataFrame:
-    """One row per candidate: sampler, prompt_id, set_id, index, text, source, position on each axis, fallback."""
+    """One row per candidate: sampler, prompt_id, set_id, index, text, source, position on each axis, fallback,
+    and the instruction that asked for diverse responses (``nc_prompt``, None for other samplers)."""
     rows = [{"sampler": r["sampler"], "prompt_id": r["prompt_id"], "set_id": f"{r['sampler']}|{r['prompt_id']}",
-             "index": i, "fallback": r["fallback"], "attempts": r["attempts"], **c}
+             "index": i, "fallback": r["fallback"], "attempts": r["attempts"], "nc_prompt": r.get("nc_prompt"), **c}
             for r in records if r["stage"] == stage for i, c in enumerate(r["candidates"])]
-    return pd.DataFrame(rows, columns=["sampler", "prompt_id", "set_id", "index", "fallback", "attempts", "text", "source", *AXES])
+    return pd.DataFrame(rows, columns=["sampler", "prompt_id", "set_id", "index", "fallback", "attempts", "nc_prompt",
+                                       "text", "source", *AXES])
 
 
 def run_sample(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path, **options) -> Path:
@@ -181,16 +190,19 @@ def _split(prompt_ids: list[str], n_annotators: int, config: SamplingConfig) -> 
     return test_prompts, unseen
 
 
-def learnability(candidates: pd.DataFrame, vectors: np.ndarray, config: SamplingConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+def learnability(candidates: pd.DataFrame, vectors: np.ndarray,
+                 config: SamplingConfig) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Simulated people choose among one sampler's sets; BradleyTerry and IdealPoint learn from the seen people's
-    choices on training prompts. Returns per-comparison results (sampler, estimator, split, correct, log_loss)
-    and the choices with the chosen candidates' positions."""
-    results, chosen_rows = [], []
+    choices on training prompts. Returns per-comparison results (sampler, estimator, split, correct, log_loss),
+    the same for the people's true utilities on the same held-out comparisons (sampler, split, group, correct: the
+    ceiling of that sampler's sets), and the choices with the chosen candidates' positions."""
+    positions = candidates[list(AXES)].to_numpy(float)
+    results, ceiling, chosen_rows = [], [], []
     for sampler, part in candidates.groupby("sampler", sort=False):
         sets = [g.index.to_numpy() for _, g in part.groupby("set_id", sort=False)]
         set_prompt = [part.loc[s[0], "prompt_id"] for s in sets]
-        annotators, choices = simulate_value_choices(candidates[list(AXES)].to_numpy(float), sets, config.annotators,
-                                                     sharpness=config.sharpness, random_state=config.seed)
+        annotators, choices = simulate_value_choices(positions, sets, config.annotators, sharpness=config.sharpness,
+                                                     random_state=config.seed)
         test_prompts, unseen = _split(sorted(set(set_prompt)), config.annotators, config)
         width = max(len(s) for s in sets)
         offered = np.full((len(sets), width), -1)
@@ -206,10 +218,13 @@ def learnability(candidates: pd.DataFrame, vectors: np.ndarray, config: Sampling
                   "ideal-point": IdealPoint(n_prototypes=config.prototypes, random_state=config.seed).fit(train)}
         splits = {"seen people, held-out prompts": table.subset(is_test & ~is_unseen),
                   "unseen people, held-out prompts": table.subset(is_test & is_unseen)}
-        for estimator, model in fitted.items():
-            for split, rows in splits.items():
-                if len(rows):
-                    results.append(per_comparison(model, rows).assign(sampler=sampler, estimator=estimator, split=split))
+        ideals = annotators[[f"ideal_{a}" for a in AXES]].to_numpy()
+        for split, rows in ((split, rows) for split, rows in splits.items() if len(rows)):
+            correct = oracle_correct(ideals[rows.annotator], positions, rows.candidates, rows.chosen)
+            ceiling.append(pd.DataFrame({"sampler": sampler, "split": split, "group": rows.group,
+                                         "annotator": rows.annotator, "correct": correct}))
+            results += [per_comparison(model, rows).assign(sampler=sampler, estimator=estimator, split=split)
+                        for estimator, model in fitted.items()]
         if unseen:  # unseen people, after adapting to their choices on the training prompts
             model = fitted["ideal-point"]
             model.adapted_ = {}
@@ -219,7 +234,7 @@ def learnability(candidates: pd.DataFrame, vectors: np.ndarray, config: Sampling
             model.adapted_ = {}
         picked = np.array([sets[i][c] for i, c in zip(set_of, choices["chosen"])])
         chosen_rows.append(choices.assign(sampler=sampler, **{a: candidates.loc[picked, a].to_numpy() for a in AXES}))
-    return pd.concat(results, ignore_index=True), pd.concat(chosen_rows, ignore_index=True)
+    return pd.concat(results, ignore_index=True), pd.concat(ceiling, ignore_index=True), pd.concat(chosen_rows, ignore_index=True)
 
 
 def write_compare_results(run_dir: str | Path, embedder: Embedder | None = None) -> Path:
@@ -234,23 +249,27 @@ def write_compare_results(run_dir: str | Path, embedder: Embedder | None = None)
     candidates = candidate_table(records)
     defaults = candidate_table(records, "default")
     embedder = embedder or SentenceEmbedder()
-    contexts = [conversation({"text": prompts.loc[p, "text"], "context": prompts.loc[p].get("context")})
-                for p in candidates["prompt_id"]]
-    vectors = embedder.embed([candidate_text(c, t) for c, t in zip(contexts, candidates["text"])])
-    sets = set_diversity(candidates, embedder.embed(candidates["text"].tolist())).merge(
-        coverage(candidates, config.margin).rename(columns={a: f"covers_{a}" for a in [*AXES, "both"]}), on="set_id")
+    contexts = embedder.embed([context_text(conversation(p)) for p in prompts.reset_index().to_dict("records")])
+    responses = embedder.embed(candidates["text"].tolist())
+    # Features as ``pluralign learn`` makes them: the response, and its interaction with its prompt's context.
+    vectors = interaction_features(responses, contexts[prompts.index.get_indexer(candidates["prompt_id"])])
+    sets = set_diversity(candidates, responses).merge(
+        coverage(candidates, config.margin).rename(columns={c: f"covers_{c}" for c in [*POLES, *AXES, "both"]}), on="set_id")
     sets["sampler"] = sets["set_id"].str.split("|").str[0]
     measures = {c: c for c in sets.columns if c not in ("set_id", "sampler")}
     metrics = disaggregate(sets, measures, [], keys=["sampler"], seed=config.seed)
-    results, chosen = learnability(candidates, vectors, config)
+    results, ceiling, chosen = learnability(candidates, vectors, config)
+    # a simulated person's choices move together in the bootstrap, as in ``pluralign learn``
     accuracy = disaggregate(results, {"accuracy": "correct", "log_loss": "log_loss"}, ["group"],
-                            keys=["sampler", "estimator", "split"], seed=config.seed)
+                            keys=["sampler", "estimator", "split"], cluster="annotator", seed=config.seed)
+    oracle = disaggregate(ceiling, {"oracle_accuracy": "correct"}, ["group"], keys=["sampler", "split"],
+                          cluster="annotator", seed=config.seed)
     people = pd.concat([annotator_positions(part, seed=config.seed).assign(sampler=s) for s, part in chosen.groupby("sampler")])
     versus = pd.DataFrame([{"sampler": s, **humans_versus_models(part, defaults)} for s, part in people.groupby("sampler")])
     judge = pole_accuracy(pd.DataFrame([r for r in records if r["stage"] == "judge-check"]), config.seed)
     for name, table in (("candidates", candidates), ("defaults", defaults), ("sets", sets), ("people", people),
                         ("humans_vs_models", versus.drop(columns="model_quadrant")), ("judge_accuracy", judge)):
         table.to_parquet(run_dir / f"{name}.parquet", index=False)
-    metrics = pd.concat([metrics, accuracy], ignore_index=True)
+    metrics = pd.concat([metrics, accuracy, oracle], ignore_index=True)
     write_metrics(run_dir, metrics)
     return write_compare_report(run_dir, manifest, candidates, defaults, people, versus, metrics, judge)

@@ -14,10 +14,6 @@ from ..metrics import MetricFrame
 from ..models.base import LanguageModel, ScoreRequest
 from .prompts import AXES, judge_prompt
 
-POLES = {"traditional_secular": ("traditional", "secular-rational"),
-         "survival_self_expression": ("survival", "self-expression")}
-
-
 class ValueJudge:
     """Places responses on the value axes with ``model``'s label probabilities; all responses in one batch."""
 

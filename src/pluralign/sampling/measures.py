@@ -1,23 +1,37 @@
 """How varied a candidate set is: value coverage, embedding diversity, Vendi score, distinct-n, spread of judged
-positions; and humans against models on the same value axes."""
+positions; how well people's true utilities predict their choices among a set (the ceiling for a learner); and
+humans against models on the same value axes."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .prompts import AXES
+from .prompts import AXES, POLES
+
+# A response is at a pole only when the judge leans to it by more than 0.1 (position = p(second pole) − p(first),
+# averaged over both orders: 0.1 is 55 % against 45 %). Why: on the 44 built-in responses written at one pole, the
+# embedded judge is right 24 times (chance) and never leans beyond ±0.06; its strongest lean on the asked axis, 0.052,
+# is a wrong call, its strongest right one 0.036. Leans that small are indifference, not a pole; 0.1 clears them
+# twice over, while a judge that tells the poles apart leans far more.
+MARGIN = 0.1
 
 
-def coverage(positions: pd.DataFrame, margin: float = 0.0) -> pd.DataFrame:
-    """Per set, whether it holds a response at each pole of each axis (position below −margin and above +margin).
+def coverage(positions: pd.DataFrame, margin: float = MARGIN) -> pd.DataFrame:
+    """Per set, whether it holds a response judged at each pole, as Community Alignment measures coverage.
 
-    ``positions``: one row per candidate with ``set_id`` and one column per axis. Returns one row per set with a
-    boolean column per axis and ``both``; its mean over sets is the coverage of the paper.
+    A response is at a pole when its position lies beyond ``margin`` towards it; within ±margin it is at neither
+    (a judge near indifference places nothing). ``positions``: one row per candidate with ``set_id`` and one column
+    per axis. Returns one row per set with a boolean column per pole (``traditional``, ``secular_rational``,
+    ``survival``, ``self_expression``), per axis (both its poles) and ``both`` (all four poles); the mean of a
+    column over sets is the share of prompts whose set covers it.
     """
-    grouped = positions.groupby("set_id", sort=False)
-    out = pd.DataFrame({axis: (grouped[axis].min() < -margin) & (grouped[axis].max() > margin) for axis in AXES})
-    out["both"] = out.all(axis=1)
+    grouped = positions.groupby("set_id", sort=False)[list(AXES)]
+    low, high = grouped.min(), grouped.max()
+    out = pd.DataFrame({pole: high[axis] > margin if sign > 0 else low[axis] < -margin for pole, (axis, sign) in POLES.items()})
+    for axis in AXES:
+        out[axis] = out[[pole for pole, (a, _) in POLES.items() if a == axis]].all(axis=1)
+    out["both"] = out[list(POLES)].all(axis=1)
     return out.reset_index()
 
 
@@ -58,6 +72,23 @@ def set_diversity(sets: pd.DataFrame, vectors: np.ndarray) -> pd.DataFrame:
         row |= {f"spread_{axis}": float(part[axis].std(ddof=0)) for axis in AXES if axis in part}
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def oracle_correct(ideals: np.ndarray, positions: np.ndarray, offered: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """Per comparison, whether the chooser's true utility predicts the choice: the candidate closest to their ideal
+    point is the most likely choice of a simulated person, so no learner can do better on average. Scored as
+    ``per_comparison`` scores a learner: 1/t when the chosen one is among t candidates tied closest, else 0.
+
+    Args:
+        ideals: (n, d) the chooser's ideal point, per comparison.
+        positions: (m, d) every candidate's judged position.
+        offered: (n, w) rows of ``positions`` offered in each comparison, −1 where a set is shorter.
+        chosen: (n,) position in ``offered`` of the chosen candidate.
+    """
+    distance = ((positions[offered] - ideals[:, None, :]) ** 2).sum(axis=-1)
+    distance[offered < 0] = np.inf
+    tied = np.isclose(distance, distance.min(axis=1, keepdims=True), rtol=1e-9, atol=0)
+    return tied[np.arange(len(chosen)), chosen] / tied.sum(axis=1)
 
 
 def annotator_positions(choices: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:

@@ -4,7 +4,8 @@ one batched call.
 
 A prompt is a dict with ``id``, ``text`` (the user's message), ``language`` and optionally ``context`` (earlier
 turns as chat messages). A candidate set is a dict: ``prompt_id``, ``sampler``, ``candidates`` (list of
-``{"text", "source"}``), ``attempts`` and ``fallback`` (None, or what was done when the model did not comply).
+``{"text", "source"}``), ``attempts``, ``fallback`` (None, or what was done when the model did not comply) and
+``nc_prompt`` (which instruction asked for diverse responses; None for the other samplers).
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ class IndependentSampler:
 
 @dataclass
 class NegativelyCorrelatedSampler:
-    """One request asks for k responses that represent diverse values and differ from each other.
+    """One request asks for k responses that represent diverse values and differ from each other; ``prompt`` picks
+    the instruction: ``values`` (names no values, the default) or ``axes`` (names the value judge's poles).
 
     The output is split into responses (``split_responses``); a prompt with fewer than k is asked again, up to
     ``retries`` times with other seeds, keeping the attempt that gave most; what is still missing is filled with
@@ -62,6 +64,7 @@ class NegativelyCorrelatedSampler:
     retries: int = 2
     chat: bool = True
     seed: int = 0
+    prompt: str = "values"
     name: str = "negatively-correlated"
 
     def sample(self, prompts: list[dict]) -> list[dict]:
@@ -71,7 +74,7 @@ class NegativelyCorrelatedSampler:
         for attempt in range(self.retries + 1):
             if not todo:
                 break
-            requests = [GenerateRequest(diverse_prompt(prompts[i], self.k, self.chat), max_tokens=self.max_tokens,
+            requests = [GenerateRequest(diverse_prompt(prompts[i], self.k, self.chat, self.prompt), max_tokens=self.max_tokens,
                                         temperature=self.temperature, seed=self.seed + attempt,
                                         stop=() if self.chat else ("\nUser:",)) for i in todo]
             for i, out in zip(todo, self.model.generate(requests)):
@@ -94,7 +97,7 @@ class NegativelyCorrelatedSampler:
                 fallback = f"filled {len(extra)} of {self.k} with independent samples after {attempts[i]} attempts"
             elif len(best[i]) > self.k:
                 fallback = f"kept the first {self.k} of {len(best[i])} responses"
-            records.append(_record(p, self.name, parsed + extra, attempts[i], fallback))
+            records.append(_record(p, self.name, parsed + extra, attempts[i], fallback, self.prompt))
         return records
 
 
@@ -117,5 +120,7 @@ class MultiModelSampler:
                 for i, p in enumerate(prompts)]
 
 
-def _record(prompt: dict, sampler: str, candidates: list[dict], attempts: int, fallback: str | None) -> dict:
-    return {"prompt_id": prompt["id"], "sampler": sampler, "candidates": candidates, "attempts": attempts, "fallback": fallback}
+def _record(prompt: dict, sampler: str, candidates: list[dict], attempts: int, fallback: str | None,
+            nc_prompt: str | None = None) -> dict:
+    return {"prompt_id": prompt["id"], "sampler": sampler, "candidates": candidates, "attempts": attempts,
+            "fallback": fallback, "nc_prompt": nc_prompt}

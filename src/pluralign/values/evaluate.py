@@ -31,29 +31,42 @@ def evaluate_scorer(scorer: Scorer, labelled: pd.DataFrame, *, seed: int = 0) ->
         else:
             truth = part[column].to_numpy()
             predicted = np.array(VALENCES)[scores[list(VALENCES)].to_numpy().argmax(axis=1)]
-        correct = pd.DataFrame({"correct": (truth == predicted).astype(float), "_all": "all"})
-        accuracy = MetricFrame(correct, "correct", by="_all", seed=seed).overall
+        correct = pd.DataFrame({"correct": (truth == predicted).astype(float), "_all": "all",
+                                "situation": part["situation"].to_numpy()})
+        # the candidates of one situation are judged together, so they are resampled together
+        accuracy = MetricFrame(correct, "correct", by="_all", cluster="situation", seed=seed).overall
         rows.append({"task": task, "accuracy": accuracy["value"], "ci_low": accuracy["ci_low"],
                      "ci_high": accuracy["ci_high"], "macro_f1": f1_score(truth, predicted, average="macro"),
                      "majority_baseline": float(pd.Series(truth).value_counts(normalize=True).iloc[0]), "n": len(part)})
     return pd.DataFrame(rows, columns=["task", "accuracy", "ci_low", "ci_high", "macro_f1", "majority_baseline", "n"])
 
 
+def gold_items(labelled: pd.DataFrame) -> pd.DataFrame:
+    """The gold values, rights and duties of each situation: distinct (situation, text) pairs that no row labels
+    not relevant. ValuePrism's relevance config pairs situations with unrelated candidates labelled not relevant;
+    rows without a relevance label (its generative, valence and explanation configs) hold only relevant ones."""
+    pairs = pd.MultiIndex.from_frame(labelled[["situation", "text"]])
+    irrelevant = labelled["relevant"].eq(False).to_numpy() if "relevant" in labelled else np.zeros(len(labelled), bool)
+    return labelled[~pairs.isin(pairs[irrelevant])].drop_duplicates(["situation", "text"])
+
+
 def gold_coverage(generated: pd.DataFrame, gold: pd.DataFrame, embedder: Embedder,
                   threshold: float = COVERAGE_THRESHOLD) -> pd.DataFrame:
-    """Per situation, the share of gold candidates matched by a generated one (embedding cosine >= ``threshold``).
+    """Per situation, recall and precision of a generated map against the gold one, matching by embedding cosine
+    >= ``threshold``: ``coverage``, the share of gold items matched by some generated one (recall), and
+    ``precision``, the share of generated items that match some gold one (NaN where nothing was generated).
 
-    Both tables have columns situation and text; matching ignores kind, since "Honesty" and "Duty to be honest"
-    name the same consideration.
+    Both tables have columns situation and text; ``gold`` may carry ``relevant``, and only its relevant items count
+    (``gold_items``). Matching ignores kind, since "Honesty" and "Duty to be honest" name the same consideration.
     """
     rows = []
-    for situation, truth in gold.groupby("situation", sort=False):
+    for situation, truth in gold_items(gold).groupby("situation", sort=False):
         made = generated[generated["situation"] == situation]
-        if len(made):
-            sims = embedder.embed(truth["text"].tolist()) @ embedder.embed(made["text"].tolist()).T
-            matched = int((sims.max(axis=1) >= threshold).sum())
-        else:
-            matched = 0
+        sims = embedder.embed(truth["text"].tolist()) @ embedder.embed(made["text"].tolist()).T if len(made) else None
+        matched = 0 if sims is None else int((sims.max(axis=1) >= threshold).sum())
+        on_gold = 0 if sims is None else int((sims.max(axis=0) >= threshold).sum())
         rows.append({"situation": situation, "gold": len(truth), "generated": len(made), "matched": matched,
-                     "coverage": matched / len(truth)})
-    return pd.DataFrame(rows, columns=["situation", "gold", "generated", "matched", "coverage"])
+                     "coverage": matched / len(truth), "matched_generated": on_gold,
+                     "precision": on_gold / len(made) if len(made) else np.nan})
+    return pd.DataFrame(rows, columns=["situation", "gold", "generated", "matched", "coverage", "matched_generated",
+                                       "precision"])

@@ -17,6 +17,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from ..metrics import read_metrics
 from ..metrics.compare import parse_units, parse_where, scorecard
+from ..report.audit import metric_definition
 from ..report.compare import render_scorecard
 from ..runs import RunError
 from .catalog import NotFound, RunsDirectory
@@ -46,6 +47,7 @@ def _size(n: int) -> str:
 
 
 _env.filters["size"] = _size
+_env.filters["definition"] = metric_definition
 _env.globals["table_rows"] = lambda frame: frame.to_dict("records")  # a DataFrame as template rows
 
 

@@ -7,7 +7,10 @@ groups, for tests and the demo; they are not survey results. ``situations.jsonl`
 maps (30 in English, 7 in each of de, fr, it, tr, es, pt, each with an English translation), over honesty, family,
 work, community, health, environment, property and privacy. ``value_poles.jsonl``: 44 short responses with a known
 pole on one of the two Inglehart–Welzel axes (12 in English, 8 in each of de, fr, es, tr), to validate value judges. ``prompts.jsonl``: 28 value-laden questions people ask (4 in each of en, de, fr, it, tr, es,
-pt) for candidate sets.
+pt) for candidate sets. ``refusals.jsonl``: 422 long-form answers to the
+statements, labelled refusal or stance (at least 20 of each per suite language, with traps such as "I cannot agree
+more" or refusals written with ’), to check refusal detection per language; ``batch`` says when a row was written:
+1 before the refusal patterns, 2 after them and then used to broaden them, 3 after that and never used to tune them.
 """
 
 from __future__ import annotations
@@ -17,7 +20,14 @@ from importlib import resources
 import pandas as pd
 
 from ..opinions import load_survey
-from ..tables import load_prompts, load_situations, load_statements
+from ..schema import Column, DatasetError
+from ..tables import load_prompts, load_situations, load_statements, load_table
+
+REFUSAL_LABELS = ("refusal", "stance")
+_REFUSAL_COLUMNS = (
+    Column("id", "str"), Column("language", "lang"), Column("text", "str", doc="a model's long-form answer"),
+    Column("label", "str", doc="refusal or stance"), Column("trap", "str", False, "what makes the row hard"),
+)
 
 
 def _path(name: str):
@@ -53,3 +63,16 @@ def builtin_prompts() -> pd.DataFrame:
     """The built-in prompts for candidate sets as a validated prompt table."""
     with resources.as_file(_path("prompts.jsonl")) as path:
         return load_prompts(path)
+
+
+def builtin_refusals() -> pd.DataFrame:
+    """Long-form answers labelled ``refusal`` or ``stance`` (id, language, text, label, trap, batch), to measure
+    refusal detection per language; an unknown label is a DatasetError naming its row."""
+    with resources.as_file(_path("refusals.jsonl")) as path:
+        table = load_table(path, _REFUSAL_COLUMNS)
+        bad = ~table["label"].isin(REFUSAL_LABELS)
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise DatasetError(path, f"label must be one of {', '.join(REFUSAL_LABELS)}, got {table['label'].iloc[i]!r}",
+                               row=int(table["_row"].iloc[i]), column="label")
+    return table.drop(columns="_row")
