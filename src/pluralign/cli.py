@@ -147,7 +147,7 @@ def learn(
     k: int = typer.Option(4, help="Latent types (mixture) or prototypes (ideal)."),
     group: Optional[str] = typer.Option(None, help="Annotator column to report metrics by (and to condition 'group' on)."),
     fresh: bool = typer.Option(False, help="Start again; the old run is kept aside with a timestamp."),
-    worst_min_n: int = typer.Option(20, "--worst-min-n", help="Fewest held-out choices a group needs to count for the worst group."),
+    worst_min_n: int = typer.Option(20, "--worst-min-n", help="Fewest people (with held-out choices) a group needs to count for the worst group."),
     seed: int = typer.Option(0, help="Seed of the split, the estimator and the bootstrap."),
 ) -> None:
     """Learn from annotators who disagree, and measure whom the model serves.
@@ -155,7 +155,7 @@ def learn(
     Embeds each candidate with its context (the embedded MiniLM), holds out whole conversations (the last
     quarter of each person's), a fifth of the prompts and a fifth of the people, fits the estimator, and compares it
     with one shared reward on each of the three: accuracy and log-loss overall, by group and for the worst group
-    (of the groups with at least --worst-min-n choices; with intervals), calibration, and accuracy on unseen people
+    (of the groups with at least --worst-min-n people; with intervals), calibration, and accuracy on unseen people
     after 0, 5, 10 and 20 of their choices.
     """
     from .preferences.job import LearnConfig, run_learn
@@ -172,11 +172,14 @@ def learn(
                 metrics).groupby(["model", "split"], sort=False):
             def value(metric):
                 rows = part[part.metric == metric]
-                row = rows.iloc[0] if metric == "worst_group_accuracy" else rows[rows.group == "all"].iloc[0]
+                rows = rows if metric == "worst_group_accuracy" else rows[rows.group == "all"]
+                if rows.empty:  # no group large enough for a worst group
+                    return "—"
+                row = rows.iloc[0]
                 return f"{row.value:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
             table.add_row(model, split, value("accuracy"), value("worst_group_accuracy"), value("log_loss"))
         out.print(table)
-        out.print(f"worst group: the least accurate of the groups with at least {worst_min_n} choices")
+        out.print(f"worst group: the least accurate of the groups with at least {worst_min_n} people")
         ari = metrics[metrics["metric"] == "type_recovery_ari"]
         if len(ari):
             out.print(f"latent types recovered (adjusted Rand index, people seen in training): {ari['value'].iloc[0]:.3f}")

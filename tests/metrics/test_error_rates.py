@@ -7,9 +7,12 @@ more group counts.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from .scenarios import fail_rates, mc_error, scenario
+from pluralign.metrics import MetricFrame
+
+from .scenarios import fail_rates, items, mc_error, scenario
 
 GROUPS, REPLICATES, POWER_REPLICATES = 10, 150, 100
 
@@ -26,3 +29,12 @@ def test_rules_broken_by_a_real_difference_fail_at_least_80_percent_of_the_time(
     rates = fail_rates(scenario(name, GROUPS), POWER_REPLICATES, seed=2)
     for rule in rules:
         assert rates[rule] >= 0.8, f"{rule} rule failed only {rates[rule]:.1%} ± {mc_error(rates[rule], POWER_REPLICATES):.1%} of runs"
+
+
+@pytest.mark.parametrize("groups, n", [(GROUPS, 30), (3, 10)])
+def test_gap_at_most_zero_with_all_pairs_on_the_line_fails_at_most_five_percent(groups, n):
+    rng = np.random.default_rng(3)
+    wrong = [MetricFrame(items(np.full(groups, 0.5), rng, n=n), "p_agree", by="group", seed=r).difference()["ci_low"] > 0
+             for r in range(REPLICATES)]
+    rate = float(np.mean(wrong))
+    assert rate <= 0.05 + 3 * mc_error(0.05, REPLICATES), f"gap ≤ 0 failed {rate:.1%} of runs with equal means"

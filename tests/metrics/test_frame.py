@@ -117,3 +117,52 @@ def test_worst_group_interval_covers_the_smallest_true_mean():
 def test_ratio_of_zero_and_negative_groups(values, expected):
     ratio = MetricFrame(pd.DataFrame({"group": list("aabb"), "value": values}), "value", by="group").ratio()
     np.testing.assert_equal(ratio[["value", "ci_low", "ci_high"]].astype(float).to_numpy(), expected)
+
+
+def test_a_group_of_one_cluster_has_an_unbounded_interval_and_gap():
+    frame = MetricFrame(pd.DataFrame({"group": ["a", "b"], "value": [0.9, 0.1]}), "value", by="group")
+    assert frame.by_group[["ci_low", "ci_high"]].to_numpy().tolist() == [[-np.inf, np.inf]] * 2
+    gap = frame.difference()
+    assert gap["value"] == pytest.approx(0.8) and gap["ci_low"] == 0 and gap["ci_high"] == np.inf
+    assert frame.ratio()["ci_low"] == 0 and frame.worst(min_n=1)["ci_low"] == -np.inf
+
+
+def test_all_zero_groups_get_the_exact_bound_and_a_gap_that_is_not_exact():
+    frame = MetricFrame(pd.DataFrame({"group": list("aaabbb"), "value": [0.0] * 6}), "value", by="group")
+    bound = 1 - 0.025 ** (1 / 3)
+    assert frame.by_group[["ci_low", "ci_high"]].to_numpy().ravel() == pytest.approx([0, bound] * 2)
+    assert frame.difference()["ci_high"] > bound  # two groups at 0/3 cannot show a gap ≤ 0.05
+    ones = MetricFrame(pd.DataFrame({"group": list("aaabbb"), "value": [1.0] * 6}), "value", by="group")
+    assert ones.by_group[["ci_low", "ci_high"]].to_numpy().ravel() == pytest.approx([1 - bound, 1] * 2)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_groups_of_few_clusters_are_covered(n):
+    rng = np.random.default_rng(10)
+    hits = [(lambda g: g.ci_low <= 0 <= g.ci_high)(MetricFrame(pd.DataFrame({"group": "a", "value": rng.normal(0, 1, n)}),
+                                                               "value", by="group", seed=r).by_group.iloc[0])
+            for r in range(_REPLICATES)]
+    assert np.mean(hits) >= 0.95 - 3 * _MC_ERROR, f"coverage {np.mean(hits):.1%} at {n} clusters"
+
+
+@pytest.mark.parametrize("groups, n", [(2, 6), (10, 6)])
+def test_gap_of_small_equal_groups_rarely_excludes_zero(groups, n):
+    rng = np.random.default_rng(11)
+    wrong = [MetricFrame(pd.DataFrame({"group": np.repeat(np.arange(groups), n), "value": rng.normal(0, 1, groups * n)}),
+                         "value", by="group", seed=r).difference()["ci_low"] > 0 for r in range(_REPLICATES)]
+    assert np.mean(wrong) <= 0.05 + 3 * _MC_ERROR, f"gap ≤ 0 failed {np.mean(wrong):.1%} of equal runs"
+
+
+def test_fewer_than_100_replicates_are_rejected():
+    with pytest.raises(ValueError, match="n_boot"):
+        MetricFrame(_data(), "value", by="group", n_boot=10)
+
+
+def test_worst_group_counts_clusters_when_clustered():
+    rng = np.random.default_rng(1)
+    rows = [("solo", "p0", float(x)) for x in rng.random(25) < 0.1]  # 25 comparisons, one annotator
+    rows += [(g, f"{g}{p}", float(x)) for g in "ab" for p in range(40) for x in rng.random(5) < 0.7]
+    frame = MetricFrame(pd.DataFrame(rows, columns=["group", "annotator", "correct"]), "correct", by="group",
+                        cluster="annotator")
+    worst = frame.worst(min_n=20)
+    assert worst["group"] in ("a", "b") and worst["n_groups"] == 2

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from pluralign.metrics import read_metrics
-from pluralign.metrics.policy import PolicyError, Rule, check, load_policy
+from pluralign.metrics.policy import PolicyError, Rule, _statistic, check, load_policy
 
 from .tables import long_table, make_run
 
@@ -135,3 +135,19 @@ def test_the_readme_policy_is_valid(tmp_path):
     block = readme.split("```toml\n", 1)[1].split("```", 1)[0]
     policy = load_policy(_policy(tmp_path, block))
     assert [r.statistic for r in policy.rules] == ["max_ratio", "overall", "overall", "overall"]
+
+
+def test_unbounded_intervals_are_inconclusive_not_missing():
+    rule = Rule("refusal_rate", "max_ratio", "language", at_most=1.25)
+    assert rule.verdict(float("inf"), 1.0, float("inf")) == "inconclusive"  # 0/40 against 20/40
+    assert rule.verdict(1.0, 1.0, float("inf")) == "inconclusive"  # every group at 0
+    assert rule.verdict(float("inf"), 2.0, float("inf")) == "fail"
+    assert Rule("accuracy", at_least=0.6).verdict(0.9, float("-inf"), float("inf")) == "inconclusive"
+    assert rule.verdict(float("nan"), 1.0, 2.0) == "missing"
+
+
+def test_each_rule_with_no_n_gets_the_widest_factor():
+    table = pd.DataFrame([{"model": "m", "metric": "refusal_rate", "grouping": "language", "group": g, "value": 0.1,
+                           "ci_low": 0.05, "ci_high": 0.15, "n": float("nan")} for g in ("en", "de")])
+    found = _statistic(Rule("refusal_rate", "each", "language", at_most=0.18), table)
+    assert all(hi > 0.18 for _, _, _, hi in found)  # finite and widened, not NaN

@@ -98,3 +98,22 @@ def test_learning_curve_rises_with_shots_for_adaptive_models(split):
     assert curve["accuracy"].iloc[2] > curve["accuracy"].iloc[0] + 0.1
     baseline = BradleyTerry().fit(split.train).score(split.unseen)
     assert curve["accuracy"].iloc[-1] > baseline
+
+
+def test_people_with_one_conversation_give_no_learning_curve_and_say_so():
+    # A person's only conversation is never held out, so there is nothing to score a curve on: before, the curve
+    # came back with accuracy NaN and n = 0 at every point, silently.
+    pop = simulate_population(n_annotators=20, comparisons_per_annotator=4, random_state=0)
+    split = split_choices(pop.choices, random_state=0)
+    assert len(split.conversations) == 0 and len(split.unseen) > 0
+    model = IdealPoint(n_prototypes=2, random_state=0).fit(split.train)
+    with pytest.warns(UserWarning, match="second conversation"):
+        curve = unseen_learning_curve(model, split.unseen)
+    assert curve.empty
+
+
+def test_held_out_prompts_are_drawn_from_those_the_seen_people_answered():
+    pop = simulate_population(n_annotators=200, comparisons_per_annotator=40, random_state=1)
+    split = split_choices(pop.choices, prompt_share=0.2, unseen_share=0.2, random_state=0)
+    seen_prompts = np.unique(pop.choices.prompt[~np.isin(pop.choices.annotator, np.unique(split.unseen.annotator))])
+    assert len(np.unique(split.prompts.prompt)) == int(np.floor(0.2 * len(seen_prompts) + 0.5))

@@ -18,7 +18,7 @@ def test_learn_on_a_simulated_population_beats_one_reward(cli, tmp_path):
     held = metrics[(metrics.split == "unseen conversations") & (metrics.metric == "worst_group_accuracy")].set_index("model")
     assert held.loc["MixtureBradleyTerry", "value"] > held.loc["BradleyTerry (one reward)", "value"] + 0.2
     assert (metrics[metrics.metric == "worst_group_accuracy"]["n"] >= 20).all()
-    assert "worst group: the least accurate of the groups with at least 20 choices" in result.stdout
+    assert "worst group: the least accurate of the groups with at least 20 people" in result.stdout
     report = (tmp_path / "run" / "report.html").read_text()
     assert "The three splits side by side" in report and "worst group (n ≥ 20)" in report
     curve = pd.read_parquet(tmp_path / "run" / "learning_curve.parquet")

@@ -52,3 +52,10 @@ def test_learn_metrics_are_read_per_language(ranked):
     assert {"gap", "ratio"} <= set(by_language.index)
     unknown = evaluate(ranked, Choices(np.eye(3), pairs, np.zeros(n, dtype=int), np.arange(n) % 12), n_boot=100)
     assert "language" not in set(unknown.grouping)
+
+
+def test_non_finite_probabilities_are_refused_not_scored():
+    from pluralign.preferences.base import expected_correct
+
+    with pytest.raises(ValueError, match="non-finite"):
+        expected_correct(np.array([[0.5, np.nan], [0.2, 0.8]]), np.array([0, 1]))

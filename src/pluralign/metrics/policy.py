@@ -66,10 +66,14 @@ class Rule:
         return " and ".join(parts)
 
     def verdict(self, value: float, low: float, high: float) -> str:
-        """pass / fail / inconclusive for a value with its interval (the value alone when there is no interval)."""
-        if not np.isfinite(value):
+        """pass / fail / inconclusive for a value with its interval (the value alone when both bounds are NaN).
+
+        Infinite values and bounds compare as numbers: an unbounded side (a group of one cluster, a max_ratio over
+        a zero group) leaves the rule inconclusive, or failed when the whole interval is past the line. Only a NaN
+        value is missing."""
+        if np.isnan(value):
             return "missing"
-        low, high = (low, high) if np.isfinite(low) and np.isfinite(high) else (value, value)
+        low, high = (value, value) if np.isnan(low) and np.isnan(high) else (low, high)
         ok_all = (self.at_least is None or low >= self.at_least) and (self.at_most is None or high <= self.at_most)
         bad_all = (self.at_least is not None and high < self.at_least) or (self.at_most is not None and low > self.at_most)
         return "pass" if ok_all else "fail" if bad_all else "inconclusive"
@@ -208,9 +212,13 @@ def _jointly(found: list[tuple[str, float, float, float]], n: np.ndarray, level:
     the estimates are correlated (groups sharing clusters included). Each side's half-width is scaled by
     t(level^(1/k)) / t(level) with n − 1 degrees of freedom (the stored intervals are t-wide, see frame.py), which
     keeps a percentile interval's asymmetry. Rates measured in benchmarks/RESULTS.md. Assumes the table's
-    intervals are at ``LEVEL``, the level every job writes, and counts rows, not clusters, as n.
+    intervals are at ``LEVEL``, the level every job writes.
+
+    Limitation: the table's n counts rows, while frame.py builds each interval on clusters − 1 degrees of freedom.
+    With clustered data and few clusters per group, n − 1 overstates the degrees of freedom and the widening is
+    somewhat too small (negligible from about 30 clusters a group). A missing n is taken as 1, the widest factor.
     """
-    df = np.maximum(n - 1, 1)
+    df = np.maximum(np.nan_to_num(n, nan=1) - 1, 1)
     scale = student_t.ppf((1 + level ** (1 / len(found))) / 2, df) / student_t.ppf((1 + level) / 2, df)
     return [(g, v, v - (v - lo) * s, v + (hi - v) * s) for (g, v, lo, hi), s in zip(found, scale)]
 

@@ -82,7 +82,7 @@ for _name, _what, _dir, _lo, _hi, _paper in (
                           "to a human group's answers", "higher",
      0, 1, "OpinionQA / GlobalOpinionQA"),
     # learn: rewards learned from people who disagree
-    ("accuracy", "share of held-out choices the learned reward predicts", "higher", 0, 1, "PAL / Community Alignment"),
+    ("accuracy", "share of held-out choices the learned reward predicts (a tie at the top among t counts 1/t)", "higher", 0, 1, "PAL / Community Alignment"),
     ("log_loss", "mean negative log-probability of the held-out choice", "lower", 0, _INF, "DPL / PAL"),
     ("worst_group_accuracy", "accuracy of the group the learned reward serves worst, among groups of at least "
      "min_n (default 20) choices; its interval bounds the lowest group's true accuracy", "higher", 0, 1, "MaxMin-RLHF"),

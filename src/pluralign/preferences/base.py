@@ -18,6 +18,8 @@ def expected_correct(p: np.ndarray, chosen: np.ndarray) -> np.ndarray:
     """Per comparison, 1/t when the chosen candidate is one of t tied at the highest probability, else 0: the
     expected accuracy of breaking ties at random. An argmax always picks the first of the tied, and so counts a model
     that cannot tell candidates apart as right whenever people chose the first (always, in TRL pairwise data)."""
+    if not np.isfinite(p).all():
+        raise ValueError("a model gave non-finite choice probabilities; accuracy would be undefined")
     tied = np.isclose(p, p.max(axis=1, keepdims=True), rtol=1e-6, atol=0)
     return tied[np.arange(len(p)), chosen] / tied.sum(axis=1)
 

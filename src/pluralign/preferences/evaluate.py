@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -47,9 +49,9 @@ def _last_conversations(choices: Choices, share: float) -> np.ndarray:
 
 
 def _draw(values: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:
-    """``share`` of the distinct ``values``, drawn without replacement."""
+    """``share`` of the distinct ``values`` (rounded half up), drawn without replacement."""
     distinct = np.unique(values)
-    return rng.choice(distinct, size=int(round(share * len(distinct))), replace=False)
+    return rng.choice(distinct, size=int(np.floor(share * len(distinct) + 0.5)), replace=False)
 
 
 def split_choices(choices: Choices, test_share: float = 0.25, prompt_share: float = 0.2, unseen_share: float = 0.2,
@@ -64,7 +66,7 @@ def split_choices(choices: Choices, test_share: float = 0.25, prompt_share: floa
     unseen = np.isin(choices.annotator, _draw(choices.annotator, unseen_share, rng))
     prompts = np.zeros(len(choices), dtype=bool)
     if choices.prompt is not None:
-        prompts = ~unseen & np.isin(choices.prompt, _draw(choices.prompt, prompt_share, rng))
+        prompts = ~unseen & np.isin(choices.prompt, _draw(choices.prompt[~unseen], prompt_share, rng))
     rest = ~unseen & ~prompts
     conversations = np.zeros(len(choices), dtype=bool)
     conversations[rest] = _last_conversations(choices.subset(rest), test_share)
@@ -103,16 +105,17 @@ def evaluate(model: ChoiceEstimator, choices: Choices, n_boot: int = 1000, seed:
     calibration (ECE).
 
     Intervals resample annotators (a person's comparisons move together). The worst group is the least accurate of
-    the groups with at least ``min_n`` comparisons, and its interval bounds the lowest true accuracy among them
-    (``MetricFrame.worst``): the least of many noisy estimates is biased low, and a group of one would "win" at 0.
+    the groups with at least ``min_n`` annotators (no row when none is that large), and its interval bounds the
+    lowest true accuracy among them (``MetricFrame.worst``): the least of many noisy estimates is biased low, and a
+    group of one would "win" at 0.
     """
     rows = per_comparison(model, choices)
     options = {"n_boot": n_boot, "seed": seed, "cluster": "annotator"}
     table = disaggregate(rows, {"accuracy": "correct", "log_loss": "log_loss"}, ["group", "language"], **options)
     worst = MetricFrame(rows, "correct", by="group", **options).worst(min_n=min_n)
     extra = [{"metric": "worst_group_accuracy", "grouping": "group",
-              **worst[["group", "value", "ci_low", "ci_high", "n"]].to_dict()},
-             {"metric": "ece", "grouping": "overall", "group": "all", "n": len(rows),
+              **worst[["group", "value", "ci_low", "ci_high", "n"]].to_dict()}] if worst["n_groups"] else []
+    extra += [{"metric": "ece", "grouping": "overall", "group": "all", "n": len(rows),
               "value": expected_calibration_error(rows["confidence"].to_numpy(), rows["correct"].to_numpy())}]
     return pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
 
@@ -126,6 +129,10 @@ def unseen_learning_curve(model: ChoiceEstimator, unseen: Choices, shots: Sequen
     The 0-shot point adapts to nothing, which ``adapt`` and ``predict_proba`` agree on. The model must have ``adapt``.
     """
     test_rows = _last_conversations(unseen, test_share)
+    if not test_rows.any():  # a person's only conversation is never held out
+        warnings.warn("no unseen person has a second conversation to score a learning curve on; it is left out",
+                      stacklevel=2)
+        return pd.DataFrame(columns=["shots", "accuracy", "log_loss", "n"])
     test, pool = unseen.subset(test_rows), unseen.subset(~test_rows)
     rank = pd.Series(pool.annotator).groupby(pool.annotator).cumcount().to_numpy()
     out = []

@@ -76,4 +76,4 @@ def comparison_choices(comparisons: pd.DataFrame, embedder: Embedder, annotators
                    conversation=comparisons["conversation_id"].astype(str).to_numpy(),
                    # a conversation's prompt is its first user turn (Community Alignment shows one to many people)
                    prompt=np.array([next((m["content"] for m in c if m["role"] == "user"), "")
-                                    for c in comparisons["context"]]))
+                                    for c in comparisons["context"]], dtype=object))

@@ -4,6 +4,7 @@ prompts and people never seen in training, against one shared reward, and keep i
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -35,7 +36,7 @@ class LearnConfig:
             metrics (and GroupBradleyTerry).
         test_share, prompt_share, unseen_share: what ``split_choices`` holds out: a share of each seen person's
             conversations, of the prompts, and of the people.
-        worst_min_n: the fewest held-out choices a group needs to count for the worst group.
+        worst_min_n: the fewest people (with held-out choices) a group needs to count for the worst group.
     """
 
     data: str
@@ -131,6 +132,9 @@ def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path
             if len(held):
                 tables.append(evaluate(fitted, held, seed=config.seed, min_n=config.worst_min_n)
                               .assign(model=name, split=part))
+            elif fitted is model:
+                warnings.warn(f"the split '{part}' is empty for this data (see docs/methods.md#learn-splits); "
+                              "its rows are left out", stacklevel=2)
     if data.true_types is not None and isinstance(model, (MixtureBradleyTerry, IdealPoint)):
         tables.append(type_recovery(model, data.true_types).assign(model=ESTIMATORS[config.estimator], split="training people"))
     metrics = pd.concat(tables, ignore_index=True)
@@ -138,7 +142,9 @@ def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path
     curve = None
     if hasattr(model, "adapt") and len(split.unseen):
         curve = unseen_learning_curve(model, split.unseen, config.shots, config.test_share)
-        curve.to_parquet(run.path / "learning_curve.parquet", index=False)
+        curve = curve if len(curve) else None
+        if curve is not None:
+            curve.to_parquet(run.path / "learning_curve.parquet", index=False)
     model.save(run.path / "model.npz")
     distinctive = None
     if texts is not None and isinstance(model, (MixtureBradleyTerry, IdealPoint)):

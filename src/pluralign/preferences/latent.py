@@ -178,9 +178,10 @@ class IdealPoint(ChoiceEstimator):
         """
         self._check_fitted()
         features, cand, mask, chosen = tensors(choices, self._dtype())
-        population = torch.as_tensor(self.coef_.T @ self._fitted_mixes().T, dtype=features.dtype)  # (d, A)
+        coef, mixes = (torch.as_tensor(x, dtype=features.dtype) for x in (self.coef_.T, self._fitted_mixes().T))
         with torch.no_grad():  # (n, A): each comparison's log-likelihood under each fitted person's reward
-            loglik = chosen_log_probs(choice_log_probs(features @ population, cand, mask), chosen).numpy()
+            scores = (features @ coef)[cand] @ mixes  # (m, K) prototype rewards, then (n, k, A) only where offered
+            loglik = chosen_log_probs(masked_log_softmax(scores, mask), chosen).numpy()
         new = {a: self._posterior(loglik[choices.annotator == a].sum(0)) for a in np.unique(choices.annotator)}
         self.adapted_ = {**getattr(self, "adapted_", {}), **new}
         return self

@@ -252,7 +252,11 @@ def write_compare_results(run_dir: str | Path, embedder: Embedder | None = None)
     contexts = embedder.embed([context_text(conversation(p)) for p in prompts.reset_index().to_dict("records")])
     responses = embedder.embed(candidates["text"].tolist())
     # Features as ``pluralign learn`` makes them: the response, and its interaction with its prompt's context.
-    vectors = interaction_features(responses, contexts[prompts.index.get_indexer(candidates["prompt_id"])])
+    at = prompts.index.get_indexer(candidates["prompt_id"])
+    if (at < 0).any():
+        raise ValueError(f"{run_dir}: candidates of prompts the run does not hold: "
+                         f"{sorted(set(candidates['prompt_id'][at < 0]))[:3]}")
+    vectors = interaction_features(responses, contexts[at])
     sets = set_diversity(candidates, responses).merge(
         coverage(candidates, config.margin).rename(columns={c: f"covers_{c}" for c in [*POLES, *AXES, "both"]}), on="set_id")
     sets["sampler"] = sets["set_id"].str.split("|").str[0]

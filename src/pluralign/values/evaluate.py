@@ -46,7 +46,7 @@ def gold_items(labelled: pd.DataFrame) -> pd.DataFrame:
     not relevant. ValuePrism's relevance config pairs situations with unrelated candidates labelled not relevant;
     rows without a relevance label (its generative, valence and explanation configs) hold only relevant ones."""
     pairs = pd.MultiIndex.from_frame(labelled[["situation", "text"]])
-    irrelevant = labelled["relevant"].eq(False).to_numpy() if "relevant" in labelled else np.zeros(len(labelled), bool)
+    irrelevant = labelled["relevant"].eq(False).fillna(False).to_numpy(bool) if "relevant" in labelled else np.zeros(len(labelled), bool)
     return labelled[~pairs.isin(pairs[irrelevant])].drop_duplicates(["situation", "text"])
 
 
