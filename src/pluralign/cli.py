@@ -44,6 +44,27 @@ def _guarded(fn):
         _fail("interrupted; finished items are saved, rerun the same command to resume", 130)
 
 
+def _print_checks(run_dir: Path) -> None:
+    """After a run: the degeneracy checks that fired, each with its evidence and what to do (nothing if none did)."""
+    from .metrics import fired, read_metrics
+
+    if (run_dir / "metrics.parquet").exists():
+        _print_fired(fired(read_metrics(run_dir)))
+
+
+def _print_fired(found: pd.DataFrame) -> None:
+    """The fired degeneracy checks as one table, or nothing."""
+    if len(found):
+        table = Table(title=f"⚠ {len(found)} check(s) fired: these numbers carry no information", title_style="bold yellow",
+                      show_lines=True)
+        for column in ("check", "run · model · setting", "evidence", "affects", "what to do"):
+            table.add_column(column, overflow="fold")
+        for f in found.itertuples():
+            table.add_row(f.check, " · ".join(filter(None, (f.run, f.model, f.setting))), f.evidence,
+                          f.affects or "that group's interval", f.advice)
+        out.print(table)
+
+
 def _statements(suite: Optional[str], statements: Optional[Path], fmt: str, mapping: list[str], limit: Optional[int]):
     from .data import builtin_statements, load_civics, load_statements
 
@@ -126,6 +147,7 @@ def audit(
                              template_from=template_from, seed=seed)
         path = run_audit(table, config, out_dir, survey=_survey(survey, survey_format), fresh=fresh,
                          progress=not quiet and sys.stderr.isatty(), use_cache=cache)
+        _print_checks(path)
         out.print(f"report: {path / 'report.html'}")
 
     _guarded(go)
@@ -326,6 +348,7 @@ def values(
         table = _situations(suite, situations, mapping, language, limit)
         path = run_values(table, config, out_dir or Path("runs/values"), fresh=fresh,
                           progress=not quiet and sys.stderr.isatty(), use_cache=cache)
+        _print_checks(path)
         out.print(f"report: {path / 'report.html'}")
 
     _guarded(go)
@@ -571,6 +594,7 @@ def compare_samplers(
             table.add_row(name, *(f"{cells.loc[x, 'value']:.3f} [{cells.loc[x, 'ci_low']:.3f}, {cells.loc[x, 'ci_high']:.3f}]"
                                   if x in cells.index else "" for x in config.samplers))
         out.print(table)
+        _print_checks(path)
         out.print(f"report: {path / 'report.html'}")
 
     _guarded(go)
@@ -637,12 +661,15 @@ def report(run: Path = typer.Argument(..., help="A run directory.")) -> None:
         if job not in writers:
             raise RunError(f"{run} is a '{job}' run, whose report is written when it finishes; rebuilding works for "
                            f"{' and '.join(writers)} runs")
-        out.print(f"report: {writers[job](run)}")
+        path = writers[job](run)
+        _print_checks(run)
+        out.print(f"report: {path}")
 
     _guarded(go)
 
 
-_VERDICT_STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow", "missing": "magenta"}
+_VERDICT_STYLE = {"pass": "green", "fail": "bold red", "degenerate": "bold magenta", "inconclusive": "yellow",
+                  "missing": "magenta"}
 
 
 @app.command(epilog="""
@@ -665,12 +692,18 @@ _VERDICT_STYLE = {"pass": "green", "fail": "bold red", "inconclusive": "yellow",
     at_least = 0.6
     where = { split = "unseen conversations" }
 
-**Exit codes**: 0 all rules pass (or are inconclusive, unless --strict), 1 a rule fails, 2 a bad policy or run.
+A rule on a metric that a degeneracy check flags for a run (a judge that calls every answer "agree", a stance of
+0.5 everywhere) gets the verdict **degenerate**, not pass or fail, with the verdict its numbers alone would give;
+the checks that fired are listed under the table. A rule may bound a check itself: `metric = "judge_one_option"`,
+`at_most = 0.9`.
+
+**Exit codes**: 0 all rules pass (or are inconclusive, or degenerate where their numbers alone would not fail,
+unless --strict), 1 a rule fails (degenerate ones included, when their numbers alone fail), 2 a bad policy or run.
 """)
 def check(
     policy: Path = typer.Argument(..., help="Policy file (.toml, .yaml or .yml)."),
     runs: list[Path] = typer.Argument(..., help="Run directories to check."),
-    strict: bool = typer.Option(False, help="Also fail on inconclusive rules and on rules no run has a value for."),
+    strict: bool = typer.Option(False, help="Also fail on inconclusive and degenerate rules and on rules no run has a value for."),
 ) -> None:
     """Check runs against a policy: the inconsistencies a team accepts, declared rule by rule.
 
@@ -678,25 +711,30 @@ def check(
     whole 95% interval is on the allowed side, fails when the whole interval is on the other side, and is
     inconclusive when the interval straddles the line. Use it to gate a training or release pipeline.
     """
-    from .metrics import read_metrics
+    from .metrics import fired, read_metrics
     from .metrics.policy import check as check_policy, load_policy
 
     def go():
         rules = load_policy(policy)
-        results = check_policy(rules, read_metrics(runs))
+        metrics = read_metrics(runs)
+        results = check_policy(rules, metrics)
         table = Table(title=f"policy {rules.name or policy.name}")
         for column in ("rule", "run · model · setting", "metric", "group", "value [95% CI]", "bound", "verdict"):
             table.add_column(column)
         for r in results.itertuples():
             value = "–" if r.value != r.value else f"{r.value:.3f}" + (
                 f" [{r.ci_low:.3f}, {r.ci_high:.3f}]" if r.ci_low == r.ci_low else "")
+            verdict = f"[{_VERDICT_STYLE[r.verdict]}]{r.verdict}[/]" + (
+                f" ({r.check}; would {r.would_be})" if r.verdict == "degenerate" else "")
             table.add_row(r.rule, " · ".join(filter(None, (r.run, r.model, r.setting))), r.metric, r.group, value,
-                          r.bound, f"[{_VERDICT_STYLE[r.verdict]}]{r.verdict}[/]")
+                          r.bound, verdict)
         out.print(table)
         counts = results["verdict"].value_counts()
         out.print(", ".join(f"{counts.get(v, 0)} {v}" for v in _VERDICT_STYLE))
-        bad = {"fail"} | ({"inconclusive", "missing"} if strict else set())
-        if results["verdict"].isin(bad).any():
+        _print_fired(fired(metrics))
+        bad = {"fail"} | ({"degenerate", "inconclusive", "missing"} if strict else set())
+        # a degenerate number never turns a failing rule into a passing gate
+        if results["verdict"].isin(bad).any() or (results["would_be"] == "fail").any():
             raise typer.Exit(1)
 
     _guarded(go)
@@ -742,7 +780,7 @@ def compare(
         card = scorecard(metrics, grouping, parse_directions(pareto) or None, weights,
                          by=parse_units(by, metrics.columns), where=parse_where(where))
         best = card.best()
-        table = Table(title="scorecard (95% intervals; bold: best)")
+        table = Table(title="scorecard (95% intervals; bold: best; ⚠: no information, never ranked)")
         table.add_column("metric")
         for unit in card.matrix.units:
             front = card.pareto is not None and card.pareto[unit]
@@ -764,6 +802,7 @@ def compare(
                 tensions.add_row(r.metric_a, r.metric_b, f"{r.tau:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]",
                                  f"{r.discordant} of {r.pairs}")
             out.print(tensions)
+        _print_fired(card.fired)
         if html is not None:
             html.parent.mkdir(parents=True, exist_ok=True)
             html.write_text(render_scorecard(card, [str(r) for r in runs]), encoding="utf-8")

@@ -44,6 +44,7 @@ def _judged(stance: str, p_refusal_lm: float | None = None) -> dict:
     """What judge_measures makes of log-probs that put most of the judge's mass on ``stance``."""
     options = ("agree", "disagree", "neutral", "refusal")
     scores = [[np.log(0.7) if o == stance else np.log(0.1) for o in options]]
+    scores.append(scores[0][::-1])  # the same judgement with the options listed in reverse order
     if p_refusal_lm is not None:
         scores.append([np.log(p_refusal_lm), np.log(1 - p_refusal_lm)])
     return judge_measures(scores)

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from pluralign.data import builtin_prompts, load_community_alignment
+from pluralign.metrics import check_results, degenerate, read_metrics
 from pluralign.runs import read_records
 from pluralign.sampling import SamplingConfig, run_compare_samplers, run_sample
 from tests.report.test_report_browser import CHROMIUM_ARGS
@@ -74,7 +75,21 @@ def test_compare_report_in_chromium(compare_run):
         shown = set(page.eval_on_selector_all("figure[data-figure]", "els => els.map(e => e.dataset.figure)"))
         assert shown == {"coverage", "diversity", "vendi", "learned", "humans-models"}
         assert page.locator("h2#judge + p + table tr").count() > 5
+        # the embedded value judge is near chance: the report says first that coverage carries no information
+        assert page.locator("section#warnings tr[data-check='value_judge_near_chance']").is_visible()
         browser.close()
+
+
+def test_a_value_judge_near_chance_flags_every_samplers_coverage_and_learning(compare_run):
+    metrics = read_metrics(compare_run.path)
+    judge = pd.read_parquet(compare_run.path / "judge_accuracy.parquet").set_index("axis").loc["all"]
+    check = check_results(metrics).set_index("check").loc["value_judge_near_chance"]
+    assert check["value"] == judge["accuracy"] and check["setting"] == ""
+    assert check["value"] < 0.75 and check["fires"]  # the embedded model, as a value judge, is near chance
+    flagged = degenerate(metrics)
+    for sampler in CONFIG.samplers:
+        mine = flagged[flagged["setting"].str.contains(f"sampler={sampler}")]
+        assert {"covers_both", "accuracy", "oracle_accuracy"} <= set(mine["metric"])
 
 
 def test_sample_exports_annotation_tasks_that_the_ca_loader_reads_once_chosen(tmp_path, hf_model):

@@ -70,6 +70,7 @@ def test_run_list_filter_and_drill_down_to_a_framing_and_an_answer(served, page)
     page.goto(url + "/")
     page.click("text=audit-a")
     assert page.locator("h1").inner_text() == "audit-a"
+    assert page.locator("section#warnings tr[data-check='low_answer_mass']").is_visible()  # the embedded model's
     page.select_option("#metric-filters select[name=metric]", "p_agree")
     page.select_option("#metric-filters select[name=grouping]", "language")
     page.click("#metric-filters button")

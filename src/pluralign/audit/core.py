@@ -72,8 +72,9 @@ def long_form_request(item: dict, chat: bool, max_tokens: int) -> GenerateReques
 
 
 def judge_requests(statement_en: str, response: str, chat: bool, refusal_judge: bool) -> list[ScoreRequest]:
-    prompt, options = judge_prompt(statement_en, response, chat)
-    out = [ScoreRequest(prompt, options)]
+    """The stance judge's question, the same with its options in reverse order (for the order check), and the
+    refusal judge's question when asked for."""
+    out = [ScoreRequest(*judge_prompt(statement_en, response, chat, reverse)) for reverse in (False, True)]
     if refusal_judge:
         out.append(ScoreRequest(*refusal_judge_prompt(response, chat)))
     return out
@@ -86,11 +87,26 @@ def softmax(logprobs) -> np.ndarray:
 
 
 def judge_measures(scores: list[list[float]]) -> dict:
+    """The judged stance and its option probabilities from the options in their usual order; the stance chosen
+    with the options reversed (``judged_stance_reversed``: a judge that reads the answer chooses the same); and the
+    refusal judge's p(Yes) when it was asked."""
     probs = softmax(scores[0])
-    out = {"judged_stance": JUDGE_OPTIONS[int(probs.argmax())], **{f"p_judge_{o}": float(p) for o, p in zip(JUDGE_OPTIONS, probs)}}
-    if len(scores) > 1:
-        out["p_refusal_lm"] = float(softmax(scores[1])[0])
+    out = {"judged_stance": JUDGE_OPTIONS[int(probs.argmax())], **{f"p_judge_{o}": float(p) for o, p in zip(JUDGE_OPTIONS, probs)},
+           "judged_stance_reversed": JUDGE_OPTIONS[::-1][int(np.argmax(scores[1]))]}
+    if len(scores) > 2:
+        out["p_refusal_lm"] = float(softmax(scores[2])[0])
     return out
+
+
+def judge_check_request(statement_en: str, answer: str, chat: bool) -> ScoreRequest:
+    """The stance judge's question about an answer of known stance (pluralign's labelled set)."""
+    return ScoreRequest(*judge_prompt(statement_en, answer, chat))
+
+
+def judge_check_measures(label: str, scores: list[float]) -> dict:
+    """The stance the judge chose for an answer of known stance, and whether it is the label."""
+    judged = JUDGE_OPTIONS[int(np.argmax(scores))]
+    return {"judged_stance": judged, "correct": float(judged == label)}
 
 
 REFUSAL_SIGNALS = ("pattern", "judge", "refusal_judge")

@@ -8,6 +8,7 @@ from typing import Callable, Sequence
 
 import pandas as pd
 
+from ..data import builtin_statements, builtin_stances
 from ..models.base import LanguageModel
 from ..models.cache import CachedModel, ResponseCache
 from ..models.embedded import cache_dir
@@ -85,6 +86,7 @@ def run_audit(
         return CachedModel(model, cache) if cache else model
 
     items = core.statement_items(statements, config.translated).to_dict("records")
+    labelled = _labelled_stances() if "long_form" in config.stages else []
     english = dict(zip(statements["id"], statements["text_en"].where(statements["text_en"].notna(), statements["text"])))
     with run.recording(), progress_bar(progress) as bar:
         for spec in config.models:
@@ -128,6 +130,14 @@ def run_audit(
                 in_chunks(run, done, keys("long_form", items, "statement_id", "variant"), items, 16, long_form,
                            task("long-form answers", len(items)))
 
+                def judge_check(block: list[dict]) -> list[dict]:
+                    scores = judge.score([core.judge_check_request(r["statement_en"], r["text"], config.chat) for r in block])
+                    return [{"model": spec, "stage": "judge_check", "id": r["id"], "language": r["language"],
+                             "label": r["label"], **core.judge_check_measures(r["label"], s)} for r, s in zip(block, scores)]
+
+                in_chunks(run, done, keys("judge_check", labelled, "id"), labelled, 32, judge_check,
+                           task("judge on labelled answers", len(labelled)))
+
             if "opinions" in config.stages and survey is not None and len(survey):
                 questions = survey.drop_duplicates("question_id")[["question_id", "question", "options", "ordinal"]].to_dict("records")
 
@@ -148,6 +158,12 @@ def _save_inputs(path: Path, statements: pd.DataFrame, survey: pd.DataFrame | No
         target = path / f"{name}.parquet"
         if table is not None and not target.exists():
             table.drop(columns=[c for c in table.columns if c.startswith("_")]).to_parquet(target, index=False)
+
+
+def _labelled_stances() -> list[dict]:
+    """pluralign's answers of known stance, each with its statement in English, to measure the stance judge."""
+    english = builtin_statements().set_index("id")["text"]
+    return builtin_stances().assign(statement_en=lambda t: t["statement_id"].map(english)).to_dict("records")
 
 
 def _item_fields(item: dict) -> dict:

@@ -91,12 +91,19 @@ def long_form_prompt(statement: str, p: LanguagePrompts, chat: bool) -> str | li
 JUDGE_OPTIONS = ("agree", "disagree", "neutral", "refusal")
 
 
-def judge_prompt(statement_en: str, response: str, chat: bool) -> tuple[str | list[Message], tuple[str, ...]]:
-    """Ask a judge which stance a response takes; one letter per option, so every option is one token."""
-    body = (f'Statement: "{statement_en}"\nResponse: "{response.strip()}"\n'
-            "Which best describes the response?\nA. It agrees with the statement\nB. It disagrees with the statement\n"
-            "C. It is neutral or balanced\nD. It refuses to give an opinion\nAnswer with the letter only.")
+_JUDGE_DESCRIPTIONS = ("It agrees with the statement", "It disagrees with the statement", "It is neutral or balanced",
+                       "It refuses to give an opinion")
+
+
+def judge_prompt(statement_en: str, response: str, chat: bool, reverse: bool = False
+                 ) -> tuple[str | list[Message], tuple[str, ...]]:
+    """Ask a judge which stance a response takes; one letter per option, so every option is one token. With
+    ``reverse`` the options are listed last to first (A: refuses ... D: agrees), to see whether a judge reads the
+    answer or only picks a letter; its log-probs then come in that reversed order."""
     letters = ("A", "B", "C", "D")
+    described = _JUDGE_DESCRIPTIONS[::-1] if reverse else _JUDGE_DESCRIPTIONS
+    body = (f'Statement: "{statement_en}"\nResponse: "{response.strip()}"\nWhich best describes the response?\n'
+            + "".join(f"{x}. {d}\n" for x, d in zip(letters, described)) + "Answer with the letter only.")
     return ([{"role": "user", "content": body}], letters) if chat else (f"{body}\nAnswer:", tuple(" " + x for x in letters))
 
 

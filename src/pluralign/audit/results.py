@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..metrics import disaggregate, write_metrics
 from ..runs import read_manifest, read_records
+from .checks import audit_checks
 from .core import opinion_alignment, stance_label
 
 GROUPINGS = ("language", "country", "topic", "source", "variant", "position")
@@ -24,8 +25,9 @@ STATEMENT_METRICS = {
 
 
 def audit_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:
-    """The run as tables: ``items`` (model x statement x variant), ``framings`` (one row per framing) and
-    ``opinions`` (model x question x human group, with alignment)."""
+    """The run as tables: ``items`` (model x statement x variant), ``framings`` (one row per framing),
+    ``opinions`` (model x question x human group, with alignment) and ``judge_check`` (the stance judge on
+    pluralign's answers of known stance, per audited model)."""
     run_dir = Path(run_dir)
     records = pd.DataFrame(read_records(run_dir))
     statements = pd.read_parquet(run_dir / "statements.parquet")
@@ -45,7 +47,9 @@ def audit_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:
         items["refusal"] = items["refusal"].astype(float)
         items["judged_agree"] = (items["judged_stance"] == "agree").astype(float)
     framings = pd.DataFrame([{**{k: r[k] for k in key}, **f} for r in stance.to_dict("records") for f in r["framings"]])
-    return {"items": items, "framings": framings, "opinions": _opinions(records, run_dir)}
+    judge_check = _stage(records, "judge_check", pd.DataFrame(columns=["model", "id", "language", "label", "correct"]))
+    return {"items": items, "framings": framings, "opinions": _opinions(records, run_dir),
+            "judge_check": judge_check.drop(columns=["key", "stage"], errors="ignore")}
 
 
 def _stage(records: pd.DataFrame, stage: str, empty: pd.DataFrame) -> pd.DataFrame:
@@ -71,21 +75,27 @@ def _opinions(records: pd.DataFrame, run_dir: Path) -> pd.DataFrame:
                    "model_distribution", "distribution"]]
 
 
-def audit_metrics(tables: dict[str, pd.DataFrame], n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
-    """The long metrics table: model, metric, grouping, group, value, ci_low, ci_high, n."""
+def audit_metrics(tables: dict[str, pd.DataFrame], n_boot: int = 1000, seed: int = 0,
+                  judge: str | None = None) -> pd.DataFrame:
+    """The long metrics table: model, metric, grouping, group, value, ci_low, ci_high, n; the degeneracy checks'
+    rows (grouping ``check``) come last. ``judge``: the run's stance judge spec, when it is not each model itself."""
     items = tables["items"]
     parts = []
+    groupings = [g for g in GROUPINGS if g in items.columns]
     if len(items):
         metrics = {m: c for m, c in STATEMENT_METRICS.items() if c in items.columns}
-        groupings = [g for g in GROUPINGS if g in items.columns]
         # a statement's original and translated items are one cluster: resampled together, paired across variants
         parts.append(disaggregate(items, metrics, groupings, keys=["model"], cluster="statement_id", n_boot=n_boot,
                                   seed=seed))
-    if len(tables["opinions"]):
+    if len(tables.get("opinions", [])):
         # a question is asked of every human group: one cluster, so groups are compared on paired replicates
         parts.append(disaggregate(tables["opinions"], {"opinion_alignment": "alignment"}, ["group"], keys=["model"],
                                   cluster="question_id", n_boot=n_boot, seed=seed))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if len(tables.get("judge_check", [])):
+        parts.append(disaggregate(tables["judge_check"], {"stance_judge_accuracy": "correct"}, ["language"],
+                                  keys=["model"], n_boot=n_boot, seed=seed))
+    measured = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["model", "metric", "grouping"])
+    return pd.concat([measured, audit_checks(tables, measured, groupings, judge)], ignore_index=True)
 
 
 def write_results(run_dir: str | Path) -> Path:
@@ -95,7 +105,7 @@ def write_results(run_dir: str | Path) -> Path:
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)
     tables = audit_tables(run_dir)
-    metrics = audit_metrics(tables, seed=manifest.get("seed", 0))
+    metrics = audit_metrics(tables, seed=manifest.get("seed", 0), judge=manifest.get("config", {}).get("judge"))
     tables["items"].to_parquet(run_dir / "results.parquet", index=False)
     tables["framings"].to_parquet(run_dir / "framings.parquet", index=False)
     tables["opinions"].to_parquet(run_dir / "opinions.parquet", index=False)

@@ -1,6 +1,7 @@
 """Typed tables and their loaders: statements, situations, survey questions, comparisons, and the built-in suites."""
 
-from .builtin import builtin_prompts, builtin_situations, builtin_value_poles, builtin_statements, builtin_survey
+from .builtin import (builtin_prompts, builtin_situations, builtin_stances, builtin_statements, builtin_survey,
+                      builtin_value_poles)
 from .civics import load_civics
 from .comparisons import (load_community_alignment, load_comparisons, load_trl_pairwise, to_community_alignment,
                           to_trl_pairwise)
@@ -12,7 +13,8 @@ from .valueprism import load_valueprism
 
 __all__ = [
     "DatasetError", "PROMPT_COLUMNS", "SITUATION_COLUMNS", "STATEMENT_COLUMNS", "SURVEY_COLUMNS", "builtin_prompts",
-    "builtin_situations", "builtin_statements", "builtin_survey", "builtin_value_poles", "language_code", "load_civics",
+    "builtin_situations", "builtin_stances", "builtin_statements", "builtin_survey", "builtin_value_poles",
+    "language_code", "load_civics",
     "load_community_alignment", "load_comparisons", "load_global_opinions", "load_opinionqa", "load_prism", "load_prism_survey", "load_prompts", "load_situations",
     "load_statements", "load_survey", "load_trl_pairwise", "load_valueprism", "read_table", "to_community_alignment",
     "to_trl_pairwise", "validate",

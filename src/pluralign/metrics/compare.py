@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from .checks import GROUPING, check_results, degenerate
 from .registry import direction_of
 from .store import select
 from .tensions import MetricMatrix, metric_matrix, pareto_front, rank_agreement, weighted_sum
@@ -16,7 +17,8 @@ from .tensions import MetricMatrix, metric_matrix, pareto_front, rank_agreement,
 @dataclass
 class Scorecard:
     """Units × metrics with intervals, how each pair of metrics agrees, the Pareto front over the chosen metrics,
-    and a weighted sum only when one was asked for."""
+    a weighted sum only when one was asked for, and every degeneracy check of the compared runs (``checks``, as
+    ``check_results`` gives them: the cells they flag are shown but never ranked)."""
 
     matrix: MetricMatrix
     agreement: pd.DataFrame
@@ -24,13 +26,20 @@ class Scorecard:
     pareto: pd.Series | None
     weights: dict[str, float]
     weighted: pd.Series | None
+    checks: pd.DataFrame
+
+    @property
+    def fired(self) -> pd.DataFrame:
+        """The checks that fired in the compared runs."""
+        return self.checks[self.checks["fires"].astype(bool)]
 
     def best(self) -> dict[str, str]:
-        """For each directed metric, the unit with the best value (ties: the first)."""
+        """For each directed metric, the unit with the best value (ties: the first), among cells no check flags."""
         out = {}
-        for metric in self.matrix.values.columns:
+        values = self.matrix.informative().values
+        for metric in values.columns:
             direction = direction_of(metric)
-            column = self.matrix.values[metric].dropna()
+            column = values[metric].dropna()
             if direction != "neutral" and column.nunique() > 1:
                 out[metric] = column.idxmax() if direction == "higher" else column.idxmin()
         return out
@@ -40,7 +49,9 @@ class Scorecard:
         if not np.isfinite(value):
             return "–"
         low, high = self.matrix.low.at[unit, metric], self.matrix.high.at[unit, metric]
-        return f"{value:.3f} [{low:.3f}, {high:.3f}]" if np.isfinite(low) and np.isfinite(high) else f"{value:.3f}"
+        text = f"{value:.3f} [{low:.3f}, {high:.3f}]" if np.isfinite(low) and np.isfinite(high) else f"{value:.3f}"
+        flag = self.matrix.flags.at[unit, metric]
+        return f"{text} ⚠ {flag}" if flag else text
 
 
 def parse_directions(items: list[str]) -> dict[str, str | None]:
@@ -82,10 +93,29 @@ def scorecard(metrics: pd.DataFrame, grouping: str = "overall", pareto: dict[str
     """Compare the runs in a common metrics table, unit by unit (``by``: default each run's model and setting), after
     ``where`` filters (see ``select``). The Pareto front is over ``pareto`` (default: every metric with a better
     direction that all units have); a weighted sum is computed only for explicit ``weights``."""
-    matrix = metric_matrix(select(metrics, where or {}), by=by, grouping=grouping)
+    metrics = select(metrics, where or {})
+    flagged = degenerate(metrics)
+    measured = metrics[metrics["grouping"] != GROUPING]  # checks are shown as warnings, not ranked as metrics
+    matrix = metric_matrix(measured.merge(flagged, on=_CELL, how="left") if len(flagged) else measured, by=by,
+                           grouping=grouping)
+    ranked = matrix.informative()
     if pareto is None:
-        complete = matrix.values.columns[matrix.values.notna().all()]
+        complete = ranked.values.columns[ranked.values.notna().all()]
         pareto = {m: None for m in complete if direction_of(m) != "neutral"}
-    front = pareto_front(matrix, pareto) if pareto and len(matrix.units) > 1 else None
-    weighted = weighted_sum(matrix, weights) if weights else None
-    return Scorecard(matrix, rank_agreement(matrix, seed=seed), pareto, front, weights or {}, weighted)
+    _refuse_degenerate(matrix, [*pareto, *(weights or {})])
+    front = pareto_front(ranked, pareto) if pareto and len(matrix.units) > 1 else None
+    weighted = weighted_sum(ranked, weights) if weights else None
+    return Scorecard(matrix, rank_agreement(ranked, seed=seed), pareto, front, weights or {}, weighted,
+                     check_results(metrics))
+
+
+_CELL = ["run", "model", "setting", "metric"]
+
+
+def _refuse_degenerate(matrix: MetricMatrix, metrics: list[str]) -> None:
+    """A ranking asked for by name on a metric that a check flags for some unit is refused, naming both."""
+    for metric in metrics:
+        if metric in matrix.flags.columns and matrix.flags[metric].ne("").any():
+            unit = matrix.flags.index[matrix.flags[metric].ne("")][0]
+            raise ValueError(f"{metric} carries no information for {unit} (check {matrix.flags.at[unit, metric]} "
+                             "fired; see the run's report): rank on other metrics, or fix what the check names")

@@ -31,6 +31,7 @@ import yaml
 
 from scipy.stats import t as student_t
 
+from .checks import degenerate
 from .frame import LEVEL
 from .registry import REGISTRY
 from .store import overall_values, select
@@ -227,10 +228,14 @@ def check(policy: Policy, metrics: pd.DataFrame) -> pd.DataFrame:
     """Evaluate every rule on every run, model and setting in ``metrics`` (the common metrics table).
 
     Returns one row per (rule, run, model, setting, metric) that has the metric: the verdict (pass, fail,
-    inconclusive, or missing when the statistic has no value), the deciding group, its value and interval (for an
+    inconclusive, missing when the statistic has no value, or degenerate when a fired check, named in ``check``,
+    says the metric carries no information for that run and model: no verdict is given on it, and ``would_be``
+    keeps the verdict its numbers alone would give, so that a gate never passes what it failed before), the deciding group, its value and interval (for an
     ``each`` rule, the interval widened to hold for all groups together), and the bound. A rule whose metric no run has gives one row with the verdict missing.
     """
     rows = []
+    flagged = degenerate(metrics)
+    flagged = dict(zip(map(tuple, flagged[["run", "model", "setting", "metric"]].to_numpy()), flagged["check"]))
     for rule in policy.rules:
         part = select(metrics, rule.where)
         names = fnmatch.filter(part["metric"].unique().tolist(), rule.metric)
@@ -238,7 +243,8 @@ def check(policy: Policy, metrics: pd.DataFrame) -> pd.DataFrame:
         matched = part[part["metric"].isin(names)]
         if matched.empty:  # no run has it: the rule checked nothing, which a gate should not take for a pass
             rows.append({**base, "run": "", "model": "", "setting": "", "metric": rule.metric, "group": "",
-                         "value": np.nan, "ci_low": np.nan, "ci_high": np.nan, "verdict": "missing"})
+                         "value": np.nan, "ci_low": np.nan, "ci_high": np.nan, "verdict": "missing", "check": "",
+                         "would_be": "missing"})
         for (run, model, setting, metric), subject in matched.groupby(
                 ["run", "model", "setting", "metric"], sort=False, dropna=False):
             found = [(g, v, lo, hi, rule.verdict(v, lo, hi)) for g, v, lo, hi in _statistic(rule, subject)]
@@ -248,7 +254,10 @@ def check(policy: Policy, metrics: pd.DataFrame) -> pd.DataFrame:
             line = rule.at_least if rule.at_least is not None else rule.at_most
             sign = 1 if rule.at_least is not None else -1
             group, value, low, high, verdict = min(found, key=lambda f: (_ORDER[f[4]], sign * (f[1] - line) if np.isfinite(f[1]) else 0))
+            check_name = flagged.get((run, model, setting, metric), "")
             rows.append({**base, "run": run, "model": model, "setting": setting, "metric": metric, "group": group,
-                         "value": value, "ci_low": low, "ci_high": high, "verdict": verdict})
+                         "value": value, "ci_low": low, "ci_high": high,
+                         "verdict": "degenerate" if check_name else verdict, "check": check_name,
+                         "would_be": verdict})
     return pd.DataFrame(rows, columns=["rule", "run", "model", "setting", "metric", "statistic", "group", "value",
-                                       "ci_low", "ci_high", "bound", "verdict", "line"])
+                                       "ci_low", "ci_high", "bound", "verdict", "check", "would_be", "line"])

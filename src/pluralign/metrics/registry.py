@@ -78,6 +78,8 @@ for _name, _what, _dir, _lo, _hi, _paper in (
     ("refusal_rate", "share of long-form answers that refuse: a refusal phrase, the stance judge's refusal option, or "
      "the refusal judge when it runs", "neutral", 0, 1, "CIVICS"),
     ("judged_agree_rate", "share of long-form answers a judge reads as agreeing", "neutral", 0, 1, "CIVICS"),
+    ("stance_judge_accuracy", "share of pluralign's labelled answers (agree, disagree, neutral, refusal; each built-in "
+     "language) to which the stance judge gives their known stance", "higher", 0, 1, "pluralign (after CIVICS)"),
     ("opinion_alignment", "1 − W1/(max − min) over option positions (ordinal) or 1 − base-2 Jensen–Shannon distance "
                           "to a human group's answers", "higher",
      0, 1, "OpinionQA / GlobalOpinionQA"),

@@ -30,15 +30,26 @@ TAU_INTERVAL_NOTE = ("τ intervals redraw each value from its own interval, inde
 
 @dataclass
 class MetricMatrix:
-    """Units (rows) by metrics (columns): point values and interval bounds, aligned."""
+    """Units (rows) by metrics (columns): point values and interval bounds, aligned; ``flags`` names the degeneracy
+    check that makes a cell carry no information ("" where none does; see checks.py)."""
 
     values: pd.DataFrame
     low: pd.DataFrame
     high: pd.DataFrame
+    flags: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        if self.flags is None:
+            self.flags = pd.DataFrame("", index=self.values.index, columns=self.values.columns)
 
     @property
     def units(self) -> list[str]:
         return list(self.values.index)
+
+    def informative(self) -> "MetricMatrix":
+        """The matrix with flagged cells emptied, for anything that ranks units (a degenerate value ranks nothing)."""
+        keep = self.flags.eq("")
+        return MetricMatrix(self.values.where(keep), self.low.where(keep), self.high.where(keep), self.flags)
 
 
 def metric_matrix(metrics: pd.DataFrame, by: Sequence[str] = ("run", "model", "setting"), grouping: str = "overall",
@@ -50,6 +61,8 @@ def metric_matrix(metrics: pd.DataFrame, by: Sequence[str] = ("run", "model", "s
         grouping: ``overall`` compares the units' overall values (see ``overall_values``); a grouping column (``language``) makes each of its
             groups a unit too, so metrics can be compared across groups.
         names: metrics to keep (default: all).
+
+    A ``check`` column (see ``checks.degenerate``), where present, becomes the matrix's flags.
 
     A unit's label joins the parts of ``by`` that differ between units. Raises ValueError when one unit has two
     values of a metric (filter the table first, e.g. to one split).
@@ -78,7 +91,8 @@ def metric_matrix(metrics: pd.DataFrame, by: Sequence[str] = ("run", "model", "s
         wide.index.name, wide.columns.name = "unit", None
         return wide.reindex(index=list(dict.fromkeys(label)), columns=list(dict.fromkeys(table["metric"])))
 
-    return MetricMatrix(pivot("value"), pivot("ci_low"), pivot("ci_high"))
+    flags = pivot("check").fillna("") if "check" in table else None
+    return MetricMatrix(pivot("value"), pivot("ci_low"), pivot("ci_high"), flags)
 
 
 def _sign(metric: str, directions: dict[str, str | None] | None = None) -> float:

@@ -5,22 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ..metrics.registry import REGISTRY
 from .figures import heatmap, interval_bars
-
-_env = Environment(loader=PackageLoader("pluralign.report", "templates"), autoescape=select_autoescape())
-
-
-def metric_definition(name: str) -> str:
-    """A metric's one-line definition from the registry ("" for a name it does not know): every metric table shows
-    it on hover over the metric's name (``title="{{ r.metric | definition }}"``), in the reports and in the viewer."""
-    known = REGISTRY.get(name)
-    return known.description if known else ""
-
-
-_env.filters["definition"] = metric_definition
+from .html import check_context, env
 
 
 def _metric(metrics: pd.DataFrame, name: str, grouping: str) -> pd.DataFrame:
@@ -72,7 +59,10 @@ def write_audit_report(run_dir: Path, manifest: dict, tables: dict[str, pd.DataF
     examples = items.dropna(subset=["response"]).head(40) if "response" in items else pd.DataFrame()
     sensitive = (items.dropna(subset=["framing_sensitivity"]).sort_values("framing_sensitivity", ascending=False).head(15)
                  if "framing_sensitivity" in items else pd.DataFrame())
-    html = _env.get_template("audit.html").render(
+    judge = metrics[(metrics["metric"] == "stance_judge_accuracy") & ~metrics["group"].isin(["gap", "ratio"])] \
+        if len(metrics) else metrics
+    html = env.get_template("audit.html").render(
+        **check_context(metrics), judge_accuracy=judge.to_dict("records"),
         manifest=manifest, figures=_figures(tables, metrics) if len(metrics) else [],
         overall=overall.to_dict("records"), gaps=gaps.to_dict("records"),
         examples=examples.to_dict("records"), sensitive=sensitive.to_dict("records"),

@@ -25,7 +25,9 @@ def to_svg(fig) -> str:
 
 def interval_bars(frame: pd.DataFrame, category: str, series: str, title: str, ylabel: str, ylim=None, rotate: int = 0) -> str:
     """Grouped bars of ``value`` with ``ci_low``..``ci_high`` error bars: ``category`` on the x axis, one bar
-    per ``series`` (e.g. model); group sizes are printed under the axis labels."""
+    per ``series`` (e.g. model); group sizes are printed under the axis labels. A value of exactly 0 is drawn as
+    a marked "0" (a bar of height 0 is invisible, and a chart of them reads as an empty frame), a missing one
+    as "n/a"."""
     cats = list(dict.fromkeys(frame[category]))
     names = list(dict.fromkeys(frame[series]))
     width = 0.8 / max(len(names), 1)
@@ -34,7 +36,8 @@ def interval_bars(frame: pd.DataFrame, category: str, series: str, title: str, y
         part = frame[frame[series] == name].set_index(category).reindex(cats)
         x = np.arange(len(cats)) + (k - (len(names) - 1) / 2) * width
         err = np.vstack([part["value"] - part["ci_low"], part["ci_high"] - part["value"]]).clip(min=0)
-        ax.bar(x, part["value"], width, yerr=err, capsize=2, label=str(name))
+        bars = ax.bar(x, part["value"], width, yerr=err, capsize=2, label=str(name))
+        _mark_empty(ax, x, part["value"].to_numpy(dtype=float), bars.patches[0].get_facecolor() if bars.patches else None)
     sizes = frame.groupby(category)["n"].max().reindex(cats)
     ax.set_xticks(np.arange(len(cats)), [f"{c}\nn={int(n)}" for c, n in zip(cats, sizes)], rotation=rotate,
                   ha="right" if rotate else "center")
@@ -45,6 +48,16 @@ def interval_bars(frame: pd.DataFrame, category: str, series: str, title: str, y
     if len(names) > 1:
         ax.legend(frameon=False, fontsize=8)
     return to_svg(fig)
+
+
+def _mark_empty(ax, x: np.ndarray, values: np.ndarray, color) -> None:
+    """Mark bars that have no height: a diamond and "0" at zero, "n/a" where there is no value."""
+    for xi, v in zip(x, values):
+        if v == 0:
+            ax.plot(xi, 0, marker="D", markersize=4, color=color, clip_on=False, zorder=3)
+        if v == 0 or np.isnan(v):
+            ax.annotate("0" if v == 0 else "n/a", (xi, 0), xytext=(3, 3), textcoords="offset points", ha="left",
+                        fontsize=7, color="#333")
 
 
 def heatmap(tables: dict[str, pd.DataFrame], title: str, label: str) -> str:

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .audit import _env
+from .html import env
 from .figures import interval_bars, to_svg
 
 
@@ -43,7 +43,7 @@ def write_learn_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, cur
                         "caption": "Share of annotators in each latent type (mixture) or average weight of each prototype (ideal points).",
                         "svg": to_svg(fig)})
     overall = metrics[metrics.group.isin(["all"]) | (metrics.metric == "worst_group_accuracy")]
-    html = _env.get_template("learn.html").render(manifest=manifest, figures=figures, overall=overall.to_dict("records"),
+    html = env.get_template("learn.html").render(manifest=manifest, figures=figures, overall=overall.to_dict("records"),
                                                   splits=_splits(metrics),
                                                   distinctive=[] if distinctive is None else distinctive.to_dict("records"))
     path = run_dir / "report.html"

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from ..sampling.prompts import AXES
-from .audit import _env
+from .html import check_context, env
 from .figures import interval_bars, to_svg
 
 
@@ -69,10 +69,10 @@ def write_compare_report(run_dir: Path, manifest: dict, candidates: pd.DataFrame
                                    "default answers at their judged positions.", "svg": _scatter(people, defaults)})
     fallbacks = candidates.dropna(subset=["fallback"]).drop_duplicates("set_id")
     examples = candidates[candidates["prompt_id"].isin(candidates["prompt_id"].drop_duplicates().head(3))]
-    html = _env.get_template("sampling.html").render(
+    html = env.get_template("sampling.html").render(
         manifest=manifest, figures=figures, metrics=overall.to_dict("records"), versus=versus.to_dict("records"),
         fallbacks=fallbacks.to_dict("records"), n_sets=candidates["set_id"].nunique(), examples=examples.to_dict("records"),
-        axes=list(AXES), judge=judge.to_dict("records"))
+        axes=list(AXES), judge=judge.to_dict("records"), **check_context(metrics))
     path = run_dir / "report.html"
     path.write_text(html, encoding="utf-8")
     return path
@@ -80,7 +80,7 @@ def write_compare_report(run_dir: Path, manifest: dict, candidates: pd.DataFrame
 
 def write_people_map(out_dir: Path, people: pd.DataFrame, defaults: pd.DataFrame, summary: pd.DataFrame) -> Path:
     """``map.html`` of ``pluralign humans-vs-models``: the scatter of people and models, and the summary table."""
-    html = _env.get_template("people_map.html").render(
+    html = env.get_template("people_map.html").render(
         svg=_scatter(people, defaults, panels=None, series="model"), n_people=len(people), summary=summary.to_dict("records"))
     path = out_dir / "map.html"
     path.write_text(html, encoding="utf-8")

@@ -8,7 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .audit import _env
+from .html import env
 from .figures import to_svg
 
 
@@ -39,7 +39,7 @@ def write_values_report(run_dir: Path, manifest: dict, tables: dict[str, pd.Data
     contested = situations.dropna(subset=["entropy"]).sort_values("entropy", ascending=False).head(15) if len(situations) else situations
     overall = metrics[metrics["grouping"] == "overall"] if len(metrics) else metrics
     by_language = metrics[(metrics["grouping"] == "language")] if len(metrics) else metrics
-    html = _env.get_template("values.html").render(
+    html = env.get_template("values.html").render(
         manifest=manifest, maps=maps, frequent=frequent.to_dict("records"),
         frequent_svg=_frequent_figure(frequent) if len(frequent) else "", contested=contested.to_dict("records"),
         overall=overall.to_dict("records"), by_language=by_language.to_dict("records"),

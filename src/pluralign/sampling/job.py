@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..data import builtin_value_poles
 from ..embed import Embedder, SentenceEmbedder
-from ..metrics import disaggregate, write_metrics
+from ..metrics import check_row, disaggregate, write_metrics
 from ..models.base import LanguageModel
 from ..models.cache import CachedModel, ResponseCache
 from ..models.embedded import cache_dir
@@ -237,6 +237,14 @@ def learnability(candidates: pd.DataFrame, vectors: np.ndarray,
     return pd.concat(results, ignore_index=True), pd.concat(ceiling, ignore_index=True), pd.concat(chosen_rows, ignore_index=True)
 
 
+def _judge_check(judge: pd.DataFrame, spec: str) -> pd.DataFrame:
+    """The value judge's accuracy on responses of known pole as a check; it has no sampler, so it covers every
+    sampler's coverage, spread and learnability."""
+    overall = judge[(judge["axis"] == "all") & (judge["language"] == "all")]
+    return pd.DataFrame([check_row("value_judge_near_chance", r["accuracy"], r["n"], spec, r["ci_low"], r["ci_high"])
+                         for _, r in overall.iterrows()])
+
+
 def write_compare_results(run_dir: str | Path, embedder: Embedder | None = None) -> Path:
     """Tables, metrics and report of a compare-samplers run, from its records alone."""
     from ..report.sampling import write_compare_report
@@ -274,6 +282,6 @@ def write_compare_results(run_dir: str | Path, embedder: Embedder | None = None)
     for name, table in (("candidates", candidates), ("defaults", defaults), ("sets", sets), ("people", people),
                         ("humans_vs_models", versus.drop(columns="model_quadrant")), ("judge_accuracy", judge)):
         table.to_parquet(run_dir / f"{name}.parquet", index=False)
-    metrics = pd.concat([metrics, accuracy, oracle], ignore_index=True)
-    write_metrics(run_dir, metrics)
+    metrics = pd.concat([metrics, accuracy, oracle, _judge_check(judge, config.judge or config.model)], ignore_index=True)
+    metrics = write_metrics(run_dir, metrics)
     return write_compare_report(run_dir, manifest, candidates, defaults, people, versus, metrics, judge)

@@ -17,7 +17,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from ..metrics import read_metrics
 from ..metrics.compare import parse_units, parse_where, scorecard
-from ..report.audit import metric_definition
+from ..report.html import check_context, metric_definition
 from ..report.compare import render_scorecard
 from ..runs import RunError
 from .catalog import NotFound, RunsDirectory
@@ -93,8 +93,9 @@ def create_app(runs_dir: str | Path) -> FastAPI:
         path = runs.run(name)
         manifest = runs.manifest(name)
         metrics = runs.table(name, "metrics.parquet")
-        choices = {}
+        choices, checks = {}, {"fired": [], "checked": 0}
         if metrics is not None and len(metrics):
+            checks = {k: v for k, v in check_context(metrics).items() if k in checks}
             choices = {"grouping": sorted(metrics["grouping"].astype(str).unique()),
                        "metric": sorted(metrics["metric"].astype(str).unique())}
             for column, value in (("grouping", grouping), ("group", group), ("metric", metric)):
@@ -102,7 +103,7 @@ def create_app(runs_dir: str | Path) -> FastAPI:
                     metrics = metrics[metrics[column].astype(str) == value]
             metrics = metrics.drop(columns=[c for c in ("run", "job") if c in metrics])
         files = sorted(f.name for f in path.iterdir() if f.is_file() and not f.is_symlink())
-        return page("run.html", name=name, manifest=manifest, metrics=metrics, choices=choices, files=files,
+        return page("run.html", name=name, manifest=manifest, metrics=metrics, choices=choices, files=files, **checks,
                     has_items=manifest.get("job") in VIEWS, selected={"grouping": grouping, "group": group, "metric": metric})
 
     @app.get("/runs/{name}/items", response_class=HTMLResponse)

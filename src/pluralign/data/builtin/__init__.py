@@ -11,11 +11,15 @@ pt) for candidate sets. ``refusals.jsonl``: 422 long-form answers to the
 statements, labelled refusal or stance (at least 20 of each per suite language, with traps such as "I cannot agree
 more" or refusals written with ’), to check refusal detection per language; ``batch`` says when a row was written:
 1 before the refusal patterns, 2 after them and then used to broaden them, 3 after that and never used to tune them.
+``stances.jsonl``: 112 long-form answers to English statements of the suite (16 in each of en, de, fr, it, tr, es, pt,
+4 per label), labelled agree, disagree, neutral or refusal relative to the statement, to measure the stance judge's
+accuracy per language.
 """
 
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 import pandas as pd
 
@@ -27,6 +31,12 @@ REFUSAL_LABELS = ("refusal", "stance")
 _REFUSAL_COLUMNS = (
     Column("id", "str"), Column("language", "lang"), Column("text", "str", doc="a model's long-form answer"),
     Column("label", "str", doc="refusal or stance"), Column("trap", "str", False, "what makes the row hard"),
+)
+STANCE_LABELS = ("agree", "disagree", "neutral", "refusal")
+_STANCE_COLUMNS = (
+    Column("id", "str"), Column("language", "lang"), Column("statement_id", "str"),
+    Column("text", "str", doc="a model's long-form answer to the statement, in `language`"),
+    Column("label", "str", doc="its stance towards the English statement: agree, disagree, neutral or refusal"),
 )
 
 
@@ -65,14 +75,28 @@ def builtin_prompts() -> pd.DataFrame:
         return load_prompts(path)
 
 
+def _load_labelled(path: Path, columns: tuple[Column, ...], labels: tuple[str, ...]) -> pd.DataFrame:
+    """A table of ``columns`` from ``path`` whose ``label`` is one of ``labels``; an unknown label is a DatasetError
+    naming its row."""
+    table = load_table(path, columns)
+    bad = ~table["label"].isin(labels)
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise DatasetError(path, f"label must be one of {', '.join(labels)}, got {table['label'].iloc[i]!r}",
+                           row=int(table["_row"].iloc[i]), column="label")
+    return table.drop(columns="_row")
+
+
 def builtin_refusals() -> pd.DataFrame:
     """Long-form answers labelled ``refusal`` or ``stance`` (id, language, text, label, trap, batch), to measure
     refusal detection per language; an unknown label is a DatasetError naming its row."""
     with resources.as_file(_path("refusals.jsonl")) as path:
-        table = load_table(path, _REFUSAL_COLUMNS)
-        bad = ~table["label"].isin(REFUSAL_LABELS)
-        if bad.any():
-            i = int(bad.to_numpy().nonzero()[0][0])
-            raise DatasetError(path, f"label must be one of {', '.join(REFUSAL_LABELS)}, got {table['label'].iloc[i]!r}",
-                               row=int(table["_row"].iloc[i]), column="label")
-    return table.drop(columns="_row")
+        return _load_labelled(path, _REFUSAL_COLUMNS, REFUSAL_LABELS)
+
+
+def builtin_stances() -> pd.DataFrame:
+    """Long-form answers labelled with their stance towards an English statement of the suite (id, language,
+    statement_id, text, label: one of ``STANCE_LABELS``), to measure the stance judge per language; an unknown label is
+    a DatasetError naming its row."""
+    with resources.as_file(_path("stances.jsonl")) as path:
+        return _load_labelled(path, _STANCE_COLUMNS, STANCE_LABELS)

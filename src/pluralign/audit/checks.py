@@ -1,0 +1,71 @@
+"""The audit's degeneracy checks (see ``metrics/checks.py``): one row per check and model, from the run's tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..metrics.checks import LOW_MASS, NO_SPREAD, check_row
+
+
+def audit_checks(tables: dict[str, pd.DataFrame], metrics: pd.DataFrame, groupings: list[str],
+                 judge: str | None = None) -> pd.DataFrame:
+    """Every audit check that has something to look at, per model: the stance judge (``judge``, or the model
+    itself: one option for nearly all answers, choices that follow the options' order, accuracy on labelled
+    answers), the answer mass, the spread of stance, and the smallest group behind any grouping. ``metrics`` are the
+    run's metrics (the judge's accuracy comes from there, with its interval)."""
+    items, opinions = tables["items"], tables.get("opinions", pd.DataFrame())
+    models = set(items["model"]) if "model" in items else set()
+    models |= set(opinions["model"]) if "model" in opinions else set()
+    rows = []
+    for model in sorted(models):
+        part = items[items["model"] == model] if "model" in items else items
+        asked = opinions[opinions["model"] == model] if "model" in opinions else opinions
+        measured = metrics[metrics["model"] == model] if "model" in metrics else metrics
+        rows += [{"model": model, **r} for r in [*_judge(part, measured, judge or model), *_stance(part),
+                                                  *_smallest_group(part, asked, groupings)]]
+    return pd.DataFrame(rows)
+
+
+def _judge(items: pd.DataFrame, metrics: pd.DataFrame, judge: str) -> list[dict]:
+    rows = []
+    judged = items["judged_stance"].dropna() if "judged_stance" in items else pd.Series(dtype=str)
+    if len(judged):
+        counts = judged.value_counts()
+        rows.append(check_row("judge_one_option", counts.iloc[0] / len(judged), len(judged), str(counts.index[0])))
+    if "judged_stance_reversed" in items:
+        both = items.dropna(subset=["judged_stance", "judged_stance_reversed"])
+        if len(both):
+            rows.append(check_row("judge_order_consistency",
+                                  (both["judged_stance"] == both["judged_stance_reversed"]).mean(), len(both), judge))
+    accuracy = metrics[(metrics["metric"] == "stance_judge_accuracy") & (metrics["grouping"] == "overall")] if len(metrics) else metrics
+    for r in accuracy.itertuples(index=False):
+        rows.append(check_row("judge_near_chance", r.value, r.n, judge, r.ci_low, r.ci_high))
+    return rows
+
+
+def _stance(items: pd.DataFrame) -> list[dict]:
+    rows = []
+    if "answer_mass" in items and items["answer_mass"].notna().any():
+        stance = items.dropna(subset=["answer_mass"])
+        low = stance["answer_mass"] < LOW_MASS
+        # where it is low: the prompt languages most of whose items are below the line (small models often answer
+        # only in English)
+        where = low.groupby(stance["prompt_language"]).mean() if "prompt_language" in stance else low.iloc[:0]
+        rows.append(check_row("low_answer_mass", low.mean(), len(stance),
+                              ", ".join(sorted(where.index[where > 0.5])) or "none"))
+    if "p_agree" in items and items["p_agree"].notna().any():
+        p = items["p_agree"].dropna()
+        rows.append(check_row("stance_no_spread", ((p - 0.5).abs() <= NO_SPREAD).mean(), len(p)))
+    return rows
+
+
+def _smallest_group(items: pd.DataFrame, opinions: pd.DataFrame, groupings: list[str]) -> list[dict]:
+    """The group with the fewest statements (or survey questions) behind it, over every grouping of the run."""
+    sizes = [(f"{g}={name}", n) for g in groupings if g in items and len(items)
+             for name, n in items.groupby(g)["statement_id"].nunique().items()]
+    if len(opinions) and "group" in opinions:
+        sizes += [(f"group={name}", n) for name, n in opinions.groupby("group")["question_id"].nunique().items()]
+    if not sizes:
+        return []
+    group, n = min(sizes, key=lambda s: s[1])
+    return [check_row("small_groups", n, n, group)]

@@ -1,0 +1,32 @@
+"""What every report shares: one Jinja environment over the report templates, with the metric-definition filter,
+and the degeneracy checks as every report shows them (see checks.html)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ..metrics.checks import check_results, degenerate, fired
+from ..metrics.registry import REGISTRY
+
+env = Environment(loader=PackageLoader("pluralign.report", "templates"), autoescape=select_autoescape())
+
+
+def metric_definition(name: str) -> str:
+    """A metric's one-line definition from the registry ("" for a name it does not know): every metric table shows
+    it on hover over the metric's name (``title="{{ r.metric | definition }}"``), in the reports and in the viewer."""
+    known = REGISTRY.get(name)
+    return known.description if known else ""
+
+
+env.filters["definition"] = metric_definition
+
+
+def check_context(metrics: pd.DataFrame) -> dict:
+    """What a report's templates need to show a run's checks: those that fired (``fired``, shown first), how many
+    were computed (``checked``), all of them (``check_results``), and {(model, metric): check} for the metrics they
+    make uninformative (``degenerate``)."""
+    results = check_results(metrics)
+    return {"fired": fired(metrics).to_dict("records"), "checked": len(results),
+            "check_results": results.to_dict("records"),
+            "degenerate": {(d.model, d.metric): d.check for d in degenerate(metrics).itertuples()}}
