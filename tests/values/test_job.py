@@ -52,6 +52,11 @@ def test_every_situation_is_mapped_with_proper_scores(values_run):
     metrics = pd.read_parquet(values_run.path / "metrics.parquet")
     assert {"valence_entropy", "kept_candidates", "kept_share", "tensions"} <= set(metrics["metric"])
     assert set(metrics.loc[metrics["grouping"] == "language", "group"]) >= {"en", "de", "fr", "tr", "gap", "ratio"}
+    # the smallest language or topic group, as a check: a handful of situations each, so its intervals say little
+    smallest = min(situations.groupby(g)["situation_id"].nunique().min() for g in ("language", "topic"))
+    small = metrics[metrics["metric"] == "small_groups"]
+    assert small["value"].tolist() == [smallest] and small["grouping"].tolist() == ["check"]
+    assert smallest < 5 and "Numbers here that carry no information" in (values_run.path / "report.html").read_text()
 
 
 def test_rerunning_adds_nothing_and_a_changed_config_is_refused(values_run):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..metrics.checks import LOW_MASS, NO_SPREAD, check_row
+from ..metrics.checks import LOW_MASS, NO_SPREAD, check_row, group_sizes, smallest_group
 
 
 def audit_checks(tables: dict[str, pd.DataFrame], metrics: pd.DataFrame, groupings: list[str],
@@ -21,8 +21,9 @@ def audit_checks(tables: dict[str, pd.DataFrame], metrics: pd.DataFrame, groupin
         part = items[items["model"] == model] if "model" in items else items
         asked = opinions[opinions["model"] == model] if "model" in opinions else opinions
         measured = metrics[metrics["model"] == model] if "model" in metrics else metrics
+        sizes = group_sizes(part, groupings, "statement_id") + group_sizes(asked, ["group"], "question_id")
         rows += [{"model": model, **r} for r in [*_judge(part, measured, judge or model), *_stance(part),
-                                                  *_smallest_group(part, asked, groupings)]]
+                                                  *smallest_group(sizes)]]
     return pd.DataFrame(rows)
 
 
@@ -57,15 +58,3 @@ def _stance(items: pd.DataFrame) -> list[dict]:
         p = items["p_agree"].dropna()
         rows.append(check_row("stance_no_spread", ((p - 0.5).abs() <= NO_SPREAD).mean(), len(p)))
     return rows
-
-
-def _smallest_group(items: pd.DataFrame, opinions: pd.DataFrame, groupings: list[str]) -> list[dict]:
-    """The group with the fewest statements (or survey questions) behind it, over every grouping of the run."""
-    sizes = [(f"{g}={name}", n) for g in groupings if g in items and len(items)
-             for name, n in items.groupby(g)["statement_id"].nunique().items()]
-    if len(opinions) and "group" in opinions:
-        sizes += [(f"group={name}", n) for name, n in opinions.groupby("group")["question_id"].nunique().items()]
-    if not sizes:
-        return []
-    group, n = min(sizes, key=lambda s: s[1])
-    return [check_row("small_groups", n, n, group)]

@@ -132,6 +132,20 @@ def degenerate(metrics: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns).drop_duplicates(["run", "model", "setting", "metric"])
 
 
+def group_sizes(table: pd.DataFrame, groupings: list[str], unit: str) -> list[tuple[str, int]]:
+    """("grouping=group", independent units) for every group of every grouping of ``table`` that it has."""
+    return [(f"{g}={name}", int(n)) for g in groupings if g in table and len(table)
+            for name, n in table.groupby(g)[unit].nunique().items()]
+
+
+def smallest_group(sizes: list[tuple[str, int]]) -> list[dict]:
+    """The ``small_groups`` check's row from ``group_sizes`` (none when there are no groups)."""
+    if not sizes:
+        return []
+    group, n = min(sizes, key=lambda s: s[1])
+    return [check_row("small_groups", n, n, group)]
+
+
 def _parts(setting) -> set[str]:
     """A setting ("sampler=diverse, split=unseen people") as its set of key=value parts."""
     return {p.strip() for p in str(setting or "").split(", ") if p.strip()}
@@ -171,8 +185,8 @@ for _args in (
      "audit a larger model; a model this close to indifferent cannot show whose values it serves"),
 ):
     register_check(*_args)
-register_check("small_groups", "fewest independent units (statements, survey questions) behind any group of a "
-               "grouping", 5, False, (),
-               "the smallest group, {group}, rests on {value:.0f} statement(s) or question(s): a bootstrap over so "
-               "few has so few distinct resamples that its interval says little",
-               "add statements or questions for that group, or read its interval rather than its value", high=math.inf)
+register_check("small_groups", "fewest independent units (statements, survey questions, situations) behind any "
+               "group of a grouping", 5, False, (),
+               "the smallest group, {group}, rests on {value:.0f} independent unit(s): a bootstrap over so few has so "
+               "few distinct resamples that its interval says little",
+               "add items for that group, or read its interval rather than its value", high=math.inf)

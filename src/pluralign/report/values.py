@@ -8,7 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .html import env
+from .html import check_context, env
 from .figures import to_svg
 
 
@@ -43,7 +43,8 @@ def write_values_report(run_dir: Path, manifest: dict, tables: dict[str, pd.Data
         manifest=manifest, maps=maps, frequent=frequent.to_dict("records"),
         frequent_svg=_frequent_figure(frequent) if len(frequent) else "", contested=contested.to_dict("records"),
         overall=overall.to_dict("records"), by_language=by_language.to_dict("records"),
-        n_candidates=len(candidates), n_kept=int(candidates["kept"].sum()) if len(candidates) else 0)
+        n_candidates=len(candidates), n_kept=int(candidates["kept"].sum()) if len(candidates) else 0,
+        **check_context(metrics))
     path = run_dir / "report.html"
     path.write_text(html, encoding="utf-8")
     return path

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..embed import Embedder, SentenceEmbedder
 from ..metrics import disaggregate, write_metrics
+from ..metrics.checks import group_sizes, smallest_group
 from ..models.base import LanguageModel
 from ..models.cache import CachedModel, ResponseCache
 from ..models.embedded import cache_dir
@@ -69,11 +70,14 @@ def values_tables(records: list[dict]) -> dict[str, pd.DataFrame]:
 
 
 def values_metrics(tables: dict[str, pd.DataFrame], seed: int = 0) -> pd.DataFrame:
-    """How contested situations are and how many considerations survive, overall and by language and topic."""
+    """How contested situations are and how many considerations survive, overall and by language and topic; and
+    the smallest of those groups (the ``small_groups`` check)."""
     situations = tables["situations"].assign(kept_share=lambda d: d["n_kept"] / d["n_candidates"].where(d["n_candidates"] > 0))
     metrics = {"valence_entropy": "entropy", "kept_candidates": "n_kept", "kept_share": "kept_share",
                "tensions": "n_tensions", **{f"overall_{v}": f"overall_{v}" for v in VALENCES}}
-    return disaggregate(situations, metrics, ["language", "topic"], seed=seed)
+    groupings = ["language", "topic"]
+    checks = pd.DataFrame(smallest_group(group_sizes(situations, groupings, "situation_id")))
+    return pd.concat([disaggregate(situations, metrics, groupings, seed=seed), checks], ignore_index=True)
 
 
 def write_values_results(run_dir: str | Path) -> Path:
