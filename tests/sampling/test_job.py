@@ -10,6 +10,7 @@ from pluralign.data import builtin_prompts, load_community_alignment
 from pluralign.metrics import check_results, degenerate, read_metrics
 from pluralign.runs import read_records
 from pluralign.sampling import SamplingConfig, run_compare_samplers, run_sample
+from tests.golden import assert_golden
 from tests.report.test_report_browser import CHROMIUM_ARGS
 
 CONFIG = SamplingConfig(k=3, max_tokens=32, annotators=30, seed=1)
@@ -107,3 +108,7 @@ def test_sample_exports_annotation_tasks_that_the_ca_loader_reads_once_chosen(tm
     tasks.drop(columns="context").to_csv(tmp_path / "done.csv", index=False)
     comparisons, _ = load_community_alignment(tmp_path / "done.csv")
     assert comparisons["chosen"].tolist() == [1, 2] and comparisons["candidates"].map(len).tolist() == [3, 3]
+
+
+def test_compare_samplers_writes_what_it_wrote(compare_run):
+    assert_golden("compare-samplers", compare_run.path)

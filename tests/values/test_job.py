@@ -15,6 +15,7 @@ from playwright.sync_api import sync_playwright
 from pluralign.data import builtin_situations
 from pluralign.runs import RunError, read_records
 from pluralign.values import Thresholds, ValuesConfig, run_values
+from tests.golden import assert_golden
 from tests.report.test_report_browser import CHROMIUM_ARGS
 
 IDS = ["en-01", "en-21", "de-01", "fr-01", "tr-04"]
@@ -108,3 +109,7 @@ def test_resume_after_sigkill_loses_nothing_and_duplicates_nothing(tmp_path):
     keys = [json.loads(line)["key"] for line in (out / "records.jsonl").read_text().splitlines()]
     assert len(keys) == len(set(keys)) == 8
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+
+
+def test_values_run_writes_what_it_wrote(values_run):
+    assert_golden("values", values_run.path)

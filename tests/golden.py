@@ -1,0 +1,65 @@
+"""Golden runs: the records and metrics that runs on fixed seeds wrote before a refactor, to show after it that
+behaviour did not change (the shape work of issue "One shape for every capability" keeps these equal).
+
+``assert_golden(name, run_dir)`` compares a run's ``records.jsonl`` (when it has one) and ``metrics.parquet`` with
+``tests/golden/<name>/``: strings and structure exactly, numbers to a relative 1e-5. With the environment variable
+``PLURALIGN_WRITE_GOLDEN=1`` it writes those files instead: do that once, on code whose behaviour is the reference,
+and commit them with a note saying from which commit they come. The files here were written from d683a99 (issue 15
+landed; before any of issue 17's shape work), on the 2-core test machine.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import os
+from pathlib import Path
+
+import pandas as pd
+
+GOLDEN = Path(__file__).parent / "golden"
+_TOLERANCE = {"rel_tol": 1e-5, "abs_tol": 1e-8}
+
+
+def _records(run_dir: Path) -> list[dict] | None:
+    path = run_dir / "records.jsonl"
+    if not path.exists():
+        return None
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _metrics(run_dir: Path) -> list[dict]:
+    table = pd.read_parquet(run_dir / "metrics.parquet").drop(columns="run")
+    return json.loads(table.to_json(orient="records", double_precision=15))
+
+
+def _same(a, b, where: str) -> None:
+    if isinstance(a, float) or isinstance(b, float):
+        both_missing = a is None and b is None or (isinstance(a, float) and isinstance(b, float)
+                                                   and math.isnan(a) and math.isnan(b))
+        assert both_missing or (a is not None and b is not None and math.isclose(a, b, **_TOLERANCE)), f"{where}: {a} != {b}"
+    elif isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys(), f"{where}: fields {sorted(a.keys() ^ b.keys())} differ"
+        for key in a:
+            _same(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), f"{where}: {len(a)} items != {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            _same(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
+def assert_golden(name: str, run_dir: Path) -> None:
+    """The run in ``run_dir`` wrote what the golden run ``name`` wrote (or, with PLURALIGN_WRITE_GOLDEN=1, it
+    becomes that golden run)."""
+    found = {"records": _records(run_dir), "metrics": _metrics(run_dir)}
+    path = GOLDEN / f"{name}.json.gz"
+    if os.environ.get("PLURALIGN_WRITE_GOLDEN") == "1":
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_bytes(gzip.compress(json.dumps(found, ensure_ascii=False, sort_keys=True).encode(), mtime=0))
+        return
+    assert path.exists(), f"no golden file {path}; write it with PLURALIGN_WRITE_GOLDEN=1 on the reference code"
+    expected = json.loads(gzip.decompress(path.read_bytes()))
+    _same(json.loads(json.dumps(found, ensure_ascii=False)), expected, name)
