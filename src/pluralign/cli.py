@@ -568,7 +568,7 @@ def compare_samplers(
     accuracy on responses with known poles, and people against the models' default answers.
     """
     from .sampling import SamplingConfig, run_compare_samplers
-    from .sampling.prompts import POLES
+    from .data.axes import POLES
 
     def go():
         config = SamplingConfig(model=model, samplers=list(sampler), models=list(models), judge=judge, k=k,

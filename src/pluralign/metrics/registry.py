@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from ..data.axes import AXIS_LABELS, POLES
+
 DIRECTIONS = ("higher", "lower", "neutral")
 DOCS = "docs/methods.md"  # one section per metric, anchored by its name: definition, source, interval, caveats
 
@@ -65,7 +67,6 @@ def registry_table() -> pd.DataFrame:
 
 
 _INF = math.inf
-_AXES = {"traditional_secular": "traditional ↔ secular-rational", "survival_self_expression": "survival ↔ self-expression"}
 
 for _name, _what, _dir, _lo, _hi, _paper in (
     # audit: how a model answers value-laden statements
@@ -108,20 +109,15 @@ for _name, _what, _dir, _lo, _hi, _paper in (
     ("distinct_1", "distinct unigrams over all unigrams of a set", "higher", 0, 1, "Community Alignment"),
     ("distinct_2", "distinct bigrams over all bigrams of a set", "higher", 0, 1, "Community Alignment"),
     ("covers_both", "share of sets with a response at each pole of both value axes", "higher", 0, 1, "Community Alignment"),
-    ("covers_traditional", "share of sets with at least one response judged traditional (beyond −margin)", "higher", 0, 1,
-     "Community Alignment"),
-    ("covers_secular_rational", "share of sets with at least one response judged secular-rational (beyond +margin)",
-     "higher", 0, 1, "Community Alignment"),
-    ("covers_survival", "share of sets with at least one response judged survival (beyond −margin)", "higher", 0, 1,
-     "Community Alignment"),
-    ("covers_self_expression", "share of sets with at least one response judged self-expression (beyond +margin)",
-     "higher", 0, 1, "Community Alignment"),
     ("oracle_accuracy", "share of held-out choices the simulated people's true utilities predict: the ceiling a learner "
      "can reach on a sampler's sets", "higher", 0, 1, "Community Alignment (simulation)"),
 ):
     register(_name, _what, _dir, _lo, _hi, _paper)
 
-for _axis, _label in _AXES.items():
+for _pole, (_, _sign) in POLES.items():
+    register(f"covers_{_pole}", f"share of sets with at least one response judged {_pole.replace('_', '-')} (beyond "
+             f"{'+' if _sign > 0 else '−'}margin)", "higher", 0, 1, "Community Alignment")
+for _axis, _label in AXIS_LABELS.items():
     register(f"spread_{_axis}", f"standard deviation of judged positions within a set on the {_label} axis", "higher", 0, _INF,
              "Community Alignment")
     register(f"covers_{_axis}", f"share of sets with a response at each pole of the {_label} axis", "higher", 0, 1,

@@ -8,7 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from ..sampling.prompts import AXES
+from ..data.axes import AXES
 from .html import check_context, env
 from .figures import interval_bars, to_svg
 

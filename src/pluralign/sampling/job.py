@@ -25,7 +25,8 @@ from ..simulate.value_axes import simulate_value_choices
 from .export import to_annotation_tasks
 from .judge import ValueJudge, pole_accuracy
 from .measures import MARGIN, annotator_positions, coverage, humans_versus_models, oracle_correct, set_diversity
-from .prompts import AXES, DIVERSE, POLES, conversation
+from ..data.axes import AXES, POLES
+from .prompts import DIVERSE, conversation
 from .samplers import IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler
 
 SAMPLERS = ("independent", "negatively-correlated", "multi-model")

@@ -12,7 +12,8 @@ import pandas as pd
 
 from ..metrics import MetricFrame
 from ..models.base import LanguageModel, ScoreRequest
-from .prompts import AXES, judge_prompt
+from ..data.axes import AXES
+from .prompts import judge_prompt
 
 class ValueJudge:
     """Places responses on the value axes with ``model``'s label probabilities; all responses in one batch."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .prompts import AXES, POLES
+from ..data.axes import AXES, POLES
 
 # A response is at a pole only when the judge leans to it by more than 0.1 (position = p(second pole) − p(first),
 # averaged over both orders: 0.1 is 55 % against 45 %). Why: on the 44 built-in responses written at one pole, the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..data.axes import AXES
 from ..models.base import Message, Prompt
 
 # Asking one model for k responses that represent diverse values (Community Alignment's negatively-correlated
@@ -75,21 +76,6 @@ def diverse_prompt(prompt: dict, k: int, chat: bool, variant: str = "values") ->
     if chat:
         return [*messages[:-1], {"role": "user", "content": f"{messages[-1]['content']}\n\n{instruction}"}]
     return render(messages, chat=False)[: -len("Assistant:")] + f"{instruction}\n\n1."
-
-
-AXES: dict[str, tuple[str, str]] = {
-    "traditional_secular": (
-        "Traditional values: religion, family ties, national pride, respect for authority and established customs",
-        "Secular-rational values: reason, science and individual choice ahead of religion, custom and authority"),
-    "survival_self_expression": (
-        "Survival values: economic and physical security, caution, conformity, trust kept within one's own group",
-        "Self-expression values: tolerance of others, personal freedom, participation, environment and quality of life"),
-}
-# Each pole: its axis and the sign of a position at that pole (positions run from the first pole, −1, to the second, +1).
-POLES: dict[str, tuple[str, int]] = {
-    "traditional": ("traditional_secular", -1), "secular_rational": ("traditional_secular", 1),
-    "survival": ("survival_self_expression", -1), "self_expression": ("survival_self_expression", 1),
-}
 
 
 def judge_prompt(response: str, axis: str, swapped: bool, chat: bool) -> tuple[Prompt, tuple[str, str]]:

@@ -8,6 +8,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from ..data.axes import AXES
+
 # The four quadrants of the value map: (traditional_secular, survival_self_expression).
 QUADRANTS = {"traditional-survival": (-0.6, -0.6), "traditional-expression": (-0.6, 0.6),
              "secular-survival": (0.6, -0.6), "secular-expression": (0.6, 0.6)}
@@ -34,7 +36,7 @@ def simulate_value_choices(positions: np.ndarray, sets: Sequence[Sequence[int]],
     types = rng.choice(len(names), size=n_annotators, p=np.asarray(proportions) / np.sum(proportions))
     ideals = np.array([QUADRANTS[names[t]] for t in types]) + rng.normal(scale=spread, size=(n_annotators, 2))
     annotators = pd.DataFrame({"annotator": np.arange(n_annotators), "type": [names[t] for t in types],
-                               "ideal_traditional_secular": ideals[:, 0], "ideal_survival_self_expression": ideals[:, 1]})
+                               **{f"ideal_{axis}": ideals[:, i] for i, axis in enumerate(AXES)}})
     rows = []
     for a in range(n_annotators):
         for s, members in enumerate(sets):
