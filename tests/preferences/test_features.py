@@ -9,7 +9,7 @@ import pytest
 from pluralign.data import load_community_alignment
 from pluralign.embed import SentenceEmbedder
 from pluralign.preferences import BradleyTerry
-from pluralign.preferences.choices import Choices
+from pluralign.data.choices import Choices
 from pluralign.preferences.features import comparison_choices
 from tests.data.test_comparisons import _ca_rows
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pluralign.preferences import BradleyTerry
-from pluralign.preferences.choices import Choices
+from pluralign.data.choices import Choices
 from pluralign.preferences.evaluate import evaluate, per_comparison
 
 

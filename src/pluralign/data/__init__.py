@@ -2,6 +2,7 @@
 
 from .builtin import (builtin_prompts, builtin_situations, builtin_stances, builtin_statements, builtin_survey,
                       builtin_value_poles)
+from .choices import Choices
 from .civics import load_civics
 from .comparisons import (load_community_alignment, load_comparisons, load_trl_pairwise, to_community_alignment,
                           to_trl_pairwise)
@@ -12,7 +13,7 @@ from .tables import load_prompts, load_situations, load_statements, read_table
 from .valueprism import load_valueprism
 
 __all__ = [
-    "DatasetError", "PROMPT_COLUMNS", "SITUATION_COLUMNS", "STATEMENT_COLUMNS", "SURVEY_COLUMNS", "builtin_prompts",
+    "Choices", "DatasetError", "PROMPT_COLUMNS", "SITUATION_COLUMNS", "STATEMENT_COLUMNS", "SURVEY_COLUMNS", "builtin_prompts",
     "builtin_situations", "builtin_stances", "builtin_statements", "builtin_survey", "builtin_value_poles",
     "language_code", "load_civics",
     "load_community_alignment", "load_comparisons", "load_global_opinions", "load_opinionqa", "load_prism", "load_prism_survey", "load_prompts", "load_situations",

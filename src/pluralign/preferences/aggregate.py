@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data.choices import Choices
 from .bradley_terry import GroupBradleyTerry
-from .choices import Choices
 from .latent import IdealPoint, MixtureBradleyTerry, reward_log_probs
 
 RULES = ("utilitarian", "maxmin", "borda")

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..data.choices import Choices
 from ._fit import NotFittedError
-from .choices import Choices
 
 
 def expected_correct(p: np.ndarray, chosen: np.ndarray) -> np.ndarray:

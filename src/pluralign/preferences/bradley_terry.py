@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..data.choices import Choices
 from ._fit import chosen_log_probs, choice_log_probs, lbfgs, masked_log_softmax, project, tensors
 from .base import ChoiceEstimator
-from .choices import Choices
 
 
 class BradleyTerry(ChoiceEstimator):

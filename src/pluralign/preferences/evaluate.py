@@ -11,9 +11,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..data.choices import Choices
 from ..metrics import MetricFrame, disaggregate
 from .base import ChoiceEstimator, expected_correct
-from .choices import Choices
 
 
 @dataclass

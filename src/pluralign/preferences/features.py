@@ -15,9 +15,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..data.choices import Choices
 from ..data.comparisons import is_offered
 from ..embed import Embedder
-from .choices import Choices
 
 
 def context_text(context: list[dict]) -> str:

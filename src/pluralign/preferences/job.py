@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.choices import Choices
 from ..metrics import write_metrics
 from ..report.learn import write_learn_report
 from ..runs import Run
 from .bradley_terry import BradleyTerry, GroupBradleyTerry
-from .choices import Choices
 from .describe import distinctive_candidates
 from .evaluate import evaluate, split_choices, unseen_learning_curve
 from .latent import IdealPoint, MixtureBradleyTerry

@@ -7,9 +7,9 @@ import numpy as np
 import torch
 from scipy.special import logsumexp, softmax
 
+from ..data.choices import Choices
 from ._fit import chosen_log_probs, choice_log_probs, lbfgs, masked_log_softmax, project, tensors
 from .base import ChoiceEstimator
-from .choices import Choices
 
 
 def _codes(known: np.ndarray, annotators: np.ndarray) -> np.ndarray:

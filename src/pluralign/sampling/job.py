@@ -11,13 +11,15 @@ import numpy as np
 import pandas as pd
 
 from ..data import builtin_value_poles
+from ..data.axes import AXES, POLES
+from ..data.choices import Choices
 from ..embed import Embedder, SentenceEmbedder
 from ..metrics import check_row, disaggregate, write_metrics
 from ..models.base import LanguageModel
 from ..models.cache import CachedModel, ResponseCache
 from ..models.embedded import cache_dir
 from ..models.spec import load, parse_spec
-from ..preferences import BradleyTerry, Choices, IdealPoint
+from ..preferences import BradleyTerry, IdealPoint
 from ..preferences.evaluate import per_comparison
 from ..preferences.features import context_text, interaction_features
 from ..runs import Run, fingerprint_table, in_chunks, progress_bar, read_manifest, read_records
@@ -25,7 +27,6 @@ from ..simulate.value_axes import simulate_value_choices
 from .export import to_annotation_tasks
 from .judge import ValueJudge, pole_accuracy
 from .measures import MARGIN, annotator_positions, coverage, humans_versus_models, oracle_correct, set_diversity
-from ..data.axes import AXES, POLES
 from .prompts import DIVERSE, conversation
 from .samplers import IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler
 

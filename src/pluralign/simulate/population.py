@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..preferences.choices import Choices
+from ..data.choices import Choices
 
 
 @dataclass

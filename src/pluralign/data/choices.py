@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data.schema import DatasetError
+from .schema import DatasetError
 
 
 @dataclass
