@@ -105,10 +105,10 @@ def run_audit(
 
             if "stance" in config.stages:
                 def stance(block: list[dict]) -> list[dict]:
-                    requests = [r for it in block for r in core.stance_requests(it, config.chat)]
-                    scores = model.score(requests)
+                    asked = [core.stance_requests(it, config.chat) for it in block]  # one per framing of its language
+                    scores = iter(model.score([r for rs in asked for r in rs]))
                     return [{"model": spec, "stage": "stance", **_item_fields(it),
-                             **core.stance_measures(it, scores[6 * i : 6 * i + 6])} for i, it in enumerate(block)]
+                             **core.stance_measures(it, [next(scores) for _ in rs])} for it, rs in zip(block, asked)]
 
                 in_chunks(run, done, keys("stance", items, "statement_id", "variant"), items, 32, stance,
                            task("log-prob stance", len(items)))
