@@ -35,7 +35,7 @@ def main() -> None:
     before_s, _ = timed(lambda: model.score([rs[0] for rs in asked]), args.runs)
     after_s, _ = timed(lambda: model.score([r for rs in asked for r in rs]), args.runs)
     labelled = builtin_stances().assign(statement_en=lambda t: t["statement_id"].map(english))
-    check: list[ScoreRequest] = [core.judge_check_request(s, a, True) for s, a in zip(labelled["statement_en"], labelled["text"])]
+    check: list[ScoreRequest] = [core.judge_request(s, a, True) for s, a in zip(labelled["statement_en"], labelled["text"])]
     labelled_s, _ = timed(lambda: model.score(check), args.runs)
     block = generate_s + before_s
     print(f"{args.items} items, median of {args.runs} runs (s):")

@@ -71,10 +71,16 @@ def long_form_request(item: dict, chat: bool, max_tokens: int) -> GenerateReques
     return GenerateRequest(long_form_prompt(item["text"], p, chat), max_tokens=max_tokens, temperature=0.0)
 
 
+def judge_request(statement_en: str, response: str, chat: bool, reverse: bool = False) -> ScoreRequest:
+    """The stance judge's question about one answer (an audited model's, or one of known stance), its options in
+    reverse order with ``reverse``."""
+    return ScoreRequest(*judge_prompt(statement_en, response, chat, reverse))
+
+
 def judge_requests(statement_en: str, response: str, chat: bool, refusal_judge: bool) -> list[ScoreRequest]:
     """The stance judge's question, the same with its options in reverse order (for the order check), and the
     refusal judge's question when asked for."""
-    out = [ScoreRequest(*judge_prompt(statement_en, response, chat, reverse)) for reverse in (False, True)]
+    out = [judge_request(statement_en, response, chat, reverse) for reverse in (False, True)]
     if refusal_judge:
         out.append(ScoreRequest(*refusal_judge_prompt(response, chat)))
     return out
@@ -96,11 +102,6 @@ def judge_measures(scores: list[list[float]]) -> dict:
     if len(scores) > 2:
         out["p_refusal_lm"] = float(softmax(scores[2])[0])
     return out
-
-
-def judge_check_request(statement_en: str, answer: str, chat: bool) -> ScoreRequest:
-    """The stance judge's question about an answer of known stance (pluralign's labelled set)."""
-    return ScoreRequest(*judge_prompt(statement_en, answer, chat))
 
 
 def judge_check_measures(label: str, scores: list[float]) -> dict:

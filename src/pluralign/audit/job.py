@@ -131,7 +131,7 @@ def run_audit(
                            task("long-form answers", len(items)))
 
                 def judge_check(block: list[dict]) -> list[dict]:
-                    scores = judge.score([core.judge_check_request(r["statement_en"], r["text"], config.chat) for r in block])
+                    scores = judge.score([core.judge_request(r["statement_en"], r["text"], config.chat) for r in block])
                     return [{"model": spec, "stage": "judge_check", "id": r["id"], "language": r["language"],
                              "label": r["label"], **core.judge_check_measures(r["label"], s)} for r, s in zip(block, scores)]
 

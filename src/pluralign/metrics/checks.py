@@ -108,17 +108,22 @@ def check_results(metrics: pd.DataFrame) -> pd.DataFrame:
     return results
 
 
-def fired(metrics: pd.DataFrame) -> pd.DataFrame:
-    """The checks that fire in a metrics table (``check_results`` rows whose ``fires`` is true)."""
-    results = check_results(metrics)
+def only_fired(results: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``check_results`` whose check fires."""
     return results[results["fires"].astype(bool)].reset_index(drop=True)
 
 
-def degenerate(metrics: pd.DataFrame) -> pd.DataFrame:
+def fired(metrics: pd.DataFrame) -> pd.DataFrame:
+    """The checks that fire in a metrics table."""
+    return only_fired(check_results(metrics))
+
+
+def degenerate(metrics: pd.DataFrame, results: pd.DataFrame | None = None) -> pd.DataFrame:
     """Which (run, model, setting, metric) rows of ``metrics`` a fired check makes uninformative, with the check
     that says so: the affected metrics of the check's run and model, in every setting that agrees with the keys the
-    check's own setting names (all settings when it names none)."""
-    found = fired(metrics)
+    check's own setting names (all settings when it names none). ``results``: ``check_results(metrics)``, when the
+    caller has it already."""
+    found = only_fired(check_results(metrics) if results is None else results)
     columns = ["run", "model", "setting", "metric", "check"]
     if found.empty:
         return pd.DataFrame(columns=columns)

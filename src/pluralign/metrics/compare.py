@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .checks import GROUPING, check_results, degenerate
+from .checks import GROUPING, check_results, degenerate, only_fired
 from .registry import direction_of
 from .store import select
 from .tensions import MetricMatrix, metric_matrix, pareto_front, rank_agreement, weighted_sum
@@ -31,7 +31,7 @@ class Scorecard:
     @property
     def fired(self) -> pd.DataFrame:
         """The checks that fired in the compared runs."""
-        return self.checks[self.checks["fires"].astype(bool)]
+        return only_fired(self.checks)
 
     def best(self) -> dict[str, str]:
         """For each directed metric, the unit with the best value (ties: the first), among cells no check flags."""
@@ -94,7 +94,8 @@ def scorecard(metrics: pd.DataFrame, grouping: str = "overall", pareto: dict[str
     ``where`` filters (see ``select``). The Pareto front is over ``pareto`` (default: every metric with a better
     direction that all units have); a weighted sum is computed only for explicit ``weights``."""
     metrics = select(metrics, where or {})
-    flagged = degenerate(metrics)
+    results = check_results(metrics)
+    flagged = degenerate(metrics, results)
     measured = metrics[metrics["grouping"] != GROUPING]  # checks are shown as warnings, not ranked as metrics
     matrix = metric_matrix(measured.merge(flagged, on=_CELL, how="left") if len(flagged) else measured, by=by,
                            grouping=grouping)
@@ -105,8 +106,7 @@ def scorecard(metrics: pd.DataFrame, grouping: str = "overall", pareto: dict[str
     _refuse_degenerate(matrix, [*pareto, *(weights or {})])
     front = pareto_front(ranked, pareto) if pareto and len(matrix.units) > 1 else None
     weighted = weighted_sum(ranked, weights) if weights else None
-    return Scorecard(matrix, rank_agreement(ranked, seed=seed), pareto, front, weights or {}, weighted,
-                     check_results(metrics))
+    return Scorecard(matrix, rank_agreement(ranked, seed=seed), pareto, front, weights or {}, weighted, results)
 
 
 _CELL = ["run", "model", "setting", "metric"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ..metrics.checks import check_results, degenerate, fired
+from ..metrics.checks import check_results, degenerate, only_fired
 from ..metrics.registry import REGISTRY
 
 env = Environment(loader=PackageLoader("pluralign.report", "templates"), autoescape=select_autoescape())
@@ -27,6 +27,6 @@ def check_context(metrics: pd.DataFrame) -> dict:
     were computed (``checked``), all of them (``check_results``), and {(model, metric): check} for the metrics they
     make uninformative (``degenerate``)."""
     results = check_results(metrics)
-    return {"fired": fired(metrics).to_dict("records"), "checked": len(results),
+    return {"fired": only_fired(results).to_dict("records"), "checked": len(results),
             "check_results": results.to_dict("records"),
-            "degenerate": {(d.model, d.metric): d.check for d in degenerate(metrics).itertuples()}}
+            "degenerate": {(d.model, d.metric): d.check for d in degenerate(metrics, results).itertuples()}}

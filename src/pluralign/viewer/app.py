@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
@@ -93,9 +94,8 @@ def create_app(runs_dir: str | Path) -> FastAPI:
         path = runs.run(name)
         manifest = runs.manifest(name)
         metrics = runs.table(name, "metrics.parquet")
-        choices, checks = {}, {"fired": [], "checked": 0}
+        choices, checks = {}, check_context(metrics if metrics is not None else pd.DataFrame())
         if metrics is not None and len(metrics):
-            checks = {k: v for k, v in check_context(metrics).items() if k in checks}
             choices = {"grouping": sorted(metrics["grouping"].astype(str).unique()),
                        "metric": sorted(metrics["metric"].astype(str).unique())}
             for column, value in (("grouping", grouping), ("group", group), ("metric", metric)):
