@@ -2,7 +2,12 @@
 behaviour did not change (the shape work of issue "One shape for every capability" keeps these equal).
 
 ``assert_golden(name, run_dir)`` compares a run's ``records.jsonl`` (when it has one) and ``metrics.parquet`` with
-``tests/golden/<name>/``: strings and structure exactly, numbers to a relative 1e-5. With the environment variable
+``tests/golden/<name>/``: strings and structure exactly, numbers to a relative 1e-4 (an absolute 1e-6 near 0), and
+the ends of intervals to a relative 1e-3 (an absolute 1e-5). Optimisers and BLAS move the fifth digit between CPUs
+and library versions, and a bootstrap interval's end moves more: the same commit (a529800) run on two machines gave
+the ideal-point log-loss on unseen conversations 2.5e-5 apart (relative), its interval's upper end 2e-4 apart, a
+p(yes) 1.5e-5 apart, and an interval's lower end near 0.0013 4e-7 apart; on one machine that commit and the
+refactored code wrote identical numbers. A change of behaviour moves numbers far more. With the environment variable
 ``PLURALIGN_WRITE_GOLDEN=1`` it writes those files instead: do that once, on code whose behaviour is the reference,
 and commit them with a note saying from which commit they come. The files here were written from d683a99 (issue 15
 landed; before any of issue 17's shape work), on the 2-core test machine.
@@ -19,7 +24,8 @@ from pathlib import Path
 import pandas as pd
 
 GOLDEN = Path(__file__).parent / "golden"
-_TOLERANCE = {"rel_tol": 1e-5, "abs_tol": 1e-8}
+_TOLERANCE = {"rel_tol": 1e-4, "abs_tol": 1e-6}
+_INTERVAL_TOLERANCE = {"rel_tol": 1e-3, "abs_tol": 1e-5}  # for ci_low and ci_high
 
 
 def _records(run_dir: Path) -> list[dict] | None:
@@ -38,7 +44,8 @@ def _same(a, b, where: str) -> None:
     if isinstance(a, float) or isinstance(b, float):
         both_missing = a is None and b is None or (isinstance(a, float) and isinstance(b, float)
                                                    and math.isnan(a) and math.isnan(b))
-        assert both_missing or (a is not None and b is not None and math.isclose(a, b, **_TOLERANCE)), f"{where}: {a} != {b}"
+        tolerance = _INTERVAL_TOLERANCE if where.endswith((".ci_low", ".ci_high")) else _TOLERANCE
+        assert both_missing or (a is not None and b is not None and math.isclose(a, b, **tolerance)), f"{where}: {a} != {b}"
     elif isinstance(a, dict) and isinstance(b, dict):
         assert a.keys() == b.keys(), f"{where}: fields {sorted(a.keys() ^ b.keys())} differ"
         for key in a:
@@ -62,4 +69,6 @@ def assert_golden(name: str, run_dir: Path) -> None:
         return
     assert path.exists(), f"no golden file {path}; write it with PLURALIGN_WRITE_GOLDEN=1 on the reference code"
     expected = json.loads(gzip.decompress(path.read_bytes()))
+    if expected["records"] is None:  # the job kept no records then (learn, before it resumed): its metrics must agree
+        found["records"] = None
     _same(json.loads(json.dumps(found, ensure_ascii=False)), expected, name)

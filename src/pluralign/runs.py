@@ -14,20 +14,31 @@ import platform
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from contextlib import contextmanager, nullcontext
-from typing import Callable, Iterable
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator
 
 import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from .models.base import LanguageModel
+from .models.cache import CachedModel, ResponseCache
+from .models.embedded import cache_dir
+from .models.spec import load
 
 
 class RunError(RuntimeError):
     """A run cannot go on as asked (e.g. its config changed); the message says what to do."""
 
 
+def public_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """The table without its private columns (named ``_…``: loader bookkeeping such as source rows), which no
+    run records, fingerprints or saves."""
+    return df.drop(columns=[c for c in df.columns if c.startswith("_")])
+
+
 def fingerprint_table(df: pd.DataFrame) -> str:
     """A stable hash of a table's contents, recorded so a run never mixes two datasets."""
-    payload = df.drop(columns=[c for c in df.columns if c.startswith("_")]).to_json(orient="records", force_ascii=False)
+    payload = public_columns(df).to_json(orient="records", force_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -128,12 +139,49 @@ class Run:
             os.fsync(fh.fileno())
 
 
-def progress_bar(enabled: bool):
-    """A rich progress display for a job's stages, or nothing (when quiet, or not on a terminal)."""
+class Models:
+    """The models a job asks for by spec: each loaded once (or taken from ``given``, already loaded), put behind the
+    response cache shared by every job, and its fingerprint recorded in the run so a resume never mixes weights."""
+
+    def __init__(self, run: Run | None = None, *, given: dict[str, LanguageModel] | None = None,
+                 use_cache: bool = True, template_from: str | None = None) -> None:
+        self._run = run
+        self._given = dict(given or {})
+        self._cache = ResponseCache(cache_dir() / "responses.sqlite") if use_cache else None
+        self._template_from = template_from
+        self._open: dict[str, LanguageModel] = {}
+
+    def __call__(self, spec: str) -> LanguageModel:
+        if spec not in self._open:
+            model = self._given[spec] if spec in self._given else load(spec, template_from=self._template_from)
+            if self._run is not None:
+                self._run.set_model(spec, model.fingerprint)
+            self._open[spec] = CachedModel(model, self._cache) if self._cache else model
+        return self._open[spec]
+
+
+class Tasks:
+    """A job's progress bars, one per stage: ``advance = tasks.add("label", total)``; silent when disabled."""
+
+    def __init__(self, bar: Progress | None) -> None:
+        self._bar = bar
+
+    def add(self, label: str, total: int) -> Callable[[int], None]:
+        if self._bar is None:
+            return lambda n: None
+        task = self._bar.add_task(label, total=total)
+        return lambda n: self._bar.advance(task, n)
+
+
+@contextmanager
+def progress_tasks(enabled: bool) -> Iterator[Tasks]:
+    """Progress bars for a job's stages while the block runs, or silent ones (when quiet, or not on a terminal)."""
     if not enabled:
-        return nullcontext(None)
-    return Progress(TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    TextColumn("eta"), TimeRemainingColumn())
+        yield Tasks(None)
+        return
+    with Progress(TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("eta"), TimeRemainingColumn()) as bar:
+        yield Tasks(bar)
 
 
 def in_chunks(run: Run, done: set[str], keys: list[str], items: list[dict], size: int,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import choix
 import numpy as np
 import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
 
 from pluralign.data import DatasetError
-from pluralign.preferences import (BradleyTerry, Choices, GroupBradleyTerry, IdealPoint, MixtureBradleyTerry,
-                                   NotFittedError)
+from pluralign.preferences import BradleyTerry, Choices, GroupBradleyTerry, IdealPoint, MixtureBradleyTerry
 from pluralign.simulate import simulate_population
 
 
@@ -108,7 +109,7 @@ def test_an_unseen_person_gets_the_same_prediction_from_predict_and_from_adaptin
     model.adapt(person.subset(np.zeros(len(person), dtype=bool)))
     assert np.array_equal(model.predict_proba(person), before)
     model.adapt(Choices(person.features, [[0, 0]], [0], [55]))
-    assert 55 in model.adapted_
+    assert 55 in model.adapted_annotators_
     assert np.abs(model.predict_proba(person) - before).max() < 1e-12
 
 
@@ -136,9 +137,91 @@ def test_save_and_load_give_the_same_predictions(tmp_path, population, make):
     assert loaded.get_params() == model.get_params()
 
 
-def test_an_unfitted_estimator_says_to_fit_first(population):
+ESTIMATORS = [BradleyTerry, GroupBradleyTerry, lambda: MixtureBradleyTerry(n_types=2, n_init=1),
+              lambda: IdealPoint(n_prototypes=2)]
+
+
+@pytest.fixture(scope="module")
+def small():
+    """40 annotators of 4 types, 10 best-of-4 choices each, their type as their group."""
+    return simulate_population(n_annotators=40, comparisons_per_annotator=10, random_state=4).choices
+
+
+@pytest.mark.parametrize("make", ESTIMATORS)
+def test_an_unfitted_estimator_says_to_fit_first(small, make):
+    with pytest.raises(NotFittedError, match=r"this \w+ is not fitted yet: call fit\(choices\) first"):
+        make().predict_proba(small)
     with pytest.raises(NotFittedError, match="call fit"):
-        IdealPoint().predict_proba(population[0].choices)
+        make().save("never.npz")
+
+
+@pytest.mark.parametrize("make", ESTIMATORS[2:])
+def test_an_unfitted_latent_estimator_cannot_adapt_or_weigh_anyone(small, make):
+    for use in (lambda m: m.adapt(small), lambda m: m.mixing_weights([0]), lambda m: m.reset_adaptation()):
+        with pytest.raises(NotFittedError, match="call fit"):
+            use(make())
+
+
+@pytest.mark.parametrize("make", ESTIMATORS)
+def test_clone_gives_an_unfitted_copy_with_the_same_parameters(small, make):
+    model = make().set_params(alpha=0.5).fit(small)
+    copy = clone(model)
+    assert type(copy) is type(model) and copy.get_params() == model.get_params()
+    assert copy.get_params()["alpha"] == 0.5
+    with pytest.raises(NotFittedError):
+        copy.predict_proba(small)
+    assert np.array_equal(copy.fit(small).predict_proba(small), model.predict_proba(small))
+
+
+def test_set_params_changes_what_fit_learns(small):
+    model = BradleyTerry()
+    assert model.set_params(alpha=1e6) is model and model.alpha == 1e6
+    assert np.abs(model.fit(small).coef_).max() < 1e-3  # so strong a penalty leaves the reward at zero
+    with pytest.raises(ValueError, match="Invalid parameter 'n_types'"):
+        model.set_params(n_types=3)
+
+
+def test_the_repr_is_scikit_learns_and_names_the_changed_parameters():
+    assert repr(MixtureBradleyTerry(n_types=2, tol=1e-3)) == "MixtureBradleyTerry(n_types=2, tol=0.001)"
+    assert repr(IdealPoint()) == "IdealPoint()"
+
+
+@pytest.mark.parametrize("make", ESTIMATORS[2:])
+def test_adaptation_is_saved_and_loaded_with_the_model(tmp_path, small, make):
+    model = make().fit(small.subset(small.annotator < 30))
+    new = small.subset(small.annotator >= 30)
+    model.adapt(new.subset(np.arange(len(new)) % 10 < 5))
+    loaded = type(model).load(model.save(tmp_path / "adapted.npz"))
+    assert list(loaded.adapted_annotators_) == list(range(30, 40))
+    assert np.array_equal(loaded.predict_proba(new), model.predict_proba(new))
+    assert np.abs(loaded.predict_proba(new) - loaded.reset_adaptation().predict_proba(new)).max() > 0.01
+
+
+@pytest.mark.parametrize("make", ESTIMATORS[2:])
+def test_resetting_adaptation_gives_back_the_fitted_predictions(small, make):
+    model = make().fit(small.subset(small.annotator < 30))
+    before = model.predict_proba(small)
+    model.adapt(small.subset(small.annotator >= 25))  # seen people adapted anew, and new ones
+    assert not np.allclose(model.predict_proba(small), before)
+    assert np.array_equal(model.reset_adaptation().predict_proba(small), before)
+    assert len(model.adapted_annotators_) == len(model.adapted_weights_) == 0
+
+
+@pytest.mark.parametrize("make", ESTIMATORS[2:])
+def test_mixing_weights_are_the_fitted_ones_for_seen_people_and_the_average_for_others(small, make):
+    model = make().fit(small.subset(small.annotator < 30))
+    weights = model.mixing_weights([3, 29, 35])
+    assert np.array_equal(weights[:2], model.weights_[[3, 29]])
+    assert np.allclose(weights[2], model.proportions_) and np.allclose(weights.sum(1), 1)
+
+
+@pytest.mark.parametrize("make", ESTIMATORS[2:])
+def test_save_and_load_keep_annotator_ids_read_from_a_table(tmp_path, small, make):
+    """Ids from a pandas column are an object array, which NPZ would pickle; they are saved as text instead."""
+    named = Choices(small.features, small.candidates, small.chosen, np.array([f"p{a}" for a in small.annotator], dtype=object))
+    model = make().fit(named.subset(small.annotator < 30)).adapt(named.subset(small.annotator >= 35))
+    loaded = type(model).load(model.save(tmp_path / "named.npz"))
+    assert np.array_equal(loaded.predict_proba(named), model.predict_proba(named))
 
 
 def test_bad_choices_are_refused_with_the_row():

@@ -11,6 +11,7 @@ from ..metrics import disaggregate, write_metrics
 from ..runs import read_manifest, read_records
 from .checks import audit_checks
 from .core import opinion_alignment, stance_label
+from .report import write_audit_report
 
 GROUPINGS = ("language", "country", "topic", "source", "variant", "position")
 STATEMENT_METRICS = {
@@ -100,7 +101,6 @@ def audit_metrics(tables: dict[str, pd.DataFrame], n_boot: int = 1000, seed: int
 
 def write_results(run_dir: str | Path) -> Path:
     """(Re)build ``results.parquet``, ``framings.parquet``, ``opinions.parquet``, ``metrics.parquet`` and the report."""
-    from ..report.audit import write_audit_report
 
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)

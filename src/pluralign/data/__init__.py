@@ -1,4 +1,5 @@
-"""Typed tables and their loaders: statements, situations, survey questions, comparisons, and the built-in suites."""
+"""Typed tables and their loaders: statements, situations, survey questions, comparisons, and the built-in suites;
+``*_from`` read any of them from one source string (``builtin``, ``civics:FILE``, ``ca:FILE``, a FILE, ...)."""
 
 from .builtin import (builtin_prompts, builtin_situations, builtin_stances, builtin_statements, builtin_survey,
                       builtin_value_poles)
@@ -9,14 +10,17 @@ from .comparisons import (load_community_alignment, load_comparisons, load_trl_p
 from .opinions import load_global_opinions, load_opinionqa, load_survey
 from .prism import load_prism, load_prism_survey
 from .schema import PROMPT_COLUMNS, SITUATION_COLUMNS, STATEMENT_COLUMNS, SURVEY_COLUMNS, DatasetError, language_code, validate
+from .sources import (DataSource, comparisons_from, parse_source, prompts_from, situations_from, statements_from,
+                      survey_from, valueprism_from)
 from .tables import load_prompts, load_situations, load_statements, read_table
 from .valueprism import load_valueprism
 
 __all__ = [
-    "Choices", "DatasetError", "PROMPT_COLUMNS", "SITUATION_COLUMNS", "STATEMENT_COLUMNS", "SURVEY_COLUMNS", "builtin_prompts",
+    "Choices", "DataSource", "DatasetError", "PROMPT_COLUMNS", "SITUATION_COLUMNS", "STATEMENT_COLUMNS", "SURVEY_COLUMNS", "builtin_prompts",
     "builtin_situations", "builtin_stances", "builtin_statements", "builtin_survey", "builtin_value_poles",
-    "language_code", "load_civics",
+    "comparisons_from", "language_code", "load_civics",
     "load_community_alignment", "load_comparisons", "load_global_opinions", "load_opinionqa", "load_prism", "load_prism_survey", "load_prompts", "load_situations",
-    "load_statements", "load_survey", "load_trl_pairwise", "load_valueprism", "read_table", "to_community_alignment",
-    "to_trl_pairwise", "validate",
+    "load_statements", "load_survey", "load_trl_pairwise", "load_valueprism", "parse_source", "prompts_from", "read_table",
+    "situations_from", "statements_from", "survey_from", "to_community_alignment", "to_trl_pairwise", "validate",
+    "valueprism_from",
 ]

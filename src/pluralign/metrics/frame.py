@@ -4,126 +4,22 @@ A metric here is the mean of a per-item value (p(agree), a 0/1 refusal, an align
 bootstrap serves every job. Written here rather than taken from fairlearn because fairlearn's metrics take
 (y_true, y_pred) pairs and neither resample clusters nor give intervals for gaps that hold their error rate.
 
-How the numbers are made, and why:
-
-- **Replicates: a Bayesian bootstrap of clusters** (Rubin 1981, "The Bayesian bootstrap"). Each replicate gives
-  every cluster (each row, when there is no ``cluster``) a weight drawn from Exp(1), and a group's mean becomes
-  Σ w·sum / Σ w·count over its clusters. Rows of one cluster move together, so intra-cluster correlation widens the
-  intervals as it should; every group shares the same weights, so groups that share clusters (a statement's
-  original and translated items, a question asked of every human group) get paired replicates. Unlike
-  multinomial counts, weights are never zero, so no group is ever empty in a replicate.
-- **Each group**: the expanded percentile interval of its replicates (its own, marginal interval; see
-  ``_percentile``). A group of one cluster gets (−inf, inf). Values in [0, 1] that are all 0 (all 1) in a group of
-  C clusters get the exact bound [0, 1 − (α/2)^(1/C)] (mirrored), since every replicate is 0; other constant values
-  still get a zero-width interval.
-- **Gap and ratio**: max-T simultaneous intervals for all pairwise differences (Romano & Wolf 2005, "Exact and
-  approximate stepdown methods for multiple hypothesis testing"; Hothorn, Bretz & Westfall 2008, "Simultaneous
-  inference in general parametric models"). With se_ij the replicates' standard deviation of d_ij = μ_i − μ_j and
-  c the ``level`` quantile of max_ij |d*_ij − d̂_ij| / se_ij, every d_ij lies in d̂_ij ± c·se_ij with probability
-  ≈ ``level``, so the gap max_ij d_ij lies in [max(0, max_ij L_ij), max_ij U_ij] at least as often, even when the
-  true gap is exactly a policy's line. Each se_ij is stretched by ``_stretch`` of the pair's smaller cluster count
-  (max-T alone is z-like and over-rejects with few clusters); an all-0/all-1 group's replicates get normal noise of
-  the standard error its exact bound implies, and a group of one cluster makes the gap's upper bound inf. (A percentile interval of max − min cannot cover 0 and is biased upward: ten
-  equal groups of 30 items failed ``gap ≤ 0.1`` in 38 % of simulated runs, see benchmarks/RESULTS.md.) The ratio
-  min/max is exp(−gap) of the log means.
-- **Worst group**: the same max-T construction over the groups themselves gives simultaneous intervals
-  [L_g, U_g]; the smallest true mean lies in [min_g L_g, min_g U_g]. Only groups with at least ``min_n`` rows
-  (clusters, when ``cluster`` is set) compete, so a group of one cannot "win" by luck.
+The intervals, and why they are made as they are, are in ``intervals.py``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.stats import norm
-from scipy.stats import t as student_t
 
-LEVEL = 0.95  # the level of every interval a job writes; policies rely on it (see policy.py)
+from .intervals import LEVEL, bootstrap_weights, exact_bound, largest_difference, percentile_interval, simultaneous, stretch
+
 _NAN = float("nan")
-
-
-def _stretch(clusters, level: float):
-    """t_df·√((df + 2)/df)/z with df = clusters − 1 (at least 1): how much wider than a normal interval a small
-    sample's must be. t rather than z, and the Bayesian bootstrap's variance is (C − 1)/(C + 1) of the unbiased
-    one, hence √((df + 2)/df). Works on arrays (a pair's df is that of its smaller group)."""
-    df = np.maximum(np.asarray(clusters, dtype=float) - 1, 1)
-    z = norm.ppf((1 + level) / 2)
-    return student_t.ppf((1 + level) / 2, df) * np.sqrt((df + 2) / df) / z
-
-
-def _exact_bound(clusters: int, level: float) -> float:
-    """1 − (α/2)^(1/C): the largest rate whose C clusters would all come out 0 with probability α/2 (the
-    Clopper-Pearson bound for 0 of C, counting clusters as the independent units)."""
-    return float(1 - ((1 - level) / 2) ** (1 / clusters))
-
-
-def _percentile(replicates: np.ndarray, level: float, clusters: int, point: float) -> tuple[float, float]:
-    """The expanded percentile interval: the plain α/2 and 1 − α/2 quantiles of the replicates, each side
-    stretched about the point by ``_stretch`` so that, for a normal mean, the interval is as wide as a t interval
-    on clusters − 1 degrees of freedom, whatever the cluster count, while keeping the replicates' asymmetry.
-    (Hesterberg's 2015 version, which moves to more extreme quantiles instead, ends at the replicates' min and
-    max for 2–5 clusters and covered only 52 % at 2, 74 % at 3.)"""
-    finite = replicates[np.isfinite(replicates)]
-    if finite.size == 0 or not np.isfinite(point):
-        return _NAN, _NAN
-    lo, hi = np.quantile(finite, [(1 - level) / 2, (1 + level) / 2])
-    s = float(_stretch(clusters, level))
-    return float(point - (point - lo) * s), float(point + (hi - point) * s)
-
-
-def _standardised(deviations: np.ndarray, se: np.ndarray) -> np.ndarray:
-    """|deviation| / se, 0 where se is 0 (a quantity every replicate reproduces exactly, e.g. a group of one)."""
-    return np.divide(np.abs(deviations), se, out=np.zeros_like(deviations), where=se > 0)
-
-
-def _quantile(stat: np.ndarray, level: float) -> float:
-    return float(np.quantile(stat[np.isfinite(stat)], level)) if np.isfinite(stat).any() else _NAN
-
-
-def simultaneous(point: np.ndarray, reps: np.ndarray, level: float, clusters: np.ndarray | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Max-T intervals point ± c·se that hold jointly for every column of ``reps`` (replicates × quantities);
-    with ``clusters``, each se is stretched by ``_stretch`` of its quantity's cluster count."""
-    se = reps.std(axis=0)
-    c = _quantile(_standardised(reps - point, se).max(axis=1), level)
-    se = se * (1 if clusters is None else _stretch(clusters, level))
-    return point - c * se, point + c * se
-
-
-def largest_difference(point: np.ndarray, reps: np.ndarray, level: float, clusters: np.ndarray | None = None
-                       ) -> tuple[float, float, float]:
-    """max_i point_i − min_j point_j with a max-T interval over all pairwise differences (see module docstring);
-    with ``clusters``, each pair's se is stretched by ``_stretch`` of the smaller group's cluster count.
-
-    Loops over groups so memory stays replicates × groups; the work is replicates × groups², small for the
-    tens of languages or topics a grouping has.
-    """
-    deltas = reps - point
-    se = np.empty((len(point), len(point)))
-    worst = np.zeros(len(reps))
-    for i in range(len(point)):
-        pair = deltas[:, [i]] - deltas
-        se[i] = pair.std(axis=0)
-        worst = np.maximum(worst, _standardised(pair, se[i]).max(axis=1))
-    c = _quantile(worst, level)
-    if clusters is not None:
-        se = se * _stretch(np.minimum.outer(clusters, clusters), level)
-    diff = point[:, None] - point[None, :]  # its zero diagonal keeps the lower bound at 0 or above
-    return float(point.max() - point.min()), float((diff - c * se).max()), float((diff + c * se).max())
-
-
-@lru_cache(maxsize=1)
-def _weights(clusters: int, n_boot: int, seed: int) -> np.ndarray:
-    """Exp(1) weights, clusters × replicates. Cached (read-only) because every metric and grouping of one table
-    draws the same ones, and drawing them was most of a frame's work (see benchmarks/RESULTS.md)."""
-    weights = np.random.default_rng(seed).standard_exponential((clusters, n_boot))
-    weights.flags.writeable = False
-    return weights
 
 
 def _codes(column: pd.Series) -> np.ndarray:
@@ -179,7 +75,7 @@ class MetricFrame:
         at = (codes[keep], grouped.ngroup().to_numpy())
         sums = sparse.csr_array((values, at), shape=shape)  # duplicates add up: cluster × group sums and counts
         counts = sparse.csr_array((np.ones(len(values)), at), shape=shape)
-        weights = _weights(shape[0], self.n_boot, self.seed)
+        weights = bootstrap_weights(shape[0], self.n_boot, self.seed)
         totals, weighted = sums.T @ weights, counts.T @ weights  # groups × replicates
         with np.errstate(invalid="ignore", divide="ignore"):
             self._reps = (totals / weighted).T
@@ -198,7 +94,7 @@ class MetricFrame:
         for g, (low, high) in enumerate(self._spans):
             if self._unit and low == high and low in (0, 1) and self._clusters[0][g] >= 2:
                 c = self._clusters[0][g]
-                self._extra[g] = _exact_bound(c, self.level) / (norm.ppf((1 + self.level) / 2) * _stretch(c, self.level))
+                self._extra[g] = exact_bound(c, self.level) / (norm.ppf((1 + self.level) / 2) * stretch(c, self.level))
 
     def _interval(self, point: float, reps: np.ndarray, clusters: int, span) -> tuple[float, float]:
         """One group's (or the overall) marginal interval; see the module docstring."""
@@ -207,9 +103,9 @@ class MetricFrame:
         if clusters < 2:  # one cluster says nothing about how much the mean varies
             return -np.inf, np.inf
         if self._unit and span[0] == span[1] and span[0] in (0, 1):
-            bound = _exact_bound(clusters, self.level)
+            bound = exact_bound(clusters, self.level)
             return (0.0, bound) if span[0] == 0 else (1 - bound, 1.0)
-        lo, hi = _percentile(reps, self.level, clusters, point)
+        lo, hi = percentile_interval(reps, self.level, clusters, point)
         return (max(lo, 0.0), min(hi, 1.0)) if self._unit else (lo, hi)
 
     def _noisy(self, reps: np.ndarray, scale: np.ndarray) -> np.ndarray:

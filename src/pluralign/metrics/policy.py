@@ -11,7 +11,7 @@ A policy is TOML (``[[rule]]`` tables) or YAML (a ``rules:`` list). Each rule bo
 
 A rule passes when the whole interval of its statistic is on the allowed side of the line, fails when the whole
 interval is on the other side, and is inconclusive when the interval straddles the line: more data decides it.
-Gap and ratio rows carry simultaneous intervals (see frame.py). A rule over ``each`` group is one test per group,
+Gap and ratio rows carry simultaneous intervals (see intervals.py). A rule over ``each`` group is one test per group,
 so each group's own interval is widened until all of them hold together (Šidák 1967): a rule over ten groups that
 all sit on its line fails about as rarely as a rule over one.
 """
@@ -32,7 +32,7 @@ import yaml
 from scipy.stats import t as student_t
 
 from .checks import degenerate
-from .frame import LEVEL
+from .intervals import LEVEL
 from .registry import REGISTRY
 from .store import overall_values, select
 
@@ -211,11 +211,11 @@ def _jointly(found: list[tuple[str, float, float, float]], n: np.ndarray, level:
 
     Šidák's inequality: intervals at level^(1/k) for k normal estimates hold jointly at least at ``level`` however
     the estimates are correlated (groups sharing clusters included). Each side's half-width is scaled by
-    t(level^(1/k)) / t(level) with n − 1 degrees of freedom (the stored intervals are t-wide, see frame.py), which
+    t(level^(1/k)) / t(level) with n − 1 degrees of freedom (the stored intervals are t-wide, see intervals.py), which
     keeps a percentile interval's asymmetry. Rates measured in benchmarks/RESULTS.md. Assumes the table's
     intervals are at ``LEVEL``, the level every job writes.
 
-    Limitation: the table's n counts rows, while frame.py builds each interval on clusters − 1 degrees of freedom.
+    Limitation: the table's n counts rows, while intervals.py builds each interval on clusters − 1 degrees of freedom.
     With clustered data and few clusters per group, n − 1 overstates the degrees of freedom and the widening is
     somewhat too small (negligible from about 30 clusters a group). A missing n is taken as 1, the widest factor.
     """

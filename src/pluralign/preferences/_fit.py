@@ -8,10 +8,6 @@ import numpy as np
 import torch
 
 
-class NotFittedError(RuntimeError):
-    """An estimator was used before ``fit``."""
-
-
 def tensors(choices, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Features, candidate indices (padding -> 0), padding mask and chosen positions as tensors."""
     mask = torch.from_numpy(choices.mask)

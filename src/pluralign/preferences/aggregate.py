@@ -4,10 +4,11 @@ by a named rule, instead of letting one Bradley-Terry fit average them implicitl
 from __future__ import annotations
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
 from ..data.choices import Choices
 from .bradley_terry import GroupBradleyTerry
-from .latent import IdealPoint, MixtureBradleyTerry, reward_log_probs
+from .latent import SharedRewards, reward_log_probs
 
 RULES = ("utilitarian", "maxmin", "borda")
 
@@ -38,12 +39,9 @@ def aggregate(probs: np.ndarray, weights: np.ndarray, rule: str, mask: np.ndarra
 
 def group_probabilities(model, choices: Choices) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Choice probabilities under each group's or type's reward (n, k, G), their weights, and their names."""
-    model._check_fitted()
-    if isinstance(model, MixtureBradleyTerry):
-        return reward_log_probs(model, choices).exp().numpy(), model.proportions_, [f"type {i}" for i in range(len(model.proportions_))]
-    if isinstance(model, IdealPoint):
-        mean_mix = model._mixing(model.annotators_).mean(0)
-        return reward_log_probs(model, choices).exp().numpy(), mean_mix, [f"prototype {i}" for i in range(len(mean_mix))]
+    check_is_fitted(model)
+    if isinstance(model, SharedRewards):
+        return reward_log_probs(model, choices).exp().numpy(), model.proportions_, model.reward_names_
     if isinstance(model, GroupBradleyTerry):
         per_group = []
         for g in model.groups_:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from abc import ABC, abstractmethod
 from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 from ..data.choices import Choices
-from ._fit import NotFittedError
+
+_NOT_FITTED = "this %(name)s is not fitted yet: call fit(choices) first"
 
 
 def expected_correct(p: np.ndarray, chosen: np.ndarray) -> np.ndarray:
@@ -24,23 +26,30 @@ def expected_correct(p: np.ndarray, chosen: np.ndarray) -> np.ndarray:
     return tied[np.arange(len(p)), chosen] / tied.sum(axis=1)
 
 
-class ChoiceEstimator(ABC):
-    """Base of the preference estimators: hyper-parameters in ``__init__``, learned state in ``*_`` attributes."""
+def _storable(array: np.ndarray) -> np.ndarray:
+    """Object arrays (annotator ids read from a table) as text: NPZ loads them without pickle, which runs code."""
+    return array.astype(str) if array.dtype == object else array
+
+
+class ChoiceEstimator(BaseEstimator, ABC):
+    """Base of the preference estimators: a scikit-learn estimator (``clone``, ``get_params``, ``set_params``, its
+    repr) with hyper-parameters in ``__init__`` and learned state in ``*_`` attributes; used before ``fit`` it
+    raises scikit-learn's ``NotFittedError``."""
 
     _state: tuple[str, ...] = ()  # fitted attributes, saved and loaded
 
-    def get_params(self) -> dict:
-        return {name: getattr(self, name) for name in inspect.signature(type(self).__init__).parameters if name != "self"}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
+    def __sklearn_is_fitted__(self) -> bool:
+        return all(hasattr(self, name) for name in self._state)
 
     def _check_fitted(self) -> None:
-        if not all(hasattr(self, name) for name in self._state):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit(choices) first")
+        check_is_fitted(self, msg=_NOT_FITTED)
 
     def _dtype(self) -> torch.dtype:
         return torch.float64 if getattr(self, "dtype", "float64") == "float64" else torch.float32
+
+    @abstractmethod
+    def fit(self, choices: Choices) -> "ChoiceEstimator":
+        """Learn from ``choices``; returns the estimator."""
 
     @abstractmethod
     def predict_proba(self, choices: Choices) -> np.ndarray:
@@ -56,20 +65,25 @@ class ChoiceEstimator(ABC):
         return float(-np.log(np.clip(p, 1e-12, None)).mean())
 
     def save(self, path: str | Path) -> Path:
-        """Write hyper-parameters (JSON) and learned arrays (NPZ) to one ``.npz`` file."""
+        """Write hyper-parameters (JSON) and learned arrays (NPZ), adaptation to new people included, to one
+        ``.npz`` file."""
         self._check_fitted()
         path = Path(path)
-        arrays = {name: np.asarray(getattr(self, name)) for name in self._state}
+        arrays = {name: _storable(np.asarray(getattr(self, name))) for name in self._state}
         np.savez(path, __params__=json.dumps({"class": type(self).__name__, **self.get_params()}), **arrays)
         return path if path.suffix == ".npz" else path.with_suffix(path.suffix + ".npz")
 
     @classmethod
     def load(cls, path: str | Path) -> "ChoiceEstimator":
+        """The estimator ``save`` wrote to ``path``, fitted as it was."""
         with np.load(path, allow_pickle=False) as data:
             params = json.loads(str(data["__params__"]))
             name = params.pop("class")
             if name != cls.__name__:
                 raise ValueError(f"{path} holds a {name}, not a {cls.__name__}")
+            missing = [key for key in cls._state if key not in data.files]
+            if missing:
+                raise ValueError(f"{path} lacks {', '.join(missing)}: an older pluralign saved it; fit the model again")
             model = cls(**params)
             for key in cls._state:
                 setattr(model, key, data[key])

@@ -3,10 +3,9 @@ group (with intervals), calibration, and the learning curve on people never seen
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
-
 import warnings
+from dataclasses import dataclass
+from typing import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -14,6 +13,7 @@ import pandas as pd
 from ..data.choices import Choices
 from ..metrics import MetricFrame, disaggregate
 from .base import ChoiceEstimator, expected_correct
+from .latent import SharedRewards
 
 
 @dataclass
@@ -120,7 +120,7 @@ def evaluate(model: ChoiceEstimator, choices: Choices, n_boot: int = 1000, seed:
     return pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
 
 
-def unseen_learning_curve(model: ChoiceEstimator, unseen: Choices, shots: Sequence[int] = (0, 5, 10, 20),
+def unseen_learning_curve(model: SharedRewards, unseen: Choices, shots: Sequence[int] = (0, 5, 10, 20),
                           test_share: float = 0.25) -> pd.DataFrame:
     """Accuracy on people never seen in training after adapting to their first ``s`` comparisons, for each s.
 
@@ -128,18 +128,25 @@ def unseen_learning_curve(model: ChoiceEstimator, unseen: Choices, shots: Sequen
     as ``split_choices`` holds them out), never adapted to; the s comparisons come from their other conversations.
     The 0-shot point adapts to nothing, which ``adapt`` and ``predict_proba`` agree on. The model must have ``adapt``.
     """
+    return pd.DataFrame(list(learning_curve_points(model, unseen, shots, test_share)),
+                        columns=["shots", "accuracy", "log_loss", "n"])
+
+
+def learning_curve_points(model: SharedRewards, unseen: Choices, shots: Sequence[int],
+                          test_share: float = 0.25) -> Iterator[dict]:
+    """The points of ``unseen_learning_curve`` (shots, accuracy, log_loss, n) one at a time, as each is computed, so
+    a job can record each as it comes. The model's adaptation is reset before each point and after the last."""
     test_rows = _last_conversations(unseen, test_share)
     if not test_rows.any():  # a person's only conversation is never held out
         warnings.warn("no unseen person has a second conversation to score a learning curve on; it is left out",
                       stacklevel=2)
-        return pd.DataFrame(columns=["shots", "accuracy", "log_loss", "n"])
+        return
     test, pool = unseen.subset(test_rows), unseen.subset(~test_rows)
     rank = pd.Series(pool.annotator).groupby(pool.annotator).cumcount().to_numpy()
-    out = []
-    for s in shots:
-        model.adapted_ = {}
-        model.adapt(pool.subset(rank < s))
-        rows = per_comparison(model, test)
-        out.append({"shots": s, "accuracy": rows["correct"].mean(), "log_loss": rows["log_loss"].mean(), "n": len(rows)})
-    model.adapted_ = {}
-    return pd.DataFrame(out)
+    try:
+        for s in shots:
+            model.reset_adaptation().adapt(pool.subset(rank < s))
+            rows = per_comparison(model, test)
+            yield {"shots": s, "accuracy": rows["correct"].mean(), "log_loss": rows["log_loss"].mean(), "n": len(rows)}
+    finally:
+        model.reset_adaptation()

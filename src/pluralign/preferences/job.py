@@ -4,6 +4,7 @@ prompts and people never seen in training, against one shared reward, and keep i
 from __future__ import annotations
 
 import hashlib
+import os
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -12,15 +13,19 @@ import numpy as np
 import pandas as pd
 
 from ..data.choices import Choices
+from ..data.sources import comparisons_from, parse_source
 from ..metrics import write_metrics
-from ..report.learn import write_learn_report
-from ..runs import Run
+from .report import write_learn_report
+from ..jobs import Job
+from ..runs import Run, RunError, read_manifest, read_records
+from .base import ChoiceEstimator
 from .bradley_terry import BradleyTerry, GroupBradleyTerry
 from .describe import distinctive_candidates
-from .evaluate import evaluate, split_choices, unseen_learning_curve
-from .latent import IdealPoint, MixtureBradleyTerry
+from .evaluate import evaluate, learning_curve_points, split_choices
+from .latent import IdealPoint, MixtureBradleyTerry, SharedRewards
 
 ESTIMATORS = {"bt": "BradleyTerry", "group": "GroupBradleyTerry", "mixture": "MixtureBradleyTerry", "ideal": "IdealPoint"}
+BASELINE = "BradleyTerry (one reward)"  # the one shared reward every estimator is compared with
 
 
 @dataclass
@@ -54,8 +59,12 @@ class LearnConfig:
     def __post_init__(self) -> None:
         if self.estimator not in ESTIMATORS:
             raise ValueError(f"unknown estimator {self.estimator!r}; choose from {', '.join(ESTIMATORS)}")
-        if not (self.data == "simulated" or self.data.startswith(("ca:", "prism:", "comparisons:", "trl:"))):
-            raise ValueError(f"--data takes ca:FILE, prism:FILE|DIR, comparisons:FILE, trl:FILE or simulated, got {self.data!r}")
+        if self.data != "simulated":
+            try:
+                parse_source(self.data, "comparisons")
+            except ValueError:
+                raise ValueError(f"--data takes ca:FILE, prism:FILE|DIR, comparisons:FILE, trl:FILE or simulated, "
+                                 f"got {self.data!r}") from None
 
 
 def _estimator(config: LearnConfig):
@@ -85,7 +94,7 @@ def load_choices(config: LearnConfig) -> LearnData:
     from ..embed import SentenceEmbedder
     from .features import candidate_texts, comparison_choices
 
-    comparisons, annotators = load_comparison_data(config.data, config.annotators)
+    comparisons, annotators = comparisons_from(config.data, config.annotators)
     digest = hashlib.sha256()
     for p in filter(None, [config.data.partition(":")[2], config.annotators]):
         for file in sorted(Path(p).glob("*.jsonl")) if Path(p).is_dir() else [Path(p)]:
@@ -95,82 +104,129 @@ def load_choices(config: LearnConfig) -> LearnData:
                      digest.hexdigest()[:16], texts)
 
 
-def load_comparison_data(data: str, annotators: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """The comparison and annotator tables of ``ca:FILE``, ``prism:FILE|DIR`` (+ survey), ``trl:FILE`` or
-    ``comparisons:FILE`` (+ annotators)."""
-    from ..data import load_community_alignment, load_comparisons, load_prism, load_trl_pairwise
-
-    kind, _, path = data.partition(":")
-    if kind == "ca":
-        return load_community_alignment(path)
-    if kind == "trl":
-        return load_trl_pairwise(path)
-    if kind == "comparisons":
-        return load_comparisons(path, annotators)
-    if kind == "prism":
-        return load_prism(path, annotators)
-    raise ValueError(f"comparison data is ca:FILE, prism:FILE|DIR, comparisons:FILE or trl:FILE, got {data!r}")
-
-
 def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path:
-    """Fit, evaluate and save; writes ``metrics.parquet`` (model, split, metric, grouping, group, value, interval,
-    n), ``learning_curve.parquet``, ``model.npz``, ``distinctive.parquet`` (what each type or prototype prefers,
-    for data with texts), ``report.html`` and the manifest to ``out``."""
+    """Fit, evaluate and save into the run directory ``out``, recording each finished step in ``records.jsonl``: the
+    two fits (the estimator and the one-reward baseline, saved as ``model.npz`` and ``baseline.npz``), each model's
+    evaluation on each held-out split, type recovery, each learning-curve point and what distinguishes each type.
+
+    Re-running with the same config resumes: finished steps are read back, never repeated. The tables are then
+    written from the records (``write_learn_results``). Returns the run directory.
+    """
     data = load_choices(config)
-    choices, texts = data.choices, data.texts
+    choices = data.choices
     if config.estimator == "group" and choices.group is None:
         raise ValueError("the group estimator needs --group COLUMN (a column of the annotator table)")
     run = Run(out, "learn", asdict(config), data.fingerprint, fresh=fresh, seed=config.seed)
     split = split_choices(choices, test_share=config.test_share, prompt_share=config.prompt_share,
                           unseen_share=config.unseen_share, random_state=config.seed)
-    model = _estimator(config).fit(split.train)
-    baseline = BradleyTerry().fit(split.train)
-    tables = []
-    for name, fitted in ((ESTIMATORS[config.estimator], model), ("BradleyTerry (one reward)", baseline)):
-        for part, held in (("unseen conversations", split.conversations), ("unseen prompts", split.prompts),
-                           ("unseen people, 0-shot", split.unseen)):
-            if len(held):
-                tables.append(evaluate(fitted, held, seed=config.seed, min_n=config.worst_min_n)
-                              .assign(model=name, split=part))
-            elif fitted is model:
-                warnings.warn(f"the split '{part}' is empty for this data (see docs/methods.md#learn-splits); "
-                              "its rows are left out", stacklevel=2)
-    if data.true_types is not None and isinstance(model, (MixtureBradleyTerry, IdealPoint)):
-        tables.append(type_recovery(model, data.true_types).assign(model=ESTIMATORS[config.estimator], split="training people"))
-    metrics = pd.concat(tables, ignore_index=True)
-    write_metrics(run.path, metrics)
-    curve = None
-    if hasattr(model, "adapt") and len(split.unseen):
-        curve = unseen_learning_curve(model, split.unseen, config.shots, config.test_share)
-        curve = curve if len(curve) else None
-        if curve is not None:
-            curve.to_parquet(run.path / "learning_curve.parquet", index=False)
-    model.save(run.path / "model.npz")
-    distinctive = None
-    if texts is not None and isinstance(model, (MixtureBradleyTerry, IdealPoint)):
-        distinctive = distinctive_candidates(model, choices.features, texts)
-        distinctive.to_parquet(run.path / "distinctive.parquet", index=False)
-    run.set_status("complete")
-    write_learn_report(run.path, run.manifest, metrics, curve, _type_sizes(model), distinctive)
+    done = run.done_keys()
+    name = ESTIMATORS[config.estimator]
+    with run.recording():
+        model = _fitted(run, done, "model", _estimator(config), split.train)
+        baseline = _fitted(run, done, "baseline", BradleyTerry(), split.train)
+        for model_name, fitted in ((name, model), (BASELINE, baseline)):
+            for part, held in (("unseen conversations", split.conversations), ("unseen prompts", split.prompts),
+                               ("unseen people, 0-shot", split.unseen)):
+                key = f"evaluate|{model_name}|{part}"
+                if len(held) and key not in done:
+                    table = evaluate(fitted, held, seed=config.seed, min_n=config.worst_min_n)
+                    run.append([{"key": key, "kind": "metrics", "model": model_name, "split": part, **_packed(table)}])
+                elif not len(held) and fitted is model:
+                    warnings.warn(f"the split '{part}' is empty for this data (see docs/methods.md#learn-splits); "
+                                  "its rows are left out", stacklevel=2)
+        if isinstance(model, SharedRewards):
+            _record_types(run, done, config, data, split.unseen, model)
+    write_learn_results(run.path)
     return run.path
 
 
-def _type_sizes(model) -> pd.DataFrame | None:
+def _fitted(run: Run, done: set[str], role: str, estimator: ChoiceEstimator, train: Choices) -> ChoiceEstimator:
+    """``estimator`` fitted on ``train``: read back from ``<role>.npz`` when this run fitted it before, else fitted,
+    saved (whole or not at all) and recorded, with the type sizes the report shows."""
+    key, path = f"fit|{role}", run.path / f"{role}.npz"
+    if key in done:
+        return type(estimator).load(path)
+    estimator.fit(train)
+    os.replace(estimator.save(run.path / f"{role}.partial.npz"), path)
+    sizes = _type_sizes(estimator)
+    run.append([{"key": key, "kind": "fit", "role": role, "estimator": type(estimator).__name__, "file": path.name,
+                 "sizes": None if sizes is None else _packed(sizes)}])
+    return estimator
+
+
+def _record_types(run: Run, done: set[str], config: LearnConfig, data: LearnData, unseen: Choices,
+                  model: SharedRewards) -> None:
+    """Record what only models of types or prototypes have: how well they recover simulated types, the learning
+    curve on unseen people (one record per point) and what distinguishes each type (for data with texts)."""
+    if data.true_types is not None and "type_recovery" not in done:
+        run.append([{"key": "type_recovery", "kind": "metrics", "model": ESTIMATORS[config.estimator],
+                     "split": "training people", **_packed(type_recovery(model, data.true_types))}])
+    if len(unseen):
+        todo = [s for s in config.shots if f"curve|{s}" not in done]
+        for point in learning_curve_points(model, unseen, todo, config.test_share):
+            run.append([{"key": f"curve|{point['shots']}", "kind": "curve", **point}])
+    if data.texts is not None and "distinctive" not in done:
+        run.append([{"key": "distinctive", "kind": "distinctive",
+                     **_packed(distinctive_candidates(model, data.choices.features, data.texts))}])
+
+
+def write_learn_results(run_dir: str | Path) -> Path:
+    """Write the tables, metrics and report of a learn run from its records alone; returns the report's path.
+
+    ``metrics.parquet`` (model, split, metric, grouping, group, value, interval, n), ``learning_curve.parquet`` and
+    ``distinctive.parquet`` (what each type or prototype prefers, for data with texts), when the run has them. The
+    records are in the order the run made them (a resumed run goes on where it stopped), which orders the tables.
+    """
+    run_dir = Path(run_dir)
+    records = read_records(run_dir)
+    tables = [_unpacked(r).assign(model=r["model"], split=r["split"]) for r in records if r["kind"] == "metrics"]
+    if not tables:
+        raise RunError(f"{run_dir} has no evaluation to report: none has finished yet (run the same learn command "
+                       "again to resume), or every held-out split is empty")
+    metrics = pd.concat(tables, ignore_index=True)
+    write_metrics(run_dir, metrics)
+    points = [{k: r[k] for k in ("shots", "accuracy", "log_loss", "n")} for r in records if r["kind"] == "curve"]
+    curve = pd.DataFrame(points) if points else None
+    if curve is not None:
+        curve.to_parquet(run_dir / "learning_curve.parquet", index=False)
+    distinctive = next((_unpacked(r) for r in records if r["kind"] == "distinctive"), None)
+    if distinctive is not None:
+        distinctive.to_parquet(run_dir / "distinctive.parquet", index=False)
+    sizes = next((_unpacked(r["sizes"]) for r in records if r["kind"] == "fit" and r["role"] == "model" and r["sizes"]),
+                 None)
+    return write_learn_report(run_dir, read_manifest(run_dir), metrics, curve, sizes, distinctive)
+
+
+def _packed(table: pd.DataFrame) -> dict:
+    """A table as a record's ``columns`` and ``rows``, in plain JSON values (missing ones as null)."""
+    def plain(value):
+        value = value.item() if isinstance(value, np.generic) else value
+        return None if isinstance(value, float) and np.isnan(value) else value
+
+    return {"columns": list(table.columns), "rows": [[plain(v) for v in row] for row in table.itertuples(index=False)]}
+
+
+def _unpacked(record: dict) -> pd.DataFrame:
+    """The table ``_packed`` put in a record."""
+    return pd.DataFrame(record["rows"], columns=record["columns"])
+
+
+def _type_sizes(model: ChoiceEstimator) -> pd.DataFrame | None:
     """Share of annotators per latent type, or average weight per prototype; None for one-reward models."""
-    if isinstance(model, MixtureBradleyTerry):
-        return pd.DataFrame({"name": [f"type {i}" for i in range(len(model.proportions_))], "share": model.proportions_})
-    if isinstance(model, IdealPoint):
-        mean_mix = model._mixing(model.annotators_).mean(0)
-        return pd.DataFrame({"name": [f"prototype {i}" for i in range(len(mean_mix))], "share": mean_mix})
-    return None
+    if not isinstance(model, SharedRewards):
+        return None
+    return pd.DataFrame({"name": model.reward_names_, "share": model.proportions_})
 
 
-def type_recovery(model: MixtureBradleyTerry | IdealPoint, truth: pd.DataFrame) -> pd.DataFrame:
+def type_recovery(model: SharedRewards, truth: pd.DataFrame) -> pd.DataFrame:
     """Adjusted Rand index between the true types of the people seen in training and the type (or dominant
     prototype) the model gives them: 1 = recovered exactly, 0 = no better than chance."""
     from sklearn.metrics import adjusted_rand_score
 
     seen = truth[np.isin(truth["annotator"], model.annotators_)]
-    recovered = model._mixing(seen["annotator"].to_numpy()).argmax(1)
+    recovered = model.mixing_weights(seen["annotator"].to_numpy()).argmax(1)
     return pd.DataFrame([{"metric": "type_recovery_ari", "grouping": "overall", "group": "all",
                           "value": adjusted_rand_score(seen["type"], recovered), "n": len(seen)}])
+
+
+JOB = Job("learn", LearnConfig, run_learn, write_learn_results)

@@ -3,23 +3,28 @@ K shared preference prototypes with few-shot adaptation to new people (IdealPoin
 
 from __future__ import annotations
 
+from abc import abstractmethod
+
 import numpy as np
 import torch
 from scipy.special import logsumexp, softmax
 
+from sklearn.utils.validation import check_is_fitted
+
 from ..data.choices import Choices
 from ._fit import chosen_log_probs, choice_log_probs, lbfgs, masked_log_softmax, project, tensors
-from .base import ChoiceEstimator
+from .base import _NOT_FITTED, ChoiceEstimator
 
 
 def _codes(known: np.ndarray, annotators: np.ndarray) -> np.ndarray:
     """Index of each annotator in ``known`` (sorted), -1 for annotators not in it."""
-    pos = np.searchsorted(known, annotators)
-    pos = np.clip(pos, 0, max(len(known) - 1, 0))
-    return np.where((len(known) > 0) & (known[pos] == annotators), pos, -1)
+    if not len(known):
+        return np.full(len(annotators), -1)
+    pos = np.clip(np.searchsorted(known, annotators), 0, len(known) - 1)
+    return np.where(known[pos] == annotators, pos, -1)
 
 
-def reward_log_probs(model: ChoiceEstimator, choices: Choices) -> torch.Tensor:
+def reward_log_probs(model: SharedRewards, choices: Choices) -> torch.Tensor:
     """(n, k, K) choice log-probabilities under each of a fitted model's K rewards (``coef_``, (K, d)): the
     mixture's types or the ideal-point prototypes."""
     features, cand, mask, _ = tensors(choices, model._dtype())
@@ -27,9 +32,76 @@ def reward_log_probs(model: ChoiceEstimator, choices: Choices) -> torch.Tensor:
         return choice_log_probs(features @ torch.as_tensor(model.coef_.T, dtype=features.dtype), cand, mask)
 
 
-class MixtureBradleyTerry(ChoiceEstimator):
+class SharedRewards(ChoiceEstimator):
+    """Estimators with K rewards (``coef_``, (K, d)) that every annotator weighs in their own way: the mixture's
+    types or the ideal points' prototypes.
+
+    ``weights_`` (A, K) holds the weights of the annotators seen in fit; ``adapt`` finds those of new annotators from
+    a few of their comparisons, the rewards fixed, into ``adapted_annotators_`` and ``adapted_weights_`` (saved with
+    the model); ``mixing_weights`` gives anyone's, and ``reset_adaptation`` forgets the adapted ones.
+    """
+
+    weights_: np.ndarray
+    annotators_: np.ndarray
+    proportions_: np.ndarray
+    _kind = "reward"  # what one of the K rewards is called
+
+    @property
+    def reward_names_(self) -> list[str]:
+        """The K rewards' names, for tables and figures: "type 0", ... or "prototype 0", ..."""
+        return [f"{self._kind} {i}" for i in range(len(self.coef_))]
+
+    @abstractmethod
+    def _evidence(self, choices: Choices) -> np.ndarray:
+        """(n, L) each comparison's log-likelihood under each of the L hypotheses ``_posterior`` weighs."""
+
+    @abstractmethod
+    def _evidence_width(self) -> int:
+        """L, the number of hypotheses ``_posterior`` weighs."""
+
+    @abstractmethod
+    def _posterior(self, log_likelihood: np.ndarray) -> np.ndarray:
+        """(K,) a person's weights given the summed log-likelihood of their comparisons (L,); with none (zeros) it is
+        the population's, so an unseen person and one adapted to nothing agree."""
+
+    def reset_adaptation(self) -> "SharedRewards":
+        """Forget every annotator adapted to: each is predicted again as ``fit`` left them."""
+        check_is_fitted(self, ["coef_", "annotators_"], msg=_NOT_FITTED)
+        self.adapted_annotators_ = self.annotators_[:0]
+        self.adapted_weights_ = np.zeros((0, len(self.coef_)))
+        return self
+
+    def adapt(self, choices: Choices) -> "SharedRewards":
+        """Weights of the annotators in ``choices`` from these comparisons alone, the rewards fixed (few-shot); an
+        annotator adapted to before is replaced, the others are kept."""
+        self._check_fitted()
+        loglik = self._evidence(choices)
+        people = np.unique(choices.annotator)
+        new = np.array([self._posterior(loglik[choices.annotator == a].sum(0)) for a in people])
+        new = new.reshape(len(people), len(self.coef_))  # also when there is no one
+        keep = ~np.isin(self.adapted_annotators_, people)
+        annotators = np.concatenate([self.adapted_annotators_[keep], people])
+        order = np.argsort(annotators, kind="stable")
+        self.adapted_annotators_ = annotators[order]
+        self.adapted_weights_ = np.concatenate([self.adapted_weights_[keep], new])[order]
+        return self
+
+    def mixing_weights(self, annotators) -> np.ndarray:
+        """(n, K) each annotator's weights over the K rewards: adapted, else fitted, else the population's (what
+        adapting to no comparisons gives)."""
+        self._check_fitted()
+        annotators = np.asarray(annotators)
+        out = np.tile(self._posterior(np.zeros(self._evidence_width())), (len(annotators), 1))
+        for known, weights in ((self.annotators_, self.weights_), (self.adapted_annotators_, self.adapted_weights_)):
+            idx = _codes(known, annotators)
+            out[idx >= 0] = weights[idx[idx >= 0]]
+        return out
+
+
+class MixtureBradleyTerry(SharedRewards):
     """K latent annotator types, each with its own linear reward, fitted by EM over annotators (MaxMin-RLHF's
-    mixture). ``annotator_types_`` holds each annotator's posterior over types.
+    mixture). ``annotator_types_`` (also ``weights_``) holds each annotator's posterior over types; ``adapt`` gives
+    new annotators theirs from a few of their comparisons.
 
     Args:
         n_types: K.
@@ -39,7 +111,8 @@ class MixtureBradleyTerry(ChoiceEstimator):
         random_state: seed.
     """
 
-    _state = ("coef_", "proportions_", "annotators_", "annotator_types_")
+    _state = ("coef_", "proportions_", "annotators_", "annotator_types_", "adapted_annotators_", "adapted_weights_")
+    _kind = "type"
 
     def __init__(self, n_types: int = 4, alpha: float = 1e-2, n_iter: int = 100, tol: float = 1e-6, n_init: int = 3,
                  random_state: int | None = 0, dtype: str = "float64") -> None:
@@ -86,50 +159,47 @@ class MixtureBradleyTerry(ChoiceEstimator):
         self.proportions_ = resp.mean(0).numpy()
         self.annotators_ = annotators
         self.annotator_types_ = resp.numpy()
-        self.adapted_ = {}
-        return self
+        return self.reset_adaptation()
+
+    @property
+    def weights_(self) -> np.ndarray:
+        """(A, K) each fitted annotator's posterior over types (``annotator_types_``)."""
+        return self.annotator_types_
 
     def predict_types(self, annotators=None) -> np.ndarray:
         """Most probable type of each fitted (or adapted) annotator."""
         self._check_fitted()
         if annotators is None:
             return self.annotator_types_.argmax(1)
-        return self._mixing(np.asarray(annotators)).argmax(1)
+        return self.mixing_weights(annotators).argmax(1)
 
-    def adapt(self, choices: Choices) -> "MixtureBradleyTerry":
-        """Posterior type of annotators not seen in fit, from a few of their comparisons; types stay as fitted."""
-        self._check_fitted()
-        lp = chosen_log_probs(reward_log_probs(self, choices), torch.from_numpy(choices.chosen)).numpy()
-        new = {a: self._posterior(lp[choices.annotator == a].sum(0)) for a in np.unique(choices.annotator)}
-        self.adapted_ = {**getattr(self, "adapted_", {}), **new}
-        return self
+    def _evidence(self, choices: Choices) -> np.ndarray:
+        """(n, K) each comparison's log-likelihood under each type."""
+        return chosen_log_probs(reward_log_probs(self, choices), torch.from_numpy(choices.chosen)).numpy()
+
+    def _evidence_width(self) -> int:
+        return len(self.proportions_)
 
     def _posterior(self, log_likelihood: np.ndarray) -> np.ndarray:
-        """(K,) a person's type weights given the log-likelihood of their comparisons under each type; with none
-        (zeros) it is the population's proportions, so an unseen person and one adapted to nothing agree."""
+        """Bayes over types, the prior being the fitted proportions."""
         joint = log_likelihood + np.log(np.clip(self.proportions_, 1e-12, None))
         return np.exp(joint - logsumexp(joint))
-
-    def _mixing(self, annotators: np.ndarray) -> np.ndarray:
-        """(n, K) type weights of each annotator: fitted or adapted posterior, else the prior (no comparisons)."""
-        out = np.tile(self._posterior(np.zeros(len(self.proportions_))), (len(annotators), 1))
-        idx = _codes(self.annotators_, annotators)
-        out[idx >= 0] = self.annotator_types_[idx[idx >= 0]]
-        for a, posterior in getattr(self, "adapted_", {}).items():
-            out[annotators == a] = posterior
-        return out
 
     def predict_proba(self, choices: Choices) -> np.ndarray:
         """For seen or adapted annotators, the mixture under their posterior; otherwise under the population's."""
         self._check_fitted()
         probs = reward_log_probs(self, choices).exp().numpy()
-        return np.einsum("nkt,nt->nk", probs, self._mixing(choices.annotator))
+        return np.einsum("nkt,nt->nk", probs, self.mixing_weights(choices.annotator))
 
 
-class IdealPoint(ChoiceEstimator):
+class IdealPoint(SharedRewards):
     """Each annotator's reward is their own mix of K shared preference prototypes (PAL's mixture model):
     r_a(x) = sum_k u_ak w_k·x with u_a on the simplex. ``adapt`` finds new annotators' mixes from a few of their
     comparisons with the prototypes fixed; annotators never seen get the population's average mix.
+
+    Adapting is empirical Bayes over the fitted population: a new annotator's mix is the average of the fitted
+    annotators' mixes (``weights_``), each weighted by how well it explains the new comparisons. With no comparisons
+    it is the population's average; with many it settles on the mixes that fit the person, pure types included.
 
     Args:
         n_prototypes: K.
@@ -137,7 +207,8 @@ class IdealPoint(ChoiceEstimator):
         random_state: seed of the initial prototypes and mixes.
     """
 
-    _state = ("coef_", "annotators_", "mix_logits_")
+    _state = ("coef_", "annotators_", "mix_logits_", "adapted_annotators_", "adapted_weights_")
+    _kind = "prototype"
 
     def __init__(self, n_prototypes: int = 4, alpha: float = 1e-2, gamma: float = 0.1, max_iter: int = 200,
                  random_state: int | None = 0, dtype: str = "float64") -> None:
@@ -166,47 +237,36 @@ class IdealPoint(ChoiceEstimator):
         self.coef_ = coef.detach().numpy().T.copy()
         self.annotators_ = annotators
         self.mix_logits_ = logits.detach().numpy()
-        self.adapted_ = {}
-        return self
+        return self.reset_adaptation()
 
-    def adapt(self, choices: Choices) -> "IdealPoint":
-        """Mixes of new annotators from a few of their comparisons, the prototypes fixed (few-shot).
-
-        Empirical Bayes over the fitted population: a new annotator's mix is the average of the fitted annotators'
-        mixes, each weighted by how well it explains the new comparisons. With no comparisons it is the
-        population's average; with many it settles on the mixes that fit the person, pure types included.
-        """
-        self._check_fitted()
-        features, cand, mask, chosen = tensors(choices, self._dtype())
-        coef, mixes = (torch.as_tensor(x, dtype=features.dtype) for x in (self.coef_.T, self._fitted_mixes().T))
-        with torch.no_grad():  # (n, A): each comparison's log-likelihood under each fitted person's reward
-            scores = (features @ coef)[cand] @ mixes  # (m, K) prototype rewards, then (n, k, A) only where offered
-            loglik = chosen_log_probs(masked_log_softmax(scores, mask), chosen).numpy()
-        new = {a: self._posterior(loglik[choices.annotator == a].sum(0)) for a in np.unique(choices.annotator)}
-        self.adapted_ = {**getattr(self, "adapted_", {}), **new}
-        return self
-
-    def _fitted_mixes(self) -> np.ndarray:
+    @property
+    def weights_(self) -> np.ndarray:
         """(A, K) the prototype mix of every annotator seen in fit."""
         return softmax(self.mix_logits_, axis=1)
 
-    def _posterior(self, log_likelihood: np.ndarray) -> np.ndarray:
-        """(K,) a person's mix given the log-likelihood of their comparisons under each fitted person's mix; with
-        none (zeros) it is the fitted people's average mix, so an unseen person and one adapted to nothing agree."""
-        return softmax(log_likelihood) @ self._fitted_mixes()
+    @property
+    def proportions_(self) -> np.ndarray:
+        """(K,) the fitted people's average mix: each prototype's weight in the population."""
+        return self.weights_.mean(0)
 
-    def _mixing(self, annotators: np.ndarray) -> np.ndarray:
-        """(n, K) prototype mix of each annotator: fitted or adapted, else the prior (no comparisons)."""
-        out = np.tile(self._posterior(np.zeros(len(self.annotators_))), (len(annotators), 1))
-        idx = _codes(self.annotators_, annotators)
-        out[idx >= 0] = self._fitted_mixes()[idx[idx >= 0]]
-        for a, mix in getattr(self, "adapted_", {}).items():
-            out[annotators == a] = mix
-        return out
+    def _evidence(self, choices: Choices) -> np.ndarray:
+        """(n, A) each comparison's log-likelihood under each fitted person's reward."""
+        features, cand, mask, chosen = tensors(choices, self._dtype())
+        coef, mixes = (torch.as_tensor(x, dtype=features.dtype) for x in (self.coef_.T, self.weights_.T))
+        with torch.no_grad():
+            scores = (features @ coef)[cand] @ mixes  # (m, K) prototype rewards, then (n, k, A) only where offered
+            return chosen_log_probs(masked_log_softmax(scores, mask), chosen).numpy()
+
+    def _evidence_width(self) -> int:
+        return len(self.annotators_)
+
+    def _posterior(self, log_likelihood: np.ndarray) -> np.ndarray:
+        """The fitted people's mixes, each weighted by how well it explains the person's comparisons."""
+        return softmax(log_likelihood) @ self.weights_
 
     def predict_proba(self, choices: Choices) -> np.ndarray:
         self._check_fitted()
         features, cand, mask, _ = tensors(choices, self._dtype())
         item = features.numpy() @ self.coef_.T  # (m, K)
-        scores = np.einsum("nkt,nt->nk", item[cand.numpy()], self._mixing(choices.annotator))
+        scores = np.einsum("nkt,nt->nk", item[cand.numpy()], self.mixing_weights(choices.annotator))
         return masked_log_softmax(torch.from_numpy(scores), mask).exp().numpy()

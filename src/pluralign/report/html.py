@@ -3,6 +3,8 @@ and the degeneracy checks as every report shows them (see checks.html)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -20,6 +22,12 @@ def metric_definition(name: str) -> str:
 
 
 env.filters["definition"] = metric_definition
+
+
+def write_page(path: Path, template: str, **context) -> Path:
+    """Render ``template`` with ``context`` into the self-contained page ``path``; returns the path."""
+    path.write_text(env.get_template(template).render(**context), encoding="utf-8")
+    return path
 
 
 def check_context(metrics: pd.DataFrame) -> dict:

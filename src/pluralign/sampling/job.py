@@ -14,20 +14,20 @@ from ..data import builtin_value_poles
 from ..data.axes import AXES, POLES
 from ..data.choices import Choices
 from ..embed import Embedder, SentenceEmbedder
+from ..jobs import Job
 from ..metrics import check_row, disaggregate, write_metrics
 from ..models.base import LanguageModel
-from ..models.cache import CachedModel, ResponseCache
-from ..models.embedded import cache_dir
-from ..models.spec import load, parse_spec
+from ..models.spec import parse_spec
 from ..preferences import BradleyTerry, IdealPoint
 from ..preferences.evaluate import per_comparison
 from ..preferences.features import context_text, interaction_features
-from ..runs import Run, fingerprint_table, in_chunks, progress_bar, read_manifest, read_records
+from ..runs import Models, Run, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest, read_records
 from ..simulate.value_axes import simulate_value_choices
 from .export import to_annotation_tasks
 from .judge import ValueJudge, pole_accuracy
 from .measures import MARGIN, annotator_positions, coverage, humans_versus_models, oracle_correct, set_diversity
 from .prompts import DIVERSE, conversation
+from .report import ITEMS, write_compare_report
 from .samplers import IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler
 
 SAMPLERS = ("independent", "negatively-correlated", "multi-model")
@@ -107,18 +107,13 @@ def generate_sets(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path
     """Candidate sets of every sampler for every prompt, each candidate placed on the value axes, into a run;
     with ``defaults``, also each model's greedy answer (its default), judged the same way."""
     run = Run(out, job, asdict(config), fingerprint_table(prompts), fresh=fresh, seed=config.seed)
-    items = prompts.drop(columns=[c for c in prompts.columns if c.startswith("_")]).to_dict("records")
+    items = public_columns(prompts).to_dict("records")
     target = run.path / "prompts.parquet"
     if not target.exists():
         pd.DataFrame(items).to_parquet(target, index=False)
-    cache = ResponseCache(cache_dir() / "responses.sqlite") if use_cache else None
-    loaded = dict(models or {})
-    for spec in dict.fromkeys([config.model, *config.models, *([config.judge] if config.judge else [])]):
-        if spec not in loaded:
-            loaded[spec] = load(spec, template_from=config.template_from)
-        run.set_model(spec, loaded[spec].fingerprint)
-        if cache:
-            loaded[spec] = CachedModel(loaded[spec], cache)
+    opened = Models(run, given=models, use_cache=use_cache, template_from=config.template_from)
+    specs = [config.model, *config.models, *([config.judge] if config.judge else [])]
+    loaded = {spec: opened(spec) for spec in dict.fromkeys(specs)}
     judge = ValueJudge(loaded[config.judge or config.model], config.chat)
     done = run.done_keys()
 
@@ -131,15 +126,12 @@ def generate_sets(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path
                 c.update(next(it))
         return records
 
-    with run.recording(), progress_bar(progress) as bar:
-        def task(label: str):
-            t = bar.add_task(label, total=len(items)) if bar else None
-            return lambda n: bar.advance(t, n) if bar else None
-
+    with run.recording(), progress_tasks(progress) as tasks:
         for name in config.samplers:
             sampler = _sampler(name, config, loaded)
             in_chunks(run, done, [f"set|{name}|{p['id']}" for p in items], items, CHUNK,
-                      lambda block: [{"stage": "set", **r} for r in judged(sampler.sample(block))], task(f"{name} sets"))
+                      lambda block: [{"stage": "set", **r} for r in judged(sampler.sample(block))],
+                      tasks.add(f"{name} sets", len(items)))
         if defaults:
             poles = builtin_value_poles().to_dict("records")
             in_chunks(run, done, [f"judge-check|{r['id']}" for r in poles], poles, 32,
@@ -150,7 +142,7 @@ def generate_sets(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path
                 default = IndependentSampler(loaded[spec], 1, 0.0, config.max_tokens, config.chat, config.seed)
                 in_chunks(run, done, [f"default|{spec}|{p['id']}" for p in items], items, CHUNK,
                           lambda block: [{"stage": "default", **r, "sampler": spec} for r in judged(default.sample(block))],
-                          task(f"{spec[:20]} default answers"))
+                          tasks.add(f"{spec[:20]} default answers", len(items)))
     return run
 
 
@@ -229,11 +221,11 @@ def learnability(candidates: pd.DataFrame, vectors: np.ndarray,
                         for estimator, model in fitted.items()]
         if unseen:  # unseen people, after adapting to their choices on the training prompts
             model = fitted["ideal-point"]
-            model.adapted_ = {}
+            model.reset_adaptation()
             model.adapt(table.subset(~is_test & is_unseen))
             results.append(per_comparison(model, splits["unseen people, held-out prompts"])
                            .assign(sampler=sampler, estimator="ideal-point, adapted", split="unseen people, held-out prompts"))
-            model.adapted_ = {}
+            model.reset_adaptation()
         picked = np.array([sets[i][c] for i, c in zip(set_of, choices["chosen"])])
         chosen_rows.append(choices.assign(sampler=sampler, **{a: candidates.loc[picked, a].to_numpy() for a in AXES}))
     return pd.concat(results, ignore_index=True), pd.concat(ceiling, ignore_index=True), pd.concat(chosen_rows, ignore_index=True)
@@ -249,8 +241,6 @@ def _judge_check(judge: pd.DataFrame, spec: str) -> pd.DataFrame:
 
 def write_compare_results(run_dir: str | Path, embedder: Embedder | None = None) -> Path:
     """Tables, metrics and report of a compare-samplers run, from its records alone."""
-    from ..report.sampling import write_compare_report
-
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)
     config = SamplingConfig(**manifest["config"])
@@ -287,3 +277,7 @@ def write_compare_results(run_dir: str | Path, embedder: Embedder | None = None)
     metrics = pd.concat([metrics, accuracy, oracle, _judge_check(judge, config.judge or config.model)], ignore_index=True)
     metrics = write_metrics(run_dir, metrics)
     return write_compare_report(run_dir, manifest, candidates, defaults, people, versus, metrics, judge)
+
+
+SAMPLE = Job("sample", SamplingConfig, run_sample, items=ITEMS)
+COMPARE_SAMPLERS = Job("compare-samplers", SamplingConfig, run_compare_samplers, write_compare_results, ITEMS)

@@ -3,11 +3,18 @@ to the same prompts, both through the value judge."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
 import pandas as pd
 
+from ..data.sources import comparisons_from
 from ..models.base import LanguageModel
+from ..models.spec import load
 from .judge import ValueJudge, chosen_positions
 from .measures import annotator_positions, humans_versus_models
+from .report import write_people_map
 from .samplers import IndependentSampler
 
 
@@ -31,3 +38,35 @@ def people_and_models(comparisons: pd.DataFrame, models: dict[str, LanguageModel
         defaults.append(placed)
         summary.append({"model": spec, **{k: v for k, v in humans_versus_models(people, placed).items() if k != "model_quadrant"}})
     return {"people": people, "defaults": pd.concat(defaults, ignore_index=True), "summary": pd.DataFrame(summary)}
+
+
+@dataclass
+class HumansVsModels:
+    """What ``run_humans_vs_models`` found: ``people_and_models``'s three tables, and ``map``, the path of the written
+    ``map.html`` (None when nothing was written)."""
+
+    people: pd.DataFrame
+    defaults: pd.DataFrame
+    summary: pd.DataFrame
+    map: Path | None = None
+
+
+def run_humans_vs_models(data: str, models: Sequence[str], *, annotators: str | None = None,
+                         judge: str | None = None, chat: bool = True, max_tokens: int = 128, seed: int = 0,
+                         out: Path | None = None) -> HumansVsModels:
+    """The job of ``pluralign humans-vs-models``: load the choices of a comparison source (``ca:FILE``,
+    ``prism:FILE|DIR``, ``comparisons:FILE`` or ``trl:FILE``), the models and the judge (default: the first model),
+    and place them with ``people_and_models``. With ``out``, also writes each table as ``<name>.parquet`` and the
+    scatter as ``map.html`` there.
+    """
+    comparisons, _ = comparisons_from(data, annotators)
+    loaded = {spec: load(spec) for spec in dict.fromkeys(models)}
+    judge_model = loaded[judge] if judge in loaded else load(judge) if judge else next(iter(loaded.values()))
+    result = people_and_models(comparisons, loaded, ValueJudge(judge_model, chat), chat=chat, max_tokens=max_tokens,
+                               seed=seed)
+    if out is None:
+        return HumansVsModels(**result)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in result.items():
+        frame.to_parquet(out / f"{name}.parquet", index=False)
+    return HumansVsModels(**result, map=write_people_map(out, result["people"], result["defaults"], result["summary"]))

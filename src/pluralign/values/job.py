@@ -8,27 +8,24 @@ from pathlib import Path
 import pandas as pd
 
 from ..embed import Embedder, SentenceEmbedder
+from ..jobs import Job
 from ..metrics import disaggregate, write_metrics
 from ..metrics.checks import group_sizes, smallest_group
 from ..models.base import LanguageModel
-from ..models.cache import CachedModel, ResponseCache
-from ..models.embedded import cache_dir
-from ..models.spec import load
-from ..runs import Run, fingerprint_table, in_chunks, progress_bar, read_manifest, read_records
+from ..runs import Models, Run, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest, read_records
 from .core import ValuesConfig, map_situations
 from .prompts import VALENCES
+from .report import ITEMS, write_values_report
 from .scorers import load_scorer
 
 CHUNK = 4  # situations per batch: their generation, scoring and embedding each go to the backend as one call
 
 
 def prepare(config: ValuesConfig, *, use_cache: bool = True, model: LanguageModel | None = None,
-            embedder: Embedder | None = None):
+            embedder: Embedder | None = None, run: Run | None = None):
     """The (cached) model, the scorer and the embedder a config names; already-loaded ones are reused."""
     embedder = embedder or SentenceEmbedder(config.embedder)
-    model = model or load(config.model)
-    if use_cache:
-        model = CachedModel(model, ResponseCache(cache_dir() / "responses.sqlite"))
+    model = Models(run, given={config.model: model} if model else None, use_cache=use_cache)(config.model)
     return model, load_scorer(config.scorer, model, embedder, config.chat), embedder
 
 
@@ -41,19 +38,17 @@ def run_values(situations: pd.DataFrame, config: ValuesConfig, out: str | Path, 
     ``records.jsonl``, ``candidates.parquet``, ``situations.parquet``, ``metrics.parquet`` and ``report.html``.
     """
     run = Run(out, "values", asdict(config), fingerprint_table(situations), fresh=fresh, seed=config.seed)
-    model, scorer, embedder = prepare(config, use_cache=use_cache, model=model, embedder=embedder)
-    run.set_model(config.model, model.fingerprint)
+    model, scorer, embedder = prepare(config, use_cache=use_cache, model=model, embedder=embedder, run=run)
     done = run.done_keys()
-    items = situations.drop(columns=[c for c in situations.columns if c.startswith("_")]).to_dict("records")
+    items = public_columns(situations).to_dict("records")
     keys = [f"{config.model}|{s['id']}" for s in items]
     extra = {s["id"]: {k: s.get(k) for k in ("topic", "text_en")} for s in items}
 
     def compute(block: list[dict]) -> list[dict]:
         return [{**r, **extra[r["situation_id"]]} for r in map_situations(block, model, scorer, embedder, config)]
 
-    with run.recording(), progress_bar(progress) as bar:
-        task = bar.add_task("value maps", total=len(items)) if bar else None
-        in_chunks(run, done, keys, items, CHUNK, compute, lambda n: bar.advance(task, n) if bar else None)
+    with run.recording(), progress_tasks(progress) as tasks:
+        in_chunks(run, done, keys, items, CHUNK, compute, tasks.add("value maps", len(items)))
     write_values_results(run.path)
     return run.path
 
@@ -82,8 +77,6 @@ def values_metrics(tables: dict[str, pd.DataFrame], seed: int = 0) -> pd.DataFra
 
 def write_values_results(run_dir: str | Path) -> Path:
     """Rebuild the tables, metrics and report of a values run from its records; returns the report's path."""
-    from ..report.values import write_values_report
-
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)
     tables = values_tables(read_records(run_dir))
@@ -92,3 +85,6 @@ def write_values_results(run_dir: str | Path) -> Path:
     metrics = values_metrics(tables, manifest.get("seed", 0)) if len(tables["situations"]) else pd.DataFrame()
     write_metrics(run_dir, metrics)
     return write_values_report(run_dir, manifest, tables, metrics)
+
+
+JOB = Job("values", ValuesConfig, run_values, write_values_results, ITEMS)

@@ -22,7 +22,7 @@ from ..report.html import check_context, metric_definition
 from ..report.compare import render_scorecard
 from ..runs import RunError
 from .catalog import NotFound, RunsDirectory
-from .items import VIEWS, item_list
+from .items import item_detail, item_list, item_view
 
 _env = Environment(loader=ChoiceLoader([PackageLoader("pluralign.viewer", "templates"),
                                         PackageLoader("pluralign.report", "templates")]), autoescape=select_autoescape())
@@ -104,7 +104,7 @@ def create_app(runs_dir: str | Path) -> FastAPI:
             metrics = metrics.drop(columns=[c for c in ("run", "job") if c in metrics])
         files = sorted(f.name for f in path.iterdir() if f.is_file() and not f.is_symlink())
         return page("run.html", name=name, manifest=manifest, metrics=metrics, choices=choices, files=files, **checks,
-                    has_items=manifest.get("job") in VIEWS, selected={"grouping": grouping, "group": group, "metric": metric})
+                    has_items=item_view(manifest.get("job", "")) is not None, selected={"grouping": grouping, "group": group, "metric": metric})
 
     @app.get("/runs/{name}/items", response_class=HTMLResponse)
     def items(name: str, request: Request) -> HTMLResponse:
@@ -118,10 +118,10 @@ def create_app(runs_dir: str | Path) -> FastAPI:
 
     @app.get("/runs/{name}/items/{item}", response_class=HTMLResponse)
     def item(name: str, item: str) -> HTMLResponse:
-        job = runs.manifest(name).get("job", "")
-        if job not in VIEWS:
+        view = item_view(runs.manifest(name).get("job", ""))
+        if view is None:
             raise NotFound(item)
-        head, sections = VIEWS[job].detail(runs, name, item)
+        head, sections = item_detail(runs, name, view, item)
         return page("item.html", name=name, item=item, head=head, sections=sections)
 
     @app.get("/runs/{name}/report")

@@ -15,11 +15,8 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
+from ..jobs import NotFound
 from ..runs import read_manifest
-
-
-class NotFound(LookupError):
-    """The request names nothing the viewer may show."""
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .html import env
-from .figures import interval_bars, to_svg
+from ..report.html import write_page
+from ..report.figures import interval_bars, to_svg
 
 
 def write_learn_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, curve: pd.DataFrame | None,
@@ -43,12 +43,9 @@ def write_learn_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, cur
                         "caption": "Share of annotators in each latent type (mixture) or average weight of each prototype (ideal points).",
                         "svg": to_svg(fig)})
     overall = metrics[metrics.group.isin(["all"]) | (metrics.metric == "worst_group_accuracy")]
-    html = env.get_template("learn.html").render(manifest=manifest, figures=figures, overall=overall.to_dict("records"),
-                                                  splits=_splits(metrics),
-                                                  distinctive=[] if distinctive is None else distinctive.to_dict("records"))
-    path = run_dir / "report.html"
-    path.write_text(html, encoding="utf-8")
-    return path
+    return write_page(run_dir / "report.html", "learn.html", manifest=manifest, figures=figures,
+                      overall=overall.to_dict("records"), splits=_splits(metrics),
+                      distinctive=[] if distinctive is None else distinctive.to_dict("records"))
 
 
 def _splits(metrics: pd.DataFrame) -> list[dict]:

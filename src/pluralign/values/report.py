@@ -8,8 +8,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .html import check_context, env
-from .figures import to_svg
+from ..jobs import ItemView, Section, Tables, item_fields, rows_of
+from ..report.figures import to_svg
+from ..report.html import check_context, write_page
 
 
 def _frequent(candidates: pd.DataFrame, top: int = 20) -> pd.DataFrame:
@@ -39,12 +40,22 @@ def write_values_report(run_dir: Path, manifest: dict, tables: dict[str, pd.Data
     contested = situations.dropna(subset=["entropy"]).sort_values("entropy", ascending=False).head(15) if len(situations) else situations
     overall = metrics[metrics["grouping"] == "overall"] if len(metrics) else metrics
     by_language = metrics[(metrics["grouping"] == "language")] if len(metrics) else metrics
-    html = env.get_template("values.html").render(
+    return write_page(run_dir / "report.html", "values.html",
         manifest=manifest, maps=maps, frequent=frequent.to_dict("records"),
         frequent_svg=_frequent_figure(frequent) if len(frequent) else "", contested=contested.to_dict("records"),
         overall=overall.to_dict("records"), by_language=by_language.to_dict("records"),
         n_candidates=len(candidates), n_kept=int(candidates["kept"].sum()) if len(candidates) else 0,
         **check_context(metrics))
-    path = run_dir / "report.html"
-    path.write_text(html, encoding="utf-8")
-    return path
+
+
+def _detail(tables: Tables, item: str) -> tuple[dict, list[Section]]:
+    """A situation: its values, rights and duties, kept and dropped, with why."""
+    head = item_fields(tables, "situations.parquet", "situation_id", item)
+    rows = rows_of(tables, "candidates.parquet", "situation_id", item)
+    rows = rows.drop(columns="language") if rows is not None else pd.DataFrame()
+    return head, [Section("Values, rights and duties (kept and dropped, with why)", rows)]
+
+
+ITEMS = ItemView("situations.parquet", "situation_id",
+                 ("situation_id", "language", "topic", "situation", "n_kept", "entropy", "n_tensions"),
+                 ("language", "topic"), _detail)

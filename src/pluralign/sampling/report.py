@@ -9,8 +9,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from ..data.axes import AXES
-from .html import check_context, env
-from .figures import interval_bars, to_svg
+from ..jobs import ItemView, Section, Tables, item_fields, rows_of
+from ..report.figures import interval_bars, to_svg
+from ..report.html import check_context, write_page
 
 
 def _scatter(people: pd.DataFrame, defaults: pd.DataFrame, panels: str | None = "sampler", series: str = "sampler") -> str:
@@ -69,19 +70,24 @@ def write_compare_report(run_dir: Path, manifest: dict, candidates: pd.DataFrame
                                    "default answers at their judged positions.", "svg": _scatter(people, defaults)})
     fallbacks = candidates.dropna(subset=["fallback"]).drop_duplicates("set_id")
     examples = candidates[candidates["prompt_id"].isin(candidates["prompt_id"].drop_duplicates().head(3))]
-    html = env.get_template("sampling.html").render(
+    return write_page(run_dir / "report.html", "sampling.html",
         manifest=manifest, figures=figures, metrics=overall.to_dict("records"), versus=versus.to_dict("records"),
         fallbacks=fallbacks.to_dict("records"), n_sets=candidates["set_id"].nunique(), examples=examples.to_dict("records"),
         axes=list(AXES), judge=judge.to_dict("records"), **check_context(metrics))
-    path = run_dir / "report.html"
-    path.write_text(html, encoding="utf-8")
-    return path
 
 
 def write_people_map(out_dir: Path, people: pd.DataFrame, defaults: pd.DataFrame, summary: pd.DataFrame) -> Path:
     """``map.html`` of ``pluralign humans-vs-models``: the scatter of people and models, and the summary table."""
-    html = env.get_template("people_map.html").render(
+    return write_page(out_dir / "map.html", "people_map.html",
         svg=_scatter(people, defaults, panels=None, series="model"), n_people=len(people), summary=summary.to_dict("records"))
-    path = out_dir / "map.html"
-    path.write_text(html, encoding="utf-8")
-    return path
+
+
+def _detail(tables: Tables, item: str) -> tuple[dict, list[Section]]:
+    """A prompt: its candidate sets, and the models' default answers when the run has them."""
+    head = item_fields(tables, "prompts.parquet", "id", item)
+    found = ((title, rows_of(tables, name, "prompt_id", item)) for name, title in
+             (("candidates.parquet", "Candidate sets"), ("defaults.parquet", "Default answers of the models")))
+    return head, [Section(title, rows, ("text",)) for title, rows in found if rows is not None]
+
+
+ITEMS = ItemView("prompts.parquet", "id", ("id", "language", "topic", "text"), ("language", "topic"), _detail)

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .figures import heatmap, interval_bars
-from .html import check_context, env
+from ..jobs import ItemView, NotFound, Section, Tables, item_fields, rows_of
+from ..report.figures import heatmap, interval_bars
+from ..report.html import check_context, write_page
 
 
 def _metric(metrics: pd.DataFrame, name: str, grouping: str) -> pd.DataFrame:
@@ -61,13 +62,35 @@ def write_audit_report(run_dir: Path, manifest: dict, tables: dict[str, pd.DataF
                  if "framing_sensitivity" in items else pd.DataFrame())
     judge = metrics[(metrics["metric"] == "stance_judge_accuracy") & ~metrics["group"].isin(["gap", "ratio"])] \
         if len(metrics) else metrics
-    html = env.get_template("audit.html").render(
+    return write_page(run_dir / "report.html", "audit.html",
         **check_context(metrics), judge_accuracy=judge.to_dict("records"),
         manifest=manifest, figures=_figures(tables, metrics) if len(metrics) else [],
         overall=overall.to_dict("records"), gaps=gaps.to_dict("records"),
         examples=examples.to_dict("records"), sensitive=sensitive.to_dict("records"),
-        n_items=len(items), models=list(manifest.get("models", {})),
+        n_items=len(items), models=manifest.get("config", {}).get("models") or list(manifest.get("models", {})),
     )
-    path = run_dir / "report.html"
-    path.write_text(html, encoding="utf-8")
-    return path
+
+
+def _detail(tables: Tables, item: str) -> tuple[dict, list[Section]]:
+    """A statement: its framings with their log-probs, then the long-form answers with their judged stance."""
+    framings = rows_of(tables, "framings.parquet", "statement_id", item)
+    results = rows_of(tables, "results.parquet", "statement_id", item)
+    try:
+        head = item_fields(tables, "statements.parquet", "id", item)
+    except NotFound:
+        if results is None or results.empty:
+            raise
+        head = {"id": item}
+    sections = []
+    if framings is not None:
+        sections.append(Section("Stance under each framing (log-probs of the answer words)", framings))
+    if results is not None:
+        keep = [c for c in ("model", "variant", "p_agree", "framing_sensitivity", "negation_consistency", "refusal",
+                            "judged_stance", "p_judge_agree", "p_judge_disagree", "p_judge_neutral", "p_judge_refusal",
+                            "response") if c in results]
+        sections.append(Section("Long-form answers and their judged stance", results[keep], ("response",)))
+    return head, sections
+
+
+ITEMS = ItemView("statements.parquet", "id", ("id", "language", "country", "topic", "position", "text"),
+                 ("language", "country", "topic", "position"), _detail)

@@ -1,0 +1,76 @@
+"""`pluralign learn`: parse, call the learn job, print its accuracy table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from .common import Fresh, RunDir, guarded, out
+
+commands = typer.Typer()
+
+
+@commands.command(epilog="""
+**Examples**
+
+    pluralign learn --data simulated --estimator mixture --k 4 --out runs/sim
+    pluralign learn --data ca:community_alignment.parquet --estimator ideal --k 4 --group country --out runs/ca
+    pluralign learn --data prism:prism-alignment/ --estimator mixture --group gender --out runs/prism
+    pluralign learn --data comparisons:choices.jsonl --annotators people.csv --estimator group --group age --out runs/mine
+""")
+@guarded
+def learn(
+    data: Annotated[str, typer.Option(help="ca:FILE (Community Alignment), prism:FILE|DIR (PRISM conversations or utterances, or its release folder), comparisons:FILE (long table), trl:FILE (TRL pairwise) or simulated.")],
+    out_dir: RunDir = Path("runs/learn"),
+    annotators: Annotated[Optional[str], typer.Option(help="Annotator table (CSV, JSONL, Parquet) for comparisons: data; PRISM's survey.jsonl for prism: data outside its folder.")] = None,
+    estimator: Annotated[str, typer.Option(help="bt (one reward), group, mixture (latent types) or ideal (personal mixes).")] = "mixture",
+    k: Annotated[int, typer.Option(help="Latent types (mixture) or prototypes (ideal).")] = 4,
+    group: Annotated[Optional[str], typer.Option(help="Annotator column to report metrics by (and to condition 'group' on).")] = None,
+    fresh: Fresh = False,
+    worst_min_n: Annotated[int, typer.Option("--worst-min-n", help="Fewest people (with held-out choices) a group needs to count for the worst group.")] = 20,
+    seed: Annotated[int, typer.Option(help="Seed of the split, the estimator and the bootstrap.")] = 0,
+) -> None:
+    """Learn from annotators who disagree, and measure whom the model serves.
+
+    Embeds each candidate with its context (the embedded MiniLM), holds out whole conversations (the last
+    quarter of each person's), a fifth of the prompts and a fifth of the people, fits the estimator, and compares it
+    with one shared reward on each of the three: accuracy and log-loss overall, by group and for the worst group
+    (of the groups with at least --worst-min-n people; with intervals), calibration, and accuracy on unseen people
+    after 0, 5, 10 and 20 of their choices.
+    """
+    from ..preferences.job import LearnConfig, run_learn
+
+    config = LearnConfig(data=data, annotators=annotators, estimator=estimator, k=k, group=group,
+                         worst_min_n=worst_min_n, seed=seed)
+    path = run_learn(config, out_dir, fresh=fresh)
+    metrics = pd.read_parquet(path / "metrics.parquet")
+    table = Table(title=f"learn: {estimator} (k={k})")
+    for column in ("model", "split", "accuracy", "worst group", "log-loss"):
+        table.add_column(column)
+    for (model, split), part in metrics[metrics["metric"] == "accuracy"][["model", "split"]].drop_duplicates().merge(
+            metrics).groupby(["model", "split"], sort=False):
+        table.add_row(model, split, _cell(part, "accuracy"), _cell(part, "worst_group_accuracy"), _cell(part, "log_loss"))
+    out.print(table)
+    out.print(f"worst group: the least accurate of the groups with at least {worst_min_n} people")
+    ari = metrics[metrics["metric"] == "type_recovery_ari"]
+    if len(ari):
+        out.print(f"latent types recovered (adjusted Rand index, people seen in training): {ari['value'].iloc[0]:.3f}")
+    if (path / "learning_curve.parquet").exists():
+        curve = pd.read_parquet(path / "learning_curve.parquet")
+        out.print("unseen people: " + ", ".join(f"{s}-shot {a:.3f}" for s, a in zip(curve.shots, curve.accuracy)))
+    out.print(f"run: {path}")
+
+
+def _cell(part: pd.DataFrame, metric: str) -> str:
+    """One model and split's value of ``metric`` (over everyone; the worst group's for worst_group_accuracy) with
+    its interval, or a dash where no group was large enough for a worst group."""
+    rows = part[part.metric == metric]
+    rows = rows if metric == "worst_group_accuracy" else rows[rows.group == "all"]
+    if rows.empty:
+        return "—"
+    row = rows.iloc[0]
+    return f"{row.value:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"

@@ -1,0 +1,64 @@
+"""README's tour runs as written: every command of "The command line" and every Python example of the tour,
+on the embedded models, in a scratch directory. A command that needs a file the reader brings (their CIVICS copy,
+their own statements) or that serves until stopped is named below with why it is not run here; any other line
+added to the tour is run by this test."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+NOT_RUN = {
+    "civics.csv": "the reader's copy of CIVICS",
+    "mine.jsonl": "the reader's own statements",
+    "pluralign view": "serves until stopped (tests/viewer runs it)",
+}
+
+
+def _tour() -> str:
+    text = README.read_text(encoding="utf-8")
+    return text[text.index("## A five-minute tour"):text.index("\n## ", text.index("## A five-minute tour") + 1)]
+
+
+def _blocks(section: str, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", section, flags=re.S)
+
+
+def _commands() -> list[str]:
+    block = _tour().split("### The command line", 1)[1]
+    lines = [line.split("  #", 1)[0].strip() for line in _blocks(block, "bash")[0].splitlines()]
+    return [line for line in lines if line.startswith("pluralign ")]
+
+
+def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=1800)
+
+
+def test_the_tour_has_commands_and_examples():
+    assert len(_commands()) >= 10
+    assert len(_blocks(_tour(), "python")) >= 3
+
+
+@pytest.mark.slow
+def test_the_command_line_tour_runs_as_written(tmp_path):
+    for command in _commands():
+        if any(marker in command for marker in NOT_RUN):
+            continue
+        argv = [sys.executable, "-m", "pluralign", *shlex.split(command)[1:]]
+        result = _run(argv, tmp_path)
+        assert result.returncode == 0, f"{command}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+    assert (tmp_path / "runs" / "quick" / "report.html").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("index", range(len(_blocks(_tour(), "python"))))
+def test_each_python_example_runs_as_written(tmp_path, index):
+    code = _blocks(_tour(), "python")[index]
+    result = _run([sys.executable, "-c", code], tmp_path)
+    assert result.returncode == 0, f"example {index + 1}:\n{code}\n{result.stderr[-3000:]}"
