@@ -62,14 +62,12 @@ def sample(
 ) -> None:
     """Make candidate sets for a table of prompts or conversations: k independent samples, one request for k
     responses that represent diverse values (negatively-correlated), or one response from each of several models."""
-    from ..data import prompts_from
     from ..sampling import SamplingConfig, run_sample
 
     config = SamplingConfig(model=model, samplers=list(sampler), models=list(models), judge=judge, k=k,
                             temperature=temperature, max_tokens=max_tokens, retries=retries, nc_prompt=nc_prompt,
                             chat=chat, template_from=template_from, seed=seed)
-    chosen = prompts_from(source_of(prompts, suite, "--prompts", BUILTIN_PROMPTS), columns=column_mapping(mapping),
-                         limit=limit)
+    chosen = _prompt_table(prompts, suite, mapping, limit)
     path = run_sample(chosen, config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache)
     candidates = pd.read_parquet(path / "candidates.parquet")
     fallbacks = candidates.dropna(subset=["fallback"])["set_id"].nunique()
@@ -122,7 +120,6 @@ def compare_samplers(
     for people seen and unseen. Reports coverage, diversity and accuracy side by side with intervals, the judge's
     accuracy on responses with known poles, and people against the models' default answers.
     """
-    from ..data import prompts_from
     from ..data.axes import POLES
     from ..sampling import SamplingConfig, run_compare_samplers
 
@@ -131,8 +128,7 @@ def compare_samplers(
                             annotators=annotators, sharpness=sharpness, test_share=test_share,
                             unseen_share=unseen_share, nc_prompt=nc_prompt, seed=seed,
                             **({} if margin is None else {"margin": margin}))
-    chosen = prompts_from(source_of(prompts, suite, "--prompts", BUILTIN_PROMPTS), columns=column_mapping(mapping),
-                         limit=limit)
+    chosen = _prompt_table(prompts, suite, mapping, limit)
     path = run_compare_samplers(chosen, config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache)
     metrics = pd.read_parquet(path / "metrics.parquet")
     overall = metrics[metrics["grouping"] == "overall"]
@@ -188,3 +184,11 @@ def humans_vs_models(
     out.print(table)
     if result.map is not None:
         out.print(f"tables and map: {result.map}")
+
+
+def _prompt_table(path: Optional[Path], suite: Optional[str], mapping: list[str], limit: Optional[int]) -> pd.DataFrame:
+    """The prompts that --prompts or --suite name, columns renamed by --map, the first --limit of them."""
+    from ..data import prompts_from
+
+    return prompts_from(source_of(path, suite, "--prompts", BUILTIN_PROMPTS), columns=column_mapping(mapping),
+                        limit=limit)

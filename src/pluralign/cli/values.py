@@ -147,7 +147,8 @@ def values_eval(
     and the share of its items that are gold."""
     from ..data import valueprism_from
     from ..values import ValuesConfig
-    from ..values.evaluate import COVERAGE_THRESHOLD, evaluate_values
+    from ..values.evaluate import COVERAGE_THRESHOLD
+    from ..values.job import evaluate_values
 
     config = ValuesConfig(model=model, scorer=scorer, chat=chat, seed=seed)
     result = evaluate_values(valueprism_from(data, "test"), config, limit=limit, coverage=coverage)

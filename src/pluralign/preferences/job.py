@@ -14,15 +14,15 @@ import pandas as pd
 
 from ..data.choices import Choices
 from ..data.sources import comparisons_from, parse_source
-from ..metrics import write_metrics
-from .report import write_learn_report
 from ..jobs import Job
+from ..metrics import write_metrics
 from ..runs import Run, RunError, read_manifest, read_records
 from .base import ChoiceEstimator
 from .bradley_terry import BradleyTerry, GroupBradleyTerry
 from .describe import distinctive_candidates
 from .evaluate import evaluate, learning_curve_points, split_choices
 from .latent import IdealPoint, MixtureBradleyTerry, SharedRewards
+from .report import write_learn_report
 
 ESTIMATORS = {"bt": "BradleyTerry", "group": "GroupBradleyTerry", "mixture": "MixtureBradleyTerry", "ideal": "IdealPoint"}
 BASELINE = "BradleyTerry (one reward)"  # the one shared reward every estimator is compared with

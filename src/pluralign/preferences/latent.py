@@ -8,7 +8,6 @@ from abc import abstractmethod
 import numpy as np
 import torch
 from scipy.special import logsumexp, softmax
-
 from sklearn.utils.validation import check_is_fitted
 
 from ..data.choices import Choices

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..data.sources import comparisons_from
 from ..models.base import LanguageModel
-from ..models.spec import load
+from ..runs import Models
 from .judge import ValueJudge, chosen_positions
 from .measures import annotator_positions, humans_versus_models
 from .report import write_people_map
@@ -60,10 +60,10 @@ def run_humans_vs_models(data: str, models: Sequence[str], *, annotators: str | 
     scatter as ``map.html`` there.
     """
     comparisons, _ = comparisons_from(data, annotators)
-    loaded = {spec: load(spec) for spec in dict.fromkeys(models)}
-    judge_model = loaded[judge] if judge in loaded else load(judge) if judge else next(iter(loaded.values()))
-    result = people_and_models(comparisons, loaded, ValueJudge(judge_model, chat), chat=chat, max_tokens=max_tokens,
-                               seed=seed)
+    opened = Models(use_cache=False)
+    loaded = {spec: opened(spec) for spec in dict.fromkeys(models)}
+    result = people_and_models(comparisons, loaded, ValueJudge(opened(judge or next(iter(loaded))), chat), chat=chat,
+                               max_tokens=max_tokens, seed=seed)
     if out is None:
         return HumansVsModels(**result)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,6 @@
-"""How good a scorer and a generator are against labelled (ValuePrism-shaped) data, and the values-eval job."""
+"""How good a scorer and a generator are against labelled (ValuePrism-shaped) data."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -10,8 +8,6 @@ from sklearn.metrics import f1_score
 
 from ..embed import Embedder
 from ..metrics import MetricFrame
-from .core import ValuesConfig, map_situations
-from .job import prepare
 from .prompts import VALENCES
 from .scorers import Scorer
 
@@ -75,34 +71,3 @@ def gold_coverage(generated: pd.DataFrame, gold: pd.DataFrame, embedder: Embedde
     return pd.DataFrame(rows, columns=["situation", "gold", "generated", "matched", "coverage", "matched_generated",
                                        "precision"])
 
-
-@dataclass
-class ValuesEvaluation:
-    """What ``evaluate_values`` found: the scorer's name, its ``evaluate_scorer`` table, and the ``gold_coverage``
-    table of the generated maps (None when no coverage was asked for)."""
-
-    scorer: str
-    accuracy: pd.DataFrame
-    coverage: pd.DataFrame | None = None
-
-
-def evaluate_values(labelled: pd.DataFrame, config: ValuesConfig, *, limit: int | None = None,
-                    coverage: int = 0) -> ValuesEvaluation:
-    """The job of ``pluralign values-eval``: score ``labelled`` rows (ValuePrism-shaped; ``limit``: the first N of
-    each task) with the scorer ``config`` names, and, for ``coverage`` gold situations, generate value maps with its
-    model and measure them against the gold items."""
-    model, scorer, embedder = prepare(config)
-    if limit:
-        labelled = pd.concat([labelled.dropna(subset=["relevant"]).head(limit),
-                              labelled.dropna(subset=["valence"]).head(limit),
-                              labelled[labelled["relevant"].isna() & labelled["valence"].isna()]])
-    accuracy = evaluate_scorer(scorer, labelled, seed=config.seed)
-    if not coverage:
-        return ValuesEvaluation(scorer.name, accuracy)
-    gold = gold_items(labelled)
-    chosen = gold["situation"].drop_duplicates().head(coverage).tolist()
-    maps = map_situations([{"id": str(i), "text": s, "language": "en"} for i, s in enumerate(chosen)], model, scorer,
-                          embedder, config)
-    made = pd.DataFrame([{"situation": m["situation"], "text": c["text"]}
-                         for m in maps for c in m["candidates"] if c["kept"]], columns=["situation", "text"])
-    return ValuesEvaluation(scorer.name, accuracy, gold_coverage(made, gold[gold["situation"].isin(chosen)], embedder))

@@ -1,8 +1,9 @@
-"""The values job: value maps for a table of situations, resumable, into a run directory with tables and a report."""
+"""The values job: value maps for a table of situations, resumable, into a run directory with tables and a report;
+and the values-eval job, a scorer and its maps against labelled data."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,7 @@ from ..metrics.checks import group_sizes, smallest_group
 from ..models.base import LanguageModel
 from ..runs import Models, Run, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest, read_records
 from .core import ValuesConfig, map_situations
+from .evaluate import evaluate_scorer, gold_coverage, gold_items
 from .prompts import VALENCES
 from .report import ITEMS, write_values_report
 from .scorers import load_scorer
@@ -85,6 +87,38 @@ def write_values_results(run_dir: str | Path) -> Path:
     metrics = values_metrics(tables, manifest.get("seed", 0)) if len(tables["situations"]) else pd.DataFrame()
     write_metrics(run_dir, metrics)
     return write_values_report(run_dir, manifest, tables, metrics)
+
+
+@dataclass
+class ValuesEvaluation:
+    """What ``evaluate_values`` found: the scorer's name, its ``evaluate_scorer`` table, and the ``gold_coverage``
+    table of the generated maps (None when no coverage was asked for)."""
+
+    scorer: str
+    accuracy: pd.DataFrame
+    coverage: pd.DataFrame | None = None
+
+
+def evaluate_values(labelled: pd.DataFrame, config: ValuesConfig, *, limit: int | None = None,
+                    coverage: int = 0) -> ValuesEvaluation:
+    """The job of ``pluralign values-eval``: score ``labelled`` rows (ValuePrism-shaped; ``limit``: the first N of
+    each task) with the scorer ``config`` names, and, for ``coverage`` gold situations, generate value maps with its
+    model and measure them against the gold items."""
+    model, scorer, embedder = prepare(config)
+    if limit:
+        labelled = pd.concat([labelled.dropna(subset=["relevant"]).head(limit),
+                              labelled.dropna(subset=["valence"]).head(limit),
+                              labelled[labelled["relevant"].isna() & labelled["valence"].isna()]])
+    accuracy = evaluate_scorer(scorer, labelled, seed=config.seed)
+    if not coverage:
+        return ValuesEvaluation(scorer.name, accuracy)
+    gold = gold_items(labelled)
+    chosen = gold["situation"].drop_duplicates().head(coverage).tolist()
+    maps = map_situations([{"id": str(i), "text": s, "language": "en"} for i, s in enumerate(chosen)], model, scorer,
+                          embedder, config)
+    made = pd.DataFrame([{"situation": m["situation"], "text": c["text"]}
+                         for m in maps for c in m["candidates"] if c["kept"]], columns=["situation", "text"])
+    return ValuesEvaluation(scorer.name, accuracy, gold_coverage(made, gold[gold["situation"].isin(chosen)], embedder))
 
 
 JOB = Job("values", ValuesConfig, run_values, write_values_results, ITEMS)
