@@ -7,6 +7,7 @@ import pytest
 
 from pluralign.models.base import GenerateRequest, ModelError, ScoreRequest
 from pluralign.models.openai import OpenAIModel, continuation_logprobs
+from pluralign.models.probe import logprob_problems
 from tests.conftest import start_llama_server
 
 
@@ -21,7 +22,7 @@ def test_scoring_reads_the_continuations_echoed_tokens(llama_server, llama_model
     lp = data["choices"][0]["logprobs"]
     picked = continuation_logprobs(continuation, lp["tokens"], lp["token_logprobs"], data["usage"]["completion_tokens"])
     assert len(picked) == len(llama_model.encode(continuation))
-    model = OpenAIModel(llama_server, "smollm2", chat_template=llama_model.render, concurrency=4)
+    model = OpenAIModel(llama_server, "smollm2", chat_template=llama_model.render, concurrency=4, check_logprobs=False)
     scores = model.score([ScoreRequest([{"role": "user", "content": "Is the sky blue?"}], ("Yes", "No")),
                           ScoreRequest(context, (continuation,))])
     assert [len(s) for s in scores] == [2, 1]
@@ -63,7 +64,7 @@ def test_greedy_generation_through_the_server_repeats_and_matches_in_process(lla
 
 
 def test_scoring_a_chat_prompt_without_a_template_says_what_to_do(llama_server):
-    model = OpenAIModel(llama_server, "smollm2")
+    model = OpenAIModel(llama_server, "smollm2", check_logprobs=False)
     with pytest.raises(ModelError, match="chat template"):
         model.score([ScoreRequest([{"role": "user", "content": "hi"}], ("Yes",))])
 
@@ -81,7 +82,34 @@ def test_a_server_that_dies_gives_a_clear_error():
 def test_a_chat_template_named_by_tokenizer_lets_a_server_score_chat_prompts(llama_server, llama_model):
     from pluralign.models import load
 
-    model = load(f"openai:{llama_server}#smollm2", template_from="embedded")
+    model = load(f"openai:{llama_server}#smollm2?check_logprobs=off", template_from="embedded")
     prompt = [{"role": "user", "content": "Is the sky blue? Answer only Yes or No."}]
     assert model.chat_template(prompt) == llama_model.render(prompt)
     assert len(model.score([ScoreRequest(prompt, ("Yes", "No"))])[0]) == 2
+
+
+def test_a_server_whose_echoed_logprobs_are_not_the_models_is_refused_in_one_line(llama_server, cli, tmp_path):
+    # llama-cpp-python's server echoes numbers of the right shape but not the model's: " Paris" after "The capital
+    # of France is" comes back less likely than " banana", and the token the server itself picks there is echoed
+    # at -8.5 nats where it picked it at -0.3. Scoring through it would make a chance-level audit look like any other.
+    result = cli("audit", "--model", f"openai:{llama_server}#smollm2", "--template-from", "embedded", "--limit", "2",
+                 "--stages", "stance", "--no-cache", "--out", str(tmp_path / "run"), "-q")
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "echoes prompt log-probs that are not the model's" in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_probe_passes_a_models_own_logprobs_and_names_each_fault(hf_model):
+    assert logprob_problems(hf_model.score, lambda prompt: None) == []
+
+    def shifted(requests):  # the model's numbers given to the wrong continuations (each request's read backwards)
+        return [row[::-1] for row in hf_model.score(requests)]
+
+    zeros = logprob_problems(lambda requests: [[0.0] * len(r.continuations) for r in requests], lambda p: None)
+    assert zeros and "not log-probabilities" in zeros[0]
+    assert any("no more likely than" in p for p in logprob_problems(shifted, lambda p: None))
+    assert any("chain rule" in p for p in logprob_problems(shifted, lambda p: None))
+    picked = logprob_problems(hf_model.score, lambda prompt: (" Paris", -3.0))
+    assert picked == ["the token it picks after 'The capital of France is' (' Paris') has log-prob -3.00 when picked "
+                      f"but {hf_model.score([ScoreRequest('The capital of France is', (' Paris',))])[0][0]:.2f} when echoed"]

@@ -216,8 +216,9 @@ def metrics_registry() -> None:
 
 @app.command()
 def models() -> None:
-    """List the model specs pluralign understands and whether the embedded models are installed here."""
+    """List the model specs pluralign understands, their options, and whether the embedded models are installed."""
     from ..models.embedded import EMBEDDER_PACKAGE, GGUF_PACKAGE, embedded_embedder_path, embedded_gguf
+    from ..models.spec import OPTIONS
 
     table = Table(title="Model specs")
     table.add_column("spec")
@@ -233,6 +234,10 @@ def models() -> None:
     ):
         table.add_row(spec, backend, where)
     out.print(table)
+    out.print("Options follow a '?', as in a URL: " + "; ".join(f"{kind}: {', '.join(names)}" for kind, names in OPTIONS.items()))
+    out.print('e.g. "hf:meta-llama/Llama-3.1-8B-Instruct?dtype=bfloat16&device=auto", '
+              '"llamacpp:model.gguf?n_gpu_layers=-1", "openai:http://127.0.0.1:8000/v1#m?concurrency=32"',
+              highlight=False)
 
 
 def _where(locate: Callable[[], Path], package: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -11,26 +12,33 @@ from typing import Sequence
 import torch
 
 from .base import GenerateRequest, ModelError, ModelSpecError, Prompt, ScoreRequest, truncate_at_stop
+from .devices import free_bytes, generation_batch, resolve_device, resolve_dtype, scoring_budget
 from .prefix import Group, ScorePlan, group_by_prefix, plan_scores
 
 
 class HFModel:
-    """A causal LM loaded with transformers, in fp32 on the CPU unless told otherwise.
+    """A causal LM loaded with transformers: on a GPU when there is one (``device="auto"``), else on the CPU in fp32.
 
     Args:
         name_or_path: a hub id or a local checkpoint directory.
-        batch_tokens: rough cap on tokens per forward pass (bounds memory, keeps matmuls large).
-        gen_batch_size: prompts generated together.
+        dtype: ``auto`` (bf16 on a GPU that has it, else fp32), ``float32``, ``bfloat16`` or ``float16``.
+        device: ``auto`` (CUDA when present), ``cpu``, ``cuda``, ``cuda:1``, ``mps``.
+        device_map: ``auto`` spreads a model too large for one GPU over all of them (accelerate); overrides device.
+        batch_tokens: rough cap on tokens per scoring forward pass; ``auto``: 8192 on the CPU (keeps matmuls
+            large), and on a GPU what its free memory holds after the weights.
+        gen_batch_size: prompts generated together; ``auto``: 16 on the CPU, and on a GPU what its free memory
+            holds for each batch's prompt and reply lengths.
     """
 
     def __init__(
         self,
         name_or_path: str | Path,
         *,
-        dtype: torch.dtype = torch.float32,
-        device: str = "cpu",
-        batch_tokens: int = 8192,
-        gen_batch_size: int = 16,
+        dtype: str | torch.dtype = "auto",
+        device: str = "auto",
+        device_map: str | None = None,
+        batch_tokens: int | str = "auto",
+        gen_batch_size: int | str = "auto",
         label: str | None = None,
     ) -> None:
         from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -38,14 +46,20 @@ class HFModel:
 
         hf_logging.set_verbosity_error()  # keep load bars and deprecation notes out of users' runs
         hf_logging.disable_progress_bar()
+        device = resolve_device(device)
+        dtype = resolve_dtype(dtype, device if device_map is None else "cuda")
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(name_or_path)
-            self.model = AutoModelForCausalLM.from_pretrained(name_or_path, dtype=dtype).to(device).eval()
+            if device_map is None:
+                self.model = AutoModelForCausalLM.from_pretrained(name_or_path, dtype=dtype).to(device).eval()
+            else:
+                self.model = AutoModelForCausalLM.from_pretrained(name_or_path, dtype=dtype, device_map=device_map).eval()
         except (OSError, ValueError) as exc:
             raise ModelSpecError(f"could not load transformers model '{name_or_path}': {exc}") from None
-        self.device = device
-        self.batch_tokens = batch_tokens
-        self.gen_batch_size = gen_batch_size
+        self.device = str(self.model.device)
+        self._spread = device_map is not None
+        self.batch_tokens = batch_tokens if batch_tokens != "auto" else scoring_budget(self.model, free_bytes(self.model))
+        self._gen_batch_size = gen_batch_size
         self.name = label or str(name_or_path)
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
@@ -54,6 +68,17 @@ class HFModel:
         ).hexdigest()[:16]
         self.fingerprint = f"hf:{self.name}:{digest}"
         self._encode_cache: dict[str, list[int]] = {}
+        # transformers renamed `past_key_values` to `cache` (after 5.20); the decoder's own signature says which it takes.
+        forward = inspect.signature(self.model.get_decoder().forward).parameters
+        self._cache_arg = "cache" if "cache" in forward else "past_key_values"
+
+    def gen_batch_size(self, tokens_per_sequence: int, n: int) -> int:
+        """Prompts generated together when each holds ``tokens_per_sequence`` tokens (prompt and reply) and has
+        ``n`` replies."""
+        if self._gen_batch_size != "auto":
+            return int(self._gen_batch_size)
+        free = free_bytes(self.model)
+        return 16 if free is None else max(1, generation_batch(self.model, tokens_per_sequence, free) // n)
 
     # -- prompts and tokens -------------------------------------------------------------------------------------
     def render(self, prompt: Prompt) -> str:
@@ -125,8 +150,9 @@ class HFModel:
             positions = torch.arange(p_max).expand(len(batch), -1)
             out = decoder(input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
                           position_ids=positions.to(self.device), use_cache=True)
-            cache = out.cache
-            cache.batch_select_indices(row_group.to(self.device))
+            cache = out.cache if self._cache_arg == "cache" else out.past_key_values
+            # A cache spread over several GPUs is indexed from the CPU (each layer copies what it needs).
+            cache.batch_select_indices(row_group if self._spread else row_group.to(self.device))
             prefix_mask = mask[row_group]
         suffixes = [plan.rows[r].tokens[batch[int(row_group[i])].prefix_len :] for i, r in enumerate(rows)]
         s_max = max(len(s) for s in suffixes)
@@ -137,7 +163,7 @@ class HFModel:
             mask[i, : len(s)] = 1
         positions = prefix_lens[row_group].unsqueeze(1) + torch.arange(s_max)
         out = decoder(input_ids=ids.to(self.device), attention_mask=torch.cat([prefix_mask, mask], 1).to(self.device),
-                      position_ids=positions.to(self.device), cache=cache, use_cache=cache is not None)
+                      position_ids=positions.to(self.device), use_cache=cache is not None, **{self._cache_arg: cache})
         hidden = out.last_hidden_state
         # The LM head runs only at the positions whose next-token log-probs someone asked for.
         where = [(i, pos, sorted({tok for p, tok in wanted[r] if p == pos})) for i, r in enumerate(rows)
@@ -162,8 +188,11 @@ class HFModel:
         tok.padding_side = "left"
         for (max_tokens, temperature, top_p, n, seed, stop), idx in by_settings.items():
             idx.sort(key=lambda i: -len(self.encode(texts[i])))
-            for start in range(0, len(idx), self.gen_batch_size):
-                chunk = idx[start : start + self.gen_batch_size]
+            start = 0
+            while start < len(idx):
+                size = self.gen_batch_size(len(self.encode(texts[idx[start]])) + max_tokens, n)
+                chunk = idx[start : start + size]
+                start += size
                 enc = tok([texts[i] for i in chunk], return_tensors="pt", padding=True,
                           add_special_tokens=not (tok.bos_token and texts[chunk[0]].startswith(tok.bos_token)))
                 kwargs: dict = dict(max_new_tokens=max_tokens, num_return_sequences=n, pad_token_id=tok.pad_token_id)

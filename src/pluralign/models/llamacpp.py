@@ -19,9 +19,11 @@ class LlamaCppModel:
         path: the GGUF file.
         n_ctx: context window in tokens.
         n_threads: CPU threads (llama.cpp's default: all physical cores).
+        n_gpu_layers: layers offloaded to a GPU (-1: all), for a llama-cpp-python built with GPU support.
     """
 
-    def __init__(self, path: str | Path, *, n_ctx: int = 2048, n_threads: int | None = None, label: str | None = None) -> None:
+    def __init__(self, path: str | Path, *, n_ctx: int = 2048, n_threads: int | None = None, n_gpu_layers: int = 0,
+                 label: str | None = None) -> None:
         try:
             from llama_cpp import Llama
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -29,7 +31,8 @@ class LlamaCppModel:
             raise ModelSpecError("the llamacpp backend needs llama-cpp-python: pip install 'pluralign[llamacpp]'") from None
         path = Path(path)
         try:
-            self.llm = Llama(str(path), n_ctx=n_ctx, n_threads=n_threads, logits_all=True, verbose=False)
+            self.llm = Llama(str(path), n_ctx=n_ctx, n_threads=n_threads, logits_all=True,
+                             n_gpu_layers=n_gpu_layers, verbose=False)
         except (ValueError, RuntimeError) as exc:
             raise ModelSpecError(f"llama.cpp could not load {path}: {exc}") from None
         self.name = label or f"llamacpp:{path}"

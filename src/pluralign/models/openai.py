@@ -14,7 +14,8 @@ from typing import Callable, Sequence
 
 import httpx
 
-from .base import GenerateRequest, ModelError, Prompt, ScoreRequest, truncate_at_stop
+from .base import GenerateRequest, ModelError, ModelSpecError, Prompt, ScoreRequest, truncate_at_stop
+from .probe import logprob_problems
 
 RETRY_STATUS = {408, 409, 429, 502, 503, 504}  # transient; a 500 is the server rejecting the request
 
@@ -30,6 +31,8 @@ class OpenAIModel:
         timeout: seconds per request; retries: attempts after the first, with exponential backoff and jitter.
         chat_template: a callable rendering chat messages to text, needed only to *score* chat prompts, since
             completions endpoints take text (e.g. ``HFModel(...).render`` of the same model's tokenizer).
+        check_logprobs: before the first score, check that the server's prompt log-probs are the model's
+            (``models.probe``) and refuse to score through it if not. Turn off only for a server you checked.
     """
 
     def __init__(
@@ -43,6 +46,7 @@ class OpenAIModel:
         retries: int = 4,
         backoff: float = 0.5,
         chat_template: Callable[[Prompt], str] | None = None,
+        check_logprobs: bool = True,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.model = model
@@ -50,6 +54,7 @@ class OpenAIModel:
         self.retries = retries
         self.backoff = backoff
         self.chat_template = chat_template
+        self._unchecked = check_logprobs
         key = api_key or os.environ.get("OPENAI_API_KEY") or "none"
         self._client = httpx.Client(timeout=timeout, headers={"Authorization": f"Bearer {key}"})
         self.fingerprint = f"openai:{self.base_url}#{model}"
@@ -85,6 +90,17 @@ class OpenAIModel:
         return self.chat_template(prompt)
 
     def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
+        if self._unchecked:
+            problems = logprob_problems(self._score, self._greedy)
+            if problems:
+                raise ModelSpecError(
+                    f"{self.fingerprint} echoes prompt log-probs that are not the model's ({problems[0]}), so "
+                    "pluralign will not score through it: serve the model with vLLM, or pass ?check_logprobs=off "
+                    "if you checked the server yourself")
+            self._unchecked = False
+        return self._score(requests)
+
+    def _score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
         pairs = [(self._text(r.context), c) for r in requests for c in r.continuations]
         flat = iter(self._map(lambda pair: self._score_one(*pair), pairs))
         return [[next(flat) for _ in r.continuations] for r in requests]
@@ -104,6 +120,14 @@ class OpenAIModel:
         if not picked or any(v is None for v in picked):
             raise ModelError(f"{self.fingerprint} returned incomplete log-probs for the continuation {continuation!r}")
         return float(sum(picked))
+
+    def _greedy(self, prompt: str) -> tuple[str, float] | None:
+        """The server's greedy next token after ``prompt`` and the log-prob it gave it, if it reports one."""
+        data = self._post("/completions", {"model": self.model, "prompt": prompt, "max_tokens": 1,
+                                           "temperature": 0, "logprobs": 1})
+        logprobs = (data.get("choices") or [{}])[0].get("logprobs") or {}
+        tokens, values = logprobs.get("tokens") or [], logprobs.get("token_logprobs") or []
+        return (tokens[0], float(values[0])) if tokens and values and values[0] is not None else None
 
     def generate(self, requests: Sequence[GenerateRequest]) -> list[list[str]]:
         """Sample through /completions (plain prompts) or /chat/completions (messages), requests in parallel."""

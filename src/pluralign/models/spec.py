@@ -5,16 +5,60 @@
     hf:<hub id | local dir>      any causal LM transformers can load
     llamacpp:<file.gguf>         any GGUF file
     openai:<base_url>#<model>    any OpenAI-compatible server (vLLM, llama.cpp server, TGI, Ollama)
+
+Backend options follow a ``?``, as in a URL: ``hf:meta-llama/Llama-3.1-8B-Instruct?dtype=bfloat16&device=auto``,
+``llamacpp:model.gguf?n_ctx=8192&n_gpu_layers=-1``, ``openai:http://127.0.0.1:8000/v1#m?concurrency=32``.
+``OPTIONS`` lists each backend's options; an unknown one or a malformed value is refused before anything loads.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
+from urllib.parse import parse_qsl
 
 from .base import LanguageModel, ModelSpecError
 
-SPEC_HELP = "embedded, llamacpp:embedded, hf:<id|path>, llamacpp:<file.gguf>, openai:<base_url>#<model>"
+SPEC_HELP = "embedded, llamacpp:embedded, hf:<id|path>, llamacpp:<file.gguf>, openai:<base_url>#<model>, each with ?<option>=<value>&..."
+
+
+def _size(value: str) -> int | str:
+    """A positive count, or ``auto`` (sized from the device's free memory)."""
+    if value == "auto":
+        return value
+    number = int(value)
+    if number < 1:
+        raise ValueError("must be at least 1")
+    return number
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value
+    return check
+
+
+def _switch(value: str) -> bool:
+    if value.lower() not in ("on", "off", "true", "false", "1", "0"):
+        raise ValueError("must be on or off")
+    return value.lower() in ("on", "true", "1")
+
+
+def _device(value: str) -> str:
+    if value.split(":")[0] not in ("auto", "cpu", "cuda", "mps", "xpu"):
+        raise ValueError("must be auto, cpu, cuda, cuda:<n>, mps or xpu")
+    return value
+
+
+OPTIONS: dict[str, dict[str, Callable[[str], object]]] = {
+    "hf": {"dtype": _choice("auto", "float32", "bfloat16", "float16"), "device": _device,
+           "device_map": _choice("auto", "balanced", "sequential"), "batch_tokens": _size, "gen_batch_size": _size},
+    "llamacpp": {"n_ctx": int, "n_threads": int, "n_gpu_layers": int},
+    "openai": {"concurrency": int, "timeout": float, "retries": int, "check_logprobs": _switch},
+}
 
 
 @dataclass(frozen=True)
@@ -22,6 +66,7 @@ class ModelSpec:
     kind: str  # "hf" | "llamacpp" | "openai"
     target: str
     text: str
+    options: dict = field(default_factory=dict, compare=False)
 
     @property
     def is_embedded(self) -> bool:
@@ -29,19 +74,39 @@ class ModelSpec:
 
 
 def parse_spec(text: str) -> ModelSpec:
-    """Check a spec's shape without loading anything; raise ModelSpecError naming the accepted shapes."""
+    """Check a spec's shape and options without loading anything; raise ModelSpecError naming what is accepted."""
     spec = text.strip()
-    if spec == "embedded":
-        return ModelSpec("hf", "embedded", spec)
     kind, sep, target = spec.partition(":")
+    if spec.split("?")[0] == "embedded":
+        kind, sep, target = "hf", ":", spec
+    target, _, query = target.partition("?")
     if sep and target and kind in ("hf", "llamacpp"):
-        return ModelSpec(kind, target, spec)
+        return ModelSpec(kind, target, spec, _options(kind, query, text))
     if sep and kind == "openai":
         url, hash_, model = target.rpartition("#")
         if hash_ and url.startswith(("http://", "https://")) and model:
-            return ModelSpec("openai", target, spec)
+            return ModelSpec("openai", target, spec, _options(kind, query, text))
         raise ModelSpecError(f"model spec '{text}' needs the shape openai:<base_url>#<model>, e.g. openai:http://127.0.0.1:8000/v1#my-model")
     raise ModelSpecError(f"unknown model spec '{text}': use one of {SPEC_HELP}")
+
+
+def _options(kind: str, query: str, text: str) -> dict:
+    """The ``?name=value&...`` part of a spec, each value checked and converted by its backend's rule."""
+    known = OPTIONS[kind]
+    options = {}
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
+    except ValueError:
+        raise ModelSpecError(f"model spec '{text}': options read ?name=value&name=value") from None
+    for name, value in pairs:
+        if name not in known:
+            raise ModelSpecError(f"model spec '{text}': unknown option '{name}' for {kind} models "
+                                 f"(known: {', '.join(known)})")
+        try:
+            options[name] = known[name](value)
+        except ValueError as exc:
+            raise ModelSpecError(f"model spec '{text}': option {name}={value!r} {exc}") from None
+    return options
 
 
 def load(text: str, *, template_from: str | None = None, **options) -> LanguageModel:
@@ -51,6 +116,7 @@ def load(text: str, *, template_from: str | None = None, **options) -> LanguageM
     scoring, since completion endpoints take text: ``embedded``, a hub id or a local directory.
     """
     spec = parse_spec(text)
+    options = {**spec.options, **options}
     if spec.kind == "hf":
         from .hf import HFModel
 

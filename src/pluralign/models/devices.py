@@ -1,0 +1,60 @@
+"""Where a transformers model runs and how much work fits there at once: device and dtype defaults, and batch sizes
+from a GPU's free memory (on the CPU the sizes that keep two cores' matmuls large, measured in benchmarks/)."""
+
+from __future__ import annotations
+
+import torch
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` is the first CUDA GPU when there is one, else the CPU; anything else is taken as named."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+def resolve_dtype(dtype: str | torch.dtype, device: str) -> torch.dtype:
+    """``auto`` is bf16 on a GPU that computes in it and fp32 elsewhere (a CPU's bf16 matmuls are slow)."""
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    if dtype == "auto":
+        on_gpu = device.startswith("cuda") and torch.cuda.is_available()
+        return torch.bfloat16 if on_gpu and torch.cuda.is_bf16_supported() else torch.float32
+    return getattr(torch, dtype)
+
+
+def _shape(model) -> tuple[int, int, int, int, int]:
+    """Layers, key/value width, hidden width, MLP width and bytes per number of a decoder-only transformer."""
+    config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
+    hidden = config.hidden_size
+    heads = config.num_attention_heads
+    head_dim = getattr(config, "head_dim", None) or hidden // heads
+    kv = (getattr(config, "num_key_value_heads", None) or heads) * head_dim
+    mlp = getattr(config, "intermediate_size", None) or 4 * hidden
+    return config.num_hidden_layers, kv, hidden, mlp, model.dtype.itemsize
+
+
+def free_bytes(model) -> int | None:
+    """Free memory on the fullest GPU the model sits on, or None on the CPU."""
+    devices = {p.device for p in model.parameters() if p.device.type == "cuda"}
+    return min(torch.cuda.mem_get_info(d)[0] for d in devices) if devices else None
+
+
+def scoring_budget(model, free: int | None, share: float = 0.6) -> int:
+    """Tokens per scoring pass: 8192 on the CPU (``free`` None); on a GPU, ``share`` of its ``free`` bytes over what
+    one token costs there (the prefix's keys and values in every layer, one layer's hidden and MLP activations),
+    2k–256k."""
+    if free is None:
+        return 8192
+    layers, kv, hidden, mlp, size = _shape(model)
+    per_token = size * (2 * layers * kv + 4 * hidden + 3 * mlp)
+    return int(min(max(share * free / per_token, 2048), 262144))
+
+
+def generation_batch(model, tokens_per_sequence: int, free: int, share: float = 0.5) -> int:
+    """Sequences generated together on a GPU: ``share`` of its ``free`` bytes over what one sequence costs (keys and
+    values in every layer for prompt and reply, one layer's activations while the prompt is read, fp32 logits),
+    1–512."""
+    layers, kv, hidden, mlp, size = _shape(model)
+    per_sequence = size * tokens_per_sequence * (2 * layers * kv + 4 * hidden + 3 * mlp) + 8 * model.config.vocab_size
+    return int(min(max(share * free / per_sequence, 1), 512))

@@ -1,0 +1,67 @@
+"""Model specs carry backend options (``?dtype=bfloat16&device=auto``), checked before anything loads."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from pluralign.models import load, parse_spec
+from pluralign.models.base import ModelSpecError, ScoreRequest
+from pluralign.models.devices import free_bytes, generation_batch, resolve_device, resolve_dtype, scoring_budget
+from pluralign.models.spec import OPTIONS
+
+
+def test_options_follow_a_question_mark_and_are_converted_by_their_backend():
+    spec = parse_spec("hf:meta-llama/Llama-3.1-8B-Instruct?dtype=bfloat16&device=cuda:1&batch_tokens=65536")
+    assert (spec.kind, spec.target) == ("hf", "meta-llama/Llama-3.1-8B-Instruct")
+    assert spec.options == {"dtype": "bfloat16", "device": "cuda:1", "batch_tokens": 65536}
+    assert parse_spec("embedded?gen_batch_size=auto").options == {"gen_batch_size": "auto"}
+    assert parse_spec("embedded?gen_batch_size=auto").is_embedded
+    assert parse_spec("llamacpp:m.gguf?n_gpu_layers=-1").options == {"n_gpu_layers": -1}
+    served = parse_spec("openai:http://127.0.0.1:8000/v1#qwen?check_logprobs=off&concurrency=32")
+    assert served.target == "http://127.0.0.1:8000/v1#qwen"
+    assert served.options == {"check_logprobs": False, "concurrency": 32}
+    assert parse_spec("hf:gpt2").options == {}
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("hf:gpt2?dtype=float64", "option dtype='float64' must be one of auto, float32, bfloat16, float16"),
+    ("hf:gpt2?n_ctx=4096", "unknown option 'n_ctx' for hf models (known: " + ", ".join(OPTIONS["hf"]) + ")"),
+    ("hf:gpt2?batch_tokens=0", "option batch_tokens='0' must be at least 1"),
+    ("hf:gpt2?device=tpu", "must be auto, cpu, cuda"),
+    ("llamacpp:m.gguf?n_ctx=big", "option n_ctx='big'"),
+    ("hf:gpt2?dtype", "options read ?name=value&name=value"),
+])
+def test_a_wrong_option_is_refused_naming_what_is_accepted(text, fragment):
+    with pytest.raises(ModelSpecError, match=None) as caught:
+        parse_spec(text)
+    assert fragment in str(caught.value) and f"'{text}'" in str(caught.value)
+
+
+def test_on_a_machine_without_a_gpu_auto_means_the_cpu_in_fp32_with_the_cpu_batch_sizes(hf_model):
+    assert not torch.cuda.is_available()  # this test describes the CPU machine the suite runs on
+    assert resolve_device("auto") == "cpu" and resolve_dtype("auto", "cpu") == torch.float32
+    assert resolve_dtype("bfloat16", "cpu") == torch.bfloat16
+    assert hf_model.device == "cpu" and hf_model.model.dtype == torch.float32
+    assert free_bytes(hf_model.model) is None and hf_model.batch_tokens == 8192
+    assert hf_model.gen_batch_size(200, 8) == 16
+
+
+def test_gpu_batch_sizes_grow_with_free_memory_and_shrink_with_longer_sequences(hf_model):
+    # The arithmetic that sizes GPU batches, given a GPU's free bytes (there is no GPU here): more room, more
+    # tokens, up to the caps; longer sequences, fewer of them.
+    sizes = [(scoring_budget(hf_model.model, gib << 30), generation_batch(hf_model.model, 256, gib << 30),
+              generation_batch(hf_model.model, 4096, gib << 30)) for gib in (1, 4, 16)]
+    tokens, short, long = zip(*sizes)
+    assert tokens[0] < tokens[1] <= tokens[2] <= 262144 and tokens[0] >= 2048
+    assert all(s >= l for s, l in zip(short, long)) and long[0] < long[2] and max(short) <= 512
+
+
+def test_a_bfloat16_model_scores_close_to_fp32_and_is_cached_apart(hf_model):
+    half = load("embedded?dtype=bfloat16&batch_tokens=512")
+    assert half.model.dtype == torch.bfloat16 and half.batch_tokens == 512
+    assert half.fingerprint != hf_model.fingerprint
+    request = [ScoreRequest("The capital of France is", (" Paris", " Rome", " banana"))]
+    full, low = hf_model.score(request)[0], half.score(request)[0]
+    assert low == pytest.approx(full, abs=0.5)
+    assert sorted(range(3), key=low.__getitem__) == sorted(range(3), key=full.__getitem__)
