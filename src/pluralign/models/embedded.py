@@ -7,6 +7,8 @@ model from its config, saves safetensors under the user cache dir, and every lat
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import tempfile
@@ -74,9 +76,14 @@ def embedded_hf_dir() -> Path:
 def _convert_gguf(gguf: Path, out: Path) -> None:
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
+    # A one-time conversion inside whatever command first needs it: no stray progress bars (transformers' own, and
+    # the plain tqdm bar of its GGUF reader, which writes to stderr whatever transformers' settings say).
+    hf_logging.disable_progress_bar()
     kwargs = {"gguf_file": gguf.name}
-    loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, dtype=torch.float32, **kwargs)
+    with contextlib.redirect_stderr(io.StringIO()):
+        loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, dtype=torch.float32, **kwargs)
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, **kwargs)
     config = AutoConfig.from_pretrained(gguf.parent, **kwargs)
     plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
