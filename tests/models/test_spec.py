@@ -18,6 +18,8 @@ def test_options_follow_a_question_mark_and_are_converted_by_their_backend():
     assert parse_spec("embedded?gen_batch_size=auto").options == {"gen_batch_size": "auto"}
     assert parse_spec("embedded?gen_batch_size=auto").is_embedded
     assert parse_spec("llamacpp:m.gguf?n_gpu_layers=-1").options == {"n_gpu_layers": -1}
+    assert parse_spec("vllm:embedded?tensor_parallel_size=8&distributed_executor_backend=ray").options == {
+        "tensor_parallel_size": 8, "distributed_executor_backend": "ray"}
     served = parse_spec("openai:http://127.0.0.1:8000/v1#qwen?check_logprobs=off&concurrency=32")
     assert served.target == "http://127.0.0.1:8000/v1#qwen"
     assert served.options == {"check_logprobs": False, "concurrency": 32}
@@ -65,3 +67,9 @@ def test_a_bfloat16_model_scores_close_to_fp32_and_is_cached_apart(hf_model):
     full, low = hf_model.score(request)[0], half.score(request)[0]
     assert low == pytest.approx(full, abs=0.5)
     assert sorted(range(3), key=low.__getitem__) == sorted(range(3), key=full.__getitem__)
+
+
+def test_the_vllm_backend_without_vllm_installed_says_how_to_install_it():
+    # The suite's own environment has no vLLM (it lives in .venv-vllm, see tests/models/test_vllm.py).
+    with pytest.raises(ModelSpecError, match=r"pip install 'pluralign\[vllm\]'"):
+        load("vllm:embedded?enforce_eager=on")

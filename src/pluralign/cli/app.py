@@ -228,6 +228,7 @@ def models() -> None:
         ("embedded", "transformers", _where(embedded_gguf, GGUF_PACKAGE)),
         ("llamacpp:embedded", "llama.cpp", _where(embedded_gguf, GGUF_PACKAGE)),
         ("hf:<hub id | dir>", "transformers", "a hub model (fetched on first use) or a local checkpoint"),
+        ("vllm:<hub id | dir>", "vLLM", "the same, through vLLM's engine (pip install 'pluralign[vllm]')"),
         ("llamacpp:<file.gguf>", "llama.cpp", "any GGUF file"),
         ("openai:<base_url>#<model>", "HTTP", "vLLM, llama.cpp server, TGI, Ollama, ..."),
         ("(embedder) embedded", "sentence-transformers", _where(embedded_embedder_path, EMBEDDER_PACKAGE)),

@@ -27,7 +27,7 @@ Re-running the same command resumes a run; a changed configuration is refused un
 """)
 @guarded
 def audit(
-    model: Annotated[list[str], typer.Option("--model", "-m", help="Model spec; repeat to compare models side by side. Specs: embedded, llamacpp:embedded, hf:<id|path>, llamacpp:<file.gguf>, openai:<base_url>#<model>; options after '?', e.g. hf:<id>?dtype=bfloat16 (pluralign models lists them).")] = ["embedded"],
+    model: Annotated[list[str], typer.Option("--model", "-m", help="Model spec; repeat to compare models side by side. Specs: embedded, llamacpp:embedded, hf:<id|path>, vllm:<id|path>, llamacpp:<file.gguf>, openai:<base_url>#<model>; options after '?', e.g. hf:<id>?dtype=bfloat16 (pluralign models lists them).")] = ["embedded"],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run directory (created, or resumed).")] = Path("runs/audit"),
     suite: Annotated[Optional[str], typer.Option(help="Built-in statement suite: 'builtin' (168 statements, 7 languages, 6 topics).")] = None,
     statements: Annotated[Optional[Path], typer.Option("--statements", "-s", help="Statement file (CSV, TSV, JSON, JSONL, Parquet).")] = None,

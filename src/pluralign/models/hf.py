@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import inspect
-import json
 from collections import defaultdict
 from pathlib import Path
 from typing import Sequence
 
 import torch
 
-from .base import GenerateRequest, ModelError, ModelSpecError, Prompt, ScoreRequest, truncate_at_stop
+from .base import GenerateRequest, ModelSpecError, ScoreRequest, truncate_at_stop
 from .devices import free_bytes, generation_batch, resolve_device, resolve_dtype, scoring_budget
 from .prefix import Group, ScorePlan, group_by_prefix, plan_scores
+from .tokens import TemplatedTokens, checkpoint_fingerprint
 
 
-class HFModel:
+class HFModel(TemplatedTokens):
     """A causal LM loaded with transformers: on a GPU when there is one (``device="auto"``), else on the CPU in fp32.
 
     Args:
@@ -63,11 +62,7 @@ class HFModel:
         self.name = label or str(name_or_path)
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        digest = hashlib.sha256(
-            json.dumps([self.model.config.to_dict(), str(dtype), _weights_id(name_or_path)], sort_keys=True, default=str).encode()
-        ).hexdigest()[:16]
-        self.fingerprint = f"hf:{self.name}:{digest}"
-        self._encode_cache: dict[str, list[int]] = {}
+        self.fingerprint = checkpoint_fingerprint("hf", self.name, self.model.config.to_dict(), str(dtype), name_or_path)
         # transformers renamed `past_key_values` to `cache` (after 5.20); the decoder's own signature says which it takes.
         forward = inspect.signature(self.model.get_decoder().forward).parameters
         self._cache_arg = "cache" if "cache" in forward else "past_key_values"
@@ -79,24 +74,6 @@ class HFModel:
             return int(self._gen_batch_size)
         free = free_bytes(self.model)
         return 16 if free is None else max(1, generation_batch(self.model, tokens_per_sequence, free) // n)
-
-    # -- prompts and tokens -------------------------------------------------------------------------------------
-    def render(self, prompt: Prompt) -> str:
-        """Plain text as is; chat messages through the model's own chat template, ready for the reply."""
-        if isinstance(prompt, str):
-            return prompt
-        if not self.tokenizer.chat_template:
-            raise ModelError(f"{self.name} has no chat template; give plain-text prompts")
-        return self.tokenizer.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
-
-    def encode(self, text: str) -> list[int]:
-        """Token ids with the tokenizer's own special tokens (e.g. BOS), unless the text already starts with BOS."""
-        ids = self._encode_cache.get(text)
-        if ids is None:
-            bos = self.tokenizer.bos_token
-            ids = self.tokenizer(text, add_special_tokens=not (bos and text.startswith(bos)))["input_ids"]
-            self._encode_cache[text] = ids
-        return ids
 
     # -- scoring ------------------------------------------------------------------------------------------------
     def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
@@ -209,11 +186,3 @@ class HFModel:
                 for j, i in enumerate(chunk):
                     results[i] = [truncate_at_stop(t, stop) for t in decoded[j * n : (j + 1) * n]]
         return results
-
-
-def _weights_id(name_or_path: str | Path) -> str:
-    """Size and name of local weight files, so a changed checkpoint gets a new fingerprint."""
-    path = Path(name_or_path)
-    if not path.is_dir():
-        return str(name_or_path)
-    return ";".join(f"{p.name}:{p.stat().st_size}" for p in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")))

