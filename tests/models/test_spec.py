@@ -24,6 +24,8 @@ def test_options_follow_a_question_mark_and_are_converted_by_their_backend():
     assert served.target == "http://127.0.0.1:8000/v1#qwen"
     assert served.options == {"check_logprobs": False, "concurrency": 32}
     assert parse_spec("hf:gpt2").options == {}
+    with_query = parse_spec("openai:https://example.org/v1?api-version=2#m?concurrency=2")  # the URL's own query stays
+    assert (with_query.target, with_query.options) == ("https://example.org/v1?api-version=2#m", {"concurrency": 2})
 
 
 @pytest.mark.parametrize("text, fragment", [

@@ -7,6 +7,7 @@ second where the hf backend reads a hundred.
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import numpy as np
@@ -15,6 +16,7 @@ import pytest
 
 from pluralign.audit import AuditConfig, run_audit
 from pluralign.data import statements_from
+from pluralign.models.base import GenerateRequest
 from pluralign.models.embedded import embedded_hf_dir
 from tests.conftest import start_server, stop_server
 
@@ -58,3 +60,25 @@ def test_an_audit_through_vllm_serve_passes_the_probe_and_gives_the_hf_backends_
     # The served log-probs sit up to 2e-3 nats from the hf backend's (in-process vLLM: 2e-5), shifted alike for
     # every answer word at a position, so the answer distributions agree far closer.
     assert np.abs(ours - theirs).max() < 1e-3
+
+
+GENERATE = """
+import json
+from pluralign.models import load
+from pluralign.models.base import GenerateRequest
+if __name__ == "__main__":
+    model = load("vllm:embedded")
+    greedy = GenerateRequest("Name three colours:", max_tokens=16, n=2)
+    sampled = GenerateRequest([{"role": "user", "content": "Say something kind."}], max_tokens=24, temperature=1.0,
+                              n=3, seed=7, stop=("\\n",))
+    print(json.dumps(model.generate([greedy, sampled, sampled])))
+"""
+
+
+def test_vllm_generates_greedy_text_as_hf_does_and_repeats_seeded_samples(vllm_python, hf_model):
+    run = subprocess.run([str(vllm_python), "-c", GENERATE], capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    greedy, sampled, again = json.loads(run.stdout.strip().splitlines()[-1])
+    assert greedy == hf_model.generate([GenerateRequest("Name three colours:", max_tokens=16)])[0] * 2
+    assert sampled == again and len(sampled) == 3 and len(set(sampled)) > 1
+    assert not any("\n" in text for text in sampled)

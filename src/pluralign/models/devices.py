@@ -23,21 +23,26 @@ def resolve_dtype(dtype: str | torch.dtype, device: str) -> torch.dtype:
     return getattr(torch, dtype)
 
 
-def _shape(model) -> tuple[int, int, int, int, int]:
-    """Layers, key/value width, hidden width, MLP width and bytes per number of a decoder-only transformer."""
+def _shape(model) -> tuple[int, int, int, int, int, int]:
+    """Layers, key/value width, hidden width, MLP width, vocabulary and bytes per number of a decoder-only
+    transformer."""
     config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
     hidden = config.hidden_size
     heads = config.num_attention_heads
     head_dim = getattr(config, "head_dim", None) or hidden // heads
     kv = (getattr(config, "num_key_value_heads", None) or heads) * head_dim
     mlp = getattr(config, "intermediate_size", None) or 4 * hidden
-    return config.num_hidden_layers, kv, hidden, mlp, model.dtype.itemsize
+    return config.num_hidden_layers, kv, hidden, mlp, config.vocab_size, model.dtype.itemsize
 
 
 def free_bytes(model) -> int | None:
-    """Free memory on the fullest GPU the model sits on, or None on the CPU."""
+    """Free memory on the fullest GPU the model sits on (counting blocks PyTorch holds but does not use), or None on
+    the CPU."""
     devices = {p.device for p in model.parameters() if p.device.type == "cuda"}
-    return min(torch.cuda.mem_get_info(d)[0] for d in devices) if devices else None
+    if not devices:
+        return None
+    return min(torch.cuda.mem_get_info(d)[0] + torch.cuda.memory_reserved(d) - torch.cuda.memory_allocated(d)
+               for d in devices)
 
 
 def scoring_budget(model, free: int | None, share: float = 0.6) -> int:
@@ -46,7 +51,7 @@ def scoring_budget(model, free: int | None, share: float = 0.6) -> int:
     2k–256k."""
     if free is None:
         return 8192
-    layers, kv, hidden, mlp, size = _shape(model)
+    layers, kv, hidden, mlp, _, size = _shape(model)
     per_token = size * (2 * layers * kv + 4 * hidden + 3 * mlp)
     return int(min(max(share * free / per_token, 2048), 262144))
 
@@ -55,6 +60,6 @@ def generation_batch(model, tokens_per_sequence: int, free: int, share: float = 
     """Sequences generated together on a GPU: ``share`` of its ``free`` bytes over what one sequence costs (keys and
     values in every layer for prompt and reply, one layer's activations while the prompt is read, fp32 logits),
     1–512."""
-    layers, kv, hidden, mlp, size = _shape(model)
-    per_sequence = size * tokens_per_sequence * (2 * layers * kv + 4 * hidden + 3 * mlp) + 8 * model.config.vocab_size
+    layers, kv, hidden, mlp, vocab, size = _shape(model)
+    per_sequence = size * tokens_per_sequence * (2 * layers * kv + 4 * hidden + 3 * mlp) + 8 * vocab
     return int(min(max(share * free / per_sequence, 1), 512))

@@ -86,7 +86,10 @@ class HFModel(TemplatedTokens):
         return plan.assemble(logprob)
 
     def _batches(self, plan: ScorePlan, groups: list[Group]) -> list[list[Group]]:
-        """Length-sorted batches of whole groups under the token budget."""
+        """Length-sorted batches of whole groups under the token budget. On the CPU the budget keeps matmuls large:
+        tokens computed count. On a GPU it bounds memory, and each row holds its own copy of its group's prefix keys
+        and values once the cache is spread to rows: those count too."""
+        per_row_prefix = self.model.device.type != "cpu"
         def suffix_len(g: Group) -> int:
             return max(len(plan.rows[r].tokens) for r in g.rows) - g.prefix_len
 
@@ -96,7 +99,8 @@ class HFModel(TemplatedTokens):
         for g in ordered:
             trial = current + [g]
             n_rows = sum(len(x.rows) for x in trial)
-            cost = n_rows * (max(suffix_len(x) for x in trial)) + len(trial) * max(x.prefix_len for x in trial)
+            p_max = max(x.prefix_len for x in trial)
+            cost = n_rows * (max(suffix_len(x) for x in trial) + per_row_prefix * p_max) + len(trial) * p_max
             mixes_empty_prefix = current and ((g.prefix_len == 0) != (current[0].prefix_len == 0))
             if current and (cost > self.batch_tokens or mixes_empty_prefix):
                 batches.append(current)
@@ -146,7 +150,8 @@ class HFModel(TemplatedTokens):
         where = [(i, pos, sorted({tok for p, tok in wanted[r] if p == pos})) for i, r in enumerate(rows)
                  for pos in sorted(plan.rows[r].needed)]
         local = torch.tensor([pos - int(prefix_lens[row_group[i]]) for i, pos, _ in where])
-        picked = hidden[torch.tensor([i for i, _, _ in where]), local.to(self.device)]
+        # With device_map the decoder's output sits on the last layer's GPU, not on the embeddings' one.
+        picked = hidden[torch.tensor([i for i, _, _ in where], device=hidden.device), local.to(hidden.device)]
         logp = torch.log_softmax(head(picked).float(), dim=-1).cpu()
         for k, (i, pos, toks) in enumerate(where):
             for tok in toks:

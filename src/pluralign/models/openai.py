@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Sequence
@@ -55,6 +56,7 @@ class OpenAIModel:
         self.backoff = backoff
         self.chat_template = chat_template
         self._unchecked = check_logprobs
+        self._probing = threading.Lock()  # jobs may score from several threads: probe once
         key = api_key or os.environ.get("OPENAI_API_KEY") or "none"
         self._client = httpx.Client(timeout=timeout, headers={"Authorization": f"Bearer {key}"})
         self.fingerprint = f"openai:{self.base_url}#{model}"
@@ -90,14 +92,15 @@ class OpenAIModel:
         return self.chat_template(prompt)
 
     def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
-        if self._unchecked:
-            problems = logprob_problems(self._score, self._greedy)
-            if problems:
-                raise ModelSpecError(
-                    f"{self.fingerprint} echoes prompt log-probs that are not the model's ({problems[0]}), so "
-                    "pluralign will not score through it: serve the model with vLLM, or pass ?check_logprobs=off "
-                    "if you checked the server yourself")
-            self._unchecked = False
+        with self._probing:
+            if self._unchecked:
+                problems = logprob_problems(self._score, self._greedy)
+                if problems:
+                    raise ModelSpecError(
+                        f"{self.fingerprint} echoes prompt log-probs that are not the model's ({problems[0]}), so "
+                        "pluralign will not score through it: serve the model with vLLM, or pass "
+                        "?check_logprobs=off if you checked the server yourself")
+                self._unchecked = False
         return self._score(requests)
 
     def _score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
@@ -123,8 +126,11 @@ class OpenAIModel:
 
     def _greedy(self, prompt: str) -> tuple[str, float] | None:
         """The server's greedy next token after ``prompt`` and the log-prob it gave it, if it reports one."""
-        data = self._post("/completions", {"model": self.model, "prompt": prompt, "max_tokens": 1,
-                                           "temperature": 0, "logprobs": 1})
+        try:
+            data = self._post("/completions", {"model": self.model, "prompt": prompt, "max_tokens": 1,
+                                               "temperature": 0, "logprobs": 1})
+        except ModelError:  # a server may refuse logprobs on generated tokens: that check is then skipped
+            return None
         logprobs = (data.get("choices") or [{}])[0].get("logprobs") or {}
         tokens, values = logprobs.get("tokens") or [], logprobs.get("token_logprobs") or []
         return (tokens[0], float(values[0])) if tokens and values and values[0] is not None else None

@@ -22,7 +22,8 @@ PAIRS = (("The capital of France is", " Paris", " banana"),
          ("One, two, three, four,", " five", " purple"),
          ("The opposite of hot is", " cold", " Tuesday"))
 CHAIN = ("The capital of France is", " Paris", ". It is the largest city of the country.")
-TOLERANCE = 0.05  # nats: bf16 servers batch differently from request to request; wrong log-probs miss by far more
+TOLERANCE = 0.5  # nats: a bf16 server rounds large logits to steps of 0.125 and batches differently per request;
+# the wrong log-probs seen so far miss by 8 nats and more
 
 
 def logprob_problems(score: Callable[[Sequence[ScoreRequest]], list[list[float]]],
@@ -48,7 +49,7 @@ def logprob_problems(score: Callable[[Sequence[ScoreRequest]], list[list[float]]
         problems.append(f"the chain rule fails: log p({b + c!r}) = {whole:.2f} but the two parts sum to "
                         f"{first + second:.2f}")
     picked = greedy(a)
-    if picked is not None:
+    if picked is not None and picked[0].strip():  # an empty or blank pick cannot be found again in an echo
         token, logprob = picked
         echoed = score([ScoreRequest(a, (token,))])[0][0]
         if abs(echoed - logprob) > TOLERANCE:

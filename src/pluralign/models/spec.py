@@ -84,13 +84,15 @@ def parse_spec(text: str) -> ModelSpec:
     kind, sep, target = spec.partition(":")
     if spec.split("?")[0] == "embedded":
         kind, sep, target = "hf", ":", spec
-    target, _, query = target.partition("?")
-    if sep and target and kind in ("hf", "vllm", "llamacpp"):
-        return ModelSpec(kind, target, spec, _options(kind, query, text))
-    if sep and kind == "openai":
+    if kind in ("hf", "vllm", "llamacpp"):
+        target, _, query = target.partition("?")
+        if sep and target:
+            return ModelSpec(kind, target, spec, _options(kind, query, text))
+    if sep and kind == "openai":  # options follow the model name: the URL may have a query of its own
         url, hash_, model = target.rpartition("#")
+        model, _, query = model.partition("?")
         if hash_ and url.startswith(("http://", "https://")) and model:
-            return ModelSpec("openai", target, spec, _options(kind, query, text))
+            return ModelSpec("openai", f"{url}#{model}", spec, _options(kind, query, text))
         raise ModelSpecError(f"model spec '{text}' needs the shape openai:<base_url>#<model>, e.g. openai:http://127.0.0.1:8000/v1#my-model")
     raise ModelSpecError(f"unknown model spec '{text}': use one of {SPEC_HELP}")
 

@@ -1,9 +1,11 @@
 """vLLM backend: vLLM's offline engine in this process, for models from 7B to beyond one GPU.
 
 Scoring reads ``prompt_logprobs``: each (context, continuation) is one prompt, tokenised as the hf backend and
-lm-evaluation-harness split it, and the log-probs of the continuation's tokens are summed; automatic prefix
-caching computes a context shared by many continuations (a statement under six framings) once. Generation hands
-every request to the engine at once with its own sampling settings; vLLM schedules and batches them. Models larger
+lm-evaluation-harness split it, and the log-probs of the continuation's tokens are summed. vLLM does not read its
+prefix cache for a request that asks for prompt log-probs (vllm/sampling_params.py, ``skip_reading_prefix_cache``),
+so a context shared by several continuations is computed for each; prefix caching is on for generation, where
+prompts share their chat template and instructions. Generation hands every request to the engine at once with its
+own sampling settings; vLLM schedules and batches them. Models larger
 than one GPU or one machine use vLLM's own tensor and pipeline parallelism (``distributed_executor_backend="ray"``
 for several machines): pluralign does not distribute anything itself.
 """
@@ -88,6 +90,8 @@ class VLLMModel(TemplatedTokens):
 
         pairs = [split_pair(self.encode, self.render(r.context), c, self.tokenizer.eos_token_id)
                  for r in requests for c in r.continuations]
+        if any(not continuation for _, continuation in pairs):
+            raise ValueError("a continuation tokenises to nothing")
         prompts = list(dict.fromkeys(tuple(context + continuation) for context, continuation in pairs))
         outputs = self.llm.generate([TokensPrompt(prompt_token_ids=list(p)) for p in prompts],
                                     SamplingParams(max_tokens=1, temperature=0.0, prompt_logprobs=0), use_tqdm=False)
@@ -101,8 +105,10 @@ class VLLMModel(TemplatedTokens):
         from vllm.inputs import TokensPrompt
 
         prompts = [TokensPrompt(prompt_token_ids=self.encode(self.render(r.prompt))) for r in requests]
-        params = [SamplingParams(n=r.n, max_tokens=r.max_tokens, temperature=r.temperature,
+        # Greedy replies are all the same, and vLLM takes n = 1 only for them: ask once, repeat it n times.
+        params = [SamplingParams(n=r.n if r.temperature > 0 else 1, max_tokens=r.max_tokens, temperature=r.temperature,
                                  top_p=r.top_p if r.temperature > 0 else 1.0, seed=r.seed, stop=list(r.stop) or None)
                   for r in requests]
         outputs = self.llm.generate(prompts, params, use_tqdm=False)
-        return [[truncate_at_stop(o.text, r.stop) for o in out.outputs] for r, out in zip(requests, outputs)]
+        texts = [[truncate_at_stop(o.text, r.stop) for o in out.outputs] for r, out in zip(requests, outputs)]
+        return [replies if r.temperature > 0 else replies * r.n for r, replies in zip(requests, texts)]
