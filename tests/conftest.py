@@ -107,8 +107,7 @@ def llama_server():
     """One llama.cpp server (with prompt log-probs) for every test that talks to a served model."""
     proc, url = start_llama_server(logits_all=True)
     yield url
-    proc.kill()
-    proc.wait()
+    stop_server(proc)
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: int = 1800) -> subprocess.CompletedProcess:

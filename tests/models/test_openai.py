@@ -8,7 +8,7 @@ import pytest
 from pluralign.models.base import GenerateRequest, ModelError, ScoreRequest
 from pluralign.models.openai import OpenAIModel, continuation_logprobs
 from pluralign.models.probe import logprob_problems
-from tests.conftest import start_llama_server
+from tests.conftest import start_llama_server, stop_server
 
 
 def test_scoring_reads_the_continuations_echoed_tokens(llama_server, llama_model):
@@ -36,8 +36,7 @@ def test_a_server_without_prompt_logprobs_gives_a_clear_error():
         with pytest.raises(ModelError, match="answered 500|no prompt log-probs"):
             model.score([ScoreRequest("The sky is", (" blue",))])
     finally:
-        proc.kill()
-        proc.wait()
+        stop_server(proc)
 
 
 def test_greedy_generation_through_the_server_repeats_and_matches_in_process(llama_server, llama_model):

@@ -55,10 +55,11 @@ def _device(value: str) -> str:
     return value
 
 
+_DTYPE = _choice("auto", "float32", "bfloat16", "float16")
 OPTIONS: dict[str, dict[str, Callable[[str], object]]] = {
-    "hf": {"dtype": _choice("auto", "float32", "bfloat16", "float16"), "device": _device,
+    "hf": {"dtype": _DTYPE, "device": _device,
            "device_map": _choice("auto", "balanced", "sequential"), "batch_tokens": _size, "gen_batch_size": _size},
-    "vllm": {"dtype": _choice("auto", "float32", "bfloat16", "float16"), "tensor_parallel_size": int,
+    "vllm": {"dtype": _DTYPE, "tensor_parallel_size": int,
              "pipeline_parallel_size": int, "distributed_executor_backend": _choice("mp", "ray"),
              "gpu_memory_utilization": float, "max_model_len": int, "enforce_eager": _switch, "seed": int},
     "llamacpp": {"n_ctx": int, "n_threads": int, "n_gpu_layers": int},

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .base import GenerateRequest, ModelSpecError, ScoreRequest, truncate_at_stop
-from .prefix import split_pair
+from .prefix import plan_scores
 from .tokens import TemplatedTokens, checkpoint_fingerprint
 
 
@@ -88,17 +88,18 @@ class VLLMModel(TemplatedTokens):
         from vllm import SamplingParams
         from vllm.inputs import TokensPrompt
 
-        pairs = [split_pair(self.encode, self.render(r.context), c, self.tokenizer.eos_token_id)
-                 for r in requests for c in r.continuations]
-        if any(not continuation for _, continuation in pairs):
-            raise ValueError("a continuation tokenises to nothing")
-        prompts = list(dict.fromkeys(tuple(context + continuation) for context, continuation in pairs))
+        # The shared planner renders each context once, tokenises as the hf backend does and refuses empty
+        # continuations; each target's context and continuation then go to vLLM as one prompt.
+        plan = plan_scores(requests, lambda r: self.render(r.context), self.encode, self.tokenizer.eos_token_id)
+        targets = [t for per_request in plan.targets for t in per_request]
+        prompt_of = [plan.rows[t.row].tokens[: t.positions[0] + 1] + t.tokens for t in targets]
+        prompts = list(dict.fromkeys(prompt_of))
         outputs = self.llm.generate([TokensPrompt(prompt_token_ids=list(p)) for p in prompts],
                                     SamplingParams(max_tokens=1, temperature=0.0, prompt_logprobs=0), use_tqdm=False)
-        by_prompt = {p: out.prompt_logprobs for p, out in zip(prompts, outputs)}
-        flat = iter([sum(by_prompt[tuple(context + continuation)][len(context) + i][token].logprob
-                         for i, token in enumerate(continuation)) for context, continuation in pairs])
-        return [[float(next(flat)) for _ in r.continuations] for r in requests]
+        read = dict(zip(prompts, (out.prompt_logprobs for out in outputs)))
+        logprob = {(t.row, p, token): read[prompt][p + 1][token].logprob
+                   for t, prompt in zip(targets, prompt_of) for p, token in zip(t.positions, t.tokens)}
+        return plan.assemble(logprob)
 
     def generate(self, requests: Sequence[GenerateRequest]) -> list[list[str]]:
         from vllm import SamplingParams
