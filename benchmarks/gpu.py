@@ -5,7 +5,7 @@ real model (``--shape``), saved in bf16 with the embedded model's tokenizer (the
 those of a real audit, not of a 128k-token vocabulary; the embedding rows are sized to that tokenizer). Measured:
 
 - stance scoring: the audit's log-prob requests on the built-in suite (every statement, its translations, six
-  framings), hf with device-sized batches (``batch_tokens=auto``) and with the CPU default 8192, lm-eval's HFLM
+  framings), hf with device-sized batches (``batch_tokens=auto``) and with the CPU default 2048, lm-eval's HFLM
   ``loglikelihood`` on the same (context, continuation) pairs, and vLLM's ``prompt_logprobs``; each as seconds
   (median of ``--runs``), requests per second and the share of the bf16 matmul roofline it reaches
   (2 x parameters x prefix-tree tokens / measured bf16 matmul rate);
@@ -135,7 +135,7 @@ def main() -> None:
                  bf16_tflops=rate / 1e12, roofline_s=floor)
 
     auto_t, ours = timed(lambda: hf.score(requests), args.runs)
-    hf.batch_tokens = 8192
+    hf.batch_tokens = 2048
     cpu_default_t, _ = timed(lambda: hf.score(requests), args.runs)
     gen_hf_t, _ = timed(lambda: hf.generate(prompts), 1)
     del hf
@@ -162,7 +162,7 @@ def main() -> None:
 
     ours_flat = np.array([v for r in ours for v in r])
     found.update(
-        seconds={"hf auto": auto_t, "hf 8192": cpu_default_t, "lm-eval": peer_t, "vllm": vllm_t,
+        seconds={"hf auto": auto_t, "hf 2048": cpu_default_t, "lm-eval": peer_t, "vllm": vllm_t,
                  "generate hf": gen_hf_t, "generate vllm": gen_vllm_t, "whole audit vllm": audit_t},
         roofline_share={"hf auto": floor / auto_t, "lm-eval": floor / peer_t, "vllm": floor / vllm_t},
         hf_over_lm_eval=peer_t / auto_t, vllm_over_hf_generation=gen_hf_t / gen_vllm_t,

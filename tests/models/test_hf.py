@@ -8,7 +8,7 @@ import torch
 from pluralign.audit import core
 from pluralign.data import builtin_statements
 from pluralign.models.base import GenerateRequest, ScoreRequest
-from pluralign.models.prefix import group_by_prefix, plan_scores, split_pair
+from pluralign.models.prefix import TokenTree, plan_scores, split_pair, tree_batches
 
 
 def _naive(model, request: ScoreRequest) -> list[float]:
@@ -38,13 +38,56 @@ def test_shared_prefix_scores_equal_full_forward_passes(hf_model):
         assert np.allclose(got, _naive(hf_model, request), atol=1e-4)
 
 
-def test_a_statements_framings_share_one_prefix_group(hf_model):
-    requests = _stance_requests(3)
+def test_scores_stay_exact_when_the_tree_is_cut_finely(hf_model, monkeypatch):
+    """Tiny segments and forward passes force every path through the planner: passes that start deep in the tree
+    (their ancestors computed again), segments that cut a subtree apart, a context with many multi-token
+    continuations, a row of one token."""
+    requests = _stance_requests(2) + [
+        ScoreRequest("Name a colour:", tuple(f" {c} and more" for c in ("red", "green", "blue", "ochre", "teal"))),
+        ScoreRequest("Z", (" y",)),
+    ]
+    monkeypatch.setattr(hf_model, "segment_tokens", 5)
+    monkeypatch.setattr(hf_model, "batch_tokens", 150)
+    ours = hf_model.score(requests)
+    for request, got in zip(requests, ours):
+        assert np.allclose(got, _naive(hf_model, request), atol=1e-4)
+    assert hf_model.model.config._attn_implementation == "sdpa"  # scoring gives the model its own attention back
+
+
+def _check_tree(rows: list[list[int]], batch_tokens: int) -> None:
+    tree = TokenTree.of(rows)
+    for row, path in zip(rows, tree.paths):  # every row reads back from its path
+        assert list(tree.token[path]) == row and list(tree.depth[path]) == list(range(len(row)))
+    for node in range(len(tree)):  # ids are pre-order: a subtree is an id range
+        inside = [m for m in range(len(tree)) if node in tree.ancestors(m) + [m]]
+        assert inside == list(range(node, node + tree.size[node]))
+    batches = tree_batches(tree, batch_tokens)
+    computed = np.concatenate(batches)
+    assert set(computed) == set(range(len(tree)))
+    for row in batches:
+        assert list(row) == sorted(set(row))
+        assert all(set(tree.ancestors(n)) <= set(row) for n in row)  # every node sees all its ancestors
+    assert len(computed) - len(tree) <= sum(int(tree.depth[row].max()) for row in batches)  # only ancestors repeat
+
+
+def test_the_token_tree_and_its_passes_on_random_rows():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        stems = [list(rng.integers(0, 4, rng.integers(1, 12))) for _ in range(rng.integers(1, 4))]
+        rows = [stems[rng.integers(len(stems))] + list(rng.integers(0, 3, rng.integers(0, 8))) for _ in range(rng.integers(1, 30))]
+        _check_tree([[int(t) for t in r] for r in rows if r], int(rng.integers(1, 40)))
+
+
+def test_the_tree_holds_a_languages_shared_prompt_and_each_statement_once(hf_model):
+    requests = _stance_requests(6)
     plan = plan_scores(requests, lambda r: hf_model.render(r.context), hf_model.encode, hf_model.tokenizer.eos_token_id)
-    groups = group_by_prefix(plan.rows)
-    assert len(groups) == 3  # one per statement
-    statement_tokens = len(hf_model.encode(core.statement_items(builtin_statements().iloc[::9]).text.iloc[0]))
-    assert all(g.prefix_len > statement_tokens for g in groups)
+    tree = TokenTree.of([row.tokens for row in plan.rows])
+    _check_tree([list(row.tokens) for row in plan.rows], 8192)
+    distinct = sum(len(row.tokens) for row in plan.rows)
+    # Six framings of a statement share it; the chat template's system prompt is shared by all six statements.
+    system = len(hf_model.encode(hf_model.render([{"role": "user", "content": "x"}]).split("<|im_start|>user")[0]))
+    assert len(tree) < distinct / 3
+    assert system > 10 and (tree.depth < system).sum() == system  # one copy of the system prompt
 
 
 def test_yes_and_no_of_one_context_are_one_row(hf_model):

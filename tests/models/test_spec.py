@@ -47,7 +47,7 @@ def test_on_a_machine_without_a_gpu_auto_means_the_cpu_in_fp32_with_the_cpu_batc
     assert resolve_device("auto") == "cpu" and resolve_dtype("auto", "cpu") == torch.float32
     assert resolve_dtype("bfloat16", "cpu") == torch.bfloat16
     assert hf_model.device == "cpu" and hf_model.model.dtype == torch.float32
-    assert free_bytes(hf_model.model) is None and hf_model.batch_tokens == 8192
+    assert free_bytes(hf_model.model) is None and hf_model.batch_tokens == 2048
     assert hf_model.gen_batch_size(200, 8) == 16
 
 

@@ -1,7 +1,7 @@
 """The lowest transformers that pyproject.toml allows runs the transformers backend and gives the same numbers.
 
-transformers renamed the decoder's ``past_key_values`` to ``cache`` after 5.20, and a GPU machine with 5.17 broke
-on code written for the new name; so the floor is installed beside the suite's own (into a folder put first on
+transformers renames arguments between 5.x releases (a GPU machine with 5.17 broke on code written for 5.24), and
+scoring runs its own attention through transformers' attention interface; so the floor is installed beside the suite's own (into a folder put first on
 the path of a fresh process: its tokenizers and huggingface-hub too, the newest that floor accepts) and the same
 scores and greedy texts are asked of both. This needs PyPI, as ``make test`` does; pip's cache keeps it quick.
 """

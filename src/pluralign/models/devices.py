@@ -46,11 +46,12 @@ def free_bytes(model) -> int | None:
 
 
 def scoring_budget(model, free: int | None, share: float = 0.6) -> int:
-    """Tokens per scoring pass: 8192 on the CPU (``free`` None); on a GPU, ``share`` of its ``free`` bytes over what
-    one token costs there (the prefix's keys and values in every layer, one layer's hidden and MLP activations),
-    2k–256k."""
+    """Tree nodes per scoring pass: 2048 on the CPU (``free`` None: large enough for full-speed matmuls, small enough
+    that each layer's activations stay in cache; benchmarks/RESULTS.md); on a GPU, ``share`` of its ``free`` bytes
+    over what one token costs there (one layer's hidden and MLP activations, and an allowance of one key and value per
+    layer for the ancestors' keys and values that attention gathers), 2k–256k."""
     if free is None:
-        return 8192
+        return 2048
     layers, kv, hidden, mlp, _, size = _shape(model)
     per_token = size * (2 * layers * kv + 4 * hidden + 3 * mlp)
     return int(min(max(share * free / per_token, 2048), 262144))

@@ -1,18 +1,21 @@
-"""transformers backend: batched, length-sorted, shared-prefix scoring with the LM head only where needed."""
+"""transformers backend: scoring over one token tree (every shared token computed once, no padding, the LM head only
+where a log-prob is asked for) and batched generation."""
 
 from __future__ import annotations
 
-import inspect
+import threading
 from collections import defaultdict
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 import torch
 
 from .base import GenerateRequest, ModelSpecError, ScoreRequest, truncate_at_stop
 from .devices import free_bytes, generation_batch, resolve_device, resolve_dtype, scoring_budget
-from .prefix import Group, ScorePlan, group_by_prefix, plan_scores
+from .prefix import TokenTree, plan_scores, tree_batches
 from .tokens import TemplatedTokens, checkpoint_fingerprint
+from .tree_attention import TreeLayout, base_implementation, tree_attention
 
 
 class HFModel(TemplatedTokens):
@@ -23,11 +26,16 @@ class HFModel(TemplatedTokens):
         dtype: ``auto`` (bf16 on a GPU that has it, else fp32), ``float32``, ``bfloat16`` or ``float16``.
         device: ``auto`` (CUDA when present), ``cpu``, ``cuda``, ``cuda:1``, ``mps``.
         device_map: ``auto`` spreads a model too large for one GPU over all of them (accelerate); overrides device.
-        batch_tokens: rough cap on tokens per scoring forward pass; ``auto``: 8192 on the CPU (keeps matmuls
-            large), and on a GPU what its free memory holds after the weights.
+        batch_tokens: tree nodes per scoring forward pass; ``auto``: 2048 on the CPU, and on a GPU what its free
+            memory holds after the weights.
         gen_batch_size: prompts generated together; ``auto``: 16 on the CPU, and on a GPU what its free memory
             holds for each batch's prompt and reply lengths.
     """
+
+    #: Consecutive tree nodes whose attention is computed together: a segment's queries see its own nodes and its
+    #: first node's ancestors, so longer segments spend more on masked-out keys, shorter ones gather more copies of
+    #: shared ancestors (benchmarks/audit_vs_lm_eval.py --segment-tokens measures the trade).
+    segment_tokens = 128
 
     def __init__(
         self,
@@ -56,16 +64,13 @@ class HFModel(TemplatedTokens):
         except (OSError, ValueError) as exc:
             raise ModelSpecError(f"could not load transformers model '{name_or_path}': {exc}") from None
         self.device = str(self.model.device)
-        self._spread = device_map is not None
         self.batch_tokens = batch_tokens if batch_tokens != "auto" else scoring_budget(self.model, free_bytes(self.model))
         self._gen_batch_size = gen_batch_size
         self.name = label or str(name_or_path)
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.fingerprint = checkpoint_fingerprint("hf", self.name, self.model.config.to_dict(), str(dtype), name_or_path)
-        # transformers renamed `past_key_values` to `cache` (after 5.20); the decoder's own signature says which it takes.
-        forward = inspect.signature(self.model.get_decoder().forward).parameters
-        self._cache_arg = "cache" if "cache" in forward else "past_key_values"
+        self._lock = threading.Lock()  # scoring switches the model's attention while it runs
 
     def gen_batch_size(self, tokens_per_sequence: int, n: int) -> int:
         """Prompts generated together when each holds ``tokens_per_sequence`` tokens (prompt and reply) and has
@@ -78,84 +83,38 @@ class HFModel(TemplatedTokens):
     # -- scoring ------------------------------------------------------------------------------------------------
     def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
         plan = plan_scores(requests, lambda r: self.render(r.context), self.encode, self.tokenizer.eos_token_id)
-        groups = group_by_prefix(plan.rows)
-        logprob: dict[tuple[int, int, int], float] = {}
+        tree = TokenTree.of([row.tokens for row in plan.rows])
         wanted = plan.wanted()
-        for batch in self._batches(plan, groups):
-            self._score_batch(plan, batch, wanted, logprob)
-        return plan.assemble(logprob)
-
-    def _batches(self, plan: ScorePlan, groups: list[Group]) -> list[list[Group]]:
-        """Length-sorted batches of whole groups under the token budget. On the CPU the budget keeps matmuls large:
-        tokens computed count. On a GPU it bounds memory, and each row holds its own copy of its group's prefix keys
-        and values once the cache is spread to rows: those count too."""
-        per_row_prefix = self.model.device.type != "cpu"
-        def suffix_len(g: Group) -> int:
-            return max(len(plan.rows[r].tokens) for r in g.rows) - g.prefix_len
-
-        ordered = sorted(groups, key=lambda g: (g.prefix_len == 0, suffix_len(g), g.prefix_len))
-        batches: list[list[Group]] = []
-        current: list[Group] = []
-        for g in ordered:
-            trial = current + [g]
-            n_rows = sum(len(x.rows) for x in trial)
-            p_max = max(x.prefix_len for x in trial)
-            cost = n_rows * (max(suffix_len(x) for x in trial) + per_row_prefix * p_max) + len(trial) * p_max
-            mixes_empty_prefix = current and ((g.prefix_len == 0) != (current[0].prefix_len == 0))
-            if current and (cost > self.batch_tokens or mixes_empty_prefix):
-                batches.append(current)
-                current = [g]
-            else:
-                current = trial
-        if current:
-            batches.append(current)
-        return batches
+        reads: dict[int, set[int]] = defaultdict(set)  # node -> tokens whose log-probs follow it
+        for r, pairs in wanted.items():
+            for pos, tok in pairs:
+                reads[tree.paths[r][pos]].add(tok)
+        logprob: dict[tuple[int, int], float] = {}
+        base = base_implementation(self.model)
+        with self._lock:
+            for row in tree_batches(tree, self.batch_tokens):
+                self._score_row(tree, row, base, reads, logprob)
+        return plan.assemble({(r, p, t): logprob[(tree.paths[r][p], t)] for r, pairs in wanted.items() for p, t in pairs})
 
     @torch.inference_mode()
-    def _score_batch(self, plan: ScorePlan, batch: list[Group], wanted, logprob) -> None:
-        decoder = self.model.get_decoder()
-        head = self.model.get_output_embeddings()
-        pad = self.tokenizer.pad_token_id
-        rows = [r for g in batch for r in g.rows]
-        row_group = torch.tensor([gi for gi, g in enumerate(batch) for _ in g.rows])
-        prefix_lens = torch.tensor([g.prefix_len for g in batch])
-        p_max = int(prefix_lens.max())
-        cache, prefix_mask = None, torch.zeros((len(rows), 0), dtype=torch.long)
-        if p_max > 0:
-            ids = torch.full((len(batch), p_max), pad, dtype=torch.long)
-            mask = torch.zeros((len(batch), p_max), dtype=torch.long)
-            for gi, g in enumerate(batch):
-                tokens = plan.rows[g.rows[0]].tokens[: g.prefix_len]
-                ids[gi, : g.prefix_len] = torch.tensor(tokens)
-                mask[gi, : g.prefix_len] = 1
-            positions = torch.arange(p_max).expand(len(batch), -1)
-            out = decoder(input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
-                          position_ids=positions.to(self.device), use_cache=True)
-            cache = out.cache if self._cache_arg == "cache" else out.past_key_values
-            # A cache spread over several GPUs is indexed from the CPU (each layer copies what it needs).
-            cache.batch_select_indices(row_group if self._spread else row_group.to(self.device))
-            prefix_mask = mask[row_group]
-        suffixes = [plan.rows[r].tokens[batch[int(row_group[i])].prefix_len :] for i, r in enumerate(rows)]
-        s_max = max(len(s) for s in suffixes)
-        ids = torch.full((len(rows), s_max), pad, dtype=torch.long)
-        mask = torch.zeros((len(rows), s_max), dtype=torch.long)
-        for i, s in enumerate(suffixes):
-            ids[i, : len(s)] = torch.tensor(s)
-            mask[i, : len(s)] = 1
-        positions = prefix_lens[row_group].unsqueeze(1) + torch.arange(s_max)
-        out = decoder(input_ids=ids.to(self.device), attention_mask=torch.cat([prefix_mask, mask], 1).to(self.device),
-                      position_ids=positions.to(self.device), use_cache=cache is not None, **{self._cache_arg: cache})
-        hidden = out.last_hidden_state
-        # The LM head runs only at the positions whose next-token log-probs someone asked for.
-        where = [(i, pos, sorted({tok for p, tok in wanted[r] if p == pos})) for i, r in enumerate(rows)
-                 for pos in sorted(plan.rows[r].needed)]
-        local = torch.tensor([pos - int(prefix_lens[row_group[i]]) for i, pos, _ in where])
+    def _score_row(self, tree: TokenTree, row: np.ndarray, base: str, reads, logprob) -> None:
+        """One forward pass over a row of tree nodes; the LM head runs only at nodes whose next-token log-probs
+        someone asked for, once per node."""
+        layout = TreeLayout.of(tree, row, self.segment_tokens, base)
+        with tree_attention(self.model, layout, self.name):
+            hidden = self.model.get_decoder()(
+                input_ids=torch.from_numpy(tree.token[row]).unsqueeze(0).to(self.device),
+                position_ids=torch.from_numpy(tree.depth[row]).unsqueeze(0).to(self.device), use_cache=False,
+            ).last_hidden_state[0]
+        at = [(i, int(n)) for i, n in enumerate(row) if n in reads and (n, next(iter(reads[n]))) not in logprob]
+        if not at:
+            return
         # With device_map the decoder's output sits on the last layer's GPU, not on the embeddings' one.
-        picked = hidden[torch.tensor([i for i, _, _ in where], device=hidden.device), local.to(hidden.device)]
-        logp = torch.log_softmax(head(picked).float(), dim=-1).cpu()
-        for k, (i, pos, toks) in enumerate(where):
-            for tok in toks:
-                logprob[(rows[i], pos, tok)] = float(logp[k, tok])
+        picked = hidden[torch.tensor([i for i, _ in at], device=hidden.device)]
+        logp = torch.log_softmax(self.model.get_output_embeddings()(picked).float(), dim=-1).cpu()
+        for k, (_, n) in enumerate(at):
+            for tok in reads[n]:
+                logprob[(n, tok)] = float(logp[k, tok])
 
     # -- generation ---------------------------------------------------------------------------------------------
     @torch.inference_mode()
@@ -166,28 +125,30 @@ class HFModel(TemplatedTokens):
         by_settings: dict[tuple, list[int]] = defaultdict(list)
         for i, r in enumerate(requests):
             by_settings[(r.max_tokens, r.temperature, r.top_p, r.n, r.seed, r.stop)].append(i)
-        tok = self.tokenizer
-        tok.padding_side = "left"
-        for (max_tokens, temperature, top_p, n, seed, stop), idx in by_settings.items():
-            idx.sort(key=lambda i: -len(self.encode(texts[i])))
-            start = 0
-            while start < len(idx):
-                size = self.gen_batch_size(len(self.encode(texts[idx[start]])) + max_tokens, n)
-                chunk = idx[start : start + size]
-                start += size
-                enc = tok([texts[i] for i in chunk], return_tensors="pt", padding=True,
-                          add_special_tokens=not (tok.bos_token and texts[chunk[0]].startswith(tok.bos_token)))
-                kwargs: dict = dict(max_new_tokens=max_tokens, num_return_sequences=n, pad_token_id=tok.pad_token_id)
-                if temperature > 0:
-                    torch.manual_seed(seed if seed is not None else torch.seed())
-                    kwargs.update(do_sample=True, temperature=temperature, top_p=top_p)
-                else:
-                    kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-                if stop:
-                    kwargs.update(stop_strings=list(stop), tokenizer=tok)
-                out = self.model.generate(**enc.to(self.device), **kwargs)
-                new = out[:, enc["input_ids"].shape[1] :]
-                decoded = tok.batch_decode(new, skip_special_tokens=True)
-                for j, i in enumerate(chunk):
-                    results[i] = [truncate_at_stop(t, stop) for t in decoded[j * n : (j + 1) * n]]
+        with self._lock:  # not while a scoring call has switched the model's attention
+            tok = self.tokenizer
+            tok.padding_side = "left"
+            for (max_tokens, temperature, top_p, n, seed, stop), idx in by_settings.items():
+                idx.sort(key=lambda i: -len(self.encode(texts[i])))
+                start = 0
+                while start < len(idx):
+                    size = self.gen_batch_size(len(self.encode(texts[idx[start]])) + max_tokens, n)
+                    chunk = idx[start : start + size]
+                    start += size
+                    enc = tok([texts[i] for i in chunk], return_tensors="pt", padding=True,
+                              add_special_tokens=not (tok.bos_token and texts[chunk[0]].startswith(tok.bos_token)))
+                    kwargs: dict = dict(max_new_tokens=max_tokens, num_return_sequences=n, pad_token_id=tok.pad_token_id)
+                    if temperature > 0:
+                        torch.manual_seed(seed if seed is not None else torch.seed())
+                        kwargs.update(do_sample=True, temperature=temperature, top_p=top_p)
+                    else:
+                        kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+                    if stop:
+                        kwargs.update(stop_strings=list(stop), tokenizer=tok)
+                    out = self.model.generate(**enc.to(self.device), **kwargs)
+                    new = out[:, enc["input_ids"].shape[1] :]
+                    decoded = tok.batch_decode(new, skip_special_tokens=True)
+                    for j, i in enumerate(chunk):
+                        results[i] = [truncate_at_stop(t, stop) for t in decoded[j * n : (j + 1) * n]]
         return results
+

@@ -1,15 +1,19 @@
 """Plan scoring work so that token prefixes shared by several requests are computed once.
 
-Both local backends turn score requests into *rows* (context + all but the last continuation token) and need the
-log-prob of given tokens at given positions of each row. Identical rows are merged (the "Yes" and "No" of one
-context are one row), and rows are grouped by a shared prefix chosen to save the most tokens: a statement under
-six framings shares the statement, a situation with a hundred candidate values shares the situation.
+Every backend turns score requests into *rows* (context + all but the last continuation token) and needs the
+log-prob of given tokens at given positions of each row (``plan_scores``). Identical rows are merged (the "Yes" and
+"No" of one context are one row). The hf backend then merges all rows into one token tree (``TokenTree``) and
+computes it in rows of consecutive nodes (``tree_batches``): a system prompt shared by a language's statements, a
+statement shared by its six framings, the first token of a two-token answer word and a situation shared by a hundred
+candidate values are each computed once, whatever the prompt layout, and no row is padded.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Sequence
+
+import numpy as np
 
 
 from .base import ScoreRequest
@@ -18,8 +22,6 @@ from .base import ScoreRequest
 @dataclass
 class Row:
     tokens: tuple[int, ...]
-    first_needed: int  # earliest position whose next-token log-probs are needed
-    needed: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -86,12 +88,8 @@ def plan_scores(
             start = len(ctx) - 1
             r = index.setdefault(tokens, len(rows))
             if r == len(rows):
-                rows.append(Row(tokens, start))
-            row = rows[r]
-            row.first_needed = min(row.first_needed, start)
-            positions = tuple(range(start, start + len(cont)))
-            row.needed.update(positions)
-            per_request.append(Target(r, positions, tuple(cont)))
+                rows.append(Row(tokens))
+            per_request.append(Target(r, tuple(range(start, start + len(cont))), tuple(cont)))
         targets.append(per_request)
     return _merge_prefix_rows(ScorePlan(rows, targets))
 
@@ -113,55 +111,77 @@ def _merge_prefix_rows(plan: ScorePlan) -> ScorePlan:
     kept = sorted(set(into))
     new_index = {old: new for new, old in enumerate(kept)}
     rows = [plan.rows[i] for i in kept]
-    for i, row in enumerate(plan.rows):
-        target = rows[new_index[into[i]]]
-        if target is not row:
-            target.first_needed = min(target.first_needed, row.first_needed)
-            target.needed.update(row.needed)
     targets = [[Target(new_index[into[t.row]], t.positions, t.tokens) for t in per] for per in plan.targets]
     return ScorePlan(rows, targets)
 
 
-def _lcp(a: Sequence[int], b: Sequence[int]) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
-
-
 @dataclass
-class Group:
-    prefix_len: int
-    rows: list[int]
+class TokenTree:
+    """Every row's tokens merged into one tree: a token that several rows share at the same position, after the same
+    tokens, is one node, computed once.
 
-
-def group_by_prefix(rows: Sequence[Row]) -> list[Group]:
-    """Group rows so that each group's shared prefix is computed once, choosing the groups that save most tokens.
-
-    Rows are sorted by tokens, so any run of neighbours shares the smallest common prefix between them. A run either
-    stays one group (saving (size - 1) x its shared prefix) or splits where that common prefix is shortest, into
-    runs that share longer prefixes; the better of the two is chosen recursively. So a short statement's framings
-    form their own group instead of being cut apart by a threshold that suits longer ones. Each prefix stops
-    before its rows' first needed position, so every needed logit lies in the part computed per row.
+    Rows are inserted in sorted order, so node ids are a depth-first (pre-order) numbering: the subtree of node ``n``
+    is the id range ``n .. n + size[n] - 1``, and ``k`` is an ancestor of ``n`` exactly when ``k <= n < k + size[k]``.
     """
-    if not rows:
-        return []
-    order = sorted(range(len(rows)), key=lambda i: rows[i].tokens)
-    lcps = [_lcp(rows[a].tokens, rows[b].tokens) for a, b in zip(order, order[1:])]
 
-    def prefix(lo: int, hi: int) -> int:  # shared prefix of order[lo:hi], capped at the first needed positions
-        shared = min(lcps[lo : hi - 1]) if hi - lo > 1 else rows[order[lo]].first_needed
-        return max(0, min([shared] + [rows[order[i]].first_needed for i in range(lo, hi)]))
+    token: np.ndarray
+    parent: np.ndarray  # -1 for a row's first token
+    depth: np.ndarray  # the token's position in its rows
+    size: np.ndarray  # nodes in the node's subtree, itself included
+    paths: list[list[int]]  # per row, its node at each position
 
-    def best(lo: int, hi: int) -> tuple[int, list[tuple[int, int]]]:
-        whole = ((hi - lo - 1) * prefix(lo, hi), [(lo, hi)])
-        if hi - lo < 2:
-            return whole
-        weakest = min(lcps[lo : hi - 1])
-        cuts = [lo] + [k + 1 for k in range(lo, hi - 1) if lcps[k] == weakest] + [hi]
-        parts = [best(a, b) for a, b in zip(cuts, cuts[1:])]
-        split = (sum(p[0] for p in parts), [r for p in parts for r in p[1]])
-        return split if split[0] > whole[0] else whole
+    @classmethod
+    def of(cls, rows: Sequence[Sequence[int]]) -> "TokenTree":
+        token: list[int] = []
+        parent: list[int] = []
+        depth: list[int] = []
+        paths: list[list[int]] = [[] for _ in rows]
+        previous: Sequence[int] = ()
+        previous_path: list[int] = []
+        for r in sorted(range(len(rows)), key=lambda i: tuple(rows[i])):
+            row = rows[r]
+            shared = 0  # a sorted row shares its nodes with the row before it up to their common prefix
+            while shared < min(len(row), len(previous)) and row[shared] == previous[shared]:
+                shared += 1
+            path = paths[r] = previous_path[:shared]
+            for pos in range(shared, len(row)):
+                token.append(row[pos])
+                parent.append(path[-1] if path else -1)
+                depth.append(pos)
+                path.append(len(token) - 1)
+            previous, previous_path = row, path
+        size = [1] * len(token)
+        for node in range(len(token) - 1, -1, -1):  # children have larger ids than their parents
+            if parent[node] >= 0:
+                size[parent[node]] += size[node]
+        return cls(*(np.array(a, dtype=np.int64) for a in (token, parent, depth, size)), paths)
 
-    return [Group(prefix(lo, hi), [order[i] for i in range(lo, hi)]) for lo, hi in best(0, len(order))[1]]
+    def __len__(self) -> int:
+        return len(self.token)
+
+    def ancestors(self, node: int) -> list[int]:
+        """The node's ancestors, root first."""
+        out = []
+        node = int(self.parent[node])
+        while node >= 0:
+            out.append(node)
+            node = int(self.parent[node])
+        return out[::-1]
+
+
+def tree_batches(tree: TokenTree, batch_tokens: int) -> list[np.ndarray]:
+    """Cut the tree into forward passes of at most ``batch_tokens`` nodes each: consecutive node ids, led by the
+    ancestors of the first one (every other node's ancestors outside the range are among those). Each pass is one
+    row with no padding; only the ancestors at each cut are computed twice, so each cut falls, within the last
+    quarter of a pass, before the node with the fewest ancestors (where a statement or a language begins)."""
+    out, start = [], 0
+    while start < len(tree):
+        spine = tree.ancestors(start)
+        stop = start + max(1, batch_tokens - len(spine))
+        if stop < len(tree):
+            lo = start + max(1, (3 * (stop - start)) // 4)
+            stop = lo + int(np.argmin(tree.depth[lo : stop + 1]))
+        stop = min(stop, len(tree))
+        out.append(np.concatenate([np.array(spine, dtype=np.int64), np.arange(start, stop)]))
+        start = stop
+    return out
