@@ -37,7 +37,8 @@ class TreeLayout:
     width: int  # nodes per segment; the row's last segment may hold fewer
     kv_index: torch.Tensor  # (segments x kv_width,) row positions of each segment's keys, padding at 0
     visible: torch.Tensor  # (segments, 1, width, kv_width) key is the query's ancestor or itself
-    lag: torch.Tensor  # (segments, 1, width, kv_width) query position minus key position, for sliding windows
+    q_depth: torch.Tensor  # (segments, 1, width, 1) position of each query, for sliding windows
+    kv_depth: torch.Tensor  # (segments, 1, 1, kv_width) position of each key
     calls: int = 0
     _masks: dict = field(default_factory=dict)
 
@@ -53,20 +54,21 @@ class TreeLayout:
         kv_width = max(len(k) for _, k in segments)
         kv_index = np.zeros((len(segments), kv_width), dtype=np.int64)
         visible = np.zeros((len(segments), 1, width, kv_width), dtype=bool)
-        lag = np.zeros_like(visible, dtype=np.int64)
+        q_depth = np.zeros((len(segments), 1, width, 1), dtype=np.int64)
+        kv_depth = np.zeros((len(segments), 1, 1, kv_width), dtype=np.int64)
         for s, (q, k) in enumerate(segments):
             qn, kn = row[q][:, None], row[k][None, :]
             kv_index[s, : len(k)] = k
             visible[s, 0, : len(q), : len(k)] = (kn <= qn) & (qn < kn + tree.size[kn])
             visible[s, 0, len(q) :, 0] = True  # a padding query that sees nothing would compute NaN
-            lag[s, 0, : len(q), : len(k)] = tree.depth[qn] - tree.depth[kn]
-        return cls(base, width, torch.from_numpy(kv_index.ravel()), torch.from_numpy(visible), torch.from_numpy(lag))
+            q_depth[s, 0, : len(q), 0], kv_depth[s, 0, 0, : len(k)] = tree.depth[qn[:, 0]], tree.depth[kn[0]]
+        return cls(base, width, *(torch.from_numpy(a) for a in (kv_index.ravel(), visible, q_depth, kv_depth)))
 
     def mask(self, window: int | None, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
         """Boolean for sdpa; for eager attention, which adds its mask to the scores, 0 or the dtype's minimum. Made
         once per forward pass (and window), not per layer."""
         if (window, dtype, device) not in self._masks:
-            seen = (self.visible if not window else self.visible & (self.lag < window)).to(device)
+            seen = (self.visible if not window else self.visible & (self.q_depth - self.kv_depth < window)).to(device)
             if self.base != "sdpa":
                 seen = torch.zeros(seen.shape, dtype=dtype, device=device).masked_fill_(~seen, torch.finfo(dtype).min)
             self._masks[(window, dtype, device)] = seen
