@@ -9,7 +9,9 @@ response cache was computed in whatever batch first asked for it (its padding mo
 bootstrap interval's end moves more. Seen so far: the ideal-point log-loss on unseen conversations 2.5e-5 apart
 (relative) between two machines on one commit, its interval's upper end 2e-4 apart, a p(yes) 1.5e-5 apart, judged
 positions near 0.008 3.6e-6 and 1.05e-5 apart, and a learn accuracy 2e-4 apart (relative); on one machine the
-reference commit and the refactored code wrote identical numbers. A change of behaviour moves numbers far more, and
+reference commit and the refactored code wrote identical numbers. A binned metric (expected calibration error) jumps
+when an item's prediction crosses a bin's edge: the ideal-point ECE on unseen conversations was 0.026238 on the
+machine that wrote the files and 0.026660 on an Intel AVX-512 machine, same commit (1332 items; it may move 2 / n). A change of behaviour moves numbers far more, and
 every generated text is compared exactly. With the environment variable
 ``PLURALIGN_WRITE_GOLDEN=1`` it writes those files instead: do that once, on code whose behaviour is the reference,
 and commit them with a note saying from which commit they come. The files here were written from d683a99 (issue 15
@@ -29,6 +31,7 @@ import pandas as pd
 GOLDEN = Path(__file__).parent / "golden"
 _TOLERANCE = {"rel_tol": 1e-3, "abs_tol": 1e-4}
 _INTERVAL_TOLERANCE = {"rel_tol": 5e-3, "abs_tol": 1e-4}  # for ci_low and ci_high
+_BINNED = {"ece"}  # metrics that bin predictions: one item crossing a bin's edge moves them by about 1 / n
 
 
 def _records(run_dir: Path) -> list[dict] | None:
@@ -51,8 +54,12 @@ def _same(a, b, where: str) -> None:
         assert both_missing or (a is not None and b is not None and math.isclose(a, b, **tolerance)), f"{where}: {a} != {b}"
     elif isinstance(a, dict) and isinstance(b, dict):
         assert a.keys() == b.keys(), f"{where}: fields {sorted(a.keys() ^ b.keys())} differ"
+        binned = a.get("metric") in _BINNED and all(isinstance(x.get("value"), float) for x in (a, b))
         for key in a:
-            _same(a[key], b[key], f"{where}.{key}")
+            if binned and key == "value":  # two items may cross a bin's edge
+                assert abs(a[key] - b[key]) <= 2 / a["n"], f"{where}.value: {a[key]} != {b[key]} ({a['metric']})"
+            else:
+                _same(a[key], b[key], f"{where}.{key}")
     elif isinstance(a, list) and isinstance(b, list):
         assert len(a) == len(b), f"{where}: {len(a)} items != {len(b)}"
         for i, (x, y) in enumerate(zip(a, b)):
