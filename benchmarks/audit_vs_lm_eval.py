@@ -32,7 +32,7 @@ from pluralign.models.base import ScoreRequest
 from pluralign.models.embedded import embedded_gguf, embedded_hf_dir
 from pluralign.models.hf import HFModel
 from pluralign.models.llamacpp import LlamaCppModel
-from pluralign.models.prefix import split_pair
+from pluralign.models.prefix import TokenTree, split_pair
 
 
 def matmul_rate(hidden: int, inner: int, tokens: int = 4096, repeats: int = 20) -> float:
@@ -44,15 +44,6 @@ def matmul_rate(hidden: int, inner: int, tokens: int = 4096, repeats: int = 20) 
     for _ in range(repeats):
         a @ w.T
     return 2 * tokens * hidden * inner * repeats / (time.perf_counter() - start)
-
-
-def prefix_tree_tokens(rows: list[list[int]]) -> int:
-    """Number of distinct token prefixes across all rows: the tokens a perfect prefix-sharing scorer computes."""
-    seen: set[tuple[int, ...]] = set()
-    for row in rows:
-        for k in range(1, len(row) + 1):
-            seen.add(tuple(row[:k]))
-    return len(seen)
 
 
 def layout_requests(items: list[dict], layout: str, hf: HFModel) -> list[ScoreRequest]:
@@ -110,7 +101,7 @@ def main() -> None:
     for ctx, cont in pairs:
         c, x = split_pair(hf.encode, ctx, cont, hf.tokenizer.eos_token_id)
         rows.append(c + x[:-1])
-    tree = prefix_tree_tokens(rows)
+    tree = len(TokenTree.of(rows))  # distinct token prefixes: what a perfect prefix-sharing scorer computes
     full = sum(len(r) for r in {tuple(r) for r in rows})
     config = hf.model.config
     non_embedding = sum(p.numel() for p in hf.model.parameters()) - hf.model.get_input_embeddings().weight.numel()

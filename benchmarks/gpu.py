@@ -95,13 +95,6 @@ def timed(fn, runs: int) -> tuple[float, object]:
     return statistics.median(times), out
 
 
-def prefix_tree_tokens(rows: list[list[int]]) -> int:
-    seen: set[tuple[int, ...]] = set()
-    for row in rows:
-        seen.update(tuple(row[:k]) for k in range(1, len(row) + 1))
-    return len(seen)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shape", choices=sorted(SHAPES), default="llama-8b")
@@ -116,7 +109,7 @@ def main() -> None:
     from pluralign.audit import AuditConfig, core, run_audit
     from pluralign.data import builtin_statements
     from pluralign.models.hf import HFModel
-    from pluralign.models.prefix import split_pair
+    from pluralign.models.prefix import TokenTree, split_pair
 
     found: dict = {"shape": args.shape, "device": torch.cuda.get_device_name(), "torch": torch.__version__}
     folder = random_checkpoint(args.shape, args.tokenizer, Path(tempfile.mkdtemp()) / args.shape)
@@ -130,7 +123,7 @@ def main() -> None:
     config = hf.model.config
     parameters = sum(p.numel() for p in hf.model.parameters()) - hf.model.get_input_embeddings().weight.numel()
     rate = statistics.median(matmul_rate(config.hidden_size, config.intermediate_size) for _ in range(3))
-    floor = 2 * parameters * prefix_tree_tokens(rows) / rate
+    floor = 2 * parameters * len(TokenTree.of(rows)) / rate
     found.update(requests=len(requests), pairs=len(pairs), batch_tokens_auto=hf.batch_tokens,
                  bf16_tflops=rate / 1e12, roofline_s=floor)
 

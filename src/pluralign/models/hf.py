@@ -99,21 +99,21 @@ class HFModel(TemplatedTokens):
     @torch.inference_mode()
     def _score_row(self, tree: TokenTree, row: np.ndarray, base: str, reads, logprob) -> None:
         """One forward pass over a row of tree nodes; the LM head runs only at nodes whose next-token log-probs
-        someone asked for, once per node."""
+        someone asked for and that no earlier pass read (a pass repeats the ancestors of its first node)."""
         layout = TreeLayout.of(tree, row, self.segment_tokens, base)
         with tree_attention(self.model, layout, self.name):
             hidden = self.model.get_decoder()(
                 input_ids=torch.from_numpy(tree.token[row]).unsqueeze(0).to(self.device),
                 position_ids=torch.from_numpy(tree.depth[row]).unsqueeze(0).to(self.device), use_cache=False,
             ).last_hidden_state[0]
-        at = [(i, int(n)) for i, n in enumerate(row) if n in reads and (n, next(iter(reads[n]))) not in logprob]
+        at = [(i, int(n)) for i, n in enumerate(row) if n in reads]  # a node read once leaves ``reads``
         if not at:
             return
         # With device_map the decoder's output sits on the last layer's GPU, not on the embeddings' one.
         picked = hidden[torch.tensor([i for i, _ in at], device=hidden.device)]
         logp = torch.log_softmax(self.model.get_output_embeddings()(picked).float(), dim=-1).cpu()
         for k, (_, n) in enumerate(at):
-            for tok in reads[n]:
+            for tok in reads.pop(n):
                 logprob[(n, tok)] = float(logp[k, tok])
 
     # -- generation ---------------------------------------------------------------------------------------------
