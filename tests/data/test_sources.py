@@ -132,7 +132,7 @@ def test_valueprism_folders_give_their_split_and_files_all_rows(tmp_path):
     (survey_from, "pew:wave", "a survey is builtin, none, opinionqa:DIR, global-opinions:FILE, long:FILE or a FILE"),
     (situations_from, "valueprism:x.csv", "a situation source is builtin or a FILE"),
     (prompts_from, "hf:prompts", "a prompt source is builtin or a FILE"),
-    (comparisons_from, "simulated", "comparison data is ca:FILE, prism:FILE|DIR, comparisons:FILE or trl:FILE, "
+    (comparisons_from, "simulated", "comparison data is ca:FILE, prism:FILE|DIR, comparisons:FILE, trl:FILE or collect:DB, "
                                     "got 'simulated'"),
     (comparisons_from, "helpsteer:x.jsonl", "comparison data is ca:FILE"),
 ])

@@ -21,10 +21,11 @@ commands = typer.Typer()
     pluralign learn --data ca:community_alignment.parquet --estimator ideal --k 4 --group country --out runs/ca
     pluralign learn --data prism:prism-alignment/ --estimator mixture --group gender --out runs/prism
     pluralign learn --data comparisons:choices.jsonl --annotators people.csv --estimator group --group age --out runs/mine
+    pluralign learn --data collect:pilot.db --estimator mixture --group political --out runs/pilot
 """)
 @guarded
 def learn(
-    data: Annotated[str, typer.Option(help="ca:FILE (Community Alignment), prism:FILE|DIR (PRISM conversations or utterances, or its release folder), comparisons:FILE (long table), trl:FILE (TRL pairwise) or simulated.")],
+    data: Annotated[str, typer.Option(help="ca:FILE (Community Alignment), collect:DB (a `pluralign collect` study), prism:FILE|DIR (PRISM conversations or utterances, or its release folder), comparisons:FILE (long table), trl:FILE (TRL pairwise) or simulated.")],
     out_dir: RunDir = Path("runs/learn"),
     annotators: Annotated[Optional[str], typer.Option(help="Annotator table (CSV, JSONL, Parquet) for comparisons: data; PRISM's survey.jsonl for prism: data outside its folder.")] = None,
     estimator: Annotated[str, typer.Option(help="bt (one reward), group, mixture (latent types) or ideal (personal mixes).")] = "mixture",

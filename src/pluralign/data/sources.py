@@ -9,6 +9,7 @@
     prism:FILE|DIR               PRISM's conversations or utterances, or its release folder
     comparisons:FILE             our long table of choices (annotators from a second file)
     trl:FILE                     TRL's pairwise preferences
+    collect:DB                   a `pluralign collect` study's database (SQLite file or URL)
     FILE                         a plain file (CSV, TSV, JSON, JSONL, Parquet) in our columns, or with a column mapping
 
 The twin of ``models/spec.py``: each function below accepts the kinds that make sense for its table and names
@@ -26,6 +27,7 @@ import pandas as pd
 
 from .builtin import builtin_prompts, builtin_situations, builtin_statements, builtin_survey
 from .civics import load_civics
+from .collection import load_collection
 from .comparisons import load_community_alignment, load_comparisons, load_trl_pairwise
 from .opinions import load_global_opinions, load_opinionqa, load_survey
 from .prism import load_prism
@@ -40,8 +42,8 @@ SOURCES = {
                "a survey is builtin, none, opinionqa:DIR, global-opinions:FILE, long:FILE or a FILE"),
     "situations": (("builtin", "file"), "a situation source is builtin or a FILE"),
     "prompts": (("builtin", "file"), "a prompt source is builtin or a FILE"),
-    "comparisons": (("ca", "prism", "comparisons", "trl"),
-                    "comparison data is ca:FILE, prism:FILE|DIR, comparisons:FILE or trl:FILE"),
+    "comparisons": (("ca", "prism", "comparisons", "trl", "collect"),
+                    "comparison data is ca:FILE, prism:FILE|DIR, comparisons:FILE, trl:FILE or collect:DB"),
 }
 _PREFIX = re.compile(r"^[A-Za-z][\w-]+:")  # two letters or more: "C:\data.csv" is a path, not a source kind
 
@@ -130,13 +132,15 @@ def prompts_from(source: str | Path = "builtin", *, columns: Mapping[str, str] |
 
 
 def comparisons_from(source: str, annotators: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """The comparison and annotator tables of ``ca:FILE``, ``prism:FILE|DIR`` (``annotators``: its survey, when
+    """The comparison and annotator tables of ``ca:FILE``, ``collect:DB``, ``prism:FILE|DIR`` (``annotators``: its survey, when
     outside the folder), ``trl:FILE`` or ``comparisons:FILE`` (``annotators``: the annotator table)."""
     parsed = parse_source(source, "comparisons")
     if parsed.kind == "ca":
         return load_community_alignment(parsed.target)
     if parsed.kind == "trl":
         return load_trl_pairwise(parsed.target)
+    if parsed.kind == "collect":
+        return load_collection(parsed.target)
     if parsed.kind == "comparisons":
         return load_comparisons(parsed.target, annotators)
     return load_prism(parsed.target, annotators)

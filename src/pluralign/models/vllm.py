@@ -12,6 +12,7 @@ for several machines): pluralign does not distribute anything itself.
 
 from __future__ import annotations
 
+import atexit
 import os
 from pathlib import Path
 from typing import Sequence
@@ -78,6 +79,10 @@ class VLLMModel(TemplatedTokens):
             self.llm = LLM(model=str(name_or_path), **options)
         except (OSError, ValueError) as exc:
             raise ModelSpecError(f"vLLM could not load '{name_or_path}': {exc}") from None
+        # vLLM runs its engine in a child process that stops when the LLM object is collected; at interpreter exit
+        # that can come after multiprocessing waits for its children, and the process hangs or aborts ("terminate
+        # called without an active exception"). Stop the engine first: atexit calls the last registered first.
+        atexit.register(self.llm.llm_engine.engine_core.shutdown)
         self.tokenizer = self.llm.get_tokenizer()
         self.name = label or str(name_or_path)
         config = self.llm.llm_engine.model_config

@@ -28,9 +28,8 @@ from .judge import ValueJudge, pole_accuracy
 from .measures import MARGIN, annotator_positions, coverage, humans_versus_models, oracle_correct, set_diversity
 from .prompts import DIVERSE, conversation
 from .report import ITEMS, write_compare_report
-from .samplers import IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler
+from .samplers import SAMPLERS, IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler
 
-SAMPLERS = ("independent", "negatively-correlated", "multi-model")
 CHUNK = 8  # prompts per batch
 
 
@@ -90,7 +89,8 @@ class SamplingConfig:
             raise ValueError("k must be at least 2, test_share in (0, 1), unseen_share and margin in [0, 1)")
 
 
-def _sampler(name: str, config: SamplingConfig, models: dict[str, LanguageModel]):
+def sampler_for(name: str, config: SamplingConfig, models: dict[str, LanguageModel]):
+    """The sampler ``name`` (one of SAMPLERS) with ``config``'s settings over the loaded ``models`` (by spec)."""
     model = models[config.model]
     if name == "independent":
         return IndependentSampler(model, config.k, config.temperature, config.max_tokens, config.chat, config.seed)
@@ -128,7 +128,7 @@ def generate_sets(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path
 
     with run.recording(), progress_tasks(progress) as tasks:
         for name in config.samplers:
-            sampler = _sampler(name, config, loaded)
+            sampler = sampler_for(name, config, loaded)
             in_chunks(run, done, [f"set|{name}|{p['id']}" for p in items], items, CHUNK,
                       lambda block: [{"stage": "set", **r} for r in judged(sampler.sample(block))],
                       tasks.add(f"{name} sets", len(items)))

@@ -18,6 +18,9 @@ from .parse import split_responses
 from .prompts import conversation, diverse_prompt, render
 
 
+SAMPLERS = ("independent", "negatively-correlated", "multi-model")
+
+
 class Sampler(Protocol):
     name: str
 

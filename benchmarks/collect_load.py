@@ -1,0 +1,175 @@
+"""Load on `pluralign collect serve`: simulated annotators submitting at once, then a SIGKILL mid-load.
+
+    .venv/bin/python benchmarks/collect_load.py --database sqlite --people 200 --seconds 60
+    .venv/bin/python benchmarks/collect_load.py --database postgresql --people 200 --seconds 60
+
+The real server (`python -m pluralign collect serve`, the embedded model behind its worker) runs on loopback; its
+first-turn candidate sets are generated before the clock starts. Each simulated person consents, answers the survey
+and then asks for a task, spends --think seconds on it (on average; 0: none) and submits a choice through the JSON
+API, and re-sends
+one in ten acknowledged choices with the same nonce (a retry after a lost reply). Then: how many choices were
+acknowledged, whether each is in the database exactly once, and the submit latency (p50, p95). A second round is
+killed with SIGKILL halfway through and restarted: every choice acknowledged before the kill must be there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import numpy as np
+import psycopg
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.collect.conftest import POSTGRES, write_study  # noqa: E402
+from tests.conftest import start_server, stop_server  # noqa: E402
+
+
+def make_database(kind: str, folder: Path) -> str:
+    if kind == "sqlite":
+        return str(folder / "load.db")
+    name = f"pluralign_load_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def serve(study: Path) -> tuple[subprocess.Popen, str]:
+    return start_server(lambda port: [sys.executable, "-m", "pluralign", "collect", "serve", str(study), "--port",
+                                      str(port), "--password", "pw", "--rate", "1000000"], "/openapi.json")
+
+
+async def send(client: httpx.AsyncClient, method: str, path: str, errors: list[str], **body) -> httpx.Response:
+    """One request, sent again (at most three times) when the connection drops before a reply: the same body, so a
+    choice keeps its nonce, as a browser's retry would."""
+    for attempt in range(3):
+        try:
+            return await client.request(method, path, **body)
+        except httpx.TransportError as exc:
+            errors.append(type(exc).__name__)
+            if attempt == 2:
+                raise
+
+
+async def person(client: httpx.AsyncClient, token: str, until: float, think: float, latencies: list[float],
+                 acknowledged: set[str], retried: list[str], errors: list[str], rng: random.Random) -> None:
+    api = f"/api/a/{token}"
+    await send(client, "POST", f"{api}/consent", errors)
+    await send(client, "POST", f"{api}/survey", errors, json={"political": rng.choice(["Left", "Right"])})
+    while time.monotonic() < until:
+        task = (await send(client, "GET", f"{api}/task", errors)).json()
+        if task["state"] == "done":
+            return
+        if task["state"] != "task":
+            await asyncio.sleep(0.2)
+            continue
+        await asyncio.sleep(rng.uniform(0.5, 1.5) * think)  # reading the answers
+        nonce = uuid.uuid4().hex
+        body = {"nonce": nonce, "set_id": task["set_id"], "position": rng.randrange(len(task["candidates"])),
+                "seconds": 5.0}
+        start = time.perf_counter()
+        reply = await send(client, "POST", f"{api}/choice", errors, json=body)
+        latencies.append(time.perf_counter() - start)
+        if reply.status_code == 200:  # recorded now, or by an earlier try of this same submit
+            acknowledged.add(nonce)
+            if rng.random() < 0.1:
+                again = await send(client, "POST", f"{api}/choice", errors, json=body)
+                retried.append(again.json().get("duplicate") and nonce)
+
+
+async def load(url: str, tokens: list[str], seconds: float, think: float, kill: subprocess.Popen | None = None) -> dict:
+    latencies: list[float] = []
+    acknowledged: set[str] = set()
+    retried: list[str] = []
+    errors: list[str] = []
+    until = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        runs = [person(client, t, until, think, latencies, acknowledged, retried, errors, random.Random(i)) for i, t in enumerate(tokens)]
+        if kill is not None:
+            async def killer() -> None:
+                await asyncio.sleep(seconds / 2)
+                os.killpg(kill.pid, signal.SIGKILL)
+            runs.append(killer())
+        await asyncio.gather(*runs, return_exceptions=kill is not None)
+    return {"latencies": latencies, "acknowledged": acknowledged, "retried": retried, "errors": errors}
+
+
+def stored(database: str) -> list[str]:
+    url = database if "://" in database else f"sqlite:///{database}"
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        nonces = [row[0] for row in connection.execute(text("select nonce from choices"))]
+    engine.dispose()
+    return nonces
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--people", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--think", type=float, default=2.0,
+                        help="mean seconds a simulated person spends on a task before submitting (0: as fast as possible)")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="collect-load-"))
+    database = make_database(args.database, folder)
+    study = write_study(folder, database, prompts={"limit": 28},
+                        candidates={"sampler": "independent", "k": 4, "max_tokens": 12},
+                        turns={"max": 1}, overlap={"min_people": 3, "shared": 2, "quota": 28})
+    made = subprocess.run([sys.executable, "-m", "pluralign", "collect", "invite", str(study), "-n", str(args.people)],
+                          capture_output=True, text=True, check=True)
+    tokens = [line.rsplit("/", 1)[1] for line in made.stdout.split()]
+    server, url = serve(study)
+    try:
+        measure(args, study, database, tokens, server, url)
+    finally:
+        stop_server(server)
+
+
+def measure(args: argparse.Namespace, study: Path, database: str, tokens: list[str], server: subprocess.Popen,
+            url: str) -> None:
+    auth = ("load", "pw")
+    while any(s["status"] == "pending" for s in httpx.get(f"{url}/api/admin/progress", auth=auth).json()["sets"]):
+        time.sleep(1)  # every first-turn set written before the clock starts
+    print(f"{args.database}: {args.people} people, {args.seconds:.0f} s, think {args.think:g} s, {url}")
+
+    steady = asyncio.run(load(url, tokens, args.seconds, args.think))
+    in_db = stored(database)
+    lat = np.array(steady["latencies"]) * 1000
+    print(f"steady: {len(steady['acknowledged'])} choices acknowledged ({len(steady['acknowledged']) / args.seconds:.0f}/s), "
+          f"{len(in_db)} in the database, {len(steady['acknowledged'] - set(in_db))} lost, "
+          f"{len(in_db) - len(set(in_db))} duplicated; {sum(map(bool, steady['retried']))} of {len(steady['retried'])} "
+          f"retries answered as duplicates; submit latency p50 {np.percentile(lat, 50):.0f} ms, "
+          f"p95 {np.percentile(lat, 95):.0f} ms, max {lat.max():.0f} ms; {len(steady['errors'])} dropped connections "
+          f"(sent again)")
+
+    more = subprocess.run([sys.executable, "-m", "pluralign", "collect", "invite", str(study), "-n", str(args.people)],
+                          capture_output=True, text=True, check=True)
+    fresh = [line.rsplit("/", 1)[1] for line in more.stdout.split()]
+    killed = asyncio.run(load(url, fresh, args.seconds, args.think, kill=server))
+    stop_server(server)
+    restarted, url = serve(study)
+    stop_server(restarted)
+    after = stored(database)
+    lost = killed["acknowledged"] - set(after)
+    print(f"killed mid-load (SIGKILL) and restarted: {len(killed['acknowledged'])} choices acknowledged before the kill, "
+          f"{len(lost)} lost, {len(after) - len(set(after))} duplicated, {len(after)} in the database")
+    if lost or len(after) != len(set(after)) or steady["acknowledged"] - set(in_db):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""`pluralign collect`: serve a study to annotators, invite them, export what they chose."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .common import err, guarded, out
+
+commands = typer.Typer(help="Collect choices from people who disagree: a study file, invite links, a web app, exports.",
+                       no_args_is_help=True, rich_markup_mode="markdown")
+StudyFile = Annotated[Path, typer.Argument(help="The study's TOML file (see `pluralign collect --help`).")]
+
+
+def _open(study_file: Path):
+    """The study's store, migrated, with its prompts added (each with a first-turn set waiting for candidates)."""
+    from ..data import prompts_from
+    from ..collect.store import Store
+    from ..collect.study import load_study
+
+    study = load_study(study_file)
+    store = Store(study)
+    store.migrate()
+    store.add_prompts(prompts_from(study.prompts_source, limit=study.prompts_limit))
+    return store
+
+
+@commands.command(epilog="""
+**Example**
+
+    pluralign collect invite pilot.toml -n 20 --language fr --label "panel A" --base-url https://study.example.org
+""")
+@guarded
+def invite(
+    study_file: StudyFile,
+    n: Annotated[int, typer.Option("-n", help="How many invite links to make.")] = 1,
+    language: Annotated[Optional[str], typer.Option(help="The pages' language for these people (default: the study's first).")] = None,
+    label: Annotated[Optional[str], typer.Option(help="Your note on who these people are (shown on the admin page only).")] = None,
+    base_url: Annotated[str, typer.Option(help="Where the study is served, as people will reach it.")] = "http://127.0.0.1:8800",
+) -> None:
+    """Make invite links, one per person. Only a hash of each link's token is stored: keep the printed links."""
+    store = _open(study_file)
+    language = language or store.study.languages[0]
+    if language not in store.study.languages:
+        raise ValueError(f"language {language!r} is not one of the study's ({', '.join(store.study.languages)})")
+    for token in store.invite(n, language, label):
+        out.print(f"{base_url.rstrip('/')}/a/{token}", highlight=False, soft_wrap=True)
+
+
+@commands.command(epilog="""
+**Example**
+
+    PLURALIGN_COLLECT_PASSWORD=... pluralign collect serve pilot.toml --port 8800
+
+Annotators open their invite links (`pluralign collect invite`); you open /admin with any user name and the password.
+""")
+@guarded
+def serve(
+    study_file: StudyFile,
+    host: Annotated[str, typer.Option(help="Address to listen on; anything but loopback is reachable from your network.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8800,
+    password: Annotated[Optional[str], typer.Option(envvar="PLURALIGN_COLLECT_PASSWORD", help="The admin pages' password (default: a new one, printed).")] = None,
+    rate: Annotated[int, typer.Option(help="Requests per minute one invite link may make.")] = 120,
+) -> None:
+    """Serve a study: consent, survey and tasks for annotators; progress, agreement and exports for you. Candidate
+    sets for first turns are written ahead by a background worker; a later turn's set as soon as someone asks."""
+    import uvicorn
+
+    from ..collect.app import create_app
+    from ..collect.worker import CandidateWorker, study_sampler
+    from ..models.spec import load
+
+    store = _open(study_file)
+    models = {spec: load(spec) for spec in dict.fromkeys(store.study.models)}
+    worker = CandidateWorker(store, study_sampler(store.study, models))
+    worker.start()
+    if password is None:
+        password = secrets.token_urlsafe(12)
+        out.print(f"admin password: {password}", highlight=False)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"[yellow]note:[/] listening on {host}: anyone who can reach it can open the invite and admin pages")
+    out.print(f"pluralign collect: http://{host}:{port}/admin  (Ctrl-C to stop)", highlight=False)
+    try:
+        # idle connections kept 30 s: a person reading the answers reuses theirs for the submit
+        uvicorn.run(create_app(store, password, rate), host=host, port=port, log_level="warning", timeout_keep_alive=30)
+    finally:
+        worker.stop()
+
+
+@commands.command(epilog="""
+**Examples**
+
+    pluralign collect export pilot.toml --out pilot-ca.parquet
+    pluralign collect export pilot.toml --shape comparisons --out choices.jsonl
+    pluralign learn --data collect:pilot.db --estimator mixture --group country --out runs/pilot
+""")
+@guarded
+def export(
+    study_file: StudyFile,
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="File to write (.csv, .jsonl or .parquet).")],
+    shape: Annotated[str, typer.Option(help="ca (Community Alignment's wide shape), comparisons (one row per choice) or annotators.")] = "ca",
+    force: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
+) -> None:
+    """Write the choices collected so far."""
+    from ..collect.export import export_table, write_export
+    from ..collect.study import load_study
+
+    table = export_table(load_study(study_file), shape)
+    write_export(table, out_file, force)
+    out.print(f"{len(table)} rows → {out_file}", highlight=False)

@@ -1,0 +1,51 @@
+"""A study's choices as files: Community Alignment's wide shape (``load_community_alignment`` reads it back) or our
+long comparison table with its annotator table beside it (``comparisons:FILE --annotators FILE``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from ..data.collection import load_collection
+from ..data.comparisons import COMPARISON_COLUMNS, to_community_alignment
+from .study import Study
+
+SHAPES = ("ca", "comparisons", "annotators")
+
+
+def export_table(study: Study, shape: str) -> pd.DataFrame:
+    """The study's choices in ``shape``: ``ca`` (one row per conversation, demographics as ``annotator_*``),
+    ``comparisons`` (one row per choice, with the seconds it took and the screen position chosen) or ``annotators``."""
+    if shape not in SHAPES:
+        raise ValueError(f"unknown export shape {shape!r}; choose from {', '.join(SHAPES)}")
+    comparisons, annotators = load_collection(study.database)
+    if shape == "ca":
+        return to_community_alignment(comparisons, annotators)
+    if shape == "annotators":
+        return annotators
+    return comparisons[[*COMPARISON_COLUMNS, "prompt_id", "seconds", "position"]]
+
+
+def csv_text(table: pd.DataFrame) -> str:
+    """``table`` as CSV, with list and dict cells as JSON (which ``load_comparisons`` reads back)."""
+    def cell(value):
+        return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
+    return table.assign(**{c: table[c].map(cell) for c in table.columns if table[c].dtype == object}).to_csv(index=False)
+
+
+def write_export(table: pd.DataFrame, path: Path, force: bool = False) -> None:
+    """Write ``table`` by the file's suffix (.csv, .jsonl, .parquet); list cells go to CSV as JSON. An existing file is
+    kept unless ``force``."""
+    if path.exists() and not force:
+        raise ValueError(f"{path} exists; choose another file or pass --force to replace it")
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        table.to_parquet(path, index=False)
+    elif suffix == ".jsonl":
+        table.to_json(path, orient="records", lines=True, force_ascii=False)
+    elif suffix == ".csv":
+        path.write_text(csv_text(table), encoding="utf-8")
+    else:
+        raise ValueError(f"{path}: write .csv, .jsonl or .parquet")

@@ -1,0 +1,224 @@
+"""A study's database: migrations, invites, the next task of a person, choices committed once, candidate sets to fill.
+
+Every write is one transaction. A choice carries the client's nonce (unique in the table), so a double click or a
+retried submit finds the choice already there and records nothing more; a choice is acknowledged only after its
+commit, and SQLite runs with ``synchronous=FULL``, so a killed server keeps every acknowledged choice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from importlib import resources
+
+import pandas as pd
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..data.collection import CandidateSet, Choice, Conversation, Person, Prompt, Setting, engine_for, now
+from .core import next_prompt, shown_order
+from .study import Study
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a person answers now: a turn of one conversation, and its candidate set (pending until generated)."""
+
+    conversation_id: int
+    prompt_id: str
+    turn: int
+    set_id: int | None  # None: the person's next message has not been turned into a set yet
+    status: str
+    context: list
+    candidates: list
+    error: str | None
+    waited: float  # seconds since the set was asked for
+
+
+class TaskError(ValueError):
+    """A submit that chose an answer that was not shown."""
+
+
+class Store:
+    """The collection database of one study (``study.database``: a SQLite file or a URL)."""
+
+    def __init__(self, study: Study) -> None:
+        self.study = study
+        self.engine = engine_for(study.database)
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration (creates it in an empty database)."""
+        config = Config()
+        with resources.as_file(resources.files("pluralign.collect") / "migrations") as folder:
+            config.set_main_option("script_location", str(folder))
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+
+    def secret(self) -> bytes:
+        """The study's secret for form tokens: made once, kept in the database, so a restart keeps forms valid."""
+        with Session(self.engine) as session, session.begin():
+            row = session.get(Setting, "secret")
+            if row is None:
+                row = Setting(key="secret", value=secrets.token_hex(32))
+                session.add(row)
+            return row.value.encode()
+
+    def add_prompts(self, prompts: pd.DataFrame) -> int:
+        """Add prompts not yet in the study (the first ``study.shared`` are answered by everyone), each with a pending
+        first-turn candidate set; returns how many were new."""
+        with Session(self.engine) as session, session.begin():
+            known = set(session.scalars(select(Prompt.id)))
+            rows = [r for r in prompts.to_dict("records") if str(r["id"]) not in known]
+            order = len(known)
+            session.add_all(Prompt(id=str(r["id"]), text=r["text"], language=r["language"],
+                                   shared=order + i < self.study.shared, position=order + i) for i, r in enumerate(rows))
+            session.flush()  # the prompts first: the sets refer to them
+            session.add_all(CandidateSet(prompt_id=str(r["id"]), turn=1, sampler=self.study.sampler,
+                                         context=[{"role": "user", "content": r["text"]}]) for r in rows)
+        return len(rows)
+
+    def invite(self, n: int, language: str, label: str | None = None) -> list[str]:
+        """Make ``n`` people with fresh invite tokens; only the tokens' hashes are stored, so print them now."""
+        tokens = [secrets.token_urlsafe(24) for _ in range(n)]
+        with Session(self.engine) as session, session.begin():
+            session.add_all(Person(token_hash=token_hash(t), language=language, label=label) for t in tokens)
+        return tokens
+
+    def person(self, token: str) -> Person | None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return session.scalar(select(Person).where(Person.token_hash == token_hash(token)))
+
+    def consent(self, person_id: int) -> None:
+        with Session(self.engine) as session, session.begin():
+            person = session.get(Person, person_id)
+            person.consented_at = person.consented_at or now()
+
+    def save_survey(self, person_id: int, answers: dict[str, str]) -> None:
+        with Session(self.engine) as session, session.begin():
+            session.get(Person, person_id).survey = {k: v for k, v in answers.items() if v}
+
+    def task(self, person_id: int) -> Task | None:
+        """The person's current task: the open conversation's next turn, or a new conversation on the next prompt of
+        the overlap design; None when their quota or the prompts are used up."""
+        for _ in range(5):  # two tabs asking at once: the loser of the unique (person, prompt) insert asks again
+            try:
+                with Session(self.engine) as session, session.begin():
+                    return self._current(session, person_id, assign=True)
+            except IntegrityError:
+                continue
+        raise RuntimeError("could not assign a task")
+
+    @staticmethod
+    def _lock(session: Session, person_id: int) -> None:
+        """One person's transactions take turns (a row lock on PostgreSQL; SQLite's transactions already do), so two
+        tabs or a double click never see a turn half-answered."""
+        session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+
+    def _current(self, session: Session, person_id: int, assign: bool) -> Task | None:
+        self._lock(session, person_id)
+        conversation = session.scalar(select(Conversation).where(Conversation.person_id == person_id,
+                                                                 Conversation.finished.is_(False)))
+        if conversation is None:
+            if not assign:
+                return None
+            count = session.scalar(select(func.count()).where(Conversation.person_id == person_id))
+            if count >= self.study.quota:
+                return None
+            done = set(session.scalars(select(Conversation.prompt_id).where(Conversation.person_id == person_id)))
+            prompts = session.execute(select(Prompt.id, Prompt.shared).order_by(Prompt.position)).all()
+            people = dict(session.execute(select(Conversation.prompt_id, func.count()).group_by(Conversation.prompt_id)).all())
+            chosen = next_prompt([(p, s) for p, s in prompts], people, done, self.study.min_people)
+            if chosen is None:
+                return None
+            conversation = Conversation(person_id=person_id, prompt_id=chosen)
+            session.add(conversation)
+            session.flush()
+        turn = 1 + session.scalar(select(func.count()).where(Choice.conversation_id == conversation.id))
+        if turn == 1:
+            found = select(CandidateSet).where(CandidateSet.prompt_id == conversation.prompt_id,
+                                               CandidateSet.turn == 1, CandidateSet.conversation_id.is_(None))
+        else:
+            found = select(CandidateSet).where(CandidateSet.conversation_id == conversation.id, CandidateSet.turn == turn)
+        s = session.scalar(found)
+        return Task(conversation.id, conversation.prompt_id, turn, s.id, s.status, s.context, s.candidates, s.error,
+                    (now() - s.created_at).total_seconds())
+
+    def finished(self, person_id: int) -> int:
+        """How many conversations the person has finished."""
+        with Session(self.engine) as session:
+            return session.scalar(select(func.count()).where(Conversation.person_id == person_id,
+                                                             Conversation.finished.is_(True)))
+
+    def order(self, person_id: int, set_id: int, k: int) -> list[int]:
+        """The candidates' indices in the order this person sees them."""
+        return shown_order(self.study.seed, person_id, set_id, k)
+
+    def choose(self, person_id: int, *, nonce: str, set_id: int, position: int, rationale: str | None,
+               next_message: str | None, seconds: float | None) -> str:
+        """Record the choice of the candidate shown at ``position`` in one transaction, with the next turn's pending
+        set when the person wrote a next message (and the study allows another turn). Returns ``recorded``,
+        ``duplicate`` (this nonce was recorded before: nothing is written twice) or ``stale`` (the set is not the
+        person's open task: answered already, or not theirs); raises TaskError for a position not shown."""
+        try:
+            with Session(self.engine) as session, session.begin():
+                self._lock(session, person_id)
+                if session.scalar(select(Choice.id).where(Choice.nonce == nonce)) is not None:
+                    return "duplicate"
+                current = self._current(session, person_id, assign=False)
+                if current is None or current.set_id != set_id or current.status != "ready":
+                    return "stale"
+                order = self.order(person_id, set_id, len(current.candidates))
+                if not 0 <= position < len(order):
+                    raise TaskError(f"choose one of the {len(order)} answers")
+                chosen = order[position]
+                session.add(Choice(nonce=nonce, person_id=person_id, conversation_id=current.conversation_id,
+                                   candidate_set_id=set_id, turn=current.turn, chosen=chosen, position=position,
+                                   order=order, rationale=rationale or None, seconds=seconds))
+                conversation = session.get(Conversation, current.conversation_id)
+                if next_message and current.turn < self.study.turns:
+                    context = [*current.context, {"role": "assistant", "content": current.candidates[chosen]["text"]},
+                               {"role": "user", "content": next_message}]
+                    session.add(CandidateSet(prompt_id=current.prompt_id, conversation_id=conversation.id,
+                                             turn=current.turn + 1, context=context, sampler=self.study.sampler))
+                else:
+                    conversation.finished = True
+            return "recorded"
+        except IntegrityError:
+            # The same submit raced itself (same nonce), or another tab answered this turn first.
+            with Session(self.engine) as session:
+                return "duplicate" if session.scalar(select(Choice.id).where(Choice.nonce == nonce)) else "stale"
+
+    def retry(self, set_id: int) -> None:
+        """Ask the worker again for a set whose generation failed."""
+        with Session(self.engine) as session, session.begin():
+            candidate_set = session.get(CandidateSet, set_id)
+            if candidate_set is not None and candidate_set.status == "failed":
+                candidate_set.status, candidate_set.error, candidate_set.created_at = "pending", None, now()
+
+    def pending(self, limit: int) -> list[dict]:
+        """Sets waiting for candidates, as the samplers' prompts (``id`` is the set's): a person's live turn before
+        the first turns generated ahead."""
+        with Session(self.engine) as session:
+            rows = session.execute(select(CandidateSet, Prompt.language).join(Prompt)
+                                   .where(CandidateSet.status == "pending")
+                                   .order_by(CandidateSet.conversation_id.is_(None), CandidateSet.id).limit(limit)).all()
+            return [{"id": s.id, "text": s.context[-1]["content"], "language": language, "context": s.context[:-1]}
+                    for s, language in rows]
+
+    def fill(self, set_id: int, candidates: list[dict] | None, error: str | None = None) -> None:
+        """Store a set's generated candidates (or why generation failed)."""
+        with Session(self.engine) as session, session.begin():
+            candidate_set = session.get(CandidateSet, set_id)
+            if candidates is None:
+                candidate_set.status, candidate_set.error = "failed", error
+            else:
+                candidate_set.candidates, candidate_set.status, candidate_set.ready_at = candidates, "ready", now()

@@ -1,0 +1,162 @@
+"""A study: what `pluralign collect` shows to whom, read from a TOML file and checked before anything starts.
+
+    [study]
+    name = "pilot"
+    languages = ["en", "fr"]       # the interface's languages; a person's invite picks one
+    rationale = "optional"         # optional | required | off
+    consent = "..."                # the consent text (default: a short one in each language)
+    database = "pilot.db"          # SQLite file (relative to this file) or a URL, e.g. postgresql+psycopg://host/db
+    seed = 0                       # candidate sampling and the order candidates are shown in
+
+    [prompts]
+    source = "builtin"             # builtin or a FILE of prompts (id, text, language)
+    limit = 20
+
+    [candidates]
+    sampler = "negatively-correlated"  # one request for k diverse answers; or independent, or multi-model
+    models = ["embedded"]          # model specs; multi-model takes one candidate from each
+    k = 4
+    temperature = 1.0
+    max_tokens = 160
+
+    [turns]
+    max = 2                        # 1 to 4; a later turn continues from the chosen answer with the person's message
+
+    [overlap]
+    min_people = 3                 # each prompt is answered by at least this many people before any gets more
+    shared = 2                     # the first prompts, answered by everyone
+    quota = 10                     # conversations per person
+
+    [survey]
+    questions = ["age", "gender", "country", "languages", "education", "political"]
+
+A mistake is one `StudyError` naming the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..sampling.samplers import SAMPLERS
+
+RATIONALE = ("optional", "required", "off")
+QUESTIONS = ("age", "gender", "country", "languages", "education", "political")
+
+
+class StudyError(ValueError):
+    """A study file that cannot run; the message names file, line and field."""
+
+
+@dataclass(frozen=True)
+class Study:
+    path: Path
+    name: str
+    database: str
+    languages: tuple[str, ...] = ("en",)
+    rationale: str = "optional"
+    consent: str | None = None
+    prompts_source: str = "builtin"
+    prompts_limit: int | None = None
+    sampler: str = "negatively-correlated"
+    models: tuple[str, ...] = ("embedded",)
+    k: int = 4
+    temperature: float = 1.0
+    max_tokens: int = 160
+    turns: int = 1
+    min_people: int = 1
+    shared: int = 0
+    quota: int = 10
+    questions: tuple[str, ...] = QUESTIONS
+    seed: int = 0
+
+
+# Each field: (section, key, type, check, message when the check fails).
+_FIELDS = {
+    "name": ("study", "name", str, lambda v: bool(v.strip()), "must not be empty"),
+    "languages": ("study", "languages", list, lambda v: bool(v) and all(isinstance(x, str) and x for x in v),
+                  "must be a non-empty list of language codes"),
+    "rationale": ("study", "rationale", str, lambda v: v in RATIONALE, f"must be one of {', '.join(RATIONALE)}"),
+    "consent": ("study", "consent", str, lambda v: bool(v.strip()), "must not be empty"),
+    "database": ("study", "database", str, lambda v: bool(v.strip()), "must not be empty"),
+    "seed": ("study", "seed", int, lambda v: True, ""),
+    "prompts_source": ("prompts", "source", str, lambda v: bool(v.strip()), "must not be empty"),
+    "prompts_limit": ("prompts", "limit", int, lambda v: v > 0, "must be at least 1"),
+    "sampler": ("candidates", "sampler", str, lambda v: v in SAMPLERS, f"must be one of {', '.join(SAMPLERS)}"),
+    "models": ("candidates", "models", list, lambda v: bool(v) and all(isinstance(x, str) and x for x in v),
+               "must be a non-empty list of model specs"),
+    "k": ("candidates", "k", int, lambda v: 2 <= v <= 4, "must be 2 to 4 (Community Alignment's shape holds four)"),
+    "temperature": ("candidates", "temperature", float, lambda v: 0 <= v <= 2, "must be between 0 and 2"),
+    "max_tokens": ("candidates", "max_tokens", int, lambda v: 1 <= v <= 4096, "must be 1 to 4096"),
+    "turns": ("turns", "max", int, lambda v: 1 <= v <= 4, "must be 1 to 4"),
+    "min_people": ("overlap", "min_people", int, lambda v: v >= 1, "must be at least 1"),
+    "shared": ("overlap", "shared", int, lambda v: v >= 0, "must be 0 or more"),
+    "quota": ("overlap", "quota", int, lambda v: v >= 1, "must be at least 1"),
+    "questions": ("survey", "questions", list, lambda v: all(q in QUESTIONS for q in v),
+                  f"may only name {', '.join(QUESTIONS)}"),
+}
+_SECTIONS = {"study", "prompts", "candidates", "turns", "overlap", "survey"}
+
+
+def _line(text: str, section: str, key: str | None) -> int:
+    """The line of ``key`` in ``[section]`` (or of the section's header), 1-based; 1 when neither is written."""
+    header, in_section = None, False
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_section = stripped.strip("[] ") == section
+            header = number if in_section else header
+        elif in_section and key and re.match(rf"{re.escape(key)}\s*=", stripped):
+            return number
+    return header or 1
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and check a study file; raise StudyError (file, line, field) on the first problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise StudyError(f"{path}: cannot read the study file ({exc.strerror})") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))  # Python 3.11 keeps the line only in the text
+        line = found.group(1) if found else str(len(text.splitlines()))  # else: "at end of document"
+        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
+        raise StudyError(f"{path}, line {line}: not valid TOML ({message})") from None
+    for section, value in raw.items():
+        if section not in _SECTIONS or not isinstance(value, dict):
+            raise StudyError(f"{path}, line {_line(text, section, None)}, field '{section}': unknown section "
+                             f"(a study has {', '.join(sorted(_SECTIONS))})")
+        known = {key for s, key, *_ in _FIELDS.values() if s == section}
+        for key in value:
+            if key not in known:
+                raise StudyError(f"{path}, line {_line(text, section, key)}, field '{section}.{key}': unknown field "
+                                 f"(this section has {', '.join(sorted(known))})")
+    values: dict = {}
+    for name, (section, key, kind, check, problem) in _FIELDS.items():
+        if key not in raw.get(section, {}):
+            continue
+        value = raw[section][key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        where = f"{path}, line {_line(text, section, key)}, field '{section}.{key}'"
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+            raise StudyError(f"{where}: expected {kind.__name__}, got {value!r}")
+        if not check(value):
+            raise StudyError(f"{where}: {problem}, got {value!r}")
+        values[name] = tuple(value) if isinstance(value, list) else value
+    if "name" not in values:
+        raise StudyError(f"{path}, line {_line(text, 'study', None)}, field 'study.name': required")
+    database = values.pop("database", f"{path.stem}.db")
+    if "://" not in database:
+        database = str((path.parent / database).resolve())
+    study = Study(path=path, database=database, **values)
+    if study.sampler == "multi-model" and len(study.models) != study.k:
+        raise StudyError(f"{path}, line {_line(text, 'candidates', 'models')}, field 'candidates.models': the "
+                         f"multi-model sampler takes one candidate from each model, so it needs k = {study.k} models, "
+                         f"got {len(study.models)}")
+    return study

@@ -1,0 +1,169 @@
+"""The collection database: the tables `pluralign collect` writes (SQLAlchemy 2; SQLite file or PostgreSQL URL), and
+its reading back as our comparison and annotator tables (the ``collect:DB`` data source).
+
+A study's people come with a hashed invite token; each first-turn prompt has one candidate set that everyone assigned
+to it sees (so their disagreement is measurable), in an order shuffled per person; a later turn's set continues one
+person's conversation from the response they chose. A choice records the candidate's index in the set (not its
+position on screen), the position it was shown at, and the client's nonce, unique, so a retried submit is one choice.
+The schema's history is in Alembic migrations (``pluralign/collect/migrations``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional
+
+import pandas as pd
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, create_engine, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from .comparisons import check_comparisons
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)  # naive UTC: SQLite keeps no time zones
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Setting(Base):
+    """A study's own values (its secret for form tokens)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Person(Base):
+    """An annotator: known only by the hash of their invite token and what they chose to say about themselves."""
+
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[Optional[str]] = mapped_column(String(200))  # the researcher's own note on who was invited
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    consented_at: Mapped[Optional[datetime]]
+    survey: Mapped[Optional[dict[str, Any]]]  # None until the survey is submitted; unanswered questions are absent
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class Prompt(Base):
+    __tablename__ = "prompts"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(16))
+    shared: Mapped[bool] = mapped_column(default=False)  # answered by everyone
+    position: Mapped[int] = mapped_column(default=0)  # order of the study's prompt source
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    prompt_id: Mapped[str] = mapped_column(ForeignKey("prompts.id"), index=True)
+    finished: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    __table_args__ = (UniqueConstraint("person_id", "prompt_id"),)
+
+
+class CandidateSet(Base):
+    """k candidates for one turn: a prompt's shared first turn (``conversation_id`` empty) or a later turn of one
+    conversation. ``candidates`` is empty while ``status`` is ``pending``; the worker fills it."""
+
+    __tablename__ = "candidate_sets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prompt_id: Mapped[str] = mapped_column(ForeignKey("prompts.id"), index=True)
+    conversation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("conversations.id"), index=True)
+    turn: Mapped[int] = mapped_column(default=1)
+    context: Mapped[list[Any]]  # chat messages, ending with the user's message the candidates answer
+    candidates: Mapped[list[Any]] = mapped_column(default=list)
+    sampler: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | ready | failed
+    error: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    ready_at: Mapped[Optional[datetime]]
+    __table_args__ = (UniqueConstraint("conversation_id", "turn"),)
+
+
+class Choice(Base):
+    __tablename__ = "choices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    candidate_set_id: Mapped[int] = mapped_column(ForeignKey("candidate_sets.id"))
+    turn: Mapped[int]
+    chosen: Mapped[int]  # index into the set's candidates
+    position: Mapped[int]  # where the chosen candidate was on the screen (0 = first)
+    order: Mapped[list[Any]]  # the candidates' indices in the order they were shown
+    rationale: Mapped[Optional[str]] = mapped_column(Text)
+    seconds: Mapped[Optional[float]]  # from the task page's rendering to the submit
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    __table_args__ = (UniqueConstraint("conversation_id", "turn"),)
+
+
+def database_url(db: str | Path) -> str:
+    """A SQLAlchemy URL from a URL or a SQLite file path."""
+    text = str(db)
+    return text if "://" in text else f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def engine_for(db: str | Path) -> Engine:
+    """An engine for a collection database. On SQLite, transactions queue for the one writer's lock (30 s at most)
+    and commit to a write-ahead log."""
+    url = database_url(db)
+    if url.startswith("sqlite"):
+        from sqlalchemy import event
+
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection, _record) -> None:
+            connection.isolation_level = None  # transactions begin below, not in the driver
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged choice survives a killed server
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection) -> None:
+            # Take the write lock at the start: a transaction that reads, then writes after another writer committed
+            # would fail at once instead of waiting its turn.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=3600)
+
+
+def load_collection(db: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A collection database's choices -> (comparisons, annotators) in our long columns; each conversation's turns
+    continue from the response chosen before, as Community Alignment's do."""
+    url = database_url(db)
+    if url.startswith("sqlite") and not Path(url.removeprefix("sqlite:///")).exists():
+        raise ValueError(f"no collection database at {db}")
+    engine = engine_for(db)
+    with Session(engine) as session:
+        choices = session.execute(select(Choice, CandidateSet, Prompt).join(CandidateSet, Choice.candidate_set_id == CandidateSet.id)
+                                  .join(Prompt, CandidateSet.prompt_id == Prompt.id)
+                                  .order_by(Choice.conversation_id, Choice.turn)).all()
+        people = session.scalars(select(Person).order_by(Person.id)).all()
+        rows = [{"comparison_id": f"{c.conversation_id}-{c.turn}", "conversation_id": str(c.conversation_id),
+                 "turn": c.turn, "annotator_id": str(c.person_id), "context": s.context, "prompt_id": p.id,
+                 "candidates": [x["text"] for x in s.candidates], "chosen": c.chosen, "language": p.language,
+                 "feedback": c.rationale or None, "seconds": c.seconds, "position": c.position}
+                for c, s, p in choices]
+        annotators = pd.DataFrame([{"annotator_id": str(p.id), **(p.survey or {})} for p in people]
+                                  or {"annotator_id": []})
+    engine.dispose()
+    comparisons = pd.DataFrame(rows, columns=["comparison_id", "conversation_id", "turn", "annotator_id", "context",
+                                              "candidates", "chosen", "language", "feedback", "prompt_id", "seconds",
+                                              "position"])
+    if comparisons.empty:
+        raise ValueError(f"{db}: no choices collected yet")
+    check_comparisons(comparisons, None, db)
+    return comparisons, annotators

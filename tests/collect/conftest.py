@@ -1,0 +1,42 @@
+"""Collection studies on both databases: a SQLite file, and a fresh database on the machine's PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def write_study(folder: Path, database: str, **sections: dict) -> Path:
+    """A study file in ``folder`` on ``database``: a small default study, with ``sections`` replacing its keys."""
+    study = {"study": {"name": "pilot", "languages": ["en", "fr"], "database": database},
+             "prompts": {"limit": 4}, "candidates": {"sampler": "independent", "k": 3, "max_tokens": 24},
+             "turns": {"max": 2}, "overlap": {"min_people": 2, "shared": 1, "quota": 3}}
+    for name, values in sections.items():
+        study.setdefault(name, {}).update(values)
+    def value(v) -> str:
+        return "[" + ", ".join(value(x) for x in v) + "]" if isinstance(v, list) else \
+            f'"{v}"' if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else str(v)
+    text = "\n".join(f"[{name}]\n" + "".join(f"{k} = {value(v)}\n" for k, v in keys.items())
+                     for name, keys in study.items())
+    path = folder / "study.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """A SQLAlchemy URL of an empty database: a SQLite file, or a new PostgreSQL database dropped afterwards."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "study.db")
+        return
+    name = f"pluralign_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(POSTGRES, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")

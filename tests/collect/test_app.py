@@ -1,0 +1,126 @@
+"""The collection app's safety: tokens, admin password, form tokens, escaping, rate limits, and no server errors on
+any request the OpenAPI schema allows (schemathesis).
+
+Candidate sets are filled with fixed texts, one of them HTML; tests/collect/test_browser.py runs the study on the
+embedded model in Chromium.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+from fastapi.testclient import TestClient
+
+from pluralign.collect.app import create_app
+from pluralign.collect.store import Store
+from pluralign.collect.study import load_study
+from pluralign.data import load_prompts
+
+from .conftest import write_study
+
+PAYLOAD = "<script>window.pwned = 1</script><b>bold</b>"
+
+
+@pytest.fixture
+def served(tmp_path):
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text("".join(json.dumps({"id": f"p{i}", "text": f"{PAYLOAD} question {i}", "language": "en"}) + "\n"
+                               for i in range(3)))
+    store = Store(load_study(write_study(tmp_path, str(tmp_path / "study.db"), prompts={"source": str(prompts)},
+                                         overlap={"min_people": 1, "shared": 0, "quota": 3})))
+    store.migrate()
+    store.add_prompts(load_prompts(prompts))
+    for prompt in store.pending(10):
+        store.fill(prompt["id"], [{"text": f"{PAYLOAD} answer {i}", "source": "test"} for i in range(3)])
+    tokens = store.invite(2, "en")
+    for token in tokens:
+        person = store.person(token).id
+        store.consent(person)
+        store.save_survey(person, {})
+    return store, TestClient(create_app(store, "s3cret", requests_per_minute=60)), tokens
+
+
+def form_fields(html: str) -> dict[str, str]:
+    return dict(re.findall(r'name="(\w+)" value="([^"]*)"', html))
+
+
+def test_another_persons_token_cannot_read_or_answer_your_task(served):
+    store, client, (alice, bob) = served
+    alices = client.get(f"/api/a/{alice}/task").json()
+    bobs = client.get(f"/api/a/{bob}/task").json()
+    assert alices["set_id"] != bobs["set_id"]
+    taken = client.post(f"/api/a/{bob}/choice", json={"nonce": "bob-nonce-1", "set_id": alices["set_id"], "position": 0})
+    assert taken.status_code == 409
+    assert client.get(f"/api/a/{alice}/task").json() == alices  # untouched
+    assert client.get("/a/not-a-token").status_code == 404 and client.get("/api/a/not-a-token/task").status_code == 404
+
+
+def test_admin_pages_need_the_password(served):
+    _, client, _ = served
+    for path in ("/admin", "/api/admin/progress", "/admin/export.csv"):
+        assert client.get(path).status_code == 401
+        assert client.get(path, auth=("admin", "wrong")).status_code == 401
+    assert client.get("/admin", auth=("anyone", "s3cret")).status_code == 200
+
+
+def test_a_form_without_its_token_is_refused_and_with_it_goes_through(served):
+    store, client, (alice, _) = served
+    page = client.get(f"/a/{alice}")
+    fields = form_fields(page.text)
+    fields["position"] = "1"
+    refused = client.post(f"/a/{alice}/choice", data={**fields, "form": "0" * 64}, follow_redirects=False)
+    missing = client.post(f"/a/{alice}/choice", data={k: v for k, v in fields.items() if k != "form"}, follow_redirects=False)
+    assert refused.status_code == 403 and missing.status_code == 422
+    another = client.post(f"/a/{alice}/choice", data={**fields, "set_id": str(int(fields["set_id"]) + 1)},
+                          follow_redirects=False)
+    assert another.status_code == 403  # the token is for this set, page and person only
+    assert client.post(f"/a/{alice}/choice", data=fields, follow_redirects=False).status_code == 303
+    assert client.post(f"/a/{alice}/choice", data=fields, follow_redirects=False).status_code == 303  # a double click
+    assert store.finished(store.person(alice).id) == 1
+
+
+def test_html_in_prompts_answers_and_reasons_shows_as_text(served):
+    _, client, (alice, _) = served
+    page = client.get(f"/a/{alice}").text
+    assert "<script>window.pwned" not in page and "&lt;script&gt;window.pwned = 1&lt;/script&gt;&lt;b&gt;bold" in page
+    fields = {**form_fields(page), "position": "0", "rationale": PAYLOAD}
+    client.post(f"/a/{alice}/choice", data=fields)
+    admin = client.get("/admin", auth=("admin", "s3cret")).text
+    assert "<script>window.pwned" not in admin and admin.count("&lt;script&gt;window.pwned = 1&lt;/script&gt;") == 1
+
+
+def test_input_lengths_are_bounded_and_requests_per_token_limited(served):
+    _, client, (alice, bob) = served
+    task = client.get(f"/api/a/{alice}/task").json()
+    too_long = client.post(f"/api/a/{alice}/choice", json={"nonce": "long-nonce-1", "set_id": task["set_id"],
+                                                          "position": 0, "rationale": "x" * 2001})
+    assert too_long.status_code == 422
+    codes = [client.get(f"/api/a/{alice}/task").status_code for _ in range(70)]
+    assert codes.count(429) >= 10 and set(codes) == {200, 429}
+    assert client.get(f"/api/a/{bob}/task").status_code == 200  # another person's limit is their own
+
+
+def test_no_request_the_schema_allows_makes_a_server_error(served):
+    """Every operation of the OpenAPI schema, 40 generated requests each, with a real invite token and the admin
+    password (so bodies reach the code behind them, not only the 404 of an unknown token)."""
+    store, _, (token, _) = served
+    app = create_app(store, "s3cret", requests_per_minute=100_000)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        def check(case) -> None:
+            if "token" in (case.path_parameters or {}):
+                case.path_parameters["token"] = token
+            case.headers = {**(case.headers or {}), "Authorization": "Basic " + base64.b64encode(b"a:s3cret").decode()}
+            case.call_and_validate(checks=[not_a_server_error])
+
+        check()

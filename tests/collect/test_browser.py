@@ -1,0 +1,133 @@
+"""A study served by the real CLI on the embedded model, answered in headless Chromium (a desktop and a phone) and
+through the JSON API, watched and exported by the admin, and learned from."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from pluralign.data import comparisons_from, load_community_alignment
+
+from ..conftest import start_server, stop_server
+from ..report.test_report_browser import CHROMIUM_ARGS
+from .conftest import write_study
+
+PAYLOAD = "<script>window.pwned = 1</script>"
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    """The study, its invite links (two for the browser, eight for the API) and its server."""
+    folder = tmp_path_factory.mktemp("collect")
+    path = write_study(folder, "study.db", prompts={"limit": 4}, candidates={"sampler": "independent", "k": 3, "max_tokens": 20},
+                       overlap={"min_people": 2, "shared": 1, "quota": 4})
+    def invite(n: int, *options: str) -> list[str]:
+        made = subprocess.run([sys.executable, "-m", "pluralign", "collect", "invite", str(path), "-n", str(n), *options],
+                              capture_output=True, text=True, check=True)
+        return [line.rsplit("/", 1)[1] for line in made.stdout.split()]
+    browser_people, api_people = invite(2, "--label", "browser"), invite(8, "--label", "api", "--language", "fr")
+    server, url = start_server(lambda port: [sys.executable, "-m", "pluralign", "collect", "serve", str(path),
+                                             "--port", str(port), "--password", "pw"], "/openapi.json")
+    yield path, url, browser_people, api_people
+    stop_server(server)
+
+
+def answer_through_the_api(url: str, token: str, prefers_short: bool) -> int:
+    """One simulated person: consent, survey, then every task, choosing the shortest (or longest) answer."""
+    api, answered = f"{url}/api/a/{token}", 0
+    httpx.post(f"{api}/consent").raise_for_status()
+    httpx.post(f"{api}/survey", json={"political": "Left" if prefers_short else "Right"}).raise_for_status()
+    deadline = time.monotonic() + 600
+    while (task := httpx.get(f"{api}/task").json())["state"] != "done" and time.monotonic() < deadline:
+        if task["state"] != "task":
+            time.sleep(0.5)
+            continue
+        lengths = [len(c) for c in task["candidates"]]
+        position = lengths.index(min(lengths) if prefers_short else max(lengths))
+        recorded = httpx.post(f"{api}/choice", json={"nonce": f"{token[:20]}-{answered}", "set_id": task["set_id"],
+                                                     "position": position, "seconds": 7.5})
+        recorded.raise_for_status()
+        answered += 1
+    return answered
+
+
+def test_two_annotators_in_chromium_the_admin_and_an_export_that_learn_reads(study, tmp_path):
+    path, url, (desktop_token, phone_token), api_tokens = study
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        errors: list[str] = []
+        desktop = browser.new_page()
+        desktop.on("pageerror", lambda exc: errors.append(str(exc)))
+        desktop.goto(f"{url}/a/{desktop_token}")
+        desktop.click("#agree")
+        desktop.select_option("#q-age", "25-34")
+        desktop.fill("#q-country", "France")
+        desktop.click("#continue")
+        desktop.wait_for_selector("#choice", timeout=300_000)  # the first turn's set, written ahead by the worker
+        expect(desktop.locator("#progress")).to_contain_text("Conversation 1 of 4 · Turn 1 of 2")
+        desktop.keyboard.press("2")
+        assert desktop.locator("input[name=position]").nth(1).is_checked()
+        desktop.fill("#rationale", PAYLOAD)
+        desktop.fill("#next_message", "What would my parents say?")
+        chosen = desktop.locator("label.candidate .text").nth(1).inner_text()
+        desktop.click("#submit")
+        desktop.wait_for_selector("#choice", timeout=300_000)  # the second turn, generated live behind a spinner
+        expect(desktop.locator("#progress")).to_contain_text("Turn 2 of 2")
+        expect(desktop.locator(".message.assistant")).to_have_text(chosen.strip())
+        expect(desktop.locator(".message.user").last).to_have_text("What would my parents say?")
+        desktop.keyboard.press("1")
+        desktop.click("#submit")
+        expect(desktop.locator("#progress")).to_contain_text("Conversation 2 of 4", timeout=300_000)
+
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
+        phone.on("pageerror", lambda exc: errors.append(str(exc)))
+        phone.goto(f"{url}/a/{phone_token}")
+        phone.click("#agree")
+        phone.click("#continue")  # every survey question is optional
+        phone.wait_for_selector("#choice", timeout=300_000)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+        phone.locator("label.candidate").nth(2).tap()
+        phone.click("#submit")
+        expect(phone.locator("#progress")).to_contain_text("Conversation 2 of 4", timeout=300_000)
+
+        answered = [answer_through_the_api(url, t, prefers_short=i % 2 == 0) for i, t in enumerate(api_tokens)]
+        assert answered == [4] * 8
+
+        admin = browser.new_context(http_credentials={"username": "me", "password": "pw"}, accept_downloads=True).new_page()
+        admin.on("pageerror", lambda exc: errors.append(str(exc)))
+        admin.goto(f"{url}/admin")
+        rows = admin.locator("#people tr")
+        expect(rows).to_have_count(11)  # a header and ten people
+        expect(admin.locator("#rationales")).to_contain_text(PAYLOAD)  # shown as text, never run
+        assert admin.evaluate("window.pwned") is None
+        with admin.expect_download() as download:
+            admin.click("text=Community Alignment CSV")
+        exported = tmp_path / "ca.csv"
+        download.value.save_as(exported)
+        browser.close()
+    assert errors == []
+
+    comparisons, annotators = load_community_alignment(exported)
+    collected, people = comparisons_from(f"collect:{path.parent / 'study.db'}")
+    assert len(comparisons) == len(collected) == 2 + 1 + 32
+    assert sorted(comparisons.turn.unique()) == [1, 2] and sorted(collected.feedback.dropna()) == [PAYLOAD]
+    assert set(annotators.columns) >= {"annotator_id", "age", "country", "political"}
+    assert (people.political == "Left").sum() == 4
+
+    unauthorised = httpx.get(f"{url}/admin/export.csv")
+    assert unauthorised.status_code == 401
+    auth = {"Authorization": "Basic " + base64.b64encode(b"x:pw").decode()}
+    progress = httpx.get(f"{url}/api/admin/progress", headers=auth).json()
+    assert progress["choices"] == 35 and progress["agreement_pairs"] > 0
+
+    learned = subprocess.run([sys.executable, "-m", "pluralign", "learn", "--data", f"collect:{path.parent / 'study.db'}",
+                              "--estimator", "group", "--group", "political", "--worst-min-n", "2",
+                              "--out", str(tmp_path / "learn")], capture_output=True, text=True, timeout=900)
+    assert learned.returncode == 0, learned.stderr[-2000:]
+    assert (tmp_path / "learn" / "metrics.parquet").exists()

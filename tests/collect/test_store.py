@@ -1,0 +1,150 @@
+"""The collection database on SQLite and PostgreSQL: the overlap design, choices recorded once under retries and
+races, tokens stored hashed, and the choices read back as comparison tables.
+
+Candidate sets here are filled with fixed texts (the store's job is what happens to choices, not generation);
+tests/collect/test_browser.py runs the whole study on the embedded model.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from pluralign.collect.store import Store
+from pluralign.collect.study import load_study
+from pluralign.data import builtin_prompts, comparisons_from
+from pluralign.data.collection import Choice, Person, load_collection
+
+from .conftest import write_study
+
+
+def open_store(tmp_path, database, **sections) -> Store:
+    store = Store(load_study(write_study(tmp_path, database, **sections)))
+    store.migrate()
+    store.add_prompts(builtin_prompts().head(store.study.prompts_limit))
+    return store
+
+
+def fill_all(store: Store) -> None:
+    for prompt in store.pending(100):
+        store.fill(prompt["id"], [{"text": f"answer {i} to {prompt['text']}", "source": "test"} for i in range(store.study.k)])
+
+
+def answer(store: Store, person_id: int, position: int = 0, next_message: str | None = None) -> str:
+    task = store.task(person_id)
+    return store.choose(person_id, nonce=uuid.uuid4().hex, set_id=task.set_id, position=position, rationale="why",
+                        next_message=next_message, seconds=5.0)
+
+
+def test_the_overlap_design_shared_prompts_first_then_every_prompt_reaches_min_people(tmp_path, database):
+    store = open_store(tmp_path, database, overlap={"min_people": 2, "shared": 1, "quota": 3})
+    fill_all(store)
+    people = [p.id for p in map(store.person, store.invite(4, "en"))]
+    seen = {}
+    for person in people:
+        while (task := store.task(person)) is not None:
+            seen.setdefault(person, []).append(task.prompt_id)
+            assert answer(store, person) == "recorded"
+    first = builtin_prompts()["id"].iloc[0]
+    assert all(prompts[0] == first for prompts in seen.values())  # the shared prompt, answered by everyone first
+    assert all(len(prompts) == 3 for prompts in seen.values())  # the quota
+    counts = {p: sum(p in prompts for prompts in seen.values()) for p in builtin_prompts()["id"].head(4)}
+    others = [n for p, n in counts.items() if p != first]
+    # 8 answers for 3 other prompts: each reaches min_people (2), and the rest are spread, at most one apart
+    assert counts[first] == 4 and min(others) >= 2 and max(others) - min(others) <= 1 and sum(others) == 8
+
+
+def test_a_retried_submit_is_recorded_once_and_an_old_page_is_stale(tmp_path, database):
+    store = open_store(tmp_path, database)
+    fill_all(store)
+    person = store.person(store.invite(1, "en")[0]).id
+    task = store.task(person)
+    submit = dict(nonce="n" * 16, set_id=task.set_id, position=2, rationale=None, next_message="and then?", seconds=3.0)
+    assert store.choose(person, **submit) == "recorded"
+    assert store.choose(person, **submit) == "duplicate"
+    assert store.choose(person, **{**submit, "nonce": "m" * 16}) == "stale"  # the same page, submitted from a second tab
+    with Session(store.engine) as session:
+        choices = session.scalars(select(Choice)).all()
+    assert len(choices) == 1
+    assert choices[0].chosen == store.order(person, task.set_id, 3)[2] and choices[0].position == 2
+    later = store.task(person)  # the next turn waits for its candidates, continuing from the chosen answer
+    assert later.turn == 2 and later.status == "pending"
+    assert later.context[-2:] == [{"role": "assistant", "content": task.candidates[choices[0].chosen]["text"]},
+                                  {"role": "user", "content": "and then?"}]
+
+
+def test_concurrent_submits_of_one_choice_and_of_one_turn_write_one_row(tmp_path, database):
+    store = open_store(tmp_path, database)
+    fill_all(store)
+    people = [store.person(t).id for t in store.invite(2, "en")]
+    tasks = {p: store.task(p) for p in people}
+    outcomes: dict[int, list[str]] = {p: [] for p in people}
+    def submit(person: int, nonce: str) -> None:
+        outcomes[person].append(store.choose(person, nonce=nonce, set_id=tasks[person].set_id, position=0,
+                                             rationale=None, next_message=None, seconds=1.0))
+    # person 0 double-clicks (one nonce, eight times at once); person 1 submits from eight tabs (eight nonces)
+    threads = [threading.Thread(target=submit, args=(people[0], "same-nonce-0")) for _ in range(8)]
+    threads += [threading.Thread(target=submit, args=(people[1], f"tab-{i}-nonce")) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes[people[0]]) == ["duplicate"] * 7 + ["recorded"]
+    assert sorted(outcomes[people[1]]) == ["recorded"] + ["stale"] * 7
+    with Session(store.engine) as session:
+        assert session.scalar(select(text("count(*)")).select_from(Choice)) == 2
+
+
+def test_tokens_are_stored_hashed_and_a_person_sees_only_their_own_task(tmp_path, database):
+    store = open_store(tmp_path, database, overlap={"min_people": 1, "shared": 0, "quota": 1})
+    fill_all(store)
+    tokens = store.invite(2, "en")
+    with Session(store.engine) as session:
+        hashes = session.scalars(select(Person.token_hash)).all()
+    assert not set(tokens) & set(hashes) and all(len(h) == 64 for h in hashes)
+    assert store.person("not-a-token") is None
+    alice, bob = (store.person(t).id for t in tokens)
+    alice_task, bob_task = store.task(alice), store.task(bob)
+    assert alice_task.prompt_id != bob_task.prompt_id  # min_people 1: each prompt once before any gets a second
+    assert store.choose(bob, nonce="bob-answers-alice", set_id=alice_task.set_id, position=0, rationale=None,
+                        next_message=None, seconds=None) == "stale"
+
+
+def test_choices_read_back_as_comparisons_with_each_turn_continuing_from_the_chosen_answer(tmp_path, database):
+    store = open_store(tmp_path, database)
+    fill_all(store)
+    tokens = store.invite(2, "en")
+    for token, age in zip(tokens, ("25-34", "65+")):
+        person = store.person(token).id
+        store.consent(person)
+        store.save_survey(person, {"age": age, "country": "", "political": "Left"})
+        assert answer(store, person, position=1, next_message="Tell me more.") == "recorded"
+        fill_all(store)
+        assert answer(store, person, position=0) == "recorded"
+    comparisons, annotators = comparisons_from(f"collect:{database}")
+    assert len(comparisons) == 4 and set(comparisons.turn) == {1, 2}
+    for _, conversation in comparisons.groupby("conversation_id"):
+        first, second = conversation.sort_values("turn").to_dict("records")
+        assert second["context"][:2] == [*first["context"], {"role": "assistant", "content": first["candidates"][first["chosen"]]}]
+    assert sorted(annotators["age"]) == ["25-34", "65+"] and "country" not in annotators  # an empty answer is no answer
+    assert load_collection(database)[0].equals(comparisons)
+
+
+def test_the_database_is_created_by_migrations_and_migrating_again_changes_nothing(tmp_path, database):
+    store = open_store(tmp_path, database)
+    store.migrate()
+    with store.engine.connect() as connection:
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0001"
+    assert store.add_prompts(builtin_prompts().head(4)) == 0  # prompts already there are not added twice
+
+
+def test_reading_a_study_with_no_choices_says_so(tmp_path):
+    store = open_store(tmp_path, str(tmp_path / "empty.db"))
+    with pytest.raises(ValueError, match="no choices collected yet"):
+        load_collection(store.study.database)
+    with pytest.raises(ValueError, match="no collection database"):
+        load_collection(tmp_path / "missing.db")

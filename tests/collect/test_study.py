@@ -1,0 +1,72 @@
+"""Study files: a good one loads with its defaults; a bad one is one line naming file, line and field, exit 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from pluralign.collect.study import StudyError, load_study
+
+GOOD = """[study]
+name = "pilot"
+languages = ["en", "hi"]
+rationale = "required"
+
+[candidates]
+sampler = "multi-model"
+models = ["embedded", "llamacpp:embedded"]
+k = 2
+
+[overlap]
+shared = 2
+"""
+
+
+def test_a_study_file_loads_with_defaults_and_a_database_beside_it(tmp_path):
+    path = tmp_path / "pilot.toml"
+    path.write_text(GOOD)
+    study = load_study(path)
+    assert study.languages == ("en", "hi") and study.rationale == "required" and study.shared == 2
+    assert study.models == ("embedded", "llamacpp:embedded") and study.k == 2 and study.turns == 1
+    assert study.database == str(tmp_path / "pilot.db")
+    assert study.questions == ("age", "gender", "country", "languages", "education", "political")
+
+
+@pytest.mark.parametrize("change, line, field, problem", [
+    (("k = 2", "k = 7"), 9, "candidates.k", "must be 2 to 4"),
+    (("k = 2", 'k = "two"'), 9, "candidates.k", "expected int"),
+    (('rationale = "required"', 'rationale = "sometimes"'), 4, "study.rationale", "must be one of"),
+    (("shared = 2", "shared = 2\nquorum = 3"), 13, "overlap.quorum", "unknown field"),
+    (("[overlap]", "[overlaps]"), 11, "overlaps", "unknown section"),
+    (('models = ["embedded", "llamacpp:embedded"]', 'models = ["embedded"]'), 8, "candidates.models", "needs k = 2 models"),
+    (('name = "pilot"\n', ""), 1, "study.name", "required"),
+])
+def test_a_mistake_names_the_file_line_and_field(tmp_path, change, line, field, problem):
+    path = tmp_path / "bad.toml"
+    path.write_text(GOOD.replace(*change))
+    with pytest.raises(StudyError) as error:
+        load_study(path)
+    assert str(error.value).startswith(f"{path}, line {line}, field '{field}': ") and problem in str(error.value)
+
+
+def test_the_cli_refuses_a_bad_study_in_one_line_with_exit_2(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(GOOD.replace("k = 2", "k = 2 2"))
+    result = subprocess.run([sys.executable, "-m", "pluralign", "collect", "invite", str(path)], capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and f"{path}, line 9: not valid TOML" in result.stderr
+
+
+def test_the_pages_exist_in_every_language_with_the_same_fields_and_options():
+    from pluralign.collect.pages import page_strings, questions
+
+    strings = page_strings()
+    assert set(strings) >= {"en", "fr", "it", "pt", "hi"}
+    for language in strings:
+        asked = questions(("age", "gender", "education", "political", "country"), language)
+        # answers are stored as the English option, whatever the page's language
+        assert [value for value, _ in asked[1].options] == strings["en"]["survey"]["gender_options"]
+        assert all(q.label for q in asked) and asked[-1].options == ()
+        assert "{done}" in strings[language]["task"]["progress"] and "{k}" in strings[language]["task"]["choose"]
