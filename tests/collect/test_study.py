@@ -70,3 +70,13 @@ def test_the_pages_exist_in_every_language_with_the_same_fields_and_options():
         assert [value for value, _ in asked[1].options] == strings["en"]["survey"]["gender_options"]
         assert all(q.label for q in asked) and asked[-1].options == ()
         assert "{done}" in strings[language]["task"]["progress"] and "{k}" in strings[language]["task"]["choose"]
+
+
+def test_the_readme_study_is_valid(tmp_path):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    path = tmp_path / "pilot.toml"
+    path.write_text(readme.split("```toml\n# pilot.toml", 1)[1].split("```", 1)[0])
+    study = load_study(path)
+    assert study.turns == 2 and study.sampler == "negatively-correlated" and study.shared == 2

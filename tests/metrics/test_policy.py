@@ -132,7 +132,7 @@ def test_check_cli_malformed_policy_is_one_line_and_exit_2(tmp_path, runs, cli):
 
 def test_the_readme_policy_is_valid(tmp_path):
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    block = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    block = readme.split("```toml\n# policy.toml", 1)[1].split("```", 1)[0]
     policy = load_policy(_policy(tmp_path, block))
     assert [r.statistic for r in policy.rules] == ["max_ratio", "overall", "overall", "overall"]
 
