@@ -112,6 +112,7 @@ class Store:
         for _ in range(5):  # two tabs asking at once: the loser of the unique (person, prompt) insert asks again
             try:
                 with Session(self.engine) as session, session.begin():
+                    self._lock(session, person_id)
                     return self._current(session, person_id, assign=True)
             except IntegrityError:
                 continue
@@ -124,7 +125,7 @@ class Store:
         session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
 
     def _current(self, session: Session, person_id: int, assign: bool) -> Task | None:
-        self._lock(session, person_id)
+        """The person's task inside ``session``, which holds the person's lock (``_lock``)."""
         conversation = session.scalar(select(Conversation).where(Conversation.person_id == person_id,
                                                                  Conversation.finished.is_(False)))
         if conversation is None:
