@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from ..models.base import ModelError
-from . import audit, collect, learn, sampling, values
+from . import align, audit, collect, learn, sampling, values
 from .common import err, guarded, out, print_checks, print_fired
 
 app = typer.Typer(
@@ -20,7 +20,7 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 # Each capability's commands first, in the order `pluralign --help` lists them.
-for capability in (audit, learn, values, sampling):
+for capability in (audit, learn, values, sampling, align):
     app.registered_commands.extend(capability.commands.registered_commands)
 app.add_typer(collect.commands, name="collect")
 

@@ -92,6 +92,19 @@ for _name, _what, _dir, _lo, _hi, _paper in (
     ("ece", "expected calibration error of the predicted choice probabilities", "lower", 0, 1, "DPL"),
     ("type_recovery_ari", "adjusted Rand index between true and recovered annotator types (simulated data)", "higher",
      -0.5, 1, "MaxMin-RLHF"),
+    # judge: whose preferences one model's answers satisfy against another's
+    ("win_rate", "share of prompts on which a learned group's (type's, prototype's) reward scores model A's answer above "
+     "model B's; a tie counts a half", "higher", 0, 1, "Community Alignment / MaxMin-RLHF"),
+    ("p_prefer", "mean Bradley–Terry probability that a group's people choose model A's answer over model B's: "
+     "sigmoid of the reward difference", "higher", 0, 1, "Community Alignment / PAL"),
+    ("maxmin_win_rate", "the lowest win_rate among the rewards (the group A serves worst against B); its interval "
+     "bounds the lowest true win rate", "higher", 0, 1, "MaxMin-RLHF"),
+    ("maxmin_p_prefer", "the lowest p_prefer among the rewards; its interval bounds the lowest true value", "higher", 0, 1,
+     "MaxMin-RLHF"),
+    ("utilitarian_win_rate", "win_rate averaged over the rewards, weighed by their share of the people (types, "
+     "prototypes) or equally (groups)", "higher", 0, 1, "MaxMin-RLHF (utilitarian baseline)"),
+    ("utilitarian_p_prefer", "p_prefer averaged over the rewards, weighed as utilitarian_win_rate", "higher", 0, 1,
+     "MaxMin-RLHF (utilitarian baseline)"),
     # values: the considerations at stake in a situation
     ("valence_entropy", "entropy (bits) of the relevance-weighted supports/opposes/either mix: how contested", "neutral",
      0, math.log2(3), "Value Kaleidoscope"),

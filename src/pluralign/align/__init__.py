@@ -1,0 +1,1 @@
+"""Closing the loop: judge whose preferences a model's answers satisfy, with the rewards learned from people."""

@@ -1,0 +1,58 @@
+"""Pure parts of judging: each group's verdict on two answers to the same prompt, and the summaries kept apart (each
+group's win rate, the worst group's, the population's), never one collapsed score."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+
+from ..metrics import MetricFrame
+
+MIN_PROMPTS = 2  # a win rate over one prompt has no interval
+
+
+def verdicts(prompt_ids: Sequence[str], rewards_a: np.ndarray, rewards_b: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
+    """One row per (prompt, reward): ``margin`` r(a) − r(b), ``p_prefer`` sigmoid(margin), the Bradley-Terry
+    probability that the group prefers a, and ``win`` 1 when it does (a reward's tie counts a half)."""
+    margin = np.asarray(rewards_a, dtype=float) - np.asarray(rewards_b, dtype=float)
+    if margin.shape != (len(prompt_ids), len(names)):
+        raise ValueError(f"rewards of shape {margin.shape} for {len(prompt_ids)} prompts and {len(names)} rewards")
+    table = pd.DataFrame({"prompt_id": np.repeat(np.asarray(prompt_ids, dtype=object), len(names)),
+                          "reward": np.tile(np.asarray(names, dtype=object), len(prompt_ids)),
+                          "margin": margin.ravel()})
+    table["p_prefer"] = expit(table["margin"])
+    table["win"] = np.sign(table["margin"]) / 2 + 0.5
+    return table
+
+
+def _unit(bound: float) -> float:
+    return float(np.clip(bound, 0.0, 1.0)) if np.isfinite(bound) else bound
+
+
+def judge_metrics(table: pd.DataFrame, weights: dict[str, float], n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """The long metrics rows of a judged pair of models: ``win_rate`` and ``p_prefer`` per reward (grouping
+    ``reward``), with the largest gap between rewards; the worst reward's (``maxmin_``, its interval bounds the lowest
+    true value among them) and the population's, the rewards weighed by ``weights`` (``utilitarian_``). Intervals
+    resample prompts."""
+    rows = []
+    per_prompt = table.assign(weight=table["reward"].map(weights))
+    for metric, column in (("win_rate", "win"), ("p_prefer", "p_prefer")):
+        frame = MetricFrame(table, column, by="reward", cluster="prompt_id", n_boot=n_boot, seed=seed)
+        for _, g in frame.by_group.iterrows():
+            rows.append({"metric": metric, "grouping": "reward", "group": g["reward"],
+                         **{k: g[k] for k in ("value", "ci_low", "ci_high", "n")}})
+        # simultaneous intervals are not bounded by the metric's range; a share's gap and minimum lie in [0, 1]
+        gap, worst = frame.difference(), frame.worst(min_n=MIN_PROMPTS)
+        rows.append({"metric": metric, "grouping": "reward", "group": "gap", "value": gap["value"],
+                     "ci_low": _unit(gap["ci_low"]), "ci_high": _unit(gap["ci_high"]), "n": table["prompt_id"].nunique()})
+        rows.append({"metric": f"maxmin_{metric}", "grouping": "reward", "group": worst["group"], "value": worst["value"],
+                     "ci_low": _unit(worst["ci_low"]), "ci_high": _unit(worst["ci_high"]), "n": worst["n"]})
+        mixed = (per_prompt[column] * per_prompt["weight"]).groupby(per_prompt["prompt_id"]).sum() / \
+            per_prompt.groupby("prompt_id")["weight"].sum()
+        overall = MetricFrame(mixed.rename("v").reset_index().assign(_all="all"), "v", by="_all", cluster="prompt_id",
+                              n_boot=n_boot, seed=seed).overall
+        rows.append({"metric": f"utilitarian_{metric}", "grouping": "overall", "group": "all", **overall.to_dict()})
+    return pd.DataFrame(rows, columns=["metric", "grouping", "group", "value", "ci_low", "ci_high", "n"])

@@ -1,0 +1,123 @@
+"""The judge job: whose preferences does a model's answer satisfy? Two models answer the same prompts; the rewards a
+``learn`` run fitted (one per group, latent type or prototype) say, group by group, which answer each would choose.
+
+Answers are generated (greedy) and scored chunk by chunk into the run's records, each with its reward under every
+group, so the job resumes after a crash and its tables rebuild from the records alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..data import prompts_from
+from ..jobs import Job
+from ..metrics import write_metrics
+from ..models.base import LanguageModel
+from ..models.spec import parse_spec
+from ..preferences.reward import GroupRewards
+from ..runs import Models, Run, RunError, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest, read_records
+from ..sampling.samplers import IndependentSampler
+from .core import judge_metrics, verdicts
+from .report import ITEMS, pair_table, write_judge_report
+
+CHUNK = 8  # prompts per generation call
+ROLES = ("model", "against")
+
+
+@dataclass
+class JudgeConfig:
+    """What a judge run compares; recorded in its manifest.
+
+    Args:
+        reward: a ``learn`` run directory whose model was fitted on texts.
+        model, against: the model specs whose answers are compared (A and B).
+        prompts: a prompt source (``builtin`` or a FILE with id, text, language); limit: its first N prompts.
+        max_tokens: tokens per answer; chat: through the models' chat templates.
+        template_from: for openai specs, the tokenizer whose chat template renders chat prompts.
+    """
+
+    reward: str
+    model: str
+    against: str
+    prompts: str = "builtin"
+    limit: int | None = None
+    max_tokens: int = 128
+    chat: bool = True
+    template_from: str | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for spec in (self.model, self.against):
+            parse_spec(spec)
+        if self.model == self.against:
+            raise ValueError(f"--model and --against are both {self.model!r}: judge two different models")
+        if self.max_tokens < 1 or (self.limit is not None and self.limit < 1):
+            raise ValueError("max_tokens and limit must be at least 1")
+
+
+def run_judge(config: JudgeConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
+              use_cache: bool = True, models: dict[str, LanguageModel] | None = None,
+              rewards: GroupRewards | None = None) -> Path:
+    """Answer every prompt with both models, score each answer under every reward of ``config.reward``, and write
+    ``answers.parquet``, ``verdicts.parquet``, ``metrics.parquet`` and ``report.html`` into the run ``out``.
+
+    Re-running with the same config resumes: answered prompts are not asked again. Returns the run directory."""
+    rewards = rewards or GroupRewards.from_run(config.reward)
+    prompts = prompts_from(config.prompts, limit=config.limit)
+    reward_file = hashlib.sha256((Path(config.reward) / "model.npz").read_bytes()).hexdigest()[:8]
+    run = Run(out, "judge", asdict(config), f"{fingerprint_table(prompts)}-{reward_file}", fresh=fresh,
+              seed=config.seed)
+    opened = Models(run, given=models, use_cache=use_cache, template_from=config.template_from)
+    items = public_columns(prompts).to_dict("records")
+    done = run.done_keys()
+    with run.recording(), progress_tasks(progress) as tasks:
+        if "rewards" not in done:
+            run.append([{"key": "rewards", "kind": "rewards", "names": rewards.names,
+                         "weights": rewards.weights.tolist()}])
+        for role in ROLES:
+            spec = getattr(config, role)
+            sampler = IndependentSampler(opened(spec), 1, 0.0, config.max_tokens, config.chat, config.seed)
+
+            def answered(block: list[dict], role=role, spec=spec, sampler=sampler) -> list[dict]:
+                texts = [r["candidates"][0]["text"] for r in sampler.sample(block)]
+                scores = rewards([p["text"] for p in block], texts)
+                return [{"kind": "answer", "role": role, "model": spec, "prompt_id": str(p["id"]),
+                         "language": p.get("language"), "prompt": p["text"], "text": t, "rewards": s.tolist()}
+                        for p, t, s in zip(block, texts, scores)]
+
+            in_chunks(run, done, [f"answer|{role}|{p['id']}" for p in items], items, CHUNK, answered,
+                      tasks.add(f"answers of {spec[:24]}", len(items)))
+    write_judge_results(run.path)
+    return run.path
+
+
+def write_judge_results(run_dir: str | Path) -> Path:
+    """Rebuild a judge run's tables, metrics and report from its records; returns the report's path."""
+    run_dir = Path(run_dir)
+    manifest = read_manifest(run_dir)
+    records = read_records(run_dir)
+    heads = next((r for r in records if r["kind"] == "rewards"), None)
+    answers = pd.DataFrame([r for r in records if r["kind"] == "answer"])
+    if heads is None or answers.empty:
+        raise RunError(f"{run_dir} has no answers yet: run the same judge command again to resume")
+    names, weights = heads["names"], dict(zip(heads["names"], heads["weights"]))
+    answers = answers.drop(columns=["key", "kind"])
+    answers.to_parquet(run_dir / "answers.parquet", index=False)
+    both = answers.pivot(index="prompt_id", columns="role", values="rewards").dropna()
+    if both.empty:
+        raise RunError(f"{run_dir}: no prompt has both models' answers yet: run the same judge command again")
+    table = verdicts(both.index.tolist(), both["model"].tolist(), both["against"].tolist(), names)
+    table.to_parquet(run_dir / "verdicts.parquet", index=False)
+    pair_table(answers, table).to_parquet(run_dir / "pairs.parquet", index=False)
+    config = manifest["config"]
+    metrics = judge_metrics(table, weights, seed=manifest.get("seed", 0)).assign(model=config["model"],
+                                                                                 against=config["against"])
+    write_metrics(run_dir, metrics)
+    return write_judge_report(run_dir, manifest, metrics, table, answers)
+
+
+JOB = Job("judge", JudgeConfig, run_judge, write_judge_results, ITEMS)

@@ -1,0 +1,51 @@
+"""The judge report: each group's win rate of one model's answers over another's, the worst group's and the
+population's side by side, and the answers they were judged on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..jobs import ItemView, Section, Tables, item_fields, rows_of
+from ..report.figures import interval_bars
+from ..report.html import write_page
+
+SHOWN = 12  # prompts whose two answers the report prints
+
+
+def pair_table(answers: pd.DataFrame, verdicts: pd.DataFrame) -> pd.DataFrame:
+    """One row per judged prompt: its two answers and how many rewards prefer A's (the viewer's list of items)."""
+    texts = answers.pivot(index="prompt_id", columns="role", values="text")
+    first = answers.drop_duplicates("prompt_id").set_index("prompt_id")[["language", "prompt"]]
+    wins = verdicts.groupby("prompt_id")["win"].agg(prefer_a=lambda w: int((w == 1).sum()), rewards="size")
+    table = first.join(texts.rename(columns={"model": "answer_a", "against": "answer_b"})).join(wins, how="inner")
+    return table.reset_index()[["prompt_id", "language", "prompt", "answer_a", "answer_b", "prefer_a", "rewards"]]
+
+
+def _detail(tables: Tables, item: str) -> tuple[dict, list[Section]]:
+    """A prompt: its two answers, and each reward's verdict on them."""
+    head = item_fields(tables, "pairs.parquet", "prompt_id", item)
+    rows = rows_of(tables, "verdicts.parquet", "prompt_id", item)
+    return head, [Section("Each reward's verdict (margin: reward of A's answer minus B's)",
+                          rows if rows is not None else pd.DataFrame())]
+
+
+ITEMS = ItemView("pairs.parquet", "prompt_id", ("prompt_id", "language", "prompt", "prefer_a", "rewards"),
+                 ("language",), _detail)
+
+
+def write_judge_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, verdicts: pd.DataFrame,
+                       answers: pd.DataFrame) -> Path:
+    """Render ``report.html`` for a judge run and return its path."""
+    per_reward = metrics[(metrics.grouping == "reward") & metrics.metric.isin(["win_rate", "p_prefer"])]
+    rewards = per_reward[per_reward.group != "gap"]
+    figure = interval_bars(rewards, "group", "metric", "", "win rate of A over B", (0, 1))
+    rows = [{"reward": name, **{m: part[part.metric == m].iloc[0].to_dict() for m in ("win_rate", "p_prefer")}}
+            for name, part in per_reward.groupby("group", sort=False)]
+    summaries = metrics[metrics.metric.str.startswith(("maxmin_", "utilitarian_"))].to_dict("records")
+    pairs = pair_table(answers, verdicts)
+    wins = verdicts.pivot(index="prompt_id", columns="reward", values="win")
+    shown = [{**p, "wins": wins.loc[p["prompt_id"]].to_dict()} for p in pairs.head(SHOWN).to_dict("records")]
+    return write_page(run_dir / "report.html", "judge.html", manifest=manifest, figure=figure, rows=rows,
+                      summaries=summaries, shown=shown, rewards=list(wins.columns), n_prompts=len(pairs))

@@ -1,0 +1,129 @@
+"""`pluralign judge`: every reward a learn run fitted judges two real models' answers to the same prompts."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+
+from pluralign.align.core import judge_metrics, verdicts
+from pluralign.metrics import MetricFrame
+from pluralign.preferences.reward import GroupRewards
+
+TRADITIONAL = ["Keep the customs of your family.", "Respect your elders and their ways.",
+               "Follow the faith you were raised in.", "Honour the traditions of your country."]
+LIBERAL = ["Choose your own path in life.", "Question authority and think for yourself.",
+           "Live as you want, not as others expect.", "Personal freedom matters most."]
+
+
+@pytest.fixture(scope="module")
+def reward_run(tmp_path_factory):
+    """A group reward learned from 24 people: the traditional half always picks the traditional answer, the liberal
+    half the liberal one."""
+    from tests.conftest import run_cli
+
+    folder = tmp_path_factory.mktemp("reward")
+    rows = []
+    for person in range(24):
+        for i in range(16):
+            pair = [TRADITIONAL[i % 4], LIBERAL[(i // 4) % 4]]
+            candidates = [pair[i % 2], pair[1 - i % 2]]
+            rows.append({"annotator_id": f"p{person}", "context": "How should I live?", "candidates": candidates,
+                         "chosen": candidates.index(pair[person % 2])})
+    (folder / "choices.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (folder / "people.csv").write_text("annotator_id,side\n" + "".join(
+        f"p{p},{'traditional' if p % 2 == 0 else 'liberal'}\n" for p in range(24)))
+    learned = run_cli("learn", "--data", f"comparisons:{folder / 'choices.jsonl'}", "--annotators",
+                      str(folder / "people.csv"), "--estimator", "group", "--group", "side", "--out", str(folder / "run"))
+    assert learned.returncode == 0, learned.stderr
+    return folder / "run"
+
+
+def test_each_groups_reward_prefers_its_own_side(reward_run):
+    rewards = GroupRewards.from_run(reward_run)
+    assert sorted(rewards.names) == ["liberal", "traditional"] and np.isclose(rewards.weights.sum(), 1)
+    scores = pd.DataFrame(rewards(["How should I live?"] * 8, TRADITIONAL + LIBERAL), columns=rewards.names)
+    assert (scores["traditional"][:4].min() > scores["traditional"][4:].max())
+    assert (scores["liberal"][4:].min() > scores["liberal"][:4].max())
+
+
+def test_verdicts_and_summaries_follow_the_reward_differences():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(40, 3)), rng.normal(size=(40, 3))
+    a[:, 0] = b[:, 0] + 1.0  # reward "x" prefers A everywhere; "z" ties everywhere
+    a[:, 2] = b[:, 2]
+    prompts = [f"p{i}" for i in range(40)]
+    table = verdicts(prompts, a, b, ["x", "y", "z"])
+    assert np.allclose(table["p_prefer"], expit((a - b).ravel()))
+    metrics = judge_metrics(table, {"x": 0.5, "y": 0.25, "z": 0.25}, n_boot=200)
+    value = metrics.set_index(["metric", "group"])["value"]
+    assert value["win_rate", "x"] == 1 and value["win_rate", "z"] == 0.5
+    assert value["win_rate", "y"] == np.mean(a[:, 1] > b[:, 1])
+    worst = metrics[metrics.metric == "maxmin_win_rate"].iloc[0]
+    assert worst["group"] == min(("y", value["win_rate", "y"]), ("z", 0.5), key=lambda t: t[1])[0]
+    assert 0 <= worst["ci_low"] <= worst["value"] <= worst["ci_high"] <= 1
+    mixed = 0.5 * 1 + 0.25 * (a[:, 1] > b[:, 1]) + 0.25 * 0.5
+    assert np.isclose(value["utilitarian_win_rate", "all"], mixed.mean())
+    # the per-reward intervals are MetricFrame's over prompts
+    frame = MetricFrame(table, "win", by="reward", cluster="prompt_id", n_boot=200).by_group.set_index("reward")
+    assert metrics.set_index(["metric", "group"]).loc[("win_rate", "y"), "ci_low"] == frame.loc["y", "ci_low"]
+
+
+def test_judge_scores_two_real_models_answers_with_every_reward_and_resumes(cli, reward_run, tmp_path):
+    out = tmp_path / "judged"
+    args = ["judge", "--reward", str(reward_run), "--model", "embedded", "--against", "llamacpp:embedded",
+            "--limit", "4", "--max-tokens", "24", "--no-cache", "-q", "--out", str(out)]
+    result = cli(*args)
+    assert result.returncode == 0, result.stderr
+    assert "maxmin_win_rate" in result.stdout and "traditional" in result.stdout
+    answers = pd.read_parquet(out / "answers.parquet")
+    assert len(answers) == 8 and set(answers.role) == {"model", "against"}
+    # every stored reward is the learned reward of that answer to its prompt
+    rewards = GroupRewards.from_run(reward_run)
+    again = rewards(answers["prompt"].tolist(), answers["text"].tolist())
+    assert np.allclose(np.stack(answers["rewards"].to_numpy()), again, atol=1e-5)
+    table = pd.read_parquet(out / "verdicts.parquet")
+    pivot = answers.pivot(index="prompt_id", columns="role", values="rewards")
+    margin = np.stack(pivot["model"].to_numpy()) - np.stack(pivot["against"].to_numpy())
+    assert np.allclose(table.sort_values(["prompt_id", "reward"])["margin"],
+                       pd.DataFrame(margin, index=pivot.index, columns=rewards.names).stack().sort_index())
+    metrics = pd.read_parquet(out / "metrics.parquet")
+    assert {"win_rate", "p_prefer", "maxmin_win_rate", "utilitarian_win_rate"} <= set(metrics.metric)
+    assert set(metrics.model) == {"embedded"} and set(metrics.against) == {"llamacpp:embedded"}
+    report = (out / "report.html").read_text()
+    assert "Whose preferences do the answers satisfy?" in report and "liberal" in report
+    lines = (out / "records.jsonl").read_text().count("\n")
+    assert cli(*args).returncode == 0 and (out / "records.jsonl").read_text().count("\n") == lines
+
+
+def test_the_same_answers_tie_under_every_reward(reward_run, hf_model, tmp_path):
+    from pluralign.align.judge import JudgeConfig, run_judge
+
+    config = JudgeConfig(reward=str(reward_run), model="embedded", against="hf:embedded", limit=3, max_tokens=16)
+    out = run_judge(config, tmp_path / "same", progress=False, use_cache=False,
+                    models={"embedded": hf_model, "hf:embedded": hf_model})
+    metrics = pd.read_parquet(out / "metrics.parquet").set_index(["metric", "group"])["value"]
+    assert metrics["win_rate", "liberal"] == metrics["win_rate", "traditional"] == 0.5
+    assert metrics["p_prefer", "liberal"] == 0.5
+
+
+@pytest.mark.parametrize("case", ["simulated", "not-a-run", "audit-run", "same-model"])
+def test_judge_refuses_bad_inputs_in_one_line(cli, reward_run, small_run, tmp_path, case):
+    reward, against = str(reward_run), "llamacpp:embedded"
+    if case == "simulated":
+        reward = str(tmp_path / "sim")
+        assert cli("learn", "--data", "simulated", "--estimator", "bt", "--out", reward).returncode == 0
+    elif case == "not-a-run":
+        reward = str(tmp_path)
+    elif case == "audit-run":
+        reward = str(small_run.path)
+    else:
+        against = "embedded"
+    result = cli("judge", "--reward", reward, "--model", "embedded", "--against", against, "--out", str(tmp_path / "j"))
+    assert result.returncode == 2 and result.stderr.strip().startswith("error:")
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert {"simulated": "simulated feature vectors", "not-a-run": "not a pluralign run", "audit-run": "'audit' run",
+            "same-model": "judge two different models"}[case] in result.stderr
