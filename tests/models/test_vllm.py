@@ -28,15 +28,17 @@ def _p_agree(run) -> pd.Series:
     return table.set_index(["statement_id", "variant"])["p_agree"].sort_index()
 
 
-def test_an_audit_through_vllm_gives_the_hf_backends_p_agree_on_64_statements(vllm_python, hf_model, tmp_path):
-    served = subprocess.run([str(vllm_python), "-m", "pluralign", "audit", "--model", "vllm:embedded", "--limit", "64",
+def test_an_audit_through_vllm_gives_the_hf_backends_p_agree(vllm_python, hf_model, tmp_path):
+    # 16 statements (96 framed prompts in 4 languages): vLLM on two CPU cores scores about 5 prompts a second, and
+    # the suite must fit CI's hour; sessions 8 and 9 ran this on 64 statements, with the same agreement.
+    served = subprocess.run([str(vllm_python), "-m", "pluralign", "audit", "--model", "vllm:embedded", "--limit", "16",
                              "--stages", "stance", "--no-cache", "-q", "--out", str(tmp_path / "vllm")],
                             capture_output=True, text=True, timeout=1800)
     assert served.returncode == 0, served.stderr[-3000:]
-    local = run_audit(statements_from("builtin", limit=64), AuditConfig(models=["embedded"], stages=["stance"]),
+    local = run_audit(statements_from("builtin", limit=16), AuditConfig(models=["embedded"], stages=["stance"]),
                       tmp_path / "hf", progress=False, use_cache=False, models={"embedded": hf_model})
     ours, theirs = _p_agree(local), _p_agree(tmp_path / "vllm")
-    assert len(ours) > 100 and ours.index.equals(theirs.index)
+    assert len(ours) > 20 and ours.index.equals(theirs.index)
     assert np.abs(ours - theirs).max() < 1e-3
 
 

@@ -1,0 +1,224 @@
+"""The align job: tune a model toward one group's (latent type's, prototype's) learned reward with DPO and LoRA, then
+judge the tuned model against the base under every reward.
+
+1. The base model samples k answers to each training prompt; each answer is scored under every reward (records).
+2. Each set becomes a preference pair for the target: its highest-rewarded answer chosen, its lowest rejected
+   (``pairs.jsonl``, TRL's conversational shape, with the target and the reward margin kept as columns).
+3. TRL's ``DPOTrainer`` trains LoRA adapters (peft) on the pairs, saving checkpoints in the run, so an interrupted
+   training resumes from its last one; the adapters are merged into ``model/``, a checkpoint any ``hf:`` spec loads.
+4. ``pluralign judge`` runs on prompts held out from training: the target's win rate over the base, and every other
+   reward's, so a gain for one group is never read without what the others lost.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..data import prompts_from
+from ..jobs import Job
+from ..models.base import LanguageModel, ModelSpecError
+from ..models.spec import parse_spec
+from ..preferences.reward import GroupRewards
+from ..runs import Models, Run, RunError, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest, read_records
+from ..sampling.samplers import IndependentSampler
+from .judge import JudgeConfig, run_judge
+from .report import write_align_report
+
+CHUNK = 8  # prompts per generation call
+
+
+@dataclass
+class AlignConfig:
+    """What an align run trains; recorded in its manifest.
+
+    Args:
+        reward: a ``learn`` run on texts; target: the name of one of its rewards (a group, ``type 0``, ...).
+        model: the base model, ``embedded`` or ``hf:ID|DIR`` (trained with transformers).
+        prompts: a prompt source; limit: its first N; eval_share: the share held out for judging before and after.
+        k, temperature, max_tokens: the base model's candidate answers per prompt, from which pairs are made.
+        steps, batch_size, learning_rate, beta: DPO's optimiser steps, pairs per step, learning rate and KL strength.
+        lora_r: rank of the LoRA adapters (alpha = 2r, on every linear layer).
+        tolerance: the loss of win rate below 0.5 another reward may show before the run says it lost.
+    """
+
+    reward: str
+    target: str
+    model: str = "embedded"
+    prompts: str = "builtin"
+    limit: int | None = None
+    eval_share: float = 0.25
+    k: int = 4
+    temperature: float = 1.0
+    max_tokens: int = 64
+    steps: int = 16
+    batch_size: int = 8
+    learning_rate: float = 5e-4
+    beta: float = 0.1
+    lora_r: int = 8
+    tolerance: float = 0.05
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        spec = parse_spec(self.model)
+        if spec.kind != "hf":
+            raise ModelSpecError(f"{self.model!r} cannot be trained here: align trains embedded or hf:ID|DIR models "
+                                 "with transformers (serve the tuned model with any backend afterwards)")
+        if not 0 < self.eval_share < 1 or self.k < 2 or min(self.steps, self.batch_size, self.lora_r) < 1:
+            raise ValueError("eval_share must be in (0, 1), k at least 2, steps, batch_size and lora_r at least 1")
+
+
+def split_prompts(prompts: pd.DataFrame, eval_share: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(training, held-out) prompts: a seeded ``eval_share`` of them held out, at least one on each side."""
+    if len(prompts) < 2:
+        raise ValueError(f"align needs at least 2 prompts (training and held out), got {len(prompts)}")
+    order = np.random.default_rng(seed).permutation(len(prompts))
+    held = max(1, min(len(prompts) - 1, round(eval_share * len(prompts))))
+    return prompts.iloc[np.sort(order[held:])], prompts.iloc[np.sort(order[:held])]
+
+
+def preference_pairs(records: list[dict], names: list[str], target: str) -> pd.DataFrame:
+    """For each candidate set: the answer the target's reward ranks highest (chosen) and lowest (rejected), in TRL's
+    conversational shape; sets whose answers the reward cannot tell apart are left out."""
+    column = names.index(target)
+    rows = []
+    for r in records:
+        scores = np.array([c["rewards"][column] for c in r["candidates"]])
+        best, worst = int(scores.argmax()), int(scores.argmin())
+        if scores[best] > scores[worst]:
+            rows.append({"prompt": [{"role": "user", "content": r["prompt"]}],
+                         "chosen": [{"role": "assistant", "content": r["candidates"][best]["text"]}],
+                         "rejected": [{"role": "assistant", "content": r["candidates"][worst]["text"]}],
+                         "prompt_id": r["prompt_id"], "target": target, "margin": float(scores[best] - scores[worst])})
+    return pd.DataFrame(rows, columns=["prompt", "chosen", "rejected", "prompt_id", "target", "margin"])
+
+
+def _checkpoint_dir(spec: str) -> str:
+    from ..models.embedded import embedded_hf_dir
+
+    parsed = parse_spec(spec)
+    return str(embedded_hf_dir()) if parsed.is_embedded else parsed.target
+
+
+def train_dpo(pairs: pd.DataFrame, config: AlignConfig, folder: Path, progress: bool) -> tuple[Path, pd.DataFrame]:
+    """DPO with LoRA through TRL on ``pairs``; checkpoints under ``folder/checkpoints`` (resumed from the last), the
+    merged model in ``folder/model``. Returns the model directory and the training curve (step, loss, margins)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback
+    try:
+        from datasets import Dataset
+        from peft import LoraConfig
+        from trl import DPOConfig, DPOTrainer
+    except ImportError:
+        raise ModelSpecError("align trains with TRL and peft: pip install 'pluralign[align]'") from None
+
+    base = _checkpoint_dir(config.model)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
+    checkpoints = folder / "checkpoints"
+    args = DPOConfig(output_dir=str(checkpoints), max_steps=config.steps, per_device_train_batch_size=config.batch_size,
+                     learning_rate=config.learning_rate, beta=config.beta, seed=config.seed, logging_steps=1,
+                     save_steps=max(1, config.steps // 4), save_total_limit=2, report_to=[],
+                     disable_tqdm=not progress, use_cpu=not torch.cuda.is_available(), max_length=512)
+    lora = LoraConfig(r=config.lora_r, lora_alpha=2 * config.lora_r, target_modules="all-linear", task_type="CAUSAL_LM")
+    trainer = DPOTrainer(model=model, args=args, processing_class=tokenizer, peft_config=lora,
+                         train_dataset=Dataset.from_pandas(pairs[["prompt", "chosen", "rejected"]]))
+    if not progress:  # with its progress bar off, the trainer prints every log line instead
+        trainer.remove_callback(PrinterCallback)
+    resume = any(checkpoints.glob("checkpoint-*"))
+    with warnings.catch_warnings():  # TRL calls transformers' gradient-checkpointing names that 5.x deprecates
+        warnings.simplefilter("ignore", FutureWarning)
+        trainer.train(resume_from_checkpoint=resume or None)
+    target, partial = folder / "model", folder / "model.partial"
+    trainer.model.merge_and_unload().save_pretrained(partial)
+    tokenizer.save_pretrained(partial)
+    if target.exists():  # merged by an earlier attempt that stopped before recording it
+        shutil.rmtree(target)
+    os.replace(partial, target)
+    curve = pd.DataFrame([{"step": h["step"], "loss": h["loss"], "margin": h.get("rewards/margins"),
+                           "accuracy": h.get("rewards/accuracies")} for h in trainer.state.log_history if "loss" in h])
+    return target, curve
+
+
+def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
+              use_cache: bool = True, models: dict[str, LanguageModel] | None = None) -> Path:
+    """Sample, pair, train and judge into the run ``out`` (see the module's docstring); resumes where it stopped.
+    Returns the run directory; the tuned model is ``out/model`` and the before/after judgement ``out/judge``."""
+    rewards = GroupRewards.from_run(config.reward)
+    if config.target not in rewards.names:
+        raise ValueError(f"the reward run {config.reward} has no reward named {config.target!r}; "
+                         f"it has: {', '.join(rewards.names)}")
+    prompts = prompts_from(config.prompts, limit=config.limit)
+    train, held = split_prompts(prompts, config.eval_share, config.seed)
+    run = Run(out, "align", asdict(config), fingerprint_table(prompts), fresh=fresh, seed=config.seed)
+    items = public_columns(train).to_dict("records")
+    done = run.done_keys()
+    sampler = IndependentSampler(Models(run, given=models, use_cache=use_cache)(config.model), config.k,
+                                 config.temperature, config.max_tokens, True, config.seed)
+
+    def sampled(block: list[dict]) -> list[dict]:
+        sets = sampler.sample(block)
+        texts = [c["text"] for s in sets for c in s["candidates"]]
+        scores = iter(rewards([p["text"] for p, s in zip(block, sets) for _ in s["candidates"]], texts).tolist())
+        return [{"kind": "set", "prompt_id": str(p["id"]), "prompt": p["text"],
+                 "candidates": [{**c, "rewards": next(scores)} for c in s["candidates"]]} for p, s in zip(block, sets)]
+
+    with run.recording():
+        with progress_tasks(progress) as tasks:
+            in_chunks(run, done, [f"set|{p['id']}" for p in items], items, CHUNK, sampled,
+                      tasks.add("candidate answers", len(items)))
+        pairs = preference_pairs([r for r in read_records(run.path) if r["kind"] == "set"], rewards.names,
+                                 config.target)
+        if pairs.empty:
+            raise RunError(f"the reward {config.target!r} tells none of the base model's answers apart: nothing to "
+                           "learn")
+        pairs.to_json(run.path / "pairs.jsonl", orient="records", lines=True, force_ascii=False)
+        if "trained" not in done:
+            _, curve = train_dpo(pairs, config, run.path, progress)
+            run.append([{"key": "trained", "kind": "trained", "pairs": len(pairs), "curve": curve.to_dict("list")}])
+        public_columns(held).to_json(run.path / "held_out_prompts.jsonl", orient="records", lines=True,
+                                     force_ascii=False)
+        run_judge(JudgeConfig(reward=config.reward, model=f"hf:{run.path / 'model'}", against=config.model,
+                              prompts=str(run.path / "held_out_prompts.jsonl"), max_tokens=config.max_tokens,
+                              seed=config.seed), run.path / "judge", progress=progress, use_cache=use_cache,
+                  models=models, rewards=rewards)
+    write_align_results(run.path)
+    return run.path
+
+
+def align_summary(metrics: pd.DataFrame, target: str, tolerance: float) -> pd.DataFrame:
+    """Per reward: its win rate of the tuned model over the base (with interval), whether it is the target, and
+    whether it lost more than ``tolerance`` (its win rate below 0.5 − tolerance, and ``surely`` when the whole
+    interval is)."""
+    rows = metrics[(metrics.metric == "win_rate") & (metrics.grouping == "reward") & (metrics.group != "gap")]
+    table = rows[["group", "value", "ci_low", "ci_high", "n"]].rename(columns={"group": "reward"}).reset_index(drop=True)
+    table["target"] = table["reward"] == target
+    table["lost"] = table["value"] < 0.5 - tolerance
+    table["surely_lost"] = table["ci_high"] < 0.5 - tolerance
+    return table
+
+
+def write_align_results(run_dir: str | Path) -> Path:
+    """The align run's tables and report from its records and its judge run: ``curve.parquet`` (DPO's loss, reward
+    margin and accuracy per step), ``summary.parquet`` (each reward's win rate of the tuned model over the base, the
+    target marked, losses beyond the tolerance flagged) and ``report.html``; returns the report's path."""
+    run_dir = Path(run_dir)
+    manifest = read_manifest(run_dir)
+    trained = next((r for r in read_records(run_dir) if r["kind"] == "trained"), None)
+    judged = run_dir / "judge" / "metrics.parquet"
+    if trained is None or not judged.exists():
+        raise RunError(f"{run_dir} has not trained and judged its model yet: run the same align command again to resume")
+    curve = pd.DataFrame(trained["curve"])
+    curve.to_parquet(run_dir / "curve.parquet", index=False)
+    summary = align_summary(pd.read_parquet(judged), manifest["config"]["target"], manifest["config"]["tolerance"])
+    summary.to_parquet(run_dir / "summary.parquet", index=False)
+    return write_align_report(run_dir, manifest, summary, curve, trained["pairs"])
+
+
+JOB = Job("align", AlignConfig, run_align, write_align_results)
