@@ -75,3 +75,25 @@ def test_the_vllm_backend_without_vllm_installed_says_how_to_install_it():
     # The suite's own environment has no vLLM (it lives in .venv-vllm, see tests/models/test_vllm.py).
     with pytest.raises(ModelSpecError, match=r"pip install 'pluralign\[vllm\]'"):
         load("vllm:embedded?enforce_eager=on")
+
+
+def test_a_checkpoint_written_again_in_place_gets_a_new_fingerprint(tmp_path):
+    """`pluralign align --fresh` writes a new model where the old one was, with weight files of the same sizes: the
+    fingerprint (which keys the response cache) must change, or the old model's cached answers would come back."""
+    import time
+
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from pluralign.models.tokens import checkpoint_fingerprint
+
+    config = LlamaConfig(hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
+                         num_key_value_heads=2, vocab_size=64)
+    LlamaForCausalLM(config).save_pretrained(tmp_path)
+    first = checkpoint_fingerprint("hf", "tiny", config.to_dict(), "float32", tmp_path)
+    size = (tmp_path / "model.safetensors").stat().st_size
+    time.sleep(0.01)
+    LlamaForCausalLM(config).save_pretrained(tmp_path)
+    assert (tmp_path / "model.safetensors").stat().st_size == size
+    assert checkpoint_fingerprint("hf", "tiny", config.to_dict(), "float32", tmp_path) != first
+    assert checkpoint_fingerprint("hf", "tiny", config.to_dict(), "float32", tmp_path) == \
+        checkpoint_fingerprint("hf", "tiny", config.to_dict(), "float32", tmp_path)

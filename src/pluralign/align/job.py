@@ -106,9 +106,9 @@ def _checkpoint_dir(spec: str) -> str:
     return str(embedded_hf_dir()) if parsed.is_embedded else parsed.target
 
 
-def train_dpo(pairs: pd.DataFrame, config: AlignConfig, folder: Path, progress: bool) -> tuple[Path, pd.DataFrame]:
+def train_dpo(pairs: pd.DataFrame, config: AlignConfig, folder: Path, progress: bool) -> pd.DataFrame:
     """DPO with LoRA through TRL on ``pairs``; checkpoints under ``folder/checkpoints`` (resumed from the last), the
-    merged model in ``folder/model``. Returns the model directory and the training curve (step, loss, margins)."""
+    merged model in ``folder/model``. Returns the training curve (step, loss, reward margin and accuracy)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback
     try:
@@ -141,9 +141,8 @@ def train_dpo(pairs: pd.DataFrame, config: AlignConfig, folder: Path, progress: 
     if target.exists():  # merged by an earlier attempt that stopped before recording it
         shutil.rmtree(target)
     os.replace(partial, target)
-    curve = pd.DataFrame([{"step": h["step"], "loss": h["loss"], "margin": h.get("rewards/margins"),
-                           "accuracy": h.get("rewards/accuracies")} for h in trainer.state.log_history if "loss" in h])
-    return target, curve
+    return pd.DataFrame([{"step": h["step"], "loss": h["loss"], "margin": h.get("rewards/margins"),
+                          "accuracy": h.get("rewards/accuracies")} for h in trainer.state.log_history if "loss" in h])
 
 
 def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
@@ -180,7 +179,7 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
                            "learn")
         pairs.to_json(run.path / "pairs.jsonl", orient="records", lines=True, force_ascii=False)
         if "trained" not in done:
-            _, curve = train_dpo(pairs, config, run.path, progress)
+            curve = train_dpo(pairs, config, run.path, progress)
             run.append([{"key": "trained", "kind": "trained", "pairs": len(pairs), "curve": curve.to_dict("list")}])
         public_columns(held).to_json(run.path / "held_out_prompts.jsonl", orient="records", lines=True,
                                      force_ascii=False)

@@ -44,8 +44,10 @@ def checkpoint_fingerprint(backend: str, name: str, config: dict, dtype: str, na
 
 
 def _weights_id(name_or_path: str | Path) -> str:
-    """Size and name of local weight files, so a changed checkpoint gets a new fingerprint."""
+    """Name, size and modification time of local weight files, so a changed checkpoint gets a new fingerprint (and no
+    cached answer of the old one): a model trained again in place (``pluralign align --fresh``) has the same sizes."""
     path = Path(name_or_path)
     if not path.is_dir():
         return str(name_or_path)
-    return ";".join(f"{p.name}:{p.stat().st_size}" for p in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")))
+    files = sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin"))
+    return ";".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
