@@ -24,7 +24,7 @@ import pandas as pd
 from ..data import prompts_from
 from ..jobs import Job
 from ..models.base import LanguageModel, ModelSpecError
-from ..models.spec import parse_spec
+from ..models.spec import checkpoint, parse_spec
 from ..preferences.reward import GroupRewards
 from ..runs import Models, Run, RunError, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest, read_records
 from ..sampling.samplers import IndependentSampler
@@ -99,13 +99,6 @@ def preference_pairs(records: list[dict], names: list[str], target: str) -> pd.D
     return pd.DataFrame(rows, columns=["prompt", "chosen", "rejected", "prompt_id", "target", "margin"])
 
 
-def _checkpoint_dir(spec: str) -> str:
-    from ..models.embedded import embedded_hf_dir
-
-    parsed = parse_spec(spec)
-    return str(embedded_hf_dir()) if parsed.is_embedded else parsed.target
-
-
 def train_dpo(pairs: pd.DataFrame, config: AlignConfig, folder: Path, progress: bool) -> pd.DataFrame:
     """DPO with LoRA through TRL on ``pairs``; checkpoints under ``folder/checkpoints`` (resumed from the last), the
     merged model in ``folder/model``. Returns the training curve (step, loss, reward margin and accuracy)."""
@@ -118,7 +111,7 @@ def train_dpo(pairs: pd.DataFrame, config: AlignConfig, folder: Path, progress: 
     except ImportError:
         raise ModelSpecError("align trains with TRL and peft: pip install 'pluralign[align]'") from None
 
-    base = _checkpoint_dir(config.model)
+    base = checkpoint(parse_spec(config.model))
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
     checkpoints = folder / "checkpoints"

@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from .common import Cache, Chat, Fresh, Quiet, RunDir, TemplateFrom, guarded, out, show_progress
+from .common import Cache, Chat, Fresh, Quiet, RunDir, TemplateFrom, guarded, out, show_progress, with_interval
 
 commands = typer.Typer()
 
@@ -53,18 +53,15 @@ def judge(
         table.add_column(column)
     for name, part in metrics[metrics.grouping == "reward"].groupby("group", sort=False):
         if set(part.metric) >= {"win_rate", "p_prefer"}:
-            table.add_row(name, _cell(part, "win_rate"), _cell(part, "p_prefer"), str(int(part.n.iloc[0])))
+            table.add_row(name, *(with_interval(part[part.metric == m].iloc[0]) for m in ("win_rate", "p_prefer")),
+                          str(int(part.n.iloc[0])))
     out.print(table)
     for metric in ("maxmin_win_rate", "utilitarian_win_rate"):
-        row = metrics[metrics.metric == metric]
-        who = f" ({row.group.iloc[0]})" if metric.startswith("maxmin") else ""
-        out.print(f"{metric}{who}: {_cell(row, metric)}")
+        row = metrics[metrics.metric == metric].iloc[0]
+        who = f" ({row.group})" if metric.startswith("maxmin") else ""
+        out.print(f"{metric}{who}: {with_interval(row)}")
     out.print(f"run: {path}")
 
-
-def _cell(part: pd.DataFrame, metric: str) -> str:
-    row = part[part.metric == metric].iloc[0]
-    return f"{row.value:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
 
 
 @commands.command(epilog="""
@@ -118,6 +115,6 @@ def align(
     for r in summary.itertuples():
         verdict = ("target: gained" if r.ci_low > 0.5 else "target: no clear gain") if r.target else \
             "surely lost" if r.surely_lost else "lost" if r.lost else "within tolerance"
-        table.add_row(r.reward, f"{r.value:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]", verdict)
+        table.add_row(r.reward, with_interval(r), verdict)
     out.print(table)
     out.print(f"tuned model: hf:{path / 'model'}\nrun: {path}")

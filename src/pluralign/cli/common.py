@@ -77,6 +77,11 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
+def with_interval(row) -> str:
+    """A metrics row's value and its interval, as the commands print them: ``0.612 [0.580, 0.645]``."""
+    return f"{row.value:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
+
+
 def show_progress(quiet: bool) -> bool:
     """Progress bars unless --quiet, and only on a terminal (a log file would fill with redraws)."""
     return not quiet and sys.stderr.isatty()

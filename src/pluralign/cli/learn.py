@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from .common import Fresh, RunDir, guarded, out
+from .common import Fresh, RunDir, guarded, out, with_interval
 
 commands = typer.Typer()
 
@@ -73,5 +73,4 @@ def _cell(part: pd.DataFrame, metric: str) -> str:
     rows = rows if metric == "worst_group_accuracy" else rows[rows.group == "all"]
     if rows.empty:
         return "—"
-    row = rows.iloc[0]
-    return f"{row.value:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
+    return with_interval(rows.iloc[0])

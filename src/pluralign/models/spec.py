@@ -117,6 +117,16 @@ def _options(kind: str, query: str, text: str) -> dict:
     return options
 
 
+def checkpoint(spec: ModelSpec) -> str | Path:
+    """The transformers checkpoint an hf or vllm spec names: a hub id or a folder (for ``embedded``, the folder its
+    GGUF weights are converted to)."""
+    if spec.is_embedded:
+        from .embedded import embedded_hf_dir
+
+        return embedded_hf_dir()
+    return spec.target
+
+
 def load(text: str, *, template_from: str | None = None, **options) -> LanguageModel:
     """Load the model a spec names; options go to the backend (e.g. ``n_ctx`` for llama.cpp).
 
@@ -125,22 +135,15 @@ def load(text: str, *, template_from: str | None = None, **options) -> LanguageM
     """
     spec = parse_spec(text)
     options = {**spec.options, **options}
+    label = {"label": "embedded"} if spec.is_embedded else {}
     if spec.kind == "hf":
         from .hf import HFModel
 
-        if spec.is_embedded:
-            from .embedded import embedded_hf_dir
-
-            return HFModel(embedded_hf_dir(), label="embedded", **options)
-        return HFModel(spec.target, **options)
+        return HFModel(checkpoint(spec), **label, **options)
     if spec.kind == "vllm":
         from .vllm import VLLMModel
 
-        if spec.is_embedded:
-            from .embedded import embedded_hf_dir
-
-            return VLLMModel(embedded_hf_dir(), label="embedded", **options)
-        return VLLMModel(spec.target, **options)
+        return VLLMModel(checkpoint(spec), **label, **options)
     if spec.kind == "llamacpp":
         from .llamacpp import LlamaCppModel
 

@@ -75,16 +75,23 @@ class ChoiceEstimator(BaseEstimator, ABC):
 
     @classmethod
     def load(cls, path: str | Path) -> "ChoiceEstimator":
-        """The estimator ``save`` wrote to ``path``, fitted as it was."""
+        """The estimator ``save`` wrote to ``path``, fitted as it was: of this class, or (called on a base class such
+        as ``ChoiceEstimator``) of whichever of its subclasses was saved."""
         with np.load(path, allow_pickle=False) as data:
             params = json.loads(str(data["__params__"]))
             name = params.pop("class")
-            if name != cls.__name__:
+            saved = next((c for c in _subclasses(cls) if c.__name__ == name), None)
+            if saved is None:
                 raise ValueError(f"{path} holds a {name}, not a {cls.__name__}")
-            missing = [key for key in cls._state if key not in data.files]
+            missing = [key for key in saved._state if key not in data.files]
             if missing:
                 raise ValueError(f"{path} lacks {', '.join(missing)}: an older pluralign saved it; fit the model again")
-            model = cls(**params)
-            for key in cls._state:
+            model = saved(**params)
+            for key in saved._state:
                 setattr(model, key, data[key])
         return model
+
+
+def _subclasses(cls: type) -> list[type]:
+    """``cls`` and every class below it."""
+    return [cls, *(sub for direct in cls.__subclasses__() for sub in _subclasses(direct))]

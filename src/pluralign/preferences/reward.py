@@ -9,7 +9,6 @@ probability that the group prefers a to b.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Sequence
 
@@ -20,9 +19,8 @@ from ..runs import RunError, read_manifest
 from .base import ChoiceEstimator
 from .bradley_terry import BradleyTerry, GroupBradleyTerry
 from .features import context_text, interaction_features
-from .latent import IdealPoint, MixtureBradleyTerry, SharedRewards
+from .latent import SharedRewards
 
-CLASSES = {c.__name__: c for c in (BradleyTerry, GroupBradleyTerry, MixtureBradleyTerry, IdealPoint)}
 Context = str | Sequence[dict]  # a prompt, or the chat messages before the response
 
 
@@ -67,13 +65,11 @@ class GroupRewards:
         path = Path(run_dir) / "model.npz"
         if not path.exists():
             raise RunError(f"{run_dir} has no fitted model (model.npz): let `pluralign learn` finish first")
-        with np.load(path, allow_pickle=False) as data:
-            name = json.loads(str(data["__params__"]))["class"]
         if embedder is None:
             from ..embed import SentenceEmbedder
 
             embedder = SentenceEmbedder()
-        return cls(CLASSES[name].load(path), embedder)
+        return cls(ChoiceEstimator.load(path), embedder)
 
     def features(self, contexts: Sequence[Context], responses: Sequence[str]) -> np.ndarray:
         """Each response's feature row, as the learn job made them (``interaction_features``)."""
