@@ -5,45 +5,81 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
 TOPICS = ["my career", "where to live", "whom to marry", "my religion", "my parents' expectations", "my free time",
-          "how to raise my children", "what to study", "my holidays", "my savings", "my friendships", "my neighbours"]
+          "how to raise my children", "what to study", "my holidays", "my savings", "my friendships", "my neighbours",
+          "my wedding", "my job offer abroad", "caring for my grandmother", "my diet"]
+ASKS = ["How should I decide about {}?", "I am unsure about {}. What would you advise?",
+        "What matters most when thinking about {}?", "Give me advice on {}."]
 
 
 def _prompts(folder):
     path = folder / "prompts.jsonl"
-    rows = [{"id": f"{kind}{i}", "text": text.format(t), "language": "en"} for i, t in enumerate(TOPICS)
-            for kind, text in (("a", "How should I decide about {}?"), ("b", "I am unsure about {}. What would you advise?"))]
+    rows = [{"id": f"{k}{i}", "text": ask.format(topic), "language": "en"} for i, topic in enumerate(TOPICS)
+            for k, ask in enumerate(ASKS)]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
 
 
 @pytest.mark.slow
-def test_align_trains_toward_a_groups_reward_and_judges_every_reward_on_held_out_prompts(cli, reward_run, tmp_path):
+def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_prompts(cli, reward_run, tmp_path):
+    """End to end on the embedded model: 32 training prompts, 10 DPO steps; the traditional group's reward prefers the
+    tuned model's answers to the base's on the 32 held-out prompts, with the whole interval above 0.5, and the other
+    group's reward sees it lose."""
     out = tmp_path / "tuned"
     args = ["align", "--reward", str(reward_run), "--target", "traditional", "--prompts", str(_prompts(tmp_path)),
-            "--eval-share", "0.5", "--steps", "8", "--max-tokens", "32", "--no-cache", "-q", "--out", str(out)]
+            "--eval-share", "0.5", "--steps", "10", "--learning-rate", "1e-3", "--max-tokens", "32", "--seed", "1",
+            "--audit-limit", "6", "--no-cache", "-q", "--out", str(out)]
     result = cli(*args)
     assert result.returncode == 0, result.stderr
+    assert "Warning" not in result.stderr and "Tokenizing" not in result.stderr  # -q means quiet
     pairs = pd.read_json(out / "pairs.jsonl", lines=True)
-    assert 0 < len(pairs) <= 12 and set(pairs.target) == {"traditional"} and (pairs.margin > 0).all()
+    assert 0 < len(pairs) <= 32 and set(pairs.target) == {"traditional"} and (pairs.margin > 0).all()
     curve = pd.read_parquet(out / "curve.parquet")
-    assert len(curve) == 8 and curve.loss.iloc[-1] < curve.loss.iloc[0]
+    assert len(curve) == 10 and curve.loss.iloc[-3:].mean() < curve.loss.iloc[:3].mean()
     summary = pd.read_parquet(out / "summary.parquet").set_index("reward")
-    assert summary.loc["traditional", "target"] and summary.loc["traditional", "n"] == 12
-    assert set(summary.index) == {"traditional", "liberal"} and not summary.loc["liberal", "target"]
+    target = summary.loc["traditional"]
+    assert target.target and target.n == 32 and target.ci_low > 0.5, summary
+    assert set(summary.index) == {"traditional", "liberal", "worst reward"} and not summary.loc["liberal", "target"]
+    assert summary.loc["worst reward", "worst"] == "liberal" and summary.loc["worst reward", "value"] == summary.loc["liberal", "value"]
     assert ((summary.ci_low <= summary.value) & (summary.value <= summary.ci_high)).all()
     assert (summary.lost == (summary.value < 0.5 - 0.05)).all()
-    assert "Who gained, who lost" in (out / "report.html").read_text()
+    # before and after: both models gave the audit's stances on the same items; the shift is their difference
+    items = pd.read_parquet(out / "audit" / "results.parquet")
+    wide = items.pivot_table(index=["statement_id", "variant"], columns="model", values="p_agree")
+    shift = pd.read_parquet(out / "stance.parquet").query("grouping == 'overall'").iloc[0]
+    tuned = f"hf:{out / 'model'}"
+    assert shift.n == len(wide) and abs(shift.value - (wide[tuned] - wide["embedded"]).mean()) < 1e-12
+    report = (out / "report.html").read_text()
+    assert "Who gained, who lost" in report and "Stances before and after" in report
     # the tuned model is a transformers checkpoint any hf: spec loads
     from pluralign.models import load
     from pluralign.models.base import GenerateRequest
 
-    assert load(f"hf:{out / 'model'}").generate([GenerateRequest("Hello", max_tokens=4)])[0][0]
+    assert load(tuned).generate([GenerateRequest("Hello", max_tokens=4)])[0][0]
     lines = (out / "records.jsonl").read_text().count("\n")
     assert cli(*args).returncode == 0 and (out / "records.jsonl").read_text().count("\n") == lines
+
+
+def test_a_max_min_target_chooses_the_answer_whose_least_pleased_reward_is_pleased_most():
+    from scipy.stats import zscore
+
+    from pluralign.align.core import target_scores
+    from pluralign.align.job import preference_pairs
+
+    rewards = np.array([[3.0, -3.0], [1.0, 1.0], [-3.0, 3.0], [0.0, -1.0]])  # four answers, two rewards
+    assert target_scores(rewards, ["a", "b"], "max-min") == pytest.approx(zscore(rewards, axis=0).min(axis=1))
+    assert list(target_scores(rewards, ["a", "b"], "b")) == [-3.0, 1.0, 3.0, -1.0]
+    record = {"prompt_id": "p", "prompt": "Which?", "candidates": [{"text": f"answer {i}", "rewards": list(r)}
+                                                                    for i, r in enumerate(rewards)]}
+    pair = preference_pairs([record], ["a", "b"], "max-min").iloc[0]
+    assert (pair.chosen[0]["content"], pair.rejected[0]["content"], pair.target) == ("answer 1", "answer 2", "max-min")
+    # a set every reward scores alike teaches nothing and is left out
+    same = {**record, "candidates": [{"text": t, "rewards": [1.0, 2.0]} for t in ("x", "y")]}
+    assert preference_pairs([same], ["a", "b"], "max-min").empty
 
 
 @pytest.mark.parametrize("case", ["target", "model", "job"])
@@ -59,3 +95,28 @@ def test_align_refuses_bad_inputs_in_one_line(cli, reward_run, tmp_path, case):
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert {"target": "has no reward named 'nobody'; it has: liberal, traditional", "model": "cannot be trained",
             "job": "not a pluralign run"}[case] in result.stderr
+
+
+@pytest.mark.slow
+def test_sft_on_the_chosen_answers_makes_them_likelier_under_the_tuned_model(tmp_path):
+    from pluralign.align.job import AlignConfig, train_policy
+    from pluralign.models import load
+    from pluralign.models.base import ScoreRequest
+
+    asks = [f"How should I decide about {t}?" for t in TOPICS[:4]]
+    answers = ["Ask your family and keep to the customs of your elders.",
+               "Follow the faith and the traditions you were raised in."]
+    pairs = pd.DataFrame([{"prompt": [{"role": "user", "content": q}],
+                           "chosen": [{"role": "assistant", "content": answers[i % 2]}],
+                           "rejected": [{"role": "assistant", "content": "Do whatever you like."}]}
+                          for i, q in enumerate(asks)])
+    config = AlignConfig(reward="unused", target="unused", method="sft", steps=4, batch_size=2, learning_rate=1e-3)
+    curve = train_policy(pairs, config, tmp_path, progress=False)
+    assert len(curve) == 4 and curve.loss.notna().all() and curve.margin.isna().all()
+
+    def likelihood(spec: str) -> float:
+        requests = [ScoreRequest([{"role": "user", "content": f"How should I decide about {t}?"}], (answers[0],))
+                    for t in TOPICS[8:12]]  # prompts it was not trained on
+        return sum(s[0] for s in load(spec).score(requests))
+
+    assert likelihood(f"hf:{tmp_path / 'model'}") > likelihood("embedded") + 1.0  # measured: -146 against -250

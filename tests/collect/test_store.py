@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from pluralign.collect.export import export_table
 from pluralign.collect.store import Store
 from pluralign.collect.study import load_study
 from pluralign.data import builtin_prompts, comparisons_from
@@ -132,6 +133,11 @@ def test_choices_read_back_as_comparisons_with_each_turn_continuing_from_the_cho
         assert second["context"][:2] == [*first["context"], {"role": "assistant", "content": first["candidates"][first["chosen"]]}]
     assert sorted(annotators["age"]) == ["25-34", "65+"] and "country" not in annotators  # an empty answer is no answer
     assert load_collection(database)[0].equals(comparisons)
+    # TRL's pairwise shape: the chosen answer against each other candidate, every person's columns kept
+    pairs = export_table(store.study, "trl")
+    assert len(pairs) == len(comparisons) * (store.study.k - 1) and sorted(set(pairs["age"])) == ["25-34", "65+"]
+    chosen = {c["comparison_id"]: c["candidates"][c["chosen"]] for c in comparisons.to_dict("records")}
+    assert all(chosen[p["comparison_id"]] == p["chosen"][0]["content"] for p in pairs.to_dict("records"))
 
 
 def test_the_database_is_created_by_migrations_and_migrating_again_changes_nothing(tmp_path, database):

@@ -9,9 +9,24 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from ..metrics import MetricFrame
+from ..metrics import MetricFrame, disaggregate
 
 MIN_PROMPTS = 2  # a win rate over one prompt has no interval
+MAXMIN = "max-min"  # the target that serves the worst-off reward (MaxMin-RLHF)
+WORST = "worst reward"  # the summary's row of the lowest win rate among the rewards
+
+
+def target_scores(rewards: np.ndarray, names: Sequence[str], target: str) -> np.ndarray:
+    """How the target ranks one candidate set, from its (k, G) rewards: the target's own column, or for ``max-min``
+    each candidate's worst standardised reward (each reward's scores centred and scaled within the set, since a
+    Bradley-Terry reward has no common zero or unit across groups), so the chosen answer is the one whose
+    least-pleased group is pleased most."""
+    rewards = np.asarray(rewards, dtype=float)
+    if target != MAXMIN:
+        return rewards[:, list(names).index(target)]
+    spread = rewards.std(axis=0)
+    z = np.divide(rewards - rewards.mean(axis=0), spread, out=np.zeros_like(rewards), where=spread > 0)
+    return z.min(axis=1)
 
 
 def verdicts(prompt_ids: Sequence[str], rewards_a: np.ndarray, rewards_b: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
@@ -56,3 +71,17 @@ def judge_metrics(table: pd.DataFrame, weights: dict[str, float], n_boot: int = 
                               n_boot=n_boot, seed=seed).overall
         rows.append({"metric": f"utilitarian_{metric}", "grouping": "overall", "group": "all", **overall.to_dict()})
     return pd.DataFrame(rows, columns=["metric", "grouping", "group", "value", "ci_low", "ci_high", "n"])
+
+
+def stance_shift(items: pd.DataFrame, base: str, tuned: str, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """How far tuning moved the audit's stances: per statement item, p(agree) of the tuned model minus the base's,
+    averaged overall and by topic, language and position (``stance_shift``). Both models answered the same items,
+    so the interval resamples statements with the pair kept together (a statement's translation with it)."""
+    wide = items.pivot_table(index=["statement_id", "variant"], columns="model", values="p_agree", aggfunc="first")
+    if not {base, tuned} <= set(wide.columns):
+        raise ValueError(f"the audit has no stances of both {base!r} and {tuned!r}")
+    shifts = (wide[tuned] - wide[base]).rename("shift").reset_index()
+    meta = items.drop_duplicates(["statement_id", "variant"]).drop(columns=["model", "p_agree"], errors="ignore")
+    shifts = shifts.merge(meta, on=["statement_id", "variant"], how="left")
+    groupings = [g for g in ("topic", "language", "position") if g in shifts.columns]
+    return disaggregate(shifts, {"stance_shift": "shift"}, groupings, cluster="statement_id", n_boot=n_boot, seed=seed)

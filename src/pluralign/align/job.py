@@ -4,10 +4,13 @@ judge the tuned model against the base under every reward.
 1. The base model samples k answers to each training prompt; each answer is scored under every reward (records).
 2. Each set becomes a preference pair for the target: its highest-rewarded answer chosen, its lowest rejected
    (``pairs.jsonl``, TRL's conversational shape, with the target and the reward margin kept as columns).
-3. TRL's ``DPOTrainer`` trains LoRA adapters (peft) on the pairs, saving checkpoints in the run, so an interrupted
+3. TRL's ``DPOTrainer`` (or ``SFTTrainer`` on the chosen answers alone, ``method="sft"``) trains LoRA adapters (peft)
+   on the pairs, saving checkpoints in the run, so an interrupted
    training resumes from its last one; the adapters are merged into ``model/``, a checkpoint any ``hf:`` spec loads.
 4. ``pluralign judge`` runs on prompts held out from training: the target's win rate over the base, and every other
    reward's, so a gain for one group is never read without what the others lost.
+5. The audit's stance stage runs on both models (``audit/``, an audit run), and ``stance.parquet`` shows where the
+   tuned model's p(agree) moved from the base's, overall and by topic, language and position.
 """
 
 from __future__ import annotations
@@ -21,13 +24,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data import prompts_from
+from ..audit import AuditConfig, run_audit
+from ..data import prompts_from, statements_from
 from ..jobs import Job
 from ..models.base import LanguageModel, ModelSpecError
 from ..models.spec import checkpoint, parse_spec
 from ..preferences.reward import GroupRewards
 from ..runs import Models, Run, RunError, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest, read_records
 from ..sampling.samplers import IndependentSampler
+from .core import MAXMIN, WORST, stance_shift, target_scores
 from .judge import JudgeConfig, run_judge
 from .report import write_align_report
 
@@ -43,9 +48,12 @@ class AlignConfig:
         model: the base model, ``embedded`` or ``hf:ID|DIR`` (trained with transformers).
         prompts: a prompt source; limit: its first N; eval_share: the share held out for judging before and after.
         k, temperature, max_tokens: the base model's candidate answers per prompt, from which pairs are made.
-        steps, batch_size, learning_rate, beta: DPO's optimiser steps, pairs per step, learning rate and KL strength.
+        method: ``dpo`` (chosen against rejected) or ``sft`` (supervised on the chosen answers alone).
+        steps, batch_size, learning_rate, beta: optimiser steps, pairs per step, learning rate and DPO's KL strength.
         lora_r: rank of the LoRA adapters (alpha = 2r, on every linear layer).
         tolerance: the loss of win rate below 0.5 another reward may show before the run says it lost.
+        audit: a statement source whose stance stage (the audit's) both models answer after training, so the report
+            shows where the tuned model's stances moved; None skips it. audit_limit: its first N statements.
     """
 
     reward: str
@@ -57,12 +65,15 @@ class AlignConfig:
     k: int = 4
     temperature: float = 1.0
     max_tokens: int = 64
+    method: str = "dpo"
     steps: int = 16
     batch_size: int = 8
     learning_rate: float = 5e-4
     beta: float = 0.1
     lora_r: int = 8
     tolerance: float = 0.05
+    audit: str | None = "builtin"
+    audit_limit: int | None = None
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -70,6 +81,8 @@ class AlignConfig:
         if spec.kind != "hf":
             raise ModelSpecError(f"{self.model!r} cannot be trained here: align trains embedded or hf:ID|DIR models "
                                  "with transformers (serve the tuned model with any backend afterwards)")
+        if self.method not in ("dpo", "sft"):
+            raise ValueError(f"unknown method {self.method!r}; choose dpo or sft")
         if not 0 < self.eval_share < 1 or self.k < 2 or min(self.steps, self.batch_size, self.lora_r) < 1:
             raise ValueError("eval_share must be in (0, 1), k at least 2, steps, batch_size and lora_r at least 1")
 
@@ -84,12 +97,11 @@ def split_prompts(prompts: pd.DataFrame, eval_share: float, seed: int) -> tuple[
 
 
 def preference_pairs(records: list[dict], names: list[str], target: str) -> pd.DataFrame:
-    """For each candidate set: the answer the target's reward ranks highest (chosen) and lowest (rejected), in TRL's
-    conversational shape; sets whose answers the reward cannot tell apart are left out."""
-    column = names.index(target)
+    """For each candidate set: the answer the target ranks highest (chosen) and lowest (rejected) (``target_scores``),
+    in TRL's conversational shape; sets whose answers the target cannot tell apart are left out."""
     rows = []
     for r in records:
-        scores = np.array([c["rewards"][column] for c in r["candidates"]])
+        scores = target_scores([c["rewards"] for c in r["candidates"]], names, target)
         best, worst = int(scores.argmax()), int(scores.argmin())
         if scores[best] > scores[worst]:
             rows.append({"prompt": [{"role": "user", "content": r["prompt"]}],
@@ -99,15 +111,18 @@ def preference_pairs(records: list[dict], names: list[str], target: str) -> pd.D
     return pd.DataFrame(rows, columns=["prompt", "chosen", "rejected", "prompt_id", "target", "margin"])
 
 
-def train_dpo(pairs: pd.DataFrame, config: AlignConfig, folder: Path, progress: bool) -> pd.DataFrame:
-    """DPO with LoRA through TRL on ``pairs``; checkpoints under ``folder/checkpoints`` (resumed from the last), the
-    merged model in ``folder/model``. Returns the training curve (step, loss, reward margin and accuracy)."""
+def train_policy(pairs: pd.DataFrame, config: AlignConfig, folder: Path, progress: bool) -> pd.DataFrame:
+    """``config.method`` with LoRA through TRL on ``pairs``: DPO on chosen against rejected, or SFT on the chosen
+    answers alone (loss on the answer's tokens only); checkpoints under ``folder/checkpoints`` (resumed from the last),
+    the merged model in ``folder/model``. Returns the training curve (step, loss, and DPO's reward margin and
+    accuracy)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback
     try:
+        import datasets
         from datasets import Dataset
         from peft import LoraConfig
-        from trl import DPOConfig, DPOTrainer
+        from trl import DPOConfig, DPOTrainer, SFTConfig, SFTTrainer
     except ImportError:
         raise ModelSpecError("align trains with TRL and peft: pip install 'pluralign[align]'") from None
 
@@ -115,19 +130,31 @@ def train_dpo(pairs: pd.DataFrame, config: AlignConfig, folder: Path, progress: 
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
     checkpoints = folder / "checkpoints"
-    args = DPOConfig(output_dir=str(checkpoints), max_steps=config.steps, per_device_train_batch_size=config.batch_size,
-                     learning_rate=config.learning_rate, beta=config.beta, seed=config.seed, logging_steps=1,
-                     save_steps=max(1, config.steps // 4), save_total_limit=2, report_to=[],
-                     disable_tqdm=not progress, use_cpu=not torch.cuda.is_available(), max_length=512)
     lora = LoraConfig(r=config.lora_r, lora_alpha=2 * config.lora_r, target_modules="all-linear", task_type="CAUSAL_LM")
-    trainer = DPOTrainer(model=model, args=args, processing_class=tokenizer, peft_config=lora,
-                         train_dataset=Dataset.from_pandas(pairs[["prompt", "chosen", "rejected"]]))
-    if not progress:  # with its progress bar off, the trainer prints every log line instead
-        trainer.remove_callback(PrinterCallback)
     resume = any(checkpoints.glob("checkpoint-*"))
-    with warnings.catch_warnings():  # TRL calls transformers' gradient-checkpointing names that 5.x deprecates
-        warnings.simplefilter("ignore", FutureWarning)
-        trainer.train(resume_from_checkpoint=resume or None)
+    bars = datasets.is_progress_bar_enabled()
+    if not progress:  # TRL tokenises the pairs with datasets' own bars
+        datasets.disable_progress_bars()
+    try:
+        with warnings.catch_warnings():  # TRL calls transformers' gradient-checkpointing names that 5.x deprecates
+            warnings.simplefilter("ignore", FutureWarning)
+            common = dict(output_dir=str(checkpoints), max_steps=config.steps, learning_rate=config.learning_rate,
+                          per_device_train_batch_size=config.batch_size, seed=config.seed, logging_steps=1,
+                          save_steps=max(1, config.steps // 4), save_total_limit=2, report_to=[],
+                          disable_tqdm=not progress, use_cpu=not torch.cuda.is_available(), max_length=512)
+            if config.method == "dpo":
+                trainer = DPOTrainer(model=model, args=DPOConfig(beta=config.beta, **common), processing_class=tokenizer,
+                                     peft_config=lora, train_dataset=Dataset.from_pandas(pairs[["prompt", "chosen", "rejected"]]))
+            else:
+                answers = pairs[["prompt", "chosen"]].rename(columns={"chosen": "completion"})
+                trainer = SFTTrainer(model=model, args=SFTConfig(**common), processing_class=tokenizer, peft_config=lora,
+                                     train_dataset=Dataset.from_pandas(answers))
+            if not progress:  # with its progress bar off, the trainer prints every log line instead
+                trainer.remove_callback(PrinterCallback)
+            trainer.train(resume_from_checkpoint=resume or None)
+    finally:
+        if bars:
+            datasets.enable_progress_bars()
     target, partial = folder / "model", folder / "model.partial"
     trainer.model.merge_and_unload().save_pretrained(partial)
     tokenizer.save_pretrained(partial)
@@ -143,9 +170,9 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
     """Sample, pair, train and judge into the run ``out`` (see the module's docstring); resumes where it stopped.
     Returns the run directory; the tuned model is ``out/model`` and the before/after judgement ``out/judge``."""
     rewards = GroupRewards.from_run(config.reward)
-    if config.target not in rewards.names:
+    if config.target not in [*rewards.names, MAXMIN]:
         raise ValueError(f"the reward run {config.reward} has no reward named {config.target!r}; "
-                         f"it has: {', '.join(rewards.names)}")
+                         f"it has: {', '.join(rewards.names)} (or target {MAXMIN}, the worst-off of them)")
     prompts = prompts_from(config.prompts, limit=config.limit)
     train, held = split_prompts(prompts, config.eval_share, config.seed)
     run = Run(out, "align", asdict(config), fingerprint_table(prompts), fresh=fresh, seed=config.seed)
@@ -172,34 +199,43 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
                            "learn")
         pairs.to_json(run.path / "pairs.jsonl", orient="records", lines=True, force_ascii=False)
         if "trained" not in done:
-            curve = train_dpo(pairs, config, run.path, progress)
+            curve = train_policy(pairs, config, run.path, progress)
             run.append([{"key": "trained", "kind": "trained", "pairs": len(pairs), "curve": curve.to_dict("list")}])
         public_columns(held).to_json(run.path / "held_out_prompts.jsonl", orient="records", lines=True,
                                      force_ascii=False)
-        run_judge(JudgeConfig(reward=config.reward, model=f"hf:{run.path / 'model'}", against=config.model,
+        tuned = f"hf:{run.path / 'model'}"
+        run_judge(JudgeConfig(reward=config.reward, model=tuned, against=config.model,
                               prompts=str(run.path / "held_out_prompts.jsonl"), max_tokens=config.max_tokens,
                               seed=config.seed), run.path / "judge", progress=progress, use_cache=use_cache,
                   models=models, rewards=rewards)
+        if config.audit:
+            run_audit(statements_from(config.audit, limit=config.audit_limit),
+                      AuditConfig(models=[config.model, tuned], stages=["stance"], seed=config.seed), run.path / "audit",
+                      progress=progress, use_cache=use_cache, models=models)
     write_align_results(run.path)
     return run.path
 
 
 def align_summary(metrics: pd.DataFrame, target: str, tolerance: float) -> pd.DataFrame:
-    """Per reward: its win rate of the tuned model over the base (with interval), whether it is the target, and
-    whether it lost more than ``tolerance`` (its win rate below 0.5 − tolerance, and ``surely`` when the whole
-    interval is)."""
+    """Per reward, and for the worst of them (``worst reward``, the judge's maxmin_win_rate, whose interval bounds the
+    lowest true win rate; ``worst`` names it): the win rate of the tuned model over the base (with interval), whether
+    it is the target (the worst row for a max-min target), and whether it lost more than ``tolerance`` (its win rate
+    below 0.5 − tolerance, and ``surely`` when the whole interval is)."""
     rows = metrics[(metrics.metric == "win_rate") & (metrics.grouping == "reward") & (metrics.group != "gap")]
-    table = rows[["group", "value", "ci_low", "ci_high", "n"]].rename(columns={"group": "reward"}).reset_index(drop=True)
-    table["target"] = table["reward"] == target
+    worst = metrics[metrics.metric == "maxmin_win_rate"].assign(worst=lambda t: t["group"], group=WORST)
+    table = pd.concat([rows, worst])[["group", "value", "ci_low", "ci_high", "n", "worst"]].rename(
+        columns={"group": "reward"}).reset_index(drop=True)
+    table["target"] = table["reward"] == (WORST if target == MAXMIN else target)
     table["lost"] = table["value"] < 0.5 - tolerance
     table["surely_lost"] = table["ci_high"] < 0.5 - tolerance
     return table
 
 
 def write_align_results(run_dir: str | Path) -> Path:
-    """The align run's tables and report from its records and its judge run: ``curve.parquet`` (DPO's loss, reward
-    margin and accuracy per step), ``summary.parquet`` (each reward's win rate of the tuned model over the base, the
-    target marked, losses beyond the tolerance flagged) and ``report.html``; returns the report's path."""
+    """The align run's tables and report from its records, its judge run and its audit run: ``curve.parquet`` (DPO's
+    loss, reward margin and accuracy per step), ``summary.parquet`` (each reward's win rate of the tuned model over the
+    base, the target marked, losses beyond the tolerance flagged), ``stance.parquet`` (``stance_shift`` overall and by
+    topic, language and position) and ``report.html``; returns the report's path."""
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)
     trained = next((r for r in read_records(run_dir) if r["kind"] == "trained"), None)
@@ -210,7 +246,12 @@ def write_align_results(run_dir: str | Path) -> Path:
     curve.to_parquet(run_dir / "curve.parquet", index=False)
     summary = align_summary(pd.read_parquet(judged), manifest["config"]["target"], manifest["config"]["tolerance"])
     summary.to_parquet(run_dir / "summary.parquet", index=False)
-    return write_align_report(run_dir, manifest, summary, curve, trained["pairs"])
+    stance = None
+    if manifest["config"].get("audit") and (run_dir / "audit" / "manifest.json").exists():
+        base, tuned = read_manifest(run_dir / "audit")["config"]["models"]
+        stance = stance_shift(pd.read_parquet(run_dir / "audit" / "results.parquet"), base, tuned, seed=manifest["config"]["seed"])
+        stance.to_parquet(run_dir / "stance.parquet", index=False)
+    return write_align_report(run_dir, manifest, summary, curve, trained["pairs"], stance)
 
 
 JOB = Job("align", AlignConfig, run_align, write_align_results)

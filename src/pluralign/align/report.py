@@ -51,20 +51,23 @@ def write_judge_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, ver
                       summaries=summaries, shown=shown, rewards=list(wins.columns), n_prompts=len(pairs))
 
 
-def write_align_report(run_dir: Path, manifest: dict, summary: pd.DataFrame, curve: pd.DataFrame, pairs: int) -> Path:
+def write_align_report(run_dir: Path, manifest: dict, summary: pd.DataFrame, curve: pd.DataFrame, pairs: int,
+                       stance: pd.DataFrame | None = None) -> Path:
     """Render ``report.html`` for an align run: each reward's win rate of the tuned model over the base (the target's
-    and everyone else's) and DPO's training curve; the judge run's own report holds the answers."""
+    and everyone else's), where the audit's stances moved (``stance``, when the run audited both models) and DPO's
+    training curve; the judge and audit runs' own reports hold the answers."""
     import matplotlib.pyplot as plt
 
     from ..report.figures import to_svg
 
     fig, ax = plt.subplots(figsize=(4.8, 2.8))
-    ax.plot(curve["step"], curve["loss"], marker="o", label="DPO loss")
+    ax.plot(curve["step"], curve["loss"], marker="o", label=f"{manifest['config'].get('method', 'dpo').upper()} loss")
     if curve["margin"].notna().any():
         ax.plot(curve["step"], curve["margin"], marker="s", label="reward margin")
     ax.set_xlabel("step")
     ax.legend(frameon=False, fontsize=8)
     bars = interval_bars(summary.assign(metric="win rate", group=summary["reward"]), "group", "metric", "",
                          "win rate of tuned over base", (0, 1))
+    shifts = [] if stance is None else stance[(stance.group != "ratio") & stance.value.notna()].to_dict("records")
     return write_page(run_dir / "report.html", "align.html", manifest=manifest, summary=summary.to_dict("records"),
-                      curve=to_svg(fig), bars=bars, pairs=pairs)
+                      curve=to_svg(fig), bars=bars, pairs=pairs, shifts=shifts)

@@ -76,19 +76,22 @@ The tuned model is `OUT/model`, a transformers checkpoint: audit, sample or serv
 @guarded
 def align(
     reward: Annotated[Path, typer.Option(help="A `pluralign learn` run on texts whose reward the model is tuned toward.")],
-    target: Annotated[str, typer.Option(help="The reward to tune toward: a group of the learn run's --group, or 'type 0', 'prototype 1', ...")],
+    target: Annotated[str, typer.Option(help="The reward to tune toward: a group of the learn run's --group, 'type 0', 'prototype 1', ..., or max-min (each set's answer whose least-pleased reward is pleased most, as MaxMin-RLHF).")],
     model: Annotated[str, typer.Option("--model", "-m", help="The base model: embedded or hf:ID|DIR.")] = "embedded",
     prompts: Annotated[str, typer.Option(help="Prompt source: builtin, or a FILE with id, text, language.")] = "builtin",
     limit: Annotated[Optional[int], typer.Option(help="Use only the first N prompts.")] = None,
     eval_share: Annotated[float, typer.Option(help="Share of the prompts held out of training, to judge before and after on.")] = 0.25,
     k: Annotated[int, typer.Option(help="Base model answers per training prompt; the target ranks them into a pair.")] = 4,
     max_tokens: Annotated[int, typer.Option(help="Tokens per answer.")] = 64,
-    steps: Annotated[int, typer.Option(help="DPO optimiser steps.")] = 16,
+    method: Annotated[str, typer.Option(help="dpo (chosen against rejected) or sft (supervised on the chosen answers alone).")] = "dpo",
+    steps: Annotated[int, typer.Option(help="Optimiser steps.")] = 16,
     batch_size: Annotated[int, typer.Option(help="Pairs per step.")] = 8,
     learning_rate: Annotated[float, typer.Option(help="Learning rate of the LoRA adapters.")] = 5e-4,
     beta: Annotated[float, typer.Option(help="DPO's beta: how far the tuned model may move from the base.")] = 0.1,
     lora_r: Annotated[int, typer.Option(help="Rank of the LoRA adapters.")] = 8,
     tolerance: Annotated[float, typer.Option(help="How far below 0.5 another reward's win rate may fall before it counts as a loss.")] = 0.05,
+    audit: Annotated[str, typer.Option(help="Statements whose stances (the audit's stance stage) both models give after training: builtin, a FILE, or none.")] = "builtin",
+    audit_limit: Annotated[Optional[int], typer.Option(help="Audit only this many statements, spread over languages and topics.")] = None,
     out_dir: RunDir = Path("runs/align"),
     fresh: Fresh = False,
     cache: Cache = True,
@@ -100,13 +103,15 @@ def align(
     The base model answers each training prompt k times; the target's reward picks the best and the worst answer of
     each set as a DPO pair; TRL trains LoRA adapters (peft) on them, checkpointing in the run (an interrupted run
     resumes); the merged model goes to OUT/model. Then the tuned model and the base answer the held-out prompts and
-    every reward judges them: the target's win rate, and every other reward's, with intervals.
+    every reward judges them: the target's win rate, and every other reward's, with intervals. Last, both models
+    answer the audit's stance stage (--audit), and the report shows where the tuned model's stances moved.
     """
     from ..align.job import AlignConfig, run_align
 
     config = AlignConfig(reward=str(reward), target=target, model=model, prompts=prompts, limit=limit,
-                         eval_share=eval_share, k=k, max_tokens=max_tokens, steps=steps, batch_size=batch_size,
-                         learning_rate=learning_rate, beta=beta, lora_r=lora_r, tolerance=tolerance, seed=seed)
+                         eval_share=eval_share, k=k, max_tokens=max_tokens, method=method, steps=steps, batch_size=batch_size,
+                         learning_rate=learning_rate, beta=beta, lora_r=lora_r, tolerance=tolerance,
+                         audit=None if audit == "none" else audit, audit_limit=audit_limit, seed=seed)
     path = run_align(config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache)
     summary = pd.read_parquet(path / "summary.parquet")
     table = Table(title=f"align toward {target}: tuned against {model} on held-out prompts")
@@ -115,6 +120,9 @@ def align(
     for r in summary.itertuples():
         verdict = ("target: gained" if r.ci_low > 0.5 else "target: no clear gain") if r.target else \
             "surely lost" if r.surely_lost else "lost" if r.lost else "within tolerance"
-        table.add_row(r.reward, with_interval(r), verdict)
+        table.add_row(f"{r.reward} ({r.worst})" if isinstance(r.worst, str) else r.reward, with_interval(r), verdict)
     out.print(table)
+    if (path / "stance.parquet").exists():
+        overall = pd.read_parquet(path / "stance.parquet").query("grouping == 'overall'").iloc[0]
+        out.print(f"stance_shift (tuned − base p(agree) on the audit's statements): {with_interval(overall)}")
     out.print(f"tuned model: hf:{path / 'model'}\nrun: {path}")

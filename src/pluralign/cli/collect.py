@@ -101,7 +101,7 @@ def serve(
 def export(
     study_file: StudyFile,
     out_file: Annotated[Path, typer.Option("--out", "-o", help="File to write (.csv, .jsonl or .parquet).")],
-    shape: Annotated[str, typer.Option(help="ca (Community Alignment's wide shape), comparisons (one row per choice) or annotators.")] = "ca",
+    shape: Annotated[str, typer.Option(help="ca (Community Alignment's wide shape), comparisons (one row per choice), trl (TRL's pairwise shape) or annotators.")] = "ca",
     force: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
 ) -> None:
     """Write the choices collected so far."""

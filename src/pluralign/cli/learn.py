@@ -74,3 +74,29 @@ def _cell(part: pd.DataFrame, metric: str) -> str:
     if rows.empty:
         return "—"
     return with_interval(rows.iloc[0])
+
+
+@commands.command("export-pairs", epilog="""
+**Examples**
+
+    pluralign learn --data collect:pilot.db --estimator mixture --k 3 --out runs/pilot
+    pluralign export-pairs --reward runs/pilot --out pilot-pairs.jsonl
+
+Then, in Python: `datasets.load_dataset("json", data_files="pilot-pairs.jsonl")` and TRL's `DPOTrainer` or
+`RewardTrainer`; filter on `type` (or a person's column) to train toward one type's or group's choices.
+""")
+@guarded
+def export_pairs(
+    reward: Annotated[Path, typer.Option(help="A `pluralign learn` run on texts.")],
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="File to write (.jsonl, .csv or .parquet).")],
+    force: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
+) -> None:
+    """Write the comparisons a learn run learned from in TRL's pairwise shape (prompt, chosen, rejected), each
+    person's columns kept, and for a mixture or ideal-point run each person's weight on every type or prototype and
+    the heaviest one (`type`)."""
+    from ..collect.export import write_export
+    from ..preferences.reward import trl_pairs
+
+    table = trl_pairs(reward)
+    write_export(table, out_file, force)
+    out.print(f"{len(table)} pairs → {out_file}", highlight=False)

@@ -1,5 +1,5 @@
-"""A study's choices as files: Community Alignment's wide shape (``load_community_alignment`` reads it back) or our
-long comparison table with its annotator table beside it (``comparisons:FILE --annotators FILE``)."""
+"""A study's choices as files: Community Alignment's wide shape (``load_community_alignment`` reads it back), TRL's
+pairwise shape, or our long comparison table with its annotator table beside it (``comparisons:FILE --annotators FILE``)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ from pathlib import Path
 import pandas as pd
 
 from ..data.collection import load_collection
-from ..data.comparisons import COMPARISON_COLUMNS, to_community_alignment
+from ..data.comparisons import COMPARISON_COLUMNS, to_community_alignment, to_trl_pairwise
 from .study import Study
 
-SHAPES = ("ca", "comparisons", "annotators")
+SHAPES = ("ca", "comparisons", "trl", "annotators")
 
 
 def export_table(study: Study, shape: str) -> pd.DataFrame:
     """The study's choices in ``shape``: ``ca`` (one row per conversation, demographics as ``annotator_*``),
-    ``comparisons`` (one row per choice, with the seconds it took and the screen position chosen) or ``annotators``."""
+    ``comparisons`` (one row per choice, with the seconds it took and the screen position chosen), ``trl`` (TRL's
+    pairwise shape, every person's columns kept) or ``annotators``."""
     if shape not in SHAPES:
         raise ValueError(f"unknown export shape {shape!r}; choose from {', '.join(SHAPES)}")
     comparisons, annotators = load_collection(study.database)
@@ -25,6 +26,8 @@ def export_table(study: Study, shape: str) -> pd.DataFrame:
         return to_community_alignment(comparisons, annotators)
     if shape == "annotators":
         return annotators
+    if shape == "trl":
+        return to_trl_pairwise(comparisons, annotators)
     return comparisons[[*COMPARISON_COLUMNS, "prompt_id", "seconds", "position"]]
 
 

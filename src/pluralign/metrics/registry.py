@@ -105,6 +105,8 @@ for _name, _what, _dir, _lo, _hi, _paper in (
      "prototypes) or equally (groups)", "higher", 0, 1, "MaxMin-RLHF (utilitarian baseline)"),
     ("utilitarian_p_prefer", "p_prefer averaged over the rewards, weighed as utilitarian_win_rate", "higher", 0, 1,
      "MaxMin-RLHF (utilitarian baseline)"),
+    ("stance_shift", "mean change in p_agree from the base model to the tuned one on the same statement items: "
+     "where aligning moved the audit's stances", "neutral", -1, 1, "pluralign (Community Alignment's before/after)"),
     # values: the considerations at stake in a situation
     ("valence_entropy", "entropy (bits) of the relevance-weighted supports/opposes/either mix: how contested", "neutral",
      0, math.log2(3), "Value Kaleidoscope"),

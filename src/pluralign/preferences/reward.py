@@ -10,10 +10,12 @@ probability that the group prefers a to b.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
+import pandas as pd
 
+from ..data import comparisons_from, to_trl_pairwise
 from ..embed import Embedder
 from ..runs import RunError, read_manifest
 from .base import ChoiceEstimator
@@ -39,6 +41,35 @@ def reward_heads(model: ChoiceEstimator) -> tuple[list[str], np.ndarray, np.ndar
     raise TypeError(f"{type(model).__name__} has no reward to score answers with")
 
 
+def learned_model(run_dir: str | Path) -> ChoiceEstimator:
+    """The estimator a ``learn`` run on texts fitted; RunError for another job's run, a run on simulated feature
+    vectors, or one that has not finished fitting."""
+    manifest = read_manifest(run_dir)
+    if manifest.get("job") != "learn":
+        raise RunError(f"{run_dir} is a '{manifest.get('job')}' run; a reward comes from a 'learn' run")
+    if manifest["config"].get("data") == "simulated":
+        raise RunError(f"{run_dir} learned from simulated feature vectors, not from texts, so its reward cannot "
+                       "score answers; learn from comparisons of texts (ca:, comparisons:, collect:, trl:, prism:)")
+    path = Path(run_dir) / "model.npz"
+    if not path.exists():
+        raise RunError(f"{run_dir} has no fitted model (model.npz): let `pluralign learn` finish first")
+    return ChoiceEstimator.load(path)
+
+
+def trl_pairs(run_dir: str | Path) -> pd.DataFrame:
+    """The comparisons a learn run learned from, in TRL's pairwise shape (``to_trl_pairwise``: every person's columns
+    kept), and for a mixture or ideal-point run each person's weight on every type or prototype (``weight: <name>``)
+    and the heaviest (``type``). People the run held out of fitting get the population's weights."""
+    model = learned_model(run_dir)
+    config = read_manifest(run_dir)["config"]
+    pairs = to_trl_pairwise(*comparisons_from(config["data"], config.get("annotators")))
+    if isinstance(model, SharedRewards) and len(pairs):
+        weights = model.mixing_weights(pairs["annotator_id"].astype(str).to_numpy())
+        pairs["type"] = np.asarray(model.reward_names_, dtype=object)[weights.argmax(1)]
+        pairs = pairs.assign(**{f"weight: {name}": weights[:, j] for j, name in enumerate(model.reward_names_)})
+    return pairs
+
+
 class GroupRewards:
     """The rewards of a fitted estimator over texts: ``rewards(contexts, responses)`` is (n, G), one column per group,
     type or prototype (``names``), weighed in the population by ``weights`` (summing to 1).
@@ -56,20 +87,12 @@ class GroupRewards:
     @classmethod
     def from_run(cls, run_dir: str | Path, embedder: Embedder | None = None) -> "GroupRewards":
         """The reward a ``learn`` run fitted (``model.npz``); RunError when the run is not a learn run on texts."""
-        manifest = read_manifest(run_dir)
-        if manifest.get("job") != "learn":
-            raise RunError(f"{run_dir} is a '{manifest.get('job')}' run; a reward comes from a 'learn' run")
-        if manifest["config"].get("data") == "simulated":
-            raise RunError(f"{run_dir} learned from simulated feature vectors, not from texts, so its reward cannot "
-                           "score answers; learn from comparisons of texts (ca:, comparisons:, collect:, trl:, prism:)")
-        path = Path(run_dir) / "model.npz"
-        if not path.exists():
-            raise RunError(f"{run_dir} has no fitted model (model.npz): let `pluralign learn` finish first")
+        model = learned_model(run_dir)
         if embedder is None:
             from ..embed import SentenceEmbedder
 
             embedder = SentenceEmbedder()
-        return cls(ChoiceEstimator.load(path), embedder)
+        return cls(model, embedder)
 
     def features(self, contexts: Sequence[Context], responses: Sequence[str]) -> np.ndarray:
         """Each response's feature row, as the learn job made them (``interaction_features``)."""
@@ -85,3 +108,18 @@ class GroupRewards:
         if not len(responses):
             return np.zeros((0, len(self.names)))
         return self.features(contexts, responses) @ self.coef.T
+
+    def reward_function(self, name: str) -> Callable[..., list[float]]:
+        """The reward ``name`` as a TRL reward function (``GRPOTrainer(reward_funcs=...)``, ``RLOOTrainer``): it takes a
+        batch's ``prompts`` and ``completions``, plain strings or chat messages, and returns a float per completion.
+        TRL logs it as ``rewards/pluralign_<name>``."""
+        if name not in self.names:
+            raise ValueError(f"no reward named {name!r}; there are: {', '.join(self.names)}")
+        column = self.names.index(name)
+
+        def reward(prompts: Sequence[Context], completions: Sequence[str | Sequence[dict]], **_) -> list[float]:
+            texts = [c if isinstance(c, str) else c[-1]["content"] for c in completions]
+            return self(list(prompts), texts)[:, column].tolist()
+
+        reward.__name__ = "pluralign_" + "_".join(name.split())
+        return reward
