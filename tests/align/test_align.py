@@ -120,3 +120,26 @@ def test_sft_on_the_chosen_answers_makes_them_likelier_under_the_tuned_model(tmp
         return sum(s[0] for s in load(spec).score(requests))
 
     assert likelihood(f"hf:{tmp_path / 'model'}") > likelihood("embedded") + 1.0  # measured: -146 against -250
+
+
+@pytest.mark.slow
+def test_align_trains_on_one_groups_own_choices_with_where(cli, reward_run, tmp_path):
+    """export-pairs -> align --pairs trl:FILE --where side=traditional: the pairs are the traditional people's own
+    choices, every prompt is judged, and a column the people do not have is refused in one line."""
+    from .conftest import TRADITIONAL
+
+    exported = tmp_path / "pairs.jsonl"
+    assert cli("export-pairs", "--reward", str(reward_run), "--out", str(exported)).returncode == 0
+    prompts = _prompts(tmp_path)
+    args = ["align", "--reward", str(reward_run), "--target", "traditional", "--pairs", f"trl:{exported}",
+            "--where", "side=traditional", "--prompts", str(prompts), "--limit", "4", "--steps", "2",
+            "--max-tokens", "8", "--audit", "none", "--no-cache", "-q", "--out", str(tmp_path / "own")]
+    result = cli(*args)
+    assert result.returncode == 0, result.stderr
+    pairs = pd.read_json(tmp_path / "own" / "pairs.jsonl", lines=True)
+    assert len(pairs) == 12 * 16 and pairs.chosen.map(lambda m: m[0]["content"] in TRADITIONAL).all()
+    summary = pd.read_parquet(tmp_path / "own" / "summary.parquet").set_index("reward")
+    assert summary.loc["traditional", "n"] == 4 and not (tmp_path / "own" / "stance.parquet").exists()
+    assert "people's own choices" in (tmp_path / "own" / "report.html").read_text()
+    bad = cli(*[a if a != "side=traditional" else "country=Mexico" for a in args[:-1]], str(tmp_path / "bad"))
+    assert bad.returncode == 2 and "has no person column 'country' (it has: side)" in bad.stderr, bad.stderr

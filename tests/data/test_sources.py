@@ -105,6 +105,8 @@ def test_each_kind_of_comparison_data(tmp_path):
     to_trl_pairwise(comparisons, annotators).to_json(trl, orient="records", lines=True, force_ascii=False)
     pairs, groups = comparisons_from(f"trl:{trl}")
     assert len(pairs) == 9 and (pairs["chosen"] == 0).all() and set(groups["country"]) == {"France", "Brazil"}
+    # our own export read back: its comparison ids and languages are the comparisons', not people's columns
+    assert set(pairs["language"]) == set(comparisons["language"]) and not {"comparison_id", "language"} & set(groups)
 
     long = tmp_path / "choices.jsonl"
     long.write_text(json.dumps({"annotator_id": "a", "context": "Q?", "candidates": ["x", "y"], "chosen": 1}) + "\n")

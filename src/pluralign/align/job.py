@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..audit import AuditConfig, run_audit
-from ..data import prompts_from, statements_from
+from ..data import comparisons_from, prompts_from, statements_from, to_trl_pairwise
 from ..jobs import Job
 from ..models.base import LanguageModel, ModelSpecError
 from ..models.spec import checkpoint, parse_spec
@@ -44,7 +44,11 @@ class AlignConfig:
     """What an align run trains; recorded in its manifest.
 
     Args:
-        reward: a ``learn`` run on texts; target: the name of one of its rewards (a group, ``type 0``, ...).
+        reward: a ``learn`` run on texts; target: the name of one of its rewards (a group, ``type 0``, ...), or
+            ``max-min``.
+        pairs: people's own choices to train on instead of the base model's ranked answers: a comparisons source
+            (``trl:FILE``, ``collect:DB``, ``ca:FILE``, ``comparisons:FILE``, ``prism:...``), kept to the people whose
+            columns match ``where`` ({column: value}); every prompt is then held out for judging.
         model: the base model, ``embedded`` or ``hf:ID|DIR`` (trained with transformers).
         prompts: a prompt source; limit: its first N; eval_share: the share held out for judging before and after.
         k, temperature, max_tokens: the base model's candidate answers per prompt, from which pairs are made.
@@ -60,6 +64,8 @@ class AlignConfig:
     target: str
     model: str = "embedded"
     prompts: str = "builtin"
+    pairs: str | None = None
+    where: dict[str, str] | None = None
     limit: int | None = None
     eval_share: float = 0.25
     k: int = 4
@@ -109,6 +115,25 @@ def preference_pairs(records: list[dict], names: list[str], target: str) -> pd.D
                          "rejected": [{"role": "assistant", "content": r["candidates"][worst]["text"]}],
                          "prompt_id": r["prompt_id"], "target": target, "margin": float(scores[best] - scores[worst])})
     return pd.DataFrame(rows, columns=["prompt", "chosen", "rejected", "prompt_id", "target", "margin"])
+
+
+def people_pairs(source: str, where: dict[str, str] | None, target: str) -> pd.DataFrame:
+    """People's own choices as preference pairs (each chosen answer against each other candidate, TRL's
+    conversational shape), of the people whose annotator columns match ``where``."""
+    comparisons, annotators = comparisons_from(source)
+    for column, value in (where or {}).items():
+        if annotators is None or column not in annotators.columns:
+            known = ", ".join(c for c in (annotators.columns if annotators is not None else []) if c != "annotator_id")
+            raise ValueError(f"--where {column}={value}: {source} has no person column {column!r} "
+                             f"(it has: {known or 'none'})")
+        annotators = annotators[annotators[column].astype(str) == value]
+    if annotators is not None:
+        comparisons = comparisons[comparisons["annotator_id"].isin(annotators["annotator_id"])]
+    pairs = to_trl_pairwise(comparisons)
+    if pairs.empty:
+        raise ValueError(f"no comparisons in {source} match --where {where}: nothing to train on")
+    return pairs.rename(columns={"comparison_id": "prompt_id"}).assign(target=target, margin=float("nan"))[
+        ["prompt", "chosen", "rejected", "prompt_id", "target", "margin"]]
 
 
 def train_policy(pairs: pd.DataFrame, config: AlignConfig, folder: Path, progress: bool) -> pd.DataFrame:
@@ -174,8 +199,10 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
         raise ValueError(f"the reward run {config.reward} has no reward named {config.target!r}; "
                          f"it has: {', '.join(rewards.names)} (or target {MAXMIN}, the worst-off of them)")
     prompts = prompts_from(config.prompts, limit=config.limit)
-    train, held = split_prompts(prompts, config.eval_share, config.seed)
-    run = Run(out, "align", asdict(config), fingerprint_table(prompts), fresh=fresh, seed=config.seed)
+    train, held = split_prompts(prompts, config.eval_share, config.seed) if not config.pairs else (prompts[:0], prompts)
+    people = people_pairs(config.pairs, config.where, config.target) if config.pairs else None
+    run = Run(out, "align", asdict(config), fingerprint_table(prompts) + (fingerprint_table(people) if config.pairs else ""),
+              fresh=fresh, seed=config.seed)
     items = public_columns(train).to_dict("records")
     done = run.done_keys()
     sampler = IndependentSampler(Models(run, given=models, use_cache=use_cache)(config.model), config.k,
@@ -192,8 +219,8 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
         with progress_tasks(progress) as tasks:
             in_chunks(run, done, [f"set|{p['id']}" for p in items], items, CHUNK, sampled,
                       tasks.add("candidate answers", len(items)))
-        pairs = preference_pairs([r for r in read_records(run.path) if r["kind"] == "set"], rewards.names,
-                                 config.target)
+        pairs = people if people is not None else preference_pairs(
+            [r for r in read_records(run.path) if r["kind"] == "set"], rewards.names, config.target)
         if pairs.empty:
             raise RunError(f"the reward {config.target!r} tells none of the base model's answers apart: nothing to "
                            "learn")

@@ -69,6 +69,9 @@ def judge(
 
     pluralign learn --data collect:pilot.db --estimator mixture --k 3 --out runs/pilot
     pluralign align --reward runs/pilot --target "type 1" --prompts prompts.csv --steps 32 --out runs/tuned
+    pluralign align --reward runs/pilot --target max-min --method sft --out runs/worst-off
+    pluralign export-pairs --reward runs/pilot --out pilot-pairs.jsonl
+    pluralign align --reward runs/pilot --target "type 1" --pairs trl:pilot-pairs.jsonl --where "type=type 1" --out runs/own
     pluralign judge --reward runs/pilot --model hf:runs/tuned/model --against embedded --prompts other.csv
 
 The tuned model is `OUT/model`, a transformers checkpoint: audit, sample or serve it as `hf:OUT/model`.
@@ -80,6 +83,8 @@ def align(
     model: Annotated[str, typer.Option("--model", "-m", help="The base model: embedded or hf:ID|DIR.")] = "embedded",
     prompts: Annotated[str, typer.Option(help="Prompt source: builtin, or a FILE with id, text, language.")] = "builtin",
     limit: Annotated[Optional[int], typer.Option(help="Use only the first N prompts.")] = None,
+    pairs: Annotated[Optional[str], typer.Option(help="Train on people's own choices instead of the base model's ranked answers: trl:FILE (e.g. from export-pairs), collect:DB, ca:FILE, comparisons:FILE or prism:...; every prompt is then held out for judging.")] = None,
+    where: Annotated[list[str], typer.Option(help="With --pairs: keep the people whose column has this value, COLUMN=VALUE (e.g. type='type 1', country=Mexico); repeat to narrow.")] = [],
     eval_share: Annotated[float, typer.Option(help="Share of the prompts held out of training, to judge before and after on.")] = 0.25,
     k: Annotated[int, typer.Option(help="Base model answers per training prompt; the target ranks them into a pair.")] = 4,
     max_tokens: Annotated[int, typer.Option(help="Tokens per answer.")] = 64,
@@ -107,8 +112,10 @@ def align(
     answer the audit's stance stage (--audit), and the report shows where the tuned model's stances moved.
     """
     from ..align.job import AlignConfig, run_align
+    from ..metrics.compare import parse_where
 
-    config = AlignConfig(reward=str(reward), target=target, model=model, prompts=prompts, limit=limit,
+    config = AlignConfig(reward=str(reward), target=target, model=model, prompts=prompts, limit=limit, pairs=pairs,
+                         where=parse_where(where) or None,
                          eval_share=eval_share, k=k, max_tokens=max_tokens, method=method, steps=steps, batch_size=batch_size,
                          learning_rate=learning_rate, beta=beta, lora_r=lora_r, tolerance=tolerance,
                          audit=None if audit == "none" else audit, audit_limit=audit_limit, seed=seed)

@@ -128,13 +128,15 @@ def load_comparisons(path: str | Path, annotators_path: str | Path | None = None
 
 def load_trl_pairwise(path: str | Path, annotator_column: str = "annotator_id") -> tuple[pd.DataFrame, pd.DataFrame]:
     """TRL's pairwise preference format (``prompt, chosen, rejected``, as text or as chat messages) -> (comparisons,
-    annotators). Every other column is kept as annotator metadata; rows without an annotator column count as one
-    anonymous annotator."""
+    annotators). A ``language`` column gives each comparison's language (``to_trl_pairwise`` writes it, with
+    ``comparison_id``); every other column is kept as annotator metadata; rows without an annotator column count as
+    one anonymous annotator."""
     raw = read_table(path)
     for needed in ("prompt", "chosen", "rejected"):
         if needed not in raw.columns:
             raise DatasetError(path, "missing TRL pairwise column", column=needed)
-    extra = [c for c in raw.columns if c not in ("prompt", "chosen", "rejected", "_row", annotator_column)]
+    extra = [c for c in raw.columns
+             if c not in ("prompt", "chosen", "rejected", "_row", annotator_column, "comparison_id", "language")]
     annotator = raw[annotator_column].astype(str) if annotator_column in raw.columns else pd.Series("anonymous", index=raw.index)
     rows = []
     for i, r in enumerate(raw.to_dict("records")):
@@ -142,7 +144,7 @@ def load_trl_pairwise(path: str | Path, annotator_column: str = "annotator_id") 
         answers = [_reply(r[c], context) for c in ("chosen", "rejected")]
         rows.append({"comparison_id": f"trl{r['_row']}", "conversation_id": f"trl{r['_row']}", "turn": 1,
                      "annotator_id": annotator.iloc[i], "context": context, "candidates": answers, "chosen": 0,
-                     "language": "und", "feedback": None, "_row": r["_row"]})
+                     "language": r.get("language") or "und", "feedback": None, "_row": r["_row"]})
     comparisons = pd.DataFrame(rows, columns=[*COMPARISON_COLUMNS, "_row"])
     check_comparisons(comparisons, None, path, one_language_per_conversation=False)
     annotators = raw.assign(annotator_id=annotator)[["annotator_id", *extra]].drop_duplicates("annotator_id").reset_index(drop=True)
