@@ -143,3 +143,27 @@ def test_align_trains_on_one_groups_own_choices_with_where(cli, reward_run, tmp_
     assert "people's own choices" in (tmp_path / "own" / "report.html").read_text()
     bad = cli(*[a if a != "side=traditional" else "country=Mexico" for a in args[:-1]], str(tmp_path / "bad"))
     assert bad.returncode == 2 and "has no person column 'country' (it has: side)" in bad.stderr, bad.stderr
+
+
+@pytest.mark.slow
+def test_align_toward_a_value_pole_ranks_answers_by_the_value_judge_and_judges_the_pole(cli, reward_run, tmp_path):
+    out = tmp_path / "pole"
+    args = ["align", "--reward", str(reward_run), "--target", "pole:traditional", "--prompts", str(_prompts(tmp_path)),
+            "--limit", "8", "--eval-share", "0.5", "--k", "3", "--steps", "2", "--max-tokens", "16", "--audit", "none",
+            "--no-cache", "-q", "--out", str(out)]
+    result = cli(*args)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
+    sets = {r["prompt_id"]: r for r in records if r["kind"] == "set"}
+    pairs = [json.loads(line) for line in (out / "pairs.jsonl").read_text().splitlines()]
+    for pair in pairs:  # the chosen answer sits furthest toward the pole (the rewards' last column)
+        toward = {c["text"]: c["rewards"][-1] for c in sets[pair["prompt_id"]]["candidates"]}
+        assert toward[pair["chosen"][0]["content"]] == max(toward.values()) and -1 <= min(toward.values())
+    pole = next(r for r in records if r["kind"] == "pole")
+    wins = [0.5 + np.sign(a - b) / 2 for a, b in zip(pole["model"], pole["against"])]
+    summary = pd.read_parquet(out / "summary.parquet").set_index("reward")
+    row = summary.loc["pole:traditional"]
+    assert row.target and row.n == 4 and row.value == pytest.approx(np.mean(wins))
+    assert {"traditional", "liberal", "worst reward"} <= set(summary.index) and summary.target.sum() == 1
+    bad = cli(*[a if a != "pole:traditional" else "pole:nowhere" for a in args[:-1]], str(tmp_path / "bad"))
+    assert bad.returncode == 2 and "unknown value pole 'nowhere'" in bad.stderr

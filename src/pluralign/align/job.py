@@ -25,18 +25,21 @@ import numpy as np
 import pandas as pd
 
 from ..audit import AuditConfig, run_audit
+from ..data.axes import POLES
 from ..data import comparisons_from, prompts_from, statements_from, to_trl_pairwise
 from ..jobs import Job
 from ..models.base import LanguageModel, ModelSpecError
 from ..models.spec import checkpoint, parse_spec
 from ..preferences.reward import GroupRewards
 from ..runs import Models, Run, RunError, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest, read_records
+from ..sampling.judge import ValueJudge
 from ..sampling.samplers import IndependentSampler
-from .core import MAXMIN, WORST, stance_shift, target_scores
+from .core import MAXMIN, WORST, judge_metrics, stance_shift, target_scores, verdicts
 from .judge import JudgeConfig, run_judge
 from .report import write_align_report
 
 CHUNK = 8  # prompts per generation call
+POLE = "pole:"  # a target that names a value pole (data/axes.py)
 
 
 @dataclass
@@ -44,8 +47,10 @@ class AlignConfig:
     """What an align run trains; recorded in its manifest.
 
     Args:
-        reward: a ``learn`` run on texts; target: the name of one of its rewards (a group, ``type 0``, ...), or
-            ``max-min``.
+        reward: a ``learn`` run on texts; target: the name of one of its rewards (a group, ``type 0``, ...),
+            ``max-min``, or a value pole, ``pole:traditional`` (``secular_rational``, ``survival``,
+            ``self_expression``), placed by the value judge.
+        judge: the model that places answers on the value axes for a pole target (default: the base model).
         pairs: people's own choices to train on instead of the base model's ranked answers: a comparisons source
             (``trl:FILE``, ``collect:DB``, ``ca:FILE``, ``comparisons:FILE``, ``prism:...``), kept to the people whose
             columns match ``where`` ({column: value}); every prompt is then held out for judging.
@@ -66,6 +71,7 @@ class AlignConfig:
     prompts: str = "builtin"
     pairs: str | None = None
     where: dict[str, str] | None = None
+    judge: str | None = None
     limit: int | None = None
     eval_share: float = 0.25
     k: int = 4
@@ -195,9 +201,13 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
     """Sample, pair, train and judge into the run ``out`` (see the module's docstring); resumes where it stopped.
     Returns the run directory; the tuned model is ``out/model`` and the before/after judgement ``out/judge``."""
     rewards = GroupRewards.from_run(config.reward)
-    if config.target not in [*rewards.names, MAXMIN]:
+    pole = config.target.removeprefix(POLE) if config.target.startswith(POLE) else None
+    if pole is not None and pole not in POLES:
+        raise ValueError(f"unknown value pole {pole!r}; choose from {', '.join(POLE + p for p in POLES)}")
+    if pole is None and config.target not in [*rewards.names, MAXMIN]:
         raise ValueError(f"the reward run {config.reward} has no reward named {config.target!r}; "
-                         f"it has: {', '.join(rewards.names)} (or target {MAXMIN}, the worst-off of them)")
+                         f"it has: {', '.join(rewards.names)} (or target {MAXMIN}, the worst-off of them, or a value "
+                         f"pole, {POLE}traditional, ...)")
     prompts = prompts_from(config.prompts, limit=config.limit)
     train, held = split_prompts(prompts, config.eval_share, config.seed) if not config.pairs else (prompts[:0], prompts)
     people = people_pairs(config.pairs, config.where, config.target) if config.pairs else None
@@ -205,22 +215,27 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
               fresh=fresh, seed=config.seed)
     items = public_columns(train).to_dict("records")
     done = run.done_keys()
-    sampler = IndependentSampler(Models(run, given=models, use_cache=use_cache)(config.model), config.k,
-                                 config.temperature, config.max_tokens, True, config.seed)
+    opened = Models(run, given=models, use_cache=use_cache)
+    sampler = IndependentSampler(opened(config.model), config.k, config.temperature, config.max_tokens, True, config.seed)
+    toward = pole_scorer(ValueJudge(opened(config.judge or config.model)), pole) if pole else None
+    names = [*rewards.names, config.target] if pole else rewards.names  # a pole's score rides as a last reward
 
     def sampled(block: list[dict]) -> list[dict]:
         sets = sampler.sample(block)
         texts = [c["text"] for s in sets for c in s["candidates"]]
-        scores = iter(rewards([p["text"] for p, s in zip(block, sets) for _ in s["candidates"]], texts).tolist())
+        scores = rewards([p["text"] for p, s in zip(block, sets) for _ in s["candidates"]], texts)
+        if toward:
+            scores = np.column_stack([scores, toward(texts)])
+        rows = iter(scores.tolist())
         return [{"kind": "set", "prompt_id": str(p["id"]), "prompt": p["text"],
-                 "candidates": [{**c, "rewards": next(scores)} for c in s["candidates"]]} for p, s in zip(block, sets)]
+                 "candidates": [{**c, "rewards": next(rows)} for c in s["candidates"]]} for p, s in zip(block, sets)]
 
     with run.recording():
         with progress_tasks(progress) as tasks:
             in_chunks(run, done, [f"set|{p['id']}" for p in items], items, CHUNK, sampled,
                       tasks.add("candidate answers", len(items)))
         pairs = people if people is not None else preference_pairs(
-            [r for r in read_records(run.path) if r["kind"] == "set"], rewards.names, config.target)
+            [r for r in read_records(run.path) if r["kind"] == "set"], names, config.target)
         if pairs.empty:
             raise RunError(f"the reward {config.target!r} tells none of the base model's answers apart: nothing to "
                            "learn")
@@ -235,12 +250,32 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
                               prompts=str(run.path / "held_out_prompts.jsonl"), max_tokens=config.max_tokens,
                               seed=config.seed), run.path / "judge", progress=progress, use_cache=use_cache,
                   models=models, rewards=rewards)
+        if toward and "pole" not in done:  # the pole judges the held-out answers too
+            answers = pd.read_parquet(run.path / "judge" / "answers.parquet").pivot(index="prompt_id", columns="role",
+                                                                                   values="text")
+            run.append([{"key": "pole", "kind": "pole", "prompt_id": answers.index.tolist(),
+                         "model": toward(answers["model"].tolist()).tolist(),
+                         "against": toward(answers["against"].tolist()).tolist()}])
         if config.audit:
             run_audit(statements_from(config.audit, limit=config.audit_limit),
                       AuditConfig(models=[config.model, tuned], stages=["stance"], seed=config.seed), run.path / "audit",
                       progress=progress, use_cache=use_cache, models=models)
     write_align_results(run.path)
     return run.path
+
+
+def pole_scorer(judge: ValueJudge, pole: str):
+    """Texts -> how far each sits toward ``pole`` on its value axis, in [−1, 1] (the value judge's position, signed)."""
+    axis, sign = POLES[pole]
+    return lambda texts: sign * judge.positions(list(texts))[axis].to_numpy()
+
+
+def pole_metrics(record: dict, target: str, seed: int) -> pd.DataFrame:
+    """The win rate (and p_prefer) of the tuned model's held-out answers over the base's toward the target pole."""
+    table = verdicts(record["prompt_id"], np.array(record["model"])[:, None], np.array(record["against"])[:, None],
+                     [target])
+    metrics = judge_metrics(table, {target: 1.0}, seed=seed)
+    return metrics[metrics.metric.isin(["win_rate", "p_prefer"]) & (metrics.group == target)]
 
 
 def align_summary(metrics: pd.DataFrame, target: str, tolerance: float) -> pd.DataFrame:
@@ -271,12 +306,17 @@ def write_align_results(run_dir: str | Path) -> Path:
         raise RunError(f"{run_dir} has not trained and judged its model yet: run the same align command again to resume")
     curve = pd.DataFrame(trained["curve"])
     curve.to_parquet(run_dir / "curve.parquet", index=False)
-    summary = align_summary(pd.read_parquet(judged), manifest["config"]["target"], manifest["config"]["tolerance"])
+    config = manifest["config"]
+    metrics = pd.read_parquet(judged)
+    pole = next((r for r in read_records(run_dir) if r["kind"] == "pole"), None)
+    if pole is not None:
+        metrics = pd.concat([metrics, pole_metrics(pole, config["target"], config["seed"])], ignore_index=True)
+    summary = align_summary(metrics, config["target"], config["tolerance"])
     summary.to_parquet(run_dir / "summary.parquet", index=False)
     stance = None
-    if manifest["config"].get("audit") and (run_dir / "audit" / "manifest.json").exists():
+    if config.get("audit") and (run_dir / "audit" / "manifest.json").exists():
         base, tuned = read_manifest(run_dir / "audit")["config"]["models"]
-        stance = stance_shift(pd.read_parquet(run_dir / "audit" / "results.parquet"), base, tuned, seed=manifest["config"]["seed"])
+        stance = stance_shift(pd.read_parquet(run_dir / "audit" / "results.parquet"), base, tuned, seed=config["seed"])
         stance.to_parquet(run_dir / "stance.parquet", index=False)
     return write_align_report(run_dir, manifest, summary, curve, trained["pairs"], stance)
 

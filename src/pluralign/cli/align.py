@@ -79,8 +79,9 @@ The tuned model is `OUT/model`, a transformers checkpoint: audit, sample or serv
 @guarded
 def align(
     reward: Annotated[Path, typer.Option(help="A `pluralign learn` run on texts whose reward the model is tuned toward.")],
-    target: Annotated[str, typer.Option(help="The reward to tune toward: a group of the learn run's --group, 'type 0', 'prototype 1', ..., or max-min (each set's answer whose least-pleased reward is pleased most, as MaxMin-RLHF).")],
+    target: Annotated[str, typer.Option(help="The reward to tune toward: a group of the learn run's --group, 'type 0', 'prototype 1', ...; max-min (each set's answer whose least-pleased reward is pleased most, as MaxMin-RLHF); or a value pole, pole:traditional, pole:secular_rational, pole:survival, pole:self_expression (placed by --judge).")],
     model: Annotated[str, typer.Option("--model", "-m", help="The base model: embedded or hf:ID|DIR.")] = "embedded",
+    judge: Annotated[Optional[str], typer.Option(help="For a pole target: the model that places answers on the value axes (default: the base model).")] = None,
     prompts: Annotated[str, typer.Option(help="Prompt source: builtin, or a FILE with id, text, language.")] = "builtin",
     limit: Annotated[Optional[int], typer.Option(help="Use only the first N prompts.")] = None,
     pairs: Annotated[Optional[str], typer.Option(help="Train on people's own choices instead of the base model's ranked answers: trl:FILE (e.g. from export-pairs), collect:DB, ca:FILE, comparisons:FILE or prism:...; every prompt is then held out for judging.")] = None,
@@ -114,7 +115,7 @@ def align(
     from ..align.job import AlignConfig, run_align
     from ..metrics.compare import parse_where
 
-    config = AlignConfig(reward=str(reward), target=target, model=model, prompts=prompts, limit=limit, pairs=pairs,
+    config = AlignConfig(reward=str(reward), target=target, model=model, prompts=prompts, limit=limit, pairs=pairs, judge=judge,
                          where=parse_where(where) or None,
                          eval_share=eval_share, k=k, max_tokens=max_tokens, method=method, steps=steps, batch_size=batch_size,
                          learning_rate=learning_rate, beta=beta, lora_r=lora_r, tolerance=tolerance,
