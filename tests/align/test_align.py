@@ -53,8 +53,15 @@ def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_p
     shift = pd.read_parquet(out / "stance.parquet").query("grouping == 'overall'").iloc[0]
     tuned = f"hf:{out / 'model'}"
     assert shift.n == len(wide) and abs(shift.value - (wide[tuned] - wide["embedded"]).mean()) < 1e-12
+    # the tension between the target's gain and the other group's, prompt by prompt, is Spearman's rho of margins
+    from scipy.stats import spearmanr
+
+    margins = pd.read_parquet(out / "judge" / "verdicts.parquet").pivot(index="prompt_id", columns="reward",
+                                                                       values="margin")
+    tension = pd.read_parquet(out / "tensions.parquet").set_index("group").loc["liberal"]
+    assert tension.value == pytest.approx(spearmanr(margins.traditional, margins.liberal).statistic) and tension.n == 32
     report = (out / "report.html").read_text()
-    assert "Who gained, who lost" in report and "Stances before and after" in report
+    assert "Who gained, who lost" in report and "Stances before and after" in report and "Tensions" in report
     # the tuned model is a transformers checkpoint any hf: spec loads
     from pluralign.models import load
     from pluralign.models.base import GenerateRequest
@@ -68,7 +75,7 @@ def test_a_max_min_target_chooses_the_answer_whose_least_pleased_reward_is_pleas
     from scipy.stats import zscore
 
     from pluralign.align.core import target_scores
-    from pluralign.align.job import preference_pairs
+    from pluralign.align.targets import preference_pairs
 
     rewards = np.array([[3.0, -3.0], [1.0, 1.0], [-3.0, 3.0], [0.0, -1.0]])  # four answers, two rewards
     assert target_scores(rewards, ["a", "b"], "max-min") == pytest.approx(zscore(rewards, axis=0).min(axis=1))

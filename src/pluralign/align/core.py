@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 from scipy.special import expit
+from scipy.stats import bootstrap, rankdata
 
 from ..metrics import MetricFrame, disaggregate
 
@@ -85,3 +86,32 @@ def stance_shift(items: pd.DataFrame, base: str, tuned: str, n_boot: int = 1000,
     shifts = shifts.merge(meta, on=["statement_id", "variant"], how="left")
     groupings = [g for g in ("topic", "language", "position") if g in shifts.columns]
     return disaggregate(shifts, {"stance_shift": "shift"}, groupings, cluster="statement_id", n_boot=n_boot, seed=seed)
+
+
+def _spearman(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Spearman's ρ along ``axis`` (ties take average ranks), vectorised for scipy's bootstrap."""
+    rx, ry = rankdata(x, axis=axis), rankdata(y, axis=axis)
+    rx, ry = rx - rx.mean(axis=axis, keepdims=True), ry - ry.mean(axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (rx * ry).sum(axis=axis) / np.sqrt((rx**2).sum(axis=axis) * (ry**2).sum(axis=axis))
+
+
+def reward_tensions(margins: pd.DataFrame, target: str, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """Does the target's gain come at another reward's cost, prompt by prompt? ``margins``: one row per prompt, one
+    column per reward, each the tuned answer's reward minus the base's. Per other reward: Spearman's ρ between its
+    margins and the target's over the prompts (``reward_tension``), with a BCa bootstrap interval over prompts
+    (scipy.stats.bootstrap). ρ < 0: where the target gained most, this reward lost most. A reward whose margins
+    never differ (or fewer than 3 prompts) gives NaN."""
+    rows = []
+    for name in [c for c in margins.columns if c != target]:
+        x, y = margins[target].to_numpy(float), margins[name].to_numpy(float)
+        rho = float(_spearman(x, y))
+        low = high = float("nan")
+        if len(x) >= 3 and np.isfinite(rho):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ci = bootstrap((x, y), _spearman, paired=True, vectorized=True, n_resamples=n_boot,
+                               rng=np.random.default_rng(seed)).confidence_interval
+            low, high = float(ci.low), float(ci.high)
+        rows.append({"metric": "reward_tension", "grouping": "reward", "group": name, "value": rho, "ci_low": low,
+                     "ci_high": high, "n": len(x)})
+    return pd.DataFrame(rows, columns=["metric", "grouping", "group", "value", "ci_low", "ci_high", "n"])

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from ..audit import AuditConfig, run_audit
+from ..data import prompts_from, statements_from
 from ..data.axes import POLES
-from ..data import comparisons_from, prompts_from, statements_from, to_trl_pairwise
 from ..jobs import Job
 from ..models.base import LanguageModel, ModelSpecError
 from ..models.spec import checkpoint, parse_spec
@@ -34,12 +34,12 @@ from ..preferences.reward import GroupRewards
 from ..runs import Models, Run, RunError, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest, read_records
 from ..sampling.judge import ValueJudge
 from ..sampling.samplers import IndependentSampler
-from .core import MAXMIN, WORST, judge_metrics, stance_shift, target_scores, verdicts
+from .core import MAXMIN, WORST, reward_tensions, stance_shift
 from .judge import JudgeConfig, run_judge
 from .report import write_align_report
+from .targets import POLE, people_pairs, pole_metrics, pole_scorer, preference_pairs
 
 CHUNK = 8  # prompts per generation call
-POLE = "pole:"  # a target that names a value pole (data/axes.py)
 
 
 @dataclass
@@ -106,40 +106,6 @@ def split_prompts(prompts: pd.DataFrame, eval_share: float, seed: int) -> tuple[
     order = np.random.default_rng(seed).permutation(len(prompts))
     held = max(1, min(len(prompts) - 1, round(eval_share * len(prompts))))
     return prompts.iloc[np.sort(order[held:])], prompts.iloc[np.sort(order[:held])]
-
-
-def preference_pairs(records: list[dict], names: list[str], target: str) -> pd.DataFrame:
-    """For each candidate set: the answer the target ranks highest (chosen) and lowest (rejected) (``target_scores``),
-    in TRL's conversational shape; sets whose answers the target cannot tell apart are left out."""
-    rows = []
-    for r in records:
-        scores = target_scores([c["rewards"] for c in r["candidates"]], names, target)
-        best, worst = int(scores.argmax()), int(scores.argmin())
-        if scores[best] > scores[worst]:
-            rows.append({"prompt": [{"role": "user", "content": r["prompt"]}],
-                         "chosen": [{"role": "assistant", "content": r["candidates"][best]["text"]}],
-                         "rejected": [{"role": "assistant", "content": r["candidates"][worst]["text"]}],
-                         "prompt_id": r["prompt_id"], "target": target, "margin": float(scores[best] - scores[worst])})
-    return pd.DataFrame(rows, columns=["prompt", "chosen", "rejected", "prompt_id", "target", "margin"])
-
-
-def people_pairs(source: str, where: dict[str, str] | None, target: str) -> pd.DataFrame:
-    """People's own choices as preference pairs (each chosen answer against each other candidate, TRL's
-    conversational shape), of the people whose annotator columns match ``where``."""
-    comparisons, annotators = comparisons_from(source)
-    for column, value in (where or {}).items():
-        if annotators is None or column not in annotators.columns:
-            known = ", ".join(c for c in (annotators.columns if annotators is not None else []) if c != "annotator_id")
-            raise ValueError(f"--where {column}={value}: {source} has no person column {column!r} "
-                             f"(it has: {known or 'none'})")
-        annotators = annotators[annotators[column].astype(str) == value]
-    if annotators is not None:
-        comparisons = comparisons[comparisons["annotator_id"].isin(annotators["annotator_id"])]
-    pairs = to_trl_pairwise(comparisons)
-    if pairs.empty:
-        raise ValueError(f"no comparisons in {source} match --where {where}: nothing to train on")
-    return pairs.rename(columns={"comparison_id": "prompt_id"}).assign(target=target, margin=float("nan"))[
-        ["prompt", "chosen", "rejected", "prompt_id", "target", "margin"]]
 
 
 def train_policy(pairs: pd.DataFrame, config: AlignConfig, folder: Path, progress: bool) -> pd.DataFrame:
@@ -264,20 +230,6 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
     return run.path
 
 
-def pole_scorer(judge: ValueJudge, pole: str):
-    """Texts -> how far each sits toward ``pole`` on its value axis, in [−1, 1] (the value judge's position, signed)."""
-    axis, sign = POLES[pole]
-    return lambda texts: sign * judge.positions(list(texts))[axis].to_numpy()
-
-
-def pole_metrics(record: dict, target: str, seed: int) -> pd.DataFrame:
-    """The win rate (and p_prefer) of the tuned model's held-out answers over the base's toward the target pole."""
-    table = verdicts(record["prompt_id"], np.array(record["model"])[:, None], np.array(record["against"])[:, None],
-                     [target])
-    metrics = judge_metrics(table, {target: 1.0}, seed=seed)
-    return metrics[metrics.metric.isin(["win_rate", "p_prefer"]) & (metrics.group == target)]
-
-
 def align_summary(metrics: pd.DataFrame, target: str, tolerance: float) -> pd.DataFrame:
     """Per reward, and for the worst of them (``worst reward``, the judge's maxmin_win_rate, whose interval bounds the
     lowest true win rate; ``worst`` names it): the win rate of the tuned model over the base (with interval), whether
@@ -296,8 +248,9 @@ def align_summary(metrics: pd.DataFrame, target: str, tolerance: float) -> pd.Da
 def write_align_results(run_dir: str | Path) -> Path:
     """The align run's tables and report from its records, its judge run and its audit run: ``curve.parquet`` (DPO's
     loss, reward margin and accuracy per step), ``summary.parquet`` (each reward's win rate of the tuned model over the
-    base, the target marked, losses beyond the tolerance flagged), ``stance.parquet`` (``stance_shift`` overall and by
-    topic, language and position) and ``report.html``; returns the report's path."""
+    base, the target marked, losses beyond the tolerance flagged), ``tensions.parquet`` (``reward_tension``: whether
+    the target's gain and each other reward's move together across prompts), ``stance.parquet`` (``stance_shift``
+    overall and by topic, language and position) and ``report.html``; returns the report's path."""
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)
     trained = next((r for r in read_records(run_dir) if r["kind"] == "trained"), None)
@@ -313,12 +266,19 @@ def write_align_results(run_dir: str | Path) -> Path:
         metrics = pd.concat([metrics, pole_metrics(pole, config["target"], config["seed"])], ignore_index=True)
     summary = align_summary(metrics, config["target"], config["tolerance"])
     summary.to_parquet(run_dir / "summary.parquet", index=False)
+    margins = pd.read_parquet(run_dir / "judge" / "verdicts.parquet").pivot(index="prompt_id", columns="reward",
+                                                                           values="margin")
+    if pole is not None:
+        margins[config["target"]] = pd.Series(np.subtract(pole["model"], pole["against"]), index=pole["prompt_id"])
+    focus = summary.loc[summary.target, "worst"].iloc[0] if config["target"] == MAXMIN else config["target"]
+    tensions = reward_tensions(margins.dropna(), focus, seed=config["seed"])
+    tensions.to_parquet(run_dir / "tensions.parquet", index=False)
     stance = None
     if config.get("audit") and (run_dir / "audit" / "manifest.json").exists():
         base, tuned = read_manifest(run_dir / "audit")["config"]["models"]
         stance = stance_shift(pd.read_parquet(run_dir / "audit" / "results.parquet"), base, tuned, seed=config["seed"])
         stance.to_parquet(run_dir / "stance.parquet", index=False)
-    return write_align_report(run_dir, manifest, summary, curve, trained["pairs"], stance)
+    return write_align_report(run_dir, manifest, summary, curve, trained["pairs"], stance, tensions.assign(target=focus))
 
 
 JOB = Job("align", AlignConfig, run_align, write_align_results)

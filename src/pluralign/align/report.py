@@ -52,10 +52,11 @@ def write_judge_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, ver
 
 
 def write_align_report(run_dir: Path, manifest: dict, summary: pd.DataFrame, curve: pd.DataFrame, pairs: int,
-                       stance: pd.DataFrame | None = None) -> Path:
+                       stance: pd.DataFrame | None = None, tensions: pd.DataFrame | None = None) -> Path:
     """Render ``report.html`` for an align run: each reward's win rate of the tuned model over the base (the target's
     and everyone else's), where the audit's stances moved (``stance``, when the run audited both models) and DPO's
-    training curve; the judge and audit runs' own reports hold the answers."""
+    training curve, and whether the target's gain and each other reward's move together across prompts
+    (``tensions``); the judge and audit runs' own reports hold the answers."""
     import matplotlib.pyplot as plt
 
     from ..report.figures import to_svg
@@ -70,4 +71,5 @@ def write_align_report(run_dir: Path, manifest: dict, summary: pd.DataFrame, cur
                          "win rate of tuned over base", (0, 1))
     shifts = [] if stance is None else stance[(stance.group != "ratio") & stance.value.notna()].to_dict("records")
     return write_page(run_dir / "report.html", "align.html", manifest=manifest, summary=summary.to_dict("records"),
-                      curve=to_svg(fig), bars=bars, pairs=pairs, shifts=shifts)
+                      curve=to_svg(fig), bars=bars, pairs=pairs, shifts=shifts,
+                      tensions=[] if tensions is None else tensions.to_dict("records"))

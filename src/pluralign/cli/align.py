@@ -130,6 +130,9 @@ def align(
             "surely lost" if r.surely_lost else "lost" if r.lost else "within tolerance"
         table.add_row(f"{r.reward} ({r.worst})" if isinstance(r.worst, str) else r.reward, with_interval(r), verdict)
     out.print(table)
+    for r in pd.read_parquet(path / "tensions.parquet").dropna(subset=["value"]).itertuples():
+        reading = "trade-off" if r.ci_high < 0 else "gain together" if r.ci_low > 0 else "no clear relation"
+        out.print(f"reward_tension with {r.group} (Spearman ρ of margins over prompts): {with_interval(r)} ({reading})")
     if (path / "stance.parquet").exists():
         overall = pd.read_parquet(path / "stance.parquet").query("grouping == 'overall'").iloc[0]
         out.print(f"stance_shift (tuned − base p(agree) on the audit's statements): {with_interval(overall)}")

@@ -1,0 +1,62 @@
+"""What align trains toward: candidate sets ranked into preference pairs by a learned reward, by max-min over the
+rewards or by a value pole's judge, or people's own choices taken as pairs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..data import comparisons_from, to_trl_pairwise
+from ..data.axes import POLES
+from ..sampling.judge import ValueJudge
+from .core import judge_metrics, target_scores, verdicts
+
+POLE = "pole:"  # a target that names a value pole (data/axes.py)
+
+
+def preference_pairs(records: list[dict], names: list[str], target: str) -> pd.DataFrame:
+    """For each candidate set: the answer the target ranks highest (chosen) and lowest (rejected) (``target_scores``),
+    in TRL's conversational shape; sets whose answers the target cannot tell apart are left out."""
+    rows = []
+    for r in records:
+        scores = target_scores([c["rewards"] for c in r["candidates"]], names, target)
+        best, worst = int(scores.argmax()), int(scores.argmin())
+        if scores[best] > scores[worst]:
+            rows.append({"prompt": [{"role": "user", "content": r["prompt"]}],
+                         "chosen": [{"role": "assistant", "content": r["candidates"][best]["text"]}],
+                         "rejected": [{"role": "assistant", "content": r["candidates"][worst]["text"]}],
+                         "prompt_id": r["prompt_id"], "target": target, "margin": float(scores[best] - scores[worst])})
+    return pd.DataFrame(rows, columns=["prompt", "chosen", "rejected", "prompt_id", "target", "margin"])
+
+
+def people_pairs(source: str, where: dict[str, str] | None, target: str) -> pd.DataFrame:
+    """People's own choices as preference pairs (each chosen answer against each other candidate, TRL's
+    conversational shape), of the people whose annotator columns match ``where``."""
+    comparisons, annotators = comparisons_from(source)
+    for column, value in (where or {}).items():
+        if annotators is None or column not in annotators.columns:
+            known = ", ".join(c for c in (annotators.columns if annotators is not None else []) if c != "annotator_id")
+            raise ValueError(f"--where {column}={value}: {source} has no person column {column!r} "
+                             f"(it has: {known or 'none'})")
+        annotators = annotators[annotators[column].astype(str) == value]
+    if annotators is not None:
+        comparisons = comparisons[comparisons["annotator_id"].isin(annotators["annotator_id"])]
+    pairs = to_trl_pairwise(comparisons)
+    if pairs.empty:
+        raise ValueError(f"no comparisons in {source} match --where {where}: nothing to train on")
+    return pairs.rename(columns={"comparison_id": "prompt_id"}).assign(target=target, margin=float("nan"))[
+        ["prompt", "chosen", "rejected", "prompt_id", "target", "margin"]]
+
+
+def pole_scorer(judge: ValueJudge, pole: str):
+    """Texts -> how far each sits toward ``pole`` on its value axis, in [−1, 1] (the value judge's position, signed)."""
+    axis, sign = POLES[pole]
+    return lambda texts: sign * judge.positions(list(texts))[axis].to_numpy()
+
+
+def pole_metrics(record: dict, target: str, seed: int) -> pd.DataFrame:
+    """The win rate (and p_prefer) of the tuned model's held-out answers over the base's toward the target pole."""
+    table = verdicts(record["prompt_id"], np.array(record["model"])[:, None], np.array(record["against"])[:, None],
+                     [target])
+    metrics = judge_metrics(table, {target: 1.0}, seed=seed)
+    return metrics[metrics.metric.isin(["win_rate", "p_prefer"]) & (metrics.group == target)]

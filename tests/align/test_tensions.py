@@ -1,0 +1,37 @@
+"""reward_tension: Spearman's ρ between the target's margins and another reward's over prompts, with a bootstrap
+interval that holds its coverage on data with a known answer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import spearmanr
+
+from pluralign.align.core import reward_tensions
+
+
+def test_rho_is_spearmans_and_a_reward_that_never_moves_gives_nothing():
+    rng = np.random.default_rng(1)
+    target = rng.normal(size=40)
+    margins = pd.DataFrame({"t": target, "ally": target + rng.normal(scale=0.5, size=40), "rival": -target ** 3,
+                            "flat": np.zeros(40)})
+    table = reward_tensions(margins, "t").set_index("group")
+    assert list(table.index) == ["ally", "rival", "flat"] and (table.n == 40).all()
+    assert table.loc["ally", "value"] == pytest.approx(spearmanr(margins.t, margins.ally).statistic)
+    assert table.loc["rival", "value"] == pytest.approx(-1.0) and table.loc["ally", "ci_low"] > 0
+    assert np.isnan(table.loc["flat", ["value", "ci_low", "ci_high"]].astype(float)).all()
+
+
+def test_the_interval_covers_the_true_rho_at_its_stated_rate():
+    """Margins drawn from a bivariate normal with correlation r have Spearman's ρ = (6/π)·asin(r/2); 400 runs of 32
+    prompts: the 95% intervals cover it in 92–98% of runs (±2.7 binomial standard errors)."""
+    r, n, runs = -0.5, 32, 400
+    truth = 6 / np.pi * np.arcsin(r / 2)
+    rng = np.random.default_rng(0)
+    covered = 0
+    for run in range(runs):
+        x, y = rng.multivariate_normal([0, 0], [[1, r], [r, 1]], size=n).T
+        row = reward_tensions(pd.DataFrame({"t": x, "o": y}), "t", n_boot=1000, seed=run).iloc[0]
+        covered += row.ci_low <= truth <= row.ci_high
+    assert 0.92 <= covered / runs <= 0.98, covered / runs
