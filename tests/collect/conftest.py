@@ -8,6 +8,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from pluralign.collect.store import Store
+from pluralign.collect.study import load_study
+from pluralign.data import builtin_prompts
+
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 
 
@@ -26,6 +30,27 @@ def write_study(folder: Path, database: str, **sections: dict) -> Path:
     path = folder / "study.toml"
     path.write_text(text)
     return path
+
+
+def open_store(tmp_path, database, **sections) -> Store:
+    """The study ``write_study`` makes, migrated, with its prompts (each with a pending first-turn set)."""
+    store = Store(load_study(write_study(tmp_path, database, **sections)))
+    store.migrate()
+    store.add_prompts(builtin_prompts().head(store.study.prompts_limit))
+    return store
+
+
+def fill_all(store: Store) -> None:
+    """Every pending set filled with fixed texts."""
+    for prompt in store.pending(100):
+        store.fill(prompt["id"], [{"text": f"answer {i} to {prompt['text']}", "source": "test"} for i in range(store.study.k)])
+
+
+def answer(store: Store, person_id: int, position: int = 0, next_message: str | None = None) -> str:
+    """The person answers their current task (a fresh nonce)."""
+    task = store.task(person_id)
+    return store.choose(person_id, nonce=uuid.uuid4().hex, set_id=task.set_id, position=position, rationale="why",
+                        next_message=next_message, seconds=5.0)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -16,24 +16,27 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from pluralign.collect.app import create_app
 from pluralign.collect.store import Store
 from pluralign.collect.study import load_study
 from pluralign.data import load_prompts
+from pluralign.data.collection import Choice
 
 from .conftest import write_study
 
 PAYLOAD = "<script>window.pwned = 1</script><b>bold</b>"
 
 
-@pytest.fixture
-def served(tmp_path):
+def serve_study(tmp_path, **sections) -> tuple[Store, TestClient, list[str]]:
+    """A study of three prompts (HTML in their texts and answers) with two people past the survey, and its app."""
     prompts = tmp_path / "prompts.jsonl"
     prompts.write_text("".join(json.dumps({"id": f"p{i}", "text": f"{PAYLOAD} question {i}", "language": "en"}) + "\n"
                                for i in range(3)))
     store = Store(load_study(write_study(tmp_path, str(tmp_path / "study.db"), prompts={"source": str(prompts)},
-                                         overlap={"min_people": 1, "shared": 0, "quota": 3})))
+                                         overlap={"min_people": 1, "shared": 0, "quota": 3}, **sections)))
     store.migrate()
     store.add_prompts(load_prompts(prompts))
     for prompt in store.pending(10):
@@ -44,6 +47,11 @@ def served(tmp_path):
         store.consent(person)
         store.save_survey(person, {})
     return store, TestClient(create_app(store, "s3cret", requests_per_minute=60)), tokens
+
+
+@pytest.fixture
+def served(tmp_path):
+    return serve_study(tmp_path)
 
 
 def form_fields(html: str) -> dict[str, str]:
@@ -67,6 +75,9 @@ def test_admin_pages_need_the_password(served):
         assert client.get(path).status_code == 401
         assert client.get(path, auth=("admin", "wrong")).status_code == 401
     assert client.get("/admin", auth=("anyone", "s3cret")).status_code == 200
+    progress = client.get("/api/admin/progress", auth=("anyone", "s3cret")).json()  # nothing chosen: nulls, not NaN
+    assert progress["agreement"] is None and progress["answered_sets"] == 0
+    assert {c["poles"]: (c["sets"], c["share"]) for c in progress["coverage"]}["all four"] == (0, None)
 
 
 def test_a_form_without_its_token_is_refused_and_with_it_goes_through(served):
@@ -82,7 +93,28 @@ def test_a_form_without_its_token_is_refused_and_with_it_goes_through(served):
     assert another.status_code == 403  # the token is for this set, page and person only
     assert client.post(f"/a/{alice}/choice", data=fields, follow_redirects=False).status_code == 303
     assert client.post(f"/a/{alice}/choice", data=fields, follow_redirects=False).status_code == 303  # a double click
-    assert store.finished(store.person(alice).id) == 1
+    assert client.get(f"/api/a/{alice}/task").json()["finished"] == 1
+
+
+def test_a_ranking_study_asks_for_every_answer_ranked_on_the_page_and_in_the_api(tmp_path):
+    store, client, (alice, bob) = serve_study(tmp_path, study={"rank": True})
+    page = client.get(f"/a/{alice}").text
+    assert page.count('<select name="rank"') == 3
+    fields = {**form_fields(page), "position": "1"}
+    for wrong in (["1", "1", "2"], ["1", "2", "3"]):  # a rank twice; the chosen answer (second on screen) not first
+        assert client.post(f"/a/{alice}/choice", data={**fields, "rank": wrong}, follow_redirects=False).status_code == 422
+    assert client.post(f"/a/{alice}/choice", data={**fields, "rank": ["3", "1", "2"]},
+                       follow_redirects=False).status_code == 303
+    task = client.get(f"/api/a/{bob}/task").json()
+    assert task["rank"] is True
+    choice = {"nonce": "bob-ranks-1", "set_id": task["set_id"], "position": 0}
+    unranked = client.post(f"/api/a/{bob}/choice", json=choice)
+    assert unranked.status_code == 422 and "ranking" in unranked.text
+    assert client.post(f"/api/a/{bob}/choice", json={**choice, "ranking": [0, 2, 1]}).status_code == 200
+    with Session(store.engine) as session:
+        stored = session.execute(select(Choice.person_id, Choice.order, Choice.ranking).order_by(Choice.person_id)).all()
+    for (person, shown, ranking), positions in zip(stored, ([1, 2, 0], [0, 2, 1])):
+        assert ranking == [shown[p] for p in positions]
 
 
 def test_html_in_prompts_answers_and_reasons_shows_as_text(served):

@@ -25,7 +25,8 @@ PAYLOAD = "<script>window.pwned = 1</script>"
 def study(tmp_path_factory):
     """The study, its invite links (two for the browser, eight for the API) and its server."""
     folder = tmp_path_factory.mktemp("collect")
-    path = write_study(folder, "study.db", prompts={"limit": 4}, candidates={"sampler": "independent", "k": 3, "max_tokens": 20},
+    path = write_study(folder, "study.db", study={"rank": True}, prompts={"limit": 4},
+                       candidates={"sampler": "independent", "k": 3, "max_tokens": 20},
                        overlap={"min_people": 2, "shared": 1, "quota": 4})
     def invite(n: int, *options: str) -> list[str]:
         made = subprocess.run([sys.executable, "-m", "pluralign", "collect", "invite", str(path), "-n", str(n), *options],
@@ -39,7 +40,8 @@ def study(tmp_path_factory):
 
 
 def answer_through_the_api(url: str, token: str, prefers_short: bool) -> int:
-    """One simulated person: consent, survey, then every task, choosing the shortest (or longest) answer."""
+    """One simulated person: consent, survey, then every task, ranking the answers by length (shortest or longest
+    first)."""
     api, answered = f"{url}/api/a/{token}", 0
     httpx.post(f"{api}/consent").raise_for_status()
     httpx.post(f"{api}/survey", json={"political": "Left" if prefers_short else "Right"}).raise_for_status()
@@ -49,9 +51,9 @@ def answer_through_the_api(url: str, token: str, prefers_short: bool) -> int:
             time.sleep(0.5)
             continue
         lengths = [len(c) for c in task["candidates"]]
-        position = lengths.index(min(lengths) if prefers_short else max(lengths))
+        ranking = sorted(range(len(lengths)), key=lambda i: lengths[i] if prefers_short else -lengths[i])
         recorded = httpx.post(f"{api}/choice", json={"nonce": f"{token[:20]}-{answered}", "set_id": task["set_id"],
-                                                     "position": position, "seconds": 7.5})
+                                                     "position": ranking[0], "ranking": ranking, "seconds": 7.5})
         recorded.raise_for_status()
         answered += 1
     return answered
@@ -73,6 +75,10 @@ def test_two_annotators_in_chromium_the_admin_and_an_export_that_learn_reads(stu
         expect(desktop.locator("#progress")).to_contain_text("Conversation 1 of 4 · Turn 1 of 2")
         desktop.keyboard.press("2")
         assert desktop.locator("input[name=position]").nth(1).is_checked()
+        ranks = desktop.locator("select.rank")
+        assert [ranks.nth(i).input_value() for i in range(3)] == ["2", "1", "3"]  # the chosen answer ranked first
+        ranks.nth(2).select_option("2")  # the third above the first: they swap ranks
+        assert [ranks.nth(i).input_value() for i in range(3)] == ["3", "1", "2"]
         desktop.fill("#rationale", PAYLOAD)
         desktop.fill("#next_message", "What would my parents say?")
         chosen = desktop.locator("label.candidate .text").nth(1).inner_text()
@@ -105,6 +111,7 @@ def test_two_annotators_in_chromium_the_admin_and_an_export_that_learn_reads(stu
         rows = admin.locator("#people tr")
         expect(rows).to_have_count(11)  # a header and ten people
         expect(admin.locator("#rationales")).to_contain_text(PAYLOAD)  # shown as text, never run
+        expect(admin.locator("#coverage tr")).to_have_count(1 + 7)  # four poles, two axes, all four
         assert admin.evaluate("window.pwned") is None
         with admin.expect_download() as download:
             admin.click("text=Community Alignment CSV")
@@ -119,12 +126,15 @@ def test_two_annotators_in_chromium_the_admin_and_an_export_that_learn_reads(stu
     assert sorted(comparisons.turn.unique()) == [1, 2] and sorted(collected.feedback.dropna()) == [PAYLOAD]
     assert set(annotators.columns) >= {"annotator_id", "age", "country", "political"}
     assert (people.political == "Left").sum() == 4
+    desktop_first = collected[collected.feedback == PAYLOAD].iloc[0]
+    assert desktop_first.ranking[0] == desktop_first.chosen and collected.ranking.map(len).eq(3).all()
 
     unauthorised = httpx.get(f"{url}/admin/export.csv")
     assert unauthorised.status_code == 401
     auth = {"Authorization": "Basic " + base64.b64encode(b"x:pw").decode()}
     progress = httpx.get(f"{url}/api/admin/progress", headers=auth).json()
     assert progress["choices"] == 35 and progress["agreement_pairs"] > 0
+    assert progress["coverage"][0]["judged"] == progress["answered_sets"] > 0  # every answered set was placed
 
     learned = subprocess.run([sys.executable, "-m", "pluralign", "learn", "--data", f"collect:{path.parent / 'study.db'}",
                               "--estimator", "group", "--group", "political", "--worst-min-n", "2",

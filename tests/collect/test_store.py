@@ -12,33 +12,16 @@ import uuid
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from pluralign.collect.export import export_table
-from pluralign.collect.store import Store
+from pluralign.collect.store import Store, TaskError
 from pluralign.collect.study import load_study
 from pluralign.data import builtin_prompts, comparisons_from
 from pluralign.data.collection import Choice, Person, load_collection
 
-from .conftest import write_study
-
-
-def open_store(tmp_path, database, **sections) -> Store:
-    store = Store(load_study(write_study(tmp_path, database, **sections)))
-    store.migrate()
-    store.add_prompts(builtin_prompts().head(store.study.prompts_limit))
-    return store
-
-
-def fill_all(store: Store) -> None:
-    for prompt in store.pending(100):
-        store.fill(prompt["id"], [{"text": f"answer {i} to {prompt['text']}", "source": "test"} for i in range(store.study.k)])
-
-
-def answer(store: Store, person_id: int, position: int = 0, next_message: str | None = None) -> str:
-    task = store.task(person_id)
-    return store.choose(person_id, nonce=uuid.uuid4().hex, set_id=task.set_id, position=position, rationale="why",
-                        next_message=next_message, seconds=5.0)
+from .conftest import answer, fill_all, open_store, write_study
 
 
 def test_the_overlap_design_shared_prompts_first_then_every_prompt_reaches_min_people(tmp_path, database):
@@ -144,8 +127,44 @@ def test_the_database_is_created_by_migrations_and_migrating_again_changes_nothi
     store = open_store(tmp_path, database)
     store.migrate()
     with store.engine.connect() as connection:
-        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0001"
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0002"
     assert store.add_prompts(builtin_prompts().head(4)) == 0  # prompts already there are not added twice
+
+
+def test_a_database_from_the_first_schema_keeps_its_choices_when_migrated(tmp_path, database):
+    store = Store(load_study(write_study(tmp_path, database)))
+    store.migrate("0001")
+    store.add_prompts(builtin_prompts().head(store.study.prompts_limit))
+    with store.engine.begin() as connection:  # a choice as the first schema stored it (no ranking column yet)
+        for statement in (
+                "insert into people (token_hash, language, created_at) values ('h', 'en', current_timestamp)",
+                "insert into conversations (person_id, prompt_id, finished, created_at) select people.id, prompts.id, "
+                "false, current_timestamp from people, prompts where prompts.position = 0",
+                "insert into choices (nonce, person_id, conversation_id, candidate_set_id, turn, chosen, position, "
+                "\"order\", created_at) select 'old-nonce', c.person_id, c.id, s.id, 1, 0, 0, '[0, 1, 2]', "
+                "current_timestamp from conversations c join candidate_sets s on s.prompt_id = c.prompt_id"):
+            connection.execute(text(statement))
+    with pytest.raises(DBAPIError), Session(store.engine) as session:
+        session.scalar(select(Choice.ranking))
+    store.migrate()
+    with Session(store.engine) as session:
+        assert session.execute(select(Choice.nonce, Choice.ranking)).all() == [("old-nonce", None)]
+
+
+def test_a_ranking_is_stored_best_first_as_candidate_indices_with_the_choice_first(tmp_path, database):
+    store = open_store(tmp_path, database, study={"rank": True})
+    fill_all(store)
+    person = store.person(store.invite(1, "en")[0]).id
+    task = store.task(person)
+    order = store.order(person, task.set_id, 3)
+    submit = dict(set_id=task.set_id, position=1, rationale=None, next_message=None, seconds=2.0)
+    for wrong in ([0, 1, 2], [1, 1, 2], [1, 0], [1, 0, 3]):  # the choice not first, a rank twice, one missing, not shown
+        with pytest.raises(TaskError, match="rank each of the 3 answers once"):
+            store.choose(person, nonce=uuid.uuid4().hex, ranking=wrong, **submit)
+    assert store.choose(person, nonce="ranked-nonce", ranking=[1, 2, 0], **submit) == "recorded"
+    comparisons = export_table(store.study, "comparisons")
+    assert comparisons["ranking"].iloc[0] == [order[1], order[2], order[0]]
+    assert comparisons["chosen"].iloc[0] == order[1]
 
 
 def test_reading_a_study_with_no_choices_says_so(tmp_path):

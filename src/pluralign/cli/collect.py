@@ -65,17 +65,19 @@ def serve(
     password: Annotated[Optional[str], typer.Option(envvar="PLURALIGN_COLLECT_PASSWORD", help="The admin pages' password (default: a new one, printed).")] = None,
     rate: Annotated[int, typer.Option(help="Requests per minute one invite link may make.")] = 120,
 ) -> None:
-    """Serve a study: consent, survey and tasks for annotators; progress, agreement and exports for you. Candidate
-    sets for first turns are written ahead by a background worker; a later turn's set as soon as someone asks."""
+    """Serve a study: consent, survey and tasks for annotators; progress, agreement, value-pole coverage and exports
+    for you. Candidate sets for first turns are written ahead by a background worker, a later turn's set as soon as
+    someone asks; the study's value judge places each answer on the value axes as it is written."""
     import uvicorn
 
     from ..collect.app import create_app
-    from ..collect.worker import CandidateWorker, study_sampler
+    from ..collect.worker import CandidateWorker, study_judge, study_sampler
     from ..models.spec import load
 
     store = _open(study_file)
-    models = {spec: load(spec) for spec in dict.fromkeys(store.study.models)}
-    worker = CandidateWorker(store, study_sampler(store.study, models))
+    specs = [*store.study.models, *([store.study.judge_spec] if store.study.judge_spec else [])]
+    models = {spec: load(spec) for spec in dict.fromkeys(specs)}
+    worker = CandidateWorker(store, study_sampler(store.study, models), study_judge(store.study, models))
     worker.start()
     if password is None:
         password = secrets.token_urlsafe(12)

@@ -1,12 +1,15 @@
-"""What the admin page shows: progress by person and prompt, time per task, low-effort flags, and how often people
-who saw the same candidate set chose the same answer."""
+"""What the admin page shows: progress by person and prompt, time per task, low-effort flags, how often people
+who saw the same candidate set chose the same answer, and which value poles the answered sets cover."""
 
 from __future__ import annotations
 
 import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..data.collection import CandidateSet, Choice, Conversation, Person, Prompt
+from ..data.axes import AXES, POLES
+from ..sampling.measures import coverage
 from .core import effort_flags, pairwise_agreement
 from .store import Store
 
@@ -17,8 +20,8 @@ def _frame(store: Store, query) -> pd.DataFrame:
 
 
 def progress_report(store: Store) -> dict:
-    """The admin page's tables (``people``, ``prompts``, ``sets``, the latest ``rationales``) and numbers (``choices``, ``median_seconds``,
-    ``agreement``, ``agreement_pairs``, ``chance``)."""
+    """The admin page's tables (``people``, ``prompts``, ``sets``, the latest ``rationales``, ``coverage``) and numbers
+    (``choices``, ``median_seconds``, ``agreement``, ``agreement_pairs``, ``chance``, ``answered_sets``)."""
     people = _frame(store, select(Person.id, Person.label, Person.language, Person.consented_at,
                                   Person.survey.is_not(None).label("surveyed")))
     choices = _frame(store, select(Choice.person_id, Choice.conversation_id, Choice.turn, Choice.chosen,
@@ -32,13 +35,30 @@ def progress_report(store: Store) -> dict:
     people["choices"] = people["id"].map(by_person.size()).fillna(0).astype(int)
     people["finished"] = people["id"].map(conversations[conversations.finished.astype(bool)].groupby("person_id").size()).fillna(0).astype(int)
     people["median_seconds"] = people["id"].map(by_person["seconds"].median())
-    people["flags"] = [", ".join(effort_flags(list(part.seconds.dropna()), list(part.position)))
-                       if len(part := choices[choices.person_id == pid]) else "" for pid in people["id"]]
+    flags = {pid: ", ".join(effort_flags(list(part.seconds.dropna()), list(part.position))) for pid, part in by_person}
+    people["flags"] = [flags.get(pid, "") for pid in people["id"]]
     prompts["people"] = prompts["id"].map(conversations.groupby("prompt_id").size()).fillna(0).astype(int)
     first = choices[choices.turn == 1]
     agreement, pairs = pairwise_agreement({s: list(part.chosen) for s, part in first.groupby("candidate_set_id")})
     said = choices.dropna(subset=["rationale"]).sort_values("created_at", ascending=False).head(20)
     return {"people": people, "prompts": prompts, "rationales": said[["person_id", "prompt_id", "turn", "rationale"]],
             "sets": sets.value_counts().rename("count").reset_index(),
+            "coverage": value_coverage(store), "answered_sets": int(choices.candidate_set_id.nunique()),
             "choices": len(choices), "median_seconds": float(choices.seconds.median()) if len(choices) else None,
             "agreement": agreement, "agreement_pairs": pairs, "chance": 1 / store.study.k}
+
+
+def value_coverage(store: Store) -> pd.DataFrame:
+    """Of the candidate sets people have answered, how many hold an answer at each value pole (``coverage``'s rule,
+    on the positions the worker's judge gave each candidate): one row per pole, per axis (both its poles) and
+    ``all four``, with ``sets``, ``judged`` (answered sets whose candidates were placed) and ``share``."""
+    with Session(store.engine) as session:
+        answered = session.execute(select(CandidateSet.id, CandidateSet.candidates)
+                                   .where(CandidateSet.id.in_(select(Choice.candidate_set_id)))).all()
+    placed = pd.DataFrame([{"set_id": set_id, **c["position"]} for set_id, candidates in answered
+                           for c in candidates if "position" in c], columns=["set_id", *AXES])
+    covered = coverage(placed).rename(columns={"both": "all four"})
+    names = [*POLES, *AXES, "all four"]
+    counts = covered[names].sum() if len(covered) else pd.Series(0, index=names)
+    return pd.DataFrame({"poles": names, "sets": counts.astype(int).to_numpy(), "judged": len(covered),
+                         "share": counts.to_numpy() / len(covered) if len(covered) else float("nan")})

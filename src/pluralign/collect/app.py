@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import threading
 import time
 from collections import defaultdict, deque
 from typing import Annotated, Literal, Optional
 
+import pandas as pd
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, Field
 
+from ..data.axes import AXES
 from ..data.collection import Person
 from .pages import questions, strings_for
 from .admin import progress_report
@@ -66,6 +69,9 @@ class ChoiceIn(BaseModel):
     rationale: Optional[str] = Field(None, max_length=TEXT_LIMIT)
     next_message: Optional[str] = Field(None, max_length=TEXT_LIMIT)
     seconds: Optional[float] = Field(None, ge=0, le=86400)
+    ranking: Optional[list[Annotated[int, Field(ge=0, le=3)]]] = Field(
+        None, max_length=4, description="Every screen position, best first (the chosen one first); asked for by "
+                                        "studies with rank = true.")
 
 
 def create_app(store: Store, password: str, requests_per_minute: int = 120) -> FastAPI:
@@ -120,7 +126,7 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120) -> F
             return page("survey.html", person, questions=questions(study.questions, person.language), **context)
         if where in ("task", "waiting", "failed"):
             context.update(task=task, slow=task.waited > SLOW_SECONDS, stale=stale, quota=study.quota,
-                           done=store.finished(person.id) + 1)
+                           done=task.finished + 1)
         if where == "task":
             order = store.order(person.id, task.set_id, len(task.candidates))
             shown = [(position, task.candidates[i]["text"]) for position, i in enumerate(order)]
@@ -150,14 +156,19 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120) -> F
                set_id: Annotated[int, Form()], shown_at: Annotated[str, Form(max_length=32)],
                position: Annotated[Optional[int], Form()] = None,
                rationale: Annotated[str, Form(max_length=TEXT_LIMIT)] = "",
-               next_message: Annotated[str, Form(max_length=TEXT_LIMIT)] = "") -> RedirectResponse:
+               next_message: Annotated[str, Form(max_length=TEXT_LIMIT)] = "",
+               rank: Annotated[Optional[list[int]], Form(max_length=4)] = None) -> RedirectResponse:
         person = person_of(token)
         check_form(form, person.id, "choice", set_id, shown_at)
         seconds = max(0.0, time.time() - float(shown_at))
         if position is None:
             raise HTTPException(422, "choose one of the answers")
+        # ``rank``: the rank (1 = best) given to each answer, in screen order; the ranking lists positions best first
+        ranking = sorted(range(len(rank)), key=rank.__getitem__) if rank else None
+        if rank and sorted(rank) != list(range(1, len(rank) + 1)):
+            raise HTTPException(422, "give each answer a different rank")
         outcome = record(person, ChoiceIn(nonce=nonce, set_id=set_id, position=position, rationale=rationale,
-                                          next_message=next_message, seconds=seconds))
+                                          next_message=next_message, seconds=seconds, ranking=ranking))
         return RedirectResponse(f"/a/{token}" + ("?stale=1" if outcome == "stale" else ""), status_code=303)
 
     def record(person: Person, given: ChoiceIn) -> str:
@@ -165,10 +176,12 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120) -> F
         rationale, next_message = (given.rationale or "").strip(), (given.next_message or "").strip()
         if study.rationale == "required" and not rationale:
             raise HTTPException(422, "this study asks why: write a reason before submitting")
+        if study.rank and given.ranking is None:
+            raise HTTPException(422, "this study asks for a ranking of every answer, best first")
         try:
             return store.choose(person.id, nonce=given.nonce, set_id=given.set_id, position=given.position,
                                 rationale=rationale if study.rationale != "off" else None,
-                                next_message=next_message or None, seconds=given.seconds)
+                                next_message=next_message or None, seconds=given.seconds, ranking=given.ranking)
         except TaskError as exc:
             raise HTTPException(422, str(exc)) from None
 
@@ -190,7 +203,8 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120) -> F
         if where == "task":
             order = store.order(person.id, task.set_id, len(task.candidates))
             body.update(set_id=task.set_id, turn=task.turn, turns=study.turns, context=task.context,
-                        candidates=[task.candidates[i]["text"] for i in order], rationale=study.rationale)
+                        candidates=[task.candidates[i]["text"] for i in order], rationale=study.rationale,
+                        rank=study.rank, finished=task.finished, quota=study.quota)
         elif task is not None:
             body.update(set_id=task.set_id, error=task.error)
         return body
@@ -215,12 +229,15 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120) -> F
 
     @app.get("/admin", response_class=HTMLResponse, dependencies=[Depends(admin)])
     def admin_page() -> HTMLResponse:
-        return page("admin.html", None, report=progress_report(store))
+        return page("admin.html", None, report=progress_report(store), axes=AXES)
 
     @app.get("/api/admin/progress", dependencies=[Depends(admin)])
     def admin_progress() -> dict:
-        report = progress_report(store)
-        return {k: (v.to_dict("records") if hasattr(v, "to_dict") else v) for k, v in report.items()}
+        def plain(value):  # JSON has no NaN: a number not measured yet is null
+            if isinstance(value, pd.DataFrame):
+                return value.astype(object).where(value.notna(), None).to_dict("records")
+            return None if isinstance(value, float) and math.isnan(value) else value
+        return {k: plain(v) for k, v in progress_report(store).items()}
 
     @app.get("/admin/export.csv", dependencies=[Depends(admin)])
     def admin_export(shape: Literal["ca", "comparisons", "annotators"] = "ca") -> Response:

@@ -17,7 +17,8 @@ SHAPES = ("ca", "comparisons", "trl", "annotators")
 
 def export_table(study: Study, shape: str) -> pd.DataFrame:
     """The study's choices in ``shape``: ``ca`` (one row per conversation, demographics as ``annotator_*``),
-    ``comparisons`` (one row per choice, with the seconds it took and the screen position chosen), ``trl`` (TRL's
+    ``comparisons`` (one row per choice, with the seconds it took, the screen position chosen and, in studies that
+    ask for one, the ranking of every candidate, best first), ``trl`` (TRL's
     pairwise shape, every person's columns kept) or ``annotators``."""
     if shape not in SHAPES:
         raise ValueError(f"unknown export shape {shape!r}; choose from {', '.join(SHAPES)}")
@@ -28,7 +29,7 @@ def export_table(study: Study, shape: str) -> pd.DataFrame:
         return annotators
     if shape == "trl":
         return to_trl_pairwise(comparisons, annotators)
-    return comparisons[[*COMPARISON_COLUMNS, "prompt_id", "seconds", "position"]]
+    return comparisons[[*COMPARISON_COLUMNS, "prompt_id", "seconds", "position", "ranking"]]
 
 
 def csv_text(table: pd.DataFrame) -> str:

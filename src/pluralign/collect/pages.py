@@ -17,7 +17,7 @@ SPEC = {
     "survey": {"title": str, "intro": str, "skip": str, "submit": str, "age": str, "gender": str,
                "gender_options": [str], "country": str, "languages": str, "education": str,
                "education_options": [str], "political": str, "political_options": [str]},
-    "task": {"progress": str, "turn": str, "choose": str, "answer": str, "rationale": str, "rationale_required": str,
+    "task": {"progress": str, "turn": str, "choose": str, "answer": str, "rank": str, "rationale": str, "rationale_required": str,
              "next": str, "submit": str, "waiting": str, "slow": str, "retry": str, "failed": str, "stale": str},
     "done": {"title": str, "text": str},
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 
 import pandas as pd
@@ -41,6 +41,7 @@ class Task:
     candidates: list
     error: str | None
     waited: float  # seconds since the set was asked for
+    finished: int = 0  # conversations the person has finished (for the progress line)
 
 
 class TaskError(ValueError):
@@ -54,14 +55,14 @@ class Store:
         self.study = study
         self.engine = engine_for(study.database)
 
-    def migrate(self) -> None:
-        """Bring the schema to the newest migration (creates it in an empty database)."""
+    def migrate(self, revision: str = "head") -> None:
+        """Bring the schema to ``revision``, the newest by default (creates it in an empty database)."""
         config = Config()
         with resources.as_file(resources.files("pluralign.collect") / "migrations") as folder:
             config.set_main_option("script_location", str(folder))
             with self.engine.begin() as connection:
                 config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+                command.upgrade(config, revision)
 
     def secret(self) -> bytes:
         """The study's secret for form tokens: made once, kept in the database, so a restart keeps forms valid."""
@@ -113,7 +114,12 @@ class Store:
             try:
                 with Session(self.engine) as session, session.begin():
                     self._lock(session, person_id)
-                    return self._current(session, person_id, assign=True)
+                    task = self._current(session, person_id, assign=True)
+                    if task is None:
+                        return None
+                    finished = session.scalar(select(func.count()).where(Conversation.person_id == person_id,
+                                                                         Conversation.finished.is_(True)))
+                    return replace(task, finished=finished)
             except IntegrityError:
                 continue
         raise RuntimeError("could not assign a task")
@@ -153,22 +159,18 @@ class Store:
         return Task(conversation.id, conversation.prompt_id, turn, s.id, s.status, s.context, s.candidates, s.error,
                     (now() - s.created_at).total_seconds())
 
-    def finished(self, person_id: int) -> int:
-        """How many conversations the person has finished."""
-        with Session(self.engine) as session:
-            return session.scalar(select(func.count()).where(Conversation.person_id == person_id,
-                                                             Conversation.finished.is_(True)))
-
     def order(self, person_id: int, set_id: int, k: int) -> list[int]:
         """The candidates' indices in the order this person sees them."""
         return shown_order(self.study.seed, person_id, set_id, k)
 
     def choose(self, person_id: int, *, nonce: str, set_id: int, position: int, rationale: str | None,
-               next_message: str | None, seconds: float | None) -> str:
-        """Record the choice of the candidate shown at ``position`` in one transaction, with the next turn's pending
-        set when the person wrote a next message (and the study allows another turn). Returns ``recorded``,
-        ``duplicate`` (this nonce was recorded before: nothing is written twice) or ``stale`` (the set is not the
-        person's open task: answered already, or not theirs); raises TaskError for a position not shown."""
+               next_message: str | None, seconds: float | None, ranking: list[int] | None = None) -> str:
+        """Record the choice of the candidate shown at ``position`` (and ``ranking``, every screen position best first,
+        when given) in one transaction, with the next turn's pending set when the person wrote a next message (and
+        the study allows another turn). Returns ``recorded``, ``duplicate`` (this nonce was recorded before: nothing
+        is written twice) or ``stale`` (the set is not the person's open task: answered already, or not theirs);
+        raises TaskError for a position not shown or a ranking that is not one of the shown answers, the chosen
+        first."""
         try:
             with Session(self.engine) as session, session.begin():
                 self._lock(session, person_id)
@@ -180,10 +182,13 @@ class Store:
                 order = self.order(person_id, set_id, len(current.candidates))
                 if not 0 <= position < len(order):
                     raise TaskError(f"choose one of the {len(order)} answers")
+                if ranking is not None and (sorted(ranking) != list(range(len(order))) or ranking[0] != position):
+                    raise TaskError(f"rank each of the {len(order)} answers once, the chosen one first")
                 chosen = order[position]
                 session.add(Choice(nonce=nonce, person_id=person_id, conversation_id=current.conversation_id,
                                    candidate_set_id=set_id, turn=current.turn, chosen=chosen, position=position,
-                                   order=order, rationale=rationale or None, seconds=seconds))
+                                   order=order, rationale=rationale or None, seconds=seconds,
+                                   ranking=None if ranking is None else [order[p] for p in ranking]))
                 conversation = session.get(Conversation, current.conversation_id)
                 if next_message and current.turn < self.study.turns:
                     context = [*current.context, {"role": "assistant", "content": current.candidates[chosen]["text"]},

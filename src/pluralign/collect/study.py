@@ -4,6 +4,7 @@
     name = "pilot"
     languages = ["en", "fr"]       # the interface's languages; a person's invite picks one
     rationale = "optional"         # optional | required | off
+    rank = false                   # also rank every answer, best first (the choice is ranked first)
     consent = "..."                # the consent text (default: a short one in each language)
     database = "pilot.db"          # SQLite file (relative to this file) or a URL, e.g. postgresql+psycopg://host/db
     seed = 0                       # candidate sampling and the order candidates are shown in
@@ -18,6 +19,8 @@
     k = 4
     temperature = 1.0
     max_tokens = 160
+    judge = "embedded"             # places each set on the value poles for the admin page (default: the first
+                                   # of models; "none": off)
 
     [turns]
     max = 2                        # 1 to 4; a later turn continues from the chosen answer with the person's message
@@ -57,6 +60,7 @@ class Study:
     database: str
     languages: tuple[str, ...] = ("en",)
     rationale: str = "optional"
+    rank: bool = False
     consent: str | None = None
     prompts_source: str = "builtin"
     prompts_limit: int | None = None
@@ -65,12 +69,18 @@ class Study:
     k: int = 4
     temperature: float = 1.0
     max_tokens: int = 160
+    judge: str | None = None  # None: the first of models; "none": no live coverage
     turns: int = 1
     min_people: int = 1
     shared: int = 0
     quota: int = 10
     questions: tuple[str, ...] = QUESTIONS
     seed: int = 0
+
+    @property
+    def judge_spec(self) -> str | None:
+        """The model spec of the value judge, or None when the study turns live coverage off."""
+        return None if self.judge == "none" else self.judge or self.models[0]
 
 
 # Each field: (section, key, type, check, message when the check fails).
@@ -79,6 +89,7 @@ _FIELDS = {
     "languages": ("study", "languages", list, lambda v: bool(v) and all(isinstance(x, str) and x for x in v),
                   "must be a non-empty list of language codes"),
     "rationale": ("study", "rationale", str, lambda v: v in RATIONALE, f"must be one of {', '.join(RATIONALE)}"),
+    "rank": ("study", "rank", bool, lambda v: True, ""),
     "consent": ("study", "consent", str, lambda v: bool(v.strip()), "must not be empty"),
     "database": ("study", "database", str, lambda v: bool(v.strip()), "must not be empty"),
     "seed": ("study", "seed", int, lambda v: True, ""),
@@ -90,6 +101,7 @@ _FIELDS = {
     "k": ("candidates", "k", int, lambda v: 2 <= v <= 4, "must be 2 to 4 (Community Alignment's shape holds four)"),
     "temperature": ("candidates", "temperature", float, lambda v: 0 <= v <= 2, "must be between 0 and 2"),
     "max_tokens": ("candidates", "max_tokens", int, lambda v: 1 <= v <= 4096, "must be 1 to 4096"),
+    "judge": ("candidates", "judge", str, lambda v: bool(v.strip()), "must be a model spec or \"none\""),
     "turns": ("turns", "max", int, lambda v: 1 <= v <= 4, "must be 1 to 4"),
     "min_people": ("overlap", "min_people", int, lambda v: v >= 1, "must be at least 1"),
     "shared": ("overlap", "shared", int, lambda v: v >= 0, "must be 0 or more"),

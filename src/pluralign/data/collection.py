@@ -4,7 +4,8 @@ its reading back as our comparison and annotator tables (the ``collect:DB`` data
 A study's people come with a hashed invite token; each first-turn prompt has one candidate set that everyone assigned
 to it sees (so their disagreement is measurable), in an order shuffled per person; a later turn's set continues one
 person's conversation from the response they chose. A choice records the candidate's index in the set (not its
-position on screen), the position it was shown at, and the client's nonce, unique, so a retried submit is one choice.
+position on screen), the position it was shown at, the ranking of every candidate where the study asks for one, and
+the client's nonce, unique, so a retried submit is one choice.
 The schema's history is in Alembic migrations (``pluralign/collect/migrations``).
 """
 
@@ -100,6 +101,7 @@ class Choice(Base):
     chosen: Mapped[int]  # index into the set's candidates
     position: Mapped[int]  # where the chosen candidate was on the screen (0 = first)
     order: Mapped[list[Any]]  # the candidates' indices in the order they were shown
+    ranking: Mapped[Optional[list[Any]]]  # every candidate's index, best first (studies that ask for a ranking)
     rationale: Mapped[Optional[str]] = mapped_column(Text)
     seconds: Mapped[Optional[float]]  # from the task page's rendering to the submit
     created_at: Mapped[datetime] = mapped_column(default=now)
@@ -155,14 +157,14 @@ def load_collection(db: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         rows = [{"comparison_id": f"{c.conversation_id}-{c.turn}", "conversation_id": str(c.conversation_id),
                  "turn": c.turn, "annotator_id": str(c.person_id), "context": s.context, "prompt_id": p.id,
                  "candidates": [x["text"] for x in s.candidates], "chosen": c.chosen, "language": p.language,
-                 "feedback": c.rationale or None, "seconds": c.seconds, "position": c.position}
+                 "feedback": c.rationale or None, "seconds": c.seconds, "position": c.position, "ranking": c.ranking}
                 for c, s, p in choices]
         annotators = pd.DataFrame([{"annotator_id": str(p.id), **(p.survey or {})} for p in people]
                                   or {"annotator_id": []})
     engine.dispose()
     comparisons = pd.DataFrame(rows, columns=["comparison_id", "conversation_id", "turn", "annotator_id", "context",
                                               "candidates", "chosen", "language", "feedback", "prompt_id", "seconds",
-                                              "position"])
+                                              "position", "ranking"])
     if comparisons.empty:
         raise ValueError(f"{db}: no choices collected yet")
     check_comparisons(comparisons, None, db)
