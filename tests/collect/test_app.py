@@ -10,20 +10,21 @@ from __future__ import annotations
 import base64
 import json
 import re
+from datetime import timedelta
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pluralign.collect.app import create_app
 from pluralign.collect.store import Store
 from pluralign.collect.study import load_study
 from pluralign.data import load_prompts
-from pluralign.data.collection import Choice
+from pluralign.data.collection import CandidateSet, Choice, now
 
 from .conftest import write_study
 
@@ -115,6 +116,30 @@ def test_a_ranking_study_asks_for_every_answer_ranked_on_the_page_and_in_the_api
         stored = session.execute(select(Choice.person_id, Choice.order, Choice.ranking).order_by(Choice.person_id)).all()
     for (person, shown, ranking), positions in zip(stored, ([1, 2, 0], [0, 2, 1])):
         assert ranking == [shown[p] for p in positions]
+
+
+def test_a_later_turn_that_times_out_or_fails_offers_a_retry_then_its_answers(served):
+    store, client, (alice, _) = served
+    fields = {**form_fields(client.get(f"/a/{alice}").text), "position": "0", "next_message": "And then?"}
+    assert client.post(f"/a/{alice}/choice", data=fields, follow_redirects=False).status_code == 303
+    assert 'id="waiting"' in client.get(f"/a/{alice}").text  # the second turn, written live by the worker
+    set_id = client.get(f"/api/a/{alice}/task").json()["set_id"]
+    with store.engine.begin() as connection:  # nobody has written it for longer than the study waits
+        connection.execute(update(CandidateSet).where(CandidateSet.id == set_id)
+                           .values(created_at=now() - timedelta(seconds=store.study.timeout + 1)))
+    failed = client.get(f"/a/{alice}").text
+    assert 'id="failed"' in failed
+    assert client.get(f"/api/a/{alice}/task").json() == {"state": "failed", "set_id": set_id,
+                                                          "error": "no answers after 120 s"}
+    assert client.post(f"/a/{alice}/retry", data=form_fields(failed), follow_redirects=False).status_code == 303
+    assert 'id="waiting"' in client.get(f"/a/{alice}").text  # asked for again, the clock restarted
+    store.fill(set_id, None, "RuntimeError: out of memory")  # as the worker records a generation that failed
+    failed = client.get(f"/a/{alice}").text
+    assert 'id="failed"' in failed
+    client.post(f"/a/{alice}/retry", data=form_fields(failed))
+    store.fill(set_id, [{"text": f"second-turn answer {i}", "source": "test"} for i in range(3)])
+    page = client.get(f"/a/{alice}").text
+    assert page.count("second-turn answer") == 3 and "Turn 2 of 2" in page
 
 
 def test_html_in_prompts_answers_and_reasons_shows_as_text(served):

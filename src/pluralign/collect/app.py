@@ -33,7 +33,7 @@ from .store import Store, Task, TaskError
 
 TEXT_LIMIT = 2000  # characters of a rationale or a next message
 SURVEY_LIMIT = 200
-SLOW_SECONDS = 60.0  # a set pending this long shows the retry button
+SLOW_SECONDS = 30.0  # a set pending this long says so (a later turn's fails at the study's timeout, with a retry)
 
 Survey = Annotated[str, Form(max_length=SURVEY_LIMIT)]  # one answer of the survey form
 _basic = HTTPBasic(auto_error=False)

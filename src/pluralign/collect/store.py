@@ -109,7 +109,8 @@ class Store:
 
     def task(self, person_id: int) -> Task | None:
         """The person's current task: the open conversation's next turn, or a new conversation on the next prompt of
-        the overlap design; None when their quota or the prompts are used up."""
+        the overlap design; None when their quota or the prompts are used up. A later turn's set still pending after
+        the study's timeout is marked failed here, so the person is offered a retry instead of a spinner forever."""
         for _ in range(5):  # two tabs asking at once: the loser of the unique (person, prompt) insert asks again
             try:
                 with Session(self.engine) as session, session.begin():
@@ -117,6 +118,10 @@ class Store:
                     task = self._current(session, person_id, assign=True)
                     if task is None:
                         return None
+                    if task.status == "pending" and task.turn > 1 and task.waited > self.study.timeout:
+                        late = session.get(CandidateSet, task.set_id)
+                        late.status, late.error = "failed", f"no answers after {self.study.timeout:g} s"
+                        task = replace(task, status=late.status, error=late.error)
                     finished = session.scalar(select(func.count()).where(Conversation.person_id == person_id,
                                                                          Conversation.finished.is_(True)))
                     return replace(task, finished=finished)

@@ -24,6 +24,7 @@
 
     [turns]
     max = 2                        # 1 to 4; a later turn continues from the chosen answer with the person's message
+    timeout = 120                  # seconds a person waits for a later turn's answers before they may ask again
 
     [overlap]
     min_people = 3                 # each prompt is answered by at least this many people before any gets more
@@ -71,6 +72,7 @@ class Study:
     max_tokens: int = 160
     judge: str | None = None  # None: the first of models; "none": no live coverage
     turns: int = 1
+    timeout: float = 120.0
     min_people: int = 1
     shared: int = 0
     quota: int = 10
@@ -103,6 +105,7 @@ _FIELDS = {
     "max_tokens": ("candidates", "max_tokens", int, lambda v: 1 <= v <= 4096, "must be 1 to 4096"),
     "judge": ("candidates", "judge", str, lambda v: bool(v.strip()), "must be a model spec or \"none\""),
     "turns": ("turns", "max", int, lambda v: 1 <= v <= 4, "must be 1 to 4"),
+    "timeout": ("turns", "timeout", float, lambda v: 5 <= v <= 3600, "must be 5 to 3600 seconds"),
     "min_people": ("overlap", "min_people", int, lambda v: v >= 1, "must be at least 1"),
     "shared": ("overlap", "shared", int, lambda v: v >= 0, "must be 0 or more"),
     "quota": ("overlap", "quota", int, lambda v: v >= 1, "must be at least 1"),
