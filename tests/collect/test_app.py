@@ -78,6 +78,8 @@ def test_admin_pages_need_the_password(served):
     assert client.get("/admin", auth=("anyone", "s3cret")).status_code == 200
     progress = client.get("/api/admin/progress", auth=("anyone", "s3cret")).json()  # nothing chosen: nulls, not NaN
     assert progress["agreement"] is None and progress["answered_sets"] == 0
+    assert progress["groups"] == [{"label": "(no label)", "people": 2, "consented": 2, "surveyed": 2, "finished": 0,
+                                   "choices": 0, "median_seconds": None}]
     assert {c["poles"]: (c["sets"], c["share"]) for c in progress["coverage"]}["all four"] == (0, None)
 
 

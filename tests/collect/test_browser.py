@@ -112,6 +112,7 @@ def test_two_annotators_in_chromium_the_admin_and_an_export_that_learn_reads(stu
         expect(rows).to_have_count(11)  # a header and ten people
         expect(admin.locator("#rationales")).to_contain_text(PAYLOAD)  # shown as text, never run
         expect(admin.locator("#coverage tr")).to_have_count(1 + 7)  # four poles, two axes, all four
+        expect(admin.locator("#groups tr")).to_have_count(1 + 2)  # the two invite labels
         assert admin.evaluate("window.pwned") is None
         with admin.expect_download() as download:
             admin.click("text=Community Alignment CSV")
@@ -135,6 +136,9 @@ def test_two_annotators_in_chromium_the_admin_and_an_export_that_learn_reads(stu
     progress = httpx.get(f"{url}/api/admin/progress", headers=auth).json()
     assert progress["choices"] == 35 and progress["agreement_pairs"] > 0
     assert progress["coverage"][0]["judged"] == progress["answered_sets"] > 0  # every answered set was placed
+    groups = {g["label"]: g for g in progress["groups"]}
+    assert (groups["api"]["people"], groups["api"]["choices"], groups["api"]["finished"]) == (8, 32, 32)
+    assert (groups["browser"]["people"], groups["browser"]["choices"]) == (2, 3)
 
     learned = subprocess.run([sys.executable, "-m", "pluralign", "learn", "--data", f"collect:{path.parent / 'study.db'}",
                               "--estimator", "group", "--group", "political", "--worst-min-n", "2",

@@ -14,13 +14,17 @@ from .core import effort_flags, pairwise_agreement
 from .store import Store
 
 
+NO_LABEL = "(no label)"  # people invited without --label
+
+
 def _frame(store: Store, query) -> pd.DataFrame:
     with store.engine.connect() as connection:
         return pd.read_sql(query, connection)
 
 
 def progress_report(store: Store) -> dict:
-    """The admin page's tables (``people``, ``prompts``, ``sets``, the latest ``rationales``, ``coverage``) and numbers
+    """The admin page's tables (``people``, ``groups``, ``prompts``, ``sets``, the latest ``rationales``,
+    ``coverage``) and numbers
     (``choices``, ``median_seconds``, ``agreement``, ``agreement_pairs``, ``chance``, ``answered_sets``)."""
     people = _frame(store, select(Person.id, Person.label, Person.language, Person.consented_at,
                                   Person.survey.is_not(None).label("surveyed")))
@@ -37,11 +41,17 @@ def progress_report(store: Store) -> dict:
     people["median_seconds"] = people["id"].map(by_person["seconds"].median())
     flags = {pid: ", ".join(effort_flags(list(part.seconds.dropna()), list(part.position))) for pid, part in by_person}
     people["flags"] = [flags.get(pid, "") for pid in people["id"]]
+    seconds = choices.assign(label=choices.person_id.map(people.set_index("id")["label"]).fillna(NO_LABEL))
+    groups = (people.assign(label=people["label"].fillna(NO_LABEL), consented=people.consented_at.notna())
+              .groupby("label", sort=True)
+              .agg(people=("id", "size"), consented=("consented", "sum"), surveyed=("surveyed", "sum"),
+                   finished=("finished", "sum"), choices=("choices", "sum"))
+              .join(seconds.groupby("label")["seconds"].median().rename("median_seconds")).reset_index())
     prompts["people"] = prompts["id"].map(conversations.groupby("prompt_id").size()).fillna(0).astype(int)
     first = choices[choices.turn == 1]
     agreement, pairs = pairwise_agreement({s: list(part.chosen) for s, part in first.groupby("candidate_set_id")})
     said = choices.dropna(subset=["rationale"]).sort_values("created_at", ascending=False).head(20)
-    return {"people": people, "prompts": prompts, "rationales": said[["person_id", "prompt_id", "turn", "rationale"]],
+    return {"people": people, "groups": groups, "prompts": prompts, "rationales": said[["person_id", "prompt_id", "turn", "rationale"]],
             "sets": sets.value_counts().rename("count").reset_index(),
             "coverage": value_coverage(store), "answered_sets": int(choices.candidate_set_id.nunique()),
             "choices": len(choices), "median_seconds": float(choices.seconds.median()) if len(choices) else None,
