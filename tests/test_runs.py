@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pluralign.runs import Run, RunError, read_records
+from pluralign.runs import Models, Run, RunError, read_records
 
 
 def test_records_survive_reopening_and_are_skipped(tmp_path):
@@ -54,3 +54,12 @@ def test_new_weights_under_the_same_spec_are_refused(tmp_path):
     run.set_model("hf:x", "fp1")
     with pytest.raises(RunError, match="now loads fp2"):
         Run(tmp_path / "r", "audit", {}, "data").set_model("hf:x", "fp2")
+
+
+def test_models_hands_the_jobs_it_runs_each_model_loaded_once_without_its_cache(tmp_path, hf_model):
+    run = Run(tmp_path / "r", "align", {}, "data")
+    opened = Models(run, given={"embedded": hf_model}, use_cache=True)
+    assert opened("embedded") is opened("embedded") and opened("embedded") is not hf_model  # behind the cache
+    assert opened.loaded() == {"embedded": hf_model}  # the model itself, for an inner job's own cache
+    inner = Models(Run(tmp_path / "inner", "judge", {}, "data"), given=opened.loaded(), use_cache=False)
+    assert inner("embedded") is hf_model

@@ -150,14 +150,21 @@ class Models:
         self._cache = ResponseCache(cache_dir() / "responses.sqlite") if use_cache else None
         self._template_from = template_from
         self._open: dict[str, LanguageModel] = {}
+        self._loaded: dict[str, LanguageModel] = {}
 
     def __call__(self, spec: str) -> LanguageModel:
         if spec not in self._open:
             model = self._given[spec] if spec in self._given else load(spec, template_from=self._template_from)
             if self._run is not None:
                 self._run.set_model(spec, model.fingerprint)
+            self._loaded[spec] = model
             self._open[spec] = CachedModel(model, self._cache) if self._cache else model
         return self._open[spec]
+
+    def loaded(self) -> dict[str, LanguageModel]:
+        """Every model given or opened so far, without the cache in front, for the jobs a job runs inside it: each
+        model stays loaded once (on a GPU, a second copy of a 7B model may not fit)."""
+        return {**self._given, **self._loaded}
 
 
 class Tasks:

@@ -165,6 +165,11 @@ def test_a_ranking_is_stored_best_first_as_candidate_indices_with_the_choice_fir
     comparisons = export_table(store.study, "comparisons")
     assert comparisons["ranking"].iloc[0] == [order[1], order[2], order[0]]
     assert comparisons["chosen"].iloc[0] == order[1]
+    # TRL's pairs: every pair the ranking states (three of three answers), not only the chosen against the others (two)
+    texts = [c["text"] for c in task.candidates]
+    pairs = export_table(store.study, "trl")
+    assert sorted((p["chosen"][0]["content"], p["rejected"][0]["content"]) for p in pairs.to_dict("records")) == \
+        sorted([(texts[order[1]], texts[order[2]]), (texts[order[1]], texts[order[0]]), (texts[order[2]], texts[order[0]])])
 
 
 def test_reading_a_study_with_no_choices_says_so(tmp_path):

@@ -212,10 +212,11 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
         public_columns(held).to_json(run.path / "held_out_prompts.jsonl", orient="records", lines=True,
                                      force_ascii=False)
         tuned = f"hf:{run.path / 'model'}"
+        opened(tuned)  # loaded once for the judge and the audit, beside the base model already open
         run_judge(JudgeConfig(reward=config.reward, model=tuned, against=config.model,
                               prompts=str(run.path / "held_out_prompts.jsonl"), max_tokens=config.max_tokens,
                               seed=config.seed), run.path / "judge", progress=progress, use_cache=use_cache,
-                  models=models, rewards=rewards)
+                  models=opened.loaded(), rewards=rewards)
         if toward and "pole" not in done:  # the pole judges the held-out answers too
             answers = pd.read_parquet(run.path / "judge" / "answers.parquet").pivot(index="prompt_id", columns="role",
                                                                                    values="text")
@@ -225,7 +226,7 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
         if config.audit:
             run_audit(statements_from(config.audit, limit=config.audit_limit),
                       AuditConfig(models=[config.model, tuned], stages=["stance"], seed=config.seed), run.path / "audit",
-                      progress=progress, use_cache=use_cache, models=models)
+                      progress=progress, use_cache=use_cache, models=opened.loaded())
     write_align_results(run.path)
     return run.path
 

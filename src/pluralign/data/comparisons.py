@@ -161,18 +161,30 @@ def _reply(value, context: list[dict]) -> str:
 
 
 def to_trl_pairwise(comparisons: pd.DataFrame, annotators: pd.DataFrame | None = None) -> pd.DataFrame:
-    """TRL's conversational pairwise format: best-of-k -> the chosen response against each other candidate, with
-    the annotator and their demographic columns kept (TRL's trainers ignore extra columns; group-aware training
-    and evaluation need them)."""
+    """TRL's conversational pairwise format: best-of-k -> the chosen response against each other candidate (or,
+    where the person ranked every candidate, each one against every one ranked below it), with the annotator and
+    their demographic columns kept (TRL's trainers ignore extra columns; group-aware training and evaluation need
+    them)."""
     rows = []
     for c in comparisons.to_dict("records"):
-        for j, rejected in enumerate(c["candidates"]):
-            if j != c["chosen"] and is_offered(rejected):
-                rows.append({"prompt": c["context"], "chosen": [{"role": "assistant", "content": c["candidates"][c["chosen"]]}],
-                             "rejected": [{"role": "assistant", "content": rejected}], "annotator_id": c["annotator_id"],
+        texts = c["candidates"]
+        for better, worse in _ordered_pairs(c):
+            if is_offered(texts[better]) and is_offered(texts[worse]):
+                rows.append({"prompt": c["context"], "chosen": [{"role": "assistant", "content": texts[better]}],
+                             "rejected": [{"role": "assistant", "content": texts[worse]}], "annotator_id": c["annotator_id"],
                              "comparison_id": c["comparison_id"], "language": c["language"]})
     out = pd.DataFrame(rows)
     return out.merge(annotators, on="annotator_id", how="left") if annotators is not None and len(out) else out
+
+
+def _ordered_pairs(comparison: dict) -> list[tuple[int, int]]:
+    """The (preferred, other) candidate pairs one comparison states: every pair of its ranking when it has one (a
+    `pluralign collect` study with ``rank = true``), else the chosen candidate against each other one."""
+    ranking = comparison.get("ranking")
+    if pd.api.types.is_list_like(ranking) and len(ranking):
+        ranking = [int(i) for i in ranking]
+        return [(a, b) for i, a in enumerate(ranking) for b in ranking[i + 1:]]
+    return [(comparison["chosen"], j) for j in range(len(comparison["candidates"])) if j != comparison["chosen"]]
 
 
 def to_community_alignment(comparisons: pd.DataFrame, annotators: pd.DataFrame | None = None) -> pd.DataFrame:
