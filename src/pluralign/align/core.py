@@ -96,6 +96,12 @@ def _spearman(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
         return (rx * ry).sum(axis=axis) / np.sqrt((rx**2).sum(axis=axis) * (ry**2).sum(axis=axis))
 
 
+def tension_reading(ci_low: float, ci_high: float) -> str:
+    """How the report and the CLI read a reward_tension interval: wholly below 0 a trade-off, wholly above 0 the two
+    gain together, else (or with no interval) no clear relation."""
+    return "trade-off" if ci_high < 0 else "gain together" if ci_low > 0 else "no clear relation"
+
+
 def reward_tensions(margins: pd.DataFrame, target: str, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
     """Does the target's gain come at another reward's cost, prompt by prompt? ``margins``: one row per prompt, one
     column per reward, each the tuned answer's reward minus the base's. Per other reward: Spearman's ρ between its

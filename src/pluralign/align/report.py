@@ -10,6 +10,7 @@ import pandas as pd
 from ..jobs import ItemView, Section, Tables, item_fields, rows_of
 from ..report.figures import interval_bars
 from ..report.html import write_page
+from .core import tension_reading
 
 SHOWN = 12  # prompts whose two answers the report prints
 
@@ -72,4 +73,5 @@ def write_align_report(run_dir: Path, manifest: dict, summary: pd.DataFrame, cur
     shifts = [] if stance is None else stance[(stance.group != "ratio") & stance.value.notna()].to_dict("records")
     return write_page(run_dir / "report.html", "align.html", manifest=manifest, summary=summary.to_dict("records"),
                       curve=to_svg(fig), bars=bars, pairs=pairs, shifts=shifts,
-                      tensions=[] if tensions is None else tensions.to_dict("records"))
+                      tensions=[] if tensions is None else [{**r, "reading": tension_reading(r["ci_low"], r["ci_high"])}
+                                                            for r in tensions.to_dict("records")])

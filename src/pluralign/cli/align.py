@@ -112,6 +112,7 @@ def align(
     every reward judges them: the target's win rate, and every other reward's, with intervals. Last, both models
     answer the audit's stance stage (--audit), and the report shows where the tuned model's stances moved.
     """
+    from ..align.core import tension_reading
     from ..align.job import AlignConfig, run_align
     from ..metrics.compare import parse_where
 
@@ -131,8 +132,8 @@ def align(
         table.add_row(f"{r.reward} ({r.worst})" if isinstance(r.worst, str) else r.reward, with_interval(r), verdict)
     out.print(table)
     for r in pd.read_parquet(path / "tensions.parquet").dropna(subset=["value"]).itertuples():
-        reading = "trade-off" if r.ci_high < 0 else "gain together" if r.ci_low > 0 else "no clear relation"
-        out.print(f"reward_tension with {r.group} (Spearman ρ of margins over prompts): {with_interval(r)} ({reading})")
+        out.print(f"reward_tension with {r.group} (Spearman ρ of margins over prompts): {with_interval(r)} "
+                  f"({tension_reading(r.ci_low, r.ci_high)})")
     if (path / "stance.parquet").exists():
         overall = pd.read_parquet(path / "stance.parquet").query("grouping == 'overall'").iloc[0]
         out.print(f"stance_shift (tuned − base p(agree) on the audit's statements): {with_interval(overall)}")

@@ -24,8 +24,8 @@ def _frame(store: Store, query) -> pd.DataFrame:
 
 def progress_report(store: Store) -> dict:
     """The admin page's tables (``people``, ``groups``, ``prompts``, ``sets``, the latest ``rationales``,
-    ``coverage``) and numbers
-    (``choices``, ``median_seconds``, ``agreement``, ``agreement_pairs``, ``chance``, ``answered_sets``)."""
+    ``coverage``) and numbers (``choices``, ``median_seconds``, ``agreement``, ``agreement_pairs``, ``chance``,
+    ``answered_sets``)."""
     people = _frame(store, select(Person.id, Person.label, Person.language, Person.consented_at,
                                   Person.survey.is_not(None).label("surveyed")))
     choices = _frame(store, select(Choice.person_id, Choice.conversation_id, Choice.turn, Choice.chosen,
@@ -41,12 +41,12 @@ def progress_report(store: Store) -> dict:
     people["median_seconds"] = people["id"].map(by_person["seconds"].median())
     flags = {pid: ", ".join(effort_flags(list(part.seconds.dropna()), list(part.position))) for pid, part in by_person}
     people["flags"] = [flags.get(pid, "") for pid in people["id"]]
-    seconds = choices.assign(label=choices.person_id.map(people.set_index("id")["label"]).fillna(NO_LABEL))
+    labelled = choices.assign(label=choices.person_id.map(people.set_index("id")["label"]).fillna(NO_LABEL))
     groups = (people.assign(label=people["label"].fillna(NO_LABEL), consented=people.consented_at.notna())
               .groupby("label", sort=True)
               .agg(people=("id", "size"), consented=("consented", "sum"), surveyed=("surveyed", "sum"),
                    finished=("finished", "sum"), choices=("choices", "sum"))
-              .join(seconds.groupby("label")["seconds"].median().rename("median_seconds")).reset_index())
+              .join(labelled.groupby("label")["seconds"].median().rename("median_seconds")).reset_index())
     prompts["people"] = prompts["id"].map(conversations.groupby("prompt_id").size()).fillna(0).astype(int)
     first = choices[choices.turn == 1]
     agreement, pairs = pairwise_agreement({s: list(part.chosen) for s, part in first.groupby("candidate_set_id")})
