@@ -191,6 +191,13 @@ def progress_tasks(enabled: bool) -> Iterator[Tasks]:
         yield Tasks(bar)
 
 
+def chunk_size(model: object, size: int) -> int:
+    """Items a job hands a model at once: the job's own ``size`` (small, so a crash loses little and progress moves),
+    or the model's ``batch_hint`` where that is larger: a GPU answers a few hundred requests in about the time of
+    sixteen, and an 8B audit's long-form stage took 73 s in chunks of 16 on an H200 (benchmarks/RESULTS.md)."""
+    return max(size, getattr(model, "batch_hint", 0))
+
+
 def in_chunks(run: Run, done: set[str], keys: list[str], items: list[dict], size: int,
                compute: Callable[[list[dict]], list[dict]], advance: Callable[[int], None]) -> None:
     """Compute items in fixed chunks, skipping finished ones, appending each chunk's records as it completes."""

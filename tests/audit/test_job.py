@@ -131,3 +131,34 @@ def test_two_models_side_by_side(tmp_path, hf_model, llama_model):
     # Same weights through two engines: their mean p(agree) differs by far less than the scale of the metric.
     assert abs(overall["value"].iloc[0] - overall["value"].iloc[1]) < 0.05
     assert 'data-figure="model-comparison"' in (run / "report.html").read_text()
+
+
+class _Calls:
+    """The embedded model as it is, with a ``batch_hint`` and a list of how many requests each score call carried."""
+
+    def __init__(self, model, batch_hint: int) -> None:
+        self.model, self.batch_hint, self.fingerprint, self.sizes = model, batch_hint, model.fingerprint, []
+
+    def __getattr__(self, name: str):
+        return getattr(self.model, name)
+
+    def score(self, requests):
+        self.sizes.append(len(requests))
+        return self.model.score(requests)
+
+
+@pytest.mark.parametrize("hint", [0, 100])
+def test_a_models_batch_hint_sets_how_many_items_each_call_carries(tmp_path, hf_model, hint):
+    # On a GPU the hf and vllm backends ask for large calls (an 8B audit's long-form stage in chunks of 16 took 73 s
+    # on an H200); on the CPU they ask for nothing and the job's own chunks (32 statements' framings) stand.
+    from pluralign.audit import AuditConfig, run_audit
+    from pluralign.data import builtin_statements
+
+    statements = builtin_statements().iloc[:40]
+    model = _Calls(hf_model, hint)
+    run = run_audit(statements, AuditConfig(models=["embedded"], stages=["stance"], translated=False), tmp_path / "a",
+                    progress=False, use_cache=False, models={"embedded": model})
+    per_item = len(model.sizes) and sum(model.sizes) // 40
+    assert model.sizes == ([32 * per_item, 8 * per_item] if hint == 0 else [40 * per_item])
+    assert len(pd.read_parquet(run / "results.parquet")) == 40
+    assert hf_model.batch_hint == 0  # the CPU asks for no larger calls

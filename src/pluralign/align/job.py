@@ -31,7 +31,10 @@ from ..jobs import Job
 from ..models.base import LanguageModel, ModelSpecError
 from ..models.spec import checkpoint, parse_spec
 from ..preferences.reward import GroupRewards
-from ..runs import Models, Run, RunError, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest, read_records
+from ..runs import (
+    Models, Run, RunError, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest,
+    read_records,
+)
 from ..sampling.judge import ValueJudge
 from ..sampling.samplers import IndependentSampler
 from .core import MAXMIN, WORST, reward_tensions, stance_shift
@@ -198,7 +201,7 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
 
     with run.recording():
         with progress_tasks(progress) as tasks:
-            in_chunks(run, done, [f"set|{p['id']}" for p in items], items, CHUNK, sampled,
+            in_chunks(run, done, [f"set|{p['id']}" for p in items], items, chunk_size(sampler.model, CHUNK), sampled,
                       tasks.add("candidate answers", len(items)))
         pairs = people if people is not None else preference_pairs(
             [r for r in read_records(run.path) if r["kind"] == "set"], names, config.target)

@@ -19,7 +19,10 @@ from ..metrics import write_metrics
 from ..models.base import LanguageModel
 from ..models.spec import parse_spec
 from ..preferences.reward import GroupRewards
-from ..runs import Models, Run, RunError, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest, read_records
+from ..runs import (
+    Models, Run, RunError, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest,
+    read_records,
+)
 from ..sampling.samplers import IndependentSampler
 from .core import judge_metrics, verdicts
 from .report import ITEMS, pair_table, write_judge_report
@@ -89,8 +92,8 @@ def run_judge(config: JudgeConfig, out: str | Path, *, fresh: bool = False, prog
                          "language": p.get("language"), "prompt": p["text"], "text": t, "rewards": s.tolist()}
                         for p, t, s in zip(block, texts, scores)]
 
-            in_chunks(run, done, [f"answer|{role}|{p['id']}" for p in items], items, CHUNK, answered,
-                      tasks.add(f"answers of {spec[:24]}", len(items)))
+            in_chunks(run, done, [f"answer|{role}|{p['id']}" for p in items], items, chunk_size(sampler.model, CHUNK),
+                      answered, tasks.add(f"answers of {spec[:24]}", len(items)))
     write_judge_results(run.path)
     return run.path
 

@@ -13,7 +13,7 @@ from ..data import builtin_statements, builtin_stances
 from ..jobs import Job
 from ..models.base import LanguageModel
 from ..models.spec import parse_spec
-from ..runs import Models, Run, fingerprint_table, in_chunks, progress_tasks, public_columns
+from ..runs import Models, Run, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns
 from . import core, stages
 from .report import ITEMS
 from .results import write_results
@@ -91,19 +91,19 @@ def run_audit(
                 return ["|".join([spec, stage, *(str(r[f]) for f in fields)]) for r in rows]
 
             if "stance" in config.stages:
-                in_chunks(run, done, keys("stance", items, "statement_id", "variant"), items, 32,
+                in_chunks(run, done, keys("stance", items, "statement_id", "variant"), items, chunk_size(model, 32),
                           partial(stages.stance, model=model, spec=spec, chat=config.chat),
                           tasks.add(f"{spec[:18]} log-prob stance", len(items)))
             if "long_form" in config.stages:
-                in_chunks(run, done, keys("long_form", items, "statement_id", "variant"), items, 16,
+                in_chunks(run, done, keys("long_form", items, "statement_id", "variant"), items, chunk_size(model, 16),
                           partial(stages.long_form, model=model, judge=judge, spec=spec, english=english,
                                   chat=config.chat, max_tokens=config.max_tokens, refusal_judge=config.refusal_judge),
                           tasks.add(f"{spec[:18]} long-form answers", len(items)))
-                in_chunks(run, done, keys("judge_check", labelled, "id"), labelled, 32,
+                in_chunks(run, done, keys("judge_check", labelled, "id"), labelled, chunk_size(judge, 32),
                           partial(stages.judge_check, judge=judge, spec=spec, chat=config.chat),
                           tasks.add(f"{spec[:18]} judge on labelled answers", len(labelled)))
             if questions:
-                in_chunks(run, done, keys("opinions", questions, "question_id"), questions, 32,
+                in_chunks(run, done, keys("opinions", questions, "question_id"), questions, chunk_size(model, 32),
                           partial(stages.opinions, model=model, spec=spec, chat=config.chat),
                           tasks.add(f"{spec[:18]} survey answers", len(questions)))
     write_results(run.path)

@@ -60,7 +60,8 @@ class GenerateRequest:
 
 @runtime_checkable
 class LanguageModel(Protocol):
-    """A backend: takes whole lists of requests and batches inside."""
+    """A backend: takes whole lists of requests and batches inside. A backend that runs best on larger calls than
+    a job's own chunks (a GPU) says how many items to hand it at once in an attribute ``batch_hint``."""
 
     fingerprint: str
 

@@ -21,7 +21,10 @@ from ..models.spec import parse_spec
 from ..preferences import BradleyTerry, IdealPoint
 from ..preferences.evaluate import per_comparison
 from ..preferences.features import context_text, interaction_features
-from ..runs import Models, Run, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest, read_records
+from ..runs import (
+    Models, Run, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest,
+    read_records,
+)
 from ..simulate.value_axes import simulate_value_choices
 from .export import to_annotation_tasks
 from .judge import ValueJudge, pole_accuracy
@@ -129,18 +132,19 @@ def generate_sets(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path
     with run.recording(), progress_tasks(progress) as tasks:
         for name in config.samplers:
             sampler = sampler_for(name, config, loaded)
-            in_chunks(run, done, [f"set|{name}|{p['id']}" for p in items], items, CHUNK,
+            in_chunks(run, done, [f"set|{name}|{p['id']}" for p in items], items, chunk_size(loaded[config.model], CHUNK),
                       lambda block: [{"stage": "set", **r} for r in judged(sampler.sample(block))],
                       tasks.add(f"{name} sets", len(items)))
         if defaults:
             poles = builtin_value_poles().to_dict("records")
-            in_chunks(run, done, [f"judge-check|{r['id']}" for r in poles], poles, 32,
+            in_chunks(run, done, [f"judge-check|{r['id']}" for r in poles], poles, chunk_size(judge.model, 32),
                       lambda block: [{"stage": "judge-check", **r, **p} for r, p in
                                      zip(block, judge.positions([r["text"] for r in block]).to_dict("records"))],
                       lambda n: None)
             for spec in [config.model, *config.models]:
                 default = IndependentSampler(loaded[spec], 1, 0.0, config.max_tokens, config.chat, config.seed)
-                in_chunks(run, done, [f"default|{spec}|{p['id']}" for p in items], items, CHUNK,
+                in_chunks(run, done, [f"default|{spec}|{p['id']}" for p in items], items,
+                          chunk_size(default.model, CHUNK),
                           lambda block: [{"stage": "default", **r, "sampler": spec} for r in judged(default.sample(block))],
                           tasks.add(f"{spec[:20]} default answers", len(items)))
     return run

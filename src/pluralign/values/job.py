@@ -13,7 +13,10 @@ from ..jobs import Job
 from ..metrics import disaggregate, write_metrics
 from ..metrics.checks import group_sizes, smallest_group
 from ..models.base import LanguageModel
-from ..runs import Models, Run, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest, read_records
+from ..runs import (
+    Models, Run, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest,
+    read_records,
+)
 from .core import ValuesConfig, map_situations
 from .evaluate import evaluate_scorer, gold_coverage, gold_items
 from .prompts import VALENCES
@@ -50,7 +53,7 @@ def run_values(situations: pd.DataFrame, config: ValuesConfig, out: str | Path, 
         return [{**r, **extra[r["situation_id"]]} for r in map_situations(block, model, scorer, embedder, config)]
 
     with run.recording(), progress_tasks(progress) as tasks:
-        in_chunks(run, done, keys, items, CHUNK, compute, tasks.add("value maps", len(items)))
+        in_chunks(run, done, keys, items, chunk_size(model, CHUNK), compute, tasks.add("value maps", len(items)))
     write_values_results(run.path)
     return run.path
 
