@@ -28,16 +28,39 @@ def _p_agree(run) -> pd.Series:
     return table.set_index(["statement_id", "variant"])["p_agree"].sort_index()
 
 
-def test_an_audit_through_vllm_gives_the_hf_backends_p_agree(vllm_python, hf_model, tmp_path):
-    # 16 statements (96 framed prompts in 4 languages): vLLM on two CPU cores scores about 5 prompts a second, and
-    # the suite must fit CI's hour; sessions 8 and 9 ran this on 64 statements, with the same agreement.
-    served = subprocess.run([str(vllm_python), "-m", "pluralign", "audit", "--model", "vllm:embedded", "--limit", "16",
-                             "--stages", "stance", "--no-cache", "-q", "--out", str(tmp_path / "vllm")],
-                            capture_output=True, text=True, timeout=1800)
-    assert served.returncode == 0, served.stderr[-3000:]
+IN_PROCESS = """
+import json, sys
+from pathlib import Path
+from pluralign.audit import AuditConfig, run_audit
+from pluralign.data import statements_from
+from pluralign.models import load
+from pluralign.models.base import GenerateRequest
+if __name__ == "__main__":
+    model = load("vllm:embedded")
+    run_audit(statements_from("builtin", limit=16), AuditConfig(models=["vllm:embedded"], stages=["stance"]),
+              Path(sys.argv[1]), progress=False, use_cache=False, models={"vllm:embedded": model})
+    greedy = GenerateRequest("Name three colours:", max_tokens=16, n=2)
+    sampled = GenerateRequest([{"role": "user", "content": "Say something kind."}], max_tokens=24, temperature=1.0,
+                              n=3, seed=7, stop=("\\n",))
+    print(json.dumps(model.generate([greedy, sampled, sampled])))
+"""
+
+
+@pytest.fixture(scope="module")
+def in_process(vllm_python, tmp_path_factory):
+    """One vLLM engine in the vLLM environment's own process (its start costs half a minute on two cores): it audits
+    16 statements' stances (96 framed prompts in 4 languages; sessions 8 and 9 ran 64, with the same agreement) and
+    then generates; returns the run directory and the texts."""
+    out = tmp_path_factory.mktemp("vllm") / "run"
+    run = subprocess.run([str(vllm_python), "-c", IN_PROCESS, str(out)], capture_output=True, text=True, timeout=1800)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return out, json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_an_audit_through_vllm_gives_the_hf_backends_p_agree(in_process, hf_model, tmp_path):
     local = run_audit(statements_from("builtin", limit=16), AuditConfig(models=["embedded"], stages=["stance"]),
                       tmp_path / "hf", progress=False, use_cache=False, models={"embedded": hf_model})
-    ours, theirs = _p_agree(local), _p_agree(tmp_path / "vllm")
+    ours, theirs = _p_agree(local), _p_agree(in_process[0])
     assert len(ours) > 20 and ours.index.equals(theirs.index)
     assert np.abs(ours - theirs).max() < 1e-3
 
@@ -64,23 +87,8 @@ def test_an_audit_through_vllm_serve_passes_the_probe_and_gives_the_hf_backends_
     assert np.abs(ours - theirs).max() < 1e-3
 
 
-GENERATE = """
-import json
-from pluralign.models import load
-from pluralign.models.base import GenerateRequest
-if __name__ == "__main__":
-    model = load("vllm:embedded")
-    greedy = GenerateRequest("Name three colours:", max_tokens=16, n=2)
-    sampled = GenerateRequest([{"role": "user", "content": "Say something kind."}], max_tokens=24, temperature=1.0,
-                              n=3, seed=7, stop=("\\n",))
-    print(json.dumps(model.generate([greedy, sampled, sampled])))
-"""
-
-
-def test_vllm_generates_greedy_text_as_hf_does_and_repeats_seeded_samples(vllm_python, hf_model):
-    run = subprocess.run([str(vllm_python), "-c", GENERATE], capture_output=True, text=True, timeout=900)
-    assert run.returncode == 0, run.stderr[-3000:]
-    greedy, sampled, again = json.loads(run.stdout.strip().splitlines()[-1])
+def test_vllm_generates_greedy_text_as_hf_does_and_repeats_seeded_samples(in_process, hf_model):
+    greedy, sampled, again = in_process[1]
     assert greedy == hf_model.generate([GenerateRequest("Name three colours:", max_tokens=16)])[0] * 2
     assert sampled == again and len(sampled) == 3 and len(set(sampled)) > 1
     assert not any("\n" in text for text in sampled)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Sequence
 
@@ -12,13 +13,23 @@ from .base import GenerateRequest, ModelError, ModelSpecError, Prompt, ScoreRequ
 from .prefix import plan_scores
 
 
+def usable_cores() -> int:
+    """Physical cores this process may run on: its CPU affinity, at most the machine's physical cores."""
+    import psutil
+
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(usable, psutil.cpu_count(logical=False) or usable))
+
+
 class LlamaCppModel:
     """A GGUF model run by llama.cpp.
 
     Args:
         path: the GGUF file.
         n_ctx: context window in tokens.
-        n_threads: CPU threads (llama.cpp's default: all physical cores).
+        n_threads: CPU threads (default: the physical cores this process may use; llama-cpp-python's own default,
+            half the logical CPUs, leaves one of two cores idle on a machine without hyperthreads, and generation
+            there ran 1.6x slower: benchmarks/RESULTS.md).
         n_gpu_layers: layers offloaded to a GPU (-1: all), for a llama-cpp-python built with GPU support.
     """
 
@@ -31,7 +42,8 @@ class LlamaCppModel:
             raise ModelSpecError("the llamacpp backend needs llama-cpp-python: pip install 'pluralign[llamacpp]'") from None
         path = Path(path)
         try:
-            self.llm = Llama(str(path), n_ctx=n_ctx, n_threads=n_threads, logits_all=True,
+            threads = n_threads or usable_cores()
+            self.llm = Llama(str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, logits_all=True,
                              n_gpu_layers=n_gpu_layers, verbose=False)
         except (ValueError, RuntimeError) as exc:
             raise ModelSpecError(f"llama.cpp could not load {path}: {exc}") from None
