@@ -120,6 +120,17 @@ def flat(scores) -> np.ndarray:
     return np.array([v for r in scores for v in r])
 
 
+def lm_eval_scorer(hf, pairs: list[tuple[str, str]], batch: int) -> Callable[[], np.ndarray]:
+    """lm-eval's HFLM on the hf backend's own model object (no second load): each call returns lm-eval's log-prob of
+    every (context, continuation) pair."""
+    from lm_eval.api.instance import Instance
+    from lm_eval.models.huggingface import HFLM
+
+    lm = HFLM(pretrained=hf.model, tokenizer=hf.tokenizer, batch_size=batch)
+    instances = [Instance(request_type="loglikelihood", doc={}, arguments=p, idx=i) for i, p in enumerate(pairs)]
+    return lambda: np.array([v for v, _ in lm.loglikelihood(instances, disable_tqdm=True)])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shape", choices=sorted(SHAPES), default="llama-8b")
@@ -205,35 +216,22 @@ def main() -> None:
         seconds["whole audit hf"] = time.perf_counter() - start
 
     def lm_eval_bf16() -> None:
-        from lm_eval.api.instance import Instance
-        from lm_eval.models.huggingface import HFLM
-
-        hf = state["hf"]
-        lm = HFLM(pretrained=hf.model, tokenizer=hf.tokenizer, batch_size=args.lm_eval_batch)
-        instances = [Instance(request_type="loglikelihood", doc={}, arguments=p, idx=i)
-                     for i, p in enumerate(state["pairs"])]
-        seconds["score lm-eval"], peer = timed(lambda: lm.loglikelihood(instances, disable_tqdm=True), args.runs)
+        peer = lm_eval_scorer(state["hf"], state["pairs"], args.lm_eval_batch)
+        seconds["score lm-eval"], theirs = timed(peer, args.runs)
         found["hf_auto_over_lm_eval"] = seconds["score lm-eval"] / seconds["score hf auto"]
         found["roofline_share"]["lm-eval"] = state["floor"] / seconds["score lm-eval"]
-        found.setdefault("max_abs_logprob_gap", {})["lm-eval bf16"] = float(
-            np.abs(flat(state["ours"]) - np.array([v for v, _ in peer])).max())
+        found.setdefault("max_abs_logprob_gap", {})["lm-eval bf16"] = float(np.abs(flat(state["ours"]) - theirs).max())
 
     def fp32() -> None:
-        from lm_eval.api.instance import Instance
-        from lm_eval.models.huggingface import HFLM
-
         hf = state["hf"]
         hf.model.float()
         release()
         subset = requests[: args.fp32_requests]
         ours = flat(hf.score(subset))
-        lm = HFLM(pretrained=hf.model, tokenizer=hf.tokenizer, batch_size=args.lm_eval_batch)
-        instances = [Instance(request_type="loglikelihood", doc={}, arguments=(hf.render(r.context), c), idx=i)
-                     for i, (r, c) in enumerate((r, c) for r in subset for c in r.continuations)]
-        peer = np.array([v for v, _ in lm.loglikelihood(instances, disable_tqdm=True)])
+        theirs = lm_eval_scorer(hf, state["pairs"][: len(ours)], args.lm_eval_batch)()
         found.setdefault("max_abs_logprob_gap", {})[f"lm-eval fp32 ({len(subset)} requests)"] = float(
-            np.abs(ours - peer).max())
-        del state["hf"], lm
+            np.abs(ours - theirs).max())
+        del state["hf"]
         release()
 
     def vllm() -> None:
@@ -242,9 +240,9 @@ def main() -> None:
         model = VLLMModel(state["folder"], dtype="bfloat16", gpu_memory_utilization=0.85)
         seconds["score vllm"], theirs = timed(lambda: model.score(requests), args.runs)
         seconds["generate vllm"], _ = timed(lambda: model.generate(prompts), args.runs)
-        found["roofline_share"]["vllm"] = state["floor"] / seconds["score vllm"]
+        found.setdefault("roofline_share", {})["vllm"] = state["floor"] / seconds["score vllm"]
         found["vllm_over_hf_generation"] = seconds["generate hf"] / seconds["generate vllm"]
-        found["max_abs_logprob_gap"]["vllm bf16"] = float(np.abs(flat(state["ours"]) - flat(theirs)).max())
+        found.setdefault("max_abs_logprob_gap", {})["vllm bf16"] = float(np.abs(flat(state["ours"]) - flat(theirs)).max())
 
     stage("checkpoint", checkpoint)
     stage("load", load)
