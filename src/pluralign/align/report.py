@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..jobs import ItemView, Section, Tables, item_fields, rows_of
-from ..report.figures import interval_bars
+from ..report.figures import interval_bars, pyplot, to_svg
 from ..report.html import write_page
 from .core import tension_reading
 
@@ -58,11 +58,7 @@ def write_align_report(run_dir: Path, manifest: dict, summary: pd.DataFrame, cur
     and everyone else's), where the audit's stances moved (``stance``, when the run audited both models) and DPO's
     training curve, and whether the target's gain and each other reward's move together across prompts
     (``tensions``); the judge and audit runs' own reports hold the answers."""
-    import matplotlib.pyplot as plt
-
-    from ..report.figures import to_svg
-
-    fig, ax = plt.subplots(figsize=(4.8, 2.8))
+    fig, ax = pyplot().subplots(figsize=(4.8, 2.8))
     ax.plot(curve["step"], curve["loss"], marker="o", label=f"{manifest['config'].get('method', 'dpo').upper()} loss")
     if curve["margin"].notna().any():
         ax.plot(curve["step"], curve["margin"], marker="s", label="reward margin")

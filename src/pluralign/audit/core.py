@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.spatial.distance import jensenshannon
-from scipy.stats import wasserstein_distance
 
 from ..models.base import GenerateRequest, ScoreRequest
 from .prompts import (JUDGE_OPTIONS, judge_prompt, long_form_prompt, prompts_for, refusal_judge_prompt,
@@ -137,6 +135,9 @@ def opinion_alignment(model: np.ndarray, human: np.ndarray, ordinal: bool,
     and ordinal ones whose positions are all equal (no distance between options): 1 - Jensen-Shannon distance
     with base-2 logarithms, which lies in [0, 1] (GlobalOpinionQA).
     """
+    from scipy.spatial.distance import jensenshannon  # scipy.stats: most of a second, for the opinion stage only
+    from scipy.stats import wasserstein_distance
+
     model, human = np.asarray(model, float), np.asarray(human, float)
     at = np.arange(1.0, len(model) + 1) if positions is None or not len(positions) else np.asarray(positions, float)
     spread = np.ptp(at)

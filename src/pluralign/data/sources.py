@@ -27,7 +27,6 @@ import pandas as pd
 
 from .builtin import builtin_prompts, builtin_situations, builtin_statements, builtin_survey
 from .civics import load_civics
-from .collection import load_collection
 from .comparisons import load_community_alignment, load_comparisons, load_trl_pairwise
 from .opinions import load_global_opinions, load_opinionqa, load_survey
 from .prism import load_prism
@@ -140,6 +139,8 @@ def comparisons_from(source: str, annotators: str | Path | None = None) -> tuple
     if parsed.kind == "trl":
         return load_trl_pairwise(parsed.target)
     if parsed.kind == "collect":
+        from .collection import load_collection  # SQLAlchemy, imported only for a collection database
+
         return load_collection(parsed.target)
     if parsed.kind == "comparisons":
         return load_comparisons(parsed.target, annotators)

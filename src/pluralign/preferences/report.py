@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from ..report.html import write_page
-from ..report.figures import interval_bars, to_svg
+from ..report.figures import interval_bars, pyplot, to_svg
 
 
 def write_learn_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, curve: pd.DataFrame | None,
@@ -25,7 +24,7 @@ def write_learn_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, cur
                                    "each model predicts, per group, with 95% bootstrap intervals (people resampled).",
                         "svg": interval_bars(by_group, "group", "model", "", "accuracy", (0, 1))})
     if curve is not None and len(curve):
-        fig, ax = plt.subplots(figsize=(4.8, 3.0))
+        fig, ax = pyplot().subplots(figsize=(4.8, 3.0))
         ax.plot(curve["shots"], curve["accuracy"], marker="o")
         ax.set_xlabel("choices seen from the new person")
         ax.set_ylabel("accuracy on their other choices")
@@ -35,7 +34,7 @@ def write_learn_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, cur
                         "caption": f"Accuracy on unseen people after adapting to their first choices (n={int(curve['n'].iloc[0])} test choices).",
                         "svg": to_svg(fig)})
     if sizes is not None and len(sizes):
-        fig, ax = plt.subplots(figsize=(4.8, 2.8))
+        fig, ax = pyplot().subplots(figsize=(4.8, 2.8))
         ax.bar(sizes["name"], sizes["share"])
         ax.set_ylabel("share of annotators")
         ax.set_ylim(0, max(0.05, float(np.max(sizes["share"])) * 1.2))

@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import io
+from functools import cache
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 
-plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False, "svg.fonttype": "none"})
+@cache
+def pyplot():
+    """matplotlib's pyplot, drawing off screen in our style; imported on the first figure, since importing it takes
+    about a second that a command failing on its input, or printing its help, should not wait for."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.size": 9, "axes.spines.top": False, "axes.spines.right": False, "svg.fonttype": "none"})
+    return plt
 
 
 def to_svg(fig) -> str:
     """The figure as an inline <svg> element (no XML header), then closed."""
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight")
-    plt.close(fig)
+    pyplot().close(fig)
     text = buf.getvalue()
     return text[text.index("<svg") :]
 
@@ -31,7 +39,7 @@ def interval_bars(frame: pd.DataFrame, category: str, series: str, title: str, y
     cats = list(dict.fromkeys(frame[category]))
     names = list(dict.fromkeys(frame[series]))
     width = 0.8 / max(len(names), 1)
-    fig, ax = plt.subplots(figsize=(max(4.5, 0.6 * len(cats) * max(1, len(names) / 2) + 2), 3.2))
+    fig, ax = pyplot().subplots(figsize=(max(4.5, 0.6 * len(cats) * max(1, len(names) / 2) + 2), 3.2))
     for k, name in enumerate(names):
         part = frame[frame[series] == name].set_index(category).reindex(cats)
         x = np.arange(len(cats)) + (k - (len(names) - 1) / 2) * width
@@ -64,7 +72,7 @@ def heatmap(tables: dict[str, pd.DataFrame], title: str, label: str) -> str:
     """One heatmap per key of ``tables`` (e.g. per model), values in [0, 1], annotated."""
     n = len(tables)
     first = next(iter(tables.values()))
-    fig, axes = plt.subplots(1, n, figsize=(1.1 * first.shape[1] * n + 2, 0.45 * first.shape[0] + 1.6), squeeze=False)
+    fig, axes = pyplot().subplots(1, n, figsize=(1.1 * first.shape[1] * n + 2, 0.45 * first.shape[0] + 1.6), squeeze=False)
     for ax, (name, table) in zip(axes[0], tables.items()):
         image = ax.imshow(table.to_numpy(dtype=float), cmap="RdBu", vmin=0, vmax=1, aspect="auto")
         ax.set_xticks(range(table.shape[1]), [str(c).replace("_", " ") for c in table.columns], rotation=35, ha="right")

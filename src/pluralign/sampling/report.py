@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from ..data.axes import AXES
 from ..jobs import ItemView, Section, Tables, item_fields, rows_of
-from ..report.figures import interval_bars, to_svg
+from ..report.figures import interval_bars, pyplot, to_svg
 from ..report.html import check_context, write_page
 
 
@@ -18,7 +17,7 @@ def _scatter(people: pd.DataFrame, defaults: pd.DataFrame, panels: str | None = 
     """People (one dot each) and models' default answers (crosses, one colour per ``series``) on the value map; one
     panel per value of ``panels`` (one panel when None)."""
     names = list(dict.fromkeys(people[panels])) if panels else [""]
-    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 4), squeeze=False)
+    fig, axes = pyplot().subplots(1, len(names), figsize=(4.2 * len(names), 4), squeeze=False)
     x, y = AXES
     for ax, name in zip(axes[0], names):
         part = people[people[panels] == name] if panels else people

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from ..jobs import ItemView, Section, Tables, item_fields, rows_of
-from ..report.figures import to_svg
+from ..report.figures import pyplot, to_svg
 from ..report.html import check_context, write_page
 
 
@@ -20,7 +19,7 @@ def _frequent(candidates: pd.DataFrame, top: int = 20) -> pd.DataFrame:
 
 
 def _frequent_figure(frequent: pd.DataFrame) -> str:
-    fig, ax = plt.subplots(figsize=(6.5, 0.28 * len(frequent) + 0.8))
+    fig, ax = pyplot().subplots(figsize=(6.5, 0.28 * len(frequent) + 0.8))
     ax.barh(frequent["name"][::-1], frequent["situations"][::-1], color="#5b7db1")
     ax.set_xlabel("situations where it was kept")
     return to_svg(fig)
