@@ -40,7 +40,7 @@ def seconds_per_step(lora: bool, pairs: pd.DataFrame, steps: int, batch_size: in
     timer = StepTimes()
     with tempfile.TemporaryDirectory() as out:
         args = DPOConfig(output_dir=out, max_steps=steps, per_device_train_batch_size=batch_size, learning_rate=5e-4,
-                         report_to=[], save_strategy="no", use_cpu=True, disable_tqdm=True, logging_steps=steps,
+                         report_to=[], save_strategy="no", use_cpu=True, bf16=False, disable_tqdm=True, logging_steps=steps,
                          max_length=512, seed=0)
         trainer = DPOTrainer(model=AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32), args=args,
                              processing_class=AutoTokenizer.from_pretrained(base), callbacks=[timer],

@@ -11,6 +11,7 @@ from scipy.stats import spearmanr
 from pluralign.align.core import reward_tensions
 
 
+@pytest.mark.filterwarnings("error")  # a degenerate bootstrap (the rival's) must not leak scipy's warning to the CLI
 def test_rho_is_spearmans_and_a_reward_that_never_moves_gives_nothing():
     rng = np.random.default_rng(1)
     target = rng.normal(size=40)
@@ -20,6 +21,8 @@ def test_rho_is_spearmans_and_a_reward_that_never_moves_gives_nothing():
     assert list(table.index) == ["ally", "rival", "flat"] and (table.n == 40).all()
     assert table.loc["ally", "value"] == pytest.approx(spearmanr(margins.t, margins.ally).statistic)
     assert table.loc["rival", "value"] == pytest.approx(-1.0) and table.loc["ally", "ci_low"] > 0
+    # every resample of exactly opposed margins gives ρ = -1: BCa is undefined there, the interval is that ρ
+    assert table.loc["rival", "ci_low"] == table.loc["rival", "ci_high"] == pytest.approx(-1.0)
     assert np.isnan(table.loc["flat", ["value", "ci_low", "ci_high"]].astype(float)).all()
 
 

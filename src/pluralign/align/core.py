@@ -3,12 +3,13 @@ group's win rate, the worst group's, the population's), never one collapsed scor
 
 from __future__ import annotations
 
+import warnings
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit
-from scipy.stats import bootstrap, rankdata
+from scipy.stats import DegenerateDataWarning, bootstrap, rankdata
 
 from ..metrics import MetricFrame, disaggregate
 
@@ -114,9 +115,16 @@ def reward_tensions(margins: pd.DataFrame, target: str, n_boot: int = 1000, seed
         rho = float(_spearman(x, y))
         low = high = float("nan")
         if len(x) >= 3 and np.isfinite(rho):
-            with np.errstate(invalid="ignore", divide="ignore"):
-                ci = bootstrap((x, y), _spearman, paired=True, vectorized=True, n_resamples=n_boot,
-                               rng=np.random.default_rng(seed)).confidence_interval
+            def interval(method: str):
+                return bootstrap((x, y), _spearman, paired=True, vectorized=True, n_resamples=n_boot, method=method,
+                                 rng=np.random.default_rng(seed)).confidence_interval
+
+            with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("error", DegenerateDataWarning)
+                try:
+                    ci = interval("BCa")
+                except DegenerateDataWarning:  # every resample gives one ρ (margins exactly opposed, say): BCa is
+                    ci = interval("percentile")  # undefined there, and the percentile interval is that ρ
             low, high = float(ci.low), float(ci.high)
         rows.append({"metric": "reward_tension", "grouping": "reward", "group": name, "value": rho, "ci_low": low,
                      "ci_high": high, "n": len(x)})

@@ -138,10 +138,15 @@ def train_policy(pairs: pd.DataFrame, config: AlignConfig, folder: Path, progres
     try:
         with warnings.catch_warnings():  # TRL calls transformers' gradient-checkpointing names that 5.x deprecates
             warnings.simplefilter("ignore", FutureWarning)
+            # bf16 (TRL's default) only on a GPU that has it. On the CPU the model computes in fp32, as every
+            # backend does there: autocast to bf16 falls back to a slow reference GEMM on CPUs without AVX-512 BF16,
+            # where a DPO step of 8 pairs took over a minute instead of seconds (benchmarks/RESULTS.md).
+            on_gpu = torch.cuda.is_available()
             common = dict(output_dir=str(checkpoints), max_steps=config.steps, learning_rate=config.learning_rate,
                           per_device_train_batch_size=config.batch_size, seed=config.seed, logging_steps=1,
                           save_steps=max(1, config.steps // 4), save_total_limit=2, report_to=[],
-                          disable_tqdm=not progress, use_cpu=not torch.cuda.is_available(), max_length=512)
+                          disable_tqdm=not progress, use_cpu=not on_gpu, bf16=on_gpu and torch.cuda.is_bf16_supported(),
+                          max_length=512)
             if config.method == "dpo":
                 trainer = DPOTrainer(model=model, args=DPOConfig(beta=config.beta, **common), processing_class=tokenizer,
                                      peft_config=lora, train_dataset=Dataset.from_pandas(pairs[["prompt", "chosen", "rejected"]]))
