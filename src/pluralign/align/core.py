@@ -123,8 +123,11 @@ def reward_tensions(margins: pd.DataFrame, target: str, n_boot: int = 1000, seed
                 warnings.simplefilter("error", DegenerateDataWarning)
                 try:
                     ci = interval("BCa")
-                except DegenerateDataWarning:  # every resample gives one ρ (margins exactly opposed, say): BCa is
-                    ci = interval("percentile")  # undefined there, and the percentile interval is that ρ
+                except DegenerateDataWarning:  # every resample gives one ρ (margins exactly opposed, say), or few
+                    # prompts leave resamples without a ρ: BCa is undefined, the percentile interval is that ρ (NaN
+                    # when the resamples give none)
+                    warnings.simplefilter("ignore", DegenerateDataWarning)
+                    ci = interval("percentile")
             low, high = float(ci.low), float(ci.high)
         rows.append({"metric": "reward_tension", "grouping": "reward", "group": name, "value": rho, "ci_low": low,
                      "ci_high": high, "n": len(x)})
