@@ -55,5 +55,9 @@ browser:
 demo: $(STAMP)
 	$(VENV)/bin/pluralign audit --model embedded --suite builtin --out runs/demo
 
+# Two workers (pytest-xdist), each keeping to CPUs of its own, whole modules at a time, modules with slow tests first
+# (tests/conftest.py): on two cores the suite's single-threaded stretches no longer leave a core idle.
+WORKERS ?= 2
+
 test: $(STAMP) $(VLLM_STAMP) browser
-	$(PY) -m pytest -q --durations=25
+	$(PY) -m pytest -q -n $(WORKERS) --dist loadscope --no-loadscope-reorder --durations=25

@@ -18,6 +18,29 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_configure() -> None:
+    """Under pytest-xdist (`make test` runs two workers), each worker and everything it starts keeps to CPUs of its
+    own: torch's and llama.cpp's threads wait for one another at every step, and two workers' threads sharing the
+    same cores made a two-minute llama.cpp audit take over seven."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not hasattr(os, "sched_setaffinity"):
+        return
+    cpus = sorted(os.sched_getaffinity(0))
+    mine = cpus[int(worker.removeprefix("gw")) :: int(os.environ["PYTEST_XDIST_WORKER_COUNT"])]
+    if mine:
+        os.sched_setaffinity(0, mine)
+        os.environ["OMP_NUM_THREADS"] = str(len(mine))
+        os.environ["VLLM_CPU_OMP_THREADS_BIND"] = "nobind"  # vLLM would bind its threads to cores of its choosing
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with a slow test run first (in their own order otherwise), so that with two workers (`make test`)
+    the minutes-long runs start at once and the short tests fill in around them instead of one long run ending the
+    suite alone."""
+    slow = {item.module for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.module not in slow)
+
+
 @pytest.fixture(scope="session")
 def hf_model():
     from pluralign.models.spec import load
