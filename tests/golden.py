@@ -15,7 +15,9 @@ machine that wrote the files and 0.026660 on an Intel AVX-512 machine, same comm
 every generated text is compared exactly. With the environment variable
 ``PLURALIGN_WRITE_GOLDEN=1`` it writes those files instead: do that once, on code whose behaviour is the reference,
 and commit them with a note saying from which commit they come. The files here were written from d683a99 (issue 15
-landed; before any of issue 17's shape work), on the 2-core test machine.
+landed; before any of issue 17's shape work), on the 2-core test machine; the learn files were rewritten at 9d170d7
+(IdealPoint fitted until settled), and their fit records were given the counts of what each fit trained on
+(``comparisons``, ``later_choices`` 0) by hand when learn began to record them, every number left as it was.
 """
 
 from __future__ import annotations

@@ -47,6 +47,10 @@ def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_p
     assert summary.loc["worst reward", "worst"] == "liberal" and summary.loc["worst reward", "value"] == summary.loc["liberal", "value"]
     assert ((summary.ci_low <= summary.value) & (summary.value <= summary.ci_high)).all()
     assert (summary.lost == (summary.value < 0.5 - 0.05)).all()
+    assert summary.loc["traditional", "verdict"] == "gained" and summary.loc["liberal", "verdict"] == (
+        "surely lost" if summary.loc["liberal", "ci_high"] < 0.45 else "lost" if summary.loc["liberal", "lost"]
+        else "within the tolerance")
+    assert "traditional (target)" in result.stdout and "gained" in result.stdout
     # before and after: both models gave the audit's stances on the same items; the shift is their difference
     items = pd.read_parquet(out / "audit" / "results.parquet")
     wide = items.pivot_table(index=["statement_id", "variant"], columns="model", values="p_agree")
@@ -62,6 +66,7 @@ def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_p
     assert tension.value == pytest.approx(spearmanr(margins.traditional, margins.liberal).statistic) and tension.n == 32
     report = (out / "report.html").read_text()
     assert "Who gained, who lost" in report and "Stances before and after" in report and "Tensions" in report
+    assert f"<td>{summary.loc['liberal', 'verdict']}</td>" in report
     # the tuned model is a transformers checkpoint any hf: spec loads
     from pluralign.models import load
     from pluralign.models.base import GenerateRequest
@@ -174,3 +179,30 @@ def test_align_toward_a_value_pole_ranks_answers_by_the_value_judge_and_judges_t
     assert {"traditional", "liberal", "worst reward"} <= set(summary.index) and summary.target.sum() == 1
     bad = cli(*[a if a != "pole:traditional" else "pole:nowhere" for a in args[:-1]], str(tmp_path / "bad"))
     assert bad.returncode == 2 and "unknown value pole 'nowhere'" in bad.stderr
+
+
+@pytest.mark.slow
+def test_align_toward_a_value_pole_without_a_learn_run_takes_the_four_poles_as_its_rewards(cli, tmp_path):
+    out = tmp_path / "poles"
+    args = ["align", "--target", "pole:self_expression", "--prompts", str(_prompts(tmp_path)), "--limit", "8",
+            "--eval-share", "0.5", "--k", "3", "--steps", "2", "--max-tokens", "16", "--audit", "none", "--no-cache",
+            "-q", "--out", str(out)]
+    result = cli(*args)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
+    sets = {r["prompt_id"]: r for r in records if r["kind"] == "set"}
+    for pair in (json.loads(line) for line in (out / "pairs.jsonl").read_text().splitlines()):
+        toward = {c["text"]: c["rewards"][3] for c in sets[pair["prompt_id"]]["candidates"]}  # the fourth pole's
+        assert toward[pair["chosen"][0]["content"]] == max(toward.values())
+        assert toward[pair["rejected"][0]["content"]] == min(toward.values())
+    assert not any(r["kind"] == "pole" for r in records)  # the pole is one of the rewards, judged with them
+    summary = pd.read_parquet(out / "summary.parquet").set_index("reward")
+    assert set(summary.index) == {"pole:traditional", "pole:secular_rational", "pole:survival", "pole:self_expression",
+                                  "worst reward"}
+    assert summary.loc["pole:self_expression", "target"] and summary.target.sum() == 1 and (summary.n == 4).all()
+    # opposite poles mirror each other: what the tuned model gained toward one it lost toward the other
+    assert summary.loc["pole:survival", "value"] == pytest.approx(1 - summary.loc["pole:self_expression", "value"])
+    assert "pole:self_expression (target)" in result.stdout
+    assert "the value poles, placed by embedded" in (out / "report.html").read_text()
+    bad = cli(*[a if a != "pole:self_expression" else "traditional" for a in args[:-1]], str(tmp_path / "bad"))
+    assert bad.returncode == 2 and "without --reward the rewards are the value poles" in bad.stderr

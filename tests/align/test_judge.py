@@ -81,7 +81,31 @@ def test_the_same_answers_tie_under_every_reward(reward_run, hf_model, tmp_path)
     assert metrics["p_prefer", "liberal"] == 0.5
 
 
-@pytest.mark.parametrize("case", ["simulated", "not-a-run", "audit-run", "same-model"])
+def test_without_a_learn_run_the_value_poles_judge_each_answer_by_its_place_on_the_axes(hf_model, tmp_path):
+    from pluralign.align.judge import JudgeConfig, run_judge
+    from pluralign.align.targets import PoleRewards
+    from pluralign.sampling.judge import ValueJudge
+
+    judge = ValueJudge(hf_model)
+    poles = PoleRewards(judge)
+    scores = poles(None, TRADITIONAL[:2] + LIBERAL[:2])
+    placed = judge.positions(TRADITIONAL[:2] + LIBERAL[:2])
+    assert poles.names == ["pole:traditional", "pole:secular_rational", "pole:survival", "pole:self_expression"]
+    assert np.allclose(scores[:, 1], placed["traditional_secular"]) and np.allclose(scores[:, 0], -scores[:, 1])
+    assert np.allclose(scores[:, 3], placed["survival_self_expression"]) and np.allclose(scores[:, 2], -scores[:, 3])
+    # a judge run with no learn run: every answer is scored toward each pole by the judge (the --against model)
+    config = JudgeConfig(model="embedded", against="hf:embedded", limit=4, max_tokens=16)
+    out = run_judge(config, tmp_path / "poles", progress=False, use_cache=False,
+                    models={"embedded": hf_model, "hf:embedded": hf_model})
+    answers = pd.read_parquet(out / "answers.parquet")
+    assert np.allclose(np.stack(answers["rewards"].to_numpy()), poles(None, answers["text"].tolist()), atol=1e-5)
+    verdict = pd.read_parquet(out / "verdicts.parquet")
+    assert sorted(verdict.reward.unique()) == sorted(poles.names) and verdict.prompt_id.nunique() == 4
+    report = (out / "report.html").read_text()
+    assert "the value poles, placed by hf:embedded" in report and "not the probability of anyone's choice" in report
+
+
+@pytest.mark.parametrize("case", ["simulated", "not-a-run", "audit-run", "same-model", "judge-with-reward"])
 def test_judge_refuses_bad_inputs_in_one_line(cli, reward_run, small_run, tmp_path, case):
     reward, against = str(reward_run), "llamacpp:embedded"
     if case == "simulated":
@@ -91,10 +115,12 @@ def test_judge_refuses_bad_inputs_in_one_line(cli, reward_run, small_run, tmp_pa
         reward = str(tmp_path)
     elif case == "audit-run":
         reward = str(small_run.path)
-    else:
+    elif case == "same-model":
         against = "embedded"
-    result = cli("judge", "--reward", reward, "--model", "embedded", "--against", against, "--out", str(tmp_path / "j"))
+    extra = ["--judge", "embedded"] if case == "judge-with-reward" else []
+    result = cli("judge", "--reward", reward, "--model", "embedded", "--against", against, *extra,
+                 "--out", str(tmp_path / "j"))
     assert result.returncode == 2 and result.stderr.strip().startswith("error:")
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert {"simulated": "simulated feature vectors", "not-a-run": "not a pluralign run", "audit-run": "'audit' run",
-            "same-model": "judge two different models"}[case] in result.stderr
+            "same-model": "judge two different models", "judge-with-reward": "it has nothing to do"}[case] in result.stderr

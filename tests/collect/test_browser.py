@@ -99,6 +99,11 @@ def test_two_annotators_in_chromium_the_admin_and_an_export_that_learn_reads(stu
         phone.wait_for_selector("#choice", timeout=300_000)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
         phone.locator("label.candidate").nth(2).tap()
+        phone_ranks = phone.locator("select.rank")
+        assert [phone_ranks.nth(i).input_value() for i in range(3)] == ["3", "2", "1"]  # the tapped answer first
+        phone_ranks.nth(0).select_option("1")  # ranking another answer first makes it the choice
+        assert phone.locator("input[name=position]").nth(0).is_checked()
+        assert [phone_ranks.nth(i).input_value() for i in range(3)] == ["1", "2", "3"]
         phone.click("#submit")
         expect(phone.locator("#progress")).to_contain_text("Conversation 2 of 4", timeout=300_000)
 
@@ -129,6 +134,8 @@ def test_two_annotators_in_chromium_the_admin_and_an_export_that_learn_reads(stu
     assert (people.political == "Left").sum() == 4
     desktop_first = collected[collected.feedback == PAYLOAD].iloc[0]
     assert desktop_first.ranking[0] == desktop_first.chosen and collected.ranking.map(len).eq(3).all()
+    phone_choice = collected[collected.annotator_id.map(collected.annotator_id.value_counts()) == 1].iloc[0]
+    assert phone_choice.position == 0 and phone_choice.ranking[0] == phone_choice.chosen
 
     unauthorised = httpx.get(f"{url}/admin/export.csv")
     assert unauthorised.status_code == 401
@@ -145,3 +152,4 @@ def test_two_annotators_in_chromium_the_admin_and_an_export_that_learn_reads(stu
                               "--out", str(tmp_path / "learn")], capture_output=True, text=True, timeout=900)
     assert learned.returncode == 0, learned.stderr[-2000:]
     assert (tmp_path / "learn" / "metrics.parquet").exists()
+    assert "later choices of their rankings" in learned.stdout  # three answers ranked: one more choice each

@@ -70,3 +70,47 @@ def test_learn_says_what_distinguishes_each_type(cli, tmp_path):
     assert sorted(side <= set(traditional) for side in sides) == [False, True]
     assert any(side <= set(liberal) for side in sides)
     assert "What distinguishes each type" in (tmp_path / "run" / "report.html").read_text()
+
+
+def test_learn_trains_on_the_later_choices_of_rankings_and_scores_first_choices(cli, tmp_path):
+    """People rank four answers (a CSV comparison table, rankings as JSON): learn trains on every choice a ranking
+    states, two more per comparison here, while its held-out metrics count the comparisons alone; --no-rankings
+    trains on the same comparisons' first choices."""
+    answers = ["Keep the customs of your family.", "Choose your own path in life.", "Respect your elders.",
+               "Question authority.", "Follow the faith you were raised in.", "Live as you want."]
+    rows = []
+    for person in range(20):
+        for i in range(8):
+            candidates = [answers[(i + j) % 6] for j in range(4)]
+            ranking = sorted(range(4), key=lambda j: (j + person) % 4)
+            rows.append({"annotator_id": f"p{person}", "conversation_id": f"p{person}-{i}", "context": json.dumps("Advice?"),
+                         "candidates": json.dumps(candidates), "chosen": ranking[0], "ranking": json.dumps(ranking)})
+    rows[3]["ranking"] = ""  # a comparison without a ranking is a plain choice
+    path = tmp_path / "ranked.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    runs = {}
+    for flag in ("--rankings", "--no-rankings"):
+        result = cli("learn", "--data", f"comparisons:{path}", "--estimator", "bt", flag, "--out", str(tmp_path / flag))
+        assert result.returncode == 0, result.stderr
+        records = [json.loads(line) for line in (tmp_path / flag / "records.jsonl").read_text().splitlines()]
+        runs[flag] = (result.stdout, next(r for r in records if r["key"] == "fit|model"),
+                      pd.read_parquet(tmp_path / flag / "metrics.parquet"), (tmp_path / flag / "report.html").read_text())
+    stdout, fit, metrics, report = runs["--rankings"]
+    # two later choices per ranked comparison in training; the one unranked comparison may be among them
+    assert fit["later_choices"] in (2 * fit["comparisons"], 2 * (fit["comparisons"] - 1))
+    assert f"trained on {fit['comparisons']} comparisons and {fit['later_choices']} later choices" in stdout
+    assert f"{fit['later_choices']} later choices their people's rankings state" in report
+    plain_stdout, plain_fit, plain_metrics, plain_report = runs["--no-rankings"]
+    assert plain_fit["comparisons"] == fit["comparisons"] and plain_fit["later_choices"] == 0
+    assert "later choices" not in plain_stdout and "rankings were not used" in plain_report
+    counted = ["split", "metric", "grouping", "group", "n"]
+    assert metrics[counted].equals(plain_metrics[counted])  # the same held-out comparisons, counted alike
+
+
+def test_learn_with_a_ranking_that_does_not_start_with_the_choice_exits_2(cli, tmp_path):
+    path = tmp_path / "c.csv"
+    pd.DataFrame([{"annotator_id": "a", "context": "Q?", "candidates": '["x", "y", "z"]', "chosen": 0,
+                   "ranking": "[1, 0, 2]"}]).to_csv(path, index=False)
+    result = cli("learn", "--data", f"comparisons:{path}", "--out", str(tmp_path / "run"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{path}, row 1, column 'ranking': ranking [1, 0, 2] must list offered candidates [0, 1, 2]" in result.stderr

@@ -1,5 +1,6 @@
-"""The align job: tune a model toward one group's (latent type's, prototype's) learned reward with DPO and LoRA, then
-judge the tuned model against the base under every reward.
+"""The align job: tune a model toward one group's (latent type's, prototype's) learned reward, or toward a value pole,
+with DPO and LoRA, then judge the tuned model against the base under every reward (without a learn run, the rewards
+are the four value poles, placed by a value judge).
 
 1. The base model samples k answers to each training prompt; each answer is scored under every reward (records).
 2. Each set becomes a preference pair for the target: its highest-rewarded answer chosen, its lowest rejected
@@ -40,7 +41,7 @@ from ..sampling.samplers import IndependentSampler
 from .core import MAXMIN, WORST, reward_tensions, stance_shift
 from .judge import JudgeConfig, run_judge
 from .report import write_align_report
-from .targets import POLE, people_pairs, pole_metrics, pole_scorer, preference_pairs
+from .targets import POLE, PoleRewards, people_pairs, pole_metrics, preference_pairs
 
 CHUNK = 8  # prompts per generation call
 
@@ -50,10 +51,12 @@ class AlignConfig:
     """What an align run trains; recorded in its manifest.
 
     Args:
-        reward: a ``learn`` run on texts; target: the name of one of its rewards (a group, ``type 0``, ...),
-            ``max-min``, or a value pole, ``pole:traditional`` (``secular_rational``, ``survival``,
-            ``self_expression``), placed by the value judge.
-        judge: the model that places answers on the value axes for a pole target (default: the base model).
+        target: the name of one of the rewards (a group, ``type 0``, ...), ``max-min``, or a value pole,
+            ``pole:traditional`` (``secular_rational``, ``survival``, ``self_expression``), placed by the value judge.
+        reward: a ``learn`` run on texts, whose rewards rank the answers and judge the tuned model; None: the four
+            value poles are the rewards (the target then a pole or ``max-min``).
+        judge: the model that places answers on the value axes, for a pole target or without a learn run (default:
+            the base model).
         pairs: people's own choices to train on instead of the base model's ranked answers: a comparisons source
             (``trl:FILE``, ``collect:DB``, ``ca:FILE``, ``comparisons:FILE``, ``prism:...``), kept to the people whose
             columns match ``where`` ({column: value}); every prompt is then held out for judging.
@@ -68,8 +71,8 @@ class AlignConfig:
             shows where the tuned model's stances moved; None skips it. audit_limit: its first N statements.
     """
 
-    reward: str
     target: str
+    reward: str | None = None
     model: str = "embedded"
     prompts: str = "builtin"
     pairs: str | None = None
@@ -174,13 +177,16 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
               use_cache: bool = True, models: dict[str, LanguageModel] | None = None) -> Path:
     """Sample, pair, train and judge into the run ``out`` (see the module's docstring); resumes where it stopped.
     Returns the run directory; the tuned model is ``out/model`` and the before/after judgement ``out/judge``."""
-    rewards = GroupRewards.from_run(config.reward)
+    learned = GroupRewards.from_run(config.reward) if config.reward else None
     pole = config.target.removeprefix(POLE) if config.target.startswith(POLE) else None
     if pole is not None and pole not in POLES:
         raise ValueError(f"unknown value pole {pole!r}; choose from {', '.join(POLE + p for p in POLES)}")
-    if pole is None and config.target not in [*rewards.names, MAXMIN]:
+    if learned is None and pole is None and config.target != MAXMIN:
+        raise ValueError(f"without --reward the rewards are the value poles: target one of them ({POLE}traditional, "
+                         f"...) or {MAXMIN}; to tune toward {config.target!r}, give the learn run that fitted it")
+    if learned is not None and pole is None and config.target not in [*learned.names, MAXMIN]:
         raise ValueError(f"the reward run {config.reward} has no reward named {config.target!r}; "
-                         f"it has: {', '.join(rewards.names)} (or target {MAXMIN}, the worst-off of them, or a value "
+                         f"it has: {', '.join(learned.names)} (or target {MAXMIN}, the worst-off of them, or a value "
                          f"pole, {POLE}traditional, ...)")
     prompts = prompts_from(config.prompts, limit=config.limit)
     train, held = split_prompts(prompts, config.eval_share, config.seed) if not config.pairs else (prompts[:0], prompts)
@@ -191,15 +197,17 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
     done = run.done_keys()
     opened = Models(run, given=models, use_cache=use_cache)
     sampler = IndependentSampler(opened(config.model), config.k, config.temperature, config.max_tokens, True, config.seed)
-    toward = pole_scorer(ValueJudge(opened(config.judge or config.model)), pole) if pole else None
-    names = [*rewards.names, config.target] if pole else rewards.names  # a pole's score rides as a last reward
+    judge = ValueJudge(opened(config.judge or config.model)) if pole or learned is None else None
+    rewards = learned if learned is not None else PoleRewards(judge)
+    toward = PoleRewards(judge, [pole]) if pole and learned is not None else None
+    names = [*rewards.names, config.target] if toward else rewards.names  # a pole beside learned rewards rides last
 
     def sampled(block: list[dict]) -> list[dict]:
         sets = sampler.sample(block)
         texts = [c["text"] for s in sets for c in s["candidates"]]
         scores = rewards([p["text"] for p, s in zip(block, sets) for _ in s["candidates"]], texts)
         if toward:
-            scores = np.column_stack([scores, toward(texts)])
+            scores = np.column_stack([scores, toward(None, texts)])
         rows = iter(scores.tolist())
         return [{"kind": "set", "prompt_id": str(p["id"]), "prompt": p["text"],
                  "candidates": [{**c, "rewards": next(rows)} for c in s["candidates"]]} for p, s in zip(block, sets)]
@@ -221,7 +229,8 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
                                      force_ascii=False)
         tuned = f"hf:{run.path / 'model'}"
         opened(tuned)  # loaded once for the judge and the audit, beside the base model already open
-        run_judge(JudgeConfig(reward=config.reward, model=tuned, against=config.model,
+        run_judge(JudgeConfig(reward=config.reward, judge=None if config.reward else config.judge, model=tuned,
+                              against=config.model,
                               prompts=str(run.path / "held_out_prompts.jsonl"), max_tokens=config.max_tokens,
                               seed=config.seed), run.path / "judge", progress=progress, use_cache=use_cache,
                   models=opened.loaded(), rewards=rewards)
@@ -229,8 +238,8 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
             answers = pd.read_parquet(run.path / "judge" / "answers.parquet").pivot(index="prompt_id", columns="role",
                                                                                    values="text")
             run.append([{"key": "pole", "kind": "pole", "prompt_id": answers.index.tolist(),
-                         "model": toward(answers["model"].tolist()).tolist(),
-                         "against": toward(answers["against"].tolist()).tolist()}])
+                         "model": toward(None, answers["model"].tolist())[:, 0].tolist(),
+                         "against": toward(None, answers["against"].tolist())[:, 0].tolist()}])
         if config.audit:
             run_audit(statements_from(config.audit, limit=config.audit_limit),
                       AuditConfig(models=[config.model, tuned], stages=["stance"], seed=config.seed), run.path / "audit",
@@ -243,7 +252,8 @@ def align_summary(metrics: pd.DataFrame, target: str, tolerance: float) -> pd.Da
     """Per reward, and for the worst of them (``worst reward``, the judge's maxmin_win_rate, whose interval bounds the
     lowest true win rate; ``worst`` names it): the win rate of the tuned model over the base (with interval), whether
     it is the target (the worst row for a max-min target), and whether it lost more than ``tolerance`` (its win rate
-    below 0.5 − tolerance, and ``surely`` when the whole interval is)."""
+    below 0.5 − tolerance, and ``surely`` when the whole interval is), with the ``verdict`` the CLI and the report
+    print: gained or no clear gain for the target, else surely lost, lost or within the tolerance."""
     rows = metrics[(metrics.metric == "win_rate") & (metrics.grouping == "reward") & (metrics.group != "gap")]
     worst = metrics[metrics.metric == "maxmin_win_rate"].assign(worst=lambda t: t["group"], group=WORST)
     table = pd.concat([rows, worst])[["group", "value", "ci_low", "ci_high", "n", "worst"]].rename(
@@ -251,6 +261,9 @@ def align_summary(metrics: pd.DataFrame, target: str, tolerance: float) -> pd.Da
     table["target"] = table["reward"] == (WORST if target == MAXMIN else target)
     table["lost"] = table["value"] < 0.5 - tolerance
     table["surely_lost"] = table["ci_high"] < 0.5 - tolerance
+    table["verdict"] = np.select(
+        [table.target & (table.ci_low > 0.5), table.target, table.surely_lost, table.lost],
+        ["gained", "no clear gain", "surely lost", "lost"], "within the tolerance")
     return table
 
 

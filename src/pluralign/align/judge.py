@@ -1,5 +1,6 @@
 """The judge job: whose preferences does a model's answer satisfy? Two models answer the same prompts; the rewards a
 ``learn`` run fitted (one per group, latent type or prototype) say, group by group, which answer each would choose.
+Without a learn run, the four value poles are the rewards: a value judge places each answer on the value axes.
 
 Answers are generated (greedy) and scored chunk by chunk into the run's records, each with its reward under every
 group, so the job resumes after a crash and its tables rebuild from the records alone.
@@ -23,9 +24,11 @@ from ..runs import (
     Models, Run, RunError, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest,
     read_records,
 )
+from ..sampling.judge import ValueJudge
 from ..sampling.samplers import IndependentSampler
 from .core import judge_metrics, verdicts
 from .report import ITEMS, pair_table, write_judge_report
+from .targets import PoleRewards
 
 CHUNK = 8  # prompts per generation call
 ROLES = ("model", "against")
@@ -36,16 +39,18 @@ class JudgeConfig:
     """What a judge run compares; recorded in its manifest.
 
     Args:
-        reward: a ``learn`` run directory whose model was fitted on texts.
         model, against: the model specs whose answers are compared (A and B).
+        reward: a ``learn`` run directory whose model was fitted on texts; None: the four value poles are the rewards,
+            each answer placed on the value axes by ``judge`` (default: the ``against`` model).
         prompts: a prompt source (``builtin`` or a FILE with id, text, language); limit: its first N prompts.
         max_tokens: tokens per answer; chat: through the models' chat templates.
         template_from: for openai specs, the tokenizer whose chat template renders chat prompts.
     """
 
-    reward: str
     model: str
     against: str
+    reward: str | None = None
+    judge: str | None = None
     prompts: str = "builtin"
     limit: int | None = None
     max_tokens: int = 128
@@ -54,8 +59,11 @@ class JudgeConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for spec in (self.model, self.against):
+        for spec in filter(None, (self.model, self.against, self.judge)):
             parse_spec(spec)
+        if self.reward and self.judge:
+            raise ValueError("a judge model places answers on the value poles, the rewards when no learn run is given; "
+                             "with a learn run's rewards it has nothing to do")
         if self.model == self.against:
             raise ValueError(f"--model and --against are both {self.model!r}: judge two different models")
         if self.max_tokens < 1 or (self.limit is not None and self.limit < 1):
@@ -65,16 +73,21 @@ class JudgeConfig:
 def run_judge(config: JudgeConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
               use_cache: bool = True, models: dict[str, LanguageModel] | None = None,
               rewards: GroupRewards | None = None) -> Path:
-    """Answer every prompt with both models, score each answer under every reward of ``config.reward``, and write
-    ``answers.parquet``, ``verdicts.parquet``, ``metrics.parquet`` and ``report.html`` into the run ``out``.
+    """Answer every prompt with both models, score each answer under every reward of ``config.reward`` (or every
+    value pole), and write ``answers.parquet``, ``verdicts.parquet``, ``metrics.parquet`` and ``report.html`` into the
+    run ``out``.
 
     Re-running with the same config resumes: answered prompts are not asked again. Returns the run directory."""
-    rewards = rewards or GroupRewards.from_run(config.reward)
+    if rewards is None and config.reward:  # read before the run is made: a wrong path leaves nothing behind
+        rewards = GroupRewards.from_run(config.reward)
     prompts = prompts_from(config.prompts, limit=config.limit)
-    reward_file = hashlib.sha256((Path(config.reward) / "model.npz").read_bytes()).hexdigest()[:8]
+    reward_file = hashlib.sha256((Path(config.reward) / "model.npz").read_bytes()).hexdigest()[:8] if config.reward \
+        else "poles"
     run = Run(out, "judge", asdict(config), f"{fingerprint_table(prompts)}-{reward_file}", fresh=fresh,
               seed=config.seed)
     opened = Models(run, given=models, use_cache=use_cache, template_from=config.template_from)
+    if rewards is None:
+        rewards = PoleRewards(ValueJudge(opened(config.judge or config.against)))
     items = public_columns(prompts).to_dict("records")
     done = run.done_keys()
     with run.recording(), progress_tasks(progress) as tasks:

@@ -48,10 +48,30 @@ def people_pairs(source: str, where: dict[str, str] | None, target: str) -> pd.D
         ["prompt", "chosen", "rejected", "prompt_id", "target", "margin"]]
 
 
-def pole_scorer(judge: ValueJudge, pole: str):
-    """Texts -> how far each sits toward ``pole`` on its value axis, in [−1, 1] (the value judge's position, signed)."""
-    axis, sign = POLES[pole]
-    return lambda texts: sign * judge.positions(list(texts))[axis].to_numpy()
+class PoleRewards:
+    """Value poles as rewards, the same shape as a learned ``GroupRewards``: ``rewards(contexts, responses)`` is
+    (n, P), each column how far a response sits toward one pole on its value axis, in [−1, 1] (the value judge's
+    position, signed; the context is not read). Named ``pole:traditional``, ...; weighed equally. Opposite poles of
+    one axis mirror each other: an answer that gains toward one loses as much toward the other.
+
+    Args:
+        judge: the value judge that places the responses.
+        poles: which poles (default all four, in ``POLES``' order).
+    """
+
+    def __init__(self, judge: ValueJudge, poles: list[str] | None = None) -> None:
+        self.judge, self.poles = judge, list(POLES) if poles is None else poles
+        unknown = [p for p in self.poles if p not in POLES]
+        if unknown:
+            raise ValueError(f"unknown value pole {unknown[0]!r}; choose from {', '.join(POLE + p for p in POLES)}")
+        self.names = [POLE + p for p in self.poles]
+        self.weights = np.full(len(self.poles), 1 / len(self.poles))
+
+    def __call__(self, contexts, responses) -> np.ndarray:
+        """(n, P) each response's signed position toward each pole."""
+        positions = self.judge.positions(list(responses))
+        return np.column_stack([sign * positions[axis].to_numpy(dtype=float)
+                                for axis, sign in (POLES[p] for p in self.poles)]).reshape(len(responses), len(self.poles))
 
 
 def pole_metrics(record: dict, target: str, seed: int) -> pd.DataFrame:

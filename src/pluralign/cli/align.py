@@ -19,13 +19,15 @@ commands = typer.Typer()
 
     pluralign learn --data collect:pilot.db --estimator mixture --k 3 --out runs/pilot
     pluralign judge --reward runs/pilot --model hf:./tuned --against embedded --prompts builtin --out runs/judged
+    pluralign judge --model hf:./tuned --against embedded --limit 40 --out runs/poles   # the value poles judge
     pluralign judge --reward runs/ca --model vllm:meta-llama/Llama-3.1-8B-Instruct --against openai:http://127.0.0.1:8000/v1#base --prompts prompts.csv --limit 200
 """)
 @guarded
 def judge(
-    reward: Annotated[Path, typer.Option(help="A `pluralign learn` run on texts: its groups', types' or prototypes' rewards judge the answers.")],
     model: Annotated[str, typer.Option("--model", "-m", help="Model spec A, whose answers are judged.")],
     against: Annotated[str, typer.Option(help="Model spec B, the answers A is compared with (e.g. the model before tuning).")],
+    reward: Annotated[Optional[Path], typer.Option(help="A `pluralign learn` run on texts: its groups', types' or prototypes' rewards judge the answers. Without it the four value poles (pole:traditional, pole:secular_rational, pole:survival, pole:self_expression) judge them, placed by --judge.")] = None,
+    judge_model: Annotated[Optional[str], typer.Option("--judge", help="Without --reward: the model that places answers on the value axes (default: the --against model).")] = None,
     prompts: Annotated[str, typer.Option(help="Prompt source: builtin, or a FILE (CSV, JSONL, Parquet) with id, text, language.")] = "builtin",
     limit: Annotated[Optional[int], typer.Option(help="Judge only the first N prompts.")] = None,
     max_tokens: Annotated[int, typer.Option(help="Tokens per answer.")] = 128,
@@ -38,13 +40,13 @@ def judge(
     quiet: Quiet = False,
 ) -> None:
     """Whose preferences do a model's answers satisfy? Both models answer the same prompts (greedy); every reward a
-    learn run fitted (per group, latent type or prototype) judges each pair. Prints each reward's win rate of A over
-    B, the worst-off reward's (max-min) and the population's (utilitarian), each with a 95% interval that resamples
-    prompts; writes answers, verdicts, metrics and a report into the run directory.
+    learn run fitted (per group, latent type or prototype), or without one each value pole, judges each pair. Prints
+    each reward's win rate of A over B, the worst-off reward's (max-min) and the population's (utilitarian), each with
+    a 95% interval that resamples prompts; writes answers, verdicts, metrics and a report into the run directory.
     """
     from ..align.judge import JudgeConfig, run_judge
 
-    config = JudgeConfig(reward=str(reward), model=model, against=against, prompts=prompts, limit=limit,
+    config = JudgeConfig(reward=reward and str(reward), judge=judge_model, model=model, against=against, prompts=prompts, limit=limit,
                          max_tokens=max_tokens, chat=chat, template_from=template_from, seed=seed)
     path = run_judge(config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache)
     metrics = pd.read_parquet(path / "metrics.parquet")
@@ -70,6 +72,7 @@ def judge(
     pluralign learn --data collect:pilot.db --estimator mixture --k 3 --out runs/pilot
     pluralign align --reward runs/pilot --target "type 1" --prompts prompts.csv --steps 32 --out runs/tuned
     pluralign align --reward runs/pilot --target max-min --method sft --out runs/worst-off
+    pluralign align --target pole:self_expression --prompts prompts.csv --out runs/self-expression
     pluralign export-pairs --reward runs/pilot --out pilot-pairs.jsonl
     pluralign align --reward runs/pilot --target "type 1" --pairs trl:pilot-pairs.jsonl --where "type=type 1" --out runs/own
     pluralign judge --reward runs/pilot --model hf:runs/tuned/model --against embedded --prompts other.csv
@@ -78,10 +81,10 @@ The tuned model is `OUT/model`, a transformers checkpoint: audit, sample or serv
 """)
 @guarded
 def align(
-    reward: Annotated[Path, typer.Option(help="A `pluralign learn` run on texts whose reward the model is tuned toward.")],
     target: Annotated[str, typer.Option(help="The reward to tune toward: a group of the learn run's --group, 'type 0', 'prototype 1', ...; max-min (each set's answer whose least-pleased reward is pleased most, as MaxMin-RLHF); or a value pole, pole:traditional, pole:secular_rational, pole:survival, pole:self_expression (placed by --judge).")],
+    reward: Annotated[Optional[Path], typer.Option(help="A `pluralign learn` run on texts: its rewards rank the base model's answers and judge the tuned model. Without it the four value poles are the rewards (placed by --judge), and --target is a pole or max-min.")] = None,
     model: Annotated[str, typer.Option("--model", "-m", help="The base model: embedded or hf:ID|DIR.")] = "embedded",
-    judge: Annotated[Optional[str], typer.Option(help="For a pole target: the model that places answers on the value axes (default: the base model).")] = None,
+    judge: Annotated[Optional[str], typer.Option(help="For a pole target, or without --reward: the model that places answers on the value axes (default: the base model).")] = None,
     prompts: Annotated[str, typer.Option(help="Prompt source: builtin, or a FILE with id, text, language.")] = "builtin",
     limit: Annotated[Optional[int], typer.Option(help="Use only the first N prompts.")] = None,
     pairs: Annotated[Optional[str], typer.Option(help="Train on people's own choices instead of the base model's ranked answers: trl:FILE (e.g. from export-pairs), collect:DB, ca:FILE, comparisons:FILE or prism:...; every prompt is then held out for judging.")] = None,
@@ -104,7 +107,8 @@ def align(
     seed: Annotated[int, typer.Option(help="Seed of sampling, the split and training.")] = 0,
     quiet: Quiet = False,
 ) -> None:
-    """Tune a model toward one group's (latent type's, prototype's) learned reward, and check who gained and who lost.
+    """Tune a model toward one group's (latent type's, prototype's) learned reward or a value pole, and check who
+    gained and who lost.
 
     The base model answers each training prompt k times; the target's reward picks the best and the worst answer of
     each set as a DPO pair; TRL trains LoRA adapters (peft) on them, checkpointing in the run (an interrupted run
@@ -116,7 +120,7 @@ def align(
     from ..align.job import AlignConfig, run_align
     from ..metrics.compare import parse_where
 
-    config = AlignConfig(reward=str(reward), target=target, model=model, prompts=prompts, limit=limit, pairs=pairs, judge=judge,
+    config = AlignConfig(reward=reward and str(reward), target=target, model=model, prompts=prompts, limit=limit, pairs=pairs, judge=judge,
                          where=parse_where(where) or None,
                          eval_share=eval_share, k=k, max_tokens=max_tokens, method=method, steps=steps, batch_size=batch_size,
                          learning_rate=learning_rate, beta=beta, lora_r=lora_r, tolerance=tolerance,
@@ -127,9 +131,8 @@ def align(
     for column in ("reward", "win rate of tuned", "verdict"):
         table.add_column(column)
     for r in summary.itertuples():
-        verdict = ("target: gained" if r.ci_low > 0.5 else "target: no clear gain") if r.target else \
-            "surely lost" if r.surely_lost else "lost" if r.lost else "within tolerance"
-        table.add_row(f"{r.reward} ({r.worst})" if isinstance(r.worst, str) else r.reward, with_interval(r), verdict)
+        name = f"{r.reward} ({r.worst})" if isinstance(r.worst, str) else r.reward
+        table.add_row(f"{name} (target)" if r.target else name, with_interval(r), r.verdict)
     out.print(table)
     for r in pd.read_parquet(path / "tensions.parquet").dropna(subset=["value"]).itertuples():
         out.print(f"reward_tension with {r.group} (Spearman ρ of margins over prompts): {with_interval(r)} "

@@ -33,6 +33,7 @@ def learn(
     group: Annotated[Optional[str], typer.Option(help="Annotator column to report metrics by (and to condition 'group' on).")] = None,
     fresh: Fresh = False,
     worst_min_n: Annotated[int, typer.Option("--worst-min-n", help="Fewest people (with held-out choices) a group needs to count for the worst group.")] = 20,
+    rankings: Annotated[bool, typer.Option(help="Where people ranked every answer (a collect study with rank = true, or a 'ranking' column), also learn from each later choice the ranking states (rank-ordered logit); --no-rankings learns from first choices alone. Held-out metrics score first choices either way.")] = True,
     seed: Annotated[int, typer.Option(help="Seed of the split, the estimator and the bootstrap.")] = 0,
 ) -> None:
     """Learn from annotators who disagree, and measure whom the model serves.
@@ -44,9 +45,10 @@ def learn(
     after 0, 5, 10 and 20 of their choices.
     """
     from ..preferences.job import LearnConfig, run_learn
+    from ..runs import read_records
 
     config = LearnConfig(data=data, annotators=annotators, estimator=estimator, k=k, group=group,
-                         worst_min_n=worst_min_n, seed=seed)
+                         worst_min_n=worst_min_n, rankings=rankings, seed=seed)
     path = run_learn(config, out_dir, fresh=fresh)
     metrics = pd.read_parquet(path / "metrics.parquet")
     table = Table(title=f"learn: {estimator} (k={k})")
@@ -57,6 +59,9 @@ def learn(
         table.add_row(model, split, _cell(part, "accuracy"), _cell(part, "worst_group_accuracy"), _cell(part, "log_loss"))
     out.print(table)
     out.print(f"worst group: the least accurate of the groups with at least {worst_min_n} people")
+    fit = next(r for r in read_records(path) if r["kind"] == "fit" and r["role"] == "model")
+    if fit.get("later_choices"):
+        out.print(f"trained on {fit['comparisons']} comparisons and {fit['later_choices']} later choices of their rankings")
     ari = metrics[metrics["metric"] == "type_recovery_ari"]
     if len(ari):
         out.print(f"latent types recovered (adjusted Rand index, people seen in training): {ari['value'].iloc[0]:.3f}")

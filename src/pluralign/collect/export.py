@@ -29,7 +29,7 @@ def export_table(study: Study, shape: str) -> pd.DataFrame:
         return annotators
     if shape == "trl":
         return to_trl_pairwise(comparisons, annotators)
-    return comparisons[[*COMPARISON_COLUMNS, "prompt_id", "seconds", "position", "ranking"]]
+    return comparisons[[*COMPARISON_COLUMNS, "prompt_id", "seconds", "position"]]
 
 
 def csv_text(table: pd.DataFrame) -> str:

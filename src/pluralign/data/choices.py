@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -25,6 +26,8 @@ class Choices:
             see one), so a split can hold out whole prompts.
         language: (n,) optional language of each comparison, so metrics can be read per language (the embedded
             embedder is English-only).
+        stage: (n,) optional; 0 for a person's choice among every candidate offered, s > 0 for the s-th later choice
+            their ranking of the same candidates states (see ``with_rankings``). Rows of one ranking follow each other.
     """
 
     features: np.ndarray
@@ -35,8 +38,9 @@ class Choices:
     conversation: np.ndarray | None = None
     prompt: np.ndarray | None = None
     language: np.ndarray | None = None
+    stage: np.ndarray | None = None
 
-    _optional = ("group", "conversation", "prompt", "language")  # per-comparison arrays that may be absent
+    _optional = ("group", "conversation", "prompt", "language", "stage")  # per-comparison arrays that may be absent
 
     def __post_init__(self) -> None:
         self.features = np.asarray(self.features)
@@ -76,3 +80,56 @@ class Choices:
         """The comparisons selected by a boolean mask or index array (features are shared, not copied)."""
         optional = {name: None if getattr(self, name) is None else getattr(self, name)[rows] for name in self._optional}
         return Choices(self.features, self.candidates[rows], self.chosen[rows], self.annotator[rows], **optional)
+
+    @property
+    def first(self) -> np.ndarray:
+        """(n,) True for each comparison's choice among everything offered, False for a ranking's later choices."""
+        return np.ones(len(self), dtype=bool) if self.stage is None else self.stage == 0
+
+    @property
+    def comparison(self) -> np.ndarray:
+        """(n,) the comparison each row states a choice of: its number among the first choices (a ranking's later
+        choices share their comparison's), so that what is split or counted by comparison keeps a ranking whole."""
+        return np.cumsum(self.first) - 1
+
+    def first_choices(self) -> "Choices":
+        """The comparisons' own choices, without the later choices of rankings: what held-out metrics score."""
+        return self if self.stage is None else self.subset(self.first)
+
+
+def ranking_problem(ranking: Sequence[int], offered: Sequence[int], chosen: int) -> str | None:
+    """What is wrong with a ranking (candidate positions best first) of a comparison whose ``offered`` positions and
+    ``chosen`` one are given, or None: it must name offered candidates, each at most once, the chosen one first."""
+    if len(set(ranking)) < len(ranking) or not set(ranking) <= set(offered) or ranking[0] != chosen:
+        return (f"ranking {list(ranking)} must list offered candidates {list(offered)} at most once each, the chosen "
+                f"one ({chosen}) first")
+    return None
+
+
+def with_rankings(choices: Choices, rankings: Sequence) -> Choices:
+    """``choices`` with the later choices each ranking states, each right after its comparison: a ranking a > b > c of
+    offered candidates states a chosen among all of them (the comparison itself), then b among all but a, then c among
+    all but a and b, while two candidates are left (the rank-ordered logit: a Plackett-Luce ranking is the product of
+    these choices). ``rankings`` holds, per comparison, candidate positions best first (a top-t ranking is fine), or
+    None. Raises DatasetError (row, column ``ranking``) for a ranking that repeats a position, names one not offered,
+    or does not start with the chosen one."""
+    rows = []  # (comparison, stage, chosen position, candidates left)
+    for i, ranking in enumerate(rankings):
+        rows.append((i, 0, choices.chosen[i], choices.candidates[i]))
+        if not isinstance(ranking, (list, tuple, np.ndarray)) or not len(ranking):  # None, or pandas' NaN
+            continue
+        ranking = [int(r) for r in ranking]
+        offered = np.flatnonzero(choices.mask[i])
+        problem = ranking_problem(ranking, offered.tolist(), int(choices.chosen[i]))
+        if problem:
+            raise DatasetError(None, problem, row=i + 1, column="ranking")
+        left = choices.candidates[i].copy()
+        for s, position in enumerate(ranking[1:len(offered) - 1], start=1):
+            left[ranking[s - 1]] = -1
+            rows.append((i, s, position, left.copy()))
+    parent = np.array([r[0] for r in rows], dtype=np.int64)
+    optional = {name: None if getattr(choices, name) is None else getattr(choices, name)[parent]
+                for name in choices._optional}
+    candidates = np.array([r[3] for r in rows], dtype=np.int64).reshape(len(rows), choices.candidates.shape[1])
+    return Choices(choices.features, candidates, [r[2] for r in rows], choices.annotator[parent],
+                   **{**optional, "stage": np.array([r[1] for r in rows], dtype=np.int64)})

@@ -13,11 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .choices import ranking_problem
 from .schema import DatasetError, language_code, list_cell
 from .tables import read_table
 
 COMPARISON_COLUMNS = ("comparison_id", "conversation_id", "turn", "annotator_id", "context", "candidates", "chosen",
-                      "language", "feedback")
+                      "language", "feedback", "ranking")  # ranking: candidate positions best first, or None
 
 
 def check_comparisons(comparisons: pd.DataFrame, annotators: pd.DataFrame | None, path=None,
@@ -33,6 +34,11 @@ def check_comparisons(comparisons: pd.DataFrame, annotators: pd.DataFrame | None
             raise DatasetError(path, f"chosen index {chosen!r} is out of range for {len(cands)} candidates", row=row, column="chosen")
         if not is_offered(cands[chosen]):
             raise DatasetError(path, f"chosen candidate {chosen} is empty", row=row, column="chosen")
+        ranking = comparisons["ranking"].iloc[i] if "ranking" in comparisons else None
+        if pd.api.types.is_list_like(ranking) and len(ranking):
+            problem = ranking_problem([int(r) for r in ranking], [j for j, c in enumerate(cands) if is_offered(c)], chosen)
+            if problem:
+                raise DatasetError(path, problem, row=row, column="ranking")
     if annotators is not None:
         known = set(annotators["annotator_id"].astype(str))
         missing = ~comparisons["annotator_id"].astype(str).isin(known)
@@ -111,6 +117,9 @@ def load_comparisons(path: str | Path, annotators_path: str | Path | None = None
     df["context"] = [_messages(v) for v in df["context"]]
     df["chosen"] = [_int(v, path, r) for v, r in zip(df["chosen"], df["_row"])]
     df["annotator_id"] = df["annotator_id"].astype(str)
+    rankings = df["ranking"] if "ranking" in df.columns else [None] * len(df)  # optional: positions best first
+    df["ranking"] = [[_int(x, path, r, "ranking") for x in list_cell(v, path, r, "ranking", "a list of candidate indices")]
+                     if _text(v) else None for v, r in zip(rankings, df["_row"])]
     for column, default in (("comparison_id", None), ("conversation_id", None), ("turn", 1), ("language", "und"), ("feedback", None)):
         if column not in df.columns:
             df[column] = default
@@ -239,11 +248,11 @@ def _messages(value) -> list[dict]:
     return [dict(m) for m in value]
 
 
-def _int(value, path, row) -> int:
+def _int(value, path, row, column: str = "chosen") -> int:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise DatasetError(path, f"chosen must be an index, got {value!r}", row=row, column="chosen") from None
+        raise DatasetError(path, f"{column} must hold candidate indices, got {value!r}", row=row, column=column) from None
     if number != int(number):
-        raise DatasetError(path, f"chosen must be a whole number, got {value!r}", row=row, column="chosen")
+        raise DatasetError(path, f"{column} must hold whole numbers, got {value!r}", row=row, column=column)
     return int(number)

@@ -37,8 +37,9 @@ class Split:
 def _last_conversations(choices: Choices, share: float) -> np.ndarray:
     """Whether each comparison is in its annotator's last ``share`` of conversations (whole conversations, in the
     order they first appear), rounded half up but never all of them: a person keeps their first conversation, and
-    one with two of them or more lends at least one to the test. Without conversations, each comparison is its own."""
-    conversation = np.arange(len(choices)) if choices.conversation is None else choices.conversation
+    one with two of them or more lends at least one to the test. Without conversations, each comparison is its own
+    (a ranking's later choices go with it)."""
+    conversation = choices.comparison if choices.conversation is None else choices.conversation
     pairs = pd.DataFrame({"annotator": choices.annotator, "conversation": conversation})
     code = pairs.groupby(["annotator", "conversation"], sort=False).ngroup().to_numpy()  # in order of first appearance
     first = pairs.drop_duplicates()
@@ -86,7 +87,9 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, n_bi
 
 def per_comparison(model: ChoiceEstimator, choices: Choices) -> pd.DataFrame:
     """One row per comparison: correct (1/t when the chosen one ties with t-1 others at the top, see
-    ``expected_correct``), log-loss, confidence, annotator, group, language (None when unknown)."""
+    ``expected_correct``), log-loss, confidence, annotator, group, language (None when unknown). Only the comparisons'
+    own choices are scored: the later choices of a ranking are trained on, never counted as held-out comparisons."""
+    choices = choices.first_choices()
     p = model.predict_proba(choices)
     return pd.DataFrame({
         "annotator": choices.annotator,
@@ -125,7 +128,8 @@ def unseen_learning_curve(model: SharedRewards, unseen: Choices, shots: Sequence
     """Accuracy on people never seen in training after adapting to their first ``s`` comparisons, for each s.
 
     Every point is scored on the same comparisons: each unseen person's last ``test_share`` of conversations (whole,
-    as ``split_choices`` holds them out), never adapted to; the s comparisons come from their other conversations.
+    as ``split_choices`` holds them out), never adapted to; the s comparisons (with the later choices of their
+    rankings) come from their other conversations.
     The 0-shot point adapts to nothing, which ``adapt`` and ``predict_proba`` agree on. The model must have ``adapt``.
     """
     return pd.DataFrame(list(learning_curve_points(model, unseen, shots, test_share)),
@@ -142,7 +146,8 @@ def learning_curve_points(model: SharedRewards, unseen: Choices, shots: Sequence
                       stacklevel=2)
         return
     test, pool = unseen.subset(test_rows), unseen.subset(~test_rows)
-    rank = pd.Series(pool.annotator).groupby(pool.annotator).cumcount().to_numpy()
+    # each person's comparisons in order, a ranking's later choices numbered as their comparison
+    rank = pd.Series(pool.first).groupby(pool.annotator).cumsum().to_numpy() - 1
     try:
         for s in shots:
             model.reset_adaptation().adapt(pool.subset(rank < s))

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..data.choices import Choices
+from ..data.choices import Choices, with_rankings
 from ..data.comparisons import is_offered
 from ..embed import Embedder
 
@@ -41,13 +41,14 @@ def interaction_features(responses: np.ndarray, contexts: np.ndarray) -> np.ndar
 
 
 def comparison_choices(comparisons: pd.DataFrame, embedder: Embedder, annotators: pd.DataFrame | None = None,
-                       group: str | None = None) -> Choices:
+                       group: str | None = None, rankings: bool = True) -> Choices:
     """Embed every response and every context once and lay the comparisons out as ``Choices``, with each
     comparison's language. Empty responses keep their position but are not offered. Warns once, with the count,
     when the embedder cuts texts.
 
     Args:
         group: a column of ``annotators`` (e.g. ``country``) that becomes each comparison's group.
+        rankings: add the later choices of each comparison's ranking, where it has one (``with_rankings``).
     """
     responses = candidate_texts(comparisons)
     contexts = [context_text(c) for c in comparisons["context"]]
@@ -71,9 +72,10 @@ def comparison_choices(comparisons: pd.DataFrame, embedder: Embedder, annotators
         if annotators is None or group not in annotators.columns:
             raise ValueError(f"group column {group!r} is not in the annotator table")
         groups = comparisons["annotator_id"].map(annotators.set_index("annotator_id")[group]).astype(str).to_numpy()
-    return Choices(features, candidates, comparisons["chosen"].to_numpy(), comparisons["annotator_id"].to_numpy(),
-                   group=groups, language=comparisons["language"].fillna("und").astype(str).to_numpy(),
-                   conversation=comparisons["conversation_id"].astype(str).to_numpy(),
-                   # a conversation's prompt is its first user turn (Community Alignment shows one to many people)
-                   prompt=np.array([next((m["content"] for m in c if m["role"] == "user"), "")
-                                    for c in comparisons["context"]], dtype=object))
+    choices = Choices(features, candidates, comparisons["chosen"].to_numpy(), comparisons["annotator_id"].to_numpy(),
+                      group=groups, language=comparisons["language"].fillna("und").astype(str).to_numpy(),
+                      conversation=comparisons["conversation_id"].astype(str).to_numpy(),
+                      # a conversation's prompt is its first user turn (Community Alignment shows one to many people)
+                      prompt=np.array([next((m["content"] for m in c if m["role"] == "user"), "")
+                                       for c in comparisons["context"]], dtype=object))
+    return with_rankings(choices, comparisons["ranking"]) if rankings and "ranking" in comparisons else choices

@@ -42,6 +42,9 @@ class LearnConfig:
         test_share, prompt_share, unseen_share: what ``split_choices`` holds out: a share of each seen person's
             conversations, of the prompts, and of the people.
         worst_min_n: the fewest people (with held-out choices) a group needs to count for the worst group.
+        rankings: also learn from the later choices of comparisons that carry a ranking of their candidates (a
+            `pluralign collect` study with rank = true, or a ``ranking`` column): the rank-ordered logit. Held-out
+            metrics score the comparisons' own choices either way.
     """
 
     data: str
@@ -54,6 +57,7 @@ class LearnConfig:
     unseen_share: float = 0.2
     worst_min_n: int = 20
     shots: list[int] = field(default_factory=lambda: [0, 5, 10, 20])
+    rankings: bool = True
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -100,7 +104,7 @@ def load_choices(config: LearnConfig) -> LearnData:
         for file in sorted(Path(p).glob("*.jsonl")) if Path(p).is_dir() else [Path(p)]:
             digest.update(file.read_bytes())
     texts = candidate_texts(comparisons)
-    return LearnData(comparison_choices(comparisons, SentenceEmbedder(), annotators, config.group),
+    return LearnData(comparison_choices(comparisons, SentenceEmbedder(), annotators, config.group, config.rankings),
                      digest.hexdigest()[:16], texts)
 
 
@@ -150,7 +154,8 @@ def _fitted(run: Run, done: set[str], role: str, estimator: ChoiceEstimator, tra
     os.replace(estimator.save(run.path / f"{role}.partial.npz"), path)
     sizes = _type_sizes(estimator)
     run.append([{"key": key, "kind": "fit", "role": role, "estimator": type(estimator).__name__, "file": path.name,
-                 "sizes": None if sizes is None else _packed(sizes)}])
+                 "sizes": None if sizes is None else _packed(sizes), "comparisons": int(train.first.sum()),
+                 "later_choices": int((~train.first).sum())}])
     return estimator
 
 
@@ -192,9 +197,9 @@ def write_learn_results(run_dir: str | Path) -> Path:
     distinctive = next((_unpacked(r) for r in records if r["kind"] == "distinctive"), None)
     if distinctive is not None:
         distinctive.to_parquet(run_dir / "distinctive.parquet", index=False)
-    sizes = next((_unpacked(r["sizes"]) for r in records if r["kind"] == "fit" and r["role"] == "model" and r["sizes"]),
-                 None)
-    return write_learn_report(run_dir, read_manifest(run_dir), metrics, curve, sizes, distinctive)
+    fit = next((r for r in records if r["kind"] == "fit" and r["role"] == "model"), {})
+    sizes = _unpacked(fit["sizes"]) if fit.get("sizes") else None
+    return write_learn_report(run_dir, read_manifest(run_dir), metrics, curve, sizes, distinctive, fit)
 
 
 def _packed(table: pd.DataFrame) -> dict:

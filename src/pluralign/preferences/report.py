@@ -13,8 +13,9 @@ from ..report.figures import interval_bars, pyplot, to_svg
 
 
 def write_learn_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, curve: pd.DataFrame | None,
-                       sizes: pd.DataFrame | None, distinctive: pd.DataFrame | None = None) -> Path:
-    """Render ``report.html`` for a learn run and return its path."""
+                       sizes: pd.DataFrame | None, distinctive: pd.DataFrame | None = None, fit: dict | None = None) -> Path:
+    """Render ``report.html`` for a learn run and return its path; ``fit``: the model's fit record (what it was
+    trained on)."""
     figures = []
     by_group = metrics[(metrics.metric == "accuracy") & (metrics.grouping == "group") & ~metrics.group.isin(["gap", "ratio"])
                        & (metrics.split == "unseen conversations")]
@@ -44,7 +45,7 @@ def write_learn_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, cur
     overall = metrics[metrics.group.isin(["all"]) | (metrics.metric == "worst_group_accuracy")]
     return write_page(run_dir / "report.html", "learn.html", manifest=manifest, figures=figures,
                       overall=overall.to_dict("records"), splits=_splits(metrics),
-                      distinctive=[] if distinctive is None else distinctive.to_dict("records"))
+                      distinctive=[] if distinctive is None else distinctive.to_dict("records"), fit=fit or {})
 
 
 def _splits(metrics: pd.DataFrame) -> list[dict]:
