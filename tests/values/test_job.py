@@ -100,7 +100,8 @@ def test_resume_after_sigkill_loses_nothing_and_duplicates_nothing(tmp_path):
     out = tmp_path / "cut"
     proc = subprocess.Popen(_values_args(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 600
-    while time.time() < deadline and not (out / "records.jsonl").exists():
+    # wait for a whole record, not the file: the first append creates it an instant before it writes the chunk
+    while time.time() < deadline and not read_records(out):
         time.sleep(0.2)
     os.kill(proc.pid, signal.SIGKILL)  # after the first chunk of four, before the second
     proc.wait()
