@@ -27,7 +27,6 @@ import pandas as pd
 
 from ..audit import AuditConfig, run_audit
 from ..data import prompts_from, statements_from
-from ..data.axes import POLES
 from ..jobs import Job
 from ..models.base import LanguageModel, ModelSpecError
 from ..models.spec import checkpoint, parse_spec
@@ -41,7 +40,7 @@ from ..sampling.samplers import IndependentSampler
 from .core import MAXMIN, WORST, reward_tensions, stance_shift
 from .judge import JudgeConfig, run_judge
 from .report import write_align_report
-from .targets import POLE, PoleRewards, people_pairs, pole_metrics, preference_pairs
+from .targets import POLE, PoleRewards, check_poles, people_pairs, pole_metrics, preference_pairs
 
 CHUNK = 8  # prompts per generation call
 
@@ -179,8 +178,8 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
     Returns the run directory; the tuned model is ``out/model`` and the before/after judgement ``out/judge``."""
     learned = GroupRewards.from_run(config.reward) if config.reward else None
     pole = config.target.removeprefix(POLE) if config.target.startswith(POLE) else None
-    if pole is not None and pole not in POLES:
-        raise ValueError(f"unknown value pole {pole!r}; choose from {', '.join(POLE + p for p in POLES)}")
+    if pole is not None:
+        check_poles([pole])  # before the run is made
     if learned is None and pole is None and config.target != MAXMIN:
         raise ValueError(f"without --reward the rewards are the value poles: target one of them ({POLE}traditional, "
                          f"...) or {MAXMIN}; to tune toward {config.target!r}, give the learn run that fitted it")

@@ -48,6 +48,13 @@ def people_pairs(source: str, where: dict[str, str] | None, target: str) -> pd.D
         ["prompt", "chosen", "rejected", "prompt_id", "target", "margin"]]
 
 
+def check_poles(poles: list[str]) -> None:
+    """ValueError naming the first of ``poles`` that is not a value pole, and the poles there are."""
+    unknown = [p for p in poles if p not in POLES]
+    if unknown:
+        raise ValueError(f"unknown value pole {unknown[0]!r}; choose from {', '.join(POLE + p for p in POLES)}")
+
+
 class PoleRewards:
     """Value poles as rewards, the same shape as a learned ``GroupRewards``: ``rewards(contexts, responses)`` is
     (n, P), each column how far a response sits toward one pole on its value axis, in [−1, 1] (the value judge's
@@ -61,9 +68,7 @@ class PoleRewards:
 
     def __init__(self, judge: ValueJudge, poles: list[str] | None = None) -> None:
         self.judge, self.poles = judge, list(POLES) if poles is None else poles
-        unknown = [p for p in self.poles if p not in POLES]
-        if unknown:
-            raise ValueError(f"unknown value pole {unknown[0]!r}; choose from {', '.join(POLE + p for p in POLES)}")
+        check_poles(self.poles)
         self.names = [POLE + p for p in self.poles]
         self.weights = np.full(len(self.poles), 1 / len(self.poles))
 

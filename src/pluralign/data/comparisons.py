@@ -252,7 +252,7 @@ def _int(value, path, row, column: str = "chosen") -> int:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise DatasetError(path, f"{column} must hold candidate indices, got {value!r}", row=row, column=column) from None
+        raise DatasetError(path, f"{column} must be an index, got {value!r}", row=row, column=column) from None
     if number != int(number):
-        raise DatasetError(path, f"{column} must hold whole numbers, got {value!r}", row=row, column=column)
+        raise DatasetError(path, f"{column} must be a whole number, got {value!r}", row=row, column=column)
     return int(number)
