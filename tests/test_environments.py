@@ -120,7 +120,8 @@ def floor_python() -> Path:
         fcntl.flock(guard, fcntl.LOCK_EX)
         if not done.exists():
             for command in ([uv, "venv", "--quiet", "--clear", "--python", sys.executable, str(home)],
-                            [uv, "pip", "sync", "--quiet", "--python", str(python), str(LOCKS / "floor.txt")],
+                            [uv, "pip", "sync", "--quiet", "--python", str(python), "--build-constraints",
+                             str(LOCKS / "build.txt"), str(LOCKS / "floor.txt")],
                             [uv, "pip", "install", "--quiet", "--no-deps", "--python", str(python), GGUF_PACKAGE]):
                 built = subprocess.run(command, capture_output=True, text=True)
                 assert built.returncode == 0, f"{' '.join(command[1:3])} failed for the floor environment:\n{built.stderr}"
@@ -153,6 +154,7 @@ def run_at_floor(python: Path, args: list[str], cache: Path) -> str:
     return run.stdout
 
 
+@pytest.mark.slow
 def test_pluralign_at_its_floor_gives_the_same_scores_texts_and_fits(floor_python, hf_model, tmp_path):
     # its own cache folder, kept with the environment: the embedded weights are converted with the floor's gguf
     cache = floor_python.parents[1] / "cache"
