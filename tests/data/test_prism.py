@@ -7,7 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from pluralign.data import DatasetError, load_prism, load_prism_survey
+from pluralign.data import DatasetError, left_out, load_prism, load_prism_survey
+from pluralign.data.prism import AFTER_TIE, TIE
 
 TRADITIONAL = ["Keep the customs of your family.", "Respect your elders and their ways.",
                "Follow the faith you were raised in.", "Honour the traditions of your country."]
@@ -74,14 +75,28 @@ def test_utterances_give_the_same_comparisons_as_conversations(tmp_path):
     assert from_utterances[columns].to_dict("records") == from_conversations[columns].to_dict("records")
 
 
+def _mark_chosen(folder, row: int, turn: int, chosen: bool) -> None:
+    """Set every response of one turn of one conversation as chosen (a tie) or as not chosen."""
+    rows = [json.loads(line) for line in (folder / "conversations.jsonl").read_text().splitlines()]
+    for entry in rows[row]["conversation_history"]:
+        if entry["role"] == "model" and entry["turn"] == turn:
+            entry["if_chosen"] = chosen
+    (folder / "conversations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+@pytest.mark.parametrize("turn, left", [(1, {TIE: 1}), (0, {TIE: 1, AFTER_TIE: 1})])
+def test_a_tie_leaves_out_its_turn_and_the_turns_after_it_and_counts_them(tmp_path, turn, left):
+    folder = _release(tmp_path / "prism")
+    _mark_chosen(folder, 2, turn, True)
+    comparisons, _ = load_prism(folder)
+    assert len(comparisons) == 4 * 2 * 2 - sum(left.values()) and left_out(comparisons) == left
+    assert not comparisons["comparison_id"].isin([f"c1-0-{t + 1}" for t in range(turn, 2)]).any()
+
+
 def test_bad_prism_data_names_row_and_column(tmp_path):
     folder = _release(tmp_path / "prism")
-    rows = [json.loads(line) for line in (folder / "conversations.jsonl").read_text().splitlines()]
-    for entry in rows[2]["conversation_history"]:
-        if entry["role"] == "model" and entry["turn"] == 1:
-            entry["if_chosen"] = True
-    (folder / "conversations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    with pytest.raises(DatasetError, match=r"row 3, column 'if_chosen': turn 1 of conversation 'c1-0' has 2 chosen"):
+    _mark_chosen(folder, 2, 1, False)
+    with pytest.raises(DatasetError, match=r"row 3, column 'if_chosen': turn 1 of conversation 'c1-0' has no chosen"):
         load_prism(folder)
     survey = tmp_path / "survey.jsonl"
     survey.write_text(json.dumps({"user_id": "user0"}) + "\n")

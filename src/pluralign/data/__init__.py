@@ -9,7 +9,8 @@ from .comparisons import (load_community_alignment, load_comparisons, load_trl_p
                           to_trl_pairwise)
 from .opinions import load_global_opinions, load_opinionqa, load_survey
 from .prism import load_prism, load_prism_survey
-from .schema import PROMPT_COLUMNS, SITUATION_COLUMNS, STATEMENT_COLUMNS, SURVEY_COLUMNS, DatasetError, language_code, validate
+from .schema import (PROMPT_COLUMNS, SITUATION_COLUMNS, STATEMENT_COLUMNS, SURVEY_COLUMNS, DatasetError, language_code,
+                     left_out, validate)
 from .sources import (DataSource, comparisons_from, parse_source, prompts_from, situations_from, statements_from,
                       survey_from, valueprism_from)
 from .tables import load_prompts, load_situations, load_statements, read_table
@@ -18,7 +19,7 @@ from .valueprism import load_valueprism
 __all__ = [
     "Choices", "DataSource", "DatasetError", "PROMPT_COLUMNS", "SITUATION_COLUMNS", "STATEMENT_COLUMNS", "SURVEY_COLUMNS", "builtin_prompts",
     "builtin_situations", "builtin_stances", "builtin_statements", "builtin_survey", "builtin_value_poles",
-    "comparisons_from", "language_code", "load_civics",
+    "comparisons_from", "language_code", "left_out", "load_civics",
     "load_community_alignment", "load_comparisons", "load_global_opinions", "load_opinionqa", "load_prism", "load_prism_survey", "load_prompts", "load_situations",
     "load_statements", "load_survey", "load_trl_pairwise", "load_valueprism", "parse_source", "prompts_from", "read_table",
     "situations_from", "statements_from", "survey_from", "to_community_alignment", "to_trl_pairwise", "validate",

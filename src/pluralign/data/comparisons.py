@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 
 from .choices import ranking_problem
-from .schema import DatasetError, language_code, list_cell
+from .pairs import split_pair
+from .schema import DatasetError, language_code, list_cell, with_left_out
 from .tables import read_table
 
+EMPTY_REPLY = "an empty chosen or rejected reply"
 COMPARISON_COLUMNS = ("comparison_id", "conversation_id", "turn", "annotator_id", "context", "candidates", "chosen",
                       "language", "feedback", "ranking")  # ranking: candidate positions best first, or None
 
@@ -136,37 +138,61 @@ def load_comparisons(path: str | Path, annotators_path: str | Path | None = None
 
 
 def load_trl_pairwise(path: str | Path, annotator_column: str = "annotator_id") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """TRL's pairwise preference format (``prompt, chosen, rejected``, as text or as chat messages) -> (comparisons,
-    annotators). A ``language`` column gives each comparison's language (``to_trl_pairwise`` writes it, with
-    ``comparison_id``); every other column is kept as annotator metadata; rows without an annotator column count as
-    one anonymous annotator."""
+    """TRL's pairwise preference format -> (comparisons, annotators). Both of TRL's shapes, as text or as chat
+    messages: ``prompt, chosen, rejected``, or the implicit prompt (no ``prompt``: ``chosen`` and ``rejected`` are whole
+    conversations sharing a beginning, as in Anthropic's HH-RLHF), whose shared beginning becomes the context.
+
+    A pair with an empty reply is left out and counted (``left_out``), not refused. A ``language`` column gives each
+    comparison's language (``to_trl_pairwise`` writes it, with ``comparison_id``); every other column is kept as
+    annotator metadata; rows without an annotator column count as one anonymous annotator."""
     raw = read_table(path)
-    for needed in ("prompt", "chosen", "rejected"):
+    implicit = "prompt" not in raw.columns
+    for needed in ("chosen", "rejected") if implicit else ("prompt", "chosen", "rejected"):
         if needed not in raw.columns:
             raise DatasetError(path, "missing TRL pairwise column", column=needed)
     extra = [c for c in raw.columns
              if c not in ("prompt", "chosen", "rejected", "_row", annotator_column, "comparison_id", "language")]
     annotator = raw[annotator_column].astype(str) if annotator_column in raw.columns else pd.Series("anonymous", index=raw.index)
-    rows = []
+    rows, empty = [], 0
     for i, r in enumerate(raw.to_dict("records")):
-        context = _messages(r["prompt"])
-        answers = [_reply(r[c], context) for c in ("chosen", "rejected")]
+        if implicit:
+            context, *answers = split_pair(_cell(r["chosen"]), _cell(r["rejected"]), path, r["_row"])
+        else:
+            context, answers = _messages(r["prompt"]), [_reply(r[c]) for c in ("chosen", "rejected")]
+        if not all(map(is_offered, answers)):
+            empty += 1
+            continue
         rows.append({"comparison_id": f"trl{r['_row']}", "conversation_id": f"trl{r['_row']}", "turn": 1,
                      "annotator_id": annotator.iloc[i], "context": context, "candidates": answers, "chosen": 0,
                      "language": r.get("language") or "und", "feedback": None, "_row": r["_row"]})
+    if not rows:
+        raise DatasetError(path, f"no pair to compare: all {len(raw)} have an empty chosen or rejected reply")
     comparisons = pd.DataFrame(rows, columns=[*COMPARISON_COLUMNS, "_row"])
     check_comparisons(comparisons, None, path, one_language_per_conversation=False)
     annotators = raw.assign(annotator_id=annotator)[["annotator_id", *extra]].drop_duplicates("annotator_id").reset_index(drop=True)
-    return comparisons, annotators
+    return with_left_out(comparisons, {EMPTY_REPLY: empty}), annotators
 
 
-def _reply(value, context: list[dict]) -> str:
-    """The response text of a TRL ``chosen``/``rejected`` cell: plain text, or the last assistant message of a
-    conversation (which may repeat the prompt, in TRL's implicit-prompt form)."""
-    messages = _messages(value) if not isinstance(value, str) or value.lstrip().startswith("[") else None
-    if not messages:
-        return str(value)
-    return next((m["content"] for m in reversed(messages) if m.get("role") == "assistant"), messages[-1]["content"])
+def _cell(value) -> list[dict] | str:
+    """A TRL ``chosen``/``rejected`` cell as chat messages (a list, an array, or JSON text of one) or as plain text."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return [dict(m) for m in value] if isinstance(value, list) else str(value)
+
+
+def _reply(value) -> str:
+    """The response text of a TRL ``chosen``/``rejected`` cell beside a ``prompt``: plain text, or the last assistant
+    message of a conversation."""
+    cell = _cell(value)
+    if isinstance(cell, str):
+        return cell
+    assistant = [m.get("content") for m in cell if m.get("role") == "assistant"]
+    return (assistant or [m.get("content") for m in cell] or [""])[-1]
 
 
 def to_trl_pairwise(comparisons: pd.DataFrame, annotators: pd.DataFrame | None = None) -> pd.DataFrame:

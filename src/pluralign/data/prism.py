@@ -6,7 +6,8 @@ row per conversation; ``conversation_history`` lists user and model turns, each 
 ``user_prompt`` they answered) and ``survey.jsonl`` (one row per person, some answers nested). Each turn where a
 person saw two or more responses becomes a best-of-k comparison; the conversation continues from the response they
 chose, so a later turn's context is the earlier prompts and chosen responses, then its own prompt. Turns with a
-single response carry the conversation on but are not comparisons. Column names follow the dataset card and its
+single response carry the conversation on but are not comparisons. A tie (two or more responses chosen in one
+turn) is left out and counted, with the later turns of its conversation, whose context it leaves unknown. Column names follow the dataset card and its
 code book; no release file is in this repository, so the tests use small files written in that shape.
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .comparisons import COMPARISON_COLUMNS, check_comparisons
-from .schema import DatasetError, language_code, list_cell
+from .schema import DatasetError, language_code, list_cell, with_left_out
 from .tables import read_table
 
 _UTTERANCE_COLUMNS = ("conversation_id", "user_id", "turn", "within_turn_id", "user_prompt", "model_response", "if_chosen")
@@ -43,17 +44,29 @@ def _from_conversations(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _comparisons(utterances: pd.DataFrame, path: Path) -> pd.DataFrame:
-    rows = []
+TIE = "a tie: a turn with two or more chosen responses"
+AFTER_TIE = "a later turn of a conversation that went on from a tie (which response it continued from is unknown)"
+
+
+def _comparisons(utterances: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, dict[str, int]]:
+    """One comparison per turn with two or more responses, and the counts of turns left out by reason: a tie (the
+    codebook counts more chosen responses than interactions) is no best-of-k choice, and the turns after it lack
+    their context."""
+    rows, counts = [], {TIE: 0, AFTER_TIE: 0}
     order = utterances.sort_values(["conversation_id", "turn", "within_turn_id"], kind="stable")
     for conversation, turns in order.groupby("conversation_id", sort=False):
         context: list[dict] = []
         last = turns["turn"].max()
-        for turn, part in turns.groupby("turn", sort=True):
+        parts = list(turns.groupby("turn", sort=True))
+        for n, (turn, part) in enumerate(parts):
             chosen = [i for i, flag in enumerate(part["if_chosen"]) if flag is True or str(flag).lower() == "true"]
-            if len(chosen) != 1:
-                raise DatasetError(path, f"turn {turn} of conversation {conversation!r} has {len(chosen)} chosen "
-                                   "responses; PRISM marks exactly one", row=int(part["_row"].iloc[0]), column="if_chosen")
+            if not chosen:
+                raise DatasetError(path, f"turn {turn} of conversation {conversation!r} has no chosen response; "
+                                   "PRISM marks at least one", row=int(part["_row"].iloc[0]), column="if_chosen")
+            if len(chosen) > 1:
+                counts[TIE] += 1
+                counts[AFTER_TIE] += sum(len(later) >= 2 for _, later in parts[n + 1:])
+                break
             candidates = [str(r) for r in part["model_response"]]
             context = context + [{"role": "user", "content": str(part["user_prompt"].iloc[0])}]
             if len(candidates) >= 2:
@@ -66,7 +79,7 @@ def _comparisons(utterances: pd.DataFrame, path: Path) -> pd.DataFrame:
                              "feedback": feedback if isinstance(feedback, str) and feedback.strip() else None,
                              "_row": int(part["_row"].iloc[0])})
             context = context + [{"role": "assistant", "content": candidates[chosen[0]]}]
-    return pd.DataFrame(rows, columns=[*COMPARISON_COLUMNS, "_row"])
+    return pd.DataFrame(rows, columns=[*COMPARISON_COLUMNS, "_row"]), counts
 
 
 def load_prism_survey(path: str | Path) -> pd.DataFrame:
@@ -106,7 +119,7 @@ def load_prism(path: str | Path, survey: str | Path | None = None) -> tuple[pd.D
         utterances = raw
     if utterances.empty:
         raise DatasetError(path, "no model responses found")
-    comparisons = _comparisons(utterances, path)
+    comparisons, counts = _comparisons(utterances, path)
     annotators = load_prism_survey(survey) if survey is not None else None
     check_comparisons(comparisons, annotators, path)
-    return comparisons, annotators
+    return with_left_out(comparisons, counts), annotators

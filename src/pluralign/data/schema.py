@@ -24,6 +24,18 @@ class DatasetError(ValueError):
         self.path, self.row, self.column = path, row, column
 
 
+def left_out(table: pd.DataFrame) -> dict[str, int]:
+    """How many rows of its file a loader left out of ``table``, by reason (empty when it kept them all): loaders
+    read releases as published, so what they cannot use is counted and said, never dropped silently."""
+    return dict(table.attrs.get("left_out", {}))
+
+
+def with_left_out(table: pd.DataFrame, counts: dict[str, int]) -> pd.DataFrame:
+    """``table`` carrying the counts of rows its loader left out, by reason (reasons with no rows are not kept)."""
+    table.attrs["left_out"] = {reason: n for reason, n in counts.items() if n}
+    return table
+
+
 @dataclass(frozen=True)
 class Column:
     name: str

@@ -19,6 +19,7 @@ them when it gets anything else.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ from .civics import load_civics
 from .comparisons import load_community_alignment, load_comparisons, load_trl_pairwise
 from .opinions import load_global_opinions, load_opinionqa, load_survey
 from .prism import load_prism
+from .schema import left_out
 from .tables import load_prompts, load_situations, load_statements
 from .valueprism import load_valueprism
 
@@ -135,16 +137,25 @@ def comparisons_from(source: str, annotators: str | Path | None = None) -> tuple
     outside the folder), ``trl:FILE`` or ``comparisons:FILE`` (``annotators``: the annotator table)."""
     parsed = parse_source(source, "comparisons")
     if parsed.kind == "ca":
-        return load_community_alignment(parsed.target)
-    if parsed.kind == "trl":
-        return load_trl_pairwise(parsed.target)
-    if parsed.kind == "collect":
+        tables = load_community_alignment(parsed.target)
+    elif parsed.kind == "trl":
+        tables = load_trl_pairwise(parsed.target)
+    elif parsed.kind == "collect":
         from .collection import load_collection  # SQLAlchemy, imported only for a collection database
 
-        return load_collection(parsed.target)
-    if parsed.kind == "comparisons":
-        return load_comparisons(parsed.target, annotators)
-    return load_prism(parsed.target, annotators)
+        tables = load_collection(parsed.target)
+    elif parsed.kind == "comparisons":
+        tables = load_comparisons(parsed.target, annotators)
+    else:
+        tables = load_prism(parsed.target, annotators)
+    _say_left_out(tables[0], parsed.text)
+    return tables
+
+
+def _say_left_out(table: pd.DataFrame, source: str) -> None:
+    """Warn once per reason the loader left rows of ``source`` out, so that no command drops data silently."""
+    for reason, n in left_out(table).items():
+        warnings.warn(f"{source}: {n} left out ({reason}), {len(table)} kept", stacklevel=3)
 
 
 def valueprism_from(paths: Sequence[str | Path], split: str) -> pd.DataFrame:

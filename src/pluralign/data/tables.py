@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Mapping, Sequence, TextIO
 
 import pandas as pd
 
@@ -18,36 +19,44 @@ def read_table(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise DatasetError(path, "no such file")
-    suffix = path.suffix.lower()
+    compressed = path.suffix.lower() == ".gz"  # releases such as HH-RLHF's come gzip-compressed (test.jsonl.gz)
+    suffix = Path(path.stem).suffix.lower() if compressed else path.suffix.lower()
     try:
         if suffix in (".csv", ".tsv"):
             df = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False)
         elif suffix == ".jsonl":
-            df = pd.DataFrame(_read_jsonl(path))
+            df = pd.DataFrame(_read_jsonl(path, compressed))
         elif suffix == ".json":
-            data = json.loads(path.read_text(encoding="utf-8"))
+            with _open_text(path, compressed) as fh:
+                data = json.load(fh)
             if isinstance(data, dict):
                 data = next((v for v in data.values() if isinstance(v, list)), None)
             if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
                 raise DatasetError(path, "expected a JSON list of objects (or an object holding one)")
             df = pd.DataFrame(data)
-        elif suffix == ".parquet":
+        elif suffix == ".parquet" and not compressed:
             df = pd.read_parquet(path)
         else:
-            raise DatasetError(path, f"unsupported file type '{suffix}' (use one of {', '.join(FORMATS)})")
+            raise DatasetError(path, f"unsupported file type '{''.join(path.suffixes[-2:] if compressed else [suffix])}' "
+                               f"(use one of {', '.join(FORMATS)}, the text ones also gzip-compressed as .gz)")
     except DatasetError:
         raise
     except UnicodeDecodeError as exc:
         raise DatasetError(path, f"cannot read: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except (OSError, ValueError) as exc:
+    except (OSError, EOFError, ValueError) as exc:  # EOFError: a gzip file cut short
         raise DatasetError(path, f"cannot read: {str(exc).splitlines()[0]}") from None
     df["_row"] = range(1, len(df) + 1)
     return df
 
 
-def _read_jsonl(path: Path) -> list[dict]:
+def _open_text(path: Path, compressed: bool) -> TextIO:
+    """The file as UTF-8 text, decompressing a gzip file."""
+    return gzip.open(path, "rt", encoding="utf-8") if compressed else path.open(encoding="utf-8")
+
+
+def _read_jsonl(path: Path, compressed: bool) -> list[dict]:
     rows = []
-    with path.open(encoding="utf-8") as fh:
+    with _open_text(path, compressed) as fh:
         for n, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
