@@ -262,16 +262,9 @@ def _list(value, path, row, column) -> list[str]:
 
 
 def _messages(value) -> list[dict]:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            return [{"role": "user", "content": value}]
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if isinstance(value, str):
-        return [{"role": "user", "content": value}]
-    return [dict(m) for m in value]
+    """A context cell as chat messages: plain text is one user message."""
+    cell = _cell(value)
+    return [{"role": "user", "content": cell}] if isinstance(cell, str) else cell
 
 
 def _int(value, path, row, column: str = "chosen") -> int:
