@@ -1,11 +1,36 @@
-"""OpinionQA's survey-wave folders (info.csv, metadata.csv, responses.csv), written small in the real shape."""
+"""OpinionQA's survey-wave folders (info.csv, metadata.csv, responses.csv): written small in the real shape, and the
+release's own info.csv and metadata.csv (verbatim excerpts in tests/data/releases; sources in tests/data/README.md)."""
 
 from __future__ import annotations
+
+import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from pluralign.data import DatasetError, load_opinionqa
+
+HUMAN_RESP = Path(__file__).parent / "releases" / "opinionqa_human_resp_excerpt"
+DISAGREEMENT = HUMAN_RESP / "Pew_American_Trends_Panel_disagreement_500"  # info.csv: 14 of 498 rows, one per wave
+# The release's responses.csv is Pew's respondent data (not public: Pew asks for registration), so the answers below
+# are written after the columns OpinionQA's code reads: an answer column per info.csv key holding the option's text
+# (blank where the question was not asked), a column per metadata.csv key, and the weights. W26 has two weights
+# (Pew's readme for W26: WEIGHT_W26 for the wave, WEIGHT_W25W26 for its respondents to W25 too); OpinionQA reads W26's.
+RESPONSES_W26 = pd.DataFrame({
+    "SAFECRIME_W26": ["Very safe", "Somewhat safe", "Not at all safe", "Refused", "Very safe", "Not too safe"],
+    "WORLDDANGER_W26": ["We live in a safer world", "We live in a more dangerous world",
+                        "We live in a more dangerous world", "The world we live in is neither safer nor more dangerous",
+                        "We live in a more dangerous world", "Refused"],
+    "WORRYA_W26": ["Worry a lot", "Worry a little", "Do not worry at all", "Worry a little", "Refused", "Worry a lot"],
+    "IMPREASONGUN_W26": ["For protection", "", "", "For hunting", "Refused", ""],  # asked of gun owners only
+    "GUNSAFE_W26": ["Safer than you would feel without a gun in your household", "", "",
+                    "Safer than you would feel without a gun in your household", "No more or less safe", ""],
+    "SEX": ["Male", "Female", "Female", "Male", "Male", "Female"],
+    "POLIDEOLOGY": ["Liberal", "Very conservative", "Refused", "Moderate", "Conservative", "Liberal"],
+    "WEIGHT_W26": [1.0, 2.0, 0.5, 1.5, 1.0, 3.0],
+    "WEIGHT_W25W26": [1.2, None, 0.4, None, 0.9, 2.5],
+})
 
 
 def _wave(folder, responses=None, info=None):
@@ -52,8 +77,8 @@ def test_bad_waves_name_file_row_and_column(tmp_path):
     with pytest.raises(DatasetError, match=r"info.csv, row 1, column 'references': expected a list"):
         load_opinionqa(_wave(tmp_path / "a", info=bad_info))
     no_weight = pd.DataFrame({"TRUST_W26": ["Some"], "GUNS_W26": ["Yes"], "SEX": ["Male"], "POLIDEOLOGY": ["Liberal"]})
-    with pytest.raises(DatasetError, match=r"responses.csv, column 'WEIGHT_W\*': expected one survey weight column"):
-        load_opinionqa(_wave(tmp_path / "b", responses=no_weight))
+    with pytest.raises(DatasetError, match=r"responses.csv, column 'WEIGHT_W26': no survey weight for wave 26"):
+        load_opinionqa(_wave(tmp_path / "American_Trends_Panel_W26", responses=no_weight))
     with pytest.raises(DatasetError, match="demographic 'AGE' is not in metadata.csv"):
         load_opinionqa(_wave(tmp_path / "c"), attributes=["AGE"])
 
@@ -98,3 +123,107 @@ def test_audit_cli_reads_an_opinionqa_wave_or_says_why_not(cli, tmp_path):
     result = cli("audit", "--survey", str(tmp_path / "missing"), "--survey-format", "opinionqa", "--limit", "1",
                  "--out", str(tmp_path / "run"))
     assert result.returncode == 2 and "info.csv: no such file" in result.stderr and "Traceback" not in result.stderr
+
+
+def _release_wave(tmp_path, name: str, responses: pd.DataFrame) -> Path:
+    """The release's folder ``name`` (verbatim info.csv and metadata.csv) with ``responses`` as its responses.csv."""
+    folder = shutil.copytree(HUMAN_RESP / name, tmp_path / "human_resp" / name)
+    responses.to_csv(folder / "responses.csv")  # with the unnamed index column the release's CSVs have
+    return folder
+
+
+def test_release_wave_counts_questions_and_groups_weighted_by_its_own_wave(tmp_path):
+    folder = _release_wave(tmp_path, "American_Trends_Panel_W26", RESPONSES_W26)
+    survey = load_opinionqa(folder, attributes=["SEX", "POLIDEOLOGY"])
+    # 5 questions of info.csv in, 5 out; 6 respondents. Per question: Overall, each sex and each of metadata's
+    # ideologies that gave a substantive answer (POLIDEOLOGY "Refused" is no group): 6 + 7 + 6 + 4 + 5 rows
+    assert survey["question_id"].unique().tolist() == ["SAFECRIME_W26", "WORLDDANGER_W26", "WORRYA_W26",
+                                                       "IMPREASONGUN_W26", "GUNSAFE_W26"]
+    assert survey.groupby("question_id", sort=False).size().tolist() == [6, 7, 6, 4, 5]
+    rows = survey.set_index(["question_id", "group"])
+    # WEIGHT_W26: very safe 1 + 1, somewhat 2, not too 3, not at all 0.5 (Refused left out)
+    safecrime = rows.loc[("SAFECRIME_W26", "Overall"), "distribution"]
+    assert safecrime == pytest.approx([2 / 7.5, 2 / 7.5, 3 / 7.5, 0.5 / 7.5])
+    assert rows.loc[("GUNSAFE_W26", "POLIDEOLOGY: Moderate"), "distribution"] == pytest.approx([1, 0, 0])
+    assert (survey["source"] == "American_Trends_Panel_W26").all()
+
+
+def test_release_wave_keeps_the_release_option_order_and_positions(tmp_path):
+    survey = load_opinionqa(_release_wave(tmp_path, "American_Trends_Panel_W26", RESPONSES_W26), attributes=["SEX"])
+    questions = survey.drop_duplicates("question_id").set_index("question_id")
+    assert questions.loc["SAFECRIME_W26", "options"] == ["Very safe", "Somewhat safe", "Not too safe",
+                                                         "Not at all safe"]
+    assert questions.loc["SAFECRIME_W26", "question"] == ("How safe, if at all, would you say your local community "
+                                                          "is from crime? Would you say it is")
+    gunsafe = questions.loc["GUNSAFE_W26"]
+    assert gunsafe["options"][2] == "No more or less safe" and gunsafe["positions"] == [1.0, 2.0, 1.5]
+    assert gunsafe["ordinal"] and gunsafe["distribution"] == pytest.approx([2.5 / 3.5, 0, 1 / 3.5])
+    reasons = questions.loc["IMPREASONGUN_W26"]  # option_ordinal [1, 1, 1, 1, 1]: unordered
+    assert len(reasons["options"]) == 5 and reasons["positions"] == [1.0] * 5 and not reasons["ordinal"]
+    assert reasons["distribution"] == pytest.approx([0.4, 0.6, 0, 0, 0])
+
+
+def test_release_key_with_several_wordings_gives_each_its_own_question(tmp_path):
+    responses = pd.DataFrame({
+        "RACESURV1a_W43": ["In a better situation than I expected", "Refused"],
+        "RACESURV18a_W43": ["Very well", "Not sure"],
+        "IDIMPORT_W43": ["Extremely important", "Not at all important"],
+        "SEX": ["Male", "Female"], "WEIGHT_W43": [1.0, 3.0],
+    })
+    survey = load_opinionqa(_release_wave(tmp_path, "American_Trends_Panel_W43", responses), attributes=["SEX"])
+    questions = survey[survey["group"] == "Overall"].set_index("question_id")
+    assert questions.index.tolist() == ["RACESURV1a_W43", "RACESURV18a_W43", "IDIMPORT_W43", "IDIMPORT_W43#2",
+                                        "IDIMPORT_W43#3", "IDIMPORT_W43#4", "IDIMPORT_W43#5"]
+    assert questions.loc["IDIMPORT_W43#3", "question"] == ("How important is being Hispanic to how you think about "
+                                                           "yourself?")
+    assert questions["distribution"].iloc[2:].map(tuple).nunique() == 1  # one column of answers for five wordings
+    assert questions.loc["IDIMPORT_W43", "distribution"] == pytest.approx([0.25, 0, 0, 0, 0.75])
+    # "Not sure" and "Refused" follow the option_ordinal places: left out, as OpinionQA does
+    assert questions.loc["RACESURV18a_W43", "options"] == ["Very well", "Pretty well", "Not too well",
+                                                           "Not at all well"]
+
+
+def test_release_disagreement_folder_says_what_it_is_and_what_to_pass():
+    with pytest.raises(DatasetError, match=(
+            r"Pew_American_Trends_Panel_disagreement_500/responses.csv: no such file: "
+            r"Pew_American_Trends_Panel_disagreement_500 is not a survey wave but a selection of questions from 14 "
+            r"waves .*; pass a wave folder instead, such as \S*/opinionqa_human_resp_excerpt/American_Trends_Panel_W26$")):
+        load_opinionqa(DISAGREEMENT)
+
+
+def test_release_folder_of_waves_names_them():
+    with pytest.raises(DatasetError, match=(
+            r"opinionqa_human_resp_excerpt: holds OpinionQA survey waves \(American_Trends_Panel_W26, "
+            r"American_Trends_Panel_W43\), not one wave; pass one of them, such as \S*/American_Trends_Panel_W26$")):
+        load_opinionqa(HUMAN_RESP)
+
+
+@pytest.mark.parametrize("name, weights, message", [
+    ("American_Trends_Panel_W26", {"WEIGHT_W25W26": [1.0] * 6},
+     r"responses.csv, column 'WEIGHT_W26': no survey weight for wave 26 \(the folder's name\); its weight columns: "
+     r"WEIGHT_W25W26"),
+    ("wave", {"WEIGHT_W26": [1.0] * 6, "WEIGHT_W27": [1.0] * 6},
+     r"responses.csv, column 'WEIGHT_W\*': cannot tell the wave: .* 2 columns are named WEIGHT_W<number> "
+     r"\(WEIGHT_W26, WEIGHT_W27\); rename the folder"),
+    ("American_Trends_Panel_W26", {"WEIGHT_W26": [1.0, 2.0, "n/a", 1.0, 1.0, 1.0]},
+     r"responses.csv, row 3, column 'WEIGHT_W26': a survey weight must be a non-negative number, got 'n/a'"),
+])
+def test_wave_weight_follows_the_folder_name_or_says_why_not(tmp_path, name, weights, message):
+    folder = shutil.copytree(HUMAN_RESP / "American_Trends_Panel_W26", tmp_path / name)
+    RESPONSES_W26.drop(columns=["WEIGHT_W26", "WEIGHT_W25W26"]).assign(**weights).to_csv(folder / "responses.csv")
+    with pytest.raises(DatasetError, match=message):
+        load_opinionqa(folder, attributes=["SEX"])
+
+
+def test_renamed_wave_folder_reads_its_one_wave_weight(tmp_path):
+    folder = _release_wave(tmp_path, "American_Trends_Panel_W26", RESPONSES_W26)
+    renamed = load_opinionqa(folder.rename(tmp_path / "w26"), attributes=["SEX"]).drop(columns="source")
+    folder = _release_wave(tmp_path / "again", "American_Trends_Panel_W26", RESPONSES_W26)
+    pd.testing.assert_frame_equal(renamed, load_opinionqa(folder, attributes=["SEX"]).drop(columns="source"))
+
+
+def test_audit_cli_refuses_the_disagreement_folder_in_one_line(cli, tmp_path):
+    result = cli("audit", "--survey", str(DISAGREEMENT), "--survey-format", "opinionqa", "--limit", "1",
+                 "--out", str(tmp_path / "run"))
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "is not a survey wave but a selection of questions from 14 waves" in result.stderr

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .opinionqa_folders import WAVE_FILES, check_wave_folder, weight_column
 from .schema import SURVEY_COLUMNS, DatasetError, validate
 from .tables import read_table
 
@@ -85,32 +86,44 @@ def _literal_list(value, path, row: int, column: str) -> list:
     return list(parsed)
 
 
+def _weights(responses: pd.DataFrame, column: str, path) -> pd.Series:
+    """Each respondent's survey weight; DatasetError naming the first cell that is not a non-negative number."""
+    weights = pd.to_numeric(responses[column], errors="coerce")
+    bad = weights.isna() | ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        first = bad.idxmax()
+        raise DatasetError(path, f"a survey weight must be a non-negative number, got {responses[column][first]!r}",
+                           row=int(responses["_row"][first]), column=column)
+    return weights
+
+
 def load_opinionqa(folder: str | Path, attributes: list[str] | None = None) -> pd.DataFrame:
     """One OpinionQA survey wave (its ``info.csv``, ``metadata.csv`` and ``responses.csv``) -> the long survey table.
 
     ``info.csv`` gives each question's ``key``, ``question``, ``references`` (its options) and ``option_ordinal``,
     a printed list with the scale position of each substantive option (``[1.0, 2.0, 1.5]`` when the third option
     lies between the first two): the first that many references are the substantive options, the rest, such as
-    "Refused", are left out as OpinionQA does. The positions become the ``positions`` column; a question whose
-    positions are all equal (``[1, 1, 1, 1, 1]``, OpinionQA's unordered questions) is not ``ordinal``.
+    "Refused" or "Not sure", are left out as OpinionQA does. The positions become the ``positions`` column; a question
+    whose positions are all equal (``[1, 1, 1, 1, 1]``, OpinionQA's unordered questions) is not ``ordinal``. A key
+    that names several wordings of one question (W43's IDIMPORT_W43, asked about each race) gives each wording its
+    own ``question_id`` (``IDIMPORT_W43``, ``IDIMPORT_W43#2``, ...) with the key's answers, as OpinionQA compares them.
     ``metadata.csv`` lists each demographic ``key`` with its group ``options``.
     ``responses.csv`` has one row per respondent: an answer column per question key, the demographic columns and
-    the survey weight (``WEIGHT_W<wave>``). Each group's distribution is the weighted share of its respondents
-    choosing each option; groups are named ``Overall`` and ``ATTRIBUTE: group`` (``POLIDEOLOGY: Liberal``).
+    the survey weight ``WEIGHT_W<wave>`` (see ``weight_column``). Each group's distribution is the weighted share of
+    its respondents choosing each option; groups are named ``Overall`` and ``ATTRIBUTE: group`` (``POLIDEOLOGY:
+    Liberal``). A folder that is not a wave (the release's ``Pew_American_Trends_Panel_disagreement_500``) is refused
+    with what it is and what to pass instead.
     """
     folder = Path(folder)
-    info_path, meta_path, resp_path = (folder / n for n in ("info.csv", "metadata.csv", "responses.csv"))
+    check_wave_folder(folder)
+    info_path, meta_path, resp_path = (folder / n for n in WAVE_FILES)
     info, meta, responses = read_table(info_path), read_table(meta_path), read_table(resp_path)
     for path, table, needed in ((info_path, info, ("key", "question", "references", "option_ordinal")),
                                 (meta_path, meta, ("key", "options"))):
         for column in needed:
             if column not in table.columns:
                 raise DatasetError(path, "missing OpinionQA column", column=column)
-    weights = [c for c in responses.columns if c.upper().startswith("WEIGHT")]
-    if len(weights) != 1:
-        raise DatasetError(resp_path, f"expected one survey weight column (WEIGHT_W<wave>), found {len(weights) or 'none'}",
-                           column="WEIGHT_W*")
-    weight = pd.to_numeric(responses[weights[0]], errors="coerce").fillna(0.0)
+    weight = _weights(responses, weight_column(folder, responses, resp_path), resp_path)
     groups = {r["key"]: [str(o) for o in _literal_list(r["options"], meta_path, r["_row"], "options")]
               for r in meta.to_dict("records")}
     wanted = list(groups) if attributes is None else attributes
@@ -121,9 +134,11 @@ def load_opinionqa(folder: str | Path, attributes: list[str] | None = None) -> p
     members = {"Overall": pd.Series("Overall", index=responses.index),
                **{attribute: responses[attribute].astype(str) for attribute in wanted}}
     names = {"Overall": ["Overall"], **{attribute: groups[attribute] for attribute in wanted}}
-    rows = []
+    rows, wordings = [], {}
     for r in info.to_dict("records"):
         key, row = str(r["key"]), int(r["_row"])
+        wordings[key] = wordings.get(key, 0) + 1
+        question_id = key if wordings[key] == 1 else f"{key}#{wordings[key]}"
         if key not in responses.columns:
             raise DatasetError(resp_path, f"no answers to question {key!r} of info.csv row {row}", column=key)
         references = [str(x) for x in _literal_list(r["references"], info_path, row, "references")]
@@ -137,8 +152,8 @@ def load_opinionqa(folder: str | Path, attributes: list[str] | None = None) -> p
                      .unstack(fill_value=0.0).reindex(index=names[attribute], columns=options, fill_value=0.0))
             for group, shares in table.iterrows():
                 if shares.sum() > 0:
-                    rows.append({"question_id": key, "question": r["question"], "options": options, "ordinal": True,
-                                 "positions": positions,
+                    rows.append({"question_id": question_id, "question": r["question"], "options": options,
+                                 "ordinal": True, "positions": positions,
                                  "group": group if attribute == "Overall" else f"{attribute}: {group}",
                                  "distribution": shares.tolist(), "language": "en", "source": folder.name, "_row": row})
     if not rows:
