@@ -110,6 +110,11 @@ class Run:
         self.manifest["models"][spec] = fingerprint
         self._write_manifest()
 
+    def set_data_cards(self, cards: list[dict]) -> None:
+        """Record the data cards (name, licence, restrictions) of the tables the run read (``data.read_cards``)."""
+        self.manifest["data_cards"] = cards
+        self._write_manifest()
+
     def set_status(self, status: str) -> None:
         self.manifest["status"] = status
         self.manifest["updated"] = datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -62,3 +62,12 @@ def test_export_pairs_keeps_each_persons_columns_and_their_latent_type(cli, rewa
     assert again.returncode == 2 and "exists" in again.stderr and len(again.stderr.strip().splitlines()) == 1
     assert cli("export-pairs", "--reward", str(reward_run), "--out", str(tmp_path / "group.jsonl")).returncode == 0
     assert "type" not in pd.read_json(tmp_path / "group.jsonl", lines=True)
+
+
+def test_a_learn_runs_manifest_records_the_card_of_its_data_and_export_pairs_warns_of_nothing(cli, reward_run, tmp_path):
+    from pluralign.runs import read_manifest
+
+    assert read_manifest(reward_run)["data_cards"] == [
+        {"card": "comparisons", "name": "choices in our long columns", "licence": "the file's own", "restrictions": {}}]
+    exported = cli("export-pairs", "--reward", str(reward_run), "--out", str(tmp_path / "pairs.jsonl"))
+    assert exported.returncode == 0 and "warning:" not in exported.stderr

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..audit import AuditConfig, run_audit
-from ..data import prompts_from, statements_from
+from ..data import prompts_from, read_cards, statements_from
 from ..jobs import Job
 from ..models.base import LanguageModel, ModelSpecError
 from ..models.spec import checkpoint, parse_spec
@@ -192,6 +192,7 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
     people = people_pairs(config.pairs, config.where, config.target) if config.pairs else None
     run = Run(out, "align", asdict(config), fingerprint_table(prompts) + (fingerprint_table(people) if config.pairs else ""),
               fresh=fresh, seed=config.seed)
+    run.set_data_cards(read_cards(prompts, people))
     items = public_columns(train).to_dict("records")
     done = run.done_keys()
     opened = Models(run, given=models, use_cache=use_cache)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..data import prompts_from
+from ..data import prompts_from, read_cards
 from ..jobs import Job
 from ..metrics import write_metrics
 from ..models.base import LanguageModel
@@ -85,6 +85,7 @@ def run_judge(config: JudgeConfig, out: str | Path, *, fresh: bool = False, prog
         else "poles"
     run = Run(out, "judge", asdict(config), f"{fingerprint_table(prompts)}-{reward_file}", fresh=fresh,
               seed=config.seed)
+    run.set_data_cards(read_cards(prompts))
     opened = Models(run, given=models, use_cache=use_cache, template_from=config.template_from)
     if rewards is None:
         rewards = PoleRewards(ValueJudge(opened(config.judge or config.against)))

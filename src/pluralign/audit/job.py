@@ -9,7 +9,7 @@ from typing import Sequence
 
 import pandas as pd
 
-from ..data import builtin_statements, builtin_stances
+from ..data import builtin_stances, builtin_statements, read_cards
 from ..jobs import Job
 from ..models.base import LanguageModel
 from ..models.spec import parse_spec
@@ -74,6 +74,7 @@ def run_audit(
     """
     data_fp = fingerprint_table(statements) + (fingerprint_table(survey) if survey is not None else "")
     run = Run(out, "audit", asdict(config), data_fp, fresh=fresh, seed=config.seed)
+    run.set_data_cards(read_cards(statements, survey))
     done = run.done_keys()
     _save_inputs(run.path, statements, survey)
     opened = Models(run, given=models, use_cache=use_cache, template_from=config.template_from)

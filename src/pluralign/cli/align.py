@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from .common import Cache, Chat, Fresh, Quiet, RunDir, TemplateFrom, guarded, out, show_progress, with_interval
+from .datasets import learned_from, warn_restricted
 
 commands = typer.Typer()
 
@@ -118,6 +119,7 @@ def align(
     """
     from ..align.core import tension_reading
     from ..align.job import AlignConfig, run_align
+    from ..data import source_card
     from ..metrics.compare import parse_where
 
     config = AlignConfig(reward=reward and str(reward), target=target, model=model, prompts=prompts, limit=limit, pairs=pairs, judge=judge,
@@ -125,6 +127,8 @@ def align(
                          eval_share=eval_share, k=k, max_tokens=max_tokens, method=method, steps=steps, batch_size=batch_size,
                          learning_rate=learning_rate, beta=beta, lora_r=lora_r, tolerance=tolerance,
                          audit=None if audit == "none" else audit, audit_limit=audit_limit, seed=seed)
+    warn_restricted([source_card(prompts, "prompts"), *([source_card(pairs, "comparisons")] if pairs else []),
+                     *(learned_from(reward) if reward else [])])
     path = run_align(config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache)
     summary = pd.read_parquet(path / "summary.parquet")
     table = Table(title=f"align toward {target}: tuned against {model} on held-out prompts")

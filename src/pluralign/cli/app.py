@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from ..models.base import ModelError
-from . import align, audit, collect, learn, sampling, values
+from . import align, audit, collect, datasets, learn, sampling, values
 from .common import err, guarded, out, print_checks, print_fired
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app = typer.Typer(
 for capability in (audit, learn, values, sampling, align):
     app.registered_commands.extend(capability.commands.registered_commands)
 app.add_typer(collect.commands, name="collect")
+app.registered_commands.extend(datasets.commands.registered_commands)
 
 
 @app.command()

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from .common import err, guarded, out
+from .datasets import warn_restricted
 
 commands = typer.Typer(help="Collect choices from people who disagree: a study file, invite links, a web app, exports.",
                        no_args_is_help=True, rich_markup_mode="markdown")
@@ -106,10 +107,15 @@ def export(
     shape: Annotated[str, typer.Option(help="ca (Community Alignment's wide shape), comparisons (one row per choice), trl (TRL's pairwise shape) or annotators.")] = "ca",
     force: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
 ) -> None:
-    """Write the choices collected so far."""
+    """Write the choices collected so far. With --shape trl, a warning when the study's prompts come from a dataset
+    whose card restricts training or commercial use."""
     from ..collect.export import export_table, write_export
     from ..collect.study import load_study
+    from ..data import card, source_card
 
-    table = export_table(load_study(study_file), shape)
+    study = load_study(study_file)
+    table = export_table(study, shape)
+    if shape == "trl":
+        warn_restricted([card("collect"), source_card(study.prompts_source, "prompts")])
     write_export(table, out_file, force)
     out.print(f"{len(table)} rows → {out_file}", highlight=False)

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from .common import Fresh, RunDir, guarded, out, with_interval
+from .datasets import learned_from, warn_restricted
 
 commands = typer.Typer()
 
@@ -103,5 +104,6 @@ def export_pairs(
     from ..preferences.reward import trl_pairs
 
     table = trl_pairs(reward)
+    warn_restricted(learned_from(reward))
     write_export(table, out_file, force)
     out.print(f"{len(table)} pairs → {out_file}", highlight=False)

@@ -19,7 +19,7 @@ import pycountry
 from .schema import STATEMENT_COLUMNS, DatasetError, validate
 from .tables import read_table
 
-_RENAME = {
+RELEASE_COLUMNS = {  # the release's columns, in snake_case -> ours
     "statement": "text",
     "statement_translated": "text_en",
     "source": "publisher",  # the release's Source: the publication a statement is quoted from
@@ -81,10 +81,10 @@ def load_civics(path: str | Path) -> pd.DataFrame:
     """Load a CIVICS file into a statement table (topics as snake_case, languages as ISO 639-1 codes, countries as
     ISO 3166-1 codes where the file names them in the language cell), keeping each annotator's labels."""
     raw = read_table(path)
-    df = raw.rename(columns={c: _snake(c) for c in raw.columns if c != "_row"}).rename(columns=_RENAME)
+    df = raw.rename(columns={c: _snake(c) for c in raw.columns if c != "_row"}).rename(columns=RELEASE_COLUMNS)
     for needed in ("id", "text", "language", "topic"):
         if needed not in df.columns:
-            original = {v: k for k, v in _RENAME.items()}.get(needed, needed)
+            original = {v: k for k, v in RELEASE_COLUMNS.items()}.get(needed, needed)
             raise DatasetError(path, "missing CIVICS column (expected the release's, the original or the cleaned "
                                "column set)", column=original)
     df["id"] = df["id"].astype(str)

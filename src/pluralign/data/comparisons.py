@@ -209,7 +209,9 @@ def to_trl_pairwise(comparisons: pd.DataFrame, annotators: pd.DataFrame | None =
                              "rejected": [{"role": "assistant", "content": texts[worse]}], "annotator_id": c["annotator_id"],
                              "comparison_id": c["comparison_id"], "language": c["language"]})
     out = pd.DataFrame(rows)
-    return out.merge(annotators, on="annotator_id", how="left") if annotators is not None and len(out) else out
+    out = out.merge(annotators, on="annotator_id", how="left") if annotators is not None and len(out) else out
+    out.attrs = dict(comparisons.attrs)  # the pairs keep the data card (and left-out counts) of their choices
+    return out
 
 
 def _ordered_pairs(comparison: dict) -> list[tuple[int, int]]:

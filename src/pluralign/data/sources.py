@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from .builtin import builtin_prompts, builtin_situations, builtin_statements, builtin_survey
+from .cards import DataCard, card, with_card
 from .civics import load_civics
 from .comparisons import load_community_alignment, load_comparisons, load_trl_pairwise
 from .opinions import load_global_opinions, load_opinionqa, load_survey
@@ -75,6 +76,13 @@ def parse_source(text: str | Path, table: str) -> DataSource:
     raise ValueError(f"{accepted}, got {source!r}")
 
 
+def source_card(source: str | Path, table: str) -> DataCard:
+    """The data card of ``source``, a source of ``table``, without loading it: its kind's (``civics``, ``ca``, ``trl``,
+    ``builtin``, ``file``, ...). A run records the card of the tables it read (``read_cards``); this one is for a
+    command that warns before it reads."""
+    return card(parse_source(source, table).kind)
+
+
 def statements_from(source: str | Path = "builtin", *, fmt: str = "generic", columns: Mapping[str, str] | None = None,
                     limit: int | None = None) -> pd.DataFrame:
     """A statement table from ``builtin``, ``civics:FILE`` or a FILE (``fmt`` 'generic': our columns, renamed by
@@ -83,9 +91,10 @@ def statements_from(source: str | Path = "builtin", *, fmt: str = "generic", col
     if fmt not in ("generic", "civics"):
         raise ValueError(f"unknown statement format {fmt!r}; choose from generic, civics")
     parsed = parse_source(source, "statements")
+    civics = parsed.kind == "civics" or (parsed.kind == "file" and fmt == "civics")
     if parsed.kind == "builtin":
         table = builtin_statements()
-    elif parsed.kind == "civics" or fmt == "civics":
+    elif civics:
         table = load_civics(parsed.target)
     else:
         table = load_statements(parsed.target, columns=columns)
@@ -93,7 +102,7 @@ def statements_from(source: str | Path = "builtin", *, fmt: str = "generic", col
         order = table.groupby(["language", "topic"], sort=False).cumcount()
         table = (table.assign(_k=order).sort_values(["_k", "topic", "language"], kind="stable").head(limit)
                  .drop(columns="_k"))
-    return table
+    return with_card(table, "civics" if civics else parsed.kind)
 
 
 def survey_from(source: str | Path | None = "builtin", fmt: str = "long") -> pd.DataFrame | None:
@@ -105,10 +114,11 @@ def survey_from(source: str | Path | None = "builtin", fmt: str = "long") -> pd.
     if parsed.kind == "none":
         return None
     if parsed.kind == "builtin":
-        return builtin_survey()
+        return with_card(builtin_survey(), "builtin")
     if parsed.kind == "file" and fmt not in SURVEY_FORMATS:
         raise ValueError(f"unknown --survey-format {fmt!r}; choose from {', '.join(SURVEY_FORMATS)}")
-    return SURVEY_FORMATS[fmt if parsed.kind == "file" else parsed.kind](Path(parsed.target))
+    kind = fmt if parsed.kind == "file" else parsed.kind
+    return with_card(SURVEY_FORMATS[kind](Path(parsed.target)), kind)
 
 
 def situations_from(source: str | Path = "builtin", *, columns: Mapping[str, str] | None = None,
@@ -120,7 +130,7 @@ def situations_from(source: str | Path = "builtin", *, columns: Mapping[str, str
         table = builtin_situations()
     else:
         table = load_situations(parsed.target, columns=columns, defaults={"language": language} if language else None)
-    return table.head(limit) if limit else table
+    return with_card(table.head(limit) if limit else table, parsed.kind)
 
 
 def prompts_from(source: str | Path = "builtin", *, columns: Mapping[str, str] | None = None,
@@ -129,7 +139,7 @@ def prompts_from(source: str | Path = "builtin", *, columns: Mapping[str, str] |
     keeps the first rows."""
     parsed = parse_source(source, "prompts")
     table = builtin_prompts() if parsed.kind == "builtin" else load_prompts(parsed.target, columns=columns)
-    return table.head(limit) if limit else table
+    return with_card(table.head(limit) if limit else table, parsed.kind)
 
 
 def comparisons_from(source: str, annotators: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -149,7 +159,7 @@ def comparisons_from(source: str, annotators: str | Path | None = None) -> tuple
     else:
         tables = load_prism(parsed.target, annotators)
     _say_left_out(tables[0], parsed.text)
-    return tables
+    return with_card(tables[0], parsed.kind), tables[1]
 
 
 def _say_left_out(table: pd.DataFrame, source: str) -> None:
@@ -161,4 +171,5 @@ def _say_left_out(table: pd.DataFrame, source: str) -> None:
 def valueprism_from(paths: Sequence[str | Path], split: str) -> pd.DataFrame:
     """Labelled ValuePrism rows from release folders, config folders or CSV files, one table; a folder gives only
     ``split`` (train, val or test), a file all of its rows."""
-    return pd.concat([load_valueprism(p, split=split if Path(p).is_dir() else None) for p in paths], ignore_index=True)
+    table = pd.concat([load_valueprism(p, split=split if Path(p).is_dir() else None) for p in paths], ignore_index=True)
+    return with_card(table, "valueprism")

@@ -26,11 +26,11 @@ _KINDS = {"value": "Value", "values": "Value", "right": "Right", "rights": "Righ
 _VALENCE = {"supports": "supports", "support": "supports", "opposes": "opposes", "oppose": "opposes",
             "either": "either"}
 _TRUE, _FALSE = {"yes", "true", "1", "1.0", "relevant"}, {"no", "false", "0", "0.0", "irrelevant", "not relevant"}
-_ALIASES = {"situation": ("situation", "action"), "vrd": ("vrd", "type", "kind"), "text": ("text", "value")}
+COLUMN_ALIASES = {"situation": ("situation", "action"), "vrd": ("vrd", "type", "kind"), "text": ("text", "value")}
 
 
 def _column(df: pd.DataFrame, name: str, path: Path) -> str:
-    found = next((c for c in _ALIASES[name] if c in df.columns), None)
+    found = next((c for c in COLUMN_ALIASES[name] if c in df.columns), None)
     if found is None:
         has = ", ".join(c for c in df.columns if c != "_row")
         raise DatasetError(path, f"not a ValuePrism file: no '{name}' column (has: {has})", column=name)
@@ -74,7 +74,7 @@ def read_valueprism_file(path: str | Path, config: str | None = None) -> pd.Data
     config = config or _config_of(path, df)
     if config not in CONFIGS:
         raise DatasetError(path, f"unknown ValuePrism config {config!r} (one of {', '.join(CONFIGS)})")
-    cols = {name: _column(df, name, path) for name in _ALIASES}
+    cols = {name: _column(df, name, path) for name in COLUMN_ALIASES}
     rows = []
     for record in df.to_dict("records"):
         row = record["_row"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.cards import card, read_cards
 from ..data.choices import Choices
 from ..data.sources import comparisons_from, parse_source
 from ..jobs import Job
@@ -80,10 +81,12 @@ def _estimator(config: LearnConfig):
 @dataclass
 class LearnData:
     """What a learn run learns from: the choices, a fingerprint of the data, each candidate's text (row for row with
-    the features; None for simulated data) and, for simulated data, each annotator's true type."""
+    the features; None for simulated data), for simulated data each annotator's true type, and the data cards of
+    what it read (``read_cards``)."""
 
     choices: Choices
     fingerprint: str
+    cards: list[dict]
     texts: list[str] | None = None
     true_types: pd.DataFrame | None = None
 
@@ -94,7 +97,8 @@ def load_choices(config: LearnConfig) -> LearnData:
         from ..simulate import simulate_population
 
         population = simulate_population(random_state=config.seed)
-        return LearnData(population.choices, f"simulated-{config.seed}", true_types=population.annotators)
+        return LearnData(population.choices, f"simulated-{config.seed}", [card("simulated").summary()],
+                         true_types=population.annotators)
     from ..embed import SentenceEmbedder
     from .features import candidate_texts, comparison_choices
 
@@ -105,7 +109,7 @@ def load_choices(config: LearnConfig) -> LearnData:
             digest.update(file.read_bytes())
     texts = candidate_texts(comparisons)
     return LearnData(comparison_choices(comparisons, SentenceEmbedder(), annotators, config.group, config.rankings),
-                     digest.hexdigest()[:16], texts)
+                     digest.hexdigest()[:16], read_cards(comparisons), texts)
 
 
 def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path:
@@ -121,6 +125,7 @@ def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path
     if config.estimator == "group" and choices.group is None:
         raise ValueError("the group estimator needs --group COLUMN (a column of the annotator table)")
     run = Run(out, "learn", asdict(config), data.fingerprint, fresh=fresh, seed=config.seed)
+    run.set_data_cards(data.cards)
     split = split_choices(choices, test_share=config.test_share, prompt_share=config.prompt_share,
                           unseen_share=config.unseen_share, random_state=config.seed)
     done = run.done_keys()

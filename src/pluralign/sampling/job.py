@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data import builtin_value_poles
+from ..data import builtin_value_poles, read_cards
 from ..data.axes import AXES, POLES
 from ..data.choices import Choices
 from ..embed import Embedder, SentenceEmbedder
@@ -110,6 +110,7 @@ def generate_sets(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path
     """Candidate sets of every sampler for every prompt, each candidate placed on the value axes, into a run;
     with ``defaults``, also each model's greedy answer (its default), judged the same way."""
     run = Run(out, job, asdict(config), fingerprint_table(prompts), fresh=fresh, seed=config.seed)
+    run.set_data_cards(read_cards(prompts))
     items = public_columns(prompts).to_dict("records")
     target = run.path / "prompts.parquet"
     if not target.exists():
