@@ -90,6 +90,9 @@ def test_resume_after_sigkill_loses_nothing_and_duplicates_nothing(tmp_path):
     assert a["statement_id"].tolist() == b["statement_id"].tolist()
     assert np.allclose(a["p_agree"], b["p_agree"], atol=1e-5)
     assert a["response"].tolist() == b["response"].tolist()
+    # --stages without judge_check: no judge accuracy, and the report says the judged stances are unchecked
+    assert not any("|judge_check|" in k for k in keys)
+    assert "The stance judge was not checked" in (cut / "report.html").read_text()
 
 
 def test_a_server_that_dies_mid_run_leaves_finished_items_and_a_clear_error(tmp_path):

@@ -18,7 +18,7 @@ from . import core, stages
 from .report import ITEMS
 from .results import write_results
 
-STAGES = ("stance", "long_form", "opinions")
+STAGES = ("stance", "long_form", "judge_check", "opinions")
 
 
 @dataclass
@@ -28,7 +28,9 @@ class AuditConfig:
     Args:
         models: model specs, audited side by side.
         judge: spec of the model that judges long-form stances (default: each audited model judges itself).
-        stages: any of "stance", "long_form", "opinions".
+        stages: any of "stance", "long_form", "judge_check" (the stance judge read on answers of known stance: how
+            far its reading of the long-form answers can be trusted; a fixed cost per judge, whatever the statements),
+            "opinions".
         translated: also audit non-English statements in their English translation.
         chat: wrap prompts in each model's chat template (False for base models).
         max_tokens: length of long-form answers.
@@ -79,7 +81,7 @@ def run_audit(
     _save_inputs(run.path, statements, survey)
     opened = Models(run, given=models, use_cache=use_cache, template_from=config.template_from)
     items = core.statement_items(statements, config.translated).to_dict("records")
-    labelled = _labelled_stances() if "long_form" in config.stages else []
+    labelled = _labelled_stances() if "judge_check" in config.stages else []
     english = dict(zip(statements["id"], statements["text_en"].where(statements["text_en"].notna(), statements["text"])))
     questions = (survey.drop_duplicates("question_id")[["question_id", "question", "options", "ordinal"]].to_dict("records")
                  if "opinions" in config.stages and survey is not None else [])
@@ -100,6 +102,7 @@ def run_audit(
                           partial(stages.long_form, model=model, judge=judge, spec=spec, english=english,
                                   chat=config.chat, max_tokens=config.max_tokens, refusal_judge=config.refusal_judge),
                           tasks.add(f"{spec[:18]} long-form answers", len(items)))
+            if labelled:
                 in_chunks(run, done, keys("judge_check", labelled, "id"), labelled, chunk_size(judge, 32),
                           partial(stages.judge_check, judge=judge, spec=spec, chat=config.chat),
                           tasks.add(f"{spec[:18]} judge on labelled answers", len(labelled)))

@@ -36,7 +36,7 @@ def audit(
     survey: Annotated[Optional[str], typer.Option(help="Survey with human answer distributions: 'builtin', 'none', or a file.")] = "builtin",
     survey_format: Annotated[str, typer.Option(help="'long' (question_id, question, options, ordinal, group, distribution, optional positions), 'global-opinions', or 'opinionqa' (a survey wave folder of OpinionQA: info.csv, metadata.csv, responses.csv).")] = "long",
     judge: Annotated[Optional[str], typer.Option(help="Model spec that judges long-form stances (default: each audited model).")] = None,
-    stages: Annotated[str, typer.Option(help="Comma-separated stages to run.")] = "stance,long_form,opinions",
+    stages: Annotated[str, typer.Option(help="Comma-separated stages to run: stance, long_form, judge_check, opinions.")] = "stance,long_form,judge_check,opinions",
     translated: Annotated[bool, typer.Option(help="Also audit non-English statements in English translation.")] = True,
     chat: Chat = True,
     max_tokens: Annotated[int, typer.Option(help="Length of long-form answers, in tokens.")] = 96,
@@ -50,9 +50,10 @@ def audit(
 ) -> None:
     """Audit how models answer value-laden statements across languages, countries and topics.
 
-    Three stages: **stance** (log-probabilities of yes/no under six framings, in the statement's language and in
-    English translation), **long_form** (free answers, refusals, and their stance judged by a model), and
-    **opinions** (the model's answer distribution on survey questions against human groups'). Writes records,
+    Four stages: **stance** (log-probabilities of yes/no under six framings, in the statement's language and in
+    English translation), **long_form** (free answers, refusals, and their stance judged by a model),
+    **judge_check** (that judge on 112 built-in answers of known stance, to say how far its reading can be trusted)
+    and **opinions** (the model's answer distribution on survey questions against human groups'). Writes records,
     results tables, a metrics table and a self-contained `report.html` to the run directory.
     """
     from ..audit import AuditConfig, run_audit
