@@ -1,6 +1,7 @@
 """Run directories: a manifest, append-only records, and resume without loss or duplicates.
 
-    runs/<name>/manifest.json   job, config, data fingerprint, model fingerprints, versions, seed, status
+    runs/<name>/manifest.json   job, config, data fingerprint (and facts about the data: what was left out), model
+                                fingerprints, versions, seed, status
     runs/<name>/records.jsonl   one line per finished item, appended and flushed as produced
     runs/<name>/*.parquet, report.html   derived; rebuilt from the records at any time
 """
@@ -108,6 +109,12 @@ class Run:
         if known and known != fingerprint:
             raise RunError(f"{self.path} was run with {spec} = {known}, but that spec now loads {fingerprint}; use --fresh")
         self.manifest["models"][spec] = fingerprint
+        self._write_manifest()
+
+    def describe_data(self, **facts) -> None:
+        """Record facts about the data the run read, found as it was read (``left_out``: the rows its loader left
+        out, by reason), beside its fingerprint; the same data gives the same facts, so a resumed run keeps them."""
+        self.manifest.update(facts)
         self._write_manifest()
 
     def set_status(self, status: str) -> None:

@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from .common import Fresh, RunDir, guarded, out, with_interval
+from .common import Fresh, RunDir, guarded, note, out, with_interval
 
 commands = typer.Typer()
 
@@ -45,20 +45,28 @@ def learn(
     after 0, 5, 10 and 20 of their choices.
     """
     from ..preferences.job import LearnConfig, run_learn
-    from ..runs import read_records
+    from ..runs import read_manifest, read_records
 
     config = LearnConfig(data=data, annotators=annotators, estimator=estimator, k=k, group=group,
                          worst_min_n=worst_min_n, rankings=rankings, seed=seed)
     path = run_learn(config, out_dir, fresh=fresh)
+    manifest = read_manifest(path)
+    for reason, n in manifest["left_out"].items():
+        note(f"{data}: {n} left out ({reason})")
+    resampled = manifest["resampled"]
+    if resampled != "people":
+        note(f"every comparison comes from one annotator (a file without annotator ids counts as one): intervals "
+             f"resample {resampled}, and unseen people cannot be measured")
     metrics = pd.read_parquet(path / "metrics.parquet")
-    table = Table(title=f"learn: {estimator} (k={k})")
+    table = Table(title=f"learn: {estimator}" + (f" (k={k})" if estimator in ("mixture", "ideal") else ""))
     for column in ("model", "split", "accuracy", "worst group", "log-loss"):
         table.add_column(column)
     for (model, split), part in metrics[metrics["metric"] == "accuracy"][["model", "split"]].drop_duplicates().merge(
             metrics).groupby(["model", "split"], sort=False):
         table.add_row(model, split, _cell(part, "accuracy"), _cell(part, "worst_group_accuracy"), _cell(part, "log_loss"))
     out.print(table)
-    out.print(f"worst group: the least accurate of the groups with at least {worst_min_n} people")
+    if (metrics["grouping"] == "group").any():
+        out.print(f"worst group: the least accurate of the groups with at least {worst_min_n} {resampled}")
     fit = next(r for r in read_records(path) if r["kind"] == "fit" and r["role"] == "model")
     if fit.get("later_choices"):
         out.print(f"trained on {fit['comparisons']} comparisons and {fit['later_choices']} later choices of their rankings")

@@ -1,5 +1,6 @@
 """The learn job: load comparisons, embed candidates, fit an estimator, evaluate it on unseen conversations, unseen
-prompts and people never seen in training, against one shared reward, and keep it all in a run directory."""
+prompts and people never seen in training (where the data has people), against one shared reward (unless it is that
+reward), and keep it all in a run directory."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.choices import Choices
+from ..data.schema import left_out
 from ..data.sources import comparisons_from, parse_source
 from ..jobs import Job
 from ..metrics import write_metrics
@@ -20,12 +22,12 @@ from ..runs import Run, RunError, read_manifest, read_records
 from .base import ChoiceEstimator
 from .bradley_terry import BradleyTerry, GroupBradleyTerry
 from .describe import distinctive_candidates
-from .evaluate import evaluate, learning_curve_points, split_choices
+from .evaluate import evaluate, learning_curve_points, resampled_unit, split_choices
 from .latent import IdealPoint, MixtureBradleyTerry, SharedRewards
 from .report import write_learn_report
 
 ESTIMATORS = {"bt": "BradleyTerry", "group": "GroupBradleyTerry", "mixture": "MixtureBradleyTerry", "ideal": "IdealPoint"}
-BASELINE = "BradleyTerry (one reward)"  # the one shared reward every estimator is compared with
+BASELINE = "BradleyTerry (one reward)"  # the one shared reward every other estimator is compared with
 
 
 @dataclass
@@ -80,12 +82,14 @@ def _estimator(config: LearnConfig):
 @dataclass
 class LearnData:
     """What a learn run learns from: the choices, a fingerprint of the data, each candidate's text (row for row with
-    the features; None for simulated data) and, for simulated data, each annotator's true type."""
+    the features; None for simulated data), for simulated data each annotator's true type, and how many rows of the
+    data its loader left out, by reason (``data.left_out``)."""
 
     choices: Choices
     fingerprint: str
     texts: list[str] | None = None
     true_types: pd.DataFrame | None = None
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
 def load_choices(config: LearnConfig) -> LearnData:
@@ -105,35 +109,47 @@ def load_choices(config: LearnConfig) -> LearnData:
             digest.update(file.read_bytes())
     texts = candidate_texts(comparisons)
     return LearnData(comparison_choices(comparisons, SentenceEmbedder(), annotators, config.group, config.rankings),
-                     digest.hexdigest()[:16], texts)
+                     digest.hexdigest()[:16], texts, left_out=left_out(comparisons))
 
 
 def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path:
     """Fit, evaluate and save into the run directory ``out``, recording each finished step in ``records.jsonl``: the
-    two fits (the estimator and the one-reward baseline, saved as ``model.npz`` and ``baseline.npz``), each model's
-    evaluation on each held-out split, type recovery, each learning-curve point and what distinguishes each type.
+    fits (the estimator as ``model.npz`` and, unless it is ``bt``, the one-reward baseline as ``baseline.npz``), each model's evaluation on each held-out split, type recovery, each learning-curve
+    point and what distinguishes each type. The manifest records what the loader left out (``left_out``) and what the
+    intervals resample (``resampled``: people, or prompts where every choice comes from one annotator, and then no
+    one is held out as an unseen person).
 
     Re-running with the same config resumes: finished steps are read back, never repeated. The tables are then
     written from the records (``write_learn_results``). Returns the run directory.
     """
     data = load_choices(config)
     choices = data.choices
+    resampled = resampled_unit(choices)
+    if resampled != "people" and (config.estimator != "bt" or config.group):
+        asked = f"--group {config.group}" if config.group else f"--estimator {config.estimator}"
+        raise ValueError(f"every comparison in {config.data} comes from one annotator (a file without annotator ids "
+                         f"counts as one), so {asked} has no people to tell apart: use --estimator bt without --group")
     if config.estimator == "group" and choices.group is None:
         raise ValueError("the group estimator needs --group COLUMN (a column of the annotator table)")
     run = Run(out, "learn", asdict(config), data.fingerprint, fresh=fresh, seed=config.seed)
+    run.describe_data(left_out=data.left_out, resampled=resampled)
     split = split_choices(choices, test_share=config.test_share, prompt_share=config.prompt_share,
-                          unseen_share=config.unseen_share, random_state=config.seed)
+                          unseen_share=config.unseen_share if resampled == "people" else 0, random_state=config.seed)
     done = run.done_keys()
     name = ESTIMATORS[config.estimator]
+    parts = {"unseen conversations": split.conversations, "unseen prompts": split.prompts}
+    if resampled == "people":
+        parts["unseen people, 0-shot"] = split.unseen
     with run.recording():
         model = _fitted(run, done, "model", _estimator(config), split.train)
-        baseline = _fitted(run, done, "baseline", BradleyTerry(), split.train)
-        for model_name, fitted in ((name, model), (BASELINE, baseline)):
-            for part, held in (("unseen conversations", split.conversations), ("unseen prompts", split.prompts),
-                               ("unseen people, 0-shot", split.unseen)):
+        compared = [(name, model)]
+        if config.estimator != "bt":
+            compared.append((BASELINE, _fitted(run, done, "baseline", BradleyTerry(), split.train)))
+        for model_name, fitted in compared:
+            for part, held in parts.items():
                 key = f"evaluate|{model_name}|{part}"
                 if len(held) and key not in done:
-                    table = evaluate(fitted, held, seed=config.seed, min_n=config.worst_min_n)
+                    table = evaluate(fitted, held, seed=config.seed, min_n=config.worst_min_n, resampled=resampled)
                     run.append([{"key": key, "kind": "metrics", "model": model_name, "split": part, **_packed(table)}])
                 elif not len(held) and fitted is model:
                     warnings.warn(f"the split '{part}' is empty for this data (see docs/methods.md#learn-splits); "
@@ -199,7 +215,8 @@ def write_learn_results(run_dir: str | Path) -> Path:
         distinctive.to_parquet(run_dir / "distinctive.parquet", index=False)
     fit = next((r for r in records if r["kind"] == "fit" and r["role"] == "model"), {})
     sizes = _unpacked(fit["sizes"]) if fit.get("sizes") else None
-    return write_learn_report(run_dir, read_manifest(run_dir), metrics, curve, sizes, distinctive, fit)
+    baseline = BASELINE if BASELINE in set(metrics["model"]) else None
+    return write_learn_report(run_dir, read_manifest(run_dir), metrics, curve, sizes, distinctive, fit, baseline)
 
 
 def _packed(table: pd.DataFrame) -> dict:
