@@ -16,6 +16,13 @@ def test_records_survive_reopening_and_are_skipped(tmp_path):
     assert again.done_keys() == {"x", "y"}
 
 
+def test_facts_about_the_data_are_kept_in_the_manifest_beside_its_fingerprint(tmp_path):
+    Run(tmp_path / "r", "learn", {"a": 1}, "data").describe_data(left_out={"an empty reply": 4})
+    again = Run(tmp_path / "r", "learn", {"a": 1}, "data")  # resuming keeps them
+    assert again.manifest["left_out"] == {"an empty reply": 4}
+    assert json.loads((tmp_path / "r" / "manifest.json").read_text())["data_fingerprint"] == "data"
+
+
 def test_a_line_cut_short_by_a_crash_is_dropped(tmp_path):
     run = Run(tmp_path / "r", "audit", {}, "data")
     run.append([{"key": "x"}])

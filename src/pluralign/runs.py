@@ -1,6 +1,7 @@
 """Run directories: a manifest, append-only records, and resume without loss or duplicates.
 
-    runs/<name>/manifest.json   job, config, data fingerprint, model fingerprints, versions, seed, status
+    runs/<name>/manifest.json   job, config, data fingerprint (and facts about the data: what was left out), model
+                                fingerprints, versions, seed, status
     runs/<name>/records.jsonl   one line per finished item, appended and flushed as produced
     runs/<name>/*.parquet, report.html   derived; rebuilt from the records at any time
 """
@@ -110,9 +111,11 @@ class Run:
         self.manifest["models"][spec] = fingerprint
         self._write_manifest()
 
-    def set_data_cards(self, cards: list[dict]) -> None:
-        """Record the data cards (name, licence, restrictions) of the tables the run read (``data.read_cards``)."""
-        self.manifest["data_cards"] = cards
+    def describe_data(self, **facts) -> None:
+        """Record facts about the data the run read, found as it was read, beside its fingerprint: ``data_cards``
+        (name, licence, restrictions of each table read: ``data.read_cards``), ``left_out`` (the rows its loader left
+        out, by reason), ...; the same data gives the same facts, so a resumed run keeps them."""
+        self.manifest.update(facts)
         self._write_manifest()
 
     def set_status(self, status: str) -> None:

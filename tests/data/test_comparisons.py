@@ -122,6 +122,16 @@ def test_generic_long_table_reads_plain_and_chat_contexts(tmp_path):
     assert comparisons["chosen"].tolist() == [1, 2] and annotators["country"].tolist() == ["FR"]
 
 
+def test_a_long_table_without_annotator_ids_is_one_anonymous_annotators(tmp_path):
+    unnamed = {k: v for k, v in GOOD.items() if k != "annotator_id"}
+    path, _ = _long(tmp_path, [unnamed, {**unnamed, "conversation_id": "c2"}])
+    comparisons, annotators = load_comparisons(path)
+    assert comparisons["annotator_id"].tolist() == ["anonymous", "anonymous"] and annotators is None
+    _, people = _long(tmp_path, [unnamed], [{"annotator_id": "a1", "country": "FR"}])
+    with pytest.raises(DatasetError, match=r"comparisons.jsonl, column 'annotator_id': missing required column"):
+        load_comparisons(path, people)  # an annotator table needs to know whose each choice is
+
+
 def test_trl_pairwise_files_load_with_their_extra_columns_as_annotator_metadata(tmp_path):
     from pluralign.data import load_trl_pairwise
 

@@ -10,7 +10,8 @@ import pytest
 
 from pluralign.embed import SentenceEmbedder
 from pluralign.preferences import BradleyTerry, IdealPoint, MixtureBradleyTerry
-from pluralign.preferences.evaluate import evaluate, expected_calibration_error, split_choices, unseen_learning_curve
+from pluralign.preferences.evaluate import (evaluate, expected_calibration_error, resampled_unit, split_choices,
+                                            unseen_learning_curve)
 from pluralign.preferences.features import comparison_choices
 from pluralign.simulate import simulate_population
 
@@ -73,6 +74,22 @@ def test_metrics_table_has_groups_worst_group_and_calibration(split):
     assert worst["ci_low"] <= worst["value"] <= worst["ci_high"]
     assert (groups["ci_low"] <= groups["value"]).all() and (groups["value"] <= groups["ci_high"]).all()
     assert 0 <= table[table.metric == "ece"]["value"].iloc[0] < 0.2
+
+
+def test_choices_of_one_annotator_resample_prompts_and_have_no_groups(split):
+    """Without people (a file without annotator ids is one anonymous annotator) a person-resampled interval is
+    (-inf, inf); prompts are resampled instead, and there is no group to find the worst of."""
+    model = BradleyTerry().fit(split.train)
+    held = replace(split.prompts, annotator=np.full(len(split.prompts), "anonymous"), group=None)
+    assert resampled_unit(split.prompts) == "people" and resampled_unit(held) == "prompts"
+    assert resampled_unit(replace(held, prompt=None)) == "conversations"
+    table = evaluate(model, held, n_boot=200, resampled="prompts")
+    assert set(table["grouping"]) == {"overall"} and "worst_group_accuracy" not in set(table["metric"])
+    accuracy = table.set_index("metric").loc["accuracy"]
+    assert np.isfinite([accuracy["ci_low"], accuracy["ci_high"]]).all()
+    assert accuracy["ci_low"] < accuracy["value"] < accuracy["ci_high"] and accuracy["n"] == len(held)
+    by_person = evaluate(model, held, n_boot=200).set_index("metric").loc["accuracy"]
+    assert by_person["value"] == accuracy["value"] and np.isinf(by_person["ci_high"])
 
 
 def test_a_group_of_one_never_becomes_the_worst_group(split):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 
 
@@ -114,3 +115,52 @@ def test_learn_with_a_ranking_that_does_not_start_with_the_choice_exits_2(cli, t
     result = cli("learn", "--data", f"comparisons:{path}", "--out", str(tmp_path / "run"))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"{path}, row 1, column 'ranking': ranking [1, 0, 2] must list offered candidates [0, 1, 2]" in result.stderr
+
+
+def _pairs_without_annotators(path, pairs: int = 48) -> None:
+    """TRL pairs on 12 prompts, with no annotator column (as HH-RLHF is released), and one pair with an empty reply."""
+    kind = ["Help your neighbour first.", "Be honest even when it costs you.", "Share what you have."]
+    rude = ["Do whatever you like.", "Nobody cares anyway.", "Lie if it helps you."]
+    rows = [{"prompt": f"Question {i % 12}: what should I do?", "chosen": kind[i % 3], "rejected": rude[(i // 3) % 3]}
+            for i in range(pairs)]
+    rows.append({"prompt": "Question 0: what should I do?", "chosen": " ", "rejected": rude[0]})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_learn_without_annotator_ids_resamples_prompts_and_says_unseen_people_are_not_measured(cli, tmp_path):
+    """Before: one "anonymous" person, every interval [-inf, inf] ("no bound: too few items"), an empty unseen-people
+    split in a raw UserWarning, BradleyTerry beside "BradleyTerry (one reward)" (the same fit twice), the Metrics
+    table listing each row twice, "bt (k=4)" and the left-out pair as a raw UserWarning."""
+    path = tmp_path / "pairs.jsonl"
+    _pairs_without_annotators(path)
+    result = cli("learn", "--data", f"trl:{path}", "--out", str(tmp_path / "run"))  # the default estimator: auto
+    assert result.returncode == 0, result.stderr
+    assert "UserWarning" not in result.stderr
+    assert result.stderr.count("an empty chosen or rejected reply") == 1
+    assert f"note: trl:{path}: 1 left out (an empty chosen or rejected reply)" in result.stderr
+    assert "intervals resample prompts, and unseen people cannot be measured" in " ".join(result.stderr.split())
+    assert "learn: bt" in result.stdout and "(k=" not in result.stdout
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["config"]["estimator"] == "bt"  # auto: no people to tell apart
+    assert manifest["left_out"] == {"an empty chosen or rejected reply": 1} and manifest["resampled"] == "prompts"
+    metrics = pd.read_parquet(tmp_path / "run" / "metrics.parquet")
+    assert set(metrics["model"]) == {"BradleyTerry"} and not (tmp_path / "run" / "baseline.npz").exists()
+    assert set(metrics["split"]) == {"unseen conversations", "unseen prompts"}
+    overall = metrics[(metrics.grouping == "overall") & metrics.metric.isin(["accuracy", "log_loss"])]
+    assert len(overall) == 4 and np.isfinite(overall[["ci_low", "ci_high"]].to_numpy()).all()
+    report = (tmp_path / "run" / "report.html").read_text()
+    assert "(k=" not in report and "no bound" not in report and "(one reward)" not in report
+    assert "Unseen people are not\nmeasured" in report and "resamples prompts" in report
+    assert "The loader left out 1 row of" in report and "1 (an empty chosen or rejected reply)" in report
+    table = report.split('<h2 id="metrics">')[1]
+    assert table.count("<tr>") == 1 + 2 * 3  # a header, then accuracy, log_loss and ece of each split, once each
+
+
+def test_learn_refuses_to_tell_people_apart_in_data_without_annotator_ids(cli, tmp_path):
+    path = tmp_path / "pairs.jsonl"
+    _pairs_without_annotators(path, pairs=8)
+    result = cli("learn", "--data", f"trl:{path}", "--estimator", "mixture", "--out", str(tmp_path / "run"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "comes from one annotator (a file without annotator ids counts as one), so --estimator mixture has no " \
+           "people to tell apart: use --estimator bt" in " ".join(result.stderr.split())
+    assert not (tmp_path / "run").exists()

@@ -192,7 +192,7 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
     people = people_pairs(config.pairs, config.where, config.target) if config.pairs else None
     run = Run(out, "align", asdict(config), fingerprint_table(prompts) + (fingerprint_table(people) if config.pairs else ""),
               fresh=fresh, seed=config.seed)
-    run.set_data_cards(read_cards(prompts, people))
+    run.describe_data(data_cards=read_cards(prompts, people))
     items = public_columns(train).to_dict("records")
     done = run.done_keys()
     opened = Models(run, given=models, use_cache=use_cache)

@@ -85,7 +85,7 @@ def run_judge(config: JudgeConfig, out: str | Path, *, fresh: bool = False, prog
         else "poles"
     run = Run(out, "judge", asdict(config), f"{fingerprint_table(prompts)}-{reward_file}", fresh=fresh,
               seed=config.seed)
-    run.set_data_cards(read_cards(prompts))
+    run.describe_data(data_cards=read_cards(prompts))
     opened = Models(run, given=models, use_cache=use_cache, template_from=config.template_from)
     if rewards is None:
         rewards = PoleRewards(ValueJudge(opened(config.judge or config.against)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..data import comparisons_from, to_trl_pairwise
+from ..data import comparisons_from, to_trl_pairwise, warn_left_out
 from ..data.axes import POLES
 from ..sampling.judge import ValueJudge
 from .core import judge_metrics, target_scores, verdicts
@@ -33,6 +33,7 @@ def people_pairs(source: str, where: dict[str, str] | None, target: str) -> pd.D
     """People's own choices as preference pairs (each chosen answer against each other candidate, TRL's
     conversational shape), of the people whose annotator columns match ``where``."""
     comparisons, annotators = comparisons_from(source)
+    warn_left_out(comparisons, source)
     for column, value in (where or {}).items():
         if annotators is None or column not in annotators.columns:
             known = ", ".join(c for c in (annotators.columns if annotators is not None else []) if c != "annotator_id")

@@ -76,7 +76,7 @@ def run_audit(
     """
     data_fp = fingerprint_table(statements) + (fingerprint_table(survey) if survey is not None else "")
     run = Run(out, "audit", asdict(config), data_fp, fresh=fresh, seed=config.seed)
-    run.set_data_cards(read_cards(statements, survey))
+    run.describe_data(data_cards=read_cards(statements, survey))
     done = run.done_keys()
     _save_inputs(run.path, statements, survey)
     opened = Models(run, given=models, use_cache=use_cache, template_from=config.template_from)

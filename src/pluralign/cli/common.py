@@ -82,6 +82,11 @@ def with_interval(row) -> str:
     return f"{row.value:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
 
 
+def note(message: str) -> None:
+    """One yellow line on stderr that tells the user something about their run without stopping it."""
+    err.print(f"[yellow]note:[/] {message}", highlight=False, soft_wrap=True)
+
+
 def show_progress(quiet: bool) -> bool:
     """Progress bars unless --quiet, and only on a terminal (a log file would fill with redraws)."""
     return not quiet and sys.stderr.isatty()

@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from .common import Fresh, RunDir, guarded, out, with_interval
+from .common import Fresh, RunDir, guarded, note, out, with_interval
 from .datasets import learned_from, warn_restricted
 
 commands = typer.Typer()
@@ -29,7 +29,7 @@ def learn(
     data: Annotated[str, typer.Option(help="ca:FILE (Community Alignment), collect:DB (a `pluralign collect` study), prism:FILE|DIR (PRISM conversations or utterances, or its release folder), comparisons:FILE (long table), trl:FILE (TRL pairwise) or simulated.")],
     out_dir: RunDir = Path("runs/learn"),
     annotators: Annotated[Optional[str], typer.Option(help="Annotator table (CSV, JSONL, Parquet) for comparisons: data; PRISM's survey.jsonl for prism: data outside its folder.")] = None,
-    estimator: Annotated[str, typer.Option(help="bt (one reward), group, mixture (latent types) or ideal (personal mixes).")] = "mixture",
+    estimator: Annotated[str, typer.Option(help="bt (one reward), group, mixture (latent types) or ideal (personal mixes); auto: mixture, or bt where the data has no annotator ids (no people to tell apart).")] = "auto",
     k: Annotated[int, typer.Option(help="Latent types (mixture) or prototypes (ideal).")] = 4,
     group: Annotated[Optional[str], typer.Option(help="Annotator column to report metrics by (and to condition 'group' on).")] = None,
     fresh: Fresh = False,
@@ -46,20 +46,29 @@ def learn(
     after 0, 5, 10 and 20 of their choices.
     """
     from ..preferences.job import LearnConfig, run_learn
-    from ..runs import read_records
+    from ..runs import read_manifest, read_records
 
     config = LearnConfig(data=data, annotators=annotators, estimator=estimator, k=k, group=group,
                          worst_min_n=worst_min_n, rankings=rankings, seed=seed)
     path = run_learn(config, out_dir, fresh=fresh)
+    manifest = read_manifest(path)
+    for reason, n in manifest["left_out"].items():
+        note(f"{data}: {n} left out ({reason})")
+    resampled = manifest["resampled"]
+    if resampled != "people":
+        note(f"every comparison comes from one annotator (a file without annotator ids counts as one): intervals "
+             f"resample {resampled}, and unseen people cannot be measured")
     metrics = pd.read_parquet(path / "metrics.parquet")
-    table = Table(title=f"learn: {estimator} (k={k})")
+    fitted = manifest["config"]["estimator"]  # auto resolved
+    table = Table(title=f"learn: {fitted}" + (f" (k={k})" if fitted in ("mixture", "ideal") else ""))
     for column in ("model", "split", "accuracy", "worst group", "log-loss"):
         table.add_column(column)
     for (model, split), part in metrics[metrics["metric"] == "accuracy"][["model", "split"]].drop_duplicates().merge(
             metrics).groupby(["model", "split"], sort=False):
         table.add_row(model, split, _cell(part, "accuracy"), _cell(part, "worst_group_accuracy"), _cell(part, "log_loss"))
     out.print(table)
-    out.print(f"worst group: the least accurate of the groups with at least {worst_min_n} people")
+    if (metrics["grouping"] == "group").any():
+        out.print(f"worst group: the least accurate of the groups with at least {worst_min_n} {resampled}")
     fit = next(r for r in read_records(path) if r["kind"] == "fit" and r["role"] == "model")
     if fit.get("later_choices"):
         out.print(f"trained on {fit['comparisons']} comparisons and {fit['later_choices']} later choices of their rankings")

@@ -13,7 +13,7 @@ from .prism import load_prism, load_prism_survey
 from .schema import (PROMPT_COLUMNS, SITUATION_COLUMNS, STATEMENT_COLUMNS, SURVEY_COLUMNS, DatasetError, language_code,
                      left_out, validate)
 from .sources import (DataSource, comparisons_from, parse_source, prompts_from, situations_from, source_card,
-                      statements_from, survey_from, valueprism_from)
+                      statements_from, survey_from, valueprism_from, warn_left_out)
 from .tables import load_prompts, load_situations, load_statements, read_table
 from .valueprism import load_valueprism
 
@@ -25,5 +25,5 @@ __all__ = [
     "load_statements", "load_survey", "load_trl_pairwise", "load_valueprism", "parse_source", "prompts_from", "read_cards", "read_table",
     "situations_from", "source_card", "statements_from", "survey_from", "to_community_alignment", "to_trl_pairwise",
     "training_warning", "validate",
-    "valueprism_from",
+    "valueprism_from", "warn_left_out",
 ]

@@ -19,6 +19,7 @@ from .schema import DatasetError, language_code, list_cell, with_left_out
 from .tables import read_table
 
 EMPTY_REPLY = "an empty chosen or rejected reply"
+ANONYMOUS = "anonymous"  # the one annotator of a file that names none: its choices cannot be told apart by person
 COMPARISON_COLUMNS = ("comparison_id", "conversation_id", "turn", "annotator_id", "context", "candidates", "chosen",
                       "language", "feedback", "ranking")  # ranking: candidate positions best first, or None
 
@@ -110,15 +111,17 @@ def load_community_alignment(path: str | Path) -> tuple[pd.DataFrame, pd.DataFra
 
 def load_comparisons(path: str | Path, annotators_path: str | Path | None = None,
                      one_language_per_conversation: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """A long comparison table in our columns (CSV cells of lists may hold JSON), and optionally its annotators."""
+    """A long comparison table in our columns (CSV cells of lists may hold JSON), and optionally its annotators. A table
+    without ``annotator_id`` is one anonymous annotator's (as a TRL file without one), and then takes no annotator
+    table."""
     df = read_table(path)
-    for needed in ("annotator_id", "context", "candidates", "chosen"):
+    for needed in ("context", "candidates", "chosen", *(("annotator_id",) if annotators_path is not None else ())):
         if needed not in df.columns:
             raise DatasetError(path, "missing required column", column=needed)
     df["candidates"] = [_list(v, path, r, "candidates") for v, r in zip(df["candidates"], df["_row"])]
     df["context"] = [_messages(v) for v in df["context"]]
     df["chosen"] = [_int(v, path, r) for v, r in zip(df["chosen"], df["_row"])]
-    df["annotator_id"] = df["annotator_id"].astype(str)
+    df["annotator_id"] = df["annotator_id"].astype(str) if "annotator_id" in df.columns else ANONYMOUS
     rankings = df["ranking"] if "ranking" in df.columns else [None] * len(df)  # optional: positions best first
     df["ranking"] = [[_int(x, path, r, "ranking") for x in list_cell(v, path, r, "ranking", "a list of candidate indices")]
                      if _text(v) else None for v, r in zip(rankings, df["_row"])]
@@ -152,7 +155,7 @@ def load_trl_pairwise(path: str | Path, annotator_column: str = "annotator_id") 
             raise DatasetError(path, "missing TRL pairwise column", column=needed)
     extra = [c for c in raw.columns
              if c not in ("prompt", "chosen", "rejected", "_row", annotator_column, "comparison_id", "language")]
-    annotator = raw[annotator_column].astype(str) if annotator_column in raw.columns else pd.Series("anonymous", index=raw.index)
+    annotator = raw[annotator_column].astype(str) if annotator_column in raw.columns else pd.Series(ANONYMOUS, index=raw.index)
     rows, empty = [], 0
     for i, r in enumerate(raw.to_dict("records")):
         if implicit:

@@ -144,7 +144,8 @@ def prompts_from(source: str | Path = "builtin", *, columns: Mapping[str, str] |
 
 def comparisons_from(source: str, annotators: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The comparison and annotator tables of ``ca:FILE``, ``collect:DB``, ``prism:FILE|DIR`` (``annotators``: its survey, when
-    outside the folder), ``trl:FILE`` or ``comparisons:FILE`` (``annotators``: the annotator table)."""
+    outside the folder), ``trl:FILE`` or ``comparisons:FILE`` (``annotators``: the annotator table). What the loader left
+    out is counted in ``left_out(comparisons)``, for the caller to say (``warn_left_out``, or a run's manifest)."""
     parsed = parse_source(source, "comparisons")
     if parsed.kind == "ca":
         tables = load_community_alignment(parsed.target)
@@ -158,14 +159,14 @@ def comparisons_from(source: str, annotators: str | Path | None = None) -> tuple
         tables = load_comparisons(parsed.target, annotators)
     else:
         tables = load_prism(parsed.target, annotators)
-    _say_left_out(tables[0], parsed.text)
     return with_card(tables[0], parsed.kind), tables[1]
 
 
-def _say_left_out(table: pd.DataFrame, source: str) -> None:
-    """Warn once per reason the loader left rows of ``source`` out, so that no command drops data silently."""
+def warn_left_out(table: pd.DataFrame, source: str) -> None:
+    """Warn once per reason the loader left rows of ``source`` out, so that no command drops data silently (learn
+    records them in its run instead)."""
     for reason, n in left_out(table).items():
-        warnings.warn(f"{source}: {n} left out ({reason}), {len(table)} kept", stacklevel=3)
+        warnings.warn(f"{source}: {n} left out ({reason}), {len(table)} kept", stacklevel=2)
 
 
 def valueprism_from(paths: Sequence[str | Path], split: str) -> pd.DataFrame:

@@ -101,23 +101,44 @@ def per_comparison(model: ChoiceEstimator, choices: Choices) -> pd.DataFrame:
     })
 
 
-def evaluate(model: ChoiceEstimator, choices: Choices, n_boot: int = 1000, seed: int = 0,
-             min_n: int = 20) -> pd.DataFrame:
-    """The long metrics table (metric, grouping, group, value, ci_low, ci_high, n) of accuracy and log-loss overall
-    and by group and language (where known: the embedded embedder is English-only), the worst group's accuracy, and
-    calibration (ECE).
+def resampled_unit(choices: Choices) -> str:
+    """What the intervals of ``evaluate`` resample for these choices, on every split: ``people`` (a person's choices
+    move together); where every choice comes from one annotator (a file that names none is one, ``anonymous``),
+    there are no people to resample, and then ``prompts`` (a prompt's choices, and so a conversation's turns, move
+    together), else ``conversations``, else ``comparisons``."""
+    if len(np.unique(choices.annotator)) > 1:
+        return "people"
+    if choices.prompt is not None:
+        return "prompts"
+    return "conversations" if choices.conversation is not None else "comparisons"
 
-    Intervals resample annotators (a person's comparisons move together). The worst group is the least accurate of
-    the groups with at least ``min_n`` annotators (no row when none is that large), and its interval bounds the
-    lowest true accuracy among them (``MetricFrame.worst``): the least of many noisy estimates is biased low, and a
-    group of one would "win" at 0.
+
+def _units(choices: Choices, resampled: str) -> np.ndarray:
+    """Each choice's unit of resampling (a ``resampled_unit`` word)."""
+    return {"people": choices.annotator, "prompts": choices.prompt, "conversations": choices.conversation,
+            "comparisons": choices.comparison}[resampled]
+
+
+def evaluate(model: ChoiceEstimator, choices: Choices, n_boot: int = 1000, seed: int = 0,
+             min_n: int = 20, resampled: str = "people") -> pd.DataFrame:
+    """The long metrics table (metric, grouping, group, value, ci_low, ci_high, n) of accuracy and log-loss overall
+    and by group (where the choices have groups) and language (where known: the embedded embedder is English-only),
+    the worst group's accuracy, and calibration (ECE).
+
+    Intervals resample ``resampled`` (see ``resampled_unit``; people by default: a person's comparisons move
+    together). The worst group is the least accurate of the groups with at least ``min_n`` of those units (no row
+    when none is that large, or the choices have no groups), and its interval bounds the lowest true accuracy among
+    them (``MetricFrame.worst``): the least of many noisy estimates is biased low, and a group of one would "win" at 0.
     """
-    rows = per_comparison(model, choices)
-    options = {"n_boot": n_boot, "seed": seed, "cluster": "annotator"}
-    table = disaggregate(rows, {"accuracy": "correct", "log_loss": "log_loss"}, ["group", "language"], **options)
-    worst = MetricFrame(rows, "correct", by="group", **options).worst(min_n=min_n)
-    extra = [{"metric": "worst_group_accuracy", "grouping": "group",
-              **worst[["group", "value", "ci_low", "ci_high", "n"]].to_dict()}] if worst["n_groups"] else []
+    rows = per_comparison(model, choices).assign(unit=_units(choices.first_choices(), resampled))
+    options = {"n_boot": n_boot, "seed": seed, "cluster": "unit"}
+    groupings = ["language"] if choices.group is None else ["group", "language"]
+    table = disaggregate(rows, {"accuracy": "correct", "log_loss": "log_loss"}, groupings, **options)
+    extra = []
+    if choices.group is not None:
+        worst = MetricFrame(rows, "correct", by="group", **options).worst(min_n=min_n)
+        extra = [{"metric": "worst_group_accuracy", "grouping": "group",
+                  **worst[["group", "value", "ci_low", "ci_high", "n"]].to_dict()}] if worst["n_groups"] else []
     extra += [{"metric": "ece", "grouping": "overall", "group": "all", "n": len(rows),
               "value": expected_calibration_error(rows["confidence"].to_numpy(), rows["correct"].to_numpy())}]
     return pd.concat([table, pd.DataFrame(extra)], ignore_index=True)

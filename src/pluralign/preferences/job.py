@@ -1,12 +1,13 @@
 """The learn job: load comparisons, embed candidates, fit an estimator, evaluate it on unseen conversations, unseen
-prompts and people never seen in training, against one shared reward, and keep it all in a run directory."""
+prompts and people never seen in training (where the data has people), against one shared reward (unless it is that
+reward), and keep it all in a run directory."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import pandas as pd
 
 from ..data.cards import card, read_cards
 from ..data.choices import Choices
+from ..data.schema import left_out
 from ..data.sources import comparisons_from, parse_source
 from ..jobs import Job
 from ..metrics import write_metrics
@@ -21,12 +23,12 @@ from ..runs import Run, RunError, read_manifest, read_records
 from .base import ChoiceEstimator
 from .bradley_terry import BradleyTerry, GroupBradleyTerry
 from .describe import distinctive_candidates
-from .evaluate import evaluate, learning_curve_points, split_choices
+from .evaluate import evaluate, learning_curve_points, resampled_unit, split_choices
 from .latent import IdealPoint, MixtureBradleyTerry, SharedRewards
 from .report import write_learn_report
 
 ESTIMATORS = {"bt": "BradleyTerry", "group": "GroupBradleyTerry", "mixture": "MixtureBradleyTerry", "ideal": "IdealPoint"}
-BASELINE = "BradleyTerry (one reward)"  # the one shared reward every estimator is compared with
+BASELINE = "BradleyTerry (one reward)"  # the one shared reward every other estimator is compared with
 
 
 @dataclass
@@ -38,8 +40,9 @@ class LearnConfig:
             ``trl:FILE`` (TRL pairwise, extra columns as annotator metadata) or ``simulated`` (a population with
             known types, no embedding needed).
         annotators: annotator table for ``comparisons:`` data.
-        estimator: bt, group, mixture or ideal; k: types or prototypes; group: the annotator column that groups
-            metrics (and GroupBradleyTerry).
+        estimator: bt, group, mixture or ideal; ``auto`` is mixture where the data tells people apart and bt where
+            every comparison comes from one annotator (a file without annotator ids), the run records which; k: types
+            or prototypes; group: the annotator column that groups metrics (and GroupBradleyTerry).
         test_share, prompt_share, unseen_share: what ``split_choices`` holds out: a share of each seen person's
             conversations, of the prompts, and of the people.
         worst_min_n: the fewest people (with held-out choices) a group needs to count for the worst group.
@@ -50,7 +53,7 @@ class LearnConfig:
 
     data: str
     annotators: str | None = None
-    estimator: str = "mixture"
+    estimator: str = "auto"
     k: int = 4
     group: str | None = None
     test_share: float = 0.25
@@ -62,8 +65,8 @@ class LearnConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.estimator not in ESTIMATORS:
-            raise ValueError(f"unknown estimator {self.estimator!r}; choose from {', '.join(ESTIMATORS)}")
+        if self.estimator not in (*ESTIMATORS, "auto"):
+            raise ValueError(f"unknown estimator {self.estimator!r}; choose from {', '.join(ESTIMATORS)} or auto")
         if self.data != "simulated":
             try:
                 parse_source(self.data, "comparisons")
@@ -81,14 +84,15 @@ def _estimator(config: LearnConfig):
 @dataclass
 class LearnData:
     """What a learn run learns from: the choices, a fingerprint of the data, each candidate's text (row for row with
-    the features; None for simulated data), for simulated data each annotator's true type, and the data cards of
-    what it read (``read_cards``)."""
+    the features; None for simulated data), for simulated data each annotator's true type, the data cards of what it
+    read (``read_cards``) and how many rows of the data its loader left out, by reason (``data.left_out``)."""
 
     choices: Choices
     fingerprint: str
     cards: list[dict]
     texts: list[str] | None = None
     true_types: pd.DataFrame | None = None
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
 def load_choices(config: LearnConfig) -> LearnData:
@@ -109,36 +113,49 @@ def load_choices(config: LearnConfig) -> LearnData:
             digest.update(file.read_bytes())
     texts = candidate_texts(comparisons)
     return LearnData(comparison_choices(comparisons, SentenceEmbedder(), annotators, config.group, config.rankings),
-                     digest.hexdigest()[:16], read_cards(comparisons), texts)
+                     digest.hexdigest()[:16], read_cards(comparisons), texts, left_out=left_out(comparisons))
 
 
 def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path:
     """Fit, evaluate and save into the run directory ``out``, recording each finished step in ``records.jsonl``: the
-    two fits (the estimator and the one-reward baseline, saved as ``model.npz`` and ``baseline.npz``), each model's
-    evaluation on each held-out split, type recovery, each learning-curve point and what distinguishes each type.
+    fits (the estimator as ``model.npz`` and, unless it is ``bt``, the one-reward baseline as ``baseline.npz``), each model's evaluation on each held-out split, type recovery, each learning-curve
+    point and what distinguishes each type. The manifest records what the loader left out (``left_out``) and what the
+    intervals resample (``resampled``: people, or prompts where every choice comes from one annotator, and then no
+    one is held out as an unseen person).
 
     Re-running with the same config resumes: finished steps are read back, never repeated. The tables are then
     written from the records (``write_learn_results``). Returns the run directory.
     """
     data = load_choices(config)
     choices = data.choices
+    resampled = resampled_unit(choices)
+    if config.estimator == "auto":
+        config = replace(config, estimator="mixture" if resampled == "people" else "bt")
+    if resampled != "people" and (config.estimator != "bt" or config.group):
+        asked = f"--group {config.group}" if config.group else f"--estimator {config.estimator}"
+        raise ValueError(f"every comparison in {config.data} comes from one annotator (a file without annotator ids "
+                         f"counts as one), so {asked} has no people to tell apart: use --estimator bt without --group")
     if config.estimator == "group" and choices.group is None:
         raise ValueError("the group estimator needs --group COLUMN (a column of the annotator table)")
     run = Run(out, "learn", asdict(config), data.fingerprint, fresh=fresh, seed=config.seed)
-    run.set_data_cards(data.cards)
+    run.describe_data(data_cards=data.cards, left_out=data.left_out, resampled=resampled)
     split = split_choices(choices, test_share=config.test_share, prompt_share=config.prompt_share,
-                          unseen_share=config.unseen_share, random_state=config.seed)
+                          unseen_share=config.unseen_share if resampled == "people" else 0, random_state=config.seed)
     done = run.done_keys()
     name = ESTIMATORS[config.estimator]
+    parts = {"unseen conversations": split.conversations, "unseen prompts": split.prompts}
+    if resampled == "people":
+        parts["unseen people, 0-shot"] = split.unseen
     with run.recording():
         model = _fitted(run, done, "model", _estimator(config), split.train)
-        baseline = _fitted(run, done, "baseline", BradleyTerry(), split.train)
-        for model_name, fitted in ((name, model), (BASELINE, baseline)):
-            for part, held in (("unseen conversations", split.conversations), ("unseen prompts", split.prompts),
-                               ("unseen people, 0-shot", split.unseen)):
+        compared = [(name, model)]
+        if config.estimator != "bt":
+            compared.append((BASELINE, _fitted(run, done, "baseline", BradleyTerry(), split.train)))
+        for model_name, fitted in compared:
+            for part, held in parts.items():
                 key = f"evaluate|{model_name}|{part}"
                 if len(held) and key not in done:
-                    table = evaluate(fitted, held, seed=config.seed, min_n=config.worst_min_n)
+                    table = evaluate(fitted, held, seed=config.seed, min_n=config.worst_min_n, resampled=resampled)
                     run.append([{"key": key, "kind": "metrics", "model": model_name, "split": part, **_packed(table)}])
                 elif not len(held) and fitted is model:
                     warnings.warn(f"the split '{part}' is empty for this data (see docs/methods.md#learn-splits); "
@@ -204,7 +221,8 @@ def write_learn_results(run_dir: str | Path) -> Path:
         distinctive.to_parquet(run_dir / "distinctive.parquet", index=False)
     fit = next((r for r in records if r["kind"] == "fit" and r["role"] == "model"), {})
     sizes = _unpacked(fit["sizes"]) if fit.get("sizes") else None
-    return write_learn_report(run_dir, read_manifest(run_dir), metrics, curve, sizes, distinctive, fit)
+    baseline = BASELINE if BASELINE in set(metrics["model"]) else None
+    return write_learn_report(run_dir, read_manifest(run_dir), metrics, curve, sizes, distinctive, fit, baseline)
 
 
 def _packed(table: pd.DataFrame) -> dict:

@@ -13,16 +13,20 @@ from ..report.figures import interval_bars, pyplot, to_svg
 
 
 def write_learn_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, curve: pd.DataFrame | None,
-                       sizes: pd.DataFrame | None, distinctive: pd.DataFrame | None = None, fit: dict | None = None) -> Path:
+                       sizes: pd.DataFrame | None, distinctive: pd.DataFrame | None = None, fit: dict | None = None,
+                       baseline: str | None = None) -> Path:
     """Render ``report.html`` for a learn run and return its path; ``fit``: the model's fit record (what it was
-    trained on)."""
+    trained on); ``baseline``: the name of the shared reward the model is compared with (None when the model is that
+    reward). The manifest says what the intervals resample (``resampled``, people in runs that predate it) and what
+    the loader left out."""
+    resampled = manifest.get("resampled", "people")
     figures = []
     by_group = metrics[(metrics.metric == "accuracy") & (metrics.grouping == "group") & ~metrics.group.isin(["gap", "ratio"])
                        & (metrics.split == "unseen conversations")]
     if len(by_group):
         figures.append({"id": "group-accuracy", "title": "Accuracy by group on unseen conversations",
                         "caption": "Share of the choices in conversations held out from people seen in training that "
-                                   "each model predicts, per group, with 95% bootstrap intervals (people resampled).",
+                                   f"each model predicts, per group, with 95% bootstrap intervals ({resampled} resampled).",
                         "svg": interval_bars(by_group, "group", "model", "", "accuracy", (0, 1))})
     if curve is not None and len(curve):
         fig, ax = pyplot().subplots(figsize=(4.8, 3.0))
@@ -42,10 +46,12 @@ def write_learn_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, cur
         figures.append({"id": "type-sizes", "title": "Latent types and their sizes",
                         "caption": "Share of annotators in each latent type (mixture) or average weight of each prototype (ideal points).",
                         "svg": to_svg(fig)})
-    overall = metrics[metrics.group.isin(["all"]) | (metrics.metric == "worst_group_accuracy")]
+    overall = metrics[(metrics.grouping == "overall") | (metrics.metric == "worst_group_accuracy")]
     return write_page(run_dir / "report.html", "learn.html", manifest=manifest, figures=figures,
                       overall=overall.to_dict("records"), splits=_splits(metrics),
-                      distinctive=[] if distinctive is None else distinctive.to_dict("records"), fit=fit or {})
+                      distinctive=[] if distinctive is None else distinctive.to_dict("records"), fit=fit or {},
+                      baseline=baseline, resampled=resampled, left_out=manifest.get("left_out", {}),
+                      grouped=bool((metrics.grouping == "group").any()))
 
 
 def _splits(metrics: pd.DataFrame) -> list[dict]:

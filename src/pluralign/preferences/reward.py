@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..data import comparisons_from, to_trl_pairwise
+from ..data import comparisons_from, to_trl_pairwise, warn_left_out
 from ..embed import Embedder
 from ..runs import RunError, read_manifest
 from .base import ChoiceEstimator
@@ -62,7 +62,9 @@ def trl_pairs(run_dir: str | Path) -> pd.DataFrame:
     and the heaviest (``type``). People the run held out of fitting get the population's weights."""
     model = learned_model(run_dir)
     config = read_manifest(run_dir)["config"]
-    pairs = to_trl_pairwise(*comparisons_from(config["data"], config.get("annotators")))
+    comparisons, annotators = comparisons_from(config["data"], config.get("annotators"))
+    warn_left_out(comparisons, config["data"])
+    pairs = to_trl_pairwise(comparisons, annotators)
     if isinstance(model, SharedRewards) and len(pairs):
         weights = model.mixing_weights(pairs["annotator_id"].astype(str).to_numpy())
         pairs["type"] = np.asarray(model.reward_names_, dtype=object)[weights.argmax(1)]

@@ -110,7 +110,7 @@ def generate_sets(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path
     """Candidate sets of every sampler for every prompt, each candidate placed on the value axes, into a run;
     with ``defaults``, also each model's greedy answer (its default), judged the same way."""
     run = Run(out, job, asdict(config), fingerprint_table(prompts), fresh=fresh, seed=config.seed)
-    run.set_data_cards(read_cards(prompts))
+    run.describe_data(data_cards=read_cards(prompts))
     items = public_columns(prompts).to_dict("records")
     target = run.path / "prompts.parquet"
     if not target.exists():

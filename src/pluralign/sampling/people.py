@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..data.sources import comparisons_from
+from ..data.sources import comparisons_from, warn_left_out
 from ..models.base import LanguageModel
 from ..runs import Models
 from .judge import ValueJudge, chosen_positions
@@ -60,6 +60,7 @@ def run_humans_vs_models(data: str, models: Sequence[str], *, annotators: str | 
     scatter as ``map.html`` there.
     """
     comparisons, _ = comparisons_from(data, annotators)
+    warn_left_out(comparisons, data)
     opened = Models(use_cache=False)
     loaded = {spec: opened(spec) for spec in dict.fromkeys(models)}
     result = people_and_models(comparisons, loaded, ValueJudge(opened(judge or next(iter(loaded))), chat), chat=chat,

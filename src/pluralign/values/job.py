@@ -43,7 +43,7 @@ def run_values(situations: pd.DataFrame, config: ValuesConfig, out: str | Path, 
     ``records.jsonl``, ``candidates.parquet``, ``situations.parquet``, ``metrics.parquet`` and ``report.html``.
     """
     run = Run(out, "values", asdict(config), fingerprint_table(situations), fresh=fresh, seed=config.seed)
-    run.set_data_cards(read_cards(situations))
+    run.describe_data(data_cards=read_cards(situations))
     model, scorer, embedder = prepare(config, use_cache=use_cache, model=model, embedder=embedder, run=run)
     done = run.done_keys()
     items = public_columns(situations).to_dict("records")
