@@ -165,3 +165,14 @@ def test_export_back_to_the_community_alignment_shape_round_trips(tmp_path):
     cols = ["comparison_id", "annotator_id", "context", "candidates", "chosen", "language"]
     assert again[cols].to_dict("records") == comparisons[cols].to_dict("records")
     assert again_annotators["country"].tolist() == annotators["country"].tolist()
+
+
+def test_a_ranking_with_tied_places_reads_from_csv_and_pairs_only_across_places(tmp_path):
+    """A place of the ranking may list tied candidates (PRISM's equal scores): they are never paired with each other."""
+    path = tmp_path / "ranked.csv"
+    pd.DataFrame([{"annotator_id": "a", "context": "Which?", "candidates": json.dumps(["x", "y", "z"]), "chosen": 1,
+                   "ranking": json.dumps([[1, 0], [2]])}]).to_csv(path, index=False)
+    comparisons, _ = load_comparisons(path)
+    assert comparisons["ranking"].iloc[0] == [[1, 0], [2]]
+    pairs = to_trl_pairwise(comparisons)
+    assert [(c[0]["content"], r[0]["content"]) for c, r in zip(pairs["chosen"], pairs["rejected"])] == [("y", "z"), ("x", "z")]

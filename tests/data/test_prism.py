@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from pluralign.data import DatasetError, left_out, load_prism, load_prism_survey
-from pluralign.data.prism import AFTER_TIE, TIE
+from pluralign.data.choices import with_rankings
+from pluralign.data.prism import AFTER_TIE, CHOICE_BELOW_TOP_SCORE, TIE
+from pluralign.preferences import BradleyTerry, Choices
 
 TRADITIONAL = ["Keep the customs of your family.", "Respect your elders and their ways.",
                "Follow the faith you were raised in.", "Honour the traditions of your country."]
@@ -75,13 +78,18 @@ def test_utterances_give_the_same_comparisons_as_conversations(tmp_path):
     assert from_utterances[columns].to_dict("records") == from_conversations[columns].to_dict("records")
 
 
+def _edit_turn(folder, row: int, turn: int, key: str, values: list) -> None:
+    """Set ``key`` of each response of one turn of one conversation (row of conversations.jsonl) to ``values``."""
+    rows = [json.loads(line) for line in (folder / "conversations.jsonl").read_text().splitlines()]
+    responses = [e for e in rows[row]["conversation_history"] if e["role"] == "model" and e["turn"] == turn]
+    for entry, value in zip(responses, values, strict=True):
+        entry[key] = value
+    (folder / "conversations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
 def _mark_chosen(folder, row: int, turn: int, chosen: bool) -> None:
     """Set every response of one turn of one conversation as chosen (a tie) or as not chosen."""
-    rows = [json.loads(line) for line in (folder / "conversations.jsonl").read_text().splitlines()]
-    for entry in rows[row]["conversation_history"]:
-        if entry["role"] == "model" and entry["turn"] == turn:
-            entry["if_chosen"] = chosen
-    (folder / "conversations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    _edit_turn(folder, row, turn, "if_chosen", [chosen] * (4 if turn == 0 else 2))
 
 
 @pytest.mark.parametrize("turn, left", [(1, {TIE: 1}), (0, {TIE: 1, AFTER_TIE: 1})])
@@ -93,8 +101,41 @@ def test_a_tie_leaves_out_its_turn_and_the_turns_after_it_and_counts_them(tmp_pa
     assert not comparisons["comparison_id"].isin([f"c1-0-{t + 1}" for t in range(turn, 2)]).any()
 
 
+def test_scores_rank_each_turn_best_first_with_equal_scores_tied(tmp_path):
+    """Conversation c1-0 (row 3) chose response 1 of four in turn 0; the chosen one scores 80 and the rest 30."""
+    folder = _release(tmp_path / "prism")
+    comparisons = load_prism(folder)[0].set_index("comparison_id")
+    assert comparisons.loc["c1-0-1", "ranking"] == [[1], [0, 2, 3]] and comparisons.loc["c1-0-2", "ranking"] == [[0], [1]]
+    _edit_turn(folder, 2, 0, "score", [70, 90, 70, 20])
+    assert load_prism(folder)[0].set_index("comparison_id").loc["c1-0-1", "ranking"] == [[1], [0, 2], [3]]
+    _edit_turn(folder, 2, 0, "score", [50, 90, 90.0, 20])  # the top score tied: the codebook's random pick is chosen
+    comparisons = load_prism(folder)[0].set_index("comparison_id")
+    assert comparisons.loc["c1-0-1", ["chosen", "ranking"]].tolist() == [1, [[1, 2], [0], [3]]]
+
+
+def test_a_choice_below_the_top_score_is_kept_without_the_ranking_and_counted(tmp_path):
+    folder = _release(tmp_path / "prism")
+    _edit_turn(folder, 2, 0, "score", [95, 90, 70, 20])
+    comparisons, _ = load_prism(folder)
+    assert len(comparisons) == 16 and left_out(comparisons) == {CHOICE_BELOW_TOP_SCORE: 1}
+    assert comparisons.set_index("comparison_id").loc["c1-0-1", "ranking"] is None
+
+
+def test_a_tie_of_one_text_leaves_out_its_turn_and_goes_on_from_that_text(tmp_path):
+    """PRISM's code marks a later turn's responses chosen by their text: two identical responses are both chosen."""
+    folder = _release(tmp_path / "prism")
+    _edit_turn(folder, 2, 0, "content", [LIBERAL[0]] * 4)
+    _mark_chosen(folder, 2, 0, True)
+    comparisons = load_prism(folder)[0].set_index("comparison_id")
+    assert len(comparisons) == 15 and left_out(comparisons) == {TIE: 1} and "c1-0-1" not in comparisons.index
+    assert comparisons.loc["c1-0-2", "context"][1] == {"role": "assistant", "content": LIBERAL[0]}
+
+
 def test_bad_prism_data_names_row_and_column(tmp_path):
     folder = _release(tmp_path / "prism")
+    _edit_turn(folder, 2, 1, "score", [80, "high"])
+    with pytest.raises(DatasetError, match=r"row 3, column 'score': score must be a number from 1 to 100, got 'high'"):
+        load_prism(folder)
     _mark_chosen(folder, 2, 1, False)
     with pytest.raises(DatasetError, match=r"row 3, column 'if_chosen': turn 1 of conversation 'c1-0' has no chosen"):
         load_prism(folder)
@@ -115,5 +156,47 @@ def test_learn_from_prism_finds_the_two_camps(cli, tmp_path):
     metrics = pd.read_parquet(tmp_path / "run" / "metrics.parquet")
     held = metrics[(metrics.split == "unseen conversations") & (metrics.metric == "accuracy") & (metrics.group == "all")]
     accuracy = held.set_index("model")["value"]
-    assert accuracy["MixtureBradleyTerry"] > 0.9 and accuracy["BradleyTerry (one reward)"] < 0.75
+    # one reward serves one camp (0.76 here, trained on the scores' rankings as well: chosen 80, the rest tied at 30)
+    assert accuracy["MixtureBradleyTerry"] > 0.9 and accuracy["MixtureBradleyTerry"] - accuracy["BradleyTerry (one reward)"] > 0.2
     assert set(metrics[metrics.grouping == "group"]["group"]) >= {"Female", "Male"}  # --group gender, from the survey
+
+
+def _scored_utterances(path, truth: np.ndarray, turns: int, rng: np.random.Generator) -> list[str]:
+    """utterances.jsonl of one-turn conversations, each showing four of the answers; a person's slider lands at
+    50 + 10 (reward + Gumbel noise), rounded to 5 so that some scores tie, and the top-scored answer is chosen."""
+    texts = [f"Answer {i}." for i in range(len(truth))]
+    rows = []
+    for c in range(turns):
+        shown = rng.choice(len(truth), 4, replace=False)
+        scores = np.clip(5 * np.round((50 + 10 * (truth[shown] + rng.gumbel(size=4))) / 5), 1, 100)
+        rows += [{"conversation_id": f"c{c}", "user_id": f"user{c % 10}", "turn": 0, "within_turn_id": w,
+                  "user_prompt": "Which is best?", "model_response": texts[i], "score": float(s),
+                  "if_chosen": w == int(np.argmax(scores))} for w, (i, s) in enumerate(zip(shown, scores))]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return texts
+
+
+def test_the_scores_ranking_recovers_a_known_reward_closer_than_the_choices_alone(tmp_path):
+    """Six answers with a known reward: one-hot features learned from the ranking PRISM's scores state (ties
+    included) land nearer the truth than from the chosen answers alone, whose losers are rarely told apart, over
+    five simulated releases, and put the six in their true order in each."""
+    truth = np.array([2.0, 1.0, 0.5, 0.0, -0.5, -1.0])
+
+    def error(fit: BradleyTerry) -> float:
+        return float(np.sum((fit.coef_ - fit.coef_.mean() - truth + truth.mean()) ** 2))
+
+    errors = []
+    for seed in range(5):
+        path = tmp_path / f"utterances-{seed}.jsonl"
+        texts = _scored_utterances(path, truth, 150, np.random.default_rng(seed))
+        comparisons, _ = load_prism(path)
+        assert comparisons["ranking"].map(lambda places: any(len(p) > 1 for p in places)).mean() > 0.2  # ties
+        choices = Choices(np.eye(len(texts)), [[texts.index(t) for t in c] for c in comparisons["candidates"]],
+                          comparisons["chosen"].to_numpy(), comparisons["annotator_id"].to_numpy())
+        ranked = with_rankings(choices, comparisons["ranking"])
+        assert len(ranked) > 2.5 * len(choices)
+        first, scored = BradleyTerry(alpha=1e-2).fit(choices), BradleyTerry(alpha=1e-2).fit(ranked)
+        assert np.argsort(-scored.coef_).tolist() == list(range(len(truth)))
+        errors.append([error(first), error(scored)])
+    first, scored = np.array(errors).T
+    assert scored.mean() < 0.3 * first.mean()  # 0.11 against 0.71 here

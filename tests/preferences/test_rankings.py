@@ -27,7 +27,19 @@ def test_a_ranking_states_a_choice_among_what_is_left_after_each_better_answer()
     assert with_rankings(choices, [None, []]).stage.tolist() == [0, 0]
 
 
-@pytest.mark.parametrize("ranking", [[0, 2, 3, 1], [2, 2, 3], [2, 0, 7]])
+def test_candidates_tied_at_one_place_are_each_chosen_among_everything_not_ranked_above_it():
+    """Breslow's ties: [[2], [0, 3], [1]] states 2 among all, then 0 and 3 each among 0, 1, 3; a first place shared
+    with the chosen one states the other among all four too; a tie of the last two states each among both."""
+    choices = Choices(np.eye(4), [[0, 1, 2, 3]] * 3, [2, 2, 2], ["a", "b", "c"])
+    ranked = with_rankings(choices, [[[2], [0, 3], [1]], [[2, 1], [0], [3]], [2, 0, [1, 3]]])
+    assert ranked.stage.tolist() == [0, 1, 2, 0, 1, 2, 0, 1, 2, 3]
+    assert ranked.chosen.tolist() == [2, 0, 3, 2, 1, 0, 2, 0, 1, 3]
+    assert ranked.candidates.tolist() == [[0, 1, 2, 3], [0, 1, -1, 3], [0, 1, -1, 3],
+                                          [0, 1, 2, 3], [0, 1, 2, 3], [0, -1, -1, 3],
+                                          [0, 1, 2, 3], [0, 1, -1, 3], [-1, 1, -1, 3], [-1, 1, -1, 3]]
+
+
+@pytest.mark.parametrize("ranking", [[0, 2, 3, 1], [2, 2, 3], [2, 0, 7], [[0, 1], [2]], [[2, 0], [0]]])
 def test_a_ranking_that_does_not_start_with_the_choice_or_names_a_candidate_twice_or_not_offered_is_refused(ranking):
     choices = Choices(np.eye(4), [[0, 1, 2, 3]], [2], ["a"])
     with pytest.raises(DatasetError, match=r"row 1, column 'ranking': ranking .* the chosen one \(2\) first"):

@@ -34,7 +34,7 @@ def learn(
     group: Annotated[Optional[str], typer.Option(help="Annotator column to report metrics by (and to condition 'group' on).")] = None,
     fresh: Fresh = False,
     worst_min_n: Annotated[int, typer.Option("--worst-min-n", help="Fewest people (with held-out choices) a group needs to count for the worst group.")] = 20,
-    rankings: Annotated[bool, typer.Option(help="Where people ranked every answer (a collect study with rank = true, or a 'ranking' column), also learn from each later choice the ranking states (rank-ordered logit); --no-rankings learns from first choices alone. Held-out metrics score first choices either way.")] = True,
+    rankings: Annotated[bool, typer.Option(help="Where people ranked every answer (a collect study with rank = true, a 'ranking' column, or PRISM's scores), also learn from each later choice the ranking states (rank-ordered logit); --no-rankings learns from first choices alone. Held-out metrics score first choices either way.")] = True,
     seed: Annotated[int, typer.Option(help="Seed of the split, the estimator and the bootstrap.")] = 0,
 ) -> None:
     """Learn from annotators who disagree, and measure whom the model serves.

@@ -97,10 +97,20 @@ class Choices:
         return self if self.stage is None else self.subset(self.first)
 
 
-def ranking_problem(ranking: Sequence[int], offered: Sequence[int], chosen: int) -> str | None:
-    """What is wrong with a ranking (candidate positions best first) of a comparison whose ``offered`` positions and
-    ``chosen`` one are given, or None: it must name offered candidates, each at most once, the chosen one first."""
-    if len(set(ranking)) < len(ranking) or not set(ranking) <= set(offered) or ranking[0] != chosen:
+def ranking_places(ranking: Sequence) -> list[list[int]]:
+    """A ranking's places, best first, each a list of the candidate positions tied there: a flat ranking [2, 0, 3]
+    has one candidate per place; [[2, 0], [3]] ties 2 and 0 (PRISM's equal scores)."""
+    return [[int(r) for r in place] if isinstance(place, (list, tuple, np.ndarray)) else [int(place)]
+            for place in ranking]
+
+
+def ranking_problem(ranking: Sequence, offered: Sequence[int], chosen: int) -> str | None:
+    """What is wrong with a ranking (candidate positions best first, tied ones as a list at one place) of a
+    comparison whose ``offered`` positions and ``chosen`` one are given, or None: it must name offered candidates,
+    each at most once, the chosen one in the first place."""
+    places = ranking_places(ranking)
+    named = [r for place in places for r in place]
+    if len(set(named)) < len(named) or not set(named) <= set(offered) or not all(places) or chosen not in places[0]:
         return (f"ranking {list(ranking)} must list offered candidates {list(offered)} at most once each, the chosen "
                 f"one ({chosen}) first")
     return None
@@ -110,23 +120,29 @@ def with_rankings(choices: Choices, rankings: Sequence) -> Choices:
     """``choices`` with the later choices each ranking states, each right after its comparison: a ranking a > b > c of
     offered candidates states a chosen among all of them (the comparison itself), then b among all but a, then c among
     all but a and b, while two candidates are left (the rank-ordered logit: a Plackett-Luce ranking is the product of
-    these choices). ``rankings`` holds, per comparison, candidate positions best first (a top-t ranking is fine), or
-    None. Raises DatasetError (row, column ``ranking``) for a ranking that repeats a position, names one not offered,
-    or does not start with the chosen one."""
+    these choices). Candidates tied at one place are each chosen among everything not ranked above that place, the
+    others tied there included (Breslow's likelihood for ties), so a tie states no order among them; the chosen one
+    may share the first place. ``rankings`` holds, per comparison, candidate positions best first (a top-t ranking is
+    fine; ties as in ``ranking_places``), or None. Raises DatasetError (row, column ``ranking``) for a ranking that
+    repeats a position, names one not offered, or does not have the chosen one in its first place."""
     rows = []  # (comparison, stage, chosen position, candidates left)
     for i, ranking in enumerate(rankings):
         rows.append((i, 0, choices.chosen[i], choices.candidates[i]))
         if not isinstance(ranking, (list, tuple, np.ndarray)) or not len(ranking):  # None, or pandas' NaN
             continue
-        ranking = [int(r) for r in ranking]
         offered = np.flatnonzero(choices.mask[i])
         problem = ranking_problem(ranking, offered.tolist(), int(choices.chosen[i]))
         if problem:
             raise DatasetError(None, problem, row=i + 1, column="ranking")
-        left = choices.candidates[i].copy()
-        for s, position in enumerate(ranking[1:len(offered) - 1], start=1):
-            left[ranking[s - 1]] = -1
-            rows.append((i, s, position, left.copy()))
+        left, stage = choices.candidates[i].copy(), 0
+        for n, place in enumerate(ranking_places(ranking)):
+            if (left >= 0).sum() < 2:
+                break
+            for position in place:
+                if n or position != choices.chosen[i]:  # the chosen one's choice is the comparison itself
+                    stage += 1
+                    rows.append((i, stage, position, left.copy()))
+            left[place] = -1
     parent = np.array([r[0] for r in rows], dtype=np.int64)
     optional = {name: None if getattr(choices, name) is None else getattr(choices, name)[parent]
                 for name in choices._optional}

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .choices import ranking_problem
+from .choices import ranking_places, ranking_problem
 from .pairs import split_pair
 from .schema import DatasetError, language_code, list_cell, with_left_out
 from .tables import read_table
@@ -21,7 +21,8 @@ from .tables import read_table
 EMPTY_REPLY = "an empty chosen or rejected reply"
 ANONYMOUS = "anonymous"  # the one annotator of a file that names none: its choices cannot be told apart by person
 COMPARISON_COLUMNS = ("comparison_id", "conversation_id", "turn", "annotator_id", "context", "candidates", "chosen",
-                      "language", "feedback", "ranking")  # ranking: candidate positions best first, or None
+                      "language", "feedback", "ranking")  # ranking: candidate positions best first (tied ones as a
+                                                           # list at one place), or None
 
 
 def check_comparisons(comparisons: pd.DataFrame, annotators: pd.DataFrame | None, path=None,
@@ -39,7 +40,7 @@ def check_comparisons(comparisons: pd.DataFrame, annotators: pd.DataFrame | None
             raise DatasetError(path, f"chosen candidate {chosen} is empty", row=row, column="chosen")
         ranking = comparisons["ranking"].iloc[i] if "ranking" in comparisons else None
         if pd.api.types.is_list_like(ranking) and len(ranking):
-            problem = ranking_problem([int(r) for r in ranking], [j for j, c in enumerate(cands) if is_offered(c)], chosen)
+            problem = ranking_problem(ranking, [j for j, c in enumerate(cands) if is_offered(c)], chosen)
             if problem:
                 raise DatasetError(path, problem, row=row, column="ranking")
     if annotators is not None:
@@ -123,7 +124,7 @@ def load_comparisons(path: str | Path, annotators_path: str | Path | None = None
     df["chosen"] = [_int(v, path, r) for v, r in zip(df["chosen"], df["_row"])]
     df["annotator_id"] = df["annotator_id"].astype(str) if "annotator_id" in df.columns else ANONYMOUS
     rankings = df["ranking"] if "ranking" in df.columns else [None] * len(df)  # optional: positions best first
-    df["ranking"] = [[_int(x, path, r, "ranking") for x in list_cell(v, path, r, "ranking", "a list of candidate indices")]
+    df["ranking"] = [[_place(x, path, r) for x in list_cell(v, path, r, "ranking", "a list of candidate indices")]
                      if _text(v) else None for v, r in zip(rankings, df["_row"])]
     for column, default in (("comparison_id", None), ("conversation_id", None), ("turn", 1), ("language", "und"), ("feedback", None)):
         if column not in df.columns:
@@ -222,8 +223,8 @@ def _ordered_pairs(comparison: dict) -> list[tuple[int, int]]:
     `pluralign collect` study with ``rank = true``), else the chosen candidate against each other one."""
     ranking = comparison.get("ranking")
     if pd.api.types.is_list_like(ranking) and len(ranking):
-        ranking = [int(i) for i in ranking]
-        return [(a, b) for i, a in enumerate(ranking) for b in ranking[i + 1:]]
+        places = ranking_places(ranking)  # candidates tied at one place make no pair with each other
+        return [(a, b) for i, place in enumerate(places) for a in place for later in places[i + 1:] for b in later]
     return [(comparison["chosen"], j) for j in range(len(comparison["candidates"])) if j != comparison["chosen"]]
 
 
@@ -270,6 +271,13 @@ def _messages(value) -> list[dict]:
     """A context cell as chat messages: plain text is one user message."""
     cell = _cell(value)
     return [{"role": "user", "content": cell}] if isinstance(cell, str) else cell
+
+
+def _place(value, path, row) -> int | list[int]:
+    """One place of a ranking cell: a candidate index, or a list of the indices tied there."""
+    if isinstance(value, (list, tuple)):
+        return [_int(x, path, row, "ranking") for x in value]
+    return _int(value, path, row, "ranking")
 
 
 def _int(value, path, row, column: str = "chosen") -> int:

@@ -6,9 +6,13 @@ row per conversation; ``conversation_history`` lists user and model turns, each 
 ``user_prompt`` they answered) and ``survey.jsonl`` (one row per person, some answers nested). Each turn where a
 person saw two or more responses becomes a best-of-k comparison; the conversation continues from the response they
 chose, so a later turn's context is the earlier prompts and chosen responses, then its own prompt. Turns with a
-single response carry the conversation on but are not comparisons. A tie (two or more responses chosen in one
-turn) is left out and counted, with the later turns of its conversation, whose context it leaves unknown. Column names follow the dataset card and its
-code book; no release file is in this repository, so the tests use small files written in that shape.
+single response carry the conversation on but are not comparisons. Each response's score (a slider, 1 to 100)
+orders a turn's responses: the comparison's ``ranking`` lists them best first, equal scores tied at one place, for the
+rank-ordered logit. A tie in the choice (two or more responses chosen in one turn) is left out and counted; so are
+the later turns of its conversation unless the tied responses share one text (PRISM marks later turns' responses
+chosen by their text). Column names and the tie rule follow the dataset card, the codebook and the authors' processing
+code (github.com/HannahKirk/prism-alignment); the release files are not in that repository's history (too large), so
+the tests use small files written in that shape.
 """
 
 from __future__ import annotations
@@ -39,20 +43,42 @@ def _from_conversations(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
             rows.append({"conversation_id": record["conversation_id"], "user_id": record["user_id"],
                          "turn": entry["turn"], "within_turn_id": entry.get("within_turn_id", 0),
                          "user_prompt": prompts[entry["turn"]], "model_response": entry.get("content", ""),
-                         "if_chosen": entry.get("if_chosen", False), "model_name": entry.get("model_name"),
+                         "if_chosen": entry.get("if_chosen", False), "score": entry.get("score"),
+                         "model_name": entry.get("model_name"),
                          "feedback": record.get("open_feedback"), "language": record.get("language"), "_row": record["_row"]})
     return pd.DataFrame(rows)
 
 
 TIE = "a tie: a turn with two or more chosen responses"
 AFTER_TIE = "a later turn of a conversation that went on from a tie (which response it continued from is unknown)"
+CHOICE_BELOW_TOP_SCORE = ("a ranking by scores that puts another response above the chosen one (the turn is kept as "
+                          "a choice, without the ranking)")
+
+
+def _score(value, path: Path, row: int) -> float:
+    """A response's score: PRISM's slider, 1 (Terrible) to 100 (Perfect)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 100:
+        raise DatasetError(path, f"score must be a number from 1 to 100, got {value!r}", row=row, column="score")
+    return float(value)
+
+
+def score_ranking(scores: list[float], chosen: int) -> list[list[int]] | None:
+    """The ranking a turn's scores state: places best first, each the positions of the responses that share one score
+    (a tie), or None when the chosen response is not among the top-scored ones (the codebook's if_chosen is the
+    highest-rated response, a tie broken at random)."""
+    places = [[i for i, s in enumerate(scores) if s == level] for level in sorted(set(scores), reverse=True)]
+    return places if chosen in places[0] else None
 
 
 def _comparisons(utterances: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, dict[str, int]]:
-    """One comparison per turn with two or more responses, and the counts of turns left out by reason: a tie (the
-    codebook counts more chosen responses than interactions) is no best-of-k choice, and the turns after it lack
-    their context."""
-    rows, counts = [], {TIE: 0, AFTER_TIE: 0}
+    """One comparison per turn with two or more responses, with the ranking its scores state, and the counts of
+    what was left out by reason. A tie (the codebook counts 27,437 chosen responses for 27,172 turns) is no best-of-k
+    choice. The authors' code marks a later turn's responses chosen by their text, so a tie whose chosen responses
+    share one text is two identical responses, and the conversation went on from that text; after a tie of different
+    texts the later turns lack their context and are left out too."""
+    rows = []
+    counts = {TIE: 0, AFTER_TIE: 0, CHOICE_BELOW_TOP_SCORE: 0}
+    scored = "score" in utterances.columns
     order = utterances.sort_values(["conversation_id", "turn", "within_turn_id"], kind="stable")
     for conversation, turns in order.groupby("conversation_id", sort=False):
         context: list[dict] = []
@@ -63,13 +89,19 @@ def _comparisons(utterances: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, di
             if not chosen:
                 raise DatasetError(path, f"turn {turn} of conversation {conversation!r} has no chosen response; "
                                    "PRISM marks at least one", row=int(part["_row"].iloc[0]), column="if_chosen")
-            if len(chosen) > 1:
-                counts[TIE] += 1
-                counts[AFTER_TIE] += sum(len(later) >= 2 for _, later in parts[n + 1:])
-                break
             candidates = [str(r) for r in part["model_response"]]
             context = context + [{"role": "user", "content": str(part["user_prompt"].iloc[0])}]
-            if len(candidates) >= 2:
+            if len(chosen) > 1:
+                counts[TIE] += 1
+                if len({candidates[i] for i in chosen}) > 1:
+                    counts[AFTER_TIE] += sum(len(later) >= 2 for _, later in parts[n + 1:])
+                    break
+            elif len(candidates) >= 2:
+                ranking = None
+                if scored:
+                    scores = [_score(v, path, int(r)) for v, r in zip(part["score"], part["_row"])]
+                    ranking = score_ranking(scores, chosen[0])
+                    counts[CHOICE_BELOW_TOP_SCORE] += ranking is None
                 language = part["language"].iloc[0] if "language" in part else None
                 feedback = part["feedback"].iloc[0] if "feedback" in part and turn == last else None
                 rows.append({"comparison_id": f"{conversation}-{int(turn) + 1}", "conversation_id": str(conversation),
@@ -77,7 +109,7 @@ def _comparisons(utterances: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, di
                              "candidates": candidates, "chosen": chosen[0],
                              "language": language_code(str(language)) if isinstance(language, str) else "en",
                              "feedback": feedback if isinstance(feedback, str) and feedback.strip() else None,
-                             "_row": int(part["_row"].iloc[0])})
+                             "ranking": ranking, "_row": int(part["_row"].iloc[0])})
             context = context + [{"role": "assistant", "content": candidates[chosen[0]]}]
     return pd.DataFrame(rows, columns=[*COMPARISON_COLUMNS, "_row"]), counts
 
