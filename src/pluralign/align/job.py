@@ -143,15 +143,22 @@ def train_policy(pairs: pd.DataFrame, config: AlignConfig, folder: Path, progres
             # bf16 (TRL's default) only on a GPU that has it. On the CPU the model computes in fp32, as every
             # backend does there: autocast to bf16 falls back to a slow reference GEMM on CPUs without AVX-512 BF16,
             # where a DPO step of 8 pairs took over a minute instead of seconds (benchmarks/RESULTS.md).
+            # Gradient checkpointing (TRL's default) saves a GPU's memory by computing every layer's forward pass
+            # again in the backward one; on the CPU memory is seldom what limits training, so it is off there: a DPO
+            # step of 8 pairs on the embedded model took 18% less time without it (benchmarks/RESULTS.md).
             on_gpu = torch.cuda.is_available()
             common = dict(output_dir=str(checkpoints), max_steps=config.steps, learning_rate=config.learning_rate,
                           per_device_train_batch_size=config.batch_size, seed=config.seed, logging_steps=1,
                           save_steps=max(1, config.steps // 4), save_total_limit=2, report_to=[],
                           disable_tqdm=not progress, use_cpu=not on_gpu, bf16=on_gpu and torch.cuda.is_bf16_supported(),
-                          max_length=512)
+                          max_length=512, gradient_checkpointing=on_gpu)
             if config.method == "dpo":
-                trainer = DPOTrainer(model=model, args=DPOConfig(beta=config.beta, **common), processing_class=tokenizer,
-                                     peft_config=lora, train_dataset=Dataset.from_pandas(pairs[["prompt", "chosen", "rejected"]]))
+                # The reference model's log-probs, once per pair before training when training sees each pair more
+                # than once (steps x batch size beyond the pairs), instead of once per pair per step: the same numbers.
+                once = len(pairs) < config.steps * config.batch_size
+                trainer = DPOTrainer(model=model, args=DPOConfig(beta=config.beta, precompute_ref_log_probs=once, **common),
+                                     processing_class=tokenizer, peft_config=lora,
+                                     train_dataset=Dataset.from_pandas(pairs[["prompt", "chosen", "rejected"]]))
             else:
                 answers = pairs[["prompt", "chosen"]].rename(columns={"chosen": "completion"})
                 trainer = SFTTrainer(model=model, args=SFTConfig(**common), processing_class=tokenizer, peft_config=lora,
