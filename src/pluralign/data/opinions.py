@@ -99,6 +99,9 @@ def load_opinionqa(folder: str | Path, attributes: list[str] | None = None) -> p
     choosing each option; groups are named ``Overall`` and ``ATTRIBUTE: group`` (``POLIDEOLOGY: Liberal``).
     """
     folder = Path(folder)
+    if not folder.is_dir():
+        raise DatasetError(folder, f"{'not a' if folder.exists() else 'no such'} folder: an OpinionQA survey wave is a "
+                                   "folder of info.csv, metadata.csv and responses.csv")
     info_path, meta_path, resp_path = (folder / n for n in ("info.csv", "metadata.csv", "responses.csv"))
     info, meta, responses = read_table(info_path), read_table(meta_path), read_table(resp_path)
     for path, table, needed in ((info_path, info, ("key", "question", "references", "option_ordinal")),

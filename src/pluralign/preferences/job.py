@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..data.choices import Choices
 from ..data.sources import comparisons_from, parse_source
+from ..errors import InputError
 from ..jobs import Job
 from ..metrics import write_metrics
 from ..runs import Run, RunError, read_manifest, read_records
@@ -62,12 +63,12 @@ class LearnConfig:
 
     def __post_init__(self) -> None:
         if self.estimator not in ESTIMATORS:
-            raise ValueError(f"unknown estimator {self.estimator!r}; choose from {', '.join(ESTIMATORS)}")
+            raise InputError(f"unknown estimator {self.estimator!r}; choose from {', '.join(ESTIMATORS)}")
         if self.data != "simulated":
             try:
                 parse_source(self.data, "comparisons")
             except ValueError:
-                raise ValueError(f"--data takes ca:FILE, prism:FILE|DIR, comparisons:FILE, trl:FILE or simulated, "
+                raise InputError(f"--data takes ca:FILE, prism:FILE|DIR, comparisons:FILE, trl:FILE or simulated, "
                                  f"got {self.data!r}") from None
 
 
@@ -119,7 +120,7 @@ def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path
     data = load_choices(config)
     choices = data.choices
     if config.estimator == "group" and choices.group is None:
-        raise ValueError("the group estimator needs --group COLUMN (a column of the annotator table)")
+        raise InputError("the group estimator needs --group COLUMN (a column of the annotator table)")
     run = Run(out, "learn", asdict(config), data.fingerprint, fresh=fresh, seed=config.seed)
     split = split_choices(choices, test_share=config.test_share, prompt_share=config.prompt_share,
                           unseen_share=config.unseen_share, random_state=config.seed)
