@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable
 
 import pytest
+import typer
+
+from pluralign.cli.app import app
+from pluralign.cli.common import guarded
 
 GOOD = {"id": "a", "text": "Taxes are good.", "language": "en", "topic": "welfare"}
 
@@ -68,3 +77,69 @@ def test_help_teaches_with_examples(cli):
     result = cli("audit", "--help")
     assert result.returncode == 0
     assert "Examples" in result.stdout and "--fresh" in result.stdout
+
+
+def _callbacks(commands: typer.Typer, prefix: str = "") -> dict[str, Callable]:
+    """Every command of ``commands`` and of its sub-apps (``collect ...``), by the name a user types."""
+    found = {prefix + (info.name or info.callback.__name__.replace("_", "-")): info.callback
+             for info in commands.registered_commands}
+    for group in commands.registered_groups:
+        found.update(_callbacks(group.typer_instance, f"{prefix}{group.name} "))
+    return found
+
+
+def test_every_command_is_guarded():
+    wrapper = guarded(lambda: None).__code__  # every guarded command runs this same code around its own
+    callbacks = _callbacks(app)
+    assert {"audit", "learn", "report", "metrics", "models", "collect serve"} <= set(callbacks)
+    assert [name for name, callback in callbacks.items() if callback.__code__ is not wrapper] == []
+
+
+BUGGY = """
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from pluralign.cli.app import app
+from pluralign.cli.common import guarded
+
+
+@app.command()
+@guarded
+def buggy(out_dir: Optional[Path] = typer.Option(None, "--out")) -> None:
+    {}["x"]
+
+
+app(prog_name="pluralign")
+"""
+
+
+@pytest.mark.parametrize("in_a_run", [False, True], ids=["no run", "in a run"])
+def test_a_bug_is_one_line_naming_it_and_where_its_traceback_is(tmp_path, in_a_run):
+    script = tmp_path / "buggy.py"
+    script.write_text(BUGGY)
+    run = tmp_path / "run"
+    if in_a_run:
+        run.mkdir()
+        (run / "manifest.json").write_text('{"job": "audit"}')
+    result = subprocess.run([sys.executable, str(script), "buggy", "--out", str(run)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: internal error (a bug in pluralign): KeyError: 'x'; the full traceback is in ")
+    saved = Path(line.rsplit(" ", 1)[1])
+    assert saved == run / "error.log" if in_a_run else saved.parent == Path(tempfile.gettempdir())
+    log = saved.read_text()
+    assert "Traceback" in log and '{}["x"]' in log and "buggy --out" in log
+    if not in_a_run:
+        saved.unlink()
+
+
+def test_brackets_in_a_message_are_printed_as_written(cli, tmp_path):
+    policy = tmp_path / "policy.toml"
+    policy.write_text('name = "gate"\n')
+    result = cli("check", str(policy), str(tmp_path))
+    assert result.returncode == 2
+    assert "no rules ([[rule]] tables in TOML" in result.stderr

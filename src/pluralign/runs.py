@@ -4,6 +4,7 @@
                                 fingerprints, versions, seed, status
     runs/<name>/records.jsonl   one line per finished item, appended and flushed as produced
     runs/<name>/*.parquet, report.html   derived; rebuilt from the records at any time
+    runs/<name>/error.log       the tracebacks of bugs that stopped a command on the run (cli/common.py writes it)
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from typing import Callable, Iterable, Iterator
 import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from .errors import InputError
 from .models.base import LanguageModel
 from .models.cache import CachedModel, ResponseCache
 from .models.embedded import cache_dir
 from .models.spec import load
 
 
-class RunError(RuntimeError):
+class RunError(InputError):
     """A run cannot go on as asked (e.g. its config changed); the message says what to do."""
 
 
@@ -65,8 +67,10 @@ class Run:
         self.records_path = self.path / "records.jsonl"
         self.manifest_path = self.path / "manifest.json"
         wanted = {"job": job, "config": config, "data_fingerprint": data_fingerprint, "seed": seed}
+        if self.path.exists() and not self.path.is_dir():
+            raise RunError(f"{self.path} is a file, not a run directory; choose another --out")
         if self.manifest_path.exists():
-            old = json.loads(self.manifest_path.read_text())
+            old = read_manifest(self.path)
             same = {k: old.get(k) for k in wanted} == json.loads(json.dumps(wanted))
             if not same and not fresh:
                 changed = [k for k in wanted if old.get(k) != json.loads(json.dumps(wanted[k]))]
@@ -82,7 +86,7 @@ class Run:
         elif self.path.exists() and any(self.path.iterdir()) and not fresh:
             raise RunError(f"{self.path} exists and is not a pluralign run; choose another --out")
         self.path.mkdir(parents=True, exist_ok=True)
-        self.manifest = json.loads(self.manifest_path.read_text()) if self.manifest_path.exists() else {
+        self.manifest = read_manifest(self.path) if self.manifest_path.exists() else {
             **wanted, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "models": {},
             "versions": _versions(), "status": "running"}
         self._repair_tail()
@@ -226,19 +230,38 @@ def read_records(run_dir: str | Path) -> list[dict]:
     if not path.exists():
         return []
     seen, out = set(), []
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if not line.endswith("\n"):
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.endswith(b"\n"):
                 break  # a line cut short by a crash
-            record = json.loads(line)
+            record = _record(line, path, number)
             if record["key"] not in seen:
                 seen.add(record["key"])
                 out.append(record)
     return out
 
 
+def _record(line: bytes, path: Path, number: int) -> dict:
+    """One line of a run's records; RunError naming the file and line when it is not one (a damaged run)."""
+    try:
+        record = json.loads(line)
+    except ValueError as exc:  # not UTF-8, or not JSON
+        raise RunError(f"{path}, line {number}: not a record ({exc}); the run is damaged") from None
+    if not isinstance(record, dict) or "key" not in record:
+        raise RunError(f"{path}, line {number}: not a record (no key); the run is damaged")
+    return record
+
+
 def read_manifest(run_dir: str | Path) -> dict:
+    """A run's manifest; RunError when ``run_dir`` has none, or one that cannot be read (a damaged run)."""
     path = Path(run_dir) / "manifest.json"
-    if not path.exists():
+    if not path.is_file():
         raise RunError(f"{run_dir} is not a pluralign run (no manifest.json)")
-    return json.loads(path.read_text())
+    try:
+        manifest = json.loads(path.read_bytes())
+    except ValueError as exc:  # not UTF-8, or not JSON
+        raise RunError(f"{path}: not a run's manifest ({exc}); the run is damaged") from None
+    if not isinstance(manifest, dict):
+        raise RunError(f"{path}: not a run's manifest (a JSON {type(manifest).__name__}, not an object); "
+                       "the run is damaged")
+    return manifest

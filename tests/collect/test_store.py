@@ -7,6 +7,7 @@ tests/collect/test_browser.py runs the whole study on the embedded model.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import uuid
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from pluralign.collect.export import export_table
 from pluralign.collect.store import Store, TaskError
 from pluralign.collect.study import load_study
-from pluralign.data import builtin_prompts, comparisons_from
+from pluralign.data import DatasetError, builtin_prompts, comparisons_from
 from pluralign.data.collection import Choice, Person, load_collection
 
 from .conftest import answer, fill_all, open_store, write_study
@@ -178,3 +179,16 @@ def test_reading_a_study_with_no_choices_says_so(tmp_path):
         load_collection(store.study.database)
     with pytest.raises(ValueError, match="no collection database"):
         load_collection(tmp_path / "missing.db")
+
+
+def test_reading_a_database_that_holds_no_study_says_so_and_leaves_the_file_alone(tmp_path):
+    empty = tmp_path / "empty.db"
+    empty.touch()  # SQLite would take it for a new database and write its header and WAL mode into it
+    with pytest.raises(DatasetError, match="empty.db: not a collection database \\(not an SQLite file\\)"):
+        load_collection(empty)
+    assert empty.read_bytes() == b""
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE notes (text)")
+    with pytest.raises(DatasetError, match="other.db: cannot read it as a collection database \\(no such table"):
+        load_collection(other)

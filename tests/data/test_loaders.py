@@ -82,6 +82,14 @@ def test_bad_statement_files_name_the_row_and_column(tmp_path, content, match):
     assert str(path) in str(info.value)
 
 
+def test_a_header_that_names_a_column_twice_is_refused(tmp_path):
+    path = tmp_path / "twice.csv"  # pandas would read the second as 'text.1' and the first alone would count
+    path.write_text("id,text,language,topic,text\na,Taxes are good.,en,welfare,Taxes are bad.\n")
+    with pytest.raises(DatasetError, match=r"twice.csv, column 'text': the header names this column twice "
+                                           r"\(columns 2, 5\)"):
+        load_statements(path)
+
+
 def test_survey_with_wrong_number_of_shares_is_refused(tmp_path):
     path = tmp_path / "s.jsonl"
     path.write_text(json.dumps({"question_id": "q", "question": "?", "options": ["a", "b"], "ordinal": False,

@@ -122,7 +122,7 @@ def test_bad_option_ordinal_names_file_row_and_column(tmp_path, option_ordinal, 
 def test_audit_cli_reads_an_opinionqa_wave_or_says_why_not(cli, tmp_path):
     result = cli("audit", "--survey", str(tmp_path / "missing"), "--survey-format", "opinionqa", "--limit", "1",
                  "--out", str(tmp_path / "run"))
-    assert result.returncode == 2 and "info.csv: no such file" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2 and "missing: no such folder" in result.stderr and "Traceback" not in result.stderr
 
 
 def _release_wave(tmp_path, name: str, responses: pd.DataFrame) -> Path:

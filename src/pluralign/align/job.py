@@ -27,6 +27,7 @@ import pandas as pd
 
 from ..audit import AuditConfig, run_audit
 from ..data import prompts_from, read_cards, statements_from
+from ..errors import InputError
 from ..jobs import Job
 from ..models.base import LanguageModel, ModelSpecError
 from ..models.spec import checkpoint, parse_spec
@@ -99,15 +100,15 @@ class AlignConfig:
             raise ModelSpecError(f"{self.model!r} cannot be trained here: align trains embedded or hf:ID|DIR models "
                                  "with transformers (serve the tuned model with any backend afterwards)")
         if self.method not in ("dpo", "sft"):
-            raise ValueError(f"unknown method {self.method!r}; choose dpo or sft")
+            raise InputError(f"unknown method {self.method!r}; choose dpo or sft")
         if not 0 < self.eval_share < 1 or self.k < 2 or min(self.steps, self.batch_size, self.lora_r) < 1:
-            raise ValueError("eval_share must be in (0, 1), k at least 2, steps, batch_size and lora_r at least 1")
+            raise InputError("eval_share must be in (0, 1), k at least 2, steps, batch_size and lora_r at least 1")
 
 
 def split_prompts(prompts: pd.DataFrame, eval_share: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(training, held-out) prompts: a seeded ``eval_share`` of them held out, at least one on each side."""
     if len(prompts) < 2:
-        raise ValueError(f"align needs at least 2 prompts (training and held out), got {len(prompts)}")
+        raise InputError(f"align needs at least 2 prompts (training and held out), got {len(prompts)}")
     order = np.random.default_rng(seed).permutation(len(prompts))
     held = max(1, min(len(prompts) - 1, round(eval_share * len(prompts))))
     return prompts.iloc[np.sort(order[held:])], prompts.iloc[np.sort(order[:held])]
@@ -188,10 +189,10 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
     if pole is not None:
         check_poles([pole])  # before the run is made
     if learned is None and pole is None and config.target != MAXMIN:
-        raise ValueError(f"without --reward the rewards are the value poles: target one of them ({POLE}traditional, "
+        raise InputError(f"without --reward the rewards are the value poles: target one of them ({POLE}traditional, "
                          f"...) or {MAXMIN}; to tune toward {config.target!r}, give the learn run that fitted it")
     if learned is not None and pole is None and config.target not in [*learned.names, MAXMIN]:
-        raise ValueError(f"the reward run {config.reward} has no reward named {config.target!r}; "
+        raise InputError(f"the reward run {config.reward} has no reward named {config.target!r}; "
                          f"it has: {', '.join(learned.names)} (or target {MAXMIN}, the worst-off of them, or a value "
                          f"pole, {POLE}traditional, ...)")
     prompts = prompts_from(config.prompts, limit=config.limit)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..data import prompts_from, read_cards
+from ..errors import InputError
 from ..jobs import Job
 from ..metrics import write_metrics
 from ..models.base import LanguageModel
@@ -62,12 +63,12 @@ class JudgeConfig:
         for spec in filter(None, (self.model, self.against, self.judge)):
             parse_spec(spec)
         if self.reward and self.judge:
-            raise ValueError("a judge model places answers on the value poles, the rewards when no learn run is given; "
+            raise InputError("a judge model places answers on the value poles, the rewards when no learn run is given; "
                              "with a learn run's rewards it has nothing to do")
         if self.model == self.against:
-            raise ValueError(f"--model and --against are both {self.model!r}: judge two different models")
+            raise InputError(f"--model and --against are both {self.model!r}: judge two different models")
         if self.max_tokens < 1 or (self.limit is not None and self.limit < 1):
-            raise ValueError("max_tokens and limit must be at least 1")
+            raise InputError("max_tokens and limit must be at least 1")
 
 
 def run_judge(config: JudgeConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,

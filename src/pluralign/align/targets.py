@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..data import comparisons_from, to_trl_pairwise, warn_left_out
 from ..data.axes import POLES
+from ..errors import InputError
 from ..sampling.judge import ValueJudge
 from .core import judge_metrics, target_scores, verdicts
 
@@ -37,14 +38,14 @@ def people_pairs(source: str, where: dict[str, str] | None, target: str) -> pd.D
     for column, value in (where or {}).items():
         if annotators is None or column not in annotators.columns:
             known = ", ".join(c for c in (annotators.columns if annotators is not None else []) if c != "annotator_id")
-            raise ValueError(f"--where {column}={value}: {source} has no person column {column!r} "
+            raise InputError(f"--where {column}={value}: {source} has no person column {column!r} "
                              f"(it has: {known or 'none'})")
         annotators = annotators[annotators[column].astype(str) == value]
     if annotators is not None:
         comparisons = comparisons[comparisons["annotator_id"].isin(annotators["annotator_id"])]
     pairs = to_trl_pairwise(comparisons)
     if pairs.empty:
-        raise ValueError(f"no comparisons in {source} match --where {where}: nothing to train on")
+        raise InputError(f"no comparisons in {source} match --where {where}: nothing to train on")
     return pairs.rename(columns={"comparison_id": "prompt_id"}).assign(target=target, margin=float("nan"))[
         ["prompt", "chosen", "rejected", "prompt_id", "target", "margin"]]
 
@@ -53,7 +54,7 @@ def check_poles(poles: list[str]) -> None:
     """ValueError naming the first of ``poles`` that is not a value pole, and the poles there are."""
     unknown = [p for p in poles if p not in POLES]
     if unknown:
-        raise ValueError(f"unknown value pole {unknown[0]!r}; choose from {', '.join(POLE + p for p in POLES)}")
+        raise InputError(f"unknown value pole {unknown[0]!r}; choose from {', '.join(POLE + p for p in POLES)}")
 
 
 class PoleRewards:

@@ -10,6 +10,7 @@ from typing import Sequence
 import pandas as pd
 
 from ..data import builtin_stances, builtin_statements, read_cards
+from ..errors import InputError
 from ..jobs import Job
 from ..models.base import LanguageModel
 from ..models.spec import parse_spec
@@ -54,7 +55,7 @@ class AuditConfig:
             parse_spec(spec)
         unknown = set(self.stages) - set(STAGES)
         if unknown:
-            raise ValueError(f"unknown stage(s) {', '.join(sorted(unknown))}; choose from {', '.join(STAGES)}")
+            raise InputError(f"unknown stage(s) {', '.join(sorted(unknown))}; choose from {', '.join(STAGES)}")
 
 
 def run_audit(

@@ -9,6 +9,7 @@ from typing import Annotated, Callable, Optional
 import typer
 from rich.table import Table
 
+from ..errors import InputError
 from ..models.base import ModelError
 from . import align, audit, collect, datasets, learn, sampling, values
 from .common import err, guarded, out, print_checks, print_fired
@@ -135,14 +136,14 @@ def compare(
     from ..report.compare import render_scorecard
 
     if html is not None and html.exists() and not force:
-        raise ValueError(f"{html} exists; choose another --html or add --force to overwrite it")
+        raise InputError(f"{html} exists; choose another --html or add --force to overwrite it")
     weights = {}
     for item in weight:
         name, _, number = item.partition("=")
         try:
             weights[name.strip()] = float(number)
         except ValueError:
-            raise ValueError(f"--weight {item!r}: write METRIC=NUMBER, e.g. accuracy=0.7") from None
+            raise InputError(f"--weight {item!r}: write METRIC=NUMBER, e.g. accuracy=0.7") from None
     metrics = read_metrics(runs)
     card = scorecard(metrics, grouping, parse_directions(pareto) or None, weights,
                      by=parse_units(by, metrics.columns), where=parse_where(where))
@@ -203,6 +204,7 @@ def view(
 
 
 @app.command("metrics")
+@guarded
 def metrics_registry() -> None:
     """List every metric pluralign records: what it measures, which way is better, its range and its source."""
     from ..metrics import registry_table
@@ -217,6 +219,7 @@ def metrics_registry() -> None:
 
 
 @app.command()
+@guarded
 def models() -> None:
     """List the model specs pluralign understands, their options, and whether the embedded models are installed."""
     from ..models.embedded import EMBEDDER_PACKAGE, GGUF_PACKAGE, embedded_embedder_path, embedded_gguf

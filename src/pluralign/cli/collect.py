@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..errors import InputError
 from .common import err, guarded, out
 from .datasets import warn_restricted
 
@@ -46,7 +47,7 @@ def invite(
     store = _open(study_file)
     language = language or store.study.languages[0]
     if language not in store.study.languages:
-        raise ValueError(f"language {language!r} is not one of the study's ({', '.join(store.study.languages)})")
+        raise InputError(f"language {language!r} is not one of the study's ({', '.join(store.study.languages)})")
     for token in store.invite(n, language, label):
         out.print(f"{base_url.rstrip('/')}/a/{token}", highlight=False, soft_wrap=True)
 

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import functools
 import sys
+import tempfile
+import traceback
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Callable, NoReturn, Optional, ParamSpec, TypeVar
 
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from ..data import DatasetError
-from ..models.base import ModelError, ModelSpecError
-from ..runs import RunError
+from .. import __version__
+from ..errors import InputError
+from ..models.base import ModelError
 
 # Options that mean the same in every command that takes them. The default is each command's own.
 RunDir = Annotated[Path, typer.Option("--out", "-o", help="Run directory.")]
@@ -36,8 +40,10 @@ R = TypeVar("R")
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Print one red line on stderr and exit with ``code``."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print ``message`` as one red line on stderr (its lines joined, its brackets shown as written rather than read
+    as rich markup) and exit with ``code``."""
+    line = " ".join(part.strip() for part in message.splitlines() if part.strip())
+    err.print(f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -45,7 +51,7 @@ def column_mapping(pairs: list[str]) -> dict[str, str]:
     """--map OURS=THEIRS (repeated) -> {ours: theirs}."""
     bad = [p for p in pairs if "=" not in p]
     if bad:
-        raise ValueError(f"--map takes OURS=THEIRS, got {bad[0]!r}")
+        raise InputError(f"--map takes OURS=THEIRS, got {bad[0]!r}")
     return dict(p.split("=", 1) for p in pairs)
 
 
@@ -56,25 +62,51 @@ def source_of(path: Optional[Path], suite: Optional[str], option: str, builtin: 
         return path
     if suite in (None, "builtin"):
         return "builtin"
-    raise ValueError(f"unknown suite {suite!r}; {builtin}, or give {option} FILE")
+    raise InputError(f"unknown suite {suite!r}; {builtin}, or give {option} FILE")
 
 
 def guarded(command: Callable[P, R]) -> Callable[P, R]:
-    """Wrap a command so that a user never sees a traceback: bad input (a data, run, model-spec or value error) is
-    one line and exit 2, a model that fails mid-run one line and exit 1, Ctrl-C how to resume and exit 130."""
+    """Wrap a command so that a user never sees a traceback: bad input (an ``InputError``: a data file, option,
+    policy, study, run or model spec) is one line and exit 2, a model that fails mid-run one line and exit 1, Ctrl-C
+    how to resume and exit 130, and any other exception, a bug in pluralign, one line naming it and the file that
+    holds its traceback, exit 1."""
 
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except (DatasetError, RunError, ModelSpecError, ValueError) as exc:
+        except (typer.Exit, typer.Abort):
+            raise
+        except InputError as exc:
             fail(str(exc))
         except ModelError as exc:
             fail(str(exc), 1)
         except KeyboardInterrupt:
             fail("interrupted; finished items are saved, rerun the same command to resume", 130)
+        except Exception as exc:
+            saved = save_traceback(kwargs.get("out_dir") or kwargs.get("run"))
+            fail(f"internal error (a bug in pluralign): {type(exc).__name__}: {exc}; the full traceback is in {saved}", 1)
 
     return run
+
+
+def save_traceback(run_dir: Path | None) -> Path:
+    """Write the traceback being handled, with the command line that led to it, to ``error.log`` in ``run_dir``
+    when that holds a run (appended: a resumed run keeps the earlier ones), else to a new temporary file that is
+    kept for the bug report; return where it went."""
+    text = (f"{datetime.now().isoformat(timespec='seconds')} pluralign {__version__}: {' '.join(sys.argv)}\n"
+            f"{traceback.format_exc()}\n")
+    if run_dir is not None and (Path(run_dir) / "manifest.json").is_file():
+        try:
+            with (Path(run_dir) / "error.log").open("a", encoding="utf-8") as log:
+                log.write(text)
+            return Path(run_dir) / "error.log"
+        except OSError:
+            pass  # a read-only run directory: the temporary file below still keeps it
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", prefix="pluralign-error-", suffix=".log",
+                                     delete=False) as log:
+        log.write(text)
+    return Path(log.name)
 
 
 def with_interval(row) -> str:

@@ -9,6 +9,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
+from ..errors import InputError
 from .common import Cache, Chat, ColumnMap, Fresh, Quiet, column_mapping, guarded, out, print_checks, show_progress, \
     source_of
 
@@ -65,11 +66,11 @@ def values(
     from ..values.job import prepare
 
     if situation is not None and not situation.strip():
-        raise ValueError("the situation is empty; give a sentence describing an action, e.g. \"Lying to a friend\"")
+        raise InputError("the situation is empty; give a sentence describing an action, e.g. \"Lying to a friend\"")
     if situation is not None and (situations is not None or suite is not None):
-        raise ValueError("give either one SITUATION or --situations/--suite, not both")
+        raise InputError("give either one SITUATION or --situations/--suite, not both")
     if situation is None and situations is None and suite is None:
-        raise ValueError("give a SITUATION to map, or --situations FILE / --suite builtin for a batch")
+        raise InputError("give a SITUATION to map, or --situations FILE / --suite builtin for a batch")
     thresholds = Thresholds(relevance=_per_kind("--relevance-threshold", relevance_threshold),
                             rouge=_per_kind("--rouge-threshold", rouge_threshold),
                             cosine=_per_kind("--cosine-threshold", cosine_threshold))
@@ -78,7 +79,7 @@ def values(
     if situation is not None:
         code = language_code(language or "en")
         if code is None:
-            raise ValueError(f"unknown language {language!r} (use ISO 639-1, e.g. en, de, tr)")
+            raise InputError(f"unknown language {language!r} (use ISO 639-1, e.g. en, de, tr)")
         lm, value_scorer, embedder = prepare(config, use_cache=cache)
         record = map_situations([{"id": "situation", "text": situation.strip(), "language": code}], lm,
                                 value_scorer, embedder, config)[0]
@@ -115,14 +116,15 @@ def values_train(
     from ..values.evaluate import evaluate_scorer
 
     if out_path.exists() and not force:
-        raise ValueError(f"{out_path} exists; choose another --out or pass --force to overwrite it")
+        raise InputError(f"{out_path} exists; choose another --out or pass --force to overwrite it")
     rows = valueprism_from(data, "train")
+    tests = valueprism_from(test, "test") if test else None  # read before the fit, so that a bad file fails at once
     scorer = TrainedScorer.fit(rows.dropna(subset=["relevant"]), rows.dropna(subset=["valence"]),
                                SentenceEmbedder(embedder), seed=seed)
     out.print(f"scorer: {scorer.save(out_path)} (fitted on {rows['relevant'].notna().sum()} relevance and "
               f"{rows['valence'].notna().sum()} valence labels)")
-    if test:
-        _print_accuracy(scorer.name, evaluate_scorer(scorer, valueprism_from(test, "test"), seed=seed))
+    if tests is not None:
+        _print_accuracy(scorer.name, evaluate_scorer(scorer, tests, seed=seed))
 
 
 @commands.command("values-eval", epilog="""
@@ -173,7 +175,7 @@ def _per_kind(option: str, text: Optional[str]) -> dict[str, float]:
         pairs = (part.split("=", 1) for part in text.split(",") if part.strip())
         return {kind.strip().capitalize(): float(value) for kind, value in pairs}
     except ValueError:
-        raise ValueError(f"{option} takes a number or KIND=NUMBER pairs, e.g. 0.5 or Value=0.4,Duty=0.6; got {text!r}") from None
+        raise InputError(f"{option} takes a number or KIND=NUMBER pairs, e.g. 0.5 or Value=0.4,Duty=0.6; got {text!r}") from None
 
 
 def _print_map(record: dict, show_all: bool) -> None:

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from ..data.axes import AXES
 from ..data.collection import Person
+from ..errors import InputError
 from .pages import questions, strings_for
 from .admin import progress_report
 from .export import csv_text, export_table
@@ -243,7 +244,7 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120) -> F
     def admin_export(shape: Literal["ca", "comparisons", "annotators"] = "ca") -> Response:
         try:
             table = export_table(store.study, shape)
-        except ValueError as exc:  # nothing collected yet
+        except InputError as exc:  # nothing collected yet
             raise HTTPException(409, str(exc)) from None
         return Response(csv_text(table), media_type="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{study.name}-{shape}.csv"'})

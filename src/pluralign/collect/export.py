@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..data.collection import load_collection
 from ..data.comparisons import COMPARISON_COLUMNS, to_community_alignment, to_trl_pairwise
+from ..errors import InputError
 from .study import Study
 
 SHAPES = ("ca", "comparisons", "trl", "annotators")
@@ -21,7 +22,7 @@ def export_table(study: Study, shape: str) -> pd.DataFrame:
     ask for one, the ranking of every candidate, best first), ``trl`` (TRL's
     pairwise shape, every person's columns kept) or ``annotators``."""
     if shape not in SHAPES:
-        raise ValueError(f"unknown export shape {shape!r}; choose from {', '.join(SHAPES)}")
+        raise InputError(f"unknown export shape {shape!r}; choose from {', '.join(SHAPES)}")
     comparisons, annotators = load_collection(study.database)
     if shape == "ca":
         return to_community_alignment(comparisons, annotators)
@@ -43,7 +44,7 @@ def write_export(table: pd.DataFrame, path: Path, force: bool = False) -> None:
     """Write ``table`` by the file's suffix (.csv, .jsonl, .parquet); list cells go to CSV as JSON. An existing file is
     kept unless ``force``."""
     if path.exists() and not force:
-        raise ValueError(f"{path} exists; choose another file or pass --force to replace it")
+        raise InputError(f"{path} exists; choose another file or pass --force to replace it")
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         table.to_parquet(path, index=False)
@@ -52,4 +53,4 @@ def write_export(table: pd.DataFrame, path: Path, force: bool = False) -> None:
     elif suffix == ".csv":
         path.write_text(csv_text(table), encoding="utf-8")
     else:
-        raise ValueError(f"{path}: write .csv, .jsonl or .parquet")
+        raise InputError(f"{path}: write .csv, .jsonl or .parquet")

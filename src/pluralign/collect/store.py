@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..errors import InputError
 from ..data.collection import CandidateSet, Choice, Conversation, Person, Prompt, Setting, engine_for, now
 from .core import next_prompt, shown_order
 from .study import Study
@@ -44,7 +45,7 @@ class Task:
     finished: int = 0  # conversations the person has finished (for the progress line)
 
 
-class TaskError(ValueError):
+class TaskError(InputError):
     """A submit that chose an answer that was not shown."""
 
 

@@ -44,13 +44,14 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import InputError
 from ..sampling.samplers import SAMPLERS
 
 RATIONALE = ("optional", "required", "off")
 QUESTIONS = ("age", "gender", "country", "languages", "education", "political")
 
 
-class StudyError(ValueError):
+class StudyError(InputError):
     """A study file that cannot run; the message names file, line and field."""
 
 
@@ -135,6 +136,8 @@ def load_study(path: str | Path) -> Study:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise StudyError(f"{path}: cannot read the study file ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise StudyError(f"{path}: not a study file: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

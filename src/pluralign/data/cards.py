@@ -16,6 +16,7 @@ from importlib import resources
 
 import pandas as pd
 
+from ..errors import InputError
 from .civics import RELEASE_COLUMNS
 from .comparisons import COMPARISON_COLUMNS
 from .schema import PROMPT_COLUMNS, SITUATION_COLUMNS, STATEMENT_COLUMNS, SURVEY_COLUMNS
@@ -81,7 +82,7 @@ def card(key: str) -> DataCard:
     """The card called ``key``; ValueError naming the cards there are."""
     cards = data_cards()
     if key not in cards:
-        raise ValueError(f"no data card {key!r}; the cards are {', '.join(cards)}")
+        raise InputError(f"no data card {key!r}; the cards are {', '.join(cards)}")
     return cards[key]
 
 

@@ -18,9 +18,11 @@ from typing import Any, Optional
 import pandas as pd
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, create_engine, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from .comparisons import check_comparisons
+from .schema import DatasetError
 
 
 def now() -> datetime:
@@ -142,30 +144,45 @@ def engine_for(db: str | Path) -> Engine:
     return create_engine(url, pool_size=20, max_overflow=20, pool_recycle=3600)
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first bytes of every SQLite database file
+
+
 def load_collection(db: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A collection database's choices -> (comparisons, annotators) in our long columns; each conversation's turns
     continue from the response chosen before, as Community Alignment's do."""
     url = database_url(db)
-    if url.startswith("sqlite") and not Path(url.removeprefix("sqlite:///")).exists():
-        raise ValueError(f"no collection database at {db}")
-    engine = engine_for(db)
-    with Session(engine) as session:
-        choices = session.execute(select(Choice, CandidateSet, Prompt).join(CandidateSet, Choice.candidate_set_id == CandidateSet.id)
-                                  .join(Prompt, CandidateSet.prompt_id == Prompt.id)
-                                  .order_by(Choice.conversation_id, Choice.turn)).all()
-        people = session.scalars(select(Person).order_by(Person.id)).all()
-        rows = [{"comparison_id": f"{c.conversation_id}-{c.turn}", "conversation_id": str(c.conversation_id),
-                 "turn": c.turn, "annotator_id": str(c.person_id), "context": s.context, "prompt_id": p.id,
-                 "candidates": [x["text"] for x in s.candidates], "chosen": c.chosen, "language": p.language,
-                 "feedback": c.rationale or None, "seconds": c.seconds, "position": c.position, "ranking": c.ranking}
-                for c, s, p in choices]
-        annotators = pd.DataFrame([{"annotator_id": str(p.id), **(p.survey or {})} for p in people]
-                                  or {"annotator_id": []})
-    engine.dispose()
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.is_file():
+            raise DatasetError(db, "no collection database (no such file)")
+        with path.open("rb") as fh:  # before SQLite opens it: it would make any empty file a database in WAL mode
+            if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                raise DatasetError(db, "not a collection database (not an SQLite file)")
+    try:
+        engine = engine_for(db)
+    except ArgumentError as exc:  # e.g. a URL whose driver SQLAlchemy does not know
+        raise DatasetError(db, f"not a database URL ({exc})") from None
+    try:
+        with Session(engine) as session:
+            choices = session.execute(select(Choice, CandidateSet, Prompt).join(CandidateSet, Choice.candidate_set_id == CandidateSet.id)
+                                      .join(Prompt, CandidateSet.prompt_id == Prompt.id)
+                                      .order_by(Choice.conversation_id, Choice.turn)).all()
+            people = session.scalars(select(Person).order_by(Person.id)).all()
+            rows = [{"comparison_id": f"{c.conversation_id}-{c.turn}", "conversation_id": str(c.conversation_id),
+                     "turn": c.turn, "annotator_id": str(c.person_id), "context": s.context, "prompt_id": p.id,
+                     "candidates": [x["text"] for x in s.candidates], "chosen": c.chosen, "language": p.language,
+                     "feedback": c.rationale or None, "seconds": c.seconds, "position": c.position, "ranking": c.ranking}
+                    for c, s, p in choices]
+            annotators = pd.DataFrame([{"annotator_id": str(p.id), **(p.survey or {})} for p in people]
+                                      or {"annotator_id": []})
+    except DatabaseError as exc:  # a file that is no database, a database without a study's tables, a server down
+        raise DatasetError(db, f"cannot read it as a collection database ({exc.orig})") from None
+    finally:
+        engine.dispose()
     comparisons = pd.DataFrame(rows, columns=["comparison_id", "conversation_id", "turn", "annotator_id", "context",
                                               "candidates", "chosen", "language", "feedback", "prompt_id", "seconds",
                                               "position", "ranking"])
     if comparisons.empty:
-        raise ValueError(f"{db}: no choices collected yet")
+        raise DatasetError(db, "no choices collected yet")
     check_comparisons(comparisons, None, db)
     return comparisons, annotators

@@ -12,12 +12,13 @@ import tomllib
 from importlib.resources.abc import Traversable
 from typing import Any, Union
 
+from ..errors import InputError
 from .schema import language_code
 
 Spec = Union[type[str], list["Spec"], dict[str, "Spec"]]
 
 
-class LanguageFileError(ValueError):
+class LanguageFileError(InputError):
     """A language file that cannot be used; the message names the file and the field so its author can fix it."""
 
     def __init__(self, path: str | Traversable, field: str | None, problem: str):

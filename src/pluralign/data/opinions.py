@@ -115,6 +115,9 @@ def load_opinionqa(folder: str | Path, attributes: list[str] | None = None) -> p
     with what it is and what to pass instead.
     """
     folder = Path(folder)
+    if not folder.is_dir():
+        raise DatasetError(folder, f"{'not a' if folder.exists() else 'no such'} folder: an OpinionQA survey wave is a "
+                                   "folder of info.csv, metadata.csv and responses.csv")
     check_wave_folder(folder)
     info_path, meta_path, resp_path = (folder / n for n in WAVE_FILES)
     info, meta, responses = read_table(info_path), read_table(meta_path), read_table(resp_path)

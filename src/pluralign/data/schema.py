@@ -10,8 +10,10 @@ from typing import Iterable
 import pandas as pd
 import pycountry
 
+from ..errors import InputError
 
-class DatasetError(ValueError):
+
+class DatasetError(InputError):
     """Bad input data; the message names the file, row and column so a user can fix it."""
 
     def __init__(self, path: str | Path | None, problem: str, *, row: int | None = None, column: str | None = None):

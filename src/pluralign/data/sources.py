@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import InputError
 from .builtin import builtin_prompts, builtin_situations, builtin_statements, builtin_survey
 from .cards import DataCard, card, with_card
 from .civics import load_civics
@@ -73,7 +74,7 @@ def parse_source(text: str | Path, table: str) -> DataSource:
         return DataSource(kind, target, source)
     if "file" in kinds and source and not _PREFIX.match(source):
         return DataSource("file", source, source)
-    raise ValueError(f"{accepted}, got {source!r}")
+    raise InputError(f"{accepted}, got {source!r}")
 
 
 def source_card(source: str | Path, table: str) -> DataCard:
@@ -89,7 +90,7 @@ def statements_from(source: str | Path = "builtin", *, fmt: str = "generic", col
     ``columns`` (ours -> theirs); 'civics': CIVICS's). ``limit`` keeps that many statements, interleaving languages
     and topics so that a small sample still covers them all."""
     if fmt not in ("generic", "civics"):
-        raise ValueError(f"unknown statement format {fmt!r}; choose from generic, civics")
+        raise InputError(f"unknown statement format {fmt!r}; choose from generic, civics")
     parsed = parse_source(source, "statements")
     civics = parsed.kind == "civics" or (parsed.kind == "file" and fmt == "civics")
     if parsed.kind == "builtin":
@@ -116,7 +117,7 @@ def survey_from(source: str | Path | None = "builtin", fmt: str = "long") -> pd.
     if parsed.kind == "builtin":
         return with_card(builtin_survey(), "builtin")
     if parsed.kind == "file" and fmt not in SURVEY_FORMATS:
-        raise ValueError(f"unknown --survey-format {fmt!r}; choose from {', '.join(SURVEY_FORMATS)}")
+        raise InputError(f"unknown --survey-format {fmt!r}; choose from {', '.join(SURVEY_FORMATS)}")
     kind = fmt if parsed.kind == "file" else parsed.kind
     return with_card(SURVEY_FORMATS[kind](Path(parsed.target)), kind)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from pathlib import Path
 from typing import Mapping, Sequence, TextIO
 
@@ -17,13 +18,17 @@ FORMATS = (".csv", ".tsv", ".jsonl", ".json", ".parquet")
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read a file by its extension; adds `_row`, the 1-based record number, for error messages."""
     path = Path(path)
+    if path.is_dir():
+        raise DatasetError(path, f"a folder, not a file (give one of its files: {', '.join(FORMATS)})")
     if not path.is_file():
         raise DatasetError(path, "no such file")
+    if path.stat().st_size == 0:
+        raise DatasetError(path, "the file is empty")
     compressed = path.suffix.lower() == ".gz"  # releases such as HH-RLHF's come gzip-compressed (test.jsonl.gz)
     suffix = Path(path.stem).suffix.lower() if compressed else path.suffix.lower()
     try:
         if suffix in (".csv", ".tsv"):
-            df = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False)
+            df = _read_csv(path, "\t" if suffix == ".tsv" else ",")
         elif suffix == ".jsonl":
             df = pd.DataFrame(_read_jsonl(path, compressed))
         elif suffix == ".json":
@@ -43,10 +48,25 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise
     except UnicodeDecodeError as exc:
         raise DatasetError(path, f"cannot read: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except (OSError, EOFError, ValueError) as exc:  # EOFError: a gzip file cut short
-        raise DatasetError(path, f"cannot read: {str(exc).splitlines()[0]}") from None
+    except (EOFError, zlib.error) as exc:
+        raise DatasetError(path, f"cannot read: a damaged or cut short gzip file ({exc})") from None
+    except (OSError, ValueError) as exc:
+        raise DatasetError(path, f"cannot read: {(str(exc).splitlines() or [type(exc).__name__])[0]}") from None
     df["_row"] = range(1, len(df) + 1)
     return df
+
+
+def _read_csv(path: Path, sep: str) -> pd.DataFrame:
+    """A CSV or TSV file as text columns; DatasetError for a header that names a column twice, which pandas would
+    read as two columns, the second renamed ('text', 'text.1'), so that one of them would be silently ignored."""
+    header = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, header=None, nrows=1).iloc[0].tolist()
+    named = [name for name in header if name.strip()]
+    twice = next((name for name in named if named.count(name) > 1), None)
+    if twice is not None:
+        positions = ", ".join(str(i + 1) for i, name in enumerate(header) if name == twice)
+        raise DatasetError(path, f"the header names this column twice (columns {positions}); rename or remove one",
+                           column=twice)
+    return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
 
 
 def _open_text(path: Path, compressed: bool) -> TextIO:

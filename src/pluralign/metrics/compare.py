@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from .checks import GROUPING, check_results, degenerate, only_fired
 from .registry import direction_of
 from .store import select
@@ -61,7 +62,7 @@ def parse_directions(items: list[str]) -> dict[str, str | None]:
         for part in filter(None, (p.strip() for p in item.split(","))):
             name, _, direction = part.partition(":")
             if direction and direction not in ("higher", "lower"):
-                raise ValueError(f"{part!r}: a direction is higher or lower")
+                raise InputError(f"{part!r}: a direction is higher or lower")
             out[name] = direction or None
     return out
 
@@ -71,7 +72,7 @@ def parse_units(text: str, columns) -> list[str]:
     units = [c.strip() for c in text.split(",") if c.strip()]
     unknown = [c for c in units if c not in columns]
     if unknown:
-        raise ValueError(f"--by {', '.join(unknown)}: not a column of these runs' metrics (by={text} must name "
+        raise InputError(f"--by {', '.join(unknown)}: not a column of these runs' metrics (by={text} must name "
                          f"some of: {', '.join(columns)})")
     return units
 
@@ -82,7 +83,7 @@ def parse_where(items: list[str]) -> dict[str, str]:
     for item in filter(None, items):
         column, sep, value = item.partition("=")
         if not sep:
-            raise ValueError(f"--where {item!r}: write COLUMN=VALUE, e.g. --where split='unseen conversations'")
+            raise InputError(f"--where {item!r}: write COLUMN=VALUE, e.g. --where split='unseen conversations'")
         out[column] = value
     return out
 
@@ -117,5 +118,5 @@ def _refuse_degenerate(matrix: MetricMatrix, metrics: list[str]) -> None:
     for metric in metrics:
         if metric in matrix.flags.columns and matrix.flags[metric].ne("").any():
             unit = matrix.flags.index[matrix.flags[metric].ne("")][0]
-            raise ValueError(f"{metric} carries no information for {unit} (check {matrix.flags.at[unit, metric]} "
+            raise InputError(f"{metric} carries no information for {unit} (check {matrix.flags.at[unit, metric]} "
                              "fired; see the run's report): rank on other metrics, or fix what the check names")

@@ -31,6 +31,7 @@ import yaml
 
 from scipy.stats import t as student_t
 
+from ..errors import InputError
 from .checks import degenerate
 from .intervals import LEVEL
 from .registry import REGISTRY
@@ -42,7 +43,7 @@ _TOP_FIELDS = {"name", "description", "rule", "rules"}
 _ORDER = {"fail": 0, "missing": 1, "inconclusive": 2, "pass": 3}
 
 
-class PolicyError(ValueError):
+class PolicyError(InputError):
     """A policy file that cannot be used; the message names the file and line."""
 
 
@@ -118,7 +119,10 @@ def load_policy(path: str | Path) -> Policy:
     path = Path(path)
     if not path.is_file():
         raise PolicyError(f"{path}: no such policy file")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{path}: not a policy file: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     is_yaml = path.suffix.lower() in (".yaml", ".yml")
 
     def fail(line: int, message: str) -> PolicyError:

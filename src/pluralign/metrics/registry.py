@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from ..data.axes import AXIS_LABELS, POLES
+from ..errors import InputError
 
 DIRECTIONS = ("higher", "lower", "neutral")
 DOCS = "docs/methods.md"  # one section per metric, anchored by its name: definition, source, interval, caveats
@@ -52,7 +53,7 @@ def register(name: str, description: str, direction: str, low: float, high: floa
 def metric_info(name: str) -> Metric:
     """The registry entry of ``name``; a clear error naming the known metrics when there is none."""
     if name not in REGISTRY:
-        raise ValueError(f"unknown metric {name!r}; known metrics: {', '.join(sorted(REGISTRY))}")
+        raise InputError(f"unknown metric {name!r}; known metrics: {', '.join(sorted(REGISTRY))}")
     return REGISTRY[name]
 
 

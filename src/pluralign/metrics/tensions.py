@@ -20,6 +20,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from .registry import direction_of
 from .store import overall_values
 
@@ -74,7 +75,7 @@ def metric_matrix(metrics: pd.DataFrame, by: Sequence[str] = ("run", "model", "s
     if names is not None:
         rows = rows[rows["metric"].isin(names)]
     if rows.empty:
-        raise ValueError(f"no metric values with grouping {grouping!r}" + (f" among {', '.join(names)}" if names else ""))
+        raise InputError(f"no metric values with grouping {grouping!r}" + (f" among {', '.join(names)}" if names else ""))
     keys = [c for c in by if rows[c].nunique(dropna=False) > 1] or [by[0]]
     if grouping != "overall":
         keys = [*keys, "group"]
@@ -82,7 +83,7 @@ def metric_matrix(metrics: pd.DataFrame, by: Sequence[str] = ("run", "model", "s
     doubled = rows.assign(_unit=label).duplicated(["_unit", "metric"], keep=False)
     if doubled.any():
         first = rows[doubled].iloc[0]
-        raise ValueError(f"unit {label[doubled].iloc[0]!r} has several values of {first['metric']}; keep one setting "
+        raise InputError(f"unit {label[doubled].iloc[0]!r} has several values of {first['metric']}; keep one setting "
                          "(e.g. one split) or add its column to the unit")
     table = rows.assign(_unit=label)
 
@@ -164,9 +165,9 @@ def pareto_front(matrix: MetricMatrix, directions: dict[str, str | None]) -> pd.
     """
     for metric, direction in directions.items():
         if metric not in matrix.values.columns:
-            raise ValueError(f"no values of {metric}; these runs have {', '.join(matrix.values.columns)}")
+            raise InputError(f"no values of {metric}; these runs have {', '.join(matrix.values.columns)}")
         if direction_of(metric, direction) not in ("higher", "lower"):
-            raise ValueError(f"{metric} has no better direction; say which you want, e.g. {metric}:lower")
+            raise InputError(f"{metric} has no better direction; say which you want, e.g. {metric}:lower")
     scores = matrix.values[list(directions)].to_numpy(float) * np.array([_sign(m, directions) for m in directions])
     complete = np.isfinite(scores).all(axis=1)
     front = np.zeros(len(scores), dtype=bool)
@@ -181,8 +182,8 @@ def weighted_sum(matrix: MetricMatrix, weights: dict[str, float]) -> pd.Series:
     """Σ weight × value over the named metrics, in each metric's better orientation; only when a user asks for it
     with explicit weights, and always shown next to the metrics it sums, never instead of them."""
     if not weights:
-        raise ValueError("a weighted sum needs explicit weights, e.g. accuracy=0.7 coverage=0.3")
+        raise InputError("a weighted sum needs explicit weights, e.g. accuracy=0.7 coverage=0.3")
     missing = [m for m in weights if m not in matrix.values.columns]
     if missing:
-        raise ValueError(f"no values of {', '.join(missing)} to weigh")
+        raise InputError(f"no values of {', '.join(missing)} to weigh")
     return sum(w * _sign(m) * matrix.values[m] for m, w in weights.items()).rename("weighted_sum")

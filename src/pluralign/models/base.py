@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Protocol, Sequence, Union, runtime_checkable
 
+from ..errors import InputError
+
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
 Prompt = Union[str, list[Message]]
 
@@ -13,7 +15,7 @@ class ModelError(RuntimeError):
     """A model could not answer (e.g. its server went away); the message says what to do."""
 
 
-class ModelSpecError(ModelError):
+class ModelSpecError(ModelError, InputError):
     """A model spec is malformed or names a model that cannot be loaded: bad input, not a failure mid-run."""
 
 

@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ..data.choices import Choices
+from ..errors import InputError
 
 _NOT_FITTED = "this %(name)s is not fitted yet: call fit(choices) first"
 
@@ -82,10 +83,10 @@ class ChoiceEstimator(BaseEstimator, ABC):
             name = params.pop("class")
             saved = next((c for c in _subclasses(cls) if c.__name__ == name), None)
             if saved is None:
-                raise ValueError(f"{path} holds a {name}, not a {cls.__name__}")
+                raise InputError(f"{path} holds a {name}, not a {cls.__name__}")
             missing = [key for key in saved._state if key not in data.files]
             if missing:
-                raise ValueError(f"{path} lacks {', '.join(missing)}: an older pluralign saved it; fit the model again")
+                raise InputError(f"{path} lacks {', '.join(missing)}: an older pluralign saved it; fit the model again")
             model = saved(**params)
             for key in saved._state:
                 setattr(model, key, data[key])

@@ -18,6 +18,7 @@ import pandas as pd
 from ..data.choices import Choices, with_rankings
 from ..data.comparisons import is_offered
 from ..embed import Embedder
+from ..errors import InputError
 
 
 def context_text(context: list[dict]) -> str:
@@ -70,7 +71,7 @@ def comparison_choices(comparisons: pd.DataFrame, embedder: Embedder, annotators
     groups = None
     if group is not None:
         if annotators is None or group not in annotators.columns:
-            raise ValueError(f"group column {group!r} is not in the annotator table")
+            raise InputError(f"group column {group!r} is not in the annotator table")
         groups = comparisons["annotator_id"].map(annotators.set_index("annotator_id")[group]).astype(str).to_numpy()
     choices = Choices(features, candidates, comparisons["chosen"].to_numpy(), comparisons["annotator_id"].to_numpy(),
                       group=groups, language=comparisons["language"].fillna("und").astype(str).to_numpy(),

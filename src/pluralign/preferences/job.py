@@ -17,6 +17,7 @@ from ..data.cards import card, read_cards
 from ..data.choices import Choices
 from ..data.schema import left_out
 from ..data.sources import comparisons_from, parse_source
+from ..errors import InputError
 from ..jobs import Job
 from ..metrics import write_metrics
 from ..runs import Run, RunError, read_manifest, read_records
@@ -66,12 +67,12 @@ class LearnConfig:
 
     def __post_init__(self) -> None:
         if self.estimator not in (*ESTIMATORS, "auto"):
-            raise ValueError(f"unknown estimator {self.estimator!r}; choose from {', '.join(ESTIMATORS)} or auto")
+            raise InputError(f"unknown estimator {self.estimator!r}; choose from {', '.join(ESTIMATORS)} or auto")
         if self.data != "simulated":
             try:
                 parse_source(self.data, "comparisons")
             except ValueError:
-                raise ValueError(f"--data takes ca:FILE, prism:FILE|DIR, comparisons:FILE, trl:FILE or simulated, "
+                raise InputError(f"--data takes ca:FILE, prism:FILE|DIR, comparisons:FILE, trl:FILE or simulated, "
                                  f"got {self.data!r}") from None
 
 
@@ -133,10 +134,10 @@ def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path
         config = replace(config, estimator="mixture" if resampled == "people" else "bt")
     if resampled != "people" and (config.estimator != "bt" or config.group):
         asked = f"--group {config.group}" if config.group else f"--estimator {config.estimator}"
-        raise ValueError(f"every comparison in {config.data} comes from one annotator (a file without annotator ids "
+        raise InputError(f"every comparison in {config.data} comes from one annotator (a file without annotator ids "
                          f"counts as one), so {asked} has no people to tell apart: use --estimator bt without --group")
     if config.estimator == "group" and choices.group is None:
-        raise ValueError("the group estimator needs --group COLUMN (a column of the annotator table)")
+        raise InputError("the group estimator needs --group COLUMN (a column of the annotator table)")
     run = Run(out, "learn", asdict(config), data.fingerprint, fresh=fresh, seed=config.seed)
     run.describe_data(data_cards=data.cards, left_out=data.left_out, resampled=resampled)
     split = split_choices(choices, test_share=config.test_share, prompt_share=config.prompt_share,

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..data import comparisons_from, to_trl_pairwise, warn_left_out
 from ..embed import Embedder
+from ..errors import InputError
 from ..runs import RunError, read_manifest
 from .base import ChoiceEstimator
 from .bradley_terry import BradleyTerry, GroupBradleyTerry
@@ -116,7 +117,7 @@ class GroupRewards:
         batch's ``prompts`` and ``completions``, plain strings or chat messages, and returns a float per completion.
         TRL logs it as ``rewards/pluralign_<name>``."""
         if name not in self.names:
-            raise ValueError(f"no reward named {name!r}; there are: {', '.join(self.names)}")
+            raise InputError(f"no reward named {name!r}; there are: {', '.join(self.names)}")
         column = self.names.index(name)
 
         def reward(prompts: Sequence[Context], completions: Sequence[str | Sequence[dict]], **_) -> list[float]:

@@ -14,6 +14,7 @@ from ..data import builtin_value_poles, read_cards
 from ..data.axes import AXES, POLES
 from ..data.choices import Choices
 from ..embed import Embedder, SentenceEmbedder
+from ..errors import InputError
 from ..jobs import Job
 from ..metrics import check_row, disaggregate, write_metrics
 from ..models.base import LanguageModel
@@ -83,13 +84,13 @@ class SamplingConfig:
             parse_spec(spec)
         unknown = set(self.samplers) - set(SAMPLERS)
         if unknown or not self.samplers:
-            raise ValueError(f"unknown sampler(s) {', '.join(sorted(unknown)) or '(none given)'}; choose from {', '.join(SAMPLERS)}")
+            raise InputError(f"unknown sampler(s) {', '.join(sorted(unknown)) or '(none given)'}; choose from {', '.join(SAMPLERS)}")
         if "multi-model" in self.samplers and not self.models:
-            raise ValueError("the multi-model sampler needs further models: add --models SPEC (one response from each)")
+            raise InputError("the multi-model sampler needs further models: add --models SPEC (one response from each)")
         if self.nc_prompt not in DIVERSE:
-            raise ValueError(f"unknown nc_prompt {self.nc_prompt!r}; choose from {', '.join(DIVERSE)}")
+            raise InputError(f"unknown nc_prompt {self.nc_prompt!r}; choose from {', '.join(DIVERSE)}")
         if self.k < 2 or not 0 < self.test_share < 1 or not 0 <= self.unseen_share < 1 or not 0 <= self.margin < 1:
-            raise ValueError("k must be at least 2, test_share in (0, 1), unseen_share and margin in [0, 1)")
+            raise InputError("k must be at least 2, test_share in (0, 1), unseen_share and margin in [0, 1)")
 
 
 def sampler_for(name: str, config: SamplingConfig, models: dict[str, LanguageModel]):

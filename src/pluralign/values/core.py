@@ -13,6 +13,7 @@ import pandas as pd
 from scipy.stats import entropy
 
 from ..embed import Embedder
+from ..errors import InputError
 from ..models.base import GenerateRequest, LanguageModel
 from ..models.spec import parse_spec
 from .dedup import Thresholds, deduplicate
@@ -53,7 +54,7 @@ class ValuesConfig:
         if isinstance(self.thresholds, dict):
             self.thresholds = Thresholds(**self.thresholds)
         if self.samples < 0 or self.max_tokens < 1 or self.temperature < 0:
-            raise ValueError("samples must be >= 0, max_tokens >= 1 and temperature >= 0")
+            raise InputError("samples must be >= 0, max_tokens >= 1 and temperature >= 0")
 
 
 def generation_requests(situation: str, language: str, config: ValuesConfig) -> list[GenerateRequest]:

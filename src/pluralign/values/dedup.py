@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from rouge_score import rouge_scorer, tokenizers
 
+from ..errors import InputError
 from .prompts import KINDS, strip_frame
 
 
@@ -67,9 +68,9 @@ class Thresholds:
             given = dict(getattr(self, name))
             unknown = set(given) - set(KINDS)
             if unknown:
-                raise ValueError(f"{name} thresholds are per kind ({', '.join(KINDS)}); got {', '.join(sorted(unknown))}")
+                raise InputError(f"{name} thresholds are per kind ({', '.join(KINDS)}); got {', '.join(sorted(unknown))}")
             if not all(0 <= v <= 1 for v in given.values()):
-                raise ValueError(f"{name} thresholds must lie in [0, 1]")
+                raise InputError(f"{name} thresholds must lie in [0, 1]")
             object.__setattr__(self, name, {**DEFAULTS[name], **given})  # kinds not given keep their default
 
 

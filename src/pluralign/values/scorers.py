@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..embed import Embedder
+from ..errors import InputError
 from ..models.base import LanguageModel, ModelSpecError, ScoreRequest
 from .prompts import KINDS, VALENCES, prompts_for, relevance_prompt, valence_prompt
 
@@ -90,7 +91,7 @@ class TrainedScorer:
         for name, rows, column in (("relevance", relevance_rows, "relevant"), ("valence", valence_rows, "valence")):
             labels = rows[column].dropna()
             if labels.nunique() < 2:
-                raise ValueError(f"{name} training data needs at least two distinct labels in '{column}', got "
+                raise InputError(f"{name} training data needs at least two distinct labels in '{column}', got "
                                  f"{sorted(map(str, labels.unique()))}")
         rel = relevance_rows.dropna(subset=["relevant"])
         val = valence_rows.dropna(subset=["valence"])

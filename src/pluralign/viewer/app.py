@@ -16,11 +16,11 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
+from ..errors import InputError
 from ..metrics import read_metrics
 from ..metrics.compare import parse_units, parse_where, scorecard
 from ..report.html import check_context, metric_definition
 from ..report.compare import render_scorecard
-from ..runs import RunError
 from .catalog import NotFound, RunsDirectory
 from .items import item_detail, item_list, item_view
 
@@ -142,7 +142,7 @@ def create_app(runs_dir: str | Path) -> FastAPI:
         try:
             metrics = read_metrics(paths)
             card = scorecard(metrics, by=parse_units(by, metrics.columns), where=parse_where(where))
-        except (RunError, ValueError) as exc:
+        except InputError as exc:
             return page("message.html", 422, title="Cannot compare these runs", message=str(exc))
         html = render_scorecard(card, run, title="compare: " + ", ".join(run), links={r: f"/runs/{r}/" for r in run})
         controls = _env.get_template("compare_controls.html").render(runs=run, by=by, where=where)

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
+from ..errors import InputError
 from ..jobs import NotFound
 from ..runs import read_manifest
 
@@ -58,7 +59,7 @@ class RunsDirectory:
     def __init__(self, root: str | Path, max_age: float = 1.0):
         self.root = Path(root).resolve()
         if not self.root.is_dir():
-            raise ValueError(f"{root} is not a directory of runs")
+            raise InputError(f"{root} is not a directory of runs")
         self.max_age = max_age
         self._scanned: tuple[float, tuple[RunSummary, ...]] = (-math.inf, ())
 
