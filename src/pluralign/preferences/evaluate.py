@@ -15,6 +15,8 @@ from ..metrics import MetricFrame, disaggregate
 from .base import ChoiceEstimator, expected_correct
 from .latent import SharedRewards
 
+PEOPLE_AND_PROMPTS = ("annotator", "prompt")  # crossed clusters of held-out comparisons: many people answer a prompt
+
 
 @dataclass
 class Split:
@@ -87,12 +89,13 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, n_bi
 
 def per_comparison(model: ChoiceEstimator, choices: Choices) -> pd.DataFrame:
     """One row per comparison: correct (1/t when the chosen one ties with t-1 others at the top, see
-    ``expected_correct``), log-loss, confidence, annotator, group, language (None when unknown). Only the comparisons'
+    ``expected_correct``), log-loss, confidence, annotator, prompt, group, language (None when unknown). Only the comparisons'
     own choices are scored: the later choices of a ranking are trained on, never counted as held-out comparisons."""
     choices = choices.first_choices()
     p = model.predict_proba(choices)
     return pd.DataFrame({
         "annotator": choices.annotator,
+        "prompt": choices.prompt,
         "group": choices.group if choices.group is not None else "all",
         "language": choices.language,
         "correct": expected_correct(p, choices.chosen),
@@ -107,13 +110,15 @@ def evaluate(model: ChoiceEstimator, choices: Choices, n_boot: int = 1000, seed:
     and by group and language (where known: the embedded embedder is English-only), the worst group's accuracy, and
     calibration (ECE).
 
-    Intervals resample annotators (a person's comparisons move together). The worst group is the least accurate of
+    Intervals resample annotators (a person's comparisons move together) and, where the comparisons have prompts,
+    prompts too, crossed with people (one prompt is answered by many: ``MetricFrame``'s pigeonhole bootstrap), since
+    held-out prompts stand for prompts not yet asked. The worst group is the least accurate of
     the groups with at least ``min_n`` annotators (no row when none is that large), and its interval bounds the
     lowest true accuracy among them (``MetricFrame.worst``): the least of many noisy estimates is biased low, and a
     group of one would "win" at 0.
     """
     rows = per_comparison(model, choices)
-    options = {"n_boot": n_boot, "seed": seed, "cluster": "annotator"}
+    options = {"n_boot": n_boot, "seed": seed, "cluster": "annotator" if choices.prompt is None else PEOPLE_AND_PROMPTS}
     table = disaggregate(rows, {"accuracy": "correct", "log_loss": "log_loss"}, ["group", "language"], **options)
     worst = MetricFrame(rows, "correct", by="group", **options).worst(min_n=min_n)
     extra = [{"metric": "worst_group_accuracy", "grouping": "group",
