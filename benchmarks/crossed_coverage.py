@@ -33,10 +33,9 @@ def coverage(replicates: int) -> pd.DataFrame:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=400)
-    args = parser.parse_args()
-    print(f"150 people, {args.replicates} simulated sets per cell (± Monte-Carlo error)\n")
-    table = coverage(args.replicates)
-    print(table.pivot(index=["prompt sd", "resampled", "interval"], columns="prompts", values="coverage").to_markdown())
+    replicates = parser.parse_args().replicates
+    table = coverage(replicates).pivot(index=["prompt sd", "resampled", "interval"], columns="prompts", values="coverage")
+    print(f"150 people, {replicates} simulated sets per cell (± Monte-Carlo error)\n\n{table.to_markdown()}")
 
 
 if __name__ == "__main__":
