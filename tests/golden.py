@@ -19,7 +19,9 @@ landed; before any of issue 17's shape work), on the 2-core test machine; the le
 (IdealPoint fitted until settled), and their fit records were given the counts of what each fit trained on
 (``comparisons``, ``later_choices`` 0) by hand when learn began to record them, every number left as it was. The
 learn files were rewritten again when learn's intervals began to resample prompts crossed with people (branch
-crossed): only interval ends moved (the ideal-point values by at most 1e-5, relative: its fit on this machine).
+crossed): only interval ends moved (the ideal-point values by at most 1e-5, relative: its fit on this machine). In
+the compare-samplers file only the interval ends of accuracy, log_loss and oracle_accuracy were replaced, from a run
+on the branch; every other number is as it was.
 """
 
 from __future__ import annotations
