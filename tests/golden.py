@@ -17,7 +17,11 @@ every generated text is compared exactly. With the environment variable
 and commit them with a note saying from which commit they come. The files here were written from d683a99 (issue 15
 landed; before any of issue 17's shape work), on the 2-core test machine; the learn files were rewritten at 9d170d7
 (IdealPoint fitted until settled), and their fit records were given the counts of what each fit trained on
-(``comparisons``, ``later_choices`` 0) by hand when learn began to record them, every number left as it was.
+(``comparisons``, ``later_choices`` 0) by hand when learn began to record them, every number left as it was. The
+learn files were rewritten again when learn's intervals began to resample prompts crossed with people (branch
+crossed): only interval ends moved (the ideal-point values by at most 1e-5, relative: its fit on this machine). In
+the compare-samplers file only the interval ends of accuracy, log_loss and oracle_accuracy were replaced, from a run
+on the branch; every other number is as it was.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pluralign.metrics import disaggregate
+from pluralign.metrics import MetricFrame, disaggregate
 from pluralign.metrics.policy import Policy, Rule, check
 
 N, SD = 30, 0.2
@@ -49,3 +49,42 @@ def fail_rates(means: np.ndarray, replicates: int, seed: int = 0, n_boot: int = 
 def mc_error(rate: float, replicates: int) -> float:
     """Monte-Carlo standard error of a simulated rate."""
     return float(np.sqrt(max(rate * (1 - rate), 1e-12) / replicates))
+
+
+# Crossed people and prompts: whether a held-out comparison is answered correctly, on the logit scale a base of 1
+# (about 0.73), a person's effect and a prompt's effect (prompts differ in how hard they are)
+BASE, PERSON_SD = 1.0, 0.5
+
+
+def crossed_items(people: int, prompts: int, rng: np.random.Generator, prompt_sd: float = 0.5) -> pd.DataFrame:
+    """Every person answers every prompt once: ``correct`` is 0/1 with logit BASE + person effect + prompt effect,
+    each person in one of two groups."""
+    person, prompt = rng.normal(0, PERSON_SD, people), rng.normal(0, prompt_sd, prompts)
+    logit = BASE + person[:, None] + prompt[None, :]
+    correct = (rng.random((people, prompts)) < 1 / (1 + np.exp(-logit))).astype(float)
+    return pd.DataFrame({"annotator": np.repeat(np.arange(people), prompts), "prompt": np.tile(np.arange(prompts), people),
+                         "group": np.repeat(np.arange(people) % 2, prompts).astype(str), "correct": correct.ravel()})
+
+
+def population_accuracy(prompt_sd: float = 0.5) -> float:
+    """The true accuracy over new people and new prompts: the mean of the logistic over both effects (Gauss-Hermite
+    quadrature, exact to far below the simulations' Monte-Carlo error)."""
+    nodes, weights = np.polynomial.hermite_e.hermegauss(40)
+    sd = np.hypot(PERSON_SD, prompt_sd)  # the two effects add up to one normal effect
+    return float(weights @ (1 / (1 + np.exp(-(BASE + sd * nodes)))) / weights.sum())
+
+
+def crossed_coverage(prompts: int, cluster, replicates: int, prompt_sd: float = 0.5, people: int = 150,
+                     seed: int = 0, n_boot: int = 1000) -> pd.Series:
+    """Share of simulated held-out sets, resampling ``cluster``, whose interval holds the truth: ``overall`` for
+    ``population_accuracy``, ``worst`` for the worst group's (the two groups share it) and ``gap`` for the gap
+    between them (0: its lower end is 0)."""
+    rng, truth = np.random.default_rng(seed), population_accuracy(prompt_sd)
+    covered = []
+    for r in range(replicates):
+        frame = MetricFrame(crossed_items(people, prompts, rng, prompt_sd), "correct", by="group", cluster=cluster,
+                            n_boot=n_boot, seed=r)
+        overall, worst = frame.overall, frame.worst()
+        covered.append({"overall": overall["ci_low"] <= truth <= overall["ci_high"],
+                        "worst": worst["ci_low"] <= truth <= worst["ci_high"], "gap": frame.difference()["ci_low"] == 0})
+    return pd.DataFrame(covered).mean()

@@ -134,3 +134,17 @@ def test_held_out_prompts_are_drawn_from_those_the_seen_people_answered():
     split = split_choices(pop.choices, prompt_share=0.2, unseen_share=0.2, random_state=0)
     seen_prompts = np.unique(pop.choices.prompt[~np.isin(pop.choices.annotator, np.unique(split.unseen.annotator))])
     assert len(np.unique(split.prompts.prompt)) == int(np.floor(0.2 * len(seen_prompts) + 0.5))
+
+
+def test_intervals_on_held_out_prompts_resample_the_prompts_too(split):
+    """One held-out prompt, answered by many people, says nothing about how accurate the model is on new prompts:
+    resampling people alone gave [0.22, 0.53] here (64 comparisons by 12 people, before people and prompts were
+    crossed); crossed with prompts the interval is unbounded."""
+    model = BradleyTerry().fit(split.train)
+    prompts = split.prompts
+    one = prompts.subset(prompts.prompt == pd.Series(prompts.prompt).value_counts().index[0])
+    overall = lambda table: table[(table.metric == "accuracy") & (table.grouping == "overall")].iloc[0]  # noqa: E731
+    crossed = overall(evaluate(model, one, n_boot=200))
+    people = overall(evaluate(model, replace(one, prompt=None), n_boot=200))  # no prompts known: people alone
+    assert (crossed["ci_low"], crossed["ci_high"]) == (-np.inf, np.inf)
+    assert np.isfinite([people["ci_low"], people["ci_high"]]).all()

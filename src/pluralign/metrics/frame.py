@@ -17,9 +17,10 @@ import pandas as pd
 from scipy import sparse
 from scipy.stats import norm
 
-from .intervals import LEVEL, bootstrap_weights, exact_bound, largest_difference, percentile_interval, simultaneous, stretch
+from .intervals import LEVEL, cell_weights, exact_bound, largest_difference, percentile_interval, simultaneous, stretch
 
 _NAN = float("nan")
+_CELL_WEIGHTS = 2**22  # cell weights made at once (32 MiB): replicates go in blocks when cells are many
 
 
 def _codes(column: pd.Series) -> np.ndarray:
@@ -39,7 +40,9 @@ class MetricFrame:
         value: column of per-item values (NaN rows are dropped).
         by: column or columns to disaggregate by.
         cluster: column whose rows are resampled together (an annotator, a statement and its translation, a
-            question); None resamples rows one by one.
+            question), or a tuple of columns whose clusters are crossed (``("annotator", "prompt")``: many people
+            answer each prompt), resampled independently, each row weighted by the product of its clusters'
+            weights (see ``intervals.py``); None resamples rows one by one.
         n_boot, level, seed: bootstrap replicates, interval level, random seed.
 
     Example:
@@ -52,7 +55,7 @@ class MetricFrame:
     data: pd.DataFrame
     value: str
     by: str | Sequence[str]
-    cluster: str | None = None
+    cluster: str | tuple[str, ...] | None = None
     n_boot: int = 1000
     level: float = LEVEL
     seed: int = 0
@@ -62,6 +65,7 @@ class MetricFrame:
         if self.n_boot < 100:
             raise ValueError(f"n_boot must be at least 100 to give intervals at all, got {self.n_boot}")
         self.by = [self.by] if isinstance(self.by, str) else list(self.by)
+        self._ways = () if self.cluster is None else (self.cluster,) if isinstance(self.cluster, str) else self.cluster
         keep = self.data[self.value].notna().to_numpy()
         clean = self.data[keep]
         values = clean[self.value].to_numpy(dtype=float)
@@ -70,17 +74,27 @@ class MetricFrame:
         self._keys = [k if isinstance(k, tuple) else (k,) for k in sizes.index]
         self._n = sizes.to_numpy()
         # clusters numbered over all rows: every metric and grouping of one table then shares one set of weights
-        codes = _codes(self.data[self.cluster]) if self.cluster else np.arange(len(self.data))
-        shape = (codes.max() + 1 if len(codes) else 0, len(self._keys))
-        at = (codes[keep], grouped.ngroup().to_numpy())
-        sums = sparse.csr_array((values, at), shape=shape)  # duplicates add up: cluster × group sums and counts
+        ways = np.column_stack([_codes(self.data[c]) for c in self._ways] if self._ways else [np.arange(len(self.data))])
+        cells, cell = np.unique(ways, axis=0, return_inverse=True)  # one way: the clusters, in order
+        group = grouped.ngroup().to_numpy()
+        shape = (len(cells), len(self._keys))
+        at = (cell.ravel()[keep], group)
+        sums = sparse.csr_array((values, at), shape=shape)  # duplicates add up: cell × group sums and counts
         counts = sparse.csr_array((np.ones(len(values)), at), shape=shape)
-        weights = bootstrap_weights(shape[0], self.n_boot, self.seed)
-        totals, weighted = sums.T @ weights, counts.T @ weights  # groups × replicates
+        totals, weighted = np.empty((2, shape[1], self.n_boot))  # groups × replicates
+        step = max(1, _CELL_WEIGHTS // max(len(cells), 1))
+        for start in range(0, self.n_boot, step):
+            block = slice(start, start + step)
+            weights = cell_weights(cells, self.n_boot, self.seed, block)
+            totals[:, block], weighted[:, block] = sums.T @ weights, counts.T @ weights
         with np.errstate(invalid="ignore", divide="ignore"):
             self._reps = (totals / weighted).T
             self._overall_reps = totals.sum(axis=0) / weighted.sum(axis=0)
-        self._clusters = np.asarray((counts > 0).sum(axis=0)).ravel(), int((counts.sum(axis=1) > 0).sum())
+        # each way's clusters per group and overall; the effective count is the fewest of any way (see intervals.py)
+        distinct = [pd.DataFrame({"cluster": codes[keep], "group": group}).drop_duplicates()["group"]
+                    .value_counts().reindex(range(shape[1]), fill_value=0).to_numpy() for codes in ways.T]
+        self._first_clusters = distinct[0]
+        self._clusters = np.min(distinct, axis=0), min(len(np.unique(codes[keep])) for codes in ways.T)
         self._values = np.asarray(sums.sum(axis=0)).ravel() / np.maximum(self._n, 1)
         self._overall = (float(values.mean()) if len(values) else _NAN, len(values))
         self._nonnegative = bool((values >= 0).all())
@@ -169,15 +183,15 @@ class MetricFrame:
 
     def worst(self, min_n: int = 20, higher_is_better: bool = True) -> pd.Series:
         """The worst group among those with at least ``min_n`` rows (``min_n`` clusters when ``cluster`` is set,
-        e.g. annotators: 25 comparisons from one annotator are one person's), and an interval for the worst true
-        mean.
+        e.g. annotators: 25 comparisons from one annotator are one person's; of its first column when crossed: the
+        groups are groups of people, whatever the prompts), and an interval for the worst true mean.
 
         ``group`` is the label of the group with the worst point value; ``ci_low``/``ci_high`` bound the minimum
         (or, when lower is better, the maximum) of the eligible groups' true means, from their simultaneous
         intervals (a group of one cluster has none, leaving the bound on the worst side infinite). ``n`` is the
         winner's rows; ``n_groups`` counts the eligible groups; with none, ``group`` is "" and the numbers are NaN.
         """
-        size = self._clusters[0] if self.cluster else self._n
+        size = self._first_clusters if self.cluster else self._n
         eligible = np.flatnonzero(size >= min_n)
         if eligible.size == 0:
             return pd.Series({"group": "", "value": _NAN, "ci_low": _NAN, "ci_high": _NAN, "n": 0, "n_groups": 0,
@@ -204,7 +218,7 @@ class MetricFrame:
 
 def disaggregate(
     data: pd.DataFrame, metrics: dict[str, str], groupings: Sequence[str], keys: Sequence[str] = (),
-    cluster: str | None = None, **options
+    cluster: str | tuple[str, ...] | None = None, **options
 ) -> pd.DataFrame:
     """The long metrics table every job writes: one row per (keys, metric, grouping, group).
 
@@ -213,7 +227,7 @@ def disaggregate(
         groupings: columns to disaggregate by; "overall" rows are always included, and so are the gap and the
             ratio between the groups of each grouping (as groups named ``gap`` and ``ratio``).
         keys: columns that split the table first (e.g. ``model``), kept as columns of the result.
-        cluster: column whose rows are resampled together (see ``MetricFrame``).
+        cluster: column (or crossed columns) whose rows are resampled together (see ``MetricFrame``).
     """
     rows = []
     parts = data.groupby(list(keys), sort=True) if keys else [((), data)]

@@ -110,10 +110,22 @@ def largest_difference(point: np.ndarray, reps: np.ndarray, level: float, cluste
     return float(point.max() - point.min()), float((diff - c * se).max()), float((diff + c * se).max())
 
 
-@lru_cache(maxsize=1)
-def bootstrap_weights(clusters: int, n_boot: int, seed: int) -> np.ndarray:
+@lru_cache(maxsize=2)  # one per way of clustering: people and prompts
+def bootstrap_weights(clusters: int, n_boot: int, seed: int | tuple[int, int]) -> np.ndarray:
     """Exp(1) weights, clusters × replicates. Cached (read-only) because every metric and grouping of one table
     draws the same ones, and drawing them was most of a frame's work (see benchmarks/RESULTS.md)."""
     weights = np.random.default_rng(seed).standard_exponential((clusters, n_boot))
     weights.flags.writeable = False
+    return weights
+
+
+def cell_weights(cells: np.ndarray, n_boot: int, seed: int, replicates: slice = slice(None)) -> np.ndarray:
+    """Bootstrap weights of cells, cells × replicates: a cell is a row of ``cells``, its cluster in each way the
+    rows are clustered (one column: an annotator; two: an annotator and a prompt), and its weight the product of
+    its clusters' weights, drawn independently for each way (the pigeonhole bootstrap; one way gives
+    ``bootstrap_weights`` itself). Only the ``replicates`` asked for are made, so a caller can bound its memory."""
+    weights = np.ones((len(cells), len(range(n_boot)[replicates])))
+    for way, codes in enumerate(cells.T):
+        clusters = int(codes.max()) + 1 if len(codes) else 0
+        weights *= bootstrap_weights(clusters, n_boot, seed if way == 0 else (seed, way))[codes, replicates]
     return weights

@@ -15,6 +15,8 @@ from ..metrics import MetricFrame, disaggregate
 from .base import ChoiceEstimator, expected_correct
 from .latent import SharedRewards
 
+PEOPLE_AND_PROMPTS = ("annotator", "prompt")  # crossed clusters of held-out comparisons: many people answer a prompt
+
 
 @dataclass
 class Split:
@@ -87,12 +89,13 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, n_bi
 
 def per_comparison(model: ChoiceEstimator, choices: Choices) -> pd.DataFrame:
     """One row per comparison: correct (1/t when the chosen one ties with t-1 others at the top, see
-    ``expected_correct``), log-loss, confidence, annotator, group, language (None when unknown). Only the comparisons'
+    ``expected_correct``), log-loss, confidence, annotator, prompt, group, language (None when unknown). Only the comparisons'
     own choices are scored: the later choices of a ranking are trained on, never counted as held-out comparisons."""
     choices = choices.first_choices()
     p = model.predict_proba(choices)
     return pd.DataFrame({
         "annotator": choices.annotator,
+        "prompt": choices.prompt,
         "group": choices.group if choices.group is not None else "all",
         "language": choices.language,
         "correct": expected_correct(p, choices.chosen),
@@ -103,7 +106,7 @@ def per_comparison(model: ChoiceEstimator, choices: Choices) -> pd.DataFrame:
 
 def resampled_unit(choices: Choices) -> str:
     """What the intervals of ``evaluate`` resample for these choices, on every split: ``people`` (a person's choices
-    move together); where every choice comes from one annotator (a file that names none is one, ``anonymous``),
+    move together; crossed with prompts where the comparisons have them); where every choice comes from one annotator (a file that names none is one, ``anonymous``),
     there are no people to resample, and then ``prompts`` (a prompt's choices, and so a conversation's turns, move
     together), else ``conversations``, else ``comparisons``."""
     if len(np.unique(choices.annotator)) > 1:
@@ -113,10 +116,15 @@ def resampled_unit(choices: Choices) -> str:
     return "conversations" if choices.conversation is not None else "comparisons"
 
 
-def _units(choices: Choices, resampled: str) -> np.ndarray:
-    """Each choice's unit of resampling (a ``resampled_unit`` word)."""
-    return {"people": choices.annotator, "prompts": choices.prompt, "conversations": choices.conversation,
-            "comparisons": choices.comparison}[resampled]
+def _clusters(rows: pd.DataFrame, choices: Choices, resampled: str) -> str | tuple[str, str]:
+    """The cluster column(s) of ``per_comparison``'s ``rows`` for a ``resampled_unit`` word: people crossed with
+    prompts where the comparisons have prompts (one prompt is answered by many: ``MetricFrame``'s pigeonhole
+    bootstrap), else people alone; for another unit, a ``unit`` column added to ``rows``."""
+    if resampled == "people":
+        return "annotator" if choices.prompt is None else PEOPLE_AND_PROMPTS
+    first = choices.first_choices()
+    rows["unit"] = {"prompts": first.prompt, "conversations": first.conversation, "comparisons": first.comparison}[resampled]
+    return "unit"
 
 
 def evaluate(model: ChoiceEstimator, choices: Choices, n_boot: int = 1000, seed: int = 0,
@@ -125,13 +133,15 @@ def evaluate(model: ChoiceEstimator, choices: Choices, n_boot: int = 1000, seed:
     and by group (where the choices have groups) and language (where known: the embedded embedder is English-only),
     the worst group's accuracy, and calibration (ECE).
 
-    Intervals resample ``resampled`` (see ``resampled_unit``; people by default: a person's comparisons move
-    together). The worst group is the least accurate of the groups with at least ``min_n`` of those units (no row
-    when none is that large, or the choices have no groups), and its interval bounds the lowest true accuracy among
-    them (``MetricFrame.worst``): the least of many noisy estimates is biased low, and a group of one would "win" at 0.
+    Intervals resample ``resampled`` (see ``resampled_unit``): people by default (a person's comparisons move
+    together) and, where the comparisons have prompts, prompts too, crossed with people, since held-out prompts stand
+    for prompts not yet asked. The worst group is the least accurate of the groups with at least ``min_n`` people (no
+    row when none is that large, or the choices have no groups), and its interval bounds the lowest true accuracy
+    among them (``MetricFrame.worst``): the least of many noisy estimates is biased low, and a group of one would
+    "win" at 0.
     """
-    rows = per_comparison(model, choices).assign(unit=_units(choices.first_choices(), resampled))
-    options = {"n_boot": n_boot, "seed": seed, "cluster": "unit"}
+    rows = per_comparison(model, choices)
+    options = {"n_boot": n_boot, "seed": seed, "cluster": _clusters(rows, choices, resampled)}
     groupings = ["language"] if choices.group is None else ["group", "language"]
     table = disaggregate(rows, {"accuracy": "correct", "log_loss": "log_loss"}, groupings, **options)
     extra = []

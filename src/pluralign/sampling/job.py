@@ -20,7 +20,7 @@ from ..metrics import check_row, disaggregate, write_metrics
 from ..models.base import LanguageModel
 from ..models.spec import parse_spec
 from ..preferences import BradleyTerry, IdealPoint
-from ..preferences.evaluate import per_comparison
+from ..preferences.evaluate import PEOPLE_AND_PROMPTS, per_comparison
 from ..preferences.features import context_text, interaction_features
 from ..runs import (
     Models, Run, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest,
@@ -210,7 +210,7 @@ def learnability(candidates: pd.DataFrame, vectors: np.ndarray,
             offered[i, : len(s)] = s
         set_of = choices["set"].to_numpy()
         table = Choices(vectors, offered[set_of], choices["chosen"].to_numpy(), choices["annotator"].to_numpy(),
-                        annotators["type"].to_numpy()[choices["annotator"].to_numpy()])
+                        annotators["type"].to_numpy()[choices["annotator"].to_numpy()], prompt=np.array(set_prompt)[set_of])
         is_test = np.array([set_prompt[s] in test_prompts for s in set_of])
         is_unseen = np.isin(choices["annotator"], list(unseen))
         train = table.subset(~is_test & ~is_unseen)
@@ -222,7 +222,7 @@ def learnability(candidates: pd.DataFrame, vectors: np.ndarray,
         for split, rows in ((split, rows) for split, rows in splits.items() if len(rows)):
             correct = oracle_correct(ideals[rows.annotator], positions, rows.candidates, rows.chosen)
             ceiling.append(pd.DataFrame({"sampler": sampler, "split": split, "group": rows.group,
-                                         "annotator": rows.annotator, "correct": correct}))
+                                         "annotator": rows.annotator, "prompt": rows.prompt, "correct": correct}))
             results += [per_comparison(model, rows).assign(sampler=sampler, estimator=estimator, split=split)
                         for estimator, model in fitted.items()]
         if unseen:  # unseen people, after adapting to their choices on the training prompts
@@ -235,6 +235,17 @@ def learnability(candidates: pd.DataFrame, vectors: np.ndarray,
         picked = np.array([sets[i][c] for i, c in zip(set_of, choices["chosen"])])
         chosen_rows.append(choices.assign(sampler=sampler, **{a: candidates.loc[picked, a].to_numpy() for a in AXES}))
     return pd.concat(results, ignore_index=True), pd.concat(ceiling, ignore_index=True), pd.concat(chosen_rows, ignore_index=True)
+
+
+def learnability_metrics(results: pd.DataFrame, ceiling: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Accuracy and log-loss of each estimator, and the oracle's accuracy, by sampler and split, from what
+    ``learnability`` returns. Intervals resample people and held-out prompts, crossed (every simulated person answers
+    every prompt; held-out prompts stand for new ones), as in ``pluralign learn``."""
+    accuracy = disaggregate(results, {"accuracy": "correct", "log_loss": "log_loss"}, ["group"],
+                            keys=["sampler", "estimator", "split"], cluster=PEOPLE_AND_PROMPTS, seed=seed)
+    oracle = disaggregate(ceiling, {"oracle_accuracy": "correct"}, ["group"], keys=["sampler", "split"],
+                          cluster=PEOPLE_AND_PROMPTS, seed=seed)
+    return pd.concat([accuracy, oracle], ignore_index=True)
 
 
 def _judge_check(judge: pd.DataFrame, spec: str) -> pd.DataFrame:
@@ -269,18 +280,14 @@ def write_compare_results(run_dir: str | Path, embedder: Embedder | None = None)
     measures = {c: c for c in sets.columns if c not in ("set_id", "sampler")}
     metrics = disaggregate(sets, measures, [], keys=["sampler"], seed=config.seed)
     results, ceiling, chosen = learnability(candidates, vectors, config)
-    # a simulated person's choices move together in the bootstrap, as in ``pluralign learn``
-    accuracy = disaggregate(results, {"accuracy": "correct", "log_loss": "log_loss"}, ["group"],
-                            keys=["sampler", "estimator", "split"], cluster="annotator", seed=config.seed)
-    oracle = disaggregate(ceiling, {"oracle_accuracy": "correct"}, ["group"], keys=["sampler", "split"],
-                          cluster="annotator", seed=config.seed)
     people = pd.concat([annotator_positions(part, seed=config.seed).assign(sampler=s) for s, part in chosen.groupby("sampler")])
     versus = pd.DataFrame([{"sampler": s, **humans_versus_models(part, defaults)} for s, part in people.groupby("sampler")])
     judge = pole_accuracy(pd.DataFrame([r for r in records if r["stage"] == "judge-check"]), config.seed)
     for name, table in (("candidates", candidates), ("defaults", defaults), ("sets", sets), ("people", people),
                         ("humans_vs_models", versus.drop(columns="model_quadrant")), ("judge_accuracy", judge)):
         table.to_parquet(run_dir / f"{name}.parquet", index=False)
-    metrics = pd.concat([metrics, accuracy, oracle, _judge_check(judge, config.judge or config.model)], ignore_index=True)
+    metrics = pd.concat([metrics, learnability_metrics(results, ceiling, config.seed),
+                         _judge_check(judge, config.judge or config.model)], ignore_index=True)
     metrics = write_metrics(run_dir, metrics)
     return write_compare_report(run_dir, manifest, candidates, defaults, people, versus, metrics, judge)
 
