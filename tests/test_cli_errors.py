@@ -143,3 +143,17 @@ def test_brackets_in_a_message_are_printed_as_written(cli, tmp_path):
     result = cli("check", str(policy), str(tmp_path))
     assert result.returncode == 2
     assert "no rules ([[rule]] tables in TOML" in result.stderr
+
+
+def test_a_warning_prints_as_one_note_line(capsys):
+    import warnings
+
+    @guarded
+    def noisy() -> None:
+        warnings.warn("12 of 40 texts were cut short")
+
+    noisy()
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line == "note: 12 of 40 texts were cut short"
+    with pytest.warns(UserWarning):  # outside a command, warnings are Python's again
+        warnings.warn("outside")

@@ -7,6 +7,7 @@ import functools
 import sys
 import tempfile
 import traceback
+import warnings
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Callable, NoReturn, Optional, ParamSpec, TypeVar
@@ -69,12 +70,15 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
     """Wrap a command so that a user never sees a traceback: bad input (an ``InputError``: a data file, option,
     policy, study, run or model spec) is one line and exit 2, a model that fails mid-run one line and exit 1, Ctrl-C
     how to resume and exit 130, and any other exception, a bug in pluralign, one line naming it and the file that
-    holds its traceback, exit 1."""
+    holds its traceback, exit 1. A warning (data left out, texts cut short, a library's notice) prints as one
+    ``note:`` line, not as Python's file, line and category."""
 
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return command(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.showwarning = lambda message, *_, **__: note(str(message))
+                return command(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
         except InputError as exc:
