@@ -22,3 +22,5 @@ def test_compare_samplers_through_a_served_model(llama_server, cli, tmp_path):
     assert candidates.groupby("set_id").size().eq(2).all() and candidates["text"].str.len().gt(0).all()
     assert candidates[["traditional_secular", "survival_self_expression"]].abs().le(1).all().all()
     assert "samplers side by side" in result.stdout
+    # 2 prompts, 1 held out: the accuracy intervals resample prompts and cannot bound anything, and the output says so
+    assert "[-inf, inf]" in result.stdout and "one held-out prompt says nothing about the next" in result.stderr

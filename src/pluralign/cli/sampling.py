@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.table import Table
 
-from .common import Cache, Chat, ColumnMap, Fresh, Quiet, RunDir, TemplateFrom, column_mapping, guarded, out, \
+from .common import Cache, Chat, ColumnMap, Fresh, Quiet, RunDir, TemplateFrom, column_mapping, guarded, note, out, \
     print_checks, show_progress, source_of
 
 commands = typer.Typer()
@@ -146,6 +147,9 @@ def compare_samplers(
         table.add_row(name, *(f"{cells.loc[x, 'value']:.3f} [{cells.loc[x, 'ci_low']:.3f}, {cells.loc[x, 'ci_high']:.3f}]"
                               if x in cells.index else "" for x in config.samplers))
     out.print(table)
+    if not np.isfinite(pd.concat([acc, ceiling])[["ci_low", "ci_high"]].to_numpy()).all():
+        note("the accuracy intervals resample held-out prompts, and one held-out prompt says nothing about the next: "
+             "they are unbounded; hold out more (more prompts, or a larger --test-share)")
     print_checks(path)
     out.print(f"report: {path / 'report.html'}")
 
