@@ -46,10 +46,18 @@ def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_p
     assert set(summary.index) == {"traditional", "liberal", "worst reward"} and not summary.loc["liberal", "target"]
     assert summary.loc["worst reward", "worst"] == "liberal" and summary.loc["worst reward", "value"] == summary.loc["liberal", "value"]
     assert ((summary.ci_low <= summary.value) & (summary.value <= summary.ci_high)).all()
-    assert (summary.lost == (summary.value < 0.5 - 0.05)).all()
+    # the other group's verdict is the sign test on the prompts it tells apart, at the tolerance 0.05 (one reward can
+    # lose, so Holm's correction leaves its p-value as it is)
+    from scipy.stats import binomtest
+
+    margins = pd.read_parquet(out / "judge" / "verdicts.parquet").pivot(index="prompt_id", columns="reward",
+                                                                       values="margin")
+    losses, differing = int((margins.liberal < 0).sum()), int((margins.liberal != 0).sum())
+    assert summary.loc["liberal", "p"] == pytest.approx(
+        binomtest(losses, differing, 0.5 + 0.05 * 32 / differing, alternative="greater").pvalue)
+    assert (summary.lost == (~summary.target & (summary.p <= 0.05))).all()
     assert summary.loc["traditional", "verdict"] == "gained" and summary.loc["liberal", "verdict"] == (
-        "surely lost" if summary.loc["liberal", "ci_high"] < 0.45 else "lost" if summary.loc["liberal", "lost"]
-        else "within the tolerance")
+        "lost" if summary.loc["liberal", "p"] <= 0.05 else "no clear loss")
     assert "traditional (target)" in result.stdout and "gained" in result.stdout
     # before and after: both models gave the audit's stances on the same items; the shift is their difference
     items = pd.read_parquet(out / "audit" / "results.parquet")
@@ -57,13 +65,14 @@ def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_p
     shift = pd.read_parquet(out / "stance.parquet").query("grouping == 'overall'").iloc[0]
     tuned = f"hf:{out / 'model'}"
     assert shift.n == len(wide) and abs(shift.value - (wide[tuned] - wide["embedded"]).mean()) < 1e-12
-    # the tension between the target's gain and the other group's, prompt by prompt, is Spearman's rho of margins
+    # the tension between the target's gain and the other group's, prompt by prompt, is Spearman's rho of margins on
+    # the prompts whose answers differ
     from scipy.stats import spearmanr
 
-    margins = pd.read_parquet(out / "judge" / "verdicts.parquet").pivot(index="prompt_id", columns="reward",
-                                                                       values="margin")
+    moved = margins[(margins != 0).any(axis=1)]
     tension = pd.read_parquet(out / "tensions.parquet").set_index("group").loc["liberal"]
-    assert tension.value == pytest.approx(spearmanr(margins.traditional, margins.liberal).statistic) and tension.n == 32
+    assert tension.value == pytest.approx(spearmanr(moved.traditional, moved.liberal).statistic)
+    assert tension.n == len(moved) and tension.focus == "traditional"
     report = (out / "report.html").read_text()
     assert "Who gained, who lost" in report and "Stances before and after" in report and "Tensions" in report
     assert f"<td>{summary.loc['liberal', 'verdict']}</td>" in report
@@ -77,13 +86,12 @@ def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_p
 
 
 def test_a_max_min_target_chooses_the_answer_whose_least_pleased_reward_is_pleased_most():
-    from scipy.stats import zscore
-
     from pluralign.align.core import target_scores
     from pluralign.align.targets import preference_pairs
 
     rewards = np.array([[3.0, -3.0], [1.0, 1.0], [-3.0, 3.0], [0.0, -1.0]])  # four answers, two rewards
-    assert target_scores(rewards, ["a", "b"], "max-min") == pytest.approx(zscore(rewards, axis=0).min(axis=1))
+    # each reward centred within the set (its zero is arbitrary per context), its unit kept
+    assert target_scores(rewards, ["a", "b"], "max-min") == pytest.approx([-3.0, 0.75, -3.25, -1.0])
     assert list(target_scores(rewards, ["a", "b"], "b")) == [-3.0, 1.0, 3.0, -1.0]
     record = {"prompt_id": "p", "prompt": "Which?", "candidates": [{"text": f"answer {i}", "rewards": list(r)}
                                                                     for i, r in enumerate(rewards)]}
@@ -94,19 +102,38 @@ def test_a_max_min_target_chooses_the_answer_whose_least_pleased_reward_is_pleas
     assert preference_pairs([same], ["a", "b"], "max-min").empty
 
 
-@pytest.mark.parametrize("case", ["target", "model", "job"])
+def test_max_min_keeps_how_much_a_group_cares():
+    """Group A chooses the first of four answers with probability 0.98 (logits 5, 0, 0, 0); group B is indifferent
+    (logits 0, .001, .002, .003: 0.2496 to 0.2504). Max-min must not train against A's choice on B's behalf: the
+    first answer is chosen (rescaling each reward by its spread within the set rejected it)."""
+    from scipy.special import softmax
+
+    from pluralign.align.targets import preference_pairs
+
+    rewards = np.array([[5.0, 0.0], [0.0, 0.001], [0.0, 0.002], [0.0, 0.003]])
+    assert softmax(rewards[:, 0])[0] > 0.98 and np.ptp(softmax(rewards[:, 1])) < 0.001
+    record = {"prompt_id": "p", "prompt": "Which?", "candidates": [{"text": f"answer {i}", "rewards": list(r)}
+                                                                    for i, r in enumerate(rewards)]}
+    pair = preference_pairs([record], ["A", "B"], "max-min").iloc[0]
+    assert pair.chosen[0]["content"] == "answer 0" and pair.rejected[0]["content"] != "answer 0"
+
+
+@pytest.mark.parametrize("case", ["target", "model", "job", "max-min over poles"])
 def test_align_refuses_bad_inputs_in_one_line(cli, reward_run, tmp_path, case):
-    target, model, reward = "traditional", "embedded", str(reward_run)
+    target, model, reward = "traditional", "embedded", ["--reward", str(reward_run)]
     if case == "target":
         target = "nobody"
     elif case == "model":
         model = "openai:http://127.0.0.1:9/v1#m"
-    else:
-        reward = str(tmp_path)
-    result = cli("align", "--reward", reward, "--target", target, "--model", model, "--out", str(tmp_path / "a"))
+    elif case == "job":
+        reward = ["--reward", str(tmp_path)]
+    else:  # the poles mirror each other: max-min over them would pick the most central answer, serving no group
+        target, reward = "max-min", []
+    result = cli("align", *reward, "--target", target, "--model", model, "--out", str(tmp_path / "a"))
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert {"target": "has no reward named 'nobody'; it has: liberal, traditional", "model": "cannot be trained",
-            "job": "not a pluralign run"}[case] in result.stderr
+            "job": "not a pluralign run", "max-min over poles": "max-min serves the worst-off of a learn run's groups"
+            }[case] in result.stderr
 
 
 @pytest.mark.slow
@@ -197,8 +224,8 @@ def test_align_toward_a_value_pole_without_a_learn_run_takes_the_four_poles_as_i
         assert toward[pair["rejected"][0]["content"]] == min(toward.values())
     assert not any(r["kind"] == "pole" for r in records)  # the pole is one of the rewards, judged with them
     summary = pd.read_parquet(out / "summary.parquet").set_index("reward")
-    assert set(summary.index) == {"pole:traditional", "pole:secular_rational", "pole:survival", "pole:self_expression",
-                                  "worst reward"}
+    # the poles mirror each other, so the judge computes no worst-off row (at most 0.5 by construction)
+    assert set(summary.index) == {"pole:traditional", "pole:secular_rational", "pole:survival", "pole:self_expression"}
     assert summary.loc["pole:self_expression", "target"] and summary.target.sum() == 1 and (summary.n == 4).all()
     # opposite poles mirror each other: what the tuned model gained toward one it lost toward the other
     assert summary.loc["pole:survival", "value"] == pytest.approx(1 - summary.loc["pole:self_expression", "value"])

@@ -101,6 +101,10 @@ def test_without_a_learn_run_the_value_poles_judge_each_answer_by_its_place_on_t
     assert np.allclose(np.stack(answers["rewards"].to_numpy()), poles(None, answers["text"].tolist()), atol=1e-5)
     verdict = pd.read_parquet(out / "verdicts.parquet")
     assert sorted(verdict.reward.unique()) == sorted(poles.names) and verdict.prompt_id.nunique() == 4
+    # opposite poles mirror each other: their population rows (0.5) and worst row (at most 0.5) are not findings
+    metrics = pd.read_parquet(out / "metrics.parquet")
+    assert not metrics.metric.str.startswith(("maxmin_", "utilitarian_")).any()
+    assert set(metrics[metrics.group != "gap"].group) == set(poles.names)
     report = (out / "report.html").read_text()
     assert "the value poles, placed by hf:embedded" in report and "not the probability of anyone's choice" in report
 

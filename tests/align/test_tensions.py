@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from pluralign.align.core import reward_tensions
+from pluralign.align.core import reward_tensions, tension_reading
 
 
 @pytest.mark.filterwarnings("error")  # a degenerate bootstrap (the rival's) must not leak scipy's warning to the CLI
@@ -38,3 +38,31 @@ def test_the_interval_covers_the_true_rho_at_its_stated_rate():
         row = reward_tensions(pd.DataFrame({"t": x, "o": y}), "t", n_boot=1000, seed=run).iloc[0]
         covered += row.ci_low <= truth <= row.ci_high
     assert 0.92 <= covered / runs <= 0.98, covered / runs
+
+
+def test_when_no_relation_exists_and_half_the_answers_are_unchanged_no_pair_is_read_as_one():
+    """Three rewards whose margins are independent on the 16 of 32 prompts whose answers changed (the target and a
+    gaining on average, b losing), 0 on the rest: in 300 runs, any reading other than "no clear relation" (across the
+    two pairs with the target) is at most 5% (+2.7 binomial standard errors). Read from every prompt's interval, the
+    shared zeros made 50% of such runs read one (gain together in 32%, a trade-off in 31%)."""
+    runs, rng = 300, np.random.default_rng(5)
+    read = 0
+    for run in range(runs):
+        margins = pd.DataFrame(rng.normal(loc=[1, 1, -1], size=(32, 3)), columns=["t", "a", "b"])
+        margins.iloc[16:] = 0
+        table = reward_tensions(margins, "t", n_boot=200, seed=run)
+        assert (table.n == 16).all()
+        read += any(tension_reading(r.value, r.p) != "no clear relation" for r in table.itertuples())
+    assert read / runs <= 0.05 + 2.7 * np.sqrt(0.05 * 0.95 / runs), read / runs
+
+
+def test_without_a_target_every_pair_of_rewards_is_read_and_corrected_together():
+    """Max-min has no one reward to focus on: every pair is read, so none is chosen after seeing the results; a real
+    trade-off is still read as one after Holm's correction across the three pairs."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=30)
+    margins = pd.DataFrame({"a": x, "b": -x + rng.normal(scale=0.3, size=30), "c": rng.normal(size=30)})
+    table = reward_tensions(margins, None, n_boot=200)
+    assert list(zip(table.focus, table.group)) == [("a", "b"), ("a", "c"), ("b", "c")]
+    assert tension_reading(*table.loc[0, ["value", "p"]]) == "trade-off"
+    assert (table.p >= reward_tensions(margins[["a", "b"]], "a", n_boot=200).p.iloc[0]).all()

@@ -4,31 +4,33 @@ group's win rate, the worst group's, the population's), never one collapsed scor
 from __future__ import annotations
 
 import warnings
+from itertools import combinations
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit
-from scipy.stats import DegenerateDataWarning, bootstrap, rankdata
+from scipy.stats import DegenerateDataWarning, bootstrap, permutation_test, rankdata
 
 from ..metrics import MetricFrame, disaggregate
+from ..metrics.multiple import holm
 
 MIN_PROMPTS = 2  # a win rate over one prompt has no interval
 MAXMIN = "max-min"  # the target that serves the worst-off reward (MaxMin-RLHF)
 WORST = "worst reward"  # the summary's row of the lowest win rate among the rewards
+ALPHA = 0.05  # the error every verdict of a run keeps, family-wise across the rewards
 
 
 def target_scores(rewards: np.ndarray, names: Sequence[str], target: str) -> np.ndarray:
     """How the target ranks one candidate set, from its (k, G) rewards: the target's own column, or for ``max-min``
-    each candidate's worst standardised reward (each reward's scores centred and scaled within the set, since a
-    Bradley-Terry reward has no common zero or unit across groups), so the chosen answer is the one whose
-    least-pleased group is pleased most."""
+    each candidate's lowest reward, each reward centred within the set (a Bradley-Terry reward is fixed only up to a
+    constant per context) and never rescaled: its unit is a log-odds of choice, so how much a group cares is kept
+    (scaling by the spread within the set would make an indifferent group's ripples outweigh another's strong
+    choice). The chosen answer is the one whose least-pleased group is pleased most (MaxMin-RLHF)."""
     rewards = np.asarray(rewards, dtype=float)
     if target != MAXMIN:
         return rewards[:, list(names).index(target)]
-    spread = rewards.std(axis=0)
-    z = np.divide(rewards - rewards.mean(axis=0), spread, out=np.zeros_like(rewards), where=spread > 0)
-    return z.min(axis=1)
+    return (rewards - rewards.mean(axis=0)).min(axis=1)
 
 
 def verdicts(prompt_ids: Sequence[str], rewards_a: np.ndarray, rewards_b: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
@@ -49,11 +51,14 @@ def _unit(bound: float) -> float:
     return float(np.clip(bound, 0.0, 1.0)) if np.isfinite(bound) else bound
 
 
-def judge_metrics(table: pd.DataFrame, weights: dict[str, float], n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+def judge_metrics(table: pd.DataFrame, weights: dict[str, float], n_boot: int = 1000, seed: int = 0,
+                  across_rewards: bool = True) -> pd.DataFrame:
     """The long metrics rows of a judged pair of models: ``win_rate`` and ``p_prefer`` per reward (grouping
-    ``reward``), with the largest gap between rewards; the worst reward's (``maxmin_``, its interval bounds the lowest
-    true value among them) and the population's, the rewards weighed by ``weights`` (``utilitarian_``). Intervals
-    resample prompts."""
+    ``reward``), with the largest gap between rewards; with ``across_rewards``, the worst reward's (``maxmin_``, its
+    interval bounds the lowest true value among them) and the population's, the rewards weighed by ``weights``
+    (``utilitarian_``). Rewards that mirror each other in pairs (the value poles) leave ``across_rewards`` off: their
+    population rows are 0.5 and their worst row at most 0.5 by construction, not findings. Intervals resample
+    prompts."""
     rows = []
     per_prompt = table.assign(weight=table["reward"].map(weights))
     for metric, column in (("win_rate", "win"), ("p_prefer", "p_prefer")):
@@ -65,6 +70,8 @@ def judge_metrics(table: pd.DataFrame, weights: dict[str, float], n_boot: int = 
         gap, worst = frame.difference(), frame.worst(min_n=MIN_PROMPTS)
         rows.append({"metric": metric, "grouping": "reward", "group": "gap", "value": gap["value"],
                      "ci_low": _unit(gap["ci_low"]), "ci_high": _unit(gap["ci_high"]), "n": table["prompt_id"].nunique()})
+        if not across_rewards:
+            continue
         rows.append({"metric": f"maxmin_{metric}", "grouping": "reward", "group": worst["group"], "value": worst["value"],
                      "ci_low": _unit(worst["ci_low"]), "ci_high": _unit(worst["ci_high"]), "n": worst["n"]})
         mixed = (per_prompt[column] * per_prompt["weight"]).groupby(per_prompt["prompt_id"]).sum() / \
@@ -97,38 +104,62 @@ def _spearman(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
         return (rx * ry).sum(axis=axis) / np.sqrt((rx**2).sum(axis=axis) * (ry**2).sum(axis=axis))
 
 
-def tension_reading(ci_low: float, ci_high: float) -> str:
-    """How the report and the CLI read a reward_tension interval: wholly below 0 a trade-off, wholly above 0 the two
-    gain together, else (or with no interval) no clear relation."""
-    return "trade-off" if ci_high < 0 else "gain together" if ci_low > 0 else "no clear relation"
+def tension_reading(value: float, p: float) -> str:
+    """How the report and the CLI read a reward_tension: a trade-off (ρ < 0) or gaining together (ρ > 0) where its
+    Holm-adjusted p-value is at most ``ALPHA``, else (or with no ρ) no clear relation."""
+    if not p <= ALPHA:
+        return "no clear relation"
+    return "trade-off" if value < 0 else "gain together"
 
 
-def reward_tensions(margins: pd.DataFrame, target: str, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
-    """Does the target's gain come at another reward's cost, prompt by prompt? ``margins``: one row per prompt, one
-    column per reward, each the tuned answer's reward minus the base's. Per other reward: Spearman's ρ between its
-    margins and the target's over the prompts (``reward_tension``), with a BCa bootstrap interval over prompts
-    (scipy.stats.bootstrap). ρ < 0: where the target gained most, this reward lost most. A reward whose margins
-    never differ (or fewer than 3 prompts) gives NaN."""
+def _rho_interval(x: np.ndarray, y: np.ndarray, n_boot: int, seed: int) -> tuple[float, float]:
+    """A BCa bootstrap interval of Spearman's ρ over prompts (scipy.stats.bootstrap, paired)."""
+    def interval(method: str):
+        return bootstrap((x, y), _spearman, paired=True, vectorized=True, n_resamples=n_boot, method=method,
+                         rng=np.random.default_rng(seed)).confidence_interval
+
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("error", DegenerateDataWarning)
+        try:
+            ci = interval("BCa")
+        except DegenerateDataWarning:  # every resample gives one ρ (margins exactly opposed, say), or few
+            # prompts leave resamples without a ρ: BCa is undefined, the percentile interval is that ρ (NaN
+            # when the resamples give none)
+            warnings.simplefilter("ignore", DegenerateDataWarning)
+            ci = interval("percentile")
+    return float(ci.low), float(ci.high)
+
+
+def _rho_p_value(x: np.ndarray, y: np.ndarray, n_resamples: int, seed: int) -> float:
+    """Two-sided permutation p-value of Spearman's ρ = 0 (the prompts' pairing of x and y shuffled; exact when there
+    are fewer orderings than ``n_resamples``): valid at any number of prompts and with ties."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(permutation_test((x,), lambda v, axis=-1: _spearman(v, y, axis=axis), vectorized=True,
+                                      permutation_type="pairings", n_resamples=n_resamples,
+                                      rng=np.random.default_rng(seed)).pvalue)
+
+
+def reward_tensions(margins: pd.DataFrame, target: str | None, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """Does one reward's gain come at another's cost, prompt by prompt? ``margins``: one row per prompt, one column per
+    reward, each the tuned answer's reward minus the base's. Only the prompts whose answers some reward tells apart
+    count (``n``): where tuning left the answer unchanged every margin is 0, and those shared zeros would read as a
+    relation. Per pair of rewards (the target and each other reward; with no target, as for max-min, every pair, so
+    no pair is chosen after seeing the results): Spearman's ρ between their margins (``reward_tension``, ``focus``
+    and ``group`` name the two), a BCa bootstrap interval over prompts, and a permutation p-value Holm-adjusted
+    across the pairs (``p``), from which ``tension_reading`` reads it. ρ < 0: where one gained most, the other lost
+    most. A reward whose margins never differ (or fewer than 3 prompts) gives NaN."""
+    moved = margins[(margins != 0).any(axis=1)]
+    names = list(margins.columns)
+    pairs = combinations(names, 2) if target is None else [(target, name) for name in names if name != target]
     rows = []
-    for name in [c for c in margins.columns if c != target]:
-        x, y = margins[target].to_numpy(float), margins[name].to_numpy(float)
-        rho = float(_spearman(x, y))
-        low = high = float("nan")
+    for focus, name in pairs:
+        x, y = moved[focus].to_numpy(float), moved[name].to_numpy(float)
+        rho = float(_spearman(x, y)) if len(x) else float("nan")
+        low = high = p = float("nan")
         if len(x) >= 3 and np.isfinite(rho):
-            def interval(method: str):
-                return bootstrap((x, y), _spearman, paired=True, vectorized=True, n_resamples=n_boot, method=method,
-                                 rng=np.random.default_rng(seed)).confidence_interval
-
-            with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("error", DegenerateDataWarning)
-                try:
-                    ci = interval("BCa")
-                except DegenerateDataWarning:  # every resample gives one ρ (margins exactly opposed, say), or few
-                    # prompts leave resamples without a ρ: BCa is undefined, the percentile interval is that ρ (NaN
-                    # when the resamples give none)
-                    warnings.simplefilter("ignore", DegenerateDataWarning)
-                    ci = interval("percentile")
-            low, high = float(ci.low), float(ci.high)
-        rows.append({"metric": "reward_tension", "grouping": "reward", "group": name, "value": rho, "ci_low": low,
-                     "ci_high": high, "n": len(x)})
-    return pd.DataFrame(rows, columns=["metric", "grouping", "group", "value", "ci_low", "ci_high", "n"])
+            (low, high), p = _rho_interval(x, y, n_boot, seed), _rho_p_value(x, y, n_boot, seed)
+        rows.append({"metric": "reward_tension", "grouping": "reward", "group": name, "focus": focus, "value": rho,
+                     "ci_low": low, "ci_high": high, "n": len(x), "p": p})
+    table = pd.DataFrame(rows, columns=["metric", "grouping", "group", "focus", "value", "ci_low", "ci_high", "n", "p"])
+    table["p"] = holm(table["p"])
+    return table

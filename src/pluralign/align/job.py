@@ -38,8 +38,9 @@ from ..runs import (
 )
 from ..sampling.judge import ValueJudge
 from ..sampling.samplers import IndependentSampler
-from .core import MAXMIN, WORST, reward_tensions, stance_shift
+from .core import MAXMIN, reward_tensions, stance_shift
 from .judge import JudgeConfig, run_judge
+from .outcome import align_summary
 from .report import write_align_report
 from .targets import POLE, PoleRewards, check_poles, people_pairs, pole_metrics, preference_pairs
 
@@ -51,10 +52,11 @@ class AlignConfig:
     """What an align run trains; recorded in its manifest.
 
     Args:
-        target: the name of one of the rewards (a group, ``type 0``, ...), ``max-min``, or a value pole,
-            ``pole:traditional`` (``secular_rational``, ``survival``, ``self_expression``), placed by the value judge.
+        target: the name of one of the rewards (a group, ``type 0``, ...), ``max-min`` (with a learn run), or a value
+            pole, ``pole:traditional`` (``secular_rational``, ``survival``, ``self_expression``), placed by the value
+            judge.
         reward: a ``learn`` run on texts, whose rewards rank the answers and judge the tuned model; None: the four
-            value poles are the rewards (the target then a pole or ``max-min``).
+            value poles are the rewards (the target then a pole).
         judge: the model that places answers on the value axes, for a pole target or without a learn run (default:
             the base model).
         pairs: people's own choices to train on instead of the base model's ranked answers: a comparisons source
@@ -66,7 +68,8 @@ class AlignConfig:
         method: ``dpo`` (chosen against rejected) or ``sft`` (supervised on the chosen answers alone).
         steps, batch_size, learning_rate, beta: optimiser steps, pairs per step, learning rate and DPO's KL strength.
         lora_r: rank of the LoRA adapters (alpha = 2r, on every linear layer).
-        tolerance: the loss of win rate below 0.5 another reward may show before the run says it lost.
+        tolerance: the loss of win rate below 0.5 another reward may show before the run says it lost (when the
+            sign test, Holm-corrected across the rewards, finds its win rate below 0.5 − tolerance).
         audit: a statement source whose stance stage (the audit's) both models answer after training, so the report
             shows where the tuned model's stances moved; None skips it. audit_limit: its first N statements.
     """
@@ -103,6 +106,9 @@ class AlignConfig:
             raise InputError(f"unknown method {self.method!r}; choose dpo or sft")
         if not 0 < self.eval_share < 1 or self.k < 2 or min(self.steps, self.batch_size, self.lora_r) < 1:
             raise InputError("eval_share must be in (0, 1), k at least 2, steps, batch_size and lora_r at least 1")
+        if not 0 <= self.tolerance < 0.5:
+            raise InputError(f"tolerance must be in [0, 0.5): the win rate a reward may fall below 0.5, got "
+                             f"{self.tolerance}")
 
 
 def split_prompts(prompts: pd.DataFrame, eval_share: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -188,9 +194,12 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
     pole = config.target.removeprefix(POLE) if config.target.startswith(POLE) else None
     if pole is not None:
         check_poles([pole])  # before the run is made
-    if learned is None and pole is None and config.target != MAXMIN:
+    if learned is None and pole is None:
+        # the poles of one axis mirror each other, so the least-pleased pole of an answer is the one it leans away
+        # from: max-min over poles would choose the answer nearest the set's middle, not serve any group
         raise InputError(f"without --reward the rewards are the value poles: target one of them ({POLE}traditional, "
-                         f"...) or {MAXMIN}; to tune toward {config.target!r}, give the learn run that fitted it")
+                         f"...); {MAXMIN} serves the worst-off of a learn run's groups, and to tune toward "
+                         f"{config.target!r}, give the learn run that fitted it")
     if learned is not None and pole is None and config.target not in [*learned.names, MAXMIN]:
         raise InputError(f"the reward run {config.reward} has no reward named {config.target!r}; "
                          f"it has: {', '.join(learned.names)} (or target {MAXMIN}, the worst-off of them, or a value "
@@ -256,29 +265,10 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
     return run.path
 
 
-def align_summary(metrics: pd.DataFrame, target: str, tolerance: float) -> pd.DataFrame:
-    """Per reward, and for the worst of them (``worst reward``, the judge's maxmin_win_rate, whose interval bounds the
-    lowest true win rate; ``worst`` names it): the win rate of the tuned model over the base (with interval), whether
-    it is the target (the worst row for a max-min target), and whether it lost more than ``tolerance`` (its win rate
-    below 0.5 − tolerance, and ``surely`` when the whole interval is), with the ``verdict`` the CLI and the report
-    print: gained or no clear gain for the target, else surely lost, lost or within the tolerance."""
-    rows = metrics[(metrics.metric == "win_rate") & (metrics.grouping == "reward") & (metrics.group != "gap")]
-    worst = metrics[metrics.metric == "maxmin_win_rate"].assign(worst=lambda t: t["group"], group=WORST)
-    table = pd.concat([rows, worst])[["group", "value", "ci_low", "ci_high", "n", "worst"]].rename(
-        columns={"group": "reward"}).reset_index(drop=True)
-    table["target"] = table["reward"] == (WORST if target == MAXMIN else target)
-    table["lost"] = table["value"] < 0.5 - tolerance
-    table["surely_lost"] = table["ci_high"] < 0.5 - tolerance
-    table["verdict"] = np.select(
-        [table.target & (table.ci_low > 0.5), table.target, table.surely_lost, table.lost],
-        ["gained", "no clear gain", "surely lost", "lost"], "within the tolerance")
-    return table
-
-
 def write_align_results(run_dir: str | Path) -> Path:
     """The align run's tables and report from its records, its judge run and its audit run: ``curve.parquet`` (DPO's
     loss, reward margin and accuracy per step), ``summary.parquet`` (each reward's win rate of the tuned model over the
-    base, the target marked, losses beyond the tolerance flagged), ``tensions.parquet`` (``reward_tension``: whether
+    base, the target marked, each verdict from a sign test with Holm's correction: ``outcome.py``), ``tensions.parquet`` (``reward_tension``: whether
     the target's gain and each other reward's move together across prompts), ``stance.parquet`` (``stance_shift``
     overall and by topic, language and position) and ``report.html``; returns the report's path."""
     run_dir = Path(run_dir)
@@ -294,21 +284,21 @@ def write_align_results(run_dir: str | Path) -> Path:
     pole = next((r for r in read_records(run_dir) if r["kind"] == "pole"), None)
     if pole is not None:
         metrics = pd.concat([metrics, pole_metrics(pole, config["target"], config["seed"])], ignore_index=True)
-    summary = align_summary(metrics, config["target"], config["tolerance"])
-    summary.to_parquet(run_dir / "summary.parquet", index=False)
     margins = pd.read_parquet(run_dir / "judge" / "verdicts.parquet").pivot(index="prompt_id", columns="reward",
                                                                            values="margin")
     if pole is not None:
         margins[config["target"]] = pd.Series(np.subtract(pole["model"], pole["against"]), index=pole["prompt_id"])
-    focus = summary.loc[summary.target, "worst"].iloc[0] if config["target"] == MAXMIN else config["target"]
-    tensions = reward_tensions(margins.dropna(), focus, seed=config["seed"])
+    summary = align_summary(metrics, margins, config["target"], config["tolerance"])
+    summary.to_parquet(run_dir / "summary.parquet", index=False)
+    tensions = reward_tensions(margins.dropna(), None if config["target"] == MAXMIN else config["target"],
+                               seed=config["seed"])
     tensions.to_parquet(run_dir / "tensions.parquet", index=False)
     stance = None
     if config.get("audit") and (run_dir / "audit" / "manifest.json").exists():
         base, tuned = read_manifest(run_dir / "audit")["config"]["models"]
         stance = stance_shift(pd.read_parquet(run_dir / "audit" / "results.parquet"), base, tuned, seed=config["seed"])
         stance.to_parquet(run_dir / "stance.parquet", index=False)
-    return write_align_report(run_dir, manifest, summary, curve, trained["pairs"], stance, tensions.assign(target=focus))
+    return write_align_report(run_dir, manifest, summary, curve, trained["pairs"], stance, tensions)
 
 
 JOB = Job("align", AlignConfig, run_align, write_align_results)

@@ -69,5 +69,5 @@ def write_align_report(run_dir: Path, manifest: dict, summary: pd.DataFrame, cur
     shifts = [] if stance is None else stance[(stance.group != "ratio") & stance.value.notna()].to_dict("records")
     return write_page(run_dir / "report.html", "align.html", manifest=manifest, summary=summary.to_dict("records"),
                       curve=to_svg(fig), bars=bars, pairs=pairs, shifts=shifts,
-                      tensions=[] if tensions is None else [{**r, "reading": tension_reading(r["ci_low"], r["ci_high"])}
+                      tensions=[] if tensions is None else [{**r, "reading": tension_reading(r["value"], r["p"])}
                                                             for r in tensions.to_dict("records")])

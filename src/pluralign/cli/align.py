@@ -59,10 +59,9 @@ def judge(
             table.add_row(name, *(with_interval(part[part.metric == m].iloc[0]) for m in ("win_rate", "p_prefer")),
                           str(int(part.n.iloc[0])))
     out.print(table)
-    for metric in ("maxmin_win_rate", "utilitarian_win_rate"):
-        row = metrics[metrics.metric == metric].iloc[0]
-        who = f" ({row.group})" if metric.startswith("maxmin") else ""
-        out.print(f"{metric}{who}: {with_interval(row)}")
+    for row in metrics[metrics.metric.isin(["maxmin_win_rate", "utilitarian_win_rate"])].itertuples():
+        who = f" ({row.group})" if row.metric.startswith("maxmin") else ""
+        out.print(f"{row.metric}{who}: {with_interval(row)}")
     out.print(f"run: {path}")
 
 
@@ -82,8 +81,8 @@ The tuned model is `OUT/model`, a transformers checkpoint: audit, sample or serv
 """)
 @guarded
 def align(
-    target: Annotated[str, typer.Option(help="The reward to tune toward: a group of the learn run's --group, 'type 0', 'prototype 1', ...; max-min (each set's answer whose least-pleased reward is pleased most, as MaxMin-RLHF); or a value pole, pole:traditional, pole:secular_rational, pole:survival, pole:self_expression (placed by --judge).")],
-    reward: Annotated[Optional[Path], typer.Option(help="A `pluralign learn` run on texts: its rewards rank the base model's answers and judge the tuned model. Without it the four value poles are the rewards (placed by --judge), and --target is a pole or max-min.")] = None,
+    target: Annotated[str, typer.Option(help="The reward to tune toward: a group of the learn run's --group, 'type 0', 'prototype 1', ...; max-min, with --reward (each set's answer whose least-pleased reward, centred within the set, is pleased most, as MaxMin-RLHF); or a value pole, pole:traditional, pole:secular_rational, pole:survival, pole:self_expression (placed by --judge).")],
+    reward: Annotated[Optional[Path], typer.Option(help="A `pluralign learn` run on texts: its rewards rank the base model's answers and judge the tuned model. Without it the four value poles are the rewards (placed by --judge), and --target is a pole.")] = None,
     model: Annotated[str, typer.Option("--model", "-m", help="The base model: embedded or hf:ID|DIR.")] = "embedded",
     judge: Annotated[Optional[str], typer.Option(help="For a pole target, or without --reward: the model that places answers on the value axes (default: the base model).")] = None,
     prompts: Annotated[str, typer.Option(help="Prompt source: builtin, or a FILE with id, text, language.")] = "builtin",
@@ -99,7 +98,7 @@ def align(
     learning_rate: Annotated[float, typer.Option(help="Learning rate of the LoRA adapters.")] = 5e-4,
     beta: Annotated[float, typer.Option(help="DPO's beta: how far the tuned model may move from the base.")] = 0.1,
     lora_r: Annotated[int, typer.Option(help="Rank of the LoRA adapters.")] = 8,
-    tolerance: Annotated[float, typer.Option(help="How far below 0.5 another reward's win rate may fall before it counts as a loss.")] = 0.05,
+    tolerance: Annotated[float, typer.Option(help="How far below 0.5 another reward's win rate may fall before it counts as a loss: a reward is called lost when the sign test, Holm-corrected across the rewards, finds its win rate below 0.5 − tolerance at the 5% level.")] = 0.05,
     audit: Annotated[str, typer.Option(help="Statements whose stances (the audit's stance stage) both models give after training: builtin, a FILE, or none.")] = "builtin",
     audit_limit: Annotated[Optional[int], typer.Option(help="Audit only this many statements, spread over languages and topics.")] = None,
     out_dir: RunDir = Path("runs/align"),
@@ -132,15 +131,15 @@ def align(
     path = run_align(config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache)
     summary = pd.read_parquet(path / "summary.parquet")
     table = Table(title=f"align toward {target}: tuned against {model} on held-out prompts")
-    for column in ("reward", "win rate of tuned", "verdict"):
+    for column in ("reward", "win rate of tuned", "p", "verdict"):
         table.add_column(column)
     for r in summary.itertuples():
         name = f"{r.reward} ({r.worst})" if isinstance(r.worst, str) else r.reward
-        table.add_row(f"{name} (target)" if r.target else name, with_interval(r), r.verdict)
+        table.add_row(f"{name} (target)" if r.target else name, with_interval(r), f"{r.p:.3f}", r.verdict)
     out.print(table)
     for r in pd.read_parquet(path / "tensions.parquet").dropna(subset=["value"]).itertuples():
-        out.print(f"reward_tension with {r.group} (Spearman ρ of margins over prompts): {with_interval(r)} "
-                  f"({tension_reading(r.ci_low, r.ci_high)})")
+        out.print(f"reward_tension of {r.focus} with {r.group} (Spearman ρ of margins over the {r.n} prompts whose "
+                  f"answers differ): {with_interval(r)} ({tension_reading(r.value, r.p)}, Holm-adjusted p {r.p:.3f})")
     if (path / "stance.parquet").exists():
         overall = pd.read_parquet(path / "stance.parquet").query("grouping == 'overall'").iloc[0]
         out.print(f"stance_shift (tuned − base p(agree) on the audit's statements): {with_interval(overall)}")

@@ -106,8 +106,9 @@ for _name, _what, _dir, _lo, _hi, _paper in (
      "prototypes) or equally (groups)", "higher", 0, 1, "MaxMin-RLHF (utilitarian baseline)"),
     ("utilitarian_p_prefer", "p_prefer averaged over the rewards, weighed as utilitarian_win_rate", "higher", 0, 1,
      "MaxMin-RLHF (utilitarian baseline)"),
-    ("reward_tension", "Spearman's rho over held-out prompts between the target's reward margin (tuned − base) and "
-     "another reward's: below 0, the target's gains are that group's losses", "neutral", -1, 1,
+    ("reward_tension", "Spearman's rho, over the held-out prompts whose answers differ, between the target's reward "
+     "margin (tuned − base) and another reward's (max-min: every pair of rewards): below 0, one's gains are the "
+     "other's losses", "neutral", -1, 1,
      "pluralign (after Embracing Contradiction's tensions)"),
     ("stance_shift", "mean change in p_agree from the base model to the tuned one on the same statement items: "
      "where aligning moved the audit's stances", "neutral", -1, 1, "pluralign (Community Alignment's before/after)"),
