@@ -60,7 +60,8 @@ class ContentModel:
 @pytest.fixture(scope="module")
 def content_run(tmp_path_factory):
     statements = builtin_statements()
-    path = run_audit(statements, AuditConfig(models=["hf:test/content"], stages=["stance", "long_form"], chat=False),
+    config = AuditConfig(models=["hf:test/content"], stages=["stance", "long_form", "judge_check"], chat=False)
+    path = run_audit(statements, config,
                      tmp_path_factory.mktemp("runs") / "content", progress=False, use_cache=False,
                      models={"hf:test/content": ContentModel(statements)})
     return path

@@ -74,10 +74,11 @@ def test_resume_after_sigkill_loses_nothing_and_duplicates_nothing(tmp_path):
     proc = subprocess.Popen(_audit_args(cut), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     n_stance = len([k for k in _records_key_set(whole) if "|stance|" in k])
     deadline = time.time() + 600
-    while time.time() < deadline:  # kill it in the middle of the long-form stage
+    while time.time() < deadline and proc.poll() is None:  # kill it in the middle of the long-form stage
         if (cut / "records.jsonl").exists() and len(read_records(cut)) > n_stance:
             break
         time.sleep(0.2)
+    assert proc.poll() is None, "the run ended before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     partial = len(read_records(cut))

@@ -101,8 +101,9 @@ def test_resume_after_sigkill_loses_nothing_and_duplicates_nothing(tmp_path):
     proc = subprocess.Popen(_values_args(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 600
     # wait for a whole record, not the file: the first append creates it an instant before it writes the chunk
-    while time.time() < deadline and not read_records(out):
+    while time.time() < deadline and proc.poll() is None and not read_records(out):
         time.sleep(0.2)
+    assert proc.poll() is None, "the run ended before it could be killed (its error.log says why)"
     os.kill(proc.pid, signal.SIGKILL)  # after the first chunk of four, before the second
     proc.wait()
     assert 0 < len(read_records(out)) < 8

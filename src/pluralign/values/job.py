@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..data import read_cards
 from ..embed import Embedder, SentenceEmbedder
 from ..jobs import Job
 from ..metrics import disaggregate, write_metrics
