@@ -116,15 +116,15 @@ def resampled_unit(choices: Choices) -> str:
     return "conversations" if choices.conversation is not None else "comparisons"
 
 
-def _clusters(rows: pd.DataFrame, choices: Choices, resampled: str) -> str | tuple[str, str]:
-    """The cluster column(s) of ``per_comparison``'s ``rows`` for a ``resampled_unit`` word: people crossed with
+def _clustered(rows: pd.DataFrame, choices: Choices, resampled: str) -> tuple[pd.DataFrame, str | tuple[str, str]]:
+    """``per_comparison``'s ``rows`` and their cluster column(s) for a ``resampled_unit`` word: people crossed with
     prompts where the comparisons have prompts (one prompt is answered by many: ``MetricFrame``'s pigeonhole
-    bootstrap), else people alone; for another unit, a ``unit`` column added to ``rows``."""
+    bootstrap), else people alone; for another unit, the rows with a ``unit`` column holding it."""
     if resampled == "people":
-        return "annotator" if choices.prompt is None else PEOPLE_AND_PROMPTS
+        return rows, "annotator" if choices.prompt is None else PEOPLE_AND_PROMPTS
     first = choices.first_choices()
-    rows["unit"] = {"prompts": first.prompt, "conversations": first.conversation, "comparisons": first.comparison}[resampled]
-    return "unit"
+    unit = {"prompts": first.prompt, "conversations": first.conversation, "comparisons": first.comparison}[resampled]
+    return rows.assign(unit=unit), "unit"
 
 
 def evaluate(model: ChoiceEstimator, choices: Choices, n_boot: int = 1000, seed: int = 0,
@@ -140,8 +140,8 @@ def evaluate(model: ChoiceEstimator, choices: Choices, n_boot: int = 1000, seed:
     among them (``MetricFrame.worst``): the least of many noisy estimates is biased low, and a group of one would
     "win" at 0.
     """
-    rows = per_comparison(model, choices)
-    options = {"n_boot": n_boot, "seed": seed, "cluster": _clusters(rows, choices, resampled)}
+    rows, cluster = _clustered(per_comparison(model, choices), choices, resampled)
+    options = {"n_boot": n_boot, "seed": seed, "cluster": cluster}
     groupings = ["language"] if choices.group is None else ["group", "language"]
     table = disaggregate(rows, {"accuracy": "correct", "log_loss": "log_loss"}, groupings, **options)
     extra = []
