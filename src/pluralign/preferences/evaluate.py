@@ -89,8 +89,9 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, n_bi
 
 def per_comparison(model: ChoiceEstimator, choices: Choices) -> pd.DataFrame:
     """One row per comparison: correct (1/t when the chosen one ties with t-1 others at the top, see
-    ``expected_correct``), log-loss, confidence, annotator, prompt, group, language (None when unknown). Only the comparisons'
-    own choices are scored: the later choices of a ranking are trained on, never counted as held-out comparisons."""
+    ``expected_correct``), log-loss, confidence, annotator, prompt, group, language (None when unknown). Only the
+    comparisons' own choices are scored: the later choices of a ranking are trained on, never counted as held-out
+    comparisons."""
     choices = choices.first_choices()
     p = model.predict_proba(choices)
     return pd.DataFrame({
@@ -106,9 +107,10 @@ def per_comparison(model: ChoiceEstimator, choices: Choices) -> pd.DataFrame:
 
 def resampled_unit(choices: Choices) -> str:
     """What the intervals of ``evaluate`` resample for these choices, on every split: ``people`` (a person's choices
-    move together; crossed with prompts where the comparisons have them); where every choice comes from one annotator (a file that names none is one, ``anonymous``),
-    there are no people to resample, and then ``prompts`` (a prompt's choices, and so a conversation's turns, move
-    together), else ``conversations``, else ``comparisons``."""
+    move together; crossed with prompts where the comparisons have them); where every choice comes from one
+    annotator (a file that names none is one, ``anonymous``), there are no people to resample, and then ``prompts``
+    (a prompt's choices, and so a conversation's turns, move together), else ``conversations``, else
+    ``comparisons``."""
     if len(np.unique(choices.annotator)) > 1:
         return "people"
     if choices.prompt is not None:
