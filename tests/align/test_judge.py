@@ -9,6 +9,7 @@ from scipy.special import expit
 
 from pluralign.align.core import judge_metrics, verdicts
 from pluralign.metrics import MetricFrame
+from pluralign.metrics.registry import metric_info
 from pluralign.preferences.reward import GroupRewards
 from tests.align.conftest import LIBERAL, TRADITIONAL
 
@@ -28,9 +29,9 @@ def test_verdicts_and_summaries_follow_the_reward_differences():
     a[:, 2] = b[:, 2]
     prompts = [f"p{i}" for i in range(40)]
     table = verdicts(prompts, a, b, ["x", "y", "z"])
-    assert np.allclose(table["p_prefer"], expit((a - b).ravel()))
     metrics = judge_metrics(table, {"x": 0.5, "y": 0.25, "z": 0.25}, n_boot=200)
     value = metrics.set_index(["metric", "group"])["value"]
+    assert np.isclose(value["p_prefer", "y"], expit(a[:, 1] - b[:, 1]).mean())
     assert value["win_rate", "x"] == 1 and value["win_rate", "z"] == 0.5
     assert value["win_rate", "y"] == np.mean(a[:, 1] > b[:, 1])
     worst = metrics[metrics.metric == "maxmin_win_rate"].iloc[0]
@@ -107,6 +108,36 @@ def test_without_a_learn_run_the_value_poles_judge_each_answer_by_its_place_on_t
     assert set(metrics[metrics.group != "gap"].group) == set(poles.names)
     report = (out / "report.html").read_text()
     assert "the value poles, placed by hf:embedded" in report and "not the probability of anyone's choice" in report
+    assert "pole_margin" in set(metrics.metric) and "p_prefer" not in set(metrics.metric)
+
+
+POLES = ["pole:traditional", "pole:secular_rational"]
+
+
+def test_value_poles_get_a_pole_margin_not_a_probability_of_choice():
+    """Before, a pole's row was p_prefer (mean sigmoid of the position difference, 0.541 here) under the definition
+    "probability that a group's people choose A"; the poles' own metric is the mean difference itself."""
+    a = np.array([[0.4, -0.4], [0.2, -0.2], [-0.1, 0.1]])
+    table = verdicts(["p0", "p1", "p2"], a, np.zeros_like(a), POLES)
+    metrics = judge_metrics(table, dict.fromkeys(POLES, 0.5), n_boot=200, poles=True)
+    value = metrics.set_index(["metric", "group"])["value"]
+    assert set(metrics.metric) == {"win_rate", "pole_margin"}
+    assert np.isclose(value["pole_margin", "pole:traditional"], 0.5 / 3)
+    assert np.isclose(value["pole_margin", "gap"], 1 / 3)
+    assert "probability" in metric_info("p_prefer").description
+    assert "not a probability" in metric_info("pole_margin").description
+
+
+def test_the_pole_margin_interval_covers_the_true_mean_margin_95_percent_of_the_time():
+    """200 seeded judge runs of 25 prompts, margins around a true mean of 0.15 toward the pole (sd 0.5): the interval
+    over prompts covers 0.15 in at least 92% of them (measured: 95.0%; over 1,000 runs 94.1%)."""
+    covered = []
+    for seed in range(200):
+        margin = np.random.default_rng(seed).normal(0.15, 0.5, size=(25, 1))
+        row = judge_metrics(verdicts([f"p{i}" for i in range(25)], margin, np.zeros_like(margin), POLES[:1]),
+                            {POLES[0]: 1.0}, n_boot=400, seed=seed, poles=True).query("metric == 'pole_margin'").iloc[0]
+        covered.append(row.ci_low <= 0.15 <= row.ci_high)
+    assert np.mean(covered) >= 0.92
 
 
 @pytest.mark.parametrize("case", ["simulated", "not-a-run", "audit-run", "same-model", "judge-with-reward"])

@@ -14,6 +14,7 @@ from scipy.stats import DegenerateDataWarning, bootstrap, permutation_test, rank
 
 from ..metrics import MetricFrame, disaggregate
 from ..metrics.multiple import holm
+from ..metrics.registry import metric_info
 
 MIN_PROMPTS = 2  # a win rate over one prompt has no interval
 MAXMIN = "max-min"  # the target that serves the worst-off reward (MaxMin-RLHF)
@@ -34,52 +35,65 @@ def target_scores(rewards: np.ndarray, names: Sequence[str], target: str) -> np.
 
 
 def verdicts(prompt_ids: Sequence[str], rewards_a: np.ndarray, rewards_b: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
-    """One row per (prompt, reward): ``margin`` r(a) − r(b), ``p_prefer`` sigmoid(margin), the Bradley-Terry
-    probability that the group prefers a, and ``win`` 1 when it does (a reward's tie counts a half)."""
+    """One row per (prompt, reward): ``margin`` r(a) − r(b) and ``win`` 1 when the reward prefers a (a tie counts a
+    half)."""
     margin = np.asarray(rewards_a, dtype=float) - np.asarray(rewards_b, dtype=float)
     if margin.shape != (len(prompt_ids), len(names)):
         raise ValueError(f"rewards of shape {margin.shape} for {len(prompt_ids)} prompts and {len(names)} rewards")
     table = pd.DataFrame({"prompt_id": np.repeat(np.asarray(prompt_ids, dtype=object), len(names)),
                           "reward": np.tile(np.asarray(names, dtype=object), len(prompt_ids)),
                           "margin": margin.ravel()})
-    table["p_prefer"] = expit(table["margin"])
     table["win"] = np.sign(table["margin"]) / 2 + 0.5
     return table
 
 
-def _unit(bound: float) -> float:
-    return float(np.clip(bound, 0.0, 1.0)) if np.isfinite(bound) else bound
+def _clipped(metric: str, bound: float, spread: bool = False) -> float:
+    """A simultaneous bound kept within the metric's range (registry), or within [0, high − low] for a ``spread``
+    (a gap): max-T intervals are not bounded by it."""
+    info = metric_info(metric)
+    low, high = (0.0, info.high - info.low) if spread else (info.low, info.high)
+    return float(np.clip(bound, low, high)) if np.isfinite(bound) else bound
 
 
 def judge_metrics(table: pd.DataFrame, weights: dict[str, float], n_boot: int = 1000, seed: int = 0,
-                  across_rewards: bool = True) -> pd.DataFrame:
-    """The long metrics rows of a judged pair of models: ``win_rate`` and ``p_prefer`` per reward (grouping
-    ``reward``), with the largest gap between rewards; with ``across_rewards``, the worst reward's (``maxmin_``, its
-    interval bounds the lowest true value among them) and the population's, the rewards weighed by ``weights``
-    (``utilitarian_``). Rewards that mirror each other in pairs (the value poles) leave ``across_rewards`` off: their
-    population rows are 0.5 and their worst row at most 0.5 by construction, not findings. Intervals resample
-    prompts."""
+                  poles: bool = False) -> pd.DataFrame:
+    """The long metrics rows of a judged pair of models, per reward (grouping ``reward``), with the largest gap between
+    rewards: ``win_rate`` and, for learned rewards, ``p_prefer`` (sigmoid of the margin, a Bradley-Terry choice
+    probability), the worst reward's (``maxmin_``, its interval bounds the lowest true value among them) and the
+    population's, the rewards weighed by ``weights`` (``utilitarian_``). With ``poles`` the rewards are value poles,
+    whose margin is a difference of judged positions, not a log-odds of anyone's choice: ``pole_margin`` (the mean
+    margin) replaces ``p_prefer``, and there is no worst or population row, since poles mirror each other in pairs
+    (those rows would be 0.5 and at most 0.5 by construction, not findings). Intervals resample prompts."""
     rows = []
+    table = table if poles else table.assign(p_prefer=expit(table["margin"]))
     per_prompt = table.assign(weight=table["reward"].map(weights))
-    for metric, column in (("win_rate", "win"), ("p_prefer", "p_prefer")):
+    for metric, column in (("win_rate", "win"), ("pole_margin", "margin") if poles else ("p_prefer", "p_prefer")):
         frame = MetricFrame(table, column, by="reward", cluster="prompt_id", n_boot=n_boot, seed=seed)
         for _, g in frame.by_group.iterrows():
             rows.append({"metric": metric, "grouping": "reward", "group": g["reward"],
                          **{k: g[k] for k in ("value", "ci_low", "ci_high", "n")}})
-        # simultaneous intervals are not bounded by the metric's range; a share's gap and minimum lie in [0, 1]
-        gap, worst = frame.difference(), frame.worst(min_n=MIN_PROMPTS)
+        gap = frame.difference()
         rows.append({"metric": metric, "grouping": "reward", "group": "gap", "value": gap["value"],
-                     "ci_low": _unit(gap["ci_low"]), "ci_high": _unit(gap["ci_high"]), "n": table["prompt_id"].nunique()})
-        if not across_rewards:
+                     "ci_low": _clipped(metric, gap["ci_low"], True), "ci_high": _clipped(metric, gap["ci_high"], True),
+                     "n": table["prompt_id"].nunique()})
+        if poles:
             continue
+        worst = frame.worst(min_n=MIN_PROMPTS)
         rows.append({"metric": f"maxmin_{metric}", "grouping": "reward", "group": worst["group"], "value": worst["value"],
-                     "ci_low": _unit(worst["ci_low"]), "ci_high": _unit(worst["ci_high"]), "n": worst["n"]})
+                     "ci_low": _clipped(metric, worst["ci_low"]), "ci_high": _clipped(metric, worst["ci_high"]),
+                     "n": worst["n"]})
         mixed = (per_prompt[column] * per_prompt["weight"]).groupby(per_prompt["prompt_id"]).sum() / \
             per_prompt.groupby("prompt_id")["weight"].sum()
         overall = MetricFrame(mixed.rename("v").reset_index().assign(_all="all"), "v", by="_all", cluster="prompt_id",
                               n_boot=n_boot, seed=seed).overall
         rows.append({"metric": f"utilitarian_{metric}", "grouping": "overall", "group": "all", **overall.to_dict()})
     return pd.DataFrame(rows, columns=["metric", "grouping", "group", "value", "ci_low", "ci_high", "n"])
+
+
+def strength_metric(metrics: pd.DataFrame) -> str:
+    """The metric a judge run shows beside each reward's win rate: ``pole_margin`` for the value poles, else
+    ``p_prefer``."""
+    return "pole_margin" if (metrics["metric"] == "pole_margin").any() else "p_prefer"
 
 
 def stance_shift(items: pd.DataFrame, base: str, tuned: str, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:

@@ -132,8 +132,7 @@ def write_judge_results(run_dir: str | Path) -> Path:
     table.to_parquet(run_dir / "verdicts.parquet", index=False)
     pair_table(answers, table).to_parquet(run_dir / "pairs.parquet", index=False)
     config = manifest["config"]
-    # without a learn run the rewards are the value poles, which mirror each other in pairs
-    metrics = judge_metrics(table, weights, seed=manifest.get("seed", 0), across_rewards=bool(config["reward"])).assign(
+    metrics = judge_metrics(table, weights, seed=manifest.get("seed", 0), poles=not config["reward"]).assign(
         model=config["model"], against=config["against"])
     write_metrics(run_dir, metrics)
     return write_judge_report(run_dir, manifest, metrics, table, answers)

@@ -10,7 +10,7 @@ import pandas as pd
 from ..jobs import ItemView, Section, Tables, item_fields, rows_of
 from ..report.figures import interval_bars, pyplot, to_svg
 from ..report.html import write_page
-from .core import tension_reading
+from .core import strength_metric, tension_reading
 
 SHOWN = 12  # prompts whose two answers the report prints
 
@@ -39,16 +39,17 @@ ITEMS = ItemView("pairs.parquet", "prompt_id", ("prompt_id", "language", "prompt
 def write_judge_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, verdicts: pd.DataFrame,
                        answers: pd.DataFrame) -> Path:
     """Render ``report.html`` for a judge run and return its path."""
-    per_reward = metrics[(metrics.grouping == "reward") & metrics.metric.isin(["win_rate", "p_prefer"])]
-    rewards = per_reward[per_reward.group != "gap"]
+    second = strength_metric(metrics)
+    per_reward = metrics[(metrics.grouping == "reward") & metrics.metric.isin(["win_rate", second])]
+    rewards = per_reward[(per_reward.group != "gap") & (per_reward.metric != "pole_margin")]  # a margin is not a share
     figure = interval_bars(rewards, "group", "metric", "", "win rate of A over B", (0, 1))
-    rows = [{"reward": name, **{m: part[part.metric == m].iloc[0].to_dict() for m in ("win_rate", "p_prefer")}}
+    rows = [{"reward": name, **{m: part[part.metric == m].iloc[0].to_dict() for m in ("win_rate", second)}}
             for name, part in per_reward.groupby("group", sort=False)]
     summaries = metrics[metrics.metric.str.startswith(("maxmin_", "utilitarian_"))].to_dict("records")
     pairs = pair_table(answers, verdicts)
     wins = verdicts.pivot(index="prompt_id", columns="reward", values="win")
     shown = [{**p, "wins": wins.loc[p["prompt_id"]].to_dict()} for p in pairs.head(SHOWN).to_dict("records")]
-    return write_page(run_dir / "report.html", "judge.html", manifest=manifest, figure=figure, rows=rows,
+    return write_page(run_dir / "report.html", "judge.html", manifest=manifest, figure=figure, rows=rows, second=second,
                       summaries=summaries, shown=shown, rewards=list(wins.columns), n_prompts=len(pairs))
 
 

@@ -82,8 +82,8 @@ class PoleRewards:
 
 
 def pole_metrics(record: dict, target: str, seed: int) -> pd.DataFrame:
-    """The win rate (and p_prefer) of the tuned model's held-out answers over the base's toward the target pole."""
+    """The win rate and pole margin of the tuned model's held-out answers over the base's toward the target pole."""
     table = verdicts(record["prompt_id"], np.array(record["model"])[:, None], np.array(record["against"])[:, None],
                      [target])
-    metrics = judge_metrics(table, {target: 1.0}, seed=seed)
-    return metrics[metrics.metric.isin(["win_rate", "p_prefer"]) & (metrics.group == target)]
+    metrics = judge_metrics(table, {target: 1.0}, seed=seed, poles=True)
+    return metrics[metrics.group == target]

@@ -45,6 +45,7 @@ def judge(
     each reward's win rate of A over B, the worst-off reward's (max-min) and the population's (utilitarian), each with
     a 95% interval that resamples prompts; writes answers, verdicts, metrics and a report into the run directory.
     """
+    from ..align.core import strength_metric
     from ..align.judge import JudgeConfig, run_judge
 
     config = JudgeConfig(reward=reward and str(reward), judge=judge_model, model=model, against=against, prompts=prompts, limit=limit,
@@ -52,11 +53,12 @@ def judge(
     path = run_judge(config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache)
     metrics = pd.read_parquet(path / "metrics.parquet")
     table = Table(title=f"judge: {model} (A) against {against} (B)")
-    for column in ("reward", "win rate of A", "p(prefer A)", "prompts"):
+    second = strength_metric(metrics)
+    for column in ("reward", "win rate of A", "p(prefer A)" if second == "p_prefer" else "pole margin of A", "prompts"):
         table.add_column(column)
     for name, part in metrics[metrics.grouping == "reward"].groupby("group", sort=False):
-        if set(part.metric) >= {"win_rate", "p_prefer"}:
-            table.add_row(name, *(with_interval(part[part.metric == m].iloc[0]) for m in ("win_rate", "p_prefer")),
+        if set(part.metric) >= {"win_rate", second}:
+            table.add_row(name, *(with_interval(part[part.metric == m].iloc[0]) for m in ("win_rate", second)),
                           str(int(part.n.iloc[0])))
     out.print(table)
     for row in metrics[metrics.metric.isin(["maxmin_win_rate", "utilitarian_win_rate"])].itertuples():

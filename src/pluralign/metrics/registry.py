@@ -96,8 +96,11 @@ for _name, _what, _dir, _lo, _hi, _paper in (
     # judge: whose preferences one model's answers satisfy against another's
     ("win_rate", "share of prompts on which a learned group's (type's, prototype's) reward scores model A's answer above "
      "model B's; a tie counts a half", "higher", 0, 1, "Community Alignment / MaxMin-RLHF"),
-    ("p_prefer", "mean Bradley–Terry probability that a group's people choose model A's answer over model B's: "
-     "sigmoid of the reward difference", "higher", 0, 1, "Community Alignment / PAL"),
+    ("p_prefer", "mean Bradley–Terry probability that a learned reward's people choose model A's answer over model "
+     "B's: sigmoid of the reward difference", "higher", 0, 1, "Community Alignment / PAL"),
+    ("pole_margin", "mean over prompts of how far the value judge places model A's answer toward a value pole beyond "
+     "model B's (difference of positions, −2 to 2): a lean, not a probability of anyone's choice", "higher", -2, 2,
+     "pluralign (Community Alignment's value judge)"),
     ("maxmin_win_rate", "the lowest win_rate among the rewards (the group A serves worst against B); its interval "
      "bounds the lowest true win rate", "higher", 0, 1, "MaxMin-RLHF"),
     ("maxmin_p_prefer", "the lowest p_prefer among the rewards; its interval bounds the lowest true value", "higher", 0, 1,
