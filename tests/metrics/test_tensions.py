@@ -10,7 +10,7 @@ from scipy.stats import kendalltau
 from pluralign.metrics.compare import parse_directions, scorecard
 from pluralign.report.compare import render_scorecard
 from pluralign.metrics.tensions import (MetricMatrix, discordant_pairs, metric_matrix, pareto_front, rank_agreement,
-                                        weighted_sum)
+                                        separated, weighted_sum)
 
 from .tables import long_table
 
@@ -46,15 +46,48 @@ def test_opposed_metrics_give_tau_minus_one_and_agreeing_ones_plus_one():
 
 def test_wide_intervals_widen_the_interval_of_tau():
     loose = FOUR.assign(ci_low=FOUR.value - 0.3, ci_high=FOUR.value + 0.3)
-    row = _pair(rank_agreement(metric_matrix(loose, by=["model"]), seed=1), "accuracy", "worst_group_accuracy")
-    assert row.ci_low < -0.5 < 0.3 < row.ci_high
+    row = _pair(rank_agreement(metric_matrix(loose, by=["model"])), "accuracy", "worst_group_accuracy")
+    assert (row.ci_low, row.ci_high) == (-1, 1)  # no pair is ordered by both intervals: τ could be anything
+
+
+def test_units_without_an_interval_are_left_out_of_tau_and_counted():
+    """Before, an infinite interval counted as none: three units of (−inf, inf) beside two tight ones gave τ = 1.00
+    [1.00, 1.00] over five units; with every interval infinite, the same."""
+    inf = float("inf")
+    five = long_table({u: {"accuracy": (v, lo, hi), "log_loss": (1 - v, -hi, -lo)}
+                       for u, v, lo, hi in (("A", 0.9, 0.89, 0.91), ("B", 0.8, 0.79, 0.81), ("C", 0.7, -inf, inf),
+                                            ("D", 0.6, -inf, inf), ("E", 0.5, -inf, inf))}).assign(run="r", setting="")
+    row = rank_agreement(metric_matrix(five, by=["model"])).iloc[0]
+    assert (row.units, row.left_out, row.pairs) == (2, 3, 1)
+    nowhere = five.assign(ci_low=-inf, ci_high=inf)
+    assert rank_agreement(metric_matrix(nowhere, by=["model"])).empty
+
+
+def _noisy_matrix(truth: np.ndarray, se: np.ndarray, rng: np.random.Generator) -> MetricMatrix:
+    """Units × metrics measured with normal error of sd ``se`` and 95% intervals ±1.96 se, as a job would store."""
+    seen = truth + rng.standard_normal(truth.shape) * se
+    frame = lambda a: pd.DataFrame(a, columns=["accuracy", "vendi"], index=[f"u{i}" for i in range(len(a))])
+    return MetricMatrix(frame(seen), frame(seen - 1.96 * se), frame(seen + 1.96 * se))
+
+
+def test_the_tau_interval_covers_the_true_tau_at_least_95_percent_of_the_time():
+    """Five units whose true orders partly disagree (true τ = 0.4), values 0.1 apart measured with an error of sd
+    0.01–0.03: in 300 seeded comparisons the interval covers the true τ in at least 95% (measured: 99.7%, mean width
+    0.93); the interval of before, which redrew each value around its noisy point, covered it in 49.7%."""
+    truth = np.array([[0.5, 0.7], [0.6, 0.5], [0.7, 0.8], [0.8, 0.6], [0.9, 0.9]])
+    true_tau = kendalltau(truth[:, 0], truth[:, 1]).statistic
+    se = np.linspace(0.01, 0.03, 10).reshape(5, 2)
+    covered = [row.ci_low <= true_tau <= row.ci_high
+               for row in (rank_agreement(_noisy_matrix(truth, se, np.random.default_rng(s))).iloc[0]
+                           for s in range(300))]
+    assert true_tau == pytest.approx(0.4) and np.mean(covered) >= 0.95
 
 
 def test_tau_agrees_with_scipy_including_ties():
     rng = np.random.default_rng(3)
     values = pd.DataFrame({"x": rng.integers(0, 4, 12).astype(float), "y": rng.integers(0, 4, 12).astype(float)},
                           index=[f"u{i}" for i in range(12)])
-    matrix = MetricMatrix(values, values * np.nan, values * np.nan)
+    matrix = MetricMatrix(values, values - 0.1, values + 0.1)
     ours = rank_agreement(matrix).iloc[0]
     assert ours.tau == pytest.approx(kendalltau(values.x, values.y).statistic, abs=1e-12)
 
@@ -70,6 +103,35 @@ def test_discordant_pairs_say_which_model_each_metric_prefers():
 def test_a_dominated_model_is_off_the_pareto_front():
     front = pareto_front(metric_matrix(FOUR, by=["model"]), {"accuracy": None, "worst_group_accuracy": None})
     assert front.to_dict() == {"A": True, "B": True, "C": True, "D": False}
+
+
+def test_overlapping_intervals_mark_no_best_and_dominate_no_one():
+    """Before, A (0.80 [0.70, 0.90]) was bold beside B (0.78 [0.68, 0.88]), and B, worse by a point on both metrics,
+    was off the Pareto front."""
+    close = long_table({"A": {"accuracy": (0.80, 0.70, 0.90), "worst_group_accuracy": (0.60, 0.50, 0.70)},
+                        "B": {"accuracy": (0.78, 0.68, 0.88), "worst_group_accuracy": (0.59, 0.49, 0.69)},
+                        "C": {"accuracy": (0.50, 0.45, 0.55), "worst_group_accuracy": (0.30, 0.25, 0.35)}}
+                       ).assign(run="r", setting="")
+    card = scorecard(close)
+    assert card.best() == {}
+    assert card.pareto.to_dict() == {"A": True, "B": True, "C": False}  # A's and B's intervals clear C's on both
+    apart = close.assign(ci_low=close.value - 0.001, ci_high=close.value + 0.001)
+    assert scorecard(apart).best() == {"accuracy": "A", "worst_group_accuracy": "A"}
+
+
+def test_best_and_front_are_wrong_in_under_5_percent_of_runs_when_units_tie():
+    """Four units, two tied at the top of both metrics and two tied below them (true values 0.8, 0.8, 0.7, 0.7; sd 0.04,
+    95% intervals ±1.96 sd): in 300 seeded comparisons a best is marked although two tie for it, or a unit leaves the
+    front although none beats it on both metrics, in under 5% (measured over 2,000: a best in 0.15%, the front never).
+    Marked by point values, as before, a best was marked in every run."""
+    truth = np.array([[0.8, 0.8], [0.8, 0.8], [0.7, 0.7], [0.7, 0.7]])
+    wrong = 0
+    for s in range(300):
+        matrix = _noisy_matrix(truth, np.full(truth.shape, 0.04), np.random.default_rng(s))
+        front = pareto_front(matrix, {"accuracy": None, "vendi": None})
+        beats = separated(matrix, ["accuracy"])[..., 0]
+        wrong += bool(not front.iloc[:2].all() or beats[:2].sum(axis=1).max() == 3)
+    assert wrong / 300 < 0.05
 
 
 def test_neutral_metrics_need_a_direction_for_the_front():
@@ -122,6 +184,6 @@ def test_units_by_a_setting_column_keep_unconstrained_rows_together():
         scorecard(table, by=["sampler"])  # two estimators per sampler: say which
 
 
-def test_scorecard_page_says_what_the_tau_interval_ignores():
+def test_scorecard_page_says_what_the_tau_interval_holds_and_what_is_bold():
     page = render_scorecard(scorecard(FOUR), ["r"])
-    assert "ignore the correlation between metrics measured on the same items" in page
+    assert "widened to hold for all at once" in page and "the intervals do not overlap" in page

@@ -148,7 +148,8 @@ def compare(
     card = scorecard(metrics, grouping, parse_directions(pareto) or None, weights,
                      by=parse_units(by, metrics.columns), where=parse_where(where))
     best = card.best()
-    table = Table(title="scorecard (95% intervals; bold: best; ⚠: no information, never ranked)")
+    table = Table(title="scorecard (95% intervals; bold: best, its interval clear of every other's; ★: on the Pareto "
+                        "front, not shown dominated; ⚠: no information, never ranked)")
     table.add_column("metric")
     for unit in card.matrix.units:
         front = card.pareto is not None and card.pareto[unit]
@@ -164,10 +165,11 @@ def compare(
     opposed = card.agreement[card.agreement["discordant"] > 0].sort_values("tau").head(8)
     if len(opposed):
         tensions = Table(title="tensions: metric pairs that order the units differently", caption=TAU_INTERVAL_NOTE)
-        for column in ("metric", "metric", "Kendall τ [95%]", "pairs ordered differently"):
+        for column in ("metric", "metric", "Kendall τ [95%]", "units", "pairs ordered differently"):
             tensions.add_column(column)
         for r in opposed.itertuples():
             tensions.add_row(r.metric_a, r.metric_b, f"{r.tau:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]",
+                             f"{r.units}" + (f" ({r.left_out} left out: no interval)" if r.left_out else ""),
                              f"{r.discordant} of {r.pairs}")
         out.print(tensions)
     print_fired(card.fired)

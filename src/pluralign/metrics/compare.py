@@ -1,4 +1,5 @@
-"""A scorecard of several runs side by side: every metric kept, their tensions and the Pareto front shown."""
+"""A scorecard of several runs side by side: every metric kept, their tensions and the Pareto front shown; a unit is
+marked better than another only where their intervals separate the two (``tensions.separated``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ..errors import InputError
 from .checks import GROUPING, check_results, degenerate, only_fired
 from .registry import direction_of
 from .store import select
-from .tensions import MetricMatrix, metric_matrix, pareto_front, rank_agreement, weighted_sum
+from .tensions import MetricMatrix, metric_matrix, pareto_front, rank_agreement, separated, weighted_sum
 
 
 @dataclass
@@ -35,14 +36,18 @@ class Scorecard:
         return only_fired(self.checks)
 
     def best(self) -> dict[str, str]:
-        """For each directed metric, the unit with the best value (ties: the first), among cells no check flags."""
+        """For each directed metric, the unit whose 95% interval lies wholly on the better side of every other unit's
+        (non-overlapping intervals), among cells no check flags; no unit when intervals overlap or one is missing."""
         out = {}
-        values = self.matrix.informative().values
-        for metric in values.columns:
-            direction = direction_of(metric)
-            column = values[metric].dropna()
-            if direction != "neutral" and column.nunique() > 1:
-                out[metric] = column.idxmax() if direction == "higher" else column.idxmin()
+        ranked = self.matrix.informative()
+        for metric in ranked.values.columns:
+            if direction_of(metric) == "neutral":
+                continue
+            valued = ranked.values[metric].notna().to_numpy()
+            beats = separated(ranked, [metric])[valued][:, valued, 0]
+            winners = np.flatnonzero(beats.sum(axis=1) == valued.sum() - 1)
+            if valued.sum() > 1 and len(winners):
+                out[metric] = ranked.values.index[valued][winners[0]]
         return out
 
     def cell(self, unit: str, metric: str) -> str:
@@ -89,7 +94,7 @@ def parse_where(items: list[str]) -> dict[str, str]:
 
 
 def scorecard(metrics: pd.DataFrame, grouping: str = "overall", pareto: dict[str, str | None] | None = None,
-              weights: dict[str, float] | None = None, seed: int = 0, by: Sequence[str] = ("run", "model", "setting"),
+              weights: dict[str, float] | None = None, by: Sequence[str] = ("run", "model", "setting"),
               where: dict[str, str] | None = None) -> Scorecard:
     """Compare the runs in a common metrics table, unit by unit (``by``: default each run's model and setting), after
     ``where`` filters (see ``select``). The Pareto front is over ``pareto`` (default: every metric with a better
@@ -107,7 +112,7 @@ def scorecard(metrics: pd.DataFrame, grouping: str = "overall", pareto: dict[str
     _refuse_degenerate(matrix, [*pareto, *(weights or {})])
     front = pareto_front(ranked, pareto) if pareto and len(matrix.units) > 1 else None
     weighted = weighted_sum(ranked, weights) if weights else None
-    return Scorecard(matrix, rank_agreement(ranked, seed=seed), pareto, front, weights or {}, weighted, results)
+    return Scorecard(matrix, rank_agreement(ranked), pareto, front, weights or {}, weighted, results)
 
 
 _CELL = ["run", "model", "setting", "metric"]
