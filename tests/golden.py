@@ -21,7 +21,11 @@ landed; before any of issue 17's shape work), on the 2-core test machine; the le
 learn files were rewritten again when learn's intervals began to resample prompts crossed with people (branch
 crossed): only interval ends moved (the ideal-point values by at most 1e-5, relative: its fit on this machine). In
 the compare-samplers file only the interval ends of accuracy, log_loss and oracle_accuracy were replaced, from a run
-on the branch; every other number is as it was.
+on the branch; every other number is as it was. The learn files were written again when learn began to show the
+estimator's paired accuracy_gain over the shared reward and intervals on its learning curve (branch trust): each
+gains three accuracy_gain metrics rows and their gain|<split> records, and each curve record gains ci_low, ci_high
+and comparisons, its n now counting people (40) instead of comparisons (480); every other record and row was checked
+equal to the previous files before they were replaced.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 
+from pluralign.metrics.registry import metric_info
+
 
 def test_learn_on_a_simulated_population_beats_one_reward(cli, tmp_path):
     result = cli("learn", "--data", "simulated", "--estimator", "mixture", "--out", str(tmp_path / "run"))
@@ -21,10 +23,16 @@ def test_learn_on_a_simulated_population_beats_one_reward(cli, tmp_path):
     assert (metrics[metrics.metric == "worst_group_accuracy"]["n"] >= 20).all()
     assert "worst group: the least accurate of the groups with at least 20 people" in result.stdout
     report = (tmp_path / "run" / "report.html").read_text()
-    assert "The three splits side by side" in report and "worst group (n ≥ 20)" in report
+    # min_n counts people, as the code does (before, the page said "n ≥ 20" beside a column of choices and the
+    # registry said "groups of at least min_n (default 20) choices")
+    assert "The three splits side by side" in report and "worst group (≥ 20 people)" in report
+    assert "20) people with held-out choices" in metric_info("worst_group_accuracy").description
+    gain = metrics[metrics.metric == "accuracy_gain"]
+    assert sorted(gain.split) == sorted(splits) and set(gain.model) == {"MixtureBradleyTerry"}
+    assert "accuracy − shared reward (paired)" in report
     curve = pd.read_parquet(tmp_path / "run" / "learning_curve.parquet")
     assert curve["shots"].tolist() == [0, 5, 10, 20] and curve["accuracy"].iloc[2] > curve["accuracy"].iloc[0]
-    assert "unseen people: 0-shot" in result.stdout
+    assert "unseen people (40): 0-shot" in result.stdout and "Accuracy on 40 unseen people" in report
     ari = metrics[metrics.metric == "type_recovery_ari"]
     assert len(ari) == 1 and ari["value"].iloc[0] > 0.5  # four simulated types, well separated
     assert "latent types recovered (adjusted Rand index" in result.stdout

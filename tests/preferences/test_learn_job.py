@@ -19,7 +19,8 @@ from ..golden import assert_golden
 ARGS = ["learn", "--data", "simulated", "--estimator", "mixture", "--k", "2", "--seed", "3"]  # the golden learn run
 STEPS = {"fit|model", "fit|baseline", "type_recovery", *(f"curve|{s}" for s in (0, 5, 10, 20)),
          *(f"evaluate|{m}|{s}" for m in ("MixtureBradleyTerry", "BradleyTerry (one reward)")
-           for s in ("unseen conversations", "unseen prompts", "unseen people, 0-shot"))}
+           for s in ("unseen conversations", "unseen prompts", "unseen people, 0-shot")),
+         *(f"gain|{s}" for s in ("unseen conversations", "unseen prompts", "unseen people, 0-shot"))}
 
 
 def _lines(path: Path) -> list[str]:

@@ -61,11 +61,14 @@ def learn(
     metrics = pd.read_parquet(path / "metrics.parquet")
     fitted = manifest["config"]["estimator"]  # auto resolved
     table = Table(title=f"learn: {fitted}" + (f" (k={k})" if fitted in ("mixture", "ideal") else ""))
-    for column in ("model", "split", "accuracy", "worst group", "log-loss"):
+    headers = {"accuracy": "accuracy", "worst_group_accuracy": "worst group", "log_loss": "log-loss",
+               "accuracy_gain": "accuracy − shared reward (paired)"}
+    shown = [m for m in headers if m != "accuracy_gain" or (metrics["metric"] == m).any()]
+    for column in ("model", "split", *(headers[m] for m in shown)):
         table.add_column(column)
     for (model, split), part in metrics[metrics["metric"] == "accuracy"][["model", "split"]].drop_duplicates().merge(
             metrics).groupby(["model", "split"], sort=False):
-        table.add_row(model, split, _cell(part, "accuracy"), _cell(part, "worst_group_accuracy"), _cell(part, "log_loss"))
+        table.add_row(model, split, *(_cell(part, m) for m in shown))
     out.print(table)
     if (metrics["grouping"] == "group").any():
         out.print(f"worst group: the least accurate of the groups with at least {worst_min_n} {resampled}")
@@ -77,7 +80,8 @@ def learn(
         out.print(f"latent types recovered (adjusted Rand index, people seen in training): {ari['value'].iloc[0]:.3f}")
     if (path / "learning_curve.parquet").exists():
         curve = pd.read_parquet(path / "learning_curve.parquet")
-        out.print("unseen people: " + ", ".join(f"{s}-shot {a:.3f}" for s, a in zip(curve.shots, curve.accuracy)))
+        out.print(f"unseen people ({curve.n.iloc[0]:.0f}): " + ", ".join(
+            f"{r.shots}-shot {r.accuracy:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in curve.itertuples()))
     out.print(f"run: {path}")
 
 

@@ -88,8 +88,11 @@ for _name, _what, _dir, _lo, _hi, _paper in (
     # learn: rewards learned from people who disagree
     ("accuracy", "share of held-out choices the learned reward predicts (a tie at the top among t counts 1/t)", "higher", 0, 1, "PAL / Community Alignment"),
     ("log_loss", "mean negative log-probability of the held-out choice", "lower", 0, _INF, "DPL / PAL"),
+    ("accuracy_gain", "the estimator's held-out accuracy minus the shared reward's on the same choices (paired); its "
+     "interval resamples people and prompts as accuracy's does", "higher", -1, 1, "pluralign (PAL's comparison with "
+     "one shared reward)"),
     ("worst_group_accuracy", "accuracy of the group the learned reward serves worst, among groups of at least "
-     "min_n (default 20) choices; its interval bounds the lowest group's true accuracy", "higher", 0, 1, "MaxMin-RLHF"),
+     "min_n (default 20) people with held-out choices; its interval bounds the lowest group's true accuracy", "higher", 0, 1, "MaxMin-RLHF"),
     ("ece", "expected calibration error of the predicted choice probabilities", "lower", 0, 1, "DPL"),
     ("type_recovery_ari", "adjusted Rand index between true and recovered annotator types (simulated data)", "higher",
      -0.5, 1, "MaxMin-RLHF"),

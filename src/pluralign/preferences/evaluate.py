@@ -156,23 +156,40 @@ def evaluate(model: ChoiceEstimator, choices: Choices, n_boot: int = 1000, seed:
     return pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
 
 
+def accuracy_gain(model: ChoiceEstimator, baseline: ChoiceEstimator, choices: Choices, n_boot: int = 1000,
+                  seed: int = 0, resampled: str = "people") -> pd.DataFrame:
+    """The metrics row (metric, grouping, group, value, ci_low, ci_high, n) of ``accuracy_gain``: ``model``'s held-out
+    accuracy minus ``baseline``'s on the same choices, with an interval from the same resampling as ``evaluate``'s
+    (people crossed with prompts, by default). The two accuracies' own intervals overlap even where one model is
+    right on more of the very same choices; the paired difference shows what their difference is worth."""
+    gains = per_comparison(model, choices).assign(gain=lambda t: t["correct"] - per_comparison(baseline, choices)["correct"])
+    rows, cluster = _clustered(gains, choices, resampled)
+    overall = MetricFrame(rows.assign(_all="all"), "gain", by="_all", cluster=cluster, n_boot=n_boot, seed=seed).overall
+    return pd.DataFrame([{"metric": "accuracy_gain", "grouping": "overall", "group": "all", **overall.to_dict()}])
+
+
+CURVE_COLUMNS = ["shots", "accuracy", "ci_low", "ci_high", "log_loss", "n", "comparisons"]
+
+
 def unseen_learning_curve(model: SharedRewards, unseen: Choices, shots: Sequence[int] = (0, 5, 10, 20),
-                          test_share: float = 0.25) -> pd.DataFrame:
-    """Accuracy on people never seen in training after adapting to their first ``s`` comparisons, for each s.
+                          test_share: float = 0.25, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """Accuracy on people never seen in training after adapting to their first ``s`` comparisons, for each s, with a
+    95% interval that resamples those people crossed with the prompts (as ``evaluate``), and ``n``, the people.
 
     Every point is scored on the same comparisons: each unseen person's last ``test_share`` of conversations (whole,
     as ``split_choices`` holds them out), never adapted to; the s comparisons (with the later choices of their
     rankings) come from their other conversations.
     The 0-shot point adapts to nothing, which ``adapt`` and ``predict_proba`` agree on. The model must have ``adapt``.
     """
-    return pd.DataFrame(list(learning_curve_points(model, unseen, shots, test_share)),
-                        columns=["shots", "accuracy", "log_loss", "n"])
+    return pd.DataFrame(list(learning_curve_points(model, unseen, shots, test_share, n_boot, seed)),
+                        columns=CURVE_COLUMNS)
 
 
-def learning_curve_points(model: SharedRewards, unseen: Choices, shots: Sequence[int],
-                          test_share: float = 0.25) -> Iterator[dict]:
-    """The points of ``unseen_learning_curve`` (shots, accuracy, log_loss, n) one at a time, as each is computed, so
-    a job can record each as it comes. The model's adaptation is reset before each point and after the last."""
+def learning_curve_points(model: SharedRewards, unseen: Choices, shots: Sequence[int], test_share: float = 0.25,
+                          n_boot: int = 1000, seed: int = 0) -> Iterator[dict]:
+    """The points of ``unseen_learning_curve`` (``CURVE_COLUMNS``: n counts people, ``comparisons`` their scored
+    comparisons) one at a time, as each is computed, so a job can record each as it comes. The model's adaptation is
+    reset before each point and after the last."""
     test_rows = _last_conversations(unseen, test_share)
     if not test_rows.any():  # a person's only conversation is never held out
         warnings.warn("no unseen person has a second conversation to score a learning curve on; it is left out",
@@ -184,7 +201,11 @@ def learning_curve_points(model: SharedRewards, unseen: Choices, shots: Sequence
     try:
         for s in shots:
             model.reset_adaptation().adapt(pool.subset(rank < s))
-            rows = per_comparison(model, test)
-            yield {"shots": s, "accuracy": rows["correct"].mean(), "log_loss": rows["log_loss"].mean(), "n": len(rows)}
+            rows, cluster = _clustered(per_comparison(model, test), test, "people")
+            accuracy = MetricFrame(rows.assign(_all="all"), "correct", by="_all", cluster=cluster, n_boot=n_boot,
+                                   seed=seed).overall
+            yield {"shots": s, "accuracy": accuracy["value"], "ci_low": accuracy["ci_low"],
+                   "ci_high": accuracy["ci_high"], "log_loss": rows["log_loss"].mean(),
+                   "n": int(rows["annotator"].nunique()), "comparisons": len(rows)}
     finally:
         model.reset_adaptation()

@@ -24,7 +24,7 @@ from ..runs import Run, RunError, read_manifest, read_records
 from .base import ChoiceEstimator
 from .bradley_terry import BradleyTerry, GroupBradleyTerry
 from .describe import distinctive_candidates
-from .evaluate import evaluate, learning_curve_points, resampled_unit, split_choices
+from .evaluate import CURVE_COLUMNS, accuracy_gain, evaluate, learning_curve_points, resampled_unit, split_choices
 from .latent import IdealPoint, MixtureBradleyTerry, SharedRewards
 from .report import write_learn_report
 
@@ -161,6 +161,10 @@ def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path
                 elif not len(held) and fitted is model:
                     warnings.warn(f"the split '{part}' is empty for this data (see docs/methods.md#learn-splits); "
                                   "its rows are left out", stacklevel=2)
+        for part, held in parts.items():  # the estimator against the shared reward, paired on the same choices
+            if len(compared) > 1 and len(held) and f"gain|{part}" not in done:
+                table = accuracy_gain(model, compared[1][1], held, seed=config.seed, resampled=resampled)
+                run.append([{"key": f"gain|{part}", "kind": "metrics", "model": name, "split": part, **_packed(table)}])
         if isinstance(model, SharedRewards):
             _record_types(run, done, config, data, split.unseen, model)
     write_learn_results(run.path)
@@ -191,7 +195,7 @@ def _record_types(run: Run, done: set[str], config: LearnConfig, data: LearnData
                      "split": "training people", **_packed(type_recovery(model, data.true_types))}])
     if len(unseen):
         todo = [s for s in config.shots if f"curve|{s}" not in done]
-        for point in learning_curve_points(model, unseen, todo, config.test_share):
+        for point in learning_curve_points(model, unseen, todo, config.test_share, seed=config.seed):
             run.append([{"key": f"curve|{point['shots']}", "kind": "curve", **point}])
     if data.texts is not None and "distinctive" not in done:
         run.append([{"key": "distinctive", "kind": "distinctive",
@@ -213,8 +217,10 @@ def write_learn_results(run_dir: str | Path) -> Path:
                        "again to resume), or every held-out split is empty")
     metrics = pd.concat(tables, ignore_index=True)
     write_metrics(run_dir, metrics)
-    points = [{k: r[k] for k in ("shots", "accuracy", "log_loss", "n")} for r in records if r["kind"] == "curve"]
-    curve = pd.DataFrame(points) if points else None
+    # a point recorded before the curve had intervals has no comparisons, and its n counted them, not people
+    points = [r if "comparisons" in r else {**r, "n": None, "comparisons": r["n"]} for r in records
+              if r["kind"] == "curve"]
+    curve = pd.DataFrame(points).reindex(columns=CURVE_COLUMNS) if points else None
     if curve is not None:
         curve.to_parquet(run_dir / "learning_curve.parquet", index=False)
     distinctive = next((_unpacked(r) for r in records if r["kind"] == "distinctive"), None)

@@ -30,13 +30,16 @@ def write_learn_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, cur
                         "svg": interval_bars(by_group, "group", "model", "", "accuracy", (0, 1))})
     if curve is not None and len(curve):
         fig, ax = pyplot().subplots(figsize=(4.8, 3.0))
-        ax.plot(curve["shots"], curve["accuracy"], marker="o")
+        ax.errorbar(curve["shots"], curve["accuracy"], marker="o", capsize=3,
+                    yerr=[curve["accuracy"] - curve["ci_low"], curve["ci_high"] - curve["accuracy"]])
         ax.set_xlabel("choices seen from the new person")
         ax.set_ylabel("accuracy on their other choices")
         ax.set_ylim(0, 1)
         ax.set_xticks(curve["shots"])
         figures.append({"id": "learning-curve", "title": "People never seen in training",
-                        "caption": f"Accuracy on unseen people after adapting to their first choices (n={int(curve['n'].iloc[0])} test choices).",
+                        "caption": f"Accuracy on {curve['n'].iloc[0]:.0f} unseen people's held-out conversations "
+                                   f"({curve['comparisons'].iloc[0]:.0f} choices) after adapting to their first choices, "
+                                   "with 95% bootstrap intervals (people and prompts resampled).",
                         "svg": to_svg(fig)})
     if sizes is not None and len(sizes):
         fig, ax = pyplot().subplots(figsize=(4.8, 2.8))
@@ -55,9 +58,10 @@ def write_learn_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, cur
 
 
 def _splits(metrics: pd.DataFrame) -> list[dict]:
-    """One row per model and held-out split: its overall accuracy and log-loss and its worst group, each a metrics
-    row (value, interval, n; the worst group's label in ``group``)."""
-    wanted = metrics[((metrics.grouping == "overall") & metrics.metric.isin(["accuracy", "log_loss"]))
+    """One row per model and held-out split: its overall accuracy and log-loss, its worst group and (the estimator's)
+    its accuracy minus the shared reward's on the same choices, each a metrics row (value, interval, n; the worst
+    group's label in ``group``)."""
+    wanted = metrics[((metrics.grouping == "overall") & metrics.metric.isin(["accuracy", "log_loss", "accuracy_gain"]))
                      | (metrics.metric == "worst_group_accuracy")]
     return [{"model": model, "split": split, **{r["metric"]: r for r in part.to_dict("records")}}
             for (model, split), part in wanted.groupby(["model", "split"], sort=False)]
