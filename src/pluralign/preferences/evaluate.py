@@ -162,7 +162,8 @@ def accuracy_gain(model: ChoiceEstimator, baseline: ChoiceEstimator, choices: Ch
     accuracy minus ``baseline``'s on the same choices, with an interval from the same resampling as ``evaluate``'s
     (people crossed with prompts, by default). The two accuracies' own intervals overlap even where one model is
     right on more of the very same choices; the paired difference shows what their difference is worth."""
-    gains = per_comparison(model, choices).assign(gain=lambda t: t["correct"] - per_comparison(baseline, choices)["correct"])
+    rows = per_comparison(model, choices)
+    gains = rows.assign(gain=rows["correct"] - per_comparison(baseline, choices)["correct"])
     rows, cluster = _clustered(gains, choices, resampled)
     overall = MetricFrame(rows.assign(_all="all"), "gain", by="_all", cluster=cluster, n_boot=n_boot, seed=seed).overall
     return pd.DataFrame([{"metric": "accuracy_gain", "grouping": "overall", "group": "all", **overall.to_dict()}])
