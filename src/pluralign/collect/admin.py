@@ -23,7 +23,7 @@ def _frame(store: Store, query) -> pd.DataFrame:
 
 
 def progress_report(store: Store) -> dict:
-    """The admin page's tables (``people``, ``groups``, ``prompts``, ``sets``, the latest ``rationales``,
+    """The admin page's tables (``people``, ``groups``, ``prompts``, ``languages``, ``sets``, the latest ``rationales``,
     ``coverage``) and numbers (``choices``, ``median_seconds``, ``agreement``, ``agreement_pairs``, ``chance``,
     ``answered_sets``)."""
     people = _frame(store, select(Person.id, Person.label, Person.language, Person.consented_at,
@@ -32,7 +32,7 @@ def progress_report(store: Store) -> dict:
                                    Choice.position, Choice.seconds, Choice.candidate_set_id, Choice.rationale,
                                    Choice.created_at, CandidateSet.prompt_id).join(CandidateSet))
     conversations = _frame(store, select(Conversation.person_id, Conversation.prompt_id, Conversation.finished))
-    prompts = _frame(store, select(Prompt.id, Prompt.shared, Prompt.position).order_by(Prompt.position))
+    prompts = _frame(store, select(Prompt.id, Prompt.language, Prompt.shared, Prompt.position).order_by(Prompt.position))
     sets = _frame(store, select(CandidateSet.status, CandidateSet.conversation_id.is_(None).label("first_turn")))
 
     by_person = choices.groupby("person_id")
@@ -51,11 +51,25 @@ def progress_report(store: Store) -> dict:
     first = choices[choices.turn == 1]
     agreement, pairs = pairwise_agreement({s: list(part.chosen) for s, part in first.groupby("candidate_set_id")})
     said = choices.dropna(subset=["rationale"]).sort_values("created_at", ascending=False).head(20)
-    return {"people": people, "groups": groups, "prompts": prompts, "rationales": said[["person_id", "prompt_id", "turn", "rationale"]],
+    return {"people": people, "groups": groups, "prompts": prompts, "languages": language_table(store, prompts, people),
+            "rationales": said[["person_id", "prompt_id", "turn", "rationale"]],
             "sets": sets.value_counts().rename("count").reset_index(),
             "coverage": value_coverage(store), "answered_sets": int(choices.candidate_set_id.nunique()),
             "choices": len(choices), "median_seconds": float(choices.seconds.median()) if len(choices) else None,
             "agreement": agreement, "agreement_pairs": pairs, "chance": 1 / store.study.k}
+
+
+def language_table(store: Store, prompts: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """Prompts and invited people per language (the study's, and any a person was invited in), with a ``note`` where
+    a language has fewer prompts than the quota: people are given prompts in their own language only, so theirs stop
+    short of it."""
+    quota = store.study.quota
+    table = pd.DataFrame({"language": list(dict.fromkeys([*store.study.languages, *people["language"]]))})
+    for name, rows in (("prompts", prompts), ("people", people)):
+        table[name] = table["language"].map(rows.groupby("language").size()).fillna(0).astype(int)
+    table["note"] = [f"{n} prompts for a quota of {quota}: people in this language stop after {n} conversations"
+                     if n < quota else "" for n in table["prompts"]]
+    return table
 
 
 def value_coverage(store: Store) -> pd.DataFrame:
