@@ -239,10 +239,13 @@ class Store:
             return [{"id": s.id, "text": s.context[-1]["content"], "language": language, "context": s.context[:-1]}
                     for s, language in rows]
 
-    def fill(self, set_id: int, candidates: list[dict] | None, error: str | None = None) -> None:
-        """Store a set's generated candidates (or why generation failed)."""
+    def fill(self, set_id: int, candidates: list[dict] | None, error: str | None = None,
+             checks: list[dict] | None = None) -> None:
+        """Store a set's generated candidates (or why generation failed), and add the answers its checks refused to
+        those of earlier tries."""
         with Session(self.engine) as session, session.begin():
             candidate_set = session.get(CandidateSet, set_id)
+            candidate_set.checks = [*(candidate_set.checks or []), *(checks or [])] or None
             if candidates is None:
                 candidate_set.status, candidate_set.error = "failed", error
             else:
