@@ -81,6 +81,7 @@ class Scripted:
     ("आपको अपने माता-पिता के पास रहना चाहिए।", "en", "wrong language"),
     ("Stay: there are two things to weigh. 1. Their health. 2. Your career.", "en", None),
     ("Respect and love", "en", None),
+    ("Your answer should depend on what you value, in your answer to them too.", "en", None),
     ("Devo me casar para agradar minha família? Não, a decisão é sua.", "pt", None),
     ("आपको अपने माता-पिता के पास रहना चाहिए।", "hi", None),
 ])

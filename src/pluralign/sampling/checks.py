@@ -17,8 +17,8 @@ PROBLEMS = ("empty", "duplicate", "instruction echo", "several answers", "wrong 
 # should contain at least three sentences", a JSON wrapper asked for: `jsonString: "{`) and our own request for k
 # responses (any sentence of DIVERSE, in any language).
 _ECHOES = [re.compile(p, re.IGNORECASE) for p in (
-    r"\byour (?:entire )?(?:response|answer|output)s? (?:should|must|will)\b",
-    r"\b(?:in|throughout) your (?:entire )?(?:response|answer|reply)\b",
+    r"\byour (?:entire )?(?:response|answer|output) (?:should|must) (?:contain|be|have|include|end|start|consist)\b",
+    r"\b(?:in|throughout) your (?:entire )?(?:response|answer),",
     r"\banswer with (?:at least|at most|less than|exactly)\b",
     r"\bat least \w+ (?:sentences|paragraphs|placeholders|sections|bullet points)\b",
     r"\b(?:highlight|wrap|finish|end) your (?:entire )?(?:response|answer)\b",
