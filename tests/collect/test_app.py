@@ -120,6 +120,26 @@ def test_a_ranking_study_asks_for_every_answer_ranked_on_the_page_and_in_the_api
         assert ranking == [shown[p] for p in positions]
 
 
+def rank_menus(html: str) -> list[str]:
+    """What a browser sends for each untouched rank menu: its selected option's value, else its first option's."""
+    menus = re.findall(r'<select name="rank".*?</select>', html, re.DOTALL)
+    return [(re.search(r'<option value="(\w*)"\s*selected', m) or re.search(r'<option value="(\w*)"', m)).group(1)
+            for m in menus]
+
+
+def test_rank_menus_start_unranked_so_an_untouched_ranking_is_refused_not_stored(tmp_path):
+    store, client, (alice, _) = serve_study(tmp_path, study={"rank": True})
+    page = client.get(f"/a/{alice}").text
+    assert rank_menus(page) == ["", "", ""]
+    untouched = {**form_fields(page), "position": "0", "rank": rank_menus(page)}
+    refused = client.post(f"/a/{alice}/choice", data=untouched, follow_redirects=False)
+    assert refused.status_code == 422 and "rank every answer" in refused.text
+    chosen_only = {**untouched, "rank": ["1", "", ""]}  # what the page's script sets when an answer is chosen
+    assert client.post(f"/a/{alice}/choice", data=chosen_only, follow_redirects=False).status_code == 422
+    with Session(store.engine) as session:
+        assert session.scalar(select(Choice.id)) is None
+
+
 def test_a_later_turn_that_times_out_or_fails_offers_a_retry_then_its_answers(served):
     store, client, (alice, _) = served
     fields = {**form_fields(client.get(f"/a/{alice}").text), "position": "0", "next_message": "And then?"}

@@ -6,17 +6,24 @@ from __future__ import annotations
 import base64
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
 import pytest
+import uvicorn
 from playwright.sync_api import expect, sync_playwright
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from pluralign.collect.app import create_app
 from pluralign.data import comparisons_from, load_community_alignment
+from pluralign.data.collection import Choice
 
-from ..conftest import start_server, stop_server
+from ..conftest import free_port, start_server, stop_server
 from ..report.test_report_browser import CHROMIUM_ARGS
 from .conftest import write_study
+from .test_app import serve_study
 
 PAYLOAD = "<script>window.pwned = 1</script>"
 
@@ -76,9 +83,11 @@ def test_two_annotators_in_chromium_the_admin_and_an_export_that_learn_reads(stu
         desktop.keyboard.press("2")
         assert desktop.locator("input[name=position]").nth(1).is_checked()
         ranks = desktop.locator("select.rank")
-        assert [ranks.nth(i).input_value() for i in range(3)] == ["2", "1", "3"]  # the chosen answer ranked first
-        ranks.nth(2).select_option("2")  # the third above the first: they swap ranks
-        assert [ranks.nth(i).input_value() for i in range(3)] == ["3", "1", "2"]
+        assert [ranks.nth(i).input_value() for i in range(3)] == ["", "1", ""]  # the chosen answer ranked first
+        ranks.nth(0).select_option("2")
+        ranks.nth(2).select_option("2")  # the third takes the first's rank: the first is unranked again
+        assert [ranks.nth(i).input_value() for i in range(3)] == ["", "1", "2"]
+        ranks.nth(0).select_option("3")
         desktop.fill("#rationale", PAYLOAD)
         desktop.fill("#next_message", "What would my parents say?")
         chosen = desktop.locator("label.candidate .text").nth(1).inner_text()
@@ -88,6 +97,8 @@ def test_two_annotators_in_chromium_the_admin_and_an_export_that_learn_reads(stu
         expect(desktop.locator(".message.assistant")).to_have_text(chosen.strip())
         expect(desktop.locator(".message.user").last).to_have_text("What would my parents say?")
         desktop.keyboard.press("1")
+        ranks.nth(1).select_option("2")
+        ranks.nth(2).select_option("3")
         desktop.click("#submit")
         expect(desktop.locator("#progress")).to_contain_text("Conversation 2 of 4", timeout=300_000)
 
@@ -100,10 +111,12 @@ def test_two_annotators_in_chromium_the_admin_and_an_export_that_learn_reads(stu
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
         phone.locator("label.candidate").nth(2).tap()
         phone_ranks = phone.locator("select.rank")
-        assert [phone_ranks.nth(i).input_value() for i in range(3)] == ["3", "2", "1"]  # the tapped answer first
+        assert [phone_ranks.nth(i).input_value() for i in range(3)] == ["", "", "1"]  # the tapped answer first
         phone_ranks.nth(0).select_option("1")  # ranking another answer first makes it the choice
         assert phone.locator("input[name=position]").nth(0).is_checked()
-        assert [phone_ranks.nth(i).input_value() for i in range(3)] == ["1", "2", "3"]
+        assert [phone_ranks.nth(i).input_value() for i in range(3)] == ["1", "", ""]
+        phone_ranks.nth(1).select_option("2")
+        phone_ranks.nth(2).select_option("3")
         phone.click("#submit")
         expect(phone.locator("#progress")).to_contain_text("Conversation 2 of 4", timeout=300_000)
 
@@ -153,3 +166,40 @@ def test_two_annotators_in_chromium_the_admin_and_an_export_that_learn_reads(stu
     assert learned.returncode == 0, learned.stderr[-2000:]
     assert (tmp_path / "learn" / "metrics.parquet").exists()
     assert "later choices of their rankings" in learned.stdout  # three answers ranked: one more choice each
+
+
+@pytest.fixture
+def ranking_study(tmp_path):
+    """A ranking study of fixed answers (no model), served in this process; its store, URL and two invite tokens."""
+    store, _, tokens = serve_study(tmp_path, study={"rank": True})
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(store, "pw"), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        time.sleep(0.05)
+    yield store, f"http://127.0.0.1:{port}", tokens
+    server.should_exit = True
+    thread.join()
+
+
+def test_in_chromium_ranks_start_unset_and_only_the_ranks_a_person_sets_are_stored(ranking_study):
+    store, url, (token, _) = ranking_study
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(f"{url}/a/{token}")
+        ranks = page.locator("select.rank")
+        assert [ranks.nth(i).input_value() for i in range(3)] == ["", "", ""]
+        page.keyboard.press("2")
+        assert [ranks.nth(i).input_value() for i in range(3)] == ["", "1", ""]  # the choice ranked first, no other
+        page.click("#submit")  # the two unranked menus keep the form from being sent
+        assert page.locator("select.rank:invalid").count() == 2 and page.locator("#submit").is_enabled()
+        ranks.nth(2).select_option("2")
+        ranks.nth(0).select_option("3")
+        page.click("#submit")
+        expect(page.locator("#progress")).to_contain_text("Conversation 2 of 3")
+        browser.close()
+    with Session(store.engine) as session:
+        order, ranking = session.execute(select(Choice.order, Choice.ranking)).one()
+    assert ranking == [order[1], order[2], order[0]]

@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from pluralign.collect.admin import progress_report
 from pluralign.collect.export import export_table
 from pluralign.collect.store import Store, TaskError
 from pluralign.collect.study import load_study
@@ -41,6 +42,26 @@ def test_the_overlap_design_shared_prompts_first_then_every_prompt_reaches_min_p
     others = [n for p, n in counts.items() if p != first]
     # 8 answers for 3 other prompts: each reaches min_people (2), and the rest are spread, at most one apart
     assert counts[first] == 4 and min(others) >= 2 and max(others) - min(others) <= 1 and sum(others) == 8
+
+
+def test_people_get_prompts_in_their_invites_language_and_the_admin_says_which_language_has_too_few(tmp_path, database):
+    store = Store(load_study(write_study(tmp_path, database, study={"languages": ["en", "fr", "pt", "hi"]},
+                                         prompts={"limit": 3}, overlap={"min_people": 1, "shared": 1, "quota": 3})))
+    store.migrate()
+    store.add_prompts(builtin_prompts())  # four prompts in each of seven languages, none in Hindi
+    fill_all(store)
+    seen = {}
+    for language in ("en", "fr", "pt", "hi"):
+        person = store.person(store.invite(1, language)[0]).id
+        while (task := store.task(person)) is not None:
+            seen.setdefault(language, []).append(task.prompt_id)
+            assert answer(store, person) == "recorded"
+    assert seen == {language: [f"{language}-{i}" for i in (1, 2, 3)] for language in ("en", "fr", "pt")}
+    languages = progress_report(store)["languages"].set_index("language")
+    assert languages[["prompts", "people"]].to_dict("index") == {"en": {"prompts": 3, "people": 1}, "fr": {"prompts": 3, "people": 1},
+                                                                 "pt": {"prompts": 3, "people": 1}, "hi": {"prompts": 0, "people": 1}}
+    assert languages["note"].to_dict() == {"en": "", "fr": "", "pt": "",
+                                           "hi": "0 prompts for a quota of 3: people in this language stop after 0 conversations"}
 
 
 def test_a_retried_submit_is_recorded_once_and_an_old_page_is_stale(tmp_path, database):
@@ -128,7 +149,7 @@ def test_the_database_is_created_by_migrations_and_migrating_again_changes_nothi
     store = open_store(tmp_path, database)
     store.migrate()
     with store.engine.connect() as connection:
-        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0002"
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0003"
     assert store.add_prompts(builtin_prompts().head(4)) == 0  # prompts already there are not added twice
 
 

@@ -1,18 +1,23 @@
-"""The candidate worker on the embedded model: it fills pending sets and places every candidate with the study's
-value judge; the admin page counts the value poles the answered sets cover."""
+"""The candidate worker: on the embedded model it fills pending sets and places every candidate with the study's
+value judge; it checks every candidate before it is offered (model outputs scripted here); the admin page counts the
+value poles the answered sets cover and the answers the checks refused."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pluralign.collect.admin import value_coverage
-from pluralign.collect.worker import CandidateWorker, study_judge, study_sampler
+from pluralign.collect.admin import progress_report, value_coverage
+from pluralign.collect.worker import RESEED, CandidateWorker, study_judge, study_sampler
 from pluralign.data.axes import AXES
 from pluralign.data.collection import CandidateSet
 from pluralign.models.spec import load
+from pluralign.sampling.checks import candidate_problems
 from pluralign.sampling.judge import ValueJudge
 
 from .conftest import answer, open_store
@@ -49,3 +54,65 @@ def test_coverage_counts_the_poles_of_answered_sets_only(tmp_path):
     assert table["sets"].to_dict() == {"traditional": 1, "secular_rational": 1, "survival": 0, "self_expression": 0,
                                        "traditional_secular": 1, "survival_self_expression": 0, "all four": 0}
     assert table.loc["traditional", "share"] == 0.5
+
+
+@dataclass
+class Scripted:
+    """A sampler whose every set, for any prompt, is what ``outputs`` holds for its seed."""
+
+    outputs: dict[int, list[str]]
+    seed: int = 0
+    name: str = "independent"
+
+    def sample(self, prompts: list[dict]) -> list[dict]:
+        return [{"candidates": [{"text": t, "source": "sample"} for t in self.outputs[self.seed]]} for _ in prompts]
+
+
+@pytest.mark.parametrize("text, language, problem", [
+    ("(Réponse 1)", "fr", "empty"),  # the embedded model's, verbatim: a heading split off a list
+    ("Your response should contain at least three sentences. Family matters.", "en", "instruction echo"),
+    ('jsonString: "{', "en", "instruction echo"),
+    ("Écris 4 réponses différentes au dernier message.", "fr", "instruction echo"),
+    ("Response 1: Stay with them.\nResponse 2: Go abroad.", "en", "several answers"),
+    ("1. Stay with them.\n2. Go abroad and call often.", "en", "several answers"),
+    ("For the action to take Place,", "pt", "wrong language"),  # the embedded model's, to a Portuguese prompt
+    ("Bien sûr, your personal development goals are not for every human being. I am designed to assist only those "
+     "who value their human dignity", "fr", "wrong language"),  # the embedded model's, to a French prompt
+    ("आपको अपने माता-पिता के पास रहना चाहिए।", "en", "wrong language"),
+    ("Stay: there are two things to weigh. 1. Their health. 2. Your career.", "en", None),
+    ("Respect and love", "en", None),
+    ("Your answer should depend on what you value, in your answer to them too.", "en", None),
+    ("Devo me casar para agradar minha família? Não, a decisão é sua.", "pt", None),
+    ("आपको अपने माता-पिता के पास रहना चाहिए।", "hi", None),
+])
+def test_each_kind_of_broken_model_output_is_named(text, language, problem):
+    assert candidate_problems(["Another answer entirely.", text], language)[1] == problem
+
+
+def test_broken_candidates_are_replaced_from_new_samples_or_dropped_and_the_admin_counts_them(tmp_path):
+    store = open_store(tmp_path, str(tmp_path / "study.db"), prompts={"limit": 1}, candidates={"k": 3})
+    good, leaked = "Stay near your parents.", "Your response should contain at least three sentences."
+    worker = CandidateWorker(store, Scripted({
+        0: [good, leaked, "stay near your PARENTS!"],  # an echo and a duplicate
+        RESEED: ["(unused)", "Go, and call them every week.", 'jsonString: "{'],  # one fixed, one broken anew
+        2 * RESEED: ["(unused)", "(unused)", "1. Stay.\n2. Go."]}))  # still broken: dropped
+    assert worker.step() == 1
+    with Session(store.engine) as session:
+        filled = session.scalars(select(CandidateSet)).one()
+    assert [c["text"] for c in filled.candidates] == [good, "Go, and call them every week."]
+    assert [(c["problem"], c["done"]) for c in filled.checks] == [
+        ("instruction echo", "replaced"), ("duplicate", "replaced"), ("instruction echo", "replaced"),
+        ("several answers", "dropped")]
+    counts = progress_report(store)["checks"].set_index("problem")
+    assert counts.loc["instruction echo"].tolist() == [2, 0] and counts.loc["several answers"].tolist() == [0, 1]
+    assert counts.loc["duplicate"].tolist() == [1, 0] and counts[["replaced", "dropped"]].to_numpy().sum() == 4
+
+
+def test_a_set_left_with_fewer_than_two_answers_fails_and_says_why(tmp_path):
+    store = open_store(tmp_path, str(tmp_path / "study.db"), prompts={"limit": 1}, candidates={"k": 2})
+    worker = CandidateWorker(store, Scripted({0: ["Stay.", ""], RESEED: ["", ""]}), resamples=1)
+    worker.step()
+    with Session(store.engine) as session:
+        failed = session.scalars(select(CandidateSet)).one()
+    # the empty answer and its new sample, as empty: two refused
+    assert (failed.status, failed.error) == ("failed", "fewer than two answers passed the checks (empty ×2)")

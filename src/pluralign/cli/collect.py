@@ -26,7 +26,7 @@ def _open(study_file: Path):
     study = load_study(study_file)
     store = Store(study)
     store.migrate()
-    store.add_prompts(prompts_from(study.prompts_source, limit=study.prompts_limit))
+    store.add_prompts(prompts_from(study.prompts_source))  # the limit is per language: add_prompts keeps it
     return store
 
 

@@ -1,7 +1,10 @@
 """What the admin page shows: progress by person and prompt, time per task, low-effort flags, how often people
-who saw the same candidate set chose the same answer, and which value poles the answered sets cover."""
+who saw the same candidate set chose the same answer, which value poles the answered sets cover, and how many
+generated answers the worker's checks replaced or dropped."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 import pandas as pd
 from sqlalchemy import select
@@ -9,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..data.collection import CandidateSet, Choice, Conversation, Person, Prompt
 from ..data.axes import AXES, POLES
+from ..sampling.checks import PROBLEMS
 from ..sampling.measures import coverage
 from .core import effort_flags, pairwise_agreement
 from .store import Store
@@ -23,16 +27,17 @@ def _frame(store: Store, query) -> pd.DataFrame:
 
 
 def progress_report(store: Store) -> dict:
-    """The admin page's tables (``people``, ``groups``, ``prompts``, ``sets``, the latest ``rationales``,
-    ``coverage``) and numbers (``choices``, ``median_seconds``, ``agreement``, ``agreement_pairs``, ``chance``,
-    ``answered_sets``)."""
+    """The admin page's tables (``people``, ``groups``, ``prompts``, ``languages``, ``sets``, the latest
+    ``rationales``, ``coverage``, ``checks``) and numbers (``choices``, ``median_seconds``, ``agreement``,
+    ``agreement_pairs``, ``chance``, ``answered_sets``)."""
     people = _frame(store, select(Person.id, Person.label, Person.language, Person.consented_at,
                                   Person.survey.is_not(None).label("surveyed")))
     choices = _frame(store, select(Choice.person_id, Choice.conversation_id, Choice.turn, Choice.chosen,
                                    Choice.position, Choice.seconds, Choice.candidate_set_id, Choice.rationale,
                                    Choice.created_at, CandidateSet.prompt_id).join(CandidateSet))
     conversations = _frame(store, select(Conversation.person_id, Conversation.prompt_id, Conversation.finished))
-    prompts = _frame(store, select(Prompt.id, Prompt.shared, Prompt.position).order_by(Prompt.position))
+    prompts = _frame(store, select(Prompt.id, Prompt.language, Prompt.shared, Prompt.position)
+                     .order_by(Prompt.position))
     sets = _frame(store, select(CandidateSet.status, CandidateSet.conversation_id.is_(None).label("first_turn")))
 
     by_person = choices.groupby("person_id")
@@ -51,11 +56,36 @@ def progress_report(store: Store) -> dict:
     first = choices[choices.turn == 1]
     agreement, pairs = pairwise_agreement({s: list(part.chosen) for s, part in first.groupby("candidate_set_id")})
     said = choices.dropna(subset=["rationale"]).sort_values("created_at", ascending=False).head(20)
-    return {"people": people, "groups": groups, "prompts": prompts, "rationales": said[["person_id", "prompt_id", "turn", "rationale"]],
+    return {"people": people, "groups": groups, "prompts": prompts, "languages": language_table(store, prompts, people),
+            "rationales": said[["person_id", "prompt_id", "turn", "rationale"]],
             "sets": sets.value_counts().rename("count").reset_index(),
-            "coverage": value_coverage(store), "answered_sets": int(choices.candidate_set_id.nunique()),
+            "coverage": value_coverage(store), "checks": check_counts(store),
+            "answered_sets": int(choices.candidate_set_id.nunique()),
             "choices": len(choices), "median_seconds": float(choices.seconds.median()) if len(choices) else None,
             "agreement": agreement, "agreement_pairs": pairs, "chance": 1 / store.study.k}
+
+
+def language_table(store: Store, prompts: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """Prompts and invited people per language (the study's, and any a person was invited in), with a ``note`` where
+    a language has fewer prompts than the quota: people are given prompts in their own language only, so theirs stop
+    short of it."""
+    quota = store.study.quota
+    table = pd.DataFrame({"language": list(dict.fromkeys([*store.study.languages, *people["language"]]))})
+    for name, rows in (("prompts", prompts), ("people", people)):
+        table[name] = table["language"].map(rows.groupby("language").size()).fillna(0).astype(int)
+    table["note"] = [f"{n} prompts for a quota of {quota}: people in this language stop after {n} conversations"
+                     if n < quota else "" for n in table["prompts"]]
+    return table
+
+
+def check_counts(store: Store) -> pd.DataFrame:
+    """How many generated answers the worker's checks found with each problem, and how many of those it replaced
+    from a new sample or dropped (one row per problem)."""
+    with Session(store.engine) as session:
+        done = Counter((c["problem"], c["done"]) for checks in session.scalars(select(CandidateSet.checks))
+                       for c in checks or [])
+    return pd.DataFrame([{"problem": p, "replaced": done[p, "replaced"], "dropped": done[p, "dropped"]}
+                         for p in PROBLEMS])
 
 
 def value_coverage(store: Store) -> pd.DataFrame:

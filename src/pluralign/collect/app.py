@@ -158,16 +158,17 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120) -> F
                position: Annotated[Optional[int], Form()] = None,
                rationale: Annotated[str, Form(max_length=TEXT_LIMIT)] = "",
                next_message: Annotated[str, Form(max_length=TEXT_LIMIT)] = "",
-               rank: Annotated[Optional[list[int]], Form(max_length=4)] = None) -> RedirectResponse:
+               rank: Annotated[Optional[list[str]], Form(max_length=4)] = None) -> RedirectResponse:
         person = person_of(token)
         check_form(form, person.id, "choice", set_id, shown_at)
         seconds = max(0.0, time.time() - float(shown_at))
         if position is None:
             raise HTTPException(422, "choose one of the answers")
-        # ``rank``: the rank (1 = best) given to each answer, in screen order; the ranking lists positions best first
-        ranking = sorted(range(len(rank)), key=rank.__getitem__) if rank else None
-        if rank and sorted(rank) != list(range(1, len(rank) + 1)):
-            raise HTTPException(422, "give each answer a different rank")
+        # ``rank``: the rank (1 = best) the person gave each answer, in screen order ("" for one they left unranked:
+        # the menus start unranked); the ranking lists positions best first
+        if rank and sorted(rank) != [str(r) for r in range(1, len(rank) + 1)]:
+            raise HTTPException(422, "rank every answer, each with a different rank")
+        ranking = sorted(range(len(rank)), key=lambda p: int(rank[p])) if rank else None
         outcome = record(person, ChoiceIn(nonce=nonce, set_id=set_id, position=position, rationale=rationale,
                                           next_message=next_message, seconds=seconds, ranking=ranking))
         return RedirectResponse(f"/a/{token}" + ("?stale=1" if outcome == "stale" else ""), status_code=303)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections import Counter
 from dataclasses import dataclass, replace
 from importlib import resources
 
@@ -75,14 +76,23 @@ class Store:
             return row.value.encode()
 
     def add_prompts(self, prompts: pd.DataFrame) -> int:
-        """Add prompts not yet in the study (the first ``study.shared`` are answered by everyone), each with a pending
-        first-turn candidate set; returns how many were new."""
+        """Add prompts not yet in the study, in its languages only (a person is given prompts in their invite's
+        language): the first ``study.prompts_limit`` of each language, of which the first ``study.shared`` are
+        answered by everyone in that language; each with a pending first-turn candidate set. Returns how many were
+        new."""
         with Session(self.engine) as session, session.begin():
-            known = set(session.scalars(select(Prompt.id)))
-            rows = [r for r in prompts.to_dict("records") if str(r["id"]) not in known]
+            known = dict(session.execute(select(Prompt.id, Prompt.language)).all())
+            per_language, limit = Counter(known.values()), self.study.prompts_limit or len(prompts)
+            rows = []
+            for r in prompts.to_dict("records"):
+                n = per_language[r["language"]]
+                if str(r["id"]) in known or r["language"] not in self.study.languages or n >= limit:
+                    continue
+                rows.append({**r, "shared": n < self.study.shared})
+                per_language[r["language"]] += 1
             order = len(known)
-            session.add_all(Prompt(id=str(r["id"]), text=r["text"], language=r["language"],
-                                   shared=order + i < self.study.shared, position=order + i) for i, r in enumerate(rows))
+            session.add_all(Prompt(id=str(r["id"]), text=r["text"], language=r["language"], shared=r["shared"],
+                                   position=order + i) for i, r in enumerate(rows))
             session.flush()  # the prompts first: the sets refer to them
             session.add_all(CandidateSet(prompt_id=str(r["id"]), turn=1, sampler=self.study.sampler,
                                          context=[{"role": "user", "content": r["text"]}]) for r in rows)
@@ -110,8 +120,9 @@ class Store:
 
     def task(self, person_id: int) -> Task | None:
         """The person's current task: the open conversation's next turn, or a new conversation on the next prompt of
-        the overlap design; None when their quota or the prompts are used up. A later turn's set still pending after
-        the study's timeout is marked failed here, so the person is offered a retry instead of a spinner forever."""
+        the overlap design among the prompts in the person's language; None when their quota or those prompts are
+        used up. A later turn's set still pending after the study's timeout is marked failed here, so the person is
+        offered a retry instead of a spinner forever."""
         for _ in range(5):  # two tabs asking at once: the loser of the unique (person, prompt) insert asks again
             try:
                 with Session(self.engine) as session, session.begin():
@@ -147,7 +158,9 @@ class Store:
             if count >= self.study.quota:
                 return None
             done = set(session.scalars(select(Conversation.prompt_id).where(Conversation.person_id == person_id)))
-            prompts = session.execute(select(Prompt.id, Prompt.shared).order_by(Prompt.position)).all()
+            language = session.get(Person, person_id).language
+            prompts = session.execute(select(Prompt.id, Prompt.shared).where(Prompt.language == language)
+                                      .order_by(Prompt.position)).all()
             people = dict(session.execute(select(Conversation.prompt_id, func.count()).group_by(Conversation.prompt_id)).all())
             chosen = next_prompt([(p, s) for p, s in prompts], people, done, self.study.min_people)
             if chosen is None:
@@ -226,10 +239,13 @@ class Store:
             return [{"id": s.id, "text": s.context[-1]["content"], "language": language, "context": s.context[:-1]}
                     for s, language in rows]
 
-    def fill(self, set_id: int, candidates: list[dict] | None, error: str | None = None) -> None:
-        """Store a set's generated candidates (or why generation failed)."""
+    def fill(self, set_id: int, candidates: list[dict] | None, error: str | None = None,
+             checks: list[dict] | None = None) -> None:
+        """Store a set's generated candidates (or why generation failed), and add the answers its checks refused to
+        those of earlier tries."""
         with Session(self.engine) as session, session.begin():
             candidate_set = session.get(CandidateSet, set_id)
+            candidate_set.checks = [*(candidate_set.checks or []), *(checks or [])] or None
             if candidates is None:
                 candidate_set.status, candidate_set.error = "failed", error
             else:

@@ -11,7 +11,7 @@
 
     [prompts]
     source = "builtin"             # builtin or a FILE of prompts (id, text, language)
-    limit = 20
+    limit = 20                     # per language of the study; a person gets prompts in their invite's language
 
     [candidates]
     sampler = "negatively-correlated"  # one request for k diverse answers; or independent, or multi-model
@@ -28,7 +28,7 @@
 
     [overlap]
     min_people = 3                 # each prompt is answered by at least this many people before any gets more
-    shared = 2                     # the first prompts, answered by everyone
+    shared = 2                     # the first prompts of each language, answered by everyone in it
     quota = 10                     # conversations per person
 
     [survey]

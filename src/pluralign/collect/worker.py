@@ -1,19 +1,25 @@
 """The background worker that fills candidate sets: every first turn ahead of time, so nobody waits on a model for
-it, and a person's later turn as soon as they ask (those go first). With a value judge, each candidate is also
-placed on the value axes, so the admin page can show which value poles the served sets cover."""
+it, and a person's later turn as soon as they ask (those go first). Every candidate is checked before it is offered
+(``sampling/checks.py``); one that fails is replaced from a new sample or dropped, and the set keeps what was done.
+With a value judge, each candidate is also placed on the value axes, so the admin page can show which value poles
+the served sets cover."""
 
 from __future__ import annotations
 
 import threading
+from collections import Counter
+from dataclasses import replace
 
 from ..models.base import LanguageModel
+from ..sampling.checks import candidate_problems
 from ..sampling.job import SamplingConfig, sampler_for
 from ..sampling.judge import ValueJudge
+from ..sampling.samplers import Sampler
 from .store import Store
 from .study import Study
 
 
-def study_sampler(study: Study, models: dict[str, LanguageModel]):
+def study_sampler(study: Study, models: dict[str, LanguageModel]) -> Sampler:
     """The study's sampler over loaded ``models`` (by spec)."""
     config = SamplingConfig(model=study.models[0], models=list(study.models[1:]), samplers=[study.sampler], k=study.k,
                             temperature=study.temperature, max_tokens=study.max_tokens, seed=study.seed)
@@ -25,14 +31,20 @@ def study_judge(study: Study, models: dict[str, LanguageModel]) -> ValueJudge | 
     return None if study.judge_spec is None else ValueJudge(models[study.judge_spec])
 
 
+RESEED = 100  # a new sample's seed step: clear of the seeds a sampler takes itself (+1, +2 retries; +1000 fillers)
+
+
 class CandidateWorker(threading.Thread):
     """Fills pending sets ``batch`` at a time with ``sampler`` (each candidate placed by ``judge`` when given) until
-    ``stop()``; a batch that fails marks its sets failed with the error (the person's page offers a retry)."""
+    ``stop()``. A candidate that fails its checks is replaced by the same slot of a new sample (another seed), up to
+    ``resamples`` times, then dropped; a set left with fewer than two is failed, as is a batch whose generation fails
+    (the person's page offers a retry)."""
 
-    def __init__(self, store: Store, sampler, judge: ValueJudge | None = None, batch: int = 4,
-                 idle_seconds: float = 0.5) -> None:
+    def __init__(self, store: Store, sampler: Sampler, judge: ValueJudge | None = None, batch: int = 4,
+                 idle_seconds: float = 0.5, resamples: int = 2) -> None:
         super().__init__(name="pluralign-candidates", daemon=True)
         self.store, self.sampler, self.judge, self.batch, self.idle = store, sampler, judge, batch, idle_seconds
+        self.resamples = resamples
         self._stopping = threading.Event()
 
     def run(self) -> None:
@@ -46,8 +58,7 @@ class CandidateWorker(threading.Thread):
         if not prompts:
             return 0
         try:
-            sets = [[{"text": c["text"], "source": c["source"]} for c in r["candidates"]]
-                    for r in self.sampler.sample(prompts)]
+            sets, checks = self.checked(prompts)
             if self.judge is not None:
                 placed = iter(self.judge.positions([c["text"] for s in sets for c in s]).to_dict("records"))
                 sets = [[{**c, "position": next(placed)} for c in s] for s in sets]
@@ -55,9 +66,41 @@ class CandidateWorker(threading.Thread):
             for p in prompts:
                 self.store.fill(p["id"], None, f"{type(exc).__name__}: {exc}")
             return len(prompts)
-        for p, candidates in zip(prompts, sets):
-            self.store.fill(p["id"], candidates)
+        for p, candidates, done in zip(prompts, sets, checks):
+            if len(candidates) < 2:
+                found = ", ".join(f"{problem} ×{n}" for problem, n in Counter(c["problem"] for c in done).items())
+                self.store.fill(p["id"], None, f"fewer than two answers passed the checks ({found})", done)
+            else:
+                self.store.fill(p["id"], candidates, checks=done)
         return len(prompts)
+
+    def checked(self, prompts: list[dict]) -> tuple[list[list[dict]], list[list[dict]]]:
+        """Each prompt's candidates after the checks (``candidate_problems``), and what was done to each candidate
+        that failed them: ``{"problem", "text", "done"}``, ``done`` being ``replaced`` or ``dropped``."""
+        sets, checks = self._sample(prompts, 0), [[] for _ in prompts]
+        for attempt in range(1, self.resamples + 2):
+            problems = [candidate_problems([c["text"] for c in s], p["language"]) for p, s in zip(prompts, sets)]
+            todo = [i for i, found in enumerate(problems) if any(found)]
+            if not todo:
+                break
+            last = attempt > self.resamples
+            fresh = [[] for _ in todo] if last else self._sample([prompts[i] for i in todo], attempt)
+            for i, new in zip(todo, fresh):
+                kept = []
+                for slot, (candidate, problem) in enumerate(zip(sets[i], problems[i])):
+                    swap = new[slot] if problem and slot < len(new) else None
+                    if problem:
+                        checks[i].append({"problem": problem, "text": candidate["text"],
+                                          "done": "replaced" if swap else "dropped"})
+                    if not problem or swap:
+                        kept.append(swap or candidate)
+                sets[i] = kept
+        return sets, checks
+
+    def _sample(self, prompts: list[dict], attempt: int) -> list[list[dict]]:
+        """The sampler's sets for ``prompts``, with a seed of its own for each attempt."""
+        sampler = replace(self.sampler, seed=self.sampler.seed + RESEED * attempt)
+        return [[{"text": c["text"], "source": c["source"]} for c in r["candidates"]] for r in sampler.sample(prompts)]
 
     def stop(self) -> None:
         self._stopping.set()

@@ -89,6 +89,7 @@ class CandidateSet(Base):
     error: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=now)
     ready_at: Mapped[Optional[datetime]]
+    checks: Mapped[Optional[list[Any]]]  # generated answers the worker's checks refused: {problem, text, done}
     __table_args__ = (UniqueConstraint("conversation_id", "turn"),)
 
 

@@ -54,3 +54,13 @@ def split_responses(text: str) -> list[str]:
     single = _clean(_HEADING.sub("", text, count=1))
     single = _clean(re.sub(r"^\(?1[.)]\s+", "", single))
     return [single] if single else []
+
+
+def holds_several(text: str) -> bool:
+    """Whether ``text`` holds several responses rather than one: two or more response headings (``Response 2:``),
+    or a numbered list from its first character (alternatives laid out, with no answer around them); a list inside
+    an answer that leads into it is one response."""
+    if len(_counting(list(_HEADING.finditer(text)))) >= 2:
+        return True
+    numbered = _counting(list(_NUMBERED.finditer(text)))
+    return len(numbered) >= 2 and not text[: numbered[0].start()].strip()

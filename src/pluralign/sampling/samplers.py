@@ -23,6 +23,7 @@ SAMPLERS = ("independent", "negatively-correlated", "multi-model")
 
 class Sampler(Protocol):
     name: str
+    seed: int
 
     def sample(self, prompts: list[dict]) -> list[dict]: ...
 
