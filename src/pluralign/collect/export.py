@@ -3,13 +3,13 @@ pairwise shape, or our long comparison table with its annotator table beside it 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from ..data.collection import load_collection
 from ..data.comparisons import COMPARISON_COLUMNS, to_community_alignment, to_trl_pairwise
+from ..data.tables import csv_text
 from ..errors import InputError
 from .study import Study
 
@@ -33,16 +33,9 @@ def export_table(study: Study, shape: str) -> pd.DataFrame:
     return comparisons[[*COMPARISON_COLUMNS, "prompt_id", "seconds", "position"]]
 
 
-def csv_text(table: pd.DataFrame) -> str:
-    """``table`` as CSV, with list and dict cells as JSON (which ``load_comparisons`` reads back)."""
-    def cell(value):
-        return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
-    return table.assign(**{c: table[c].map(cell) for c in table.columns if table[c].dtype == object}).to_csv(index=False)
-
-
 def write_export(table: pd.DataFrame, path: Path, force: bool = False) -> None:
-    """Write ``table`` by the file's suffix (.csv, .jsonl, .parquet); list cells go to CSV as JSON. An existing file is
-    kept unless ``force``."""
+    """Write ``table`` by the file's suffix (.csv, .jsonl, .parquet); CSV as ``csv_text`` writes it (list cells as JSON,
+    formulas behind a quote). An existing file is kept unless ``force``."""
     if path.exists() and not force:
         raise InputError(f"{path} exists; choose another file or pass --force to replace it")
     suffix = path.suffix.lower()

@@ -11,6 +11,7 @@ from functools import cache
 from importlib import resources
 
 from ..data.language_files import LanguageFileError, language_files, read_language_file
+from ..errors import InputError
 
 SPEC = {
     "consent": {"title": str, "text": str, "agree": str},
@@ -22,6 +23,10 @@ SPEC = {
     "done": {"title": str, "text": str},
 }
 AGES = ("18-24", "25-34", "35-44", "45-54", "55-64", "65+")
+
+
+class SurveyError(InputError):
+    """Survey answers to a question the study does not ask, or with an option the question does not offer."""
 
 
 @dataclass(frozen=True)
@@ -65,3 +70,18 @@ def questions(names: tuple[str, ...], language: str) -> list[Question]:
              "education": Question("education", survey["education"], options("education_options")),
              "political": Question("political", survey["political"], options("political_options"))}
     return [every[n] for n in names]
+
+
+def survey_answers(given: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:
+    """``given`` answers to the survey's questions ``names``, stripped; raises SurveyError for a question it does not
+    ask or an option its question does not offer, so the annotator table holds the study's questions and options only
+    (a skipped question's blank is kept: the store leaves it out)."""
+    offered = {q.name: [value for value, _ in q.options] for q in questions(names, "en")}
+    unknown = [name for name in given if name not in offered]
+    if unknown:
+        raise SurveyError(f"the survey has no question {unknown[0][:40]!r}; it asks {', '.join(offered)}")
+    answers = {name: value.strip() for name, value in given.items()}
+    for name, value in answers.items():
+        if value and offered[name] and value not in offered[name]:
+            raise SurveyError(f"{value[:40]!r} is not an option of {name}; choose one of {', '.join(offered[name])}")
+    return answers

@@ -1,6 +1,6 @@
 """A study's database: migrations, invites, the next task of a person, choices committed once, candidate sets to fill.
 
-Every write is one transaction. A choice carries the client's nonce (unique in the table), so a double click or a
+Every write is one transaction. A choice carries the client's nonce (unique per person), so a double click or a
 retried submit finds the choice already there and records nothing more; a choice is acknowledged only after its
 commit, and SQLite runs with ``synchronous=FULL``, so a killed server keeps every acknowledged choice.
 """
@@ -16,7 +16,7 @@ from importlib import resources
 import pandas as pd
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -114,9 +114,15 @@ class Store:
             person = session.get(Person, person_id)
             person.consented_at = person.consented_at or now()
 
-    def save_survey(self, person_id: int, answers: dict[str, str]) -> None:
+    def save_survey(self, person_id: int, answers: dict[str, str]) -> bool:
+        """Keep the person's survey ``answers`` (blanks left out); False, keeping the old ones, once they have made a
+        choice, so nobody moves between the groups their choices are already counted in."""
         with Session(self.engine) as session, session.begin():
+            self._lock(session, person_id)
+            if session.scalar(select(Choice.id).where(Choice.person_id == person_id).limit(1)) is not None:
+                return False
             session.get(Person, person_id).survey = {k: v for k, v in answers.items() if v}
+            return True
 
     def task(self, person_id: int) -> Task | None:
         """The person's current task: the open conversation's next turn, or a new conversation on the next prompt of
@@ -186,14 +192,14 @@ class Store:
                next_message: str | None, seconds: float | None, ranking: list[int] | None = None) -> str:
         """Record the choice of the candidate shown at ``position`` (and ``ranking``, every screen position best first,
         when given) in one transaction, with the next turn's pending set when the person wrote a next message (and
-        the study allows another turn). Returns ``recorded``, ``duplicate`` (this nonce was recorded before: nothing
+        the study allows another turn). Returns ``recorded``, ``duplicate`` (this person sent this nonce before: nothing
         is written twice) or ``stale`` (the set is not the person's open task: answered already, or not theirs);
         raises TaskError for a position not shown or a ranking that is not one of the shown answers, the chosen
         first."""
         try:
             with Session(self.engine) as session, session.begin():
                 self._lock(session, person_id)
-                if session.scalar(select(Choice.id).where(Choice.nonce == nonce)) is not None:
+                if session.scalar(self._nonce(person_id, nonce)) is not None:
                     return "duplicate"
                 current = self._current(session, person_id, assign=False)
                 if current is None or current.set_id != set_id or current.status != "ready":
@@ -220,7 +226,12 @@ class Store:
         except IntegrityError:
             # The same submit raced itself (same nonce), or another tab answered this turn first.
             with Session(self.engine) as session:
-                return "duplicate" if session.scalar(select(Choice.id).where(Choice.nonce == nonce)) else "stale"
+                return "duplicate" if session.scalar(self._nonce(person_id, nonce)) else "stale"
+
+    @staticmethod
+    def _nonce(person_id: int, nonce: str) -> Select:
+        """The choice this person sent with ``nonce``: nonces are the person's own, so another's never matches."""
+        return select(Choice.id).where(Choice.person_id == person_id, Choice.nonce == nonce)
 
     def retry(self, set_id: int) -> None:
         """Ask the worker again for a set whose generation failed."""

@@ -5,7 +5,7 @@ A study's people come with a hashed invite token; each first-turn prompt has one
 to it sees (so their disagreement is measurable), in an order shuffled per person; a later turn's set continues one
 person's conversation from the response they chose. A choice records the candidate's index in the set (not its
 position on screen), the position it was shown at, the ranking of every candidate where the study asks for one, and
-the client's nonce, unique, so a retried submit is one choice.
+the client's nonce, unique per person, so a retried submit is one choice.
 The schema's history is in Alembic migrations (``pluralign/collect/migrations``).
 """
 
@@ -96,7 +96,7 @@ class CandidateSet(Base):
 class Choice(Base):
     __tablename__ = "choices"
     id: Mapped[int] = mapped_column(primary_key=True)
-    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    nonce: Mapped[str] = mapped_column(String(64))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
     candidate_set_id: Mapped[int] = mapped_column(ForeignKey("candidate_sets.id"))
@@ -106,9 +106,10 @@ class Choice(Base):
     order: Mapped[list[Any]]  # the candidates' indices in the order they were shown
     ranking: Mapped[Optional[list[Any]]]  # every candidate's index, best first (studies that ask for a ranking)
     rationale: Mapped[Optional[str]] = mapped_column(Text)
-    seconds: Mapped[Optional[float]]  # from the task page's rendering to the submit
+    seconds: Mapped[Optional[float]]  # from the server's serving of the task to the submit, measured by the server
     created_at: Mapped[datetime] = mapped_column(default=now)
-    __table_args__ = (UniqueConstraint("conversation_id", "turn"),)
+    __table_args__ = (UniqueConstraint("conversation_id", "turn"),
+                      UniqueConstraint("person_id", "nonce", name="uq_choices_person_id_nonce"))
 
 
 def database_url(db: str | Path) -> str:

@@ -1,4 +1,5 @@
-"""Read CSV, TSV, JSON, JSONL and Parquet files into DataFrames, with errors that name file, row and column."""
+"""Read CSV, TSV, JSON, JSONL and Parquet files into DataFrames, with errors that name file, row and column; write
+CSV that a spreadsheet opens without running formulas."""
 
 from __future__ import annotations
 
@@ -129,3 +130,20 @@ def load_prompts(path: str | Path, columns: Mapping[str, str] | None = None,
                  defaults: Mapping[str, str] | None = None) -> pd.DataFrame:
     """A validated prompt table (see ``PROMPT_COLUMNS``) for candidate sets; language defaults to en."""
     return load_table(path, PROMPT_COLUMNS, columns, {"language": "en", **(defaults or {})})
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula (OWASP)
+
+
+def csv_text(table: pd.DataFrame) -> str:
+    """``table`` as CSV for people to open in a spreadsheet: list and dict cells as JSON (which ``load_comparisons``
+    reads back), and a text cell that starts like a formula (``= + - @``, tab, carriage return) behind a single quote,
+    as OWASP advises against CSV injection: an annotator's reason ``=HYPERLINK(...)`` must not run on the admin's
+    machine. Lines end in CRLF (RFC 4180), so a cell holding a carriage return is quoted too. Parquet and JSONL keep
+    every text as written."""
+    def cell(value):
+        if isinstance(value, (list, dict)):
+            return json.dumps(value, ensure_ascii=False)
+        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+    texts = [c for c in table.columns if pd.api.types.is_string_dtype(table[c].dtype)]
+    return table.assign(**{c: table[c].map(cell) for c in texts}).to_csv(index=False, lineterminator="\r\n")

@@ -13,6 +13,7 @@ import pandas as pd
 from ..data import builtin_value_poles, read_cards
 from ..data.axes import AXES, POLES
 from ..data.choices import Choices
+from ..data.tables import csv_text
 from ..embed import Embedder, SentenceEmbedder
 from ..errors import InputError
 from ..jobs import Job
@@ -168,7 +169,7 @@ def run_sample(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path, *
     run = generate_sets(prompts, config, out, "sample", **options)
     candidates = candidate_table(read_records(run.path))
     candidates.to_parquet(run.path / "candidates.parquet", index=False)
-    to_annotation_tasks(candidates, prompts).to_csv(run.path / "tasks.csv", index=False)
+    (run.path / "tasks.csv").write_text(csv_text(to_annotation_tasks(candidates, prompts)), encoding="utf-8")
     return run.path
 
 
