@@ -21,7 +21,10 @@ landed; before any of issue 17's shape work), on the 2-core test machine; the le
 learn files were rewritten again when learn's intervals began to resample prompts crossed with people (branch
 crossed): only interval ends moved (the ideal-point values by at most 1e-5, relative: its fit on this machine). In
 the compare-samplers file only the interval ends of accuracy, log_loss and oracle_accuracy were replaced, from a run
-on the branch; every other number is as it was.
+on the branch; every other number is as it was. In the audit file the 28 metrics rows by ``language`` (a statement's
+language, its original and translated items together) were replaced by the 35 rows by ``language_variant`` (branch
+groups: "de original", "de translated", "en original", gap and ratio, for the same seven metrics), from a run on the
+branch; every record and every other row is as it was.
 """
 
 from __future__ import annotations

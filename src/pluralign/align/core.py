@@ -84,15 +84,15 @@ def judge_metrics(table: pd.DataFrame, weights: dict[str, float], n_boot: int = 
 
 def stance_shift(items: pd.DataFrame, base: str, tuned: str, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
     """How far tuning moved the audit's stances: per statement item, p(agree) of the tuned model minus the base's,
-    averaged overall and by topic, language and position (``stance_shift``). Both models answered the same items,
-    so the interval resamples statements with the pair kept together (a statement's translation with it)."""
+    averaged overall and by topic, language_variant and position (``stance_shift``). Both models answered the same
+    items, so the interval resamples statements with the pair kept together (a statement's translation with it)."""
     wide = items.pivot_table(index=["statement_id", "variant"], columns="model", values="p_agree", aggfunc="first")
     if not {base, tuned} <= set(wide.columns):
         raise ValueError(f"the audit has no stances of both {base!r} and {tuned!r}")
     shifts = (wide[tuned] - wide[base]).rename("shift").reset_index()
     meta = items.drop_duplicates(["statement_id", "variant"]).drop(columns=["model", "p_agree"], errors="ignore")
     shifts = shifts.merge(meta, on=["statement_id", "variant"], how="left")
-    groupings = [g for g in ("topic", "language", "position") if g in shifts.columns]
+    groupings = [g for g in ("topic", "language_variant", "position") if g in shifts.columns]
     return disaggregate(shifts, {"stance_shift": "shift"}, groupings, cluster="statement_id", n_boot=n_boot, seed=seed)
 
 

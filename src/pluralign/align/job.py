@@ -11,7 +11,7 @@ are the four value poles, placed by a value judge).
 4. ``pluralign judge`` runs on prompts held out from training: the target's win rate over the base, and every other
    reward's, so a gain for one group is never read without what the others lost.
 5. The audit's stance stage runs on both models (``audit/``, an audit run), and ``stance.parquet`` shows where the
-   tuned model's p(agree) moved from the base's, overall and by topic, language and position.
+   tuned model's p(agree) moved from the base's, overall and by topic, language_variant and position.
 """
 
 from __future__ import annotations
