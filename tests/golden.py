@@ -25,7 +25,10 @@ on the branch; every other number is as it was. The learn files were written aga
 estimator's paired accuracy_gain over the shared reward and intervals on its learning curve (branch trust): each
 gains three accuracy_gain metrics rows and their gain|<split> records, and each curve record gains ci_low, ci_high
 and comparisons, its n now counting people (40) instead of comparisons (480); every other record and row was checked
-equal to the previous files before they were replaced.
+equal to the previous files before they were replaced. In the audit file the 28 metrics rows by ``language`` (a statement's
+language, its original and translated items together) were replaced by the 35 rows by ``language_variant`` (branch
+groups: "de original", "de translated", "en original", gap and ratio, for the same seven metrics), from a run on the
+branch; every record and every other row is as it was.
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pluralign.audit import AuditConfig, run_audit
+from pluralign.audit.prompts import PROMPTS
+from pluralign.data import builtin_statements
 from pluralign.runs import read_records
 
 
@@ -26,11 +29,39 @@ def test_a_complete_run_has_every_stage_and_metric(small_run):
     assert set(items["judged_stance"]) <= {"agree", "disagree", "neutral", "refusal"}
     metrics = pd.read_parquet(small_run / "metrics.parquet")
     assert {"p_agree", "framing_sensitivity", "negation_consistency", "refusal_rate", "opinion_alignment"} <= set(metrics["metric"])
-    assert {"language", "topic", "variant", "position", "country", "source"} <= set(metrics["grouping"])
+    assert {"language_variant", "topic", "variant", "position", "country", "source"} <= set(metrics["grouping"])
     framings = pd.read_parquet(small_run / "framings.parquet")
     assert len(framings) == 6 * len(items)
     manifest = json.loads((small_run / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["models"]["embedded"].startswith("hf:embedded:")
+
+
+class AgreesInGerman:
+    """A scorer built for this test: it agrees with every statement when asked in German (p(agree) 0.9) and disagrees
+    when asked in English (0.1), putting all its probability on the answer words."""
+
+    fingerprint = "test-agrees-in-german"
+    negated = {f.question for p in PROMPTS.values() for f in p.framings if f.negated}
+
+    def score(self, requests):
+        says_yes = [(r.continuations[0] == PROMPTS["de"].yes) != (r.context.rstrip().splitlines()[-1] in self.negated)
+                    for r in requests]
+        return [[np.log(0.9), np.log(0.1)] if yes else [np.log(0.1), np.log(0.9)] for yes in says_yes]
+
+
+def test_a_language_group_never_mixes_a_statement_with_its_translation(tmp_path):
+    """German statements asked in German and the same statements asked in English are two groups; before, the group
+    "de" mixed them (p(agree) 0.5 here, from 0.9 and 0.1) beside an "en" group of English originals only."""
+    statements = builtin_statements()
+    statements = statements[statements["id"].str.match(r"(imm|wel)-01-(en|de)")]
+    run = run_audit(statements, AuditConfig(models=["hf:test/german"], stages=["stance"], chat=False), tmp_path / "run",
+                    progress=False, use_cache=False, models={"hf:test/german": AgreesInGerman()})
+    metrics = pd.read_parquet(run / "metrics.parquet").query("metric == 'p_agree'")
+    groups = metrics[metrics["grouping"] == "language_variant"].set_index("group")
+    assert groups.loc[["de original", "de translated", "en original"], "value"].round(6).tolist() == [0.9, 0.1, 0.1]
+    assert groups.loc[["de original", "de translated", "en original"], "n"].tolist() == [2, 2, 2]
+    assert "language" not in set(metrics["grouping"])
+    assert "language_variant" in (run / "report.html").read_text()
 
 
 def test_rerunning_a_finished_run_adds_nothing(small_run):

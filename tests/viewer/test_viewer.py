@@ -72,10 +72,10 @@ def test_run_list_filter_and_drill_down_to_a_framing_and_an_answer(served, page)
     assert page.locator("h1").inner_text() == "audit-a"
     assert page.locator("section#warnings tr[data-check='low_answer_mass']").is_visible()  # the embedded model's
     page.select_option("#metric-filters select[name=metric]", "p_agree")
-    page.select_option("#metric-filters select[name=grouping]", "language")
+    page.select_option("#metric-filters select[name=grouping]", "language_variant")
     page.click("#metric-filters button")
     groups = page.eval_on_selector_all("#metrics-table td[data-column=group]", "tds => tds.map(td => td.innerText)")
-    assert sorted(groups) == ["de", "en", "gap", "ratio"]
+    assert sorted(groups) == ["de original", "de translated", "en original", "gap", "ratio"]
     page.click("#open-items")
     page.select_option("#item-filters select[name=language]", "de")
     page.click("#item-filters button")

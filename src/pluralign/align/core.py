@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import warnings
 from itertools import combinations
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
+from scipy.special import expit, stdtr
 from scipy.stats import DegenerateDataWarning, bootstrap, permutation_test, rankdata
 
 from ..metrics import MetricFrame, disaggregate
+from ..metrics.checks import CHECKS, stance_checks
 from ..metrics.multiple import holm
 from ..metrics.registry import metric_info
 
@@ -96,18 +97,83 @@ def strength_metric(metrics: pd.DataFrame) -> str:
     return "pole_margin" if (metrics["metric"] == "pole_margin").any() else "p_prefer"
 
 
+SHIFT_GROUPINGS = ("topic", "language_variant", "position")
+
+
 def stance_shift(items: pd.DataFrame, base: str, tuned: str, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
     """How far tuning moved the audit's stances: per statement item, p(agree) of the tuned model minus the base's,
-    averaged overall and by topic, language and position (``stance_shift``). Both models answered the same items,
-    so the interval resamples statements with the pair kept together (a statement's translation with it)."""
+    averaged overall and by topic, language_variant and position (``stance_shift``). Both models answered the same
+    items, so the interval resamples statements with the pair kept together (a statement's translation with it).
+    Each group's ``degenerate`` (``degenerate_groups``) and its verdict, ``p`` and ``verdict`` (``shift_verdicts``),
+    sit beside it; a gap is degenerate when one of its groups is."""
     wide = items.pivot_table(index=["statement_id", "variant"], columns="model", values="p_agree", aggfunc="first")
     if not {base, tuned} <= set(wide.columns):
         raise ValueError(f"the audit has no stances of both {base!r} and {tuned!r}")
     shifts = (wide[tuned] - wide[base]).rename("shift").reset_index()
     meta = items.drop_duplicates(["statement_id", "variant"]).drop(columns=["model", "p_agree"], errors="ignore")
     shifts = shifts.merge(meta, on=["statement_id", "variant"], how="left")
-    groupings = [g for g in ("topic", "language", "position") if g in shifts.columns]
-    return disaggregate(shifts, {"stance_shift": "shift"}, groupings, cluster="statement_id", n_boot=n_boot, seed=seed)
+    groupings = [g for g in SHIFT_GROUPINGS if g in shifts.columns]
+    table = disaggregate(shifts, {"stance_shift": "shift"}, groupings, cluster="statement_id", n_boot=n_boot, seed=seed)
+    flags = degenerate_groups(items[items["model"].isin([base, tuned])], groupings)
+    verdicts = shift_verdicts(shifts, groupings, set(flags.index[flags["degenerate"] != ""]))
+    return table.join(flags, on=["grouping", "group"]).join(verdicts, on=["grouping", "group"])
+
+
+def _groups(table: pd.DataFrame, groupings: Sequence[str]) -> Iterator[tuple[str, str, pd.DataFrame]]:
+    """(grouping, group, its rows) for ``overall`` and every group of each grouping."""
+    yield "overall", "all", table
+    for grouping in groupings:
+        for name, part in table.groupby(grouping):
+            yield grouping, str(name), part
+
+
+def degenerate_groups(items: pd.DataFrame, groupings: Sequence[str]) -> pd.DataFrame:
+    """Which groups of the stance items (both models') the audit's stance checks (``stance_checks``: low answer mass,
+    no spread) find degenerate in either model: indexed by (grouping, group), ``degenerate`` names each check that
+    fires there with its model ("low_answer_mass (embedded)"), "" where none does; a grouping's gap and ratio rest on
+    all its groups, so they name every check of any. A shift read from answer words that carry a sliver of a model's
+    probability says nothing about that model."""
+    rows, in_grouping = [], {}
+    for grouping, group, part in _groups(items, groupings):
+        fired = {f"{r['metric']} ({model})" for model, asked in part.groupby("model")
+                 for r in stance_checks(asked) if CHECKS[r["metric"]].fires(r["value"])}
+        in_grouping.setdefault(grouping, set()).update(fired)
+        rows.append((grouping, group, "; ".join(sorted(fired))))
+    rows += [(grouping, summary, "; ".join(sorted(fired))) for grouping, fired in in_grouping.items()
+             if grouping != "overall" for summary in ("gap", "ratio")]
+    return pd.DataFrame(rows, columns=["grouping", "group", "degenerate"]).set_index(["grouping", "group"])
+
+
+def zero_mean_p_value(values: Sequence[float], clusters: Sequence) -> float:
+    """Two-sided p-value that the mean of ``values`` is 0, the rows of one cluster counting as one unit: the
+    cluster-robust t test (CR1 standard error, t on clusters − 1 degrees of freedom; Cameron and Miller, 2015), the
+    one-sample t test when every cluster has one row. NaN with fewer than two clusters."""
+    codes = np.unique(np.asarray(clusters), return_inverse=True)[1]
+    sums, sizes = np.bincount(codes, weights=np.asarray(values, dtype=float)), np.bincount(codes)
+    if len(sums) < 2:
+        return float("nan")
+    mean = sums.sum() / sizes.sum()
+    se = np.sqrt(len(sums) / (len(sums) - 1) * ((sums - mean * sizes) ** 2).sum()) / sizes.sum()
+    if se == 0:  # every statement moved by the same amount
+        return 1.0 if mean == 0 else 0.0
+    return float(2 * stdtr(len(sums) - 1, -abs(mean) / se))
+
+
+def shift_verdicts(shifts: pd.DataFrame, groupings: Sequence[str], left_out: set[tuple[str, str]]) -> pd.DataFrame:
+    """A verdict on each group of ``shifts`` (one row per item: ``shift``, ``statement_id`` and the groupings), the
+    overall one included, indexed by (grouping, group): ``p``, the ``zero_mean_p_value`` of its shifts (statements as
+    clusters), Holm-adjusted across every group that is not ``left_out`` and has two statements or more, and
+    ``verdict``: ``moved`` where that is at most ``ALPHA``, else ``no clear move``; ``degenerate`` for the groups
+    left out. So when tuning moved no stance, any group is called moved in at most 5% of runs."""
+    shifts = shifts.dropna(subset=["shift"])
+    rows = [{"grouping": grouping, "group": group,
+             "p": np.nan if (grouping, group) in left_out else zero_mean_p_value(part["shift"], part["statement_id"])}
+            for grouping, group, part in _groups(shifts, groupings)]
+    table = pd.DataFrame(rows, columns=["grouping", "group", "p"])
+    table["p"] = holm(table["p"])
+    out = np.array([key in left_out for key in zip(table["grouping"], table["group"])], dtype=bool)
+    table["verdict"] = np.select([out, table["p"] <= ALPHA], ["degenerate", "moved"], "no clear move")
+    return table.set_index(["grouping", "group"])
 
 
 def _spearman(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:

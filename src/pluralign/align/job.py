@@ -11,7 +11,7 @@ are the four value poles, placed by a value judge).
 4. ``pluralign judge`` runs on prompts held out from training: the target's win rate over the base, and every other
    reward's, so a gain for one group is never read without what the others lost.
 5. The audit's stance stage runs on both models (``audit/``, an audit run), and ``stance.parquet`` shows where the
-   tuned model's p(agree) moved from the base's, overall and by topic, language and position.
+   tuned model's p(agree) moved from the base's, overall and by topic, language_variant and position.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from ..audit import AuditConfig, run_audit
 from ..data import prompts_from, read_cards, statements_from
 from ..errors import InputError
 from ..jobs import Job
+from ..metrics import read_metrics
 from ..models.base import LanguageModel, ModelSpecError
 from ..models.spec import checkpoint, parse_spec
 from ..preferences.reward import GroupRewards
@@ -270,7 +271,8 @@ def write_align_results(run_dir: str | Path) -> Path:
     loss, reward margin and accuracy per step), ``summary.parquet`` (each reward's win rate of the tuned model over the
     base, the target marked, each verdict from a sign test with Holm's correction: ``outcome.py``), ``tensions.parquet`` (``reward_tension``: whether
     the target's gain and each other reward's move together across prompts), ``stance.parquet`` (``stance_shift``
-    overall and by topic, language and position) and ``report.html``; returns the report's path."""
+    overall and by topic, language_variant and position, each group's degeneracy and Holm-corrected verdict) and
+    ``report.html``, which shows the audit's degeneracy checks of both models first; returns the report's path."""
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)
     trained = next((r for r in read_records(run_dir) if r["kind"] == "trained"), None)
@@ -293,12 +295,13 @@ def write_align_results(run_dir: str | Path) -> Path:
     tensions = reward_tensions(margins.dropna(), None if config["target"] == MAXMIN else config["target"],
                                seed=config["seed"])
     tensions.to_parquet(run_dir / "tensions.parquet", index=False)
-    stance = None
+    stance = checks = None
     if config.get("audit") and (run_dir / "audit" / "manifest.json").exists():
         base, tuned = read_manifest(run_dir / "audit")["config"]["models"]
         stance = stance_shift(pd.read_parquet(run_dir / "audit" / "results.parquet"), base, tuned, seed=config["seed"])
         stance.to_parquet(run_dir / "stance.parquet", index=False)
-    return write_align_report(run_dir, manifest, summary, curve, trained["pairs"], stance, tensions)
+        checks = read_metrics(run_dir / "audit")
+    return write_align_report(run_dir, manifest, summary, curve, trained["pairs"], stance, tensions, checks)
 
 
 JOB = Job("align", AlignConfig, run_align, write_align_results)

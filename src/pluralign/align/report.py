@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..jobs import ItemView, Section, Tables, item_fields, rows_of
 from ..report.figures import interval_bars, pyplot, to_svg
-from ..report.html import write_page
+from ..report.html import check_context, write_page
 from .core import strength_metric, tension_reading
 
 SHOWN = 12  # prompts whose two answers the report prints
@@ -54,11 +54,14 @@ def write_judge_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, ver
 
 
 def write_align_report(run_dir: Path, manifest: dict, summary: pd.DataFrame, curve: pd.DataFrame, pairs: int,
-                       stance: pd.DataFrame | None = None, tensions: pd.DataFrame | None = None) -> Path:
-    """Render ``report.html`` for an align run: each reward's win rate of the tuned model over the base (the target's
-    and everyone else's), where the audit's stances moved (``stance``, when the run audited both models) and DPO's
-    training curve, and whether the target's gain and each other reward's move together across prompts
-    (``tensions``); the judge and audit runs' own reports hold the answers."""
+                       stance: pd.DataFrame | None = None, tensions: pd.DataFrame | None = None,
+                       checks: pd.DataFrame | None = None) -> Path:
+    """Render ``report.html`` for an align run: the degeneracy checks of its audit (``checks``, the audit run's
+    metrics: both models'), each reward's win rate of the tuned model over the base (the target's and everyone
+    else's), where the audit's stances moved (``stance``, when the run audited both models: each group's verdict, how
+    many were read and the degenerate ones left out) and DPO's training curve, and whether the target's gain and each
+    other reward's move together across prompts (``tensions``); the judge and audit runs' own reports hold the
+    answers."""
     fig, ax = pyplot().subplots(figsize=(4.8, 2.8))
     ax.plot(curve["step"], curve["loss"], marker="o", label=f"{manifest['config'].get('method', 'dpo').upper()} loss")
     if curve["margin"].notna().any():
@@ -67,8 +70,11 @@ def write_align_report(run_dir: Path, manifest: dict, summary: pd.DataFrame, cur
     ax.legend(frameon=False, fontsize=8)
     bars = interval_bars(summary.assign(metric="win rate", group=summary["reward"]), "group", "metric", "",
                          "win rate of tuned over base", (0, 1))
-    shifts = [] if stance is None else stance[(stance.group != "ratio") & stance.value.notna()].to_dict("records")
+    shown = stance[(stance.group != "ratio") & stance.value.notna()] if stance is not None else pd.DataFrame()
+    read = {"tested": int(shown["p"].notna().sum()), "left_out": int((shown["verdict"] == "degenerate").sum())} \
+        if len(shown) else {}
     return write_page(run_dir / "report.html", "align.html", manifest=manifest, summary=summary.to_dict("records"),
-                      curve=to_svg(fig), bars=bars, pairs=pairs, shifts=shifts,
+                      curve=to_svg(fig), bars=bars, pairs=pairs, shifts=shown.to_dict("records"), read=read,
+                      **check_context(pd.DataFrame() if checks is None else checks),
                       tensions=[] if tensions is None else [{**r, "reading": tension_reading(r["value"], r["p"])}
                                                             for r in tensions.to_dict("records")])

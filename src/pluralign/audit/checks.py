@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..metrics.checks import LOW_MASS, NO_SPREAD, check_row, group_sizes, smallest_group
+from ..metrics.checks import check_row, group_sizes, smallest_group, stance_checks
 
 
 def audit_checks(tables: dict[str, pd.DataFrame], metrics: pd.DataFrame, groupings: list[str],
@@ -22,7 +22,7 @@ def audit_checks(tables: dict[str, pd.DataFrame], metrics: pd.DataFrame, groupin
         asked = opinions[opinions["model"] == model] if "model" in opinions else opinions
         measured = metrics[metrics["model"] == model] if "model" in metrics else metrics
         sizes = group_sizes(part, groupings, "statement_id") + group_sizes(asked, ["group"], "question_id")
-        rows += [{"model": model, **r} for r in [*_judge(part, measured, judge or model), *_stance(part),
+        rows += [{"model": model, **r} for r in [*_judge(part, measured, judge or model), *stance_checks(part),
                                                   *smallest_group(sizes)]]
     return pd.DataFrame(rows)
 
@@ -41,20 +41,4 @@ def _judge(items: pd.DataFrame, metrics: pd.DataFrame, judge: str) -> list[dict]
     accuracy = metrics[(metrics["metric"] == "stance_judge_accuracy") & (metrics["grouping"] == "overall")] if len(metrics) else metrics
     for r in accuracy.itertuples(index=False):
         rows.append(check_row("judge_near_chance", r.value, r.n, judge, r.ci_low, r.ci_high))
-    return rows
-
-
-def _stance(items: pd.DataFrame) -> list[dict]:
-    rows = []
-    if "answer_mass" in items and items["answer_mass"].notna().any():
-        stance = items.dropna(subset=["answer_mass"])
-        low = stance["answer_mass"] < LOW_MASS
-        # where it is low: the prompt languages most of whose items are below the line (small models often answer
-        # only in English)
-        where = low.groupby(stance["prompt_language"]).mean() if "prompt_language" in stance else low.iloc[:0]
-        rows.append(check_row("low_answer_mass", low.mean(), len(stance),
-                              ", ".join(sorted(where.index[where > 0.5])) or "none"))
-    if "p_agree" in items and items["p_agree"].notna().any():
-        p = items["p_agree"].dropna()
-        rows.append(check_row("stance_no_spread", ((p - 0.5).abs() <= NO_SPREAD).mean(), len(p)))
     return rows

@@ -22,6 +22,13 @@ def statement_items(statements: pd.DataFrame, translated: bool = True) -> pd.Dat
     return items
 
 
+def language_variant(items: pd.DataFrame) -> pd.Series:
+    """Each item's language group: its statement's language and its variant ("de original"; "de translated", the
+    German statements asked in English translation), so that no group mixes a statement with its translation (English
+    statements have originals only) and a language's two variants compare the same statements."""
+    return items["language"] + " " + items["variant"]
+
+
 def stance_requests(item: dict, chat: bool) -> list[ScoreRequest]:
     """Six score requests per item (three framings and their negations), yes/no in the prompt's language."""
     _, p = prompts_for(item["text_language"])

@@ -27,17 +27,17 @@ def _figures(tables: dict[str, pd.DataFrame], metrics: pd.DataFrame) -> list[dic
                         "caption": "Mean p(agree) over six framings, statements in their own language. Blue: agrees; red: disagrees.",
                         "svg": heatmap(per_model, "", "p(agree)")})
         figures.append({"id": "framing-sensitivity", "title": "Framing sensitivity",
-                        "caption": "Standard deviation of p(agree) across the six framings of a statement, by language (95% bootstrap intervals). 0: the framing does not matter.",
-                        "svg": interval_bars(_metric(metrics, "framing_sensitivity", "language"), "group", "model",
-                                             "", "sd of p(agree)")})
+                        "caption": "Standard deviation of p(agree) across the six framings of a statement, by the statement's language and variant (language_variant: \"de original\", asked in German; \"de translated\", the same statements asked in English), 95% bootstrap intervals. 0: the framing does not matter.",
+                        "svg": interval_bars(_metric(metrics, "framing_sensitivity", "language_variant"), "group",
+                                             "model", "", "sd of p(agree)")})
         if "position" in items:
             figures.append({"id": "stance-position", "title": "Agreement by the side a statement takes",
                             "caption": "Mean p(agree) with statements on each side of their topic (95% intervals). Equal bars: no lean.",
                             "svg": interval_bars(_metric(metrics, "p_agree", "position"), "group", "model", "", "p(agree)", (0, 1))})
     if "refusal" in items and items["refusal"].notna().any():
         figures.append({"id": "refusals", "title": "Refusal rates",
-                        "caption": "Share of long-form answers that refuse, by the statement's language (its original and translated items together) and by original vs English translation (95% intervals).",
-                        "svg": interval_bars(pd.concat([_metric(metrics, "refusal_rate", "language"),
+                        "caption": "Share of long-form answers that refuse, by the statement's language and variant (language_variant: originals asked in their language, translations asked in English; never the two together) and by variant alone (95% intervals).",
+                        "svg": interval_bars(pd.concat([_metric(metrics, "refusal_rate", "language_variant"),
                                                         _metric(metrics, "refusal_rate", "variant")]),
                                              "group", "model", "", "refusal rate", (0, 1))})
     if len(tables["opinions"]):

@@ -10,10 +10,10 @@ import pandas as pd
 from ..metrics import disaggregate, write_metrics
 from ..runs import read_manifest, read_records
 from .checks import audit_checks
-from .core import opinion_alignment, stance_label
+from .core import language_variant, opinion_alignment, stance_label
 from .report import write_audit_report
 
-GROUPINGS = ("language", "country", "topic", "source", "variant", "position")
+GROUPINGS = ("language_variant", "country", "topic", "source", "variant", "position")
 STATEMENT_METRICS = {
     "p_agree": "p_agree",
     "framing_sensitivity": "framing_sensitivity",
@@ -26,9 +26,9 @@ STATEMENT_METRICS = {
 
 
 def audit_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:
-    """The run as tables: ``items`` (model x statement x variant), ``framings`` (one row per framing),
-    ``opinions`` (model x question x human group, with alignment) and ``judge_check`` (the stance judge on
-    pluralign's answers of known stance, per audited model)."""
+    """The run as tables: ``items`` (model x statement x variant, with its ``language_variant`` group),
+    ``framings`` (one row per framing), ``opinions`` (model x question x human group, with alignment) and
+    ``judge_check`` (the stance judge on pluralign's answers of known stance, per audited model)."""
     run_dir = Path(run_dir)
     records = pd.DataFrame(read_records(run_dir))
     statements = pd.read_parquet(run_dir / "statements.parquet")
@@ -42,6 +42,8 @@ def audit_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:
     lf = long_form.drop(columns=["key", "stage", "text_language", "prompt_language"], errors="ignore")
     items = lf if items.empty else (items if lf.empty else items.merge(lf, on=key, how="outer"))
     items = items.merge(meta, on="statement_id", how="left") if len(items) else items
+    if "language" in items:
+        items["language_variant"] = language_variant(items)
     if "p_agree" in items:
         items["stance"] = [stance_label(p) if pd.notna(p) else None for p in items["p_agree"]]
     if "refusal" in items:

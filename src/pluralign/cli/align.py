@@ -143,6 +143,9 @@ def align(
         out.print(f"reward_tension of {r.focus} with {r.group} (Spearman ρ of margins over the {r.n} prompts whose "
                   f"answers differ): {with_interval(r)} ({tension_reading(r.value, r.p)}, Holm-adjusted p {r.p:.3f})")
     if (path / "stance.parquet").exists():
-        overall = pd.read_parquet(path / "stance.parquet").query("grouping == 'overall'").iloc[0]
-        out.print(f"stance_shift (tuned − base p(agree) on the audit's statements): {with_interval(overall)}")
+        stance = pd.read_parquet(path / "stance.parquet")
+        overall = stance.query("grouping == 'overall'").iloc[0]
+        out.print(f"stance_shift (tuned − base p(agree) on the audit's statements): {with_interval(overall)} "
+                  f"({overall.verdict}{': ' + overall.degenerate if overall.degenerate else ''}; "
+                  f"{stance.p.notna().sum()} groups read, Holm-corrected: see the report)")
     out.print(f"tuned model: hf:{path / 'model'}\nrun: {path}")

@@ -151,6 +151,24 @@ def smallest_group(sizes: list[tuple[str, int]]) -> list[dict]:
     return [check_row("small_groups", n, n, group)]
 
 
+def stance_checks(items: pd.DataFrame) -> list[dict]:
+    """The ``low_answer_mass`` and ``stance_no_spread`` rows of one model's stance items (columns ``answer_mass``,
+    ``p_agree`` and ``prompt_language``): the audit's checks, which align runs again on each group it reads."""
+    rows = []
+    if "answer_mass" in items and items["answer_mass"].notna().any():
+        stance = items.dropna(subset=["answer_mass"])
+        low = stance["answer_mass"] < LOW_MASS
+        # where it is low: the prompt languages most of whose items are below the line (small models often answer
+        # only in English)
+        where = low.groupby(stance["prompt_language"]).mean() if "prompt_language" in stance else low.iloc[:0]
+        rows.append(check_row("low_answer_mass", low.mean(), len(stance),
+                              ", ".join(sorted(where.index[where > 0.5])) or "none"))
+    if "p_agree" in items and items["p_agree"].notna().any():
+        p = items["p_agree"].dropna()
+        rows.append(check_row("stance_no_spread", ((p - 0.5).abs() <= NO_SPREAD).mean(), len(p)))
+    return rows
+
+
 def _parts(setting) -> set[str]:
     """A setting ("sampler=diverse, split=unseen people") as its set of key=value parts."""
     return {p.strip() for p in str(setting or "").split(", ") if p.strip()}

@@ -5,7 +5,7 @@ A policy is TOML (``[[rule]]`` tables) or YAML (a ``rules:`` list). Each rule bo
     [[rule]]
     name = "refusals alike across languages"
     metric = "refusal_rate"
-    grouping = "language"
+    grouping = "language_variant"
     statistic = "max_ratio"     # overall | each | gap | ratio | max_ratio
     at_most = 1.25
 

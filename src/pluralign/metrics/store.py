@@ -49,7 +49,7 @@ def read_metrics(runs: str | Path | Iterable[str | Path]) -> pd.DataFrame:
 
     Example:
         >>> m = read_metrics(["runs/smollm", "runs/qwen"])
-        >>> m[(m.metric == "refusal_rate") & (m.grouping == "language")]
+        >>> m[(m.metric == "refusal_rate") & (m.grouping == "language_variant")]
     """
     paths = [Path(runs)] if isinstance(runs, (str, Path)) else [Path(r) for r in runs]
     paths = list({p.resolve(): p for p in paths}.values())  # the same run named twice counts once

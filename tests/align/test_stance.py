@@ -1,0 +1,104 @@
+"""Stances before and after aligning: a group where either model's stances are degenerate is marked and left out of
+the verdicts, and the verdicts on the others keep their stated error across every group read (Holm)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import ttest_1samp
+
+from pluralign.align.core import SHIFT_GROUPINGS, shift_verdicts, stance_shift, zero_mean_p_value
+from pluralign.align.report import write_align_report
+from pluralign.metrics.checks import check_row
+
+LANGUAGES = ["en", "de", "fr", "it", "tr", "es", "pt"]
+TOPICS = ["immigration", "welfare", "religion", "surrogacy", "disability", "lgbtqi"]
+
+
+def _statements(per_language: int) -> pd.DataFrame:
+    """Statements as the built-in suite spreads them: each language's across the topics and both positions."""
+    rows = [{"statement_id": f"{lang}-{i}", "language": lang, "topic": TOPICS[i % len(TOPICS)],
+             "position": ["progressive", "conservative"][i % 2]} for lang in LANGUAGES for i in range(per_language)]
+    return pd.DataFrame(rows)
+
+
+def _items(statements: pd.DataFrame) -> pd.DataFrame:
+    """An original item per statement and an English translation per non-English one, grouped by language_variant."""
+    translated = statements[statements["language"] != "en"].assign(variant="translated")
+    items = pd.concat([statements.assign(variant="original"), translated], ignore_index=True)
+    items["prompt_language"] = np.where(items["variant"] == "original", items["language"], "en")
+    return items.assign(language_variant=items["language"] + " " + items["variant"])
+
+
+def _audit(mass_in_german: float, seed: int = 0) -> pd.DataFrame:
+    """Both models' stance items on 12 statements of each language: the base puts 0.9 of its probability on the
+    answer words everywhere, the tuned model ``mass_in_german`` on German originals; tuning moves every stance up 0.2."""
+    rng = np.random.default_rng(seed)
+    items = _items(_statements(12))
+    base = items.assign(model="base", p_agree=rng.uniform(0.1, 0.7, len(items)), answer_mass=0.9)
+    german = (items["language_variant"] == "de original").to_numpy()
+    tuned = items.assign(model="tuned", p_agree=base["p_agree"] + 0.2 + rng.normal(0, 0.02, len(items)),
+                         answer_mass=np.where(german, mass_in_german, 0.9))
+    return pd.concat([base, tuned], ignore_index=True)
+
+
+def test_a_group_where_either_model_reads_a_sliver_of_mass_is_degenerate_and_left_out_of_the_verdicts():
+    """Before, every group's shift was read alike: German originals whose tuned p(agree) rests on 1% of the
+    probability showed a shift of +0.2 like any other, with no mark."""
+    table = stance_shift(_audit(mass_in_german=0.01), "base", "tuned", n_boot=100).set_index(["grouping", "group"])
+    german = table.loc[("language_variant", "de original")]
+    assert german["degenerate"] == "low_answer_mass (tuned)" and german["verdict"] == "degenerate"
+    assert np.isnan(german["p"])
+    assert table.loc[("language_variant", "de translated"), "verdict"] == "moved"
+    assert table.loc[("language_variant", "gap"), "degenerate"] == "low_answer_mass (tuned)"
+    # 12 of 156 items of the tuned model are below the line: too few for the check to fire on every item together
+    assert table.loc[("overall", "all"), "degenerate"] == "" and table.loc[("overall", "all"), "verdict"] == "moved"
+    # groups read: overall, 6 topics, 12 language variants, 2 positions; German originals left out
+    assert table["p"].notna().sum() == 1 + 6 + 12 + 2
+
+
+def test_a_group_is_read_when_both_models_put_enough_mass_on_the_answer_words():
+    table = stance_shift(_audit(mass_in_german=0.9), "base", "tuned", n_boot=100)
+    assert (table["degenerate"] == "").all() and table["p"].notna().sum() == 1 + 6 + 13 + 2
+
+
+def test_the_p_value_is_the_t_test_on_statements():
+    rng = np.random.default_rng(1)
+    shifts = pd.Series(rng.normal(0.05, 0.1, 30))
+    assert zero_mean_p_value(shifts, pd.Series(range(30))) == pytest.approx(ttest_1samp(shifts, 0).pvalue)
+    # a statement's two items count once: the test of the two means per statement when each has two
+    pairs = pd.Series(np.repeat(range(15), 2))
+    means = shifts.groupby(pairs).mean()
+    assert zero_mean_p_value(shifts, pairs) == pytest.approx(ttest_1samp(means, 0).pvalue)
+
+
+def test_when_tuning_moves_no_stance_any_group_is_called_moved_in_at_most_5_percent_of_runs():
+    """200 seeded runs of the built-in suite's shape (168 statements, 22 groups read), every shift a statement's
+    effect plus its item's noise, both centred on 0. Read one by one at 5%, as the report's intervals were, some group
+    was called moved in 65% of such runs; with Holm's correction, at most 5%."""
+    rng = np.random.default_rng(7)
+    items = _items(_statements(24))
+    statement = items["statement_id"].astype("category").cat.codes.to_numpy()
+    called = 0
+    for _ in range(200):
+        effect = rng.normal(0, 0.05, statement.max() + 1)
+        shifts = items.assign(shift=effect[statement] + rng.normal(0, 0.05, len(items)), statement_id=statement)
+        called += (shift_verdicts(shifts, SHIFT_GROUPINGS, set())["verdict"] == "moved").any()
+    assert called / 200 <= 0.05 + 2 * np.sqrt(0.05 * 0.95 / 200), called
+
+
+def test_the_align_report_shows_the_audits_checks_and_how_many_groups_it_read(tmp_path):
+    """Before, the report rendered none of the audit's checks and read every group one by one."""
+    stance = stance_shift(_audit(mass_in_german=0.01), "base", "tuned", n_boot=100)
+    checks = pd.DataFrame([{"run": "audit", "model": "tuned", **check_row("low_answer_mass", 0.4, 156, "de")}])
+    summary = pd.DataFrame([{"reward": "a", "value": 0.6, "ci_low": 0.5, "ci_high": 0.7, "n": 8, "worst": None,
+                             "p": 0.03, "target": True, "verdict": "gained"}])
+    curve = pd.DataFrame({"step": [1, 2], "loss": [0.7, 0.6], "margin": [None, None]})
+    manifest = {"config": {"target": "a", "model": "embedded", "prompts": "builtin", "audit": "builtin", "k": 4,
+                           "beta": 0.1, "lora_r": 8, "steps": 2, "tolerance": 0.05}, "status": "complete",
+                "created": "today"}
+    page = write_align_report(tmp_path, manifest, summary, curve, 4, stance, checks=checks).read_text()
+    assert "Numbers here that carry no information" in page and 'data-check="low_answer_mass"' in page
+    assert "21 groups were read" in page and "Holm" in page
+    assert page.count('<span class="pill refusal">degenerate</span>') == 2  # German originals and their gap
