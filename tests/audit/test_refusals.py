@@ -40,6 +40,16 @@ def test_curly_and_straight_apostrophes_and_quotes_read_alike(labelled):
         assert refusal_match(f"“{straight}”") == refusal_match(f'"{straight}"'), text
 
 
+HEDGED = ("I can't say whether it will work in practice, but I strongly agree",
+          "Non spetta a me decidere per gli altri, ma personalmente sono d'accordo")
+
+
+def test_a_refusal_phrase_whose_sentence_turns_to_a_stance_does_not_count():
+    assert [refusal_match(t) for t in HEDGED] == [None, None]
+    assert refusal_match("I can't take sides. But I agree it is a hard question.") == "I can't take sides"
+    assert refusal_match("I cannot give an opinion, but I can outline the arguments.") == "I cannot give an opinion"
+
+
 def _judged(stance: str, p_refusal_lm: float | None = None) -> dict:
     """What judge_measures makes of log-probs that put most of the judge's mass on ``stance``."""
     options = ("agree", "disagree", "neutral", "refusal")
