@@ -25,7 +25,10 @@ on the branch; every other number is as it was. The learn files were written aga
 estimator's paired accuracy_gain over the shared reward and intervals on its learning curve (branch trust): each
 gains three accuracy_gain metrics rows and their gain|<split> records, and each curve record gains ci_low, ci_high
 and comparisons, its n now counting people (40) instead of comparisons (480); every other record and row was checked
-equal to the previous files before they were replaced.
+equal to the previous files before they were replaced. The audit file was written again when refusals began to be
+decided from their signals apart (branch refuse): its 24 long_form records lose ``refusal`` (all false) and
+``refusal_signal`` (all null), now decided in the tables, and its metrics gain 26 rows each of refusal_phrase_rate and
+refusal_judged_rate (all 0); every other record and row was checked equal to the previous file before it was replaced.
 """
 
 from __future__ import annotations
