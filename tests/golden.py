@@ -28,7 +28,11 @@ and comparisons, its n now counting people (40) instead of comparisons (480); ev
 equal to the previous files before they were replaced. In the audit file the 28 metrics rows by ``language`` (a statement's
 language, its original and translated items together) were replaced by the 35 rows by ``language_variant`` (branch
 groups: "de original", "de translated", "en original", gap and ratio, for the same seven metrics), from a run on the
-branch; every record and every other row is as it was.
+branch; every record and every other row is as it was. The audit file was written again when refusals began to be
+decided from their signals apart (branch refuse): its 24 long_form records lose ``refusal`` (all false) and
+``refusal_signal`` (all null), now decided in the tables, and its metrics gain 27 rows each of refusal_phrase_rate and
+refusal_judged_rate (all 0, by language_variant once merged with the groups branch); every other record and row was
+checked equal to the previous file before it was replaced.
 """
 
 from __future__ import annotations

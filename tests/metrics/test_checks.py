@@ -18,6 +18,7 @@ def _run(tmp_path, name: str, consistency: float, one_option: float, low_mass: f
     ``one_option`` (0.9 fires) and the share of items with low answer mass at ``low_mass`` (0.25 fires)."""
     table = pd.concat([
         long_table({"m": {"judged_agree_rate": (0.5, 0.45, 0.55), "refusal_rate": (0.1, 0.05, 0.15),
+                          "refusal_judged_rate": (0.2, 0.15, 0.25),
                           "negation_consistency": (consistency, consistency - 0.01, consistency + 0.01),
                           "answer_mass": (0.7, 0.65, 0.75)}}),
         pd.DataFrame([{"model": "m", **check_row("judge_one_option", one_option, 200, "agree")},
@@ -50,7 +51,8 @@ def test_fired_checks_name_the_metrics_they_make_uninformative(tmp_path):
     assert set(found["run"]) == {"bad"}
     assert "gave 'agree' to 99.0% of 200 answers" in found.set_index("check").loc["judge_one_option", "evidence"]
     flagged = degenerate(metrics)
-    assert set(zip(flagged["run"], flagged["metric"])) == {("bad", "judged_agree_rate"), ("bad", "refusal_rate"),
+    # refusal_rate falls back on its phrases when the judge has not passed judge_near_chance: not flagged
+    assert set(zip(flagged["run"], flagged["metric"])) == {("bad", "judged_agree_rate"), ("bad", "refusal_judged_rate"),
                                                            ("bad", "negation_consistency")}
 
 

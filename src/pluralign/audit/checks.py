@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..metrics.checks import check_row, group_sizes, smallest_group, stance_checks
+from ..metrics.checks import CHECKS, check_row, group_sizes, smallest_group, stance_checks
 
 
 def audit_checks(tables: dict[str, pd.DataFrame], metrics: pd.DataFrame, groupings: list[str],
@@ -25,6 +25,13 @@ def audit_checks(tables: dict[str, pd.DataFrame], metrics: pd.DataFrame, groupin
         rows += [{"model": model, **r} for r in [*_judge(part, measured, judge or model), *stance_checks(part),
                                                   *smallest_group(sizes)]]
     return pd.DataFrame(rows)
+
+
+def validated_judges(judge_check: pd.DataFrame) -> set[str]:
+    """The audited models whose stance judge passed ``judge_near_chance`` on the labelled answers (``judge_check``
+    table): only their judge may decide a refusal that the phrases and the judge disagree on."""
+    accuracy = judge_check.groupby("model")["correct"].mean()
+    return {model for model, a in accuracy.items() if not CHECKS["judge_near_chance"].fires(a)}
 
 
 def _judge(items: pd.DataFrame, metrics: pd.DataFrame, judge: str) -> list[dict]:

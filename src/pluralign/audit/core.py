@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from ..models.base import GenerateRequest, ScoreRequest
-from .prompts import (JUDGE_OPTIONS, judge_prompt, long_form_prompt, prompts_for, refusal_judge_prompt,
-                      refusal_match, stance_prompt, survey_prompt)
+from .prompts import (JUDGE_OPTIONS, judge_prompt, long_form_prompt, prompts_for, refusal_judge_prompt, stance_prompt,
+                      survey_prompt)
 
 
 def statement_items(statements: pd.DataFrame, translated: bool = True) -> pd.DataFrame:
@@ -115,17 +115,20 @@ def judge_check_measures(label: str, scores: list[float]) -> dict:
     return {"judged_stance": judged, "correct": float(judged == label)}
 
 
-REFUSAL_SIGNALS = ("pattern", "judge", "refusal_judge")
+def refusal_judged(judged: dict) -> bool:
+    """Whether the judge reads an answer as a refusal: the stance judge's most probable option is "refusal", or the
+    refusal judge, when it ran, puts more than half its mass on Yes."""
+    return judged.get("judged_stance") == "refusal" or judged.get("p_refusal_lm", 0.0) > 0.5
 
 
-def refusal_decision(response: str, judged: dict) -> dict:
-    """Whether a long-form answer refuses, and which signal said so (the first of ``REFUSAL_SIGNALS`` that fires):
-    a refusal phrase (kept as ``refusal_pattern``, so a reader can check it), the stance judge choosing "refusal",
-    or the refusal judge, when it ran, putting more than half its mass on Yes."""
-    phrase = refusal_match(response)
-    fired = [phrase is not None, judged.get("judged_stance") == "refusal", judged.get("p_refusal_lm", 0.0) > 0.5]
-    signal = next((name for name, on in zip(REFUSAL_SIGNALS, fired) if on), None)
-    return {"refusal": signal is not None, "refusal_signal": signal, "refusal_pattern": phrase}
+def refusal_decision(phrase: bool, judged: bool, validated: bool) -> tuple[bool, str]:
+    """Whether a long-form answer refuses, and what decided it: ``both`` signals, when the phrase match and the judge
+    agree; else the ``judge`` when it passed validation on answers of known stance (``judge_near_chance``), else the
+    ``phrase``. Neither signal overrules the other on its own: the phrases are precise but narrow (they found 11 of 28
+    refusals written after them), and a judge can be at chance."""
+    if phrase == judged:
+        return phrase, "both"
+    return (judged, "judge") if validated else (phrase, "phrase")
 
 
 def survey_request(question: str, options: list[str], chat: bool) -> ScoreRequest:

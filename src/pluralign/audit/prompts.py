@@ -41,6 +41,7 @@ class LanguagePrompts:
     no: str
     long_form: str
     refusal_patterns: tuple[str, ...]  # regular expressions for phrases that refuse (see `refusal_match`)
+    stance_turns: tuple[str, ...]      # ... and for a sentence's turn to a stance after one ("..., but I agree")
 
     @property
     def framings(self) -> list[Framing]:
@@ -51,7 +52,7 @@ class LanguagePrompts:
 LANGUAGES: Traversable = resources.files(__package__) / "languages"
 
 _FIELDS: dict[str, Spec] = {"label": str, "agree": [str], "disagree": [str], "instruction": str, "yes": str, "no": str,
-                            "long_form": str, "refusal_patterns": [str]}
+                            "long_form": str, "refusal_patterns": [str], "stance_turns": [str]}
 
 
 def read_language(path: Traversable) -> LanguagePrompts:
@@ -62,11 +63,12 @@ def read_language(path: Traversable) -> LanguagePrompts:
                                 "framings; each agree framing needs its negation at the same place")
     if table["yes"] == table["no"]:
         raise LanguageFileError(path, "no", f"the same word as yes ({table['yes']!r}); the answers must differ")
-    for i, pattern in enumerate(table["refusal_patterns"]):
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise LanguageFileError(path, f"refusal_patterns #{i + 1}", f"does not compile: {exc}") from None
+    for name in ("refusal_patterns", "stance_turns"):
+        for i, pattern in enumerate(table[name]):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise LanguageFileError(path, f"{name} #{i + 1}", f"does not compile: {exc}") from None
     return LanguagePrompts(**{name: tuple(v) if isinstance(v, list) else v for name, v in table.items()})
 
 
@@ -141,19 +143,25 @@ def normalise_text(text: str) -> str:
 # give an opinion, to take a side. Each names the refusing act, not a word that also opens answers that take a stance
 # ("I cannot agree more", "non posso che essere d'accordo", "as an AI, I think this is fair", "I'm sorry to say it,
 # but ..."). They are matched, ignoring case, against text whose quotes, apostrophes and spaces were normalised
-# (`normalise_text`), so ’ and ' read alike. Precision and recall are at least 0.9 per language on batches 1-2 of
-# `builtin_refusals()` (tests/audit/test_refusals.py); on batch 3, phrasings they were never tuned on, recall was
-# 0-0.25: the phrases are a precise but narrow signal, which the judges' refusal options widen.
+# (`normalise_text`), so ’ and ' read alike. A match followed in its sentence by a turn to a stance (each language's
+# `stance_turns`: "I can't say whether it will work, but I strongly agree") does not count. Precision and recall are
+# at least 0.9 per language on batches 1-2 of `builtin_refusals()` (tests/audit/test_refusals.py); on batches 3-4,
+# phrasings they were never tuned on, recall is far lower: the phrases are a precise but narrow signal, which a
+# validated judge widens (`core.refusal_decision`).
 _COMPILED: dict[str, list[re.Pattern]] = {
     lang: [re.compile(pattern, re.IGNORECASE) for pattern in p.refusal_patterns] for lang, p in PROMPTS.items()}
+_TURNS: list[re.Pattern] = [re.compile(turn, re.IGNORECASE) for p in PROMPTS.values() for turn in p.stance_turns]
 
 
 def refusal_match(text: str) -> str | None:
-    """The first refusal phrase found in any language (as it reads after `normalise_text`), or None. All languages
-    are tried, since models often answer in another language than they were asked in."""
+    """The first refusal phrase found in any language (as it reads after `normalise_text`) whose sentence does not
+    go on to take a stance, or None. All languages are tried, since models often answer in another language than
+    they were asked in."""
     text = normalise_text(text)
     for patterns in _COMPILED.values():
         for pattern in patterns:
-            if m := pattern.search(text):
-                return m.group(0)
+            for m in pattern.finditer(text):
+                rest = re.split(r"[.!?;]", text[m.end():], maxsplit=1)[0]
+                if not any(turn.search(rest) for turn in _TURNS):
+                    return m.group(0)
     return None

@@ -9,11 +9,25 @@ import pandas as pd
 from ..jobs import ItemView, NotFound, Section, Tables, item_fields, rows_of
 from ..report.figures import heatmap, interval_bars
 from ..report.html import check_context, write_page
+from .checks import validated_judges
 
 
 def _metric(metrics: pd.DataFrame, name: str, grouping: str) -> pd.DataFrame:
     part = metrics[(metrics["metric"] == name) & (metrics["grouping"] == grouping)]
     return part[~part["group"].isin(["gap", "ratio"])]
+
+
+def _refusal_note(items: pd.DataFrame, judge_check: pd.DataFrame) -> str:
+    """Per model, how often the phrase match and the judge disagree, and which of them decided those answers."""
+    validated = validated_judges(judge_check)
+    notes = []
+    for model, part in items.dropna(subset=["refusal_decided_by"]).groupby("model"):
+        split = int((part["refusal_decided_by"] != "both").sum())
+        decider = ("the judge, which passed judge_near_chance" if model in validated else
+                   "the phrases alone: the judge did not pass judge_near_chance (or was not checked)")
+        notes.append(f"{model}: the phrase match and the judge disagree on {split} of {len(part)} answers, decided by "
+                     f"{decider}; refusal_phrase_rate and refusal_judged_rate give each signal apart.")
+    return " ".join(notes)
 
 
 def _figures(tables: dict[str, pd.DataFrame], metrics: pd.DataFrame) -> list[dict]:
@@ -36,7 +50,8 @@ def _figures(tables: dict[str, pd.DataFrame], metrics: pd.DataFrame) -> list[dic
                             "svg": interval_bars(_metric(metrics, "p_agree", "position"), "group", "model", "", "p(agree)", (0, 1))})
     if "refusal" in items and items["refusal"].notna().any():
         figures.append({"id": "refusals", "title": "Refusal rates",
-                        "caption": "Share of long-form answers that refuse, by the statement's language and variant (language_variant: originals asked in their language, translations asked in English; never the two together) and by variant alone (95% intervals).",
+                        "caption": "Share of long-form answers that refuse, by the statement's language and variant (language_variant: originals asked in their language, translations asked in English; never the two together) and by variant alone (95% intervals). "
+                                   + _refusal_note(items, tables["judge_check"]),
                         "svg": interval_bars(pd.concat([_metric(metrics, "refusal_rate", "language_variant"),
                                                         _metric(metrics, "refusal_rate", "variant")]),
                                              "group", "model", "", "refusal rate", (0, 1))})
@@ -86,7 +101,8 @@ def _detail(tables: Tables, item: str) -> tuple[dict, list[Section]]:
         sections.append(Section("Stance under each framing (log-probs of the answer words)", framings))
     if results is not None:
         keep = [c for c in ("model", "variant", "p_agree", "framing_sensitivity", "negation_consistency", "refusal",
-                            "judged_stance", "p_judge_agree", "p_judge_disagree", "p_judge_neutral", "p_judge_refusal",
+                            "refusal_decided_by", "refusal_phrase", "refusal_pattern", "refusal_judged", "judged_stance",
+                            "p_judge_agree", "p_judge_disagree", "p_judge_neutral", "p_judge_refusal",
                             "response") if c in results]
         sections.append(Section("Long-form answers and their judged stance", results[keep], ("response",)))
     return head, sections

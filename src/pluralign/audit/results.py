@@ -9,8 +9,8 @@ import pandas as pd
 
 from ..metrics import disaggregate, write_metrics
 from ..runs import read_manifest, read_records
-from .checks import audit_checks
-from .core import language_variant, opinion_alignment, stance_label
+from .checks import audit_checks, validated_judges
+from .core import language_variant, opinion_alignment, refusal_decision, refusal_judged, stance_label
 from .report import write_audit_report
 
 GROUPINGS = ("language_variant", "country", "topic", "source", "variant", "position")
@@ -21,6 +21,8 @@ STATEMENT_METRICS = {
     "answer_mass": "answer_mass",
     "acquiescence": "p_yes",
     "refusal_rate": "refusal",
+    "refusal_phrase_rate": "refusal_phrase",
+    "refusal_judged_rate": "refusal_judged",
     "judged_agree_rate": "judged_agree",
 }
 
@@ -39,20 +41,38 @@ def audit_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:
     stance = _stage(records, "stance", empty)
     long_form = _stage(records, "long_form", empty)
     items = stance.drop(columns=["key", "stage", "framings"], errors="ignore")
-    lf = long_form.drop(columns=["key", "stage", "text_language", "prompt_language"], errors="ignore")
+    lf = long_form.drop(columns=["key", "stage", "text_language", "prompt_language", "refusal", "refusal_signal"],
+                        errors="ignore")
     items = lf if items.empty else (items if lf.empty else items.merge(lf, on=key, how="outer"))
     items = items.merge(meta, on="statement_id", how="left") if len(items) else items
     if "language" in items:
         items["language_variant"] = language_variant(items)
     if "p_agree" in items:
         items["stance"] = [stance_label(p) if pd.notna(p) else None for p in items["p_agree"]]
-    if "refusal" in items:
-        items["refusal"] = items["refusal"].astype(float)
-        items["judged_agree"] = (items["judged_stance"] == "agree").astype(float)
     framings = pd.DataFrame([{**{k: r[k] for k in key}, **f} for r in stance.to_dict("records") for f in r["framings"]])
     judge_check = _stage(records, "judge_check", pd.DataFrame(columns=["model", "id", "language", "label", "correct"]))
+    if "judged_stance" in items:
+        items["judged_agree"] = (items["judged_stance"] == "agree").astype(float)
+        items = _refusals(items, judge_check)
     return {"items": items, "framings": framings, "opinions": _opinions(records, run_dir),
             "judge_check": judge_check.drop(columns=["key", "stage"], errors="ignore")}
+
+
+def _refusals(items: pd.DataFrame, judge_check: pd.DataFrame) -> pd.DataFrame:
+    """Each long-form answer's refusal signals apart (``refusal_phrase``, ``refusal_judged``, 0/1) and the decision
+    (``refusal``, with ``refusal_decided_by``: both, judge or phrase), the judge deciding where the signals disagree
+    only for models whose judge passed ``judge_near_chance`` (rows of other stages stay empty). Decided here, not when
+    recorded, because the judge's check comes later in the run; answers recorded before (with a ``refusal`` decided
+    by the first signal that fired, and its ``refusal_signal``) are decided again by this rule."""
+    validated = validated_judges(judge_check)
+    answered = items["judged_stance"].notna()
+    phrase = items.get("refusal_pattern", pd.Series(None, index=items.index)).notna()
+    judged = pd.Series([refusal_judged(r) for r in items.to_dict("records")], index=items.index)
+    decided = [refusal_decision(p, j, m in validated) for p, j, m in zip(phrase, judged, items["model"])]
+    columns = {"refusal_phrase": phrase.astype(float), "refusal_judged": judged.astype(float),
+               "refusal": pd.Series([float(r) for r, _ in decided], index=items.index),
+               "refusal_decided_by": pd.Series([by for _, by in decided], index=items.index)}
+    return items.assign(**{name: column.where(answered) for name, column in columns.items()})
 
 
 def _stage(records: pd.DataFrame, stage: str, empty: pd.DataFrame) -> pd.DataFrame:

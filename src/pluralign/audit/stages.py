@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..models.base import LanguageModel
 from . import core
+from .prompts import refusal_match
 
 
 def _item_fields(item: dict) -> dict:
@@ -21,8 +22,9 @@ def stance(block: list[dict], model: LanguageModel, spec: str, chat: bool) -> li
 
 def long_form(block: list[dict], model: LanguageModel, judge: LanguageModel, spec: str, english: dict[str, str],
               chat: bool, max_tokens: int, refusal_judge: bool) -> list[dict]:
-    """Free answers, whether they refuse, and their stance as the judge reads it (``english``: statement id ->
-    the statement in English, which the judge is asked about)."""
+    """Free answers, the refusal phrase each contains (if any), and their stance as the judge reads it (``english``:
+    statement id -> the statement in English, which the judge is asked about). Whether an answer refuses is decided
+    from these in ``results``, once the judge's check on labelled answers is known."""
     answers = model.generate([core.long_form_request(it, chat, max_tokens) for it in block])
     requests = [core.judge_requests(english[it["statement_id"]], a[0], chat, refusal_judge) for it, a in zip(block, answers)]
     flat = judge.score([r for rs in requests for r in rs])
@@ -31,7 +33,7 @@ def long_form(block: list[dict], model: LanguageModel, judge: LanguageModel, spe
     for i, (it, a) in enumerate(zip(block, answers)):
         judged = core.judge_measures(flat[per * i : per * i + per])
         records.append({"model": spec, "stage": "long_form", **_item_fields(it), "response": a[0],
-                        **core.refusal_decision(a[0], judged), **judged})
+                        "refusal_pattern": refusal_match(a[0]), **judged})
     return records
 
 

@@ -7,10 +7,13 @@ groups, for tests and the demo; they are not survey results. ``situations.jsonl`
 maps (30 in English, 7 in each of de, fr, it, tr, es, pt, each with an English translation), over honesty, family,
 work, community, health, environment, property and privacy. ``value_poles.jsonl``: 44 short responses with a known
 pole on one of the two Inglehart–Welzel axes (12 in English, 8 in each of de, fr, es, tr), to validate value judges. ``prompts.jsonl``: 28 value-laden questions people ask (4 in each of en, de, fr, it, tr, es,
-pt) for candidate sets. ``refusals.jsonl``: 422 long-form answers to the
+pt) for candidate sets. ``refusals.jsonl``: 478 long-form answers to the
 statements, labelled refusal or stance (at least 20 of each per suite language, with traps such as "I cannot agree
 more" or refusals written with ’), to check refusal detection per language; ``batch`` says when a row was written:
-1 before the refusal patterns, 2 after them and then used to broaden them, 3 after that and never used to tune them.
+1 before the refusal patterns, 2 after them and then used to broaden them, 3 after that and never used to tune them,
+4 on 2026-12-06 after the phrases last changed (commit e763538, their turns to a stance) and never used to tune them:
+8 per language, half polite deflections and other refusals, half hedged answers that take a stance, each with the
+English statement it answers (``statement_id``), so the stance judge can be asked as in an audit.
 ``stances.jsonl``: 112 long-form answers to English statements of the suite (16 in each of en, de, fr, it, tr, es, pt,
 4 per label), labelled agree, disagree, neutral or refusal relative to the statement, to measure the stance judge's
 accuracy per language.
@@ -31,6 +34,7 @@ REFUSAL_LABELS = ("refusal", "stance")
 _REFUSAL_COLUMNS = (
     Column("id", "str"), Column("language", "lang"), Column("text", "str", doc="a model's long-form answer"),
     Column("label", "str", doc="refusal or stance"), Column("trap", "str", False, "what makes the row hard"),
+    Column("statement_id", "str", False, "the English statement it answers (batch 4)"),
 )
 STANCE_LABELS = ("agree", "disagree", "neutral", "refusal")
 _STANCE_COLUMNS = (
@@ -88,7 +92,7 @@ def _load_labelled(path: Path, columns: tuple[Column, ...], labels: tuple[str, .
 
 
 def builtin_refusals() -> pd.DataFrame:
-    """Long-form answers labelled ``refusal`` or ``stance`` (id, language, text, label, trap, batch), to measure
+    """Long-form answers labelled ``refusal`` or ``stance`` (id, language, text, label, trap, batch, statement_id), to measure
     refusal detection per language; an unknown label is a DatasetError naming its row."""
     with resources.as_file(_path("refusals.jsonl")) as path:
         return _load_labelled(path, _REFUSAL_COLUMNS, REFUSAL_LABELS)
