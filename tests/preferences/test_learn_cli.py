@@ -6,8 +6,11 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from pluralign.metrics.registry import metric_info
+
+from ..conftest import run_cli
 
 
 def test_learn_on_a_simulated_population_beats_one_reward(cli, tmp_path):
@@ -81,10 +84,10 @@ def test_learn_says_what_distinguishes_each_type(cli, tmp_path):
     assert "What distinguishes each type" in (tmp_path / "run" / "report.html").read_text()
 
 
-def test_learn_trains_on_the_later_choices_of_rankings_and_scores_first_choices(cli, tmp_path):
-    """People rank four answers (a CSV comparison table, rankings as JSON): learn trains on every choice a ranking
-    states, two more per comparison here, while its held-out metrics count the comparisons alone; --no-rankings
-    trains on the same comparisons' first choices."""
+@pytest.fixture(scope="module")
+def ranked_runs(tmp_path_factory) -> dict:
+    """People rank four answers (a CSV comparison table, rankings as JSON), learned with --rankings and with
+    --no-rankings: per flag, the output, the fit records, the metrics and the report."""
     answers = ["Keep the customs of your family.", "Choose your own path in life.", "Respect your elders.",
                "Question authority.", "Follow the faith you were raised in.", "Live as you want."]
     rows = []
@@ -95,25 +98,55 @@ def test_learn_trains_on_the_later_choices_of_rankings_and_scores_first_choices(
             rows.append({"annotator_id": f"p{person}", "conversation_id": f"p{person}-{i}", "context": json.dumps("Advice?"),
                          "candidates": json.dumps(candidates), "chosen": ranking[0], "ranking": json.dumps(ranking)})
     rows[3]["ranking"] = ""  # a comparison without a ranking is a plain choice
+    tmp_path = tmp_path_factory.mktemp("ranked")
     path = tmp_path / "ranked.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
     runs = {}
     for flag in ("--rankings", "--no-rankings"):
-        result = cli("learn", "--data", f"comparisons:{path}", "--estimator", "bt", flag, "--out", str(tmp_path / flag))
+        result = run_cli("learn", "--data", f"comparisons:{path}", "--estimator", "bt", flag, "--out", str(tmp_path / flag))
         assert result.returncode == 0, result.stderr
         records = [json.loads(line) for line in (tmp_path / flag / "records.jsonl").read_text().splitlines()]
-        runs[flag] = (result.stdout, next(r for r in records if r["key"] == "fit|model"),
+        runs[flag] = (result.stdout, {r["role"]: r for r in records if r["kind"] == "fit"},
                       pd.read_parquet(tmp_path / flag / "metrics.parquet"), (tmp_path / flag / "report.html").read_text())
-    stdout, fit, metrics, report = runs["--rankings"]
+    return runs
+
+
+def test_learn_trains_on_the_later_choices_of_rankings_and_scores_first_choices(ranked_runs):
+    """Learn trains on every choice a ranking states, two more per comparison here, while its held-out metrics count
+    the comparisons alone; --no-rankings trains on the same comparisons' first choices."""
+    stdout, fits, metrics, report = ranked_runs["--rankings"]
+    fit = fits["model"]
     # two later choices per ranked comparison in training; the one unranked comparison may be among them
     assert fit["later_choices"] in (2 * fit["comparisons"], 2 * (fit["comparisons"] - 1))
     assert f"trained on {fit['comparisons']} comparisons and {fit['later_choices']} later choices" in stdout
     assert f"{fit['later_choices']} later choices their people's rankings state" in report
-    plain_stdout, plain_fit, plain_metrics, plain_report = runs["--no-rankings"]
-    assert plain_fit["comparisons"] == fit["comparisons"] and plain_fit["later_choices"] == 0
+    plain_stdout, plain_fits, plain_metrics, plain_report = ranked_runs["--no-rankings"]
+    assert plain_fits["model"]["comparisons"] == fit["comparisons"] and plain_fits["model"]["later_choices"] == 0
     assert "later choices" not in plain_stdout and "rankings were not used" in plain_report
     counted = ["split", "metric", "grouping", "group", "n"]
-    assert metrics[counted].equals(plain_metrics[counted])  # the same held-out comparisons, counted alike
+    scored = metrics[~metrics.metric.str.startswith("rankings_")].reset_index(drop=True)
+    assert scored[counted].equals(plain_metrics[counted])  # the same held-out comparisons, counted alike
+
+
+def test_learn_with_rankings_shows_what_they_gain_over_first_choices_alone_on_the_same_held_out_choices(ranked_runs):
+    """Before, a run with rankings could not say whether they helped: lower ranks are often noisier (Hausman & Ruud,
+    1987). Now the estimator is fitted again on the first choices alone, exactly as --no-rankings fits it, and each
+    split gets the paired gains in accuracy and log-loss; a run without rankings has neither."""
+    stdout, fits, metrics, report = ranked_runs["--rankings"]
+    _, plain_fits, plain_metrics, _ = ranked_runs["--no-rankings"]
+    assert fits["first_choices"]["comparisons"] == fits["model"]["comparisons"]
+    assert fits["first_choices"]["later_choices"] == 0 and set(plain_fits) == {"model"}
+    overall = lambda table, metric: table[(table.metric == metric) & (table.grouping == "overall")].set_index("split")  # noqa: E731
+    gains = overall(metrics, "rankings_accuracy_gain")
+    assert list(gains.index) == list(overall(metrics, "accuracy").index) and (gains["model"] == "BradleyTerry").all()
+    accuracy_gain = overall(metrics, "accuracy")["value"] - overall(plain_metrics, "accuracy")["value"]
+    log_loss_gain = overall(plain_metrics, "log_loss")["value"] - overall(metrics, "log_loss")["value"]
+    assert np.allclose(gains["value"], accuracy_gain[gains.index], atol=1e-9)
+    assert np.allclose(overall(metrics, "rankings_log_loss_gain")["value"], log_loss_gain[gains.index], atol=1e-6)
+    assert (gains["ci_low"] <= gains["value"]).all() and (gains["value"] <= gains["ci_high"]).all()
+    assert not plain_metrics.metric.str.startswith("rankings_").any()
+    assert "bt on rankings − on first choices alone (paired)" in stdout and "log-loss saved by rankings" in report
+    assert metric_info("rankings_log_loss_gain").direction == "higher"
 
 
 def test_learn_with_a_ranking_that_does_not_start_with_the_choice_exits_2(cli, tmp_path):

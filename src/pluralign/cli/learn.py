@@ -34,7 +34,7 @@ def learn(
     group: Annotated[Optional[str], typer.Option(help="Annotator column to report metrics by (and to condition 'group' on).")] = None,
     fresh: Fresh = False,
     worst_min_n: Annotated[int, typer.Option("--worst-min-n", help="Fewest people (with held-out choices) a group needs to count for the worst group.")] = 20,
-    rankings: Annotated[bool, typer.Option(help="Where people ranked every answer (a collect study with rank = true, a 'ranking' column, or PRISM's scores), also learn from each later choice the ranking states (rank-ordered logit); --no-rankings learns from first choices alone. Held-out metrics score first choices either way.")] = True,
+    rankings: Annotated[bool, typer.Option(help="Where people ranked every answer (a collect study with rank = true, a 'ranking' column, or PRISM's scores), also learn from each later choice the ranking states (rank-ordered logit); --no-rankings learns from first choices alone. Held-out metrics score first choices either way; with rankings the estimator is fitted again on first choices alone to show what the rankings gain.")] = True,
     seed: Annotated[int, typer.Option(help="Seed of the split, the estimator and the bootstrap.")] = 0,
 ) -> None:
     """Learn from annotators who disagree, and measure whom the model serves.
@@ -70,6 +70,14 @@ def learn(
             metrics).groupby(["model", "split"], sort=False):
         table.add_row(model, split, *(_cell(part, m) for m in shown))
     out.print(table)
+    gains = metrics[metrics["metric"].str.startswith("rankings_")]
+    if len(gains):
+        table = Table(title=f"{fitted} on rankings − on first choices alone (paired)")
+        for column in ("split", "accuracy gained", "log-loss saved"):
+            table.add_column(column)
+        for split, part in gains.groupby("split", sort=False):
+            table.add_row(split, *(_cell(part, m) for m in ("rankings_accuracy_gain", "rankings_log_loss_gain")))
+        out.print(table)
     if (metrics["grouping"] == "group").any():
         out.print(f"worst group: the least accurate of the groups with at least {worst_min_n} {resampled}")
     fit = next(r for r in read_records(path) if r["kind"] == "fit" and r["role"] == "model")

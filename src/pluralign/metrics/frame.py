@@ -44,6 +44,9 @@ class MetricFrame:
             answer each prompt), resampled independently, each row weighted by the product of its clusters'
             weights (see ``intervals.py``); None resamples rows one by one.
         n_boot, level, seed: bootstrap replicates, interval level, random seed.
+        paired: the values are paired differences (one model's 0/1 correctness minus another's on the same item):
+            never read as shares in [0, 1] and clipped to it, and a group whose every difference is 0 (the two agree
+            on every item) gets ± the exact bound on the share of items where they would differ, instead of [0, b].
 
     Example:
         >>> mf = MetricFrame(items, "p_agree", by="language", cluster="statement_id")
@@ -59,6 +62,7 @@ class MetricFrame:
     n_boot: int = 1000
     level: float = LEVEL
     seed: int = 0
+    paired: bool = False
     _reps: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -98,7 +102,7 @@ class MetricFrame:
         self._values = np.asarray(sums.sum(axis=0)).ravel() / np.maximum(self._n, 1)
         self._overall = (float(values.mean()) if len(values) else _NAN, len(values))
         self._nonnegative = bool((values >= 0).all())
-        self._unit = bool(len(values)) and bool(((values >= 0) & (values <= 1)).all())
+        self._unit = not self.paired and bool(len(values)) and bool(((values >= 0) & (values <= 1)).all())
         spans = pd.Series(values).groupby(grouped.ngroup().to_numpy()).agg(["min", "max"]).to_numpy()
         self._spans = spans.reshape(len(self._keys), 2)
         self._overall_span = (values.min(), values.max()) if len(values) else (_NAN, _NAN)
@@ -119,6 +123,9 @@ class MetricFrame:
         if self._unit and span[0] == span[1] and span[0] in (0, 1):
             bound = exact_bound(clusters, self.level)
             return (0.0, bound) if span[0] == 0 else (1 - bound, 1.0)
+        if self.paired and span[0] == span[1] == 0:
+            bound = exact_bound(clusters, self.level)
+            return -bound, bound
         lo, hi = percentile_interval(reps, self.level, clusters, point)
         return (max(lo, 0.0), min(hi, 1.0)) if self._unit else (lo, hi)
 

@@ -95,6 +95,12 @@ for _name, _what, _dir, _lo, _hi, _paper in (
     ("accuracy_gain", "the estimator's held-out accuracy minus the shared reward's on the same choices (paired); its "
      "interval resamples people and prompts as accuracy's does", "higher", -1, 1, "pluralign (PAL's comparison with "
      "one shared reward)"),
+    ("rankings_accuracy_gain", "held-out accuracy of the estimator fitted on rankings (rank-ordered logit) minus the "
+     "same estimator's fitted on first choices alone, on the same held-out first choices (paired)", "higher", -1, 1,
+     "pluralign (Plackett–Luce; Hausman & Ruud's noisier lower ranks)"),
+    ("rankings_log_loss_gain", "held-out log-loss of the estimator fitted on first choices alone minus the same "
+     "estimator's fitted on rankings, on the same held-out first choices (paired): above 0, rankings help", "higher",
+     -_INF, _INF, "pluralign (Plackett–Luce; Hausman & Ruud's noisier lower ranks)"),
     ("worst_group_accuracy", "accuracy of the group the learned reward serves worst, among groups of at least "
      "min_n (default 20) people with held-out choices; its interval bounds the lowest group's true accuracy", "higher", 0, 1, "MaxMin-RLHF"),
     ("ece", "expected calibration error of the predicted choice probabilities", "lower", 0, 1, "DPL"),

@@ -24,7 +24,8 @@ from ..runs import Run, RunError, read_manifest, read_records
 from .base import ChoiceEstimator
 from .bradley_terry import BradleyTerry, GroupBradleyTerry
 from .describe import distinctive_candidates
-from .evaluate import CURVE_COLUMNS, accuracy_gain, evaluate, learning_curve_points, resampled_unit, split_choices
+from .evaluate import (CURVE_COLUMNS, accuracy_gain, evaluate, learning_curve_points, rankings_gain, resampled_unit,
+                       split_choices)
 from .latent import IdealPoint, MixtureBradleyTerry, SharedRewards
 from .report import write_learn_report
 
@@ -49,7 +50,9 @@ class LearnConfig:
         worst_min_n: the fewest people (with held-out choices) a group needs to count for the worst group.
         rankings: also learn from the later choices of comparisons that carry a ranking of their candidates (a
             `pluralign collect` study with rank = true, or a ``ranking`` column): the rank-ordered logit. Held-out
-            metrics score the comparisons' own choices either way.
+            metrics score the comparisons' own choices either way. Where training has such later choices, the
+            estimator is fitted a second time on the first choices alone (``first_choices.npz``, a fit on a third of
+            the rows for rankings of four) for ``rankings_gain``.
     """
 
     data: str
@@ -119,10 +122,11 @@ def load_choices(config: LearnConfig) -> LearnData:
 
 def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path:
     """Fit, evaluate and save into the run directory ``out``, recording each finished step in ``records.jsonl``: the
-    fits (the estimator as ``model.npz`` and, unless it is ``bt``, the one-reward baseline as ``baseline.npz``), each model's evaluation on each held-out split, type recovery, each learning-curve
-    point and what distinguishes each type. The manifest records what the loader left out (``left_out``) and what the
-    intervals resample (``resampled``: people, or prompts where every choice comes from one annotator, and then no
-    one is held out as an unseen person).
+    fits (the estimator as ``model.npz``; unless it is ``bt``, the one-reward baseline as ``baseline.npz``; where it
+    learns from rankings, the estimator on first choices alone as ``first_choices.npz``), each model's evaluation on
+    each held-out split, the paired gains, type recovery, each learning-curve point and what distinguishes each type.
+    The manifest records what the loader left out (``left_out``) and what the intervals resample (``resampled``:
+    people, or prompts where every choice comes from one annotator, and then no one is held out as an unseen person).
 
     Re-running with the same config resumes: finished steps are read back, never repeated. The tables are then
     written from the records (``write_learn_results``). Returns the run directory.
@@ -165,6 +169,13 @@ def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path
             if len(compared) > 1 and len(held) and f"gain|{part}" not in done:
                 table = accuracy_gain(model, compared[1][1], held, seed=config.seed, resampled=resampled)
                 run.append([{"key": f"gain|{part}", "kind": "metrics", "model": name, "split": part, **_packed(table)}])
+        if not split.train.first.all():  # the rank-ordered logit against the same estimator on first choices
+            first = _fitted(run, done, "first_choices", _estimator(config), split.train.first_choices())
+            for part, held in parts.items():
+                if len(held) and f"rankings|{part}" not in done:
+                    table = rankings_gain(model, first, held, seed=config.seed, resampled=resampled)
+                    run.append([{"key": f"rankings|{part}", "kind": "metrics", "model": name, "split": part,
+                                 **_packed(table)}])
         if isinstance(model, SharedRewards):
             _record_types(run, done, config, data, split.unseen, model)
     write_learn_results(run.path)

@@ -54,14 +54,16 @@ def write_learn_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, cur
                       overall=overall.to_dict("records"), splits=_splits(metrics),
                       distinctive=[] if distinctive is None else distinctive.to_dict("records"), fit=fit or {},
                       baseline=baseline, resampled=resampled, left_out=manifest.get("left_out", {}),
-                      grouped=bool((metrics.grouping == "group").any()))
+                      grouped=bool((metrics.grouping == "group").any()),
+                      rankings=bool(metrics.metric.eq("rankings_accuracy_gain").any()))
 
 
 def _splits(metrics: pd.DataFrame) -> list[dict]:
     """One row per model and held-out split: its overall accuracy and log-loss, its worst group and (the estimator's)
     its accuracy minus the shared reward's on the same choices, each a metrics row (value, interval, n; the worst
-    group's label in ``group``)."""
-    wanted = metrics[((metrics.grouping == "overall") & metrics.metric.isin(["accuracy", "log_loss", "accuracy_gain"]))
+    group's label in ``group``), and where it learned from rankings, what they gain over first choices alone."""
+    shown = ["accuracy", "log_loss", "accuracy_gain", "rankings_accuracy_gain", "rankings_log_loss_gain"]
+    wanted = metrics[((metrics.grouping == "overall") & metrics.metric.isin(shown))
                      | (metrics.metric == "worst_group_accuracy")]
     return [{"model": model, "split": split, **{r["metric"]: r for r in part.to_dict("records")}}
             for (model, split), part in wanted.groupby(["model", "split"], sort=False)]
