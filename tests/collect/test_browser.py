@@ -275,9 +275,9 @@ def test_in_chromium_an_answers_radio_title_and_rank_share_one_line_and_its_text
     _, url, tokens = pages_study
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        for viewport in (PHONE, DESKTOP):
-            page = browser.new_page(viewport=viewport)
-            page.goto(f"{url}/a/{tokens['en']}")
+        for viewport, token in ((PHONE, tokens["en"]), (PHONE, tokens["fr"]), (DESKTOP, tokens["en"])):
+            page = browser.new_page(viewport=viewport)  # French: the longest rank label, on a phone
+            page.goto(f"{url}/a/{token}")
             for card in page.locator("label.candidate").all():
                 box = card.bounding_box()
                 radio, title, rank, text = (card.locator(s).bounding_box()
