@@ -13,11 +13,13 @@ from pluralign.collect.study import load_study
 from pluralign.data import builtin_prompts
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+RESEARCHER, CONTACT = "Dr. Ada Lovelace, University of Somewhere", "ada@example.org"
 
 
 def write_study(folder: Path, database: str, **sections: dict) -> Path:
     """A study file in ``folder`` on ``database``: a small default study, with ``sections`` replacing its keys."""
-    study = {"study": {"name": "pilot", "languages": ["en", "fr"], "database": database},
+    study = {"study": {"name": "pilot", "languages": ["en", "fr"], "database": database, "researcher": RESEARCHER,
+                       "contact": CONTACT, "kept": "Your choices and survey answers, for five years"},
              "prompts": {"limit": 4}, "candidates": {"sampler": "independent", "k": 3, "max_tokens": 24},
              "turns": {"max": 2}, "overlap": {"min_people": 2, "shared": 1, "quota": 3}}
     for name, values in sections.items():

@@ -100,8 +100,8 @@ def test_admin_pages_need_the_password(served):
     assert client.get("/admin", auth=ADMIN).status_code == 200
     progress = client.get("/api/admin/progress", auth=ADMIN).json()  # nothing chosen: nulls, not NaN
     assert progress["agreement"] is None and progress["answered_sets"] == 0
-    assert progress["groups"] == [{"label": "(no label)", "people": 2, "consented": 2, "surveyed": 2, "finished": 0,
-                                   "choices": 0, "median_seconds": None}]
+    assert progress["groups"] == [{"label": "(no label)", "people": 2, "consented": 2, "surveyed": 0, "finished": 0,
+                                   "choices": 0, "median_seconds": None}]  # both skipped every survey question
     assert {c["poles"]: (c["sets"], c["share"]) for c in progress["coverage"]}["all four"] == (0, None)
 
 
@@ -155,7 +155,7 @@ def test_rank_menus_start_unranked_so_an_untouched_ranking_is_refused_not_stored
     assert rank_menus(page) == ["", "", ""]
     untouched = {**form_fields(page), "position": "0", "rank": rank_menus(page)}
     refused = client.post(f"/a/{alice}/choice", data=untouched, follow_redirects=False)
-    assert refused.status_code == 422 and "rank every answer" in refused.text
+    assert refused.status_code == 422 and "Rank every answer" in refused.text
     chosen_only = {**untouched, "rank": ["1", "", ""]}  # what the page's script sets when an answer is chosen
     assert client.post(f"/a/{alice}/choice", data=chosen_only, follow_redirects=False).status_code == 422
     with Session(store.engine) as session:
@@ -332,3 +332,66 @@ def test_the_seconds_a_choice_took_are_measured_by_the_server_not_told_by_the_cl
     assert client.post(f"/api/a/{bob}/choice", json=api_choice(earlier, "bob-early")).status_code == 403
     with Session(store.engine) as session:
         assert [0 <= s < 30 for s in session.scalars(select(Choice.seconds))] == [True]
+
+
+def test_a_refused_page_is_a_page_in_the_persons_language_and_the_api_keeps_its_english(served):
+    store, client, _ = served
+    (french,) = store.invite(1, "fr")
+    expired = client.post(f"/a/{french}/consent", data={"form": "0" * 64})
+    assert expired.status_code == 403 and "<main" in expired.text and '<html lang="fr">' in expired.text
+    assert "Cette page a expiré" in expired.text and f'href="/a/{french}"' in expired.text  # back to the task
+    unknown = client.get("/a/not-a-token", headers={"Accept-Language": "fr-CH, en;q=0.5"})
+    assert unknown.status_code == 404 and "Vérifiez que vous avez ouvert le lien complet" in unknown.text
+    assert "Check that you opened the whole link" in client.get("/a/not-a-token").text  # the study's first language
+    unreadable = client.post(f"/a/{french}/choice", data={"form": "x"})  # fields a page never leaves out
+    assert unreadable.status_code == 422 and unreadable.headers["content-type"].startswith("text/html")
+    assert "Une partie du formulaire" in unreadable.text
+    assert client.post(f"/api/a/{french}/choice", json={}).json()["detail"][0]["type"] == "missing"  # JSON for scripts
+    assert client.get("/api/a/not-a-token/task").text == "unknown invite link"
+    busy = [client.get(f"/a/{french}") for _ in range(61)][-1]
+    assert busy.status_code == 429 and "Attendez une minute" in busy.text and busy.headers["Retry-After"]
+
+
+def test_declining_on_the_consent_page_is_recorded_and_asks_nothing_more(served):
+    store, client, _ = served
+    (person,) = store.invite(1, "it")
+    page = client.get(f"/a/{person}").text
+    assert 'id="decline"' in page and "Dr. Ada Lovelace, University of Somewhere" in page and "ada@example.org" in page
+    assert client.post(f"/a/{person}/decline", data=form_fields(page), follow_redirects=False).status_code == 303
+    thanks = client.get(f"/a/{person}").text
+    assert "Hai scelto di non partecipare" in thanks and 'id="agree"' not in thanks
+    client.post(f"/api/a/{person}/consent")  # agreeing later changes nothing
+    assert client.get(f"/api/a/{person}/task").json() == {"state": "declined"}
+    assert store.person(person).declined_at is not None and store.person(person).consented_at is None
+    assert ">declined<" in client.get("/admin", auth=ADMIN).text
+
+
+def test_survey_shows_yes_only_for_a_person_who_gave_an_answer(served):
+    store, client, (alice, bob) = served
+    assert client.post(f"/api/a/{alice}/survey", json={"political": "Left"}).status_code == 200  # bob skipped all
+    people = client.get("/api/admin/progress", auth=ADMIN).json()["people"]
+    assert {p["id"]: p["surveyed"] for p in people} == {store.person(alice).id: True, store.person(bob).id: False}
+    rows = re.findall(r"<tr><td>(\d+)</td>.*?</tr>", client.get("/admin", auth=ADMIN).text, re.DOTALL)
+    assert len(rows) == 2
+    survey = re.findall(r"<td>(yes|)</td>\s*<td>\d+</td><td>\d+</td>", client.get("/admin", auth=ADMIN).text)
+    assert survey == ["yes", ""]
+
+
+def test_the_admin_downloads_trl_pairs_as_json_lines(served):
+    _, client, (alice, _) = served
+    task = client.get(f"/api/a/{alice}/task").json()
+    assert client.post(f"/api/a/{alice}/choice", json=api_choice(task, "alice-trl")).status_code == 200
+    assert 'href="/admin/export.jsonl?shape=trl"' in client.get("/admin", auth=ADMIN).text
+    pairs = client.get("/admin/export.jsonl?shape=trl", auth=ADMIN)
+    assert pairs.status_code == 200 and 'filename="pilot-trl.jsonl"' in pairs.headers["content-disposition"]
+    rows = [json.loads(line) for line in pairs.text.splitlines()]
+    assert len(rows) == 2 and rows[0]["chosen"][0]["role"] == "assistant"  # best of three: two pairs, lists kept
+
+
+def test_the_admin_page_states_the_coverage_caveats_beside_its_table(served):
+    _, client, _ = served
+    page = client.get("/admin", auth=ADMIN).text
+    caveats = " ".join(page.split('id="caveats"', 1)[1].split('id="coverage"', 1)[0].split())  # before the table
+    assert "0 of the answered sets are later turns" in caveats and "counted with the shared first turns" in caveats
+    assert "<code>embedded</code>, is a model that wrote the candidates (the default" in caveats
+    assert "No accuracy of the judge is shown" in caveats

@@ -4,10 +4,16 @@ through the JSON API, watched and exported by the admin, and learned from."""
 from __future__ import annotations
 
 import base64
+import json
+import os
+import shutil
 import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
 
 import httpx
 import pytest
@@ -17,12 +23,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pluralign.collect.app import create_app
+from pluralign.collect.store import Store
+from pluralign.collect.study import load_study
+from pluralign.data import load_prompts
 from pluralign.data import comparisons_from, load_community_alignment
 from pluralign.data.collection import Choice
 
 from ..conftest import free_port, start_server, stop_server
 from ..report.test_report_browser import CHROMIUM_ARGS
-from .conftest import write_study
+from .conftest import CONTACT, RESEARCHER, write_study
 from .test_app import serve_study
 
 PAYLOAD = "<script>window.pwned = 1</script>"
@@ -171,19 +180,27 @@ def test_two_annotators_in_chromium_the_admin_and_an_export_that_learn_reads(stu
     assert "later choices of their rankings" in learned.stdout  # three answers ranked: one more choice each
 
 
-@pytest.fixture
-def ranking_study(tmp_path):
-    """A ranking study of fixed answers (no model), served in this process; its store, URL and two invite tokens."""
-    store, _, tokens = serve_study(tmp_path, study={"rank": True})
+@contextmanager
+def served_here(store: Store) -> Iterator[str]:
+    """``store``'s app served in this process (no model, no worker): its URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(store, "pw"), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(store, PASSWORD), host="127.0.0.1", port=port,
+                                           log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started and thread.is_alive():
         time.sleep(0.05)
-    yield store, f"http://127.0.0.1:{port}", tokens
+    yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join()
+
+
+@pytest.fixture
+def ranking_study(tmp_path):
+    """A ranking study of fixed answers (no model), served in this process; its store, URL and two invite tokens."""
+    store, _, tokens = serve_study(tmp_path, study={"rank": True})
+    with served_here(store) as url:
+        yield store, url, tokens
 
 
 def test_in_chromium_ranks_start_unset_and_only_the_ranks_a_person_sets_are_stored(ranking_study):
@@ -206,3 +223,151 @@ def test_in_chromium_ranks_start_unset_and_only_the_ranks_a_person_sets_are_stor
     with Session(store.engine) as session:
         order, ranking = session.execute(select(Choice.order, Choice.ranking)).one()
     assert ranking == [order[1], order[2], order[0]]
+
+
+# A prompt and three answers in each of two languages, as a study shows them (several paragraphs, a list).
+PAGES = {
+    "en": ("Should parents decide which career their child chooses?",
+           ["No. Parents can share what they know about work and money, but the choice belongs to the person who "
+            "will live with it for forty years.\n\nA good conversation asks what the child enjoys and what they are "
+            "good at, then leaves the decision with them.",
+            "In many families the career is a shared decision. Parents have sacrificed for their children's "
+            "education, and it is fair that they have a say in a choice that affects the whole family.",
+            "It depends on the child's age and on what is at stake:\n1. Teenagers benefit from guidance.\n"
+            "2. Adults should decide for themselves.\n3. Parents can still help by paying for a trial course."]),
+    "fr": ("Les parents doivent-ils choisir le métier de leur enfant ?",
+           ["Non. Les parents peuvent partager ce qu'ils savent du travail et de l'argent, mais le choix appartient "
+            "à la personne qui vivra avec pendant quarante ans.\n\nUne bonne discussion demande ce que l'enfant "
+            "aime et ce qu'il fait bien, puis lui laisse la décision.",
+            "Dans beaucoup de familles, le métier est une décision commune. Les parents ont fait des sacrifices pour "
+            "les études de leurs enfants, et il est juste qu'ils aient leur mot à dire.",
+            "Cela dépend de l'âge de l'enfant et de l'enjeu :\n1. Les adolescents profitent d'être guidés.\n"
+            "2. Les adultes décident eux-mêmes.\n3. Les parents peuvent aider en payant un stage d'essai."]),
+}
+
+
+@pytest.fixture
+def pages_study(tmp_path):
+    """A ranking study in English and French of fixed, realistic answers, served in this process: its store, URL and
+    one invite per language, each past the consent page and the survey."""
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text("".join(json.dumps({"id": language, "text": text, "language": language}) + "\n"
+                               for language, (text, _) in PAGES.items()))
+    store = Store(load_study(write_study(tmp_path, str(tmp_path / "study.db"), study={"rank": True},
+                                         prompts={"source": str(prompts)}, turns={"max": 2},
+                                         overlap={"min_people": 1, "shared": 0, "quota": 3})))
+    store.migrate()
+    store.add_prompts(load_prompts(prompts))
+    for pending in store.pending(10):
+        store.fill(pending["id"], [{"text": text, "source": "test"} for text in PAGES[pending["language"]][1]])
+    tokens = {language: store.invite(1, language)[0] for language in PAGES}
+    for token in tokens.values():
+        store.consent(store.person(token).id)
+        store.save_survey(store.person(token).id, {})
+    with served_here(store) as url:
+        yield store, url, tokens
+
+
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 900}
+
+
+def test_in_chromium_an_answers_radio_title_and_rank_share_one_line_and_its_text_follows(pages_study):
+    _, url, tokens = pages_study
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        for viewport, token in ((PHONE, tokens["en"]), (PHONE, tokens["fr"]), (DESKTOP, tokens["en"])):
+            page = browser.new_page(viewport=viewport)  # French: the longest rank label, on a phone
+            page.goto(f"{url}/a/{token}")
+            for card in page.locator("label.candidate").all():
+                box = card.bounding_box()
+                radio, title, rank, text = (card.locator(s).bounding_box()
+                                            for s in ("input[type=radio]", "strong", "select.rank", ".text"))
+                middle = radio["y"] + radio["height"] / 2
+                for other in (title, rank):  # one line: each centred on the radio's middle
+                    assert abs(other["y"] + other["height"] / 2 - middle) < 4
+                assert radio["x"] + radio["width"] <= title["x"] < rank["x"]
+                assert radio["y"] - box["y"] < 20  # no blank line above (the card's padding only)
+                assert 0 <= text["y"] - max(title["y"] + title["height"], rank["y"] + rank["height"]) < 12
+            page.close()
+        browser.close()
+
+
+def test_in_chromium_refused_pages_are_in_the_persons_language_with_the_studys_look(pages_study):
+    _, url, tokens = pages_study
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(locale="fr-FR")
+        look = "(() => { const s = getComputedStyle(document.querySelector('main')); " \
+               "return [s.maxWidth, s.backgroundColor, s.borderRadius, s.fontFamily]; })()"
+        page.goto(f"{url}/a/{tokens['fr']}")
+        task_look = page.evaluate(look)
+        page.evaluate("document.querySelector('input[name=form]').value = 'stale'")  # a form this server did not sign
+        page.locator("input[name=position]").first.check()
+        for i, menu in enumerate(page.locator("select.rank").all()):
+            menu.select_option(str(i + 1))
+        page.click("#submit")
+        expect(page.locator("h1")).to_have_text("Cela n'a pas fonctionné")
+        expect(page.locator("#text")).to_contain_text("Cette page a expiré")
+        assert page.evaluate(look) == task_look and page.evaluate("document.documentElement.lang") == "fr"
+        page.click("#back")
+        expect(page.locator("#choice")).to_be_visible()  # the task again, nothing recorded
+        page.goto(f"{url}/a/not-an-invite")  # nobody known: the browser's language, as the study has it
+        expect(page.locator("#text")).to_contain_text("Ce lien d'invitation est inconnu")
+        assert page.evaluate(look) == task_look and page.locator("#back").count() == 0
+        browser.close()
+
+
+def test_in_chromium_the_consent_page_names_the_researcher_and_declining_ends_the_study(pages_study):
+    store, url, _ = pages_study
+    (token,) = store.invite(1, "en")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport=PHONE)
+        page.goto(f"{url}/a/{token}")
+        expect(page.locator("#facts")).to_contain_text(RESEARCHER)
+        expect(page.locator("#facts")).to_contain_text(CONTACT)
+        page.click("#decline")
+        expect(page.locator("h1")).to_have_text("Thank you")
+        expect(page.locator("#text")).to_contain_text("You have declined")
+        page.reload()
+        expect(page.locator("#text")).to_contain_text("You have declined")  # asked nothing more, ever
+        browser.close()
+    assert store.person(token).declined_at is not None and store.person(token).consented_at is None
+
+
+def test_in_chromium_the_admin_tables_take_the_windows_width(pages_study):
+    _, url, _ = pages_study
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport=DESKTOP, http_credentials={"username": "admin", "password": PASSWORD})
+        page.goto(f"{url}/admin")
+        assert page.locator("#people").bounding_box()["width"] > 1100
+        assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
+        line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#people th')).lineHeight)")
+        assert all(th.bounding_box()["height"] < 2 * line for th in page.locator("th").all())  # no header wraps
+        browser.close()
+
+
+def test_screenshots_of_the_task_page_on_a_phone_and_a_desktop_in_two_languages(pages_study, tmp_path):
+    """PNGs of the task page at 390×844 and 1280 wide, in English and French, under the test's folder and, where
+    ``PLURALIGN_SCREENSHOTS`` names a folder, there too, to be looked at."""
+    _, url, tokens = pages_study
+    shots = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        for language, token in tokens.items():
+            for viewport in (PHONE, DESKTOP):
+                page = browser.new_page(viewport=viewport)
+                page.goto(f"{url}/a/{token}")
+                page.locator("input[name=position]").nth(1).check()  # a chosen card, as a person sees it
+                assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+                shots.append(tmp_path / f"task-{language}-{viewport['width']}.png")
+                page.screenshot(path=shots[-1], full_page=True)
+                page.close()
+        browser.close()
+    assert all(shot.stat().st_size > 10_000 for shot in shots)
+    if os.environ.get("PLURALIGN_SCREENSHOTS"):
+        folder = Path(os.environ["PLURALIGN_SCREENSHOTS"])
+        folder.mkdir(parents=True, exist_ok=True)
+        for shot in shots:
+            shutil.copy(shot, folder)

@@ -11,6 +11,9 @@ from pluralign.collect.study import StudyError, load_study
 
 GOOD = """[study]
 name = "pilot"
+researcher = "Dr. Ada Lovelace"
+contact = "ada@example.org"
+kept = "Your choices, for five years"
 languages = ["en", "hi"]
 rationale = "required"
 
@@ -35,13 +38,16 @@ def test_a_study_file_loads_with_defaults_and_a_database_beside_it(tmp_path):
 
 
 @pytest.mark.parametrize("change, line, field, problem", [
-    (("k = 2", "k = 7"), 9, "candidates.k", "must be 2 to 4"),
-    (("k = 2", 'k = "two"'), 9, "candidates.k", "expected int"),
-    (('rationale = "required"', 'rationale = "sometimes"'), 4, "study.rationale", "must be one of"),
-    (("shared = 2", "shared = 2\nquorum = 3"), 13, "overlap.quorum", "unknown field"),
-    (("[overlap]", "[overlaps]"), 11, "overlaps", "unknown section"),
-    (('models = ["embedded", "llamacpp:embedded"]', 'models = ["embedded"]'), 8, "candidates.models", "needs k = 2 models"),
+    (("k = 2", "k = 7"), 12, "candidates.k", "must be 2 to 4"),
+    (("k = 2", 'k = "two"'), 12, "candidates.k", "expected int"),
+    (('rationale = "required"', 'rationale = "sometimes"'), 7, "study.rationale", "must be one of"),
+    (("shared = 2", "shared = 2\nquorum = 3"), 16, "overlap.quorum", "unknown field"),
+    (("[overlap]", "[overlaps]"), 14, "overlaps", "unknown section"),
+    (('models = ["embedded", "llamacpp:embedded"]', 'models = ["embedded"]'), 11, "candidates.models", "needs k = 2 models"),
     (('name = "pilot"\n', ""), 1, "study.name", "required"),
+    (('researcher = "Dr. Ada Lovelace"\n', ""), 1, "study.researcher", "required: the consent page names who runs"),
+    (('contact = "ada@example.org"', 'contact = " "'), 4, "study.contact", "must say how people reach the researcher"),
+    (('kept = "Your choices, for five years"\n', ""), 1, "study.kept", "required: the consent page says what is kept"),
 ])
 def test_a_mistake_names_the_file_line_and_field(tmp_path, change, line, field, problem):
     path = tmp_path / "bad.toml"
@@ -56,7 +62,7 @@ def test_the_cli_refuses_a_bad_study_in_one_line_with_exit_2(tmp_path):
     path.write_text(GOOD.replace("k = 2", "k = 2 2"))
     result = subprocess.run([sys.executable, "-m", "pluralign", "collect", "invite", str(path)], capture_output=True, text=True)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.strip().count("\n") == 0 and f"{path}, line 9: not valid TOML" in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and f"{path}, line 12: not valid TOML" in result.stderr
 
 
 def test_the_pages_exist_in_every_language_with_the_same_fields_and_options():
@@ -80,3 +86,11 @@ def test_the_readme_study_is_valid(tmp_path):
     path.write_text(readme.split("```toml\n# pilot.toml", 1)[1].split("```", 1)[0])
     study = load_study(path)
     assert study.turns == 2 and study.sampler == "negatively-correlated" and study.shared == 2
+
+
+def test_a_browser_language_is_the_first_the_study_has_by_weight():
+    from pluralign.collect.pages import browser_language
+
+    assert browser_language("de-DE, fr-CH;q=0.9, en;q=0.8", ("en", "fr")) == "fr"
+    assert browser_language("en;q=0.2, pt-BR", ("en", "pt")) == "pt"
+    assert browser_language("de, fr;q=junk", ("en", "fr")) is None and browser_language("", ("en",)) is None

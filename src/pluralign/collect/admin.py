@@ -29,9 +29,11 @@ def _frame(store: Store, query) -> pd.DataFrame:
 def progress_report(store: Store) -> dict:
     """The admin page's tables (``people``, ``groups``, ``prompts``, ``languages``, ``sets``, the latest
     ``rationales``, ``coverage``, ``checks``) and numbers (``choices``, ``median_seconds``, ``agreement``,
-    ``agreement_pairs``, ``chance``, ``answered_sets``)."""
-    people = _frame(store, select(Person.id, Person.label, Person.language, Person.consented_at,
-                                  Person.survey.is_not(None).label("surveyed")))
+    ``agreement_pairs``, ``chance``, ``answered_sets`` and of those ``answered_later_sets``). A person's
+    ``surveyed`` is true when they gave at least one survey answer (one who skipped every question gave none)."""
+    people = _frame(store, select(Person.id, Person.label, Person.language, Person.consented_at, Person.declined_at,
+                                  Person.survey))
+    people["surveyed"] = people.pop("survey").map(bool)
     choices = _frame(store, select(Choice.person_id, Choice.conversation_id, Choice.turn, Choice.chosen,
                                    Choice.position, Choice.seconds, Choice.candidate_set_id, Choice.rationale,
                                    Choice.created_at, CandidateSet.prompt_id).join(CandidateSet))
@@ -61,6 +63,7 @@ def progress_report(store: Store) -> dict:
             "sets": sets.value_counts().rename("count").reset_index(),
             "coverage": value_coverage(store), "checks": check_counts(store),
             "answered_sets": int(choices.candidate_set_id.nunique()),
+            "answered_later_sets": int(choices[choices.turn > 1].candidate_set_id.nunique()),
             "choices": len(choices), "median_seconds": float(choices.seconds.median()) if len(choices) else None,
             "agreement": agreement, "agreement_pairs": pairs, "chance": 1 / store.study.k}
 

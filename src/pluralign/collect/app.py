@@ -8,6 +8,11 @@ client. The admin pages ask for the user ``admin`` and the admin password (HTTP 
 per client address; requests per invite token are limited. Every response forbids framing and sniffing and sends no
 referrer (tokens are in the path); pages run only their own inline script and style (a nonce in the CSP); a request
 naming a host not on the allow-list is refused (DNS rebinding).
+
+The consent page names the researcher, the contact and what is kept (from the study file) and offers to decline,
+which is final: the person is thanked and asked nothing more. A refused request to a person's page (an unknown link,
+an expired form, too many requests, a form that cannot be read) gets a page in the study's look and the person's
+language; the JSON API keeps the English text (and FastAPI's JSON for a body that does not validate).
 """
 
 from __future__ import annotations
@@ -23,19 +28,24 @@ from typing import Annotated, Literal, Optional, Sequence
 
 import pandas as pd
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from ..data.axes import AXES
+from ..data.cards import card, training_warning
 from ..data.collection import Person
+from ..data.sources import source_card
 from ..data.tables import csv_text
 from ..errors import InputError
 from .admin import progress_report
-from .export import export_table
-from .pages import SurveyError, questions, strings_for, survey_answers
+from .export import SHAPES, export_table, jsonl_text
+from .pages import SurveyError, browser_language, questions, strings_for, survey_answers
 from .store import Store, Task, TaskError
 
 TEXT_LIMIT = 2000  # characters of a rationale or a next message
@@ -75,6 +85,15 @@ class RateLimit:
             if take:
                 times.append(now)
             return 0
+
+
+class Refusal(HTTPException):
+    """A person's request refused: ``detail`` in English for the JSON API, ``reason`` the key of the ``[error]``
+    string their page shows instead, in their language."""
+
+    def __init__(self, status_code: int, reason: str, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status_code, detail, headers)
+        self.reason = reason
 
 
 class ChoiceIn(BaseModel):
@@ -119,15 +138,15 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120, host
 
     def check_form(given: str, *parts) -> None:
         if not hmac.compare_digest(given.encode(), sign(*parts).encode()):
-            raise HTTPException(403, "this form has expired or was not made by this server; reload the page")
+            raise Refusal(403, "expired", "this form has expired or was not made by this server; reload the page")
 
     def person_of(token: str) -> Person:
         wait = limit.wait(hashlib.sha256(token.encode()).hexdigest(), take=True)
         if wait:
-            raise HTTPException(429, "too many requests; wait a minute", headers={"Retry-After": str(wait)})
+            raise Refusal(429, "busy", "too many requests; wait a minute", headers={"Retry-After": str(wait)})
         person = store.person(token)
         if person is None:
-            raise HTTPException(404, "unknown invite link")
+            raise Refusal(404, "unknown", "unknown invite link")
         return person
 
     def admin(request: Request, credentials: Annotated[Optional[HTTPBasicCredentials], Depends(_basic)]) -> None:
@@ -144,13 +163,29 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120, host
             raise HTTPException(401, f"the admin pages need the user {ADMIN} and the admin password",
                                 headers={"WWW-Authenticate": "Basic"})
 
-    def page(name: str, person: Person | None, code: int = 200, **context) -> HTMLResponse:
-        language, nonce = person.language if person else study.languages[0], secrets.token_urlsafe(16)
+    def page(name: str, language: str, code: int = 200, headers: dict[str, str] | None = None,
+             **context) -> HTMLResponse:
+        nonce = secrets.token_urlsafe(16)
         html = _env.get_template(name).render(t=strings_for(language), language=language, study=study,
                                               csp_nonce=nonce, **context)
         policy = f"{POLICY}; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'"
-        return HTMLResponse(html, status_code=code, headers={"Cache-Control": "no-store",
+        return HTMLResponse(html, status_code=code, headers={**(headers or {}), "Cache-Control": "no-store",
                                                              "Content-Security-Policy": policy})
+
+    def message(language: str, title: str, text: str, code: int = 200, back: str | None = None,
+                headers: dict[str, str] | None = None) -> HTMLResponse:
+        return page("message.html", language, code, headers, title=title, text=text, back=back)
+
+    def refused(request: Request, code: int, reason: str, headers: dict[str, str] | None = None) -> HTMLResponse:
+        """A refused page as a page in the study's look and the person's language (for an unknown invite link, the
+        browser's, if the study has it), with a link back to their task where the link is theirs. The person is
+        looked up again, also after a 429: one indexed read, so the refusal is in their language."""
+        token = request.path_params.get("token", "")
+        person = store.person(token) if token else None
+        language = person.language if person else (
+            browser_language(request.headers.get("accept-language", ""), study.languages) or study.languages[0])
+        strings = strings_for(language)["error"]
+        return message(language, strings["title"], strings[reason], code, f"/a/{token}" if person else None, headers)
 
     def stamp(person: Person, task: Task) -> dict[str, str]:
         """The task's ``shown_at`` (now) and ``form`` token: its submit brings both back, so the server measures the
@@ -164,11 +199,13 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120, host
         try:
             answers = survey_answers(given, study.questions)
         except SurveyError as exc:
-            raise HTTPException(422, str(exc)) from None
+            raise Refusal(422, "invalid", str(exc)) from None
         if not store.save_survey(person.id, answers):
-            raise HTTPException(409, "the survey cannot change once you have made choices; your answers are kept")
+            raise Refusal(409, "locked", "the survey cannot change once you have made choices; your answers are kept")
 
     def state(person: Person) -> tuple[str, Task | None]:
+        if person.declined_at is not None:
+            return "declined", None
         if person.consented_at is None:
             return "consent", None
         if person.survey is None:
@@ -180,7 +217,17 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120, host
 
     @app.exception_handler(HTTPException)
     async def plain(request: Request, exc: HTTPException) -> Response:
+        """A person's pages get a page (``refused``); the JSON API and the admin pages the English text."""
+        if isinstance(exc, Refusal) and request.url.path.startswith("/a/"):
+            return await run_in_threadpool(refused, request, exc.status_code, exc.reason, exc.headers)
         return PlainTextResponse(str(exc.detail), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        """A form a person's page could not have sent gets a page; the JSON API keeps FastAPI's JSON."""
+        if request.url.path.startswith("/a/"):
+            return await run_in_threadpool(refused, request, 422, "invalid")
+        return await request_validation_exception_handler(request, exc)
 
     @app.get("/a/{token}", response_class=HTMLResponse)
     def annotator(token: str, stale: bool = False) -> HTMLResponse:
@@ -188,7 +235,10 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120, host
         where, task = state(person)
         context = dict(token=token, form=sign(person.id, where))
         if where == "survey":
-            return page("survey.html", person, questions=questions(study.questions, person.language), **context)
+            return page("survey.html", person.language, questions=questions(study.questions, person.language), **context)
+        if where in ("done", "declined"):
+            strings = strings_for(person.language)[where]
+            return message(person.language, strings["title"], strings["text"])
         if where in ("task", "waiting", "failed"):
             context.update(task=task, slow=task.waited > SLOW_SECONDS, stale=stale, quota=study.quota,
                            done=task.finished + 1)
@@ -196,13 +246,20 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120, host
             order = store.order(person.id, task.set_id, len(task.candidates))
             shown = [(position, task.candidates[i]["text"]) for position, i in enumerate(order)]
             context.update(shown=shown, nonce=secrets.token_hex(16), **stamp(person, task))
-        return page(f"{where}.html", person, **context)
+        return page(f"{where}.html", person.language, **context)
 
     @app.post("/a/{token}/consent")
     def consent(token: str, form: Annotated[str, Form()]) -> RedirectResponse:
         person = person_of(token)
         check_form(form, person.id, "consent")
         store.consent(person.id)
+        return RedirectResponse(f"/a/{token}", status_code=303)
+
+    @app.post("/a/{token}/decline")
+    def decline(token: str, form: Annotated[str, Form()]) -> RedirectResponse:
+        person = person_of(token)
+        check_form(form, person.id, "consent")  # the consent page's form: its second button
+        store.decline(person.id)
         return RedirectResponse(f"/a/{token}", status_code=303)
 
     @app.post("/a/{token}/survey")
@@ -225,11 +282,11 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120, host
                rank: Annotated[Optional[list[str]], Form(max_length=4)] = None) -> RedirectResponse:
         person = person_of(token)
         if position is None:
-            raise HTTPException(422, "choose one of the answers")
+            raise Refusal(422, "choose", "choose one of the answers")
         # ``rank``: the rank (1 = best) the person gave each answer, in screen order ("" for one they left unranked:
         # the menus start unranked); the ranking lists positions best first
         if rank and sorted(rank) != [str(r) for r in range(1, len(rank) + 1)]:
-            raise HTTPException(422, "rank every answer, each with a different rank")
+            raise Refusal(422, "rank", "rank every answer, each with a different rank")
         ranking = sorted(range(len(rank)), key=lambda p: int(rank[p])) if rank else None
         outcome = record(person, ChoiceIn(nonce=nonce, set_id=set_id, shown_at=shown_at, form=form, position=position,
                                           rationale=rationale, next_message=next_message, ranking=ranking))
@@ -242,15 +299,15 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120, host
         seconds = max(0.0, time.time() - float(given.shown_at))
         rationale, next_message = (given.rationale or "").strip(), (given.next_message or "").strip()
         if study.rationale == "required" and not rationale:
-            raise HTTPException(422, "this study asks why: write a reason before submitting")
+            raise Refusal(422, "rationale", "this study asks why: write a reason before submitting")
         if study.rank and given.ranking is None:
-            raise HTTPException(422, "this study asks for a ranking of every answer, best first")
+            raise Refusal(422, "rank", "this study asks for a ranking of every answer, best first")
         try:
             return store.choose(person.id, nonce=given.nonce, set_id=given.set_id, position=given.position,
                                 rationale=rationale if study.rationale != "off" else None,
                                 next_message=next_message or None, seconds=seconds, ranking=given.ranking)
         except TaskError as exc:
-            raise HTTPException(422, str(exc)) from None
+            raise Refusal(422, "rank" if given.ranking else "choose", str(exc)) from None
 
     @app.post("/a/{token}/retry")
     def retry(token: str, form: Annotated[str, Form()], set_id: Annotated[int, Form()]) -> RedirectResponse:
@@ -281,6 +338,11 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120, host
         store.consent(person_of(token).id)
         return {"state": "survey"}
 
+    @app.post("/api/a/{token}/decline")
+    def api_decline(token: str) -> dict:
+        store.decline(person_of(token).id)
+        return {"state": "declined"}
+
     @app.post("/api/a/{token}/survey")
     def api_survey(token: str, answers: dict[str, Annotated[str, Field(max_length=SURVEY_LIMIT)]]) -> dict:
         save_survey(person_of(token), answers)
@@ -295,7 +357,8 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120, host
 
     @app.get("/admin", response_class=HTMLResponse, dependencies=[Depends(admin)])
     def admin_page() -> HTMLResponse:
-        return page("admin.html", None, report=progress_report(store), axes=AXES)
+        warning = training_warning([card("collect"), source_card(study.prompts_source, "prompts")])
+        return page("admin.html", "en", report=progress_report(store), axes=AXES, warning=warning)
 
     @app.get("/api/admin/progress", dependencies=[Depends(admin)])
     def admin_progress() -> dict:
@@ -305,14 +368,16 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120, host
             return None if isinstance(value, float) and math.isnan(value) else value
         return {k: plain(v) for k, v in progress_report(store).items()}
 
-    @app.get("/admin/export.csv", dependencies=[Depends(admin)])
-    def admin_export(shape: Literal["ca", "comparisons", "annotators"] = "ca") -> Response:
+    @app.get("/admin/export.{suffix}", dependencies=[Depends(admin)])
+    def admin_export(suffix: Literal["csv", "jsonl"], shape: Literal[SHAPES] = "ca") -> Response:  # type: ignore[valid-type]
+        """A shape of ``collect export`` as CSV or JSON Lines (TRL's message lists read back as lists from JSONL)."""
         try:
             table = export_table(store.study, shape)
         except InputError as exc:  # nothing collected yet
             raise HTTPException(409, str(exc)) from None
-        return Response(csv_text(table), media_type="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{study.name}-{shape}.csv"'})
+        text, kind = (csv_text(table), "text/csv") if suffix == "csv" else (jsonl_text(table), "application/jsonl")
+        return Response(text, media_type=kind,
+                        headers={"Content-Disposition": f'attachment; filename="{study.name}-{shape}.{suffix}"'})
 
     @app.get("/favicon.ico")
     def favicon() -> Response:

@@ -33,6 +33,11 @@ def export_table(study: Study, shape: str) -> pd.DataFrame:
     return comparisons[[*COMPARISON_COLUMNS, "prompt_id", "seconds", "position"]]
 
 
+def jsonl_text(table: pd.DataFrame) -> str:
+    """``table`` as JSON Lines, one record a line, lists kept as lists and text as written (not ASCII-escaped)."""
+    return table.to_json(orient="records", lines=True, force_ascii=False)
+
+
 def write_export(table: pd.DataFrame, path: Path, force: bool = False) -> None:
     """Write ``table`` by the file's suffix (.csv, .jsonl, .parquet); CSV as ``csv_text`` writes it (list cells as JSON,
     formulas behind a quote). An existing file is kept unless ``force``."""
@@ -42,7 +47,7 @@ def write_export(table: pd.DataFrame, path: Path, force: bool = False) -> None:
     if suffix == ".parquet":
         table.to_parquet(path, index=False)
     elif suffix == ".jsonl":
-        table.to_json(path, orient="records", lines=True, force_ascii=False)
+        path.write_text(jsonl_text(table), encoding="utf-8")
     elif suffix == ".csv":
         path.write_text(csv_text(table), encoding="utf-8")
     else:

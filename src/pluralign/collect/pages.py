@@ -14,13 +14,18 @@ from ..data.language_files import LanguageFileError, language_files, read_langua
 from ..errors import InputError
 
 SPEC = {
-    "consent": {"title": str, "text": str, "agree": str},
+    "consent": {"title": str, "text": str, "agree": str, "researcher": str, "contact": str, "kept": str,
+                "decline": str},
     "survey": {"title": str, "intro": str, "skip": str, "submit": str, "age": str, "gender": str,
                "gender_options": [str], "country": str, "languages": str, "education": str,
                "education_options": [str], "political": str, "political_options": [str]},
-    "task": {"progress": str, "turn": str, "choose": str, "answer": str, "rank": str, "rationale": str, "rationale_required": str,
+    "task": {"progress": str, "turn": str, "choose": str, "answer": str, "rank": str, "rank_short": str,
+             "rationale": str, "rationale_required": str,
              "next": str, "submit": str, "waiting": str, "slow": str, "retry": str, "failed": str, "stale": str},
     "done": {"title": str, "text": str},
+    "declined": {"title": str, "text": str},
+    "error": {"title": str, "back": str, **{reason: str for reason in ("unknown", "expired", "busy", "locked",
+                                                                        "choose", "rank", "rationale", "invalid")}},
 }
 AGES = ("18-24", "25-34", "35-44", "45-54", "55-64", "65+")
 
@@ -56,6 +61,19 @@ def strings_for(language: str) -> dict:
     """The pages' strings in ``language`` (English where the study asks for a language with no file)."""
     strings = page_strings()
     return strings.get(language, strings["en"])
+
+
+def browser_language(accept_language: str, offered: tuple[str, ...]) -> str | None:
+    """The first language of a browser's ``Accept-Language`` header among ``offered`` (``fr-CH`` counts as ``fr``),
+    for a page shown before the person is known (an unknown invite link); None when it names none of them."""
+    ranked = []
+    for i, part in enumerate(accept_language.split(",")):
+        code, _, weight = part.strip().partition(";q=")
+        try:
+            ranked.append((-float(weight or 1), i, code.split("-")[0].strip().lower()))
+        except ValueError:  # a malformed weight: that entry is skipped
+            continue
+    return next((code for *_, code in sorted(ranked) if code in offered), None)
 
 
 def questions(names: tuple[str, ...], language: str) -> list[Question]:

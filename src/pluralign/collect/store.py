@@ -110,9 +110,19 @@ class Store:
             return session.scalar(select(Person).where(Person.token_hash == token_hash(token)))
 
     def consent(self, person_id: int) -> None:
+        """Record that the person agreed, unless they declined: a decline is final."""
         with Session(self.engine) as session, session.begin():
             person = session.get(Person, person_id)
-            person.consented_at = person.consented_at or now()
+            if person.declined_at is None:
+                person.consented_at = person.consented_at or now()
+
+    def decline(self, person_id: int) -> None:
+        """Record that the person declined on the consent page (nothing more is asked of them); one who has agreed
+        already keeps their consent."""
+        with Session(self.engine) as session, session.begin():
+            person = session.get(Person, person_id)
+            if person.consented_at is None:
+                person.declined_at = person.declined_at or now()
 
     def save_survey(self, person_id: int, answers: dict[str, str]) -> bool:
         """Keep the person's survey ``answers`` (blanks left out); False, keeping the old ones, once they have made a

@@ -6,6 +6,9 @@
     rationale = "optional"         # optional | required | off
     rank = false                   # also rank every answer, best first (the choice is ranked first)
     consent = "..."                # the consent text (default: a short one in each language)
+    researcher = "Dr. Ada Lovelace, University of X"  # who runs the study (required: the consent page names them)
+    contact = "ada@example.org"    # how people reach them (required)
+    kept = "Your choices, reasons and survey answers, without your name, for five years"  # what is kept (required)
     database = "pilot.db"          # SQLite file (relative to this file) or a URL, e.g. postgresql+psycopg://host/db
     seed = 0                       # candidate sampling and the order candidates are shown in
 
@@ -60,6 +63,9 @@ class Study:
     path: Path
     name: str
     database: str
+    researcher: str
+    contact: str
+    kept: str
     languages: tuple[str, ...] = ("en",)
     rationale: str = "optional"
     rank: bool = False
@@ -94,6 +100,9 @@ _FIELDS = {
     "rationale": ("study", "rationale", str, lambda v: v in RATIONALE, f"must be one of {', '.join(RATIONALE)}"),
     "rank": ("study", "rank", bool, lambda v: True, ""),
     "consent": ("study", "consent", str, lambda v: bool(v.strip()), "must not be empty"),
+    "researcher": ("study", "researcher", str, lambda v: bool(v.strip()), "must name who runs the study"),
+    "contact": ("study", "contact", str, lambda v: bool(v.strip()), "must say how people reach the researcher"),
+    "kept": ("study", "kept", str, lambda v: bool(v.strip()), "must say what is kept of people's data"),
     "database": ("study", "database", str, lambda v: bool(v.strip()), "must not be empty"),
     "seed": ("study", "seed", int, lambda v: True, ""),
     "prompts_source": ("prompts", "source", str, lambda v: bool(v.strip()), "must not be empty"),
@@ -113,6 +122,10 @@ _FIELDS = {
     "questions": ("survey", "questions", list, lambda v: all(q in QUESTIONS for q in v),
                   f"may only name {', '.join(QUESTIONS)}"),
 }
+# Required fields of [study], with why (the consent page shows the last three).
+_REQUIRED = {"name": "", "researcher": ": the consent page names who runs the study",
+             "contact": ": the consent page says how to reach the researcher",
+             "kept": ": the consent page says what is kept of people's data, where and for how long"}
 _SECTIONS = {"study", "prompts", "candidates", "turns", "overlap", "survey"}
 
 
@@ -167,8 +180,9 @@ def load_study(path: str | Path) -> Study:
         if not check(value):
             raise StudyError(f"{where}: {problem}, got {value!r}")
         values[name] = tuple(value) if isinstance(value, list) else value
-    if "name" not in values:
-        raise StudyError(f"{path}, line {_line(text, 'study', None)}, field 'study.name': required")
+    for name, why in _REQUIRED.items():
+        if name not in values:
+            raise StudyError(f"{path}, line {_line(text, 'study', None)}, field 'study.{name}': required{why}")
     database = values.pop("database", f"{path.stem}.db")
     if "://" not in database:
         database = str((path.parent / database).resolve())

@@ -50,6 +50,7 @@ class Person(Base):
     label: Mapped[Optional[str]] = mapped_column(String(200))  # the researcher's own note on who was invited
     language: Mapped[str] = mapped_column(String(16), default="en")
     consented_at: Mapped[Optional[datetime]]
+    declined_at: Mapped[Optional[datetime]]  # declined on the consent page: asked nothing more
     survey: Mapped[Optional[dict[str, Any]]]  # None until the survey is submitted; unanswered questions are absent
     created_at: Mapped[datetime] = mapped_column(default=now)
 
