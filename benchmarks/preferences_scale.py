@@ -3,8 +3,9 @@
 234,000 best-of-4 comparisons from 3,600 annotators over 384-dimensional features (the size of the embedded
 MiniLM's vectors), a tenth of each person's comparisons held out: fit time, peak memory, and fit quality (training
 log-loss, held-out accuracy and log-loss) of BradleyTerry, MixtureBradleyTerry (K=4) and IdealPoint (K=4), float32.
+Peak memory is the process's, simulation and every earlier fit included: give ``--only`` one estimator for its own.
 
-    .venv/bin/python benchmarks/preferences_scale.py [--comparisons 234000] [--scaling] [--only IdealPoint]
+    .venv/bin/python benchmarks/preferences_scale.py [--comparisons 234000] [--scaling] [--only IdealPoint] [--runs 3]
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ def peak_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
-def run(comparisons: int, annotators: int, names: list[str]) -> list[str]:
-    """Fit each named estimator on one simulated population; print and return a line for each."""
+def run(comparisons: int, annotators: int, names: list[str], runs: int = 1) -> list[str]:
+    """Fit each named estimator ``runs`` times on one simulated population; print and return a line for each, with
+    the median fit time (and the range, over several runs)."""
     per = max(1, -(-comparisons // annotators))  # at least the comparisons asked for
     pop = simulate_population(n_annotators=annotators, comparisons_per_annotator=per, n_features=384,
                               proportions=(0.4, 0.3, 0.2, 0.1), random_state=0)
@@ -39,11 +41,15 @@ def run(comparisons: int, annotators: int, names: list[str]) -> list[str]:
     lines = [f"{len(pop.choices):,} comparisons ({len(train):,} to fit, {len(test):,} held out)"]
     print(lines[0], flush=True)
     for name in names:
-        model, start = ESTIMATORS[name](), time.perf_counter()
-        model.fit(train)
-        seconds = time.perf_counter() - start
-        lines.append(f"  {name}: {seconds:.1f} s, training log-loss {model.log_loss(train):.4f}, held-out accuracy "
-                     f"{model.score(test):.4f}, held-out log-loss {model.log_loss(test):.4f}, peak {peak_gb():.2f} GB")
+        seconds = []
+        for _ in range(runs):
+            model, start = ESTIMATORS[name](), time.perf_counter()
+            model.fit(train)
+            seconds.append(time.perf_counter() - start)
+        spread = f" ({min(seconds):.1f}-{max(seconds):.1f} s over {runs} runs)" if runs > 1 else ""
+        lines.append(f"  {name}: {np.median(seconds):.1f} s{spread}, training log-loss {model.log_loss(train):.4f}, "
+                     f"held-out accuracy {model.score(test):.4f}, held-out log-loss {model.log_loss(test):.4f}, "
+                     f"peak {peak_gb():.2f} GB")
         print(lines[-1], flush=True)
     return lines
 
@@ -54,10 +60,11 @@ def main() -> None:
     parser.add_argument("--annotators", type=int, default=3_600)
     parser.add_argument("--scaling", action="store_true", help="also fit at 1/4 and 1/2 of the comparisons")
     parser.add_argument("--only", action="append", choices=list(ESTIMATORS), help="fit only these (repeatable)")
+    parser.add_argument("--runs", type=int, default=1, help="fits of each estimator; the median time is shown")
     args = parser.parse_args()
     sizes = [args.comparisons // 4, args.comparisons // 2, args.comparisons] if args.scaling else [args.comparisons]
     for n in sizes:
-        run(n, args.annotators, args.only or list(ESTIMATORS))
+        run(n, args.annotators, args.only or list(ESTIMATORS), args.runs)
 
 
 if __name__ == "__main__":

@@ -54,14 +54,15 @@ def lbfgs(params: Sequence[torch.Tensor], loss: Callable[[], torch.Tensor], max_
 
 
 class _Project(torch.autograd.Function):
-    """features @ weights, differentiable in weights only, with the gradient computed as (grad.T @ features).T:
-    on tall feature matrices that is several times faster than torch's features.T @ grad (8x measured on a
-    230,000 x 384 matrix), and it is the bulk of every fit."""
+    """features @ weights, differentiable in weights only, in the layouts MKL is fastest at on tall feature matrices,
+    which are the bulk of every fit: the product with (d, K) weights held as a transposed (K, d) block (3-4x faster
+    than with (d, K) ones, 715,680 x 384 features and K = 4 here), and the gradient as (grad.T @ features).T (8x
+    faster than torch's features.T @ grad on a 230,000 x 384 matrix)."""
 
     @staticmethod
     def forward(ctx, features: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         ctx.save_for_backward(features)
-        return features @ weights
+        return features @ (weights if weights.dim() == 1 else weights.T.contiguous().T)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
