@@ -37,7 +37,7 @@ from pluralign.models import load
 from pluralign.models.base import GenerateRequest
 if __name__ == "__main__":
     model = load("vllm:embedded")
-    run_audit(statements_from("builtin", limit=16), AuditConfig(models=["vllm:embedded"], stages=["stance"]),
+    run_audit(statements_from("builtin", limit=8), AuditConfig(models=["vllm:embedded"], stages=["stance"]),
               Path(sys.argv[1]), progress=False, use_cache=False, models={"vllm:embedded": model})
     greedy = GenerateRequest("Name three colours:", max_tokens=16, n=2)
     sampled = GenerateRequest([{"role": "user", "content": "Say something kind."}], max_tokens=24, temperature=1.0,
@@ -48,9 +48,9 @@ if __name__ == "__main__":
 
 @pytest.fixture(scope="module")
 def in_process(vllm_python, tmp_path_factory):
-    """One vLLM engine in the vLLM environment's own process (its start costs half a minute on two cores): it audits
-    16 statements' stances (96 framed prompts in 4 languages; sessions 8 and 9 ran 64, with the same agreement) and
-    then generates; returns the run directory and the texts."""
+    """One vLLM engine in the vLLM environment's own process (its start costs a minute on one core): it audits 8
+    statements' stances (15 items, every language of the built-in suite once; 16 statements, 29 items, took 46 s
+    more on one core and agreed alike) and then generates; returns the run directory and the texts."""
     out = tmp_path_factory.mktemp("vllm") / "run"
     run = subprocess.run([str(vllm_python), "-c", IN_PROCESS, str(out)], capture_output=True, text=True, timeout=1800)
     assert run.returncode == 0, run.stderr[-3000:]
@@ -58,10 +58,10 @@ def in_process(vllm_python, tmp_path_factory):
 
 
 def test_an_audit_through_vllm_gives_the_hf_backends_p_agree(in_process, hf_model, tmp_path):
-    local = run_audit(statements_from("builtin", limit=16), AuditConfig(models=["embedded"], stages=["stance"]),
+    local = run_audit(statements_from("builtin", limit=8), AuditConfig(models=["embedded"], stages=["stance"]),
                       tmp_path / "hf", progress=False, use_cache=False, models={"embedded": hf_model})
     ours, theirs = _p_agree(local), _p_agree(in_process[0])
-    assert len(ours) > 20 and ours.index.equals(theirs.index)
+    assert len(ours) == 15 and ours.index.equals(theirs.index)
     assert np.abs(ours - theirs).max() < 1e-3
 
 
@@ -72,7 +72,7 @@ def test_an_audit_through_vllm_serve_passes_the_probe_and_gives_the_hf_backends_
         str(vllm_python), "-m", "vllm.entrypoints.openai.api_server", "--model", str(embedded_hf_dir()),
         "--host", "127.0.0.1", "--port", str(port), "--served-model-name", "smollm2", "--dtype", "float32",
         "--enforce-eager", "--gpu-memory-utilization", "0.3", "--max-model-len", "2048"], "/v1/models")
-    statements, spec = statements_from("builtin", limit=16), f"openai:{url}/v1#smollm2"
+    statements, spec = statements_from("builtin", limit=8), f"openai:{url}/v1#smollm2"
     try:  # the log-prob probe runs before the first score and would stop the run
         served = run_audit(statements, AuditConfig(models=[spec], stages=["stance"], template_from="embedded"),
                            tmp_path / "served", progress=False, use_cache=False)
@@ -81,7 +81,7 @@ def test_an_audit_through_vllm_serve_passes_the_probe_and_gives_the_hf_backends_
     local = run_audit(statements, AuditConfig(models=["embedded"], stages=["stance"]), tmp_path / "hf",
                       progress=False, use_cache=False, models={"embedded": hf_model})
     ours, theirs = _p_agree(local), _p_agree(served)
-    assert len(ours) > 20 and ours.index.equals(theirs.index)
+    assert len(ours) == 15 and ours.index.equals(theirs.index)
     # The served log-probs sit up to 2e-3 nats from the hf backend's (in-process vLLM: 2e-5), shifted alike for
     # every answer word at a position, so the answer distributions agree far closer.
     assert np.abs(ours - theirs).max() < 1e-3
