@@ -34,11 +34,11 @@ def _bad_and_good(tmp_path):
 
 def test_every_check_is_a_registered_metric_with_a_threshold_and_advice():
     assert len(CHECKS) >= 7
-    for check in CHECKS.values():
-        assert check.name in REGISTRY and check.advice and "{value" in check.evidence
-        assert set(check.affects) <= set(REGISTRY)
-        assert check.fires(check.threshold) is check.above  # the threshold itself fires a check that fires above it
-        assert not check.fires(float("nan"))
+    for registered in CHECKS.values():
+        assert registered.name in REGISTRY and registered.advice and "{value" in registered.evidence
+        assert set(registered.affects) <= set(REGISTRY)
+        assert registered.fires(registered.threshold) is registered.above  # the threshold itself fires one firing above
+        assert not registered.fires(float("nan"))
     with pytest.raises(ValueError, match="unknown check 'made_up'"):
         check_row("made_up", 1, 1)
 
