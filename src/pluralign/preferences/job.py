@@ -76,6 +76,9 @@ class LearnConfig:
     def __post_init__(self) -> None:
         if self.estimator not in (*ESTIMATORS, "auto"):
             raise InputError(f"unknown estimator {self.estimator!r}; choose from {', '.join(ESTIMATORS)} or auto")
+        if self.active_replay and self.estimator in ("bt", "group"):
+            raise InputError(f"--active-replay asks what teaches the most about each person's type or mix: use "
+                             f"--estimator mixture or ideal, not {self.estimator}")
         if self.data != "simulated":
             try:
                 parse_source(self.data, "comparisons")
@@ -145,9 +148,9 @@ def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path
         asked = f"--group {config.group}" if config.group else f"--estimator {config.estimator}"
         raise InputError(f"every comparison in {config.data} comes from one annotator (a file without annotator ids "
                          f"counts as one), so {asked} has no people to tell apart: use --estimator bt without --group")
-    if config.active_replay and (config.estimator not in ("mixture", "ideal") or resampled != "people"):
-        raise InputError("--active-replay needs --estimator mixture or ideal and data with annotator ids (it asks "
-                         f"each held-out person), not --estimator {config.estimator} on {resampled}")
+    if config.active_replay and resampled != "people":
+        raise InputError(f"every comparison in {config.data} comes from one annotator (a file without annotator ids "
+                         "counts as one), so --active-replay has no held-out people to ask")
     if config.estimator == "group" and choices.group is None:
         raise InputError("the group estimator needs --group COLUMN (a column of the annotator table)")
     run = Run(out, "learn", asdict(config), data.fingerprint, fresh=fresh, seed=config.seed)
