@@ -128,3 +128,14 @@ def test_k_subsets_lists_every_way_to_show_k_of_each_prompts_candidates():
     assert len(tasks) == 6 + 1 and prompt.tolist() == [0] * 6 + [1] and tasks[-1].tolist() == [4, 5]
     with pytest.raises(ValueError, match="no prompt has 3 candidates"):
         k_subsets([[0, 1]], 3)
+
+
+def test_a_task_offering_fewer_candidates_scores_as_the_same_task_unpadded(mixture):
+    model, _, _ = mixture
+    points, log_prior, target = hypotheses(model)
+    padded = task_rewards(model, ANSWERS, np.array([[0, 1, -1], [0, 1, 2]]))
+    plain = task_rewards(model, ANSWERS, np.array([INFORMATIVE]))
+    assert np.isnan(padded[0, 2]).all()
+    scores = task_scores(padded, points, np.exp(log_prior), target)
+    assert scores[0] == pytest.approx(task_scores(plain, points, np.exp(log_prior), target)[0], rel=1e-12)
+    assert np.isfinite(scores).all()

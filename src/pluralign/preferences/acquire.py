@@ -92,14 +92,20 @@ def task_scores(rewards: np.ndarray, points: np.ndarray, weights: np.ndarray, ta
     trace)."""
     keep = weights > 0
     points, weights = points[keep], weights[keep]
-    log_p = _log_probs(rewards @ points.T)  # (T, k, H)
-    p = np.exp(log_p)
+    utility = rewards @ points.T  # (T, k, H)
+    if np.isnan(rewards).any():
+        utility[np.isnan(utility)] = -np.inf
+    utility -= utility.max(1, keepdims=True)
+    p = np.exp(utility)
+    total = p.sum(1, keepdims=True)
+    p /= total
     joint = p * weights  # p(answer, hypothesis)
     answer = joint.sum(2)  # (T, k) p(answer)
     if target == "entropy":
-        plogp = np.where(p > 0, p * log_p, 0.0)
+        with np.errstate(invalid="ignore"):  # 0 · -inf where a task offers fewer than k, set to 0
+            own = np.where(p > 0, p * (utility - np.log(total)), 0.0).sum(1)  # (T, H) -H(p(answer | hypothesis))
         predictive = -np.where(answer > 0, answer * np.log(np.where(answer > 0, answer, 1)), 0.0).sum(1)
-        return predictive + (plogp.sum(1) * weights).sum(1)
+        return predictive + own @ weights
     mean = weights @ points
     given = (joint @ points) / np.where(answer > 0, answer, 1)[..., None]  # (T, k, K) E[mix | answer]
     return (answer * ((given - mean) ** 2).sum(2)).sum(1)
