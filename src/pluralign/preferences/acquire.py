@@ -44,7 +44,10 @@ def task_rewards(model: SharedRewards, features: np.ndarray, candidates: np.ndar
     """(T, k, K) each offered candidate's reward under each of the model's K rewards, NaN where a task offers fewer
     than k (``candidates`` is -1 there). Computed once per pool of tasks, so scoring a person is gathers and sums."""
     candidates = np.asarray(candidates)
-    rewards = np.asarray(features, dtype=np.float64)[np.where(candidates >= 0, candidates, 0)] @ model.coef_.T
+    # each distinct row once: tasks share candidates (every 4 of 8 shows each one 35 times), and ``features`` may be
+    # a whole data set's of which the tasks use a few rows
+    rows, inverse = np.unique(np.where(candidates >= 0, candidates, 0), return_inverse=True)
+    rewards = (np.asarray(features[rows], dtype=np.float64) @ model.coef_.T)[inverse.reshape(candidates.shape)]
     rewards[candidates < 0] = np.nan
     return rewards
 
