@@ -23,6 +23,7 @@ commands = typer.Typer()
     pluralign learn --data prism:prism-alignment/ --estimator mixture --group gender --out runs/prism
     pluralign learn --data comparisons:choices.jsonl --annotators people.csv --estimator group --group age --out runs/mine
     pluralign learn --data collect:pilot.db --estimator mixture --group political --out runs/pilot
+    pluralign learn --data collect:pilot.db --estimator mixture --k 3 --active-replay --out runs/pilot-replay
 """)
 @guarded
 def learn(
@@ -36,6 +37,8 @@ def learn(
     worst_min_n: Annotated[int, typer.Option("--worst-min-n", help="Fewest people (with held-out choices) a group needs to count for the worst group.")] = 20,
     rankings: Annotated[bool, typer.Option(help="Where people ranked every answer (a collect study with rank = true, a 'ranking' column, or PRISM's scores), also learn from each later choice the ranking states (rank-ordered logit); --no-rankings learns from first choices alone. Held-out metrics score first choices either way; with rankings the estimator is fitted again on first choices alone to show what the rankings gain.")] = True,
     seed: Annotated[int, typer.Option(help="Seed of the split, the estimator and the bootstrap.")] = 0,
+    active_replay: Annotated[bool, typer.Option("--active-replay", help="Also replay the unseen people's comparisons as if they had been asked actively (each next one chosen by expected information about the person, from those they answered) against a random order, and say how many choices active assignment would have saved (mixture or ideal).")] = False,
+    epsilon: Annotated[float, typer.Option(min=0, max=1, help="With --active-replay: the share of tasks active assignment still picks at random.")] = 0.1,
 ) -> None:
     """Learn from annotators who disagree, and measure whom the model serves.
 
@@ -43,13 +46,15 @@ def learn(
     quarter of each person's), a fifth of the prompts and a fifth of the people, fits the estimator, and compares it
     with one shared reward on each of the three: accuracy and log-loss overall, by group and for the worst group
     (of the groups with at least --worst-min-n people; with intervals), calibration, and accuracy on unseen people
-    after 0, 5, 10 and 20 of their choices.
+    after 0, 5, 10 and 20 of their choices. With --active-replay, the same unseen people's accuracy after each
+    number of choices asked in a random order and asked actively (active_replay.parquet).
     """
     from ..preferences.job import LearnConfig, run_learn
     from ..runs import read_manifest, read_records
 
     config = LearnConfig(data=data, annotators=annotators, estimator=estimator, k=k, group=group,
-                         worst_min_n=worst_min_n, rankings=rankings, seed=seed)
+                         worst_min_n=worst_min_n, rankings=rankings, seed=seed, active_replay=active_replay,
+                         epsilon=epsilon)
     path = run_learn(config, out_dir, fresh=fresh)
     manifest = read_manifest(path)
     for reason, n in manifest["left_out"].items():
@@ -90,7 +95,27 @@ def learn(
         curve = pd.read_parquet(path / "learning_curve.parquet")
         out.print(f"unseen people ({curve.n.iloc[0]:.0f}): " + ", ".join(
             f"{r.shots}-shot {r.accuracy:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in curve.itertuples()))
+    if (path / "active_replay.parquet").exists():
+        _print_replay(pd.read_parquet(path / "active_replay.parquet"), epsilon)
     out.print(f"run: {path}")
+
+
+def _print_replay(curve: pd.DataFrame, epsilon: float) -> None:
+    """The replay's accuracy per number of choices, random against active, and the choices active would have saved."""
+    from ..preferences.replay import GAIN, POLICIES, choices_saved
+
+    table = Table(title=f"unseen people ({curve.n.iloc[0]:.0f}) asked in a random order or actively (ε = {epsilon:g})")
+    for column in ("choices", *POLICIES):
+        table.add_column(column)
+    for shots, part in curve.groupby("shots"):
+        cells = part.set_index("policy").rename(columns={"accuracy": "value"})
+        table.add_row(str(shots), *(with_interval(cells.loc[p]) for p in POLICIES))
+    out.print(table)
+    saved = choices_saved(curve)
+    reached = (f"active reached it after {saved['active_shots']}" if saved["active_shots"] is not None
+               else f"active did not reach it within {saved['random_shots']}")
+    out.print(f"accuracy after {saved['random_shots']} random choices: {saved['random_accuracy']:.3f}; {reached} "
+              f"(accuracy difference '{GAIN}' paired, on the same held-out choices)")
 
 
 def _cell(part: pd.DataFrame, metric: str) -> str:

@@ -27,6 +27,7 @@ from .describe import distinctive_candidates
 from .evaluate import (CURVE_COLUMNS, accuracy_gain, evaluate, learning_curve_points, rankings_gain, resampled_unit,
                        split_choices)
 from .latent import IdealPoint, MixtureBradleyTerry, SharedRewards
+from .replay import POLICIES, REPLAY_COLUMNS, REPLAY_SHOTS, replay_points
 from .report import write_learn_report
 
 ESTIMATORS = {"bt": "BradleyTerry", "group": "GroupBradleyTerry", "mixture": "MixtureBradleyTerry", "ideal": "IdealPoint"}
@@ -53,6 +54,8 @@ class LearnConfig:
             metrics score the comparisons' own choices either way. Where training has such later choices, the
             estimator is fitted a second time on the first choices alone (``first_choices.npz``, a fit on a third of
             the rows for rankings of four) for ``rankings_gain``.
+        active_replay: replay the unseen people's comparisons as if asked actively (``replay_points``), with
+            ``epsilon`` the share of random tasks; needs a mixture or ideal points and people to hold out.
     """
 
     data: str
@@ -67,10 +70,15 @@ class LearnConfig:
     shots: list[int] = field(default_factory=lambda: [0, 5, 10, 20])
     rankings: bool = True
     seed: int = 0
+    active_replay: bool = False
+    epsilon: float = 0.1
 
     def __post_init__(self) -> None:
         if self.estimator not in (*ESTIMATORS, "auto"):
             raise InputError(f"unknown estimator {self.estimator!r}; choose from {', '.join(ESTIMATORS)} or auto")
+        if self.active_replay and self.estimator in ("bt", "group"):
+            raise InputError(f"--active-replay asks what teaches the most about each person's type or mix: use "
+                             f"--estimator mixture or ideal, not {self.estimator}")
         if self.data != "simulated":
             try:
                 parse_source(self.data, "comparisons")
@@ -140,6 +148,9 @@ def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path
         asked = f"--group {config.group}" if config.group else f"--estimator {config.estimator}"
         raise InputError(f"every comparison in {config.data} comes from one annotator (a file without annotator ids "
                          f"counts as one), so {asked} has no people to tell apart: use --estimator bt without --group")
+    if config.active_replay and resampled != "people":
+        raise InputError(f"every comparison in {config.data} comes from one annotator (a file without annotator ids "
+                         "counts as one), so --active-replay has no held-out people to ask")
     if config.estimator == "group" and choices.group is None:
         raise InputError("the group estimator needs --group COLUMN (a column of the annotator table)")
     run = Run(out, "learn", asdict(config), data.fingerprint, fresh=fresh, seed=config.seed)
@@ -200,7 +211,8 @@ def _fitted(run: Run, done: set[str], role: str, estimator: ChoiceEstimator, tra
 def _record_types(run: Run, done: set[str], config: LearnConfig, data: LearnData, unseen: Choices,
                   model: SharedRewards) -> None:
     """Record what only models of types or prototypes have: how well they recover simulated types, the learning
-    curve on unseen people (one record per point) and what distinguishes each type (for data with texts)."""
+    curve on unseen people (one record per point), asked for, the active replay's points, and what distinguishes
+    each type (for data with texts)."""
     if data.true_types is not None and "type_recovery" not in done:
         run.append([{"key": "type_recovery", "kind": "metrics", "model": ESTIMATORS[config.estimator],
                      "split": "training people", **_packed(type_recovery(model, data.true_types))}])
@@ -208,6 +220,11 @@ def _record_types(run: Run, done: set[str], config: LearnConfig, data: LearnData
         todo = [s for s in config.shots if f"curve|{s}" not in done]
         for point in learning_curve_points(model, unseen, todo, config.test_share, seed=config.seed):
             run.append([{"key": f"curve|{point['shots']}", "kind": "curve", **point}])
+        if config.active_replay and not all(f"replay|{p}|{s}" in done for p in POLICIES for s in REPLAY_SHOTS):
+            for point in replay_points(model, unseen, test_share=config.test_share, epsilon=config.epsilon,
+                                       seed=config.seed):
+                if f"replay|{point['policy']}|{point['shots']}" not in done:
+                    run.append([{"key": f"replay|{point['policy']}|{point['shots']}", "kind": "replay", **point}])
     if data.texts is not None and "distinctive" not in done:
         run.append([{"key": "distinctive", "kind": "distinctive",
                      **_packed(distinctive_candidates(model, data.choices.features, data.texts))}])
@@ -217,7 +234,8 @@ def write_learn_results(run_dir: str | Path) -> Path:
     """Write the tables, metrics and report of a learn run from its records alone; returns the report's path.
 
     ``metrics.parquet`` (model, split, metric, grouping, group, value, interval, n), ``learning_curve.parquet`` and
-    ``distinctive.parquet`` (what each type or prototype prefers, for data with texts), when the run has them. The
+    ``distinctive.parquet`` (what each type or prototype prefers, for data with texts) and ``active_replay.parquet``
+    (random against active assignment), when the run has them. The
     records are in the order the run made them (a resumed run goes on where it stopped), which orders the tables.
     """
     run_dir = Path(run_dir)
@@ -234,6 +252,9 @@ def write_learn_results(run_dir: str | Path) -> Path:
     curve = pd.DataFrame(points).reindex(columns=CURVE_COLUMNS) if points else None
     if curve is not None:
         curve.to_parquet(run_dir / "learning_curve.parquet", index=False)
+    replay = [r for r in records if r["kind"] == "replay"]
+    if replay:
+        pd.DataFrame(replay).reindex(columns=REPLAY_COLUMNS).to_parquet(run_dir / "active_replay.parquet", index=False)
     distinctive = next((_unpacked(r) for r in records if r["kind"] == "distinctive"), None)
     if distinctive is not None:
         distinctive.to_parquet(run_dir / "distinctive.parquet", index=False)

@@ -1,0 +1,167 @@
+"""Active assignment against random on simulated populations with known types and ideal points, and the cost of one
+assignment at live-study scale (issue 36).
+
+Quality: for each seed, number of types K (unequal shares) and model (a mixture on people of pure types; ideal points
+on people who are Dirichlet mixes), a population is simulated and split as ``learn`` splits it; the model is fitted
+on the training people, and each unseen person's comparisons outside their held-out last quarter are asked in a
+random order or by ``acquire`` (ε = 0.1), answered as simulated. After s choices the model adapts to them and is
+scored on the held-out comparisons (and, for the mixture, whether the person's most probable type is their true
+one). Per K and model, over every seed's unseen people: the choices each policy needs to reach a target, the
+accuracy random reaches after 20 choices less 0.01 (so a plateau's noise cannot decide), with a 95% interval from
+resampling people (1,000 replicates); and the population-level reward: one BradleyTerry fitted on the unseen people's
+first 10 choices under each policy, scored on the seen people's held-out comparisons.
+
+Speed: milliseconds per ``acquire`` call with 2,000 fitted people and 500 prompts whose tasks are every 4 of 6 (7,500
+tasks) or of 8 (35,000) generated candidates, a person with 20 choices so far; median over calls, per run, wall-clock
+and CPU time. The models are fitted briefly (a few iterations): the cost of an assignment depends on their shapes,
+not on how well they fit.
+
+    PYTHONPATH=src .venv/bin/python benchmarks/active_assignment.py [--seeds 0 1 2] [--types 2 3 5] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from pluralign.data.choices import Choices
+from pluralign.preferences import BradleyTerry, IdealPoint, MixtureBradleyTerry, split_choices
+from pluralign.preferences.acquire import acquire, k_subsets, task_rewards
+from pluralign.preferences.evaluate import _last_conversations, per_comparison
+from pluralign.preferences.replay import replay_orders
+from pluralign.simulate import simulate_population
+
+SHARES = {2: (0.7, 0.3), 3: (0.5, 0.3, 0.2), 4: (0.4, 0.3, 0.2, 0.1), 5: (0.35, 0.25, 0.2, 0.12, 0.08)}
+STEPS = 20
+
+
+def person_curves(model, population, seed: int) -> dict[str, np.ndarray]:
+    """Per policy, (people, STEPS + 1) each unseen person's held-out accuracy after s choices (and ``type|policy``:
+    1 where their most probable type is their true one, for the mixture); and the BradleyTerry scores."""
+    split = split_choices(population.choices, random_state=seed)
+    unseen = split.unseen
+    test_rows = _last_conversations(unseen, 0.25)
+    test, pool = unseen.subset(test_rows), unseen.subset(~test_rows)
+    orders = replay_orders(model, pool, STEPS, epsilon=0.1, seed=seed)
+    people = np.unique(test.annotator)
+    truth = population.annotators.set_index("annotator")["type"]
+    if isinstance(model, MixtureBradleyTerry):  # fitted type -> true type, by the training people's assignments
+        seen = model.predict_types()
+        overlap = np.zeros((len(model.coef_),) * 2)
+        np.add.at(overlap, (seen, truth.loc[model.annotators_].to_numpy()), 1)
+        fitted_to_true = linear_sum_assignment(-overlap)[1]
+    out = {}
+    for policy, order in orders.items():
+        acc, typed = np.zeros((len(people), STEPS + 1)), np.zeros((len(people), STEPS + 1))
+        for s in range(STEPS + 1):
+            model.reset_adaptation().adapt(pool.subset(order < s))
+            rows = per_comparison(model, test)
+            acc[:, s] = rows.groupby("annotator")["correct"].mean().loc[people].to_numpy()
+            if isinstance(model, MixtureBradleyTerry):
+                typed[:, s] = fitted_to_true[model.mixing_weights(people).argmax(1)] == truth.loc[people].to_numpy()
+        out[policy], out[f"type|{policy}"] = acc, typed
+        reward = BradleyTerry().fit(pool.subset(order < 10))
+        out[f"bt|{policy}"] = np.array([reward.score(split.conversations)])
+    model.reset_adaptation()
+    return out
+
+
+def needed(curve: np.ndarray, target: float) -> int:
+    """The fewest choices after which a mean curve reaches ``target`` (STEPS + 1 if it never does)."""
+    reached = np.flatnonzero(curve >= target)
+    return int(reached[0]) if len(reached) else STEPS + 1
+
+
+def choices_to_target(random: np.ndarray, active: np.ndarray, rng: np.random.Generator, n_boot: int = 1000) -> str:
+    """The choices random and active need to reach random's 20-choice accuracy less 0.01, with people resampled."""
+    def both(rows):
+        target = random[rows].mean(0)[-1] - 0.01
+        return needed(random[rows].mean(0), target), needed(active[rows].mean(0), target)
+
+    point = both(np.arange(len(random)))
+    reps = np.array([both(rng.integers(len(random), size=len(random))) for _ in range(n_boot)])
+    ratio = reps[:, 1] / np.maximum(reps[:, 0], 1)
+    lo, hi = np.percentile(reps, [2.5, 97.5], axis=0)
+    return (f"random {point[0]} [{lo[0]:.0f}, {hi[0]:.0f}], active {point[1]} [{lo[1]:.0f}, {hi[1]:.0f}], "
+            f"ratio {point[1] / max(point[0], 1):.2f} [{np.percentile(ratio, 2.5):.2f}, {np.percentile(ratio, 97.5):.2f}]")
+
+
+def quality(seeds: list[int], types: list[int]) -> None:
+    """Print, per K and model, the curves' key points and the choices each policy needs."""
+    rng = np.random.default_rng(0)
+    for k in types:
+        for name in ("mixture", "ideal"):
+            parts = []
+            for seed in seeds:
+                population = simulate_population(n_annotators=150, proportions=SHARES[k], comparisons_per_annotator=40,
+                                                 ideal_points=name == "ideal", random_state=seed)
+                train = split_choices(population.choices, random_state=seed).train
+                model = (MixtureBradleyTerry(n_types=k, n_init=1, random_state=seed) if name == "mixture"
+                         else IdealPoint(n_prototypes=k, max_iter=300, random_state=seed)).fit(train)
+                parts.append(person_curves(model, population, seed))
+            curves = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+            r, a = curves["random"].mean(0), curves["active"].mean(0)
+            print(f"K={k} {name}, {len(curves['random'])} unseen people over {len(seeds)} seeds: accuracy after "
+                  + ", ".join(f"{s}: {r[s]:.3f}/{a[s]:.3f}" for s in (0, 2, 4, 6, 10, 20)) + " (random/active)")
+            print(f"  choices to reach random's 20-choice accuracy − 0.01: "
+                  f"{choices_to_target(curves['random'], curves['active'], rng)}")
+            if name == "mixture":
+                tr, ta = curves["type|random"].mean(0), curves["type|active"].mean(0)
+                print("  true type most probable after " + ", ".join(
+                    f"{s}: {tr[s]:.3f}/{ta[s]:.3f}" for s in (0, 2, 4, 6, 10, 20)) + " (random/active)")
+            print(f"  population reward (one BradleyTerry on the unseen people's first 10 choices), held-out accuracy "
+                  f"by seed: random {np.round(curves['bt|random'], 3).tolist()}, "
+                  f"active {np.round(curves['bt|active'], 3).tolist()}", flush=True)
+
+
+def speed(runs: int, calls: int = 100) -> None:
+    """Print the median milliseconds per assignment at 2,000 people and 500 prompts, per run: wall-clock, and the
+    process's CPU time (what an idle core would take; on a machine shared by many, wall-clock mostly measures the
+    wait for a core)."""
+    population = simulate_population(n_annotators=2000, proportions=SHARES[5], comparisons_per_annotator=4,
+                                     n_features=384, random_state=0)
+    rng = np.random.default_rng(0)
+    history = population.choices.subset(np.isin(population.choices.annotator, [0, 1, 2, 3, 4]))  # 20 choices
+    history = Choices(history.features, history.candidates, history.chosen, np.zeros(len(history)))
+    for name, model in (("mixture K=5", MixtureBradleyTerry(n_types=5, n_init=1, n_iter=5)),
+                        ("ideal K=5", IdealPoint(n_prototypes=5, max_iter=20))):
+        model.fit(population.choices)
+        for pool_size in (6, 8):
+            features = rng.standard_normal((500 * pool_size, 384)).astype(np.float32)
+            tasks, prompt = k_subsets(np.arange(500 * pool_size).reshape(500, pool_size), 4)
+            start = time.perf_counter()
+            rewards = task_rewards(model, features, tasks)
+            once = time.perf_counter() - start
+            wall, cpu = [], []
+            for _ in range(runs):
+                seconds = []
+                for _ in range(calls):
+                    start, start_cpu = time.perf_counter(), time.process_time()
+                    acquire(model, rewards, history, available=prompt != 0, rng=rng)
+                    seconds.append((time.perf_counter() - start, time.process_time() - start_cpu))
+                wall.append(1000 * np.median([w for w, _ in seconds]))
+                cpu.append(1000 * np.median([c for _, c in seconds]))
+            print(f"{name}, {len(tasks):,} tasks (4 of {pool_size} per prompt), 20 choices so far: per assignment "
+                  f"{np.median(wall):.1f} ms wall (runs: {', '.join(f'{m:.1f}' for m in wall)}), "
+                  f"{np.median(cpu):.1f} ms CPU (runs: {', '.join(f'{m:.1f}' for m in cpu)}), medians of {calls} "
+                  f"calls; task_rewards once per pool {1000 * once:.0f} ms wall", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--types", type=int, nargs="+", default=[2, 3, 5])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", choices=["speed", "quality"])
+    args = parser.parse_args()
+    if args.only != "quality":
+        speed(args.runs)
+    if args.only != "speed":
+        quality(args.seeds, args.types)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""What to ask a person next: the task whose answer is expected to teach the most about their weights, with a share
+of random tasks kept so that the population model stays unbiased (docs/methods.md#active-assignment).
+
+A task is one comparison a person could be shown (a prompt and which k of its candidates). The fitted model's K
+rewards score every candidate once (``task_rewards``); the person's hypotheses are the model's own: for a mixture
+its K types, weighed by the fitted proportions; for ideal points the fitted people's mixes, weighed equally (the
+empirical Bayes prior ``adapt`` uses). Their choices so far reweigh the hypotheses, and each task is scored by the
+expected reduction of the posterior entropy of their type (mixture) or of the posterior variance of their mix (ideal
+point): what information-gain active learning asks (Poddar et al., 2024, VPL; Houlsby et al., 2011, BALD).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Sequence
+
+import numpy as np
+from scipy.special import log_softmax, logsumexp
+from sklearn.utils.validation import check_is_fitted
+
+from ..data.choices import Choices
+from .latent import MixtureBradleyTerry, SharedRewards
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The task chosen for a person.
+
+    Attributes:
+        task: its index among the tasks scored.
+        score: its expected information (nats of type entropy for a mixture, variance of the mix for ideal points).
+        probability: the probability with which the rule chose it, for inverse-probability weights.
+        explored: it was drawn from the ε share of uniformly random tasks (why it was chosen).
+    """
+
+    task: int
+    score: float
+    probability: float
+    explored: bool
+
+
+def task_rewards(model: SharedRewards, features: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """(T, k, K) each offered candidate's reward under each of the model's K rewards, NaN where a task offers fewer
+    than k (``candidates`` is -1 there). Computed once per pool of tasks, so scoring a person is gathers and sums."""
+    candidates = np.asarray(candidates)
+    # each distinct row once: tasks share candidates (every 4 of 8 shows each one 35 times), and ``features`` may be
+    # a whole data set's of which the tasks use a few rows
+    rows, inverse = np.unique(np.where(candidates >= 0, candidates, 0), return_inverse=True)
+    rewards = (np.asarray(features[rows], dtype=np.float64) @ model.coef_.T)[inverse.reshape(candidates.shape)]
+    rewards[candidates < 0] = np.nan
+    return rewards
+
+
+def k_subsets(pools: Sequence[Sequence[int]], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every way to show k of each prompt's generated candidates: (T, k) candidate rows and (T,) each task's prompt
+    (its position in ``pools``), for ``task_rewards``."""
+    tasks = [(p, c) for p, pool in enumerate(pools) for c in combinations(pool, k)]
+    if not tasks:
+        raise ValueError(f"no prompt has {k} candidates to show")
+    return np.array([c for _, c in tasks], dtype=np.int64), np.array([p for p, _ in tasks])
+
+
+def hypotheses(model: SharedRewards) -> tuple[np.ndarray, np.ndarray, str]:
+    """What the person's weights could be, under the model's own prior: (H, K) points, (H,) log prior, and what to
+    reduce, ``entropy`` (of the type) or ``variance`` (of the mix)."""
+    check_is_fitted(model)
+    if isinstance(model, MixtureBradleyTerry):
+        return np.eye(len(model.coef_)), np.log(np.clip(model.proportions_, 1e-12, None)), "entropy"
+    points = model.weights_
+    return points, np.full(len(points), -np.log(len(points))), "variance"
+
+
+def posterior(model: SharedRewards, history: Choices | None, points: np.ndarray, log_prior: np.ndarray) -> np.ndarray:
+    """(H,) the hypotheses' posterior given a person's choices so far (``history``, None for none; a ranking's later
+    choices count, as in ``adapt``): the weights ``adapt`` gives, before they are averaged into one mix."""
+    log_post = log_prior.copy()
+    if history is not None and len(history):
+        utility = task_rewards(model, history.features, history.candidates) @ points.T  # (n, k, H)
+        log_post += _log_probs(utility)[np.arange(len(history)), history.chosen].sum(0)
+    return np.exp(log_post - logsumexp(log_post))
+
+
+def _log_probs(utility: np.ndarray) -> np.ndarray:
+    """Log-softmax over each task's offered candidates (axis 1); -inf where padded (NaN utility)."""
+    padded = np.isnan(utility)
+    out = log_softmax(np.where(padded, -np.inf, utility), axis=1)
+    return np.where(padded, -np.inf, out)
+
+
+def task_scores(rewards: np.ndarray, points: np.ndarray, weights: np.ndarray, target: str) -> np.ndarray:
+    """(T,) each task's expected information about the person: the mutual information between their answer and
+    their hypothesis (``entropy``: expected fall of the posterior entropy), or the variance of the posterior mean mix
+    over their answers (``variance``: by the law of total variance, the expected fall of the posterior variance's
+    trace)."""
+    keep = weights > 0
+    points, weights = points[keep], weights[keep]
+    utility = rewards @ points.T  # (T, k, H)
+    if np.isnan(rewards).any():
+        utility[np.isnan(utility)] = -np.inf
+    utility -= utility.max(1, keepdims=True)
+    p = np.exp(utility)
+    total = p.sum(1, keepdims=True)
+    p /= total
+    joint = p * weights  # p(answer, hypothesis)
+    answer = joint.sum(2)  # (T, k) p(answer)
+    if target == "entropy":
+        with np.errstate(invalid="ignore"):  # 0 · -inf where a task offers fewer than k, set to 0
+            own = np.where(p > 0, p * (utility - np.log(total)), 0.0).sum(1)  # (T, H) -H(p(answer | hypothesis))
+        predictive = -np.where(answer > 0, answer * np.log(np.where(answer > 0, answer, 1)), 0.0).sum(1)
+        return predictive + own @ weights
+    mean = weights @ points
+    given = (joint @ points) / np.where(answer > 0, answer, 1)[..., None]  # (T, k, K) E[mix | answer]
+    return (answer * ((given - mean) ** 2).sum(2)).sum(1)
+
+
+def assignment_probabilities(scores: np.ndarray, available: np.ndarray, epsilon: float) -> np.ndarray:
+    """(T,) the probability that the rule picks each task: ε spread evenly over the available ones, the rest over
+    those tied at the highest score; 0 for the unavailable."""
+    if not 0 <= epsilon <= 1:
+        raise ValueError(f"epsilon is a share of random tasks, in [0, 1]; got {epsilon}")
+    best = _best(scores, available)
+    return epsilon * available / available.sum() + (1 - epsilon) * best / best.sum()
+
+
+def _best(scores: np.ndarray, available: np.ndarray) -> np.ndarray:
+    """(T,) the available tasks tied at the highest score."""
+    if not available.any():
+        raise ValueError("no task is available to assign")
+    top = np.max(scores[available])
+    return available & (scores >= top - 1e-12 * max(1.0, abs(top)))
+
+
+def acquire(model: SharedRewards, rewards: np.ndarray, history: Choices | None = None, *,
+            available: np.ndarray | None = None, epsilon: float = 0.1, rng: np.random.Generator | None = None,
+            max_hypotheses: int = 64) -> Assignment:
+    """The next task for a person: with probability ε one of the ``available`` tasks uniformly at random, else the
+    one of highest expected information about their weights given their ``history`` (ties broken at random).
+
+    Args:
+        model: the current population fit (a mixture or ideal points).
+        rewards: ``task_rewards`` of the candidate tasks, (T, k, K).
+        history: the person's choices so far (None: none yet; they are scored as the population's average person).
+        available: (T,) which tasks may be shown (e.g. not a prompt they answered); all by default.
+        epsilon: the share of uniformly random tasks.
+        max_hypotheses: ideal points have one hypothesis per fitted person; above this many, this many are drawn
+            in proportion to their posterior (systematic resampling), which keeps the cost flat in the population.
+    """
+    rng = np.random.default_rng() if rng is None else rng
+    available = np.ones(len(rewards), dtype=bool) if available is None else np.asarray(available, dtype=bool)
+    points, log_prior, target = hypotheses(model)
+    weights = posterior(model, history, points, log_prior)
+    if len(points) > max_hypotheses:
+        draws = np.searchsorted(np.cumsum(weights), (rng.random() + np.arange(max_hypotheses)) / max_hypotheses)
+        points = points[np.minimum(draws, len(points) - 1)]
+        weights = np.full(max_hypotheses, 1 / max_hypotheses)
+    scores = np.full(len(rewards), -np.inf)
+    scores[available] = task_scores(rewards[available], points, weights, target)
+    probabilities = assignment_probabilities(scores, available, epsilon)
+    explored = bool(rng.random() < epsilon)
+    pool = available if explored else _best(scores, available)
+    task = int(rng.choice(np.flatnonzero(pool)))
+    return Assignment(task, float(scores[task]), float(probabilities[task]), explored)

@@ -1,0 +1,87 @@
+"""Replay comparisons already collected as if they had been asked actively: how many choices would active assignment
+have saved on this data? (docs/methods.md#active-replay)
+
+Each unseen person's last conversations are held out to score on, as in the learning curve; the rest of their
+comparisons are the tasks they could have been asked. ``random`` asks them in a random order; ``active`` asks each
+next one by ``acquire`` (with its ε share of random ones), answered by what the person actually chose. After s
+choices under each policy the model adapts to them and is scored on the same held-out comparisons.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..data.choices import Choices
+from ..metrics import MetricFrame
+from .acquire import acquire, task_rewards
+from .evaluate import _clustered, _last_conversations, per_comparison
+from .latent import SharedRewards
+
+REPLAY_SHOTS = (0, 2, 4, 6, 8, 10, 15, 20)
+REPLAY_COLUMNS = ["policy", "shots", "accuracy", "ci_low", "ci_high", "log_loss", "n", "comparisons"]
+GAIN = "active − random"  # the paired difference's policy name
+POLICIES = ("random", "active", GAIN)
+
+
+def replay_orders(model: SharedRewards, pool: Choices, steps: int, epsilon: float = 0.1, seed: int = 0
+                  ) -> dict[str, np.ndarray]:
+    """For ``random`` and ``active``, (n,) the step at which each row of ``pool`` is asked of its person (a ranking's
+    later choices with their comparison), ``steps`` or more where it is not asked within ``steps``."""
+    rng = np.random.default_rng(seed)
+    comparison = pool.comparison
+    first = np.flatnonzero(pool.first)
+    orders = {"random": np.full(len(first), steps), "active": np.full(len(first), steps)}
+    rewards = task_rewards(model, pool.features, pool.candidates[first])
+    for person in pd.unique(pool.annotator):
+        tasks = np.flatnonzero(pool.annotator[first] == person)  # this person's comparisons, by number
+        orders["random"][tasks] = rng.permutation(len(tasks))
+        asked = np.zeros(len(tasks), dtype=bool)
+        for step in range(min(steps, len(tasks))):
+            history = pool.subset(np.isin(comparison, tasks[asked])) if asked.any() else None
+            chosen = acquire(model, rewards[tasks], history, available=~asked, epsilon=epsilon, rng=rng).task
+            asked[chosen] = True
+            orders["active"][tasks[chosen]] = step
+    return {policy: order[comparison] for policy, order in orders.items()}
+
+
+def replay_points(model: SharedRewards, unseen: Choices, shots: Sequence[int] = REPLAY_SHOTS, test_share: float = 0.25,
+                  epsilon: float = 0.1, n_boot: int = 1000, seed: int = 0) -> Iterator[dict]:
+    """The replay's learning curves (``REPLAY_COLUMNS``), one point at a time: for each number of choices, the
+    held-out accuracy of unseen people under random and active assignment, and their paired difference (policy
+    ``GAIN``), each with a 95% interval resampling people crossed with prompts. ``n`` counts people. The model's
+    adaptation is reset after each point."""
+    test_rows = _last_conversations(unseen, test_share)
+    if not test_rows.any():
+        return
+    test, pool = unseen.subset(test_rows), unseen.subset(~test_rows)
+    orders = replay_orders(model, pool, max(shots), epsilon, seed)
+    try:
+        for s in shots:
+            rows = {}
+            for policy, order in orders.items():
+                model.reset_adaptation().adapt(pool.subset(order < s))
+                rows[policy], cluster = _clustered(per_comparison(model, test), test, "people")
+            rows[GAIN] = rows["active"].assign(correct=rows["active"]["correct"] - rows["random"]["correct"],
+                                               log_loss=rows["active"]["log_loss"] - rows["random"]["log_loss"])
+            for policy, part in rows.items():
+                frame = MetricFrame(part.assign(_all="all"), "correct", by="_all", cluster=cluster, n_boot=n_boot,
+                                    seed=seed, paired=policy == GAIN)
+                accuracy = frame.overall
+                yield {"policy": policy, "shots": s, "accuracy": accuracy["value"], "ci_low": accuracy["ci_low"],
+                       "ci_high": accuracy["ci_high"], "log_loss": part["log_loss"].mean(),
+                       "n": int(part["annotator"].nunique()), "comparisons": len(part)}
+    finally:
+        model.reset_adaptation()
+
+
+def choices_saved(curve: pd.DataFrame) -> dict:
+    """What the replay's curve (``REPLAY_COLUMNS``) says active assignment saves: random's accuracy after its most
+    choices, and the fewest choices after which active reached it (None if it never did)."""
+    random, active = (curve[curve.policy == p].sort_values("shots") for p in ("random", "active"))
+    most = random.iloc[-1]
+    reached = active[active.accuracy >= most.accuracy]
+    return {"random_shots": int(most.shots), "random_accuracy": float(most.accuracy),
+            "active_shots": int(reached.shots.iloc[0]) if len(reached) else None}

@@ -1,0 +1,141 @@
+"""The acquisition rule on its own: what it scores, what it picks and with what probability, on seeded populations
+whose informative tasks are known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import binom
+
+from pluralign.data.choices import Choices
+from pluralign.preferences import IdealPoint, MixtureBradleyTerry
+from pluralign.preferences.acquire import (acquire, assignment_probabilities, hypotheses, k_subsets, posterior,
+                                           task_rewards, task_scores)
+from pluralign.preferences.replay import replay_orders
+
+# two answers people split on (rows 0, 1) and two near copies of the first (rows 2, 3): a task of 0 and 1 tells the
+# two types apart, a task of 2 and 3 cannot
+ANSWERS = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.02], [1.0, -0.02]])
+INFORMATIVE, BLAND = [0, 1], [2, 3]
+
+
+def _people(n: int, rng: np.random.Generator) -> tuple[Choices, np.ndarray]:
+    """``n`` people, 70% of type 0 (picks answer 0 over answer 1 nine times in ten) and 30% of type 1 (the reverse),
+    each asked 6 informative and 6 bland tasks (a bland choice is a coin flip); their choices and true types."""
+    types = (rng.random(n) < 0.3).astype(int)
+    tasks = np.array([INFORMATIVE] * 6 + [BLAND] * 6)
+    candidates = np.tile(tasks, (n, 1))
+    person = np.repeat(np.arange(n), len(tasks))
+    informative = (candidates == INFORMATIVE).all(1)
+    chosen = np.where(informative, (rng.random(len(person)) < 0.1) ^ types[person], rng.random(len(person)) < 0.5)
+    return Choices(ANSWERS, candidates, chosen.astype(int), person), types
+
+
+@pytest.fixture(scope="module")
+def mixture() -> tuple[MixtureBradleyTerry, Choices, np.ndarray]:
+    """A mixture of two types fitted on 60 simulated people (4-7 s on a loaded 2-core machine), and 20 unseen people
+    with their types."""
+    rng = np.random.default_rng(0)
+    seen, _ = _people(60, rng)
+    unseen, types = _people(20, rng)
+    return MixtureBradleyTerry(n_types=2, n_init=1, n_iter=30, alpha=1e-3).fit(seen), unseen, types
+
+
+def test_a_task_every_type_answers_alike_teaches_nothing_and_one_they_split_on_gives_its_mutual_information(mixture):
+    model, _, _ = mixture
+    rewards = task_rewards(model, ANSWERS, np.array([INFORMATIVE, [2, 2]]))
+    points, log_prior, target = hypotheses(model)
+    scores = task_scores(rewards, points, np.exp(log_prior), target)
+    assert target == "entropy" and scores[1] == pytest.approx(0, abs=1e-12)
+    # the closed form for two answers: H(π p + (1 - π) q) - π H(p) - (1 - π) H(q), p and q each type's P(answer 0)
+    p, q = 1 / (1 + np.exp(-(model.coef_ @ (ANSWERS[0] - ANSWERS[1]))))
+    pi = model.proportions_[0]
+
+    def h(x):
+        return -x * np.log(x) - (1 - x) * np.log(1 - x)
+
+    assert scores[0] == pytest.approx(h(pi * p + (1 - pi) * q) - pi * h(p) - (1 - pi) * h(q), rel=1e-9)
+    assert scores[0] > 0.3  # the fitted types disagree sharply (0.9 against 0.1): most of a bit of the type's entropy
+
+
+def test_active_asks_the_informative_tasks_first_and_learns_each_type_faster_than_random(mixture):
+    model, unseen, types = mixture
+    orders = replay_orders(model, unseen, steps=4, epsilon=0.0, seed=1)
+    informative = (unseen.candidates == INFORMATIVE).all(1)
+    assert informative[orders["active"] < 4].all()  # with ε = 0, never a bland task while an informative one is left
+    assert informative[orders["random"] < 4].mean() < 0.75  # random asks bland ones about half the time
+    points, log_prior, _ = hypotheses(model)
+    leaning = model.coef_ @ (ANSWERS[0] - ANSWERS[1])  # the fitted type that prefers answer 0 is simulated type 0
+    true_type = np.where(types == 0, np.argmax(leaning), np.argmin(leaning))
+    on_truth = {}
+    for policy, order in orders.items():
+        asked = order < 2
+        on_truth[policy] = np.mean([posterior(model, unseen.subset(asked & (unseen.annotator == a)), points,
+                                              log_prior)[true_type[a]] for a in range(len(types))])
+    assert on_truth["active"] > 0.9 and on_truth["active"] > on_truth["random"] + 0.1
+
+
+def test_probabilities_sum_to_one_and_keep_an_epsilon_share_random():
+    scores = np.array([0.1, 0.5, 0.5, 0.2, 0.9])
+    available = np.array([True, True, True, True, False])
+    p = assignment_probabilities(scores, available, epsilon=0.2)
+    assert p.sum() == pytest.approx(1) and p[4] == 0
+    # the two tied best share 1 - ε; every available task gets ε / 4 besides
+    assert p == pytest.approx([0.05, 0.45, 0.45, 0.05, 0])
+    with pytest.raises(ValueError, match="in \\[0, 1\\]"):
+        assignment_probabilities(scores, available, epsilon=1.5)
+
+
+def test_acquire_draws_tasks_with_the_probability_it_reports(mixture):
+    model, _, _ = mixture
+    rewards = task_rewards(model, ANSWERS, np.array([BLAND, INFORMATIVE, [0, 2], [1, 3]]))
+    rng = np.random.default_rng(7)
+    draws = [acquire(model, rewards, None, epsilon=0.3, rng=rng) for _ in range(2000)]
+    tasks = np.array([d.task for d in draws])
+    assert {d.task: d.probability for d in draws}[1] == pytest.approx(0.7 + 0.3 / 4)
+    for task in range(4):
+        expected = {d.task: d.probability for d in draws}[task]
+        # each task's count lies within the central 99.9% of its binomial under the probability acquire reports
+        assert binom.ppf(0.0005, 2000, expected) <= (tasks == task).sum() <= binom.ppf(0.9995, 2000, expected)
+    explored = np.mean([d.explored for d in draws])
+    assert binom.ppf(0.0005, 2000, 0.3) <= explored * 2000 <= binom.ppf(0.9995, 2000, 0.3)
+
+
+def test_ideal_points_score_the_expected_fall_of_the_mix_variance():
+    """Against the definition: the posterior variance's trace now, minus its expectation after the answer, from
+    the posterior updated by hand for each answer."""
+    rng = np.random.default_rng(3)
+    seen, _ = _people(40, rng)
+    model = IdealPoint(n_prototypes=2, max_iter=200).fit(seen)
+    rewards = task_rewards(model, ANSWERS, np.array([INFORMATIVE, [0, 2], [2, 2]]))
+    points, log_prior, target = hypotheses(model)
+    weights = posterior(model, seen.subset(seen.annotator == 0), points, log_prior)
+    scores = task_scores(rewards, points, weights, target)
+
+    def spread(w):
+        return (w @ points**2 - (w @ points) ** 2).sum()
+
+    for task, score in enumerate(scores):
+        p = np.exp(rewards[task] @ points.T)
+        p /= p.sum(0)  # (answers, people)
+        after = sum((p[j] * weights).sum() * spread(p[j] * weights / (p[j] * weights).sum()) for j in range(2))
+        assert score == pytest.approx(spread(weights) - after, rel=1e-9, abs=1e-15)
+    assert target == "variance" and scores[2] == pytest.approx(0, abs=1e-15) and scores[0] > scores[1]
+
+
+def test_k_subsets_lists_every_way_to_show_k_of_each_prompts_candidates():
+    tasks, prompt = k_subsets([[0, 1, 2, 3], [4, 5]], 2)
+    assert len(tasks) == 6 + 1 and prompt.tolist() == [0] * 6 + [1] and tasks[-1].tolist() == [4, 5]
+    with pytest.raises(ValueError, match="no prompt has 3 candidates"):
+        k_subsets([[0, 1]], 3)
+
+
+def test_a_task_offering_fewer_candidates_scores_as_the_same_task_unpadded(mixture):
+    model, _, _ = mixture
+    points, log_prior, target = hypotheses(model)
+    padded = task_rewards(model, ANSWERS, np.array([[0, 1, -1], [0, 1, 2]]))
+    plain = task_rewards(model, ANSWERS, np.array([INFORMATIVE]))
+    assert np.isnan(padded[0, 2]).all()
+    scores = task_scores(padded, points, np.exp(log_prior), target)
+    assert scores[0] == pytest.approx(task_scores(plain, points, np.exp(log_prior), target)[0], rel=1e-12)
+    assert np.isfinite(scores).all()
