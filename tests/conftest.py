@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import socket
@@ -39,6 +40,31 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     suite alone."""
     slow = {item.module for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.module not in slow)
+
+
+KEPT = ("models", "floor")  # converted weights and the floor environment: built once per machine, not answers
+
+
+@pytest.fixture(scope="session", autouse=True)
+def answer_cache(tmp_path_factory) -> Path:
+    """One answer cache for this run of the suite, empty at its start and shared by its xdist workers (and every
+    command a test starts, through ``PLURALIGN_CACHE``): tests that ask the same questions (the stance judge's 112
+    labelled answers, the value judge's 44) pay for them once, and no run is faster or different because an earlier
+    one filled the user's cache. Converted weights and the floor environment are linked from the user's cache."""
+    from pluralign.models.embedded import cache_dir
+
+    kept = cache_dir()
+    base = tmp_path_factory.getbasetemp()
+    cache = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "answer-cache"
+    cache.mkdir(exist_ok=True)
+    for name in KEPT:
+        (kept / name).mkdir(parents=True, exist_ok=True)
+        try:
+            (cache / name).symlink_to(kept / name, target_is_directory=True)
+        except FileExistsError:  # the other worker linked it first
+            pass
+    os.environ["PLURALIGN_CACHE"] = str(cache)
+    return cache
 
 
 @pytest.fixture(scope="session")
@@ -146,8 +172,11 @@ def cli():
 
 
 @pytest.fixture(scope="session")
-def small_run(tmp_path_factory, hf_model):
-    """A complete audit of 16 built-in statements (4 topics, en and de) with every stage, on the embedded model."""
+def small_run(tmp_path_factory, answer_cache, hf_model):
+    """A complete audit of 16 built-in statements (4 topics, en and de) with every stage, on the embedded model.
+
+    Eight modules use it, so with two workers both make it, each in a folder of its own: the second to start waits
+    for the first, then finds every answer in the run's answer cache instead of computing them again."""
     from pluralign.audit import AuditConfig, run_audit
     from pluralign.data import builtin_statements, builtin_survey
 
@@ -157,7 +186,9 @@ def small_run(tmp_path_factory, hf_model):
 
     def audit():
         return run_audit(statements, AuditConfig(models=["embedded"], max_tokens=32), out, survey=builtin_survey(),
-                         progress=False, use_cache=False, models={"embedded": hf_model})
+                         progress=False, models={"embedded": hf_model})
 
-    audit.path = audit()
+    with open(answer_cache / "small_run.lock", "w") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        audit.path = audit()
     return audit

@@ -22,7 +22,7 @@ def compare_run(tmp_path_factory, hf_model):
     out = tmp_path_factory.mktemp("compare") / "run"
 
     def run():
-        return run_compare_samplers(prompts, CONFIG, out, progress=False, use_cache=False, models={"embedded": hf_model})
+        return run_compare_samplers(prompts, CONFIG, out, progress=False, models={"embedded": hf_model})
 
     run.path = run()
     return run
