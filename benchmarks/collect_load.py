@@ -115,6 +115,13 @@ async def load(url: str, tokens: list[str], seconds: float, think: float, kill: 
     return {"latencies": latencies, "acknowledged": acknowledged, "retried": retried, "errors": errors}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds a process has used (/proc): a cost per choice that other work on the machine barely
+    moves, unlike the latencies."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stored(database: str) -> list[str]:
     url = database if "://" in database else f"sqlite:///{database}"
     engine = create_engine(url)
@@ -160,7 +167,9 @@ def measure(args: argparse.Namespace, study: Path, database: str, tokens: list[s
     print(f"{args.database}: {args.people} people, {args.seconds:.0f} s, think {args.think:g} s ({offered}), "
           f"load generator on cpu {args.client_cpu}, server on cpu {args.server_cpu}, {url}")
 
+    cpu = cpu_seconds(server.pid)
     steady = asyncio.run(load(url, tokens, args.seconds, args.think))
+    cpu = cpu_seconds(server.pid) - cpu
     in_db = stored(database)
     lat = np.array(steady["latencies"]) * 1000
     print(f"steady: {len(steady['acknowledged'])} choices acknowledged ({len(steady['acknowledged']) / args.seconds:.0f}/s), "
@@ -168,7 +177,8 @@ def measure(args: argparse.Namespace, study: Path, database: str, tokens: list[s
           f"{len(in_db) - len(set(in_db))} duplicated; {sum(map(bool, steady['retried']))} of {len(steady['retried'])} "
           f"retries answered as duplicates; submit latency p50 {np.percentile(lat, 50):.0f} ms, "
           f"p95 {np.percentile(lat, 95):.0f} ms, max {lat.max():.0f} ms; {len(steady['errors'])} dropped connections "
-          f"(sent again)")
+          f"(sent again); server CPU {1000 * cpu / max(1, len(steady['acknowledged'])):.1f} ms per acknowledged choice "
+          f"(its consent, survey and task reads included)")
 
     more = subprocess.run([sys.executable, "-m", "pluralign", "collect", "invite", str(study), "-n", str(args.people)],
                           capture_output=True, text=True, check=True)
