@@ -171,7 +171,7 @@ def measure(args: argparse.Namespace, study: Path, database: str, tokens: list[s
     steady = asyncio.run(load(url, tokens, args.seconds, args.think))
     cpu = cpu_seconds(server.pid) - cpu
     in_db = stored(database)
-    lat = np.array(steady["latencies"]) * 1000
+    lat = np.array(steady["latencies"] or [np.nan]) * 1000  # nan: no submit was answered in time
     print(f"steady: {len(steady['acknowledged'])} choices acknowledged ({len(steady['acknowledged']) / args.seconds:.0f}/s), "
           f"{len(in_db)} in the database, {len(steady['acknowledged'] - set(in_db))} lost, "
           f"{len(in_db) - len(set(in_db))} duplicated; {sum(map(bool, steady['retried']))} of {len(steady['retried'])} "
