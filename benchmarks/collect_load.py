@@ -1,10 +1,13 @@
 """Load on `pluralign collect serve`: simulated annotators submitting at once, then a SIGKILL mid-load.
 
     .venv/bin/python benchmarks/collect_load.py --database sqlite --people 200 --seconds 60
-    .venv/bin/python benchmarks/collect_load.py --database postgresql --people 200 --seconds 60
+    .venv/bin/python benchmarks/collect_load.py --database postgresql --people 1000 --think 8 --seconds 60 \
+        --client-cpu 0 --server-cpu 1
 
 The real server (`python -m pluralign collect serve`, the embedded model behind its worker) runs on loopback; its
-first-turn candidate sets are generated before the clock starts. Each simulated person consents, answers the survey
+first-turn candidate sets are generated before the clock starts. The study is in one language, with the 28 English
+prompts of collect_load_prompts.csv (a person is given prompts in their invite's language). ``--client-cpu`` and
+``--server-cpu`` pin this load generator and the server (with its workers) to one core each (``taskset``). Each simulated person consents, answers the survey
 and then asks for a task, spends --think seconds on it (on average; 0: none) and submits a choice through the JSON
 API, and re-sends
 one in ten acknowledged choices with the same nonce (a retry after a lost reply). Then: how many choices were
@@ -37,6 +40,7 @@ from tests.collect.conftest import POSTGRES, write_study  # noqa: E402
 from tests.conftest import start_server, stop_server  # noqa: E402
 
 PASSWORD = "load-admin-password"
+PROMPTS = Path(__file__).with_name("collect_load_prompts.csv")  # 28 English prompts: the quota of one person
 
 
 def make_database(kind: str, folder: Path) -> str:
@@ -48,9 +52,11 @@ def make_database(kind: str, folder: Path) -> str:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
-def serve(study: Path) -> tuple[subprocess.Popen, str]:
-    return start_server(lambda port: [sys.executable, "-m", "pluralign", "collect", "serve", str(study), "--port",
-                                      str(port), "--password", PASSWORD, "--rate", "1000000"], "/openapi.json")
+def serve(study: Path, cpu: int | None) -> tuple[subprocess.Popen, str]:
+    pin = [] if cpu is None else ["taskset", "-c", str(cpu)]
+    return start_server(lambda port: [*pin, sys.executable, "-m", "pluralign", "collect", "serve", str(study),
+                                      "--port", str(port), "--password", PASSWORD, "--rate", "1000000"],
+                        "/openapi.json")
 
 
 async def send(client: httpx.AsyncClient, method: str, path: str, errors: list[str], **body) -> httpx.Response:
@@ -109,6 +115,13 @@ async def load(url: str, tokens: list[str], seconds: float, think: float, kill: 
     return {"latencies": latencies, "acknowledged": acknowledged, "retried": retried, "errors": errors}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds a process has used (/proc): a cost per choice that other work on the machine barely
+    moves, unlike the latencies."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stored(database: str) -> list[str]:
     url = database if "://" in database else f"sqlite:///{database}"
     engine = create_engine(url)
@@ -125,16 +138,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--think", type=float, default=2.0,
                         help="mean seconds a simulated person spends on a task before submitting (0: as fast as possible)")
+    parser.add_argument("--client-cpu", type=int, help="the core this load generator runs on (default: any)")
+    parser.add_argument("--server-cpu", type=int, help="the core the server runs on (default: any)")
     args = parser.parse_args()
+    if args.client_cpu is not None:
+        os.sched_setaffinity(0, {args.client_cpu})
     folder = Path(tempfile.mkdtemp(prefix="collect-load-"))
     database = make_database(args.database, folder)
-    study = write_study(folder, database, prompts={"limit": 28},
+    study = write_study(folder, database, study={"languages": ["en"]}, prompts={"source": str(PROMPTS), "limit": 28},
                         candidates={"sampler": "independent", "k": 4, "max_tokens": 12},
                         turns={"max": 1}, overlap={"min_people": 3, "shared": 2, "quota": 28})
     made = subprocess.run([sys.executable, "-m", "pluralign", "collect", "invite", str(study), "-n", str(args.people)],
                           capture_output=True, text=True, check=True)
     tokens = [line.rsplit("/", 1)[1] for line in made.stdout.split()]
-    server, url = serve(study)
+    server, url = serve(study, args.server_cpu)
     try:
         measure(args, study, database, tokens, server, url)
     finally:
@@ -146,24 +163,29 @@ def measure(args: argparse.Namespace, study: Path, database: str, tokens: list[s
     auth = ("admin", PASSWORD)
     while any(s["status"] == "pending" for s in httpx.get(f"{url}/api/admin/progress", auth=auth).json()["sets"]):
         time.sleep(1)  # every first-turn set written before the clock starts
-    print(f"{args.database}: {args.people} people, {args.seconds:.0f} s, think {args.think:g} s, {url}")
+    offered = f"{args.people / args.think:.0f} choices/s offered" if args.think else "no think time"
+    print(f"{args.database}: {args.people} people, {args.seconds:.0f} s, think {args.think:g} s ({offered}), "
+          f"load generator on cpu {args.client_cpu}, server on cpu {args.server_cpu}, {url}")
 
+    cpu = cpu_seconds(server.pid)
     steady = asyncio.run(load(url, tokens, args.seconds, args.think))
+    cpu = cpu_seconds(server.pid) - cpu
     in_db = stored(database)
-    lat = np.array(steady["latencies"]) * 1000
+    lat = np.array(steady["latencies"] or [np.nan]) * 1000  # nan: no submit was answered in time
     print(f"steady: {len(steady['acknowledged'])} choices acknowledged ({len(steady['acknowledged']) / args.seconds:.0f}/s), "
           f"{len(in_db)} in the database, {len(steady['acknowledged'] - set(in_db))} lost, "
           f"{len(in_db) - len(set(in_db))} duplicated; {sum(map(bool, steady['retried']))} of {len(steady['retried'])} "
           f"retries answered as duplicates; submit latency p50 {np.percentile(lat, 50):.0f} ms, "
           f"p95 {np.percentile(lat, 95):.0f} ms, max {lat.max():.0f} ms; {len(steady['errors'])} dropped connections "
-          f"(sent again)")
+          f"(sent again); server CPU {1000 * cpu / max(1, len(steady['acknowledged'])):.1f} ms per acknowledged choice "
+          f"(its consent, survey and task reads included)")
 
     more = subprocess.run([sys.executable, "-m", "pluralign", "collect", "invite", str(study), "-n", str(args.people)],
                           capture_output=True, text=True, check=True)
     fresh = [line.rsplit("/", 1)[1] for line in more.stdout.split()]
     killed = asyncio.run(load(url, fresh, args.seconds, args.think, kill=server))
     stop_server(server)
-    restarted, url = serve(study)
+    restarted, url = serve(study, args.server_cpu)
     stop_server(restarted)
     after = stored(database)
     lost = killed["acknowledged"] - set(after)

@@ -12,7 +12,7 @@ import threading
 import uuid
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,7 @@ from pluralign.collect.export import export_table
 from pluralign.collect.store import Store, TaskError
 from pluralign.collect.study import load_study
 from pluralign.data import DatasetError, builtin_prompts, comparisons_from
-from pluralign.data.collection import Choice, Person, load_collection
+from pluralign.data.collection import Choice, Person, Prompt, load_collection
 
 from .conftest import answer, fill_all, open_store, write_study
 
@@ -42,6 +42,32 @@ def test_the_overlap_design_shared_prompts_first_then_every_prompt_reaches_min_p
     others = [n for p, n in counts.items() if p != first]
     # 8 answers for 3 other prompts: each reaches min_people (2), and the rest are spread, at most one apart
     assert counts[first] == 4 and min(others) >= 2 and max(others) - min(others) <= 1 and sum(others) == 8
+
+
+def test_a_task_and_a_choice_take_a_few_statements_and_none_counts_the_whole_study(tmp_path, database):
+    """The request path of a launch day: a person's task is assigned in 6 statements and read again in 3, a choice is
+    recorded in 5, and none of them aggregates over the study's conversations (it read every one of them per task)."""
+    store = open_store(tmp_path, database, turns={"max": 1})
+    fill_all(store)
+    people = [store.person(t).id for t in store.invite(3, "en")]
+    statements: list[str] = []
+    def record(_connection, _cursor, statement: str, *_) -> None:
+        if statement != "BEGIN IMMEDIATE":  # SQLite's way to begin (engine_for), not a query
+            statements.append(statement)
+    event.listen(store.engine, "before_cursor_execute", record)
+    counts = {}
+    for person in people:
+        for step, call in (("assign", lambda: store.task(person)), ("read", lambda: store.task(person)),
+                           ("choose", lambda: answer(store, person))):
+            statements.clear()
+            assert call() is not None
+            counts[step] = max(counts.get(step, 0), len(statements))
+            assert not any("count(" in s.lower() or "group by" in s.lower() for s in statements), statements
+    # answer() reads the task before it chooses: the choice alone is the rest
+    assert counts == {"assign": 6, "read": 3, "choose": 3 + 5}
+    with Session(store.engine) as session:  # each prompt counts the people given it, as the overlap design reads them
+        given = dict(session.execute(select(Prompt.id, Prompt.people)).all())
+    assert given == {p: 3 if i == 0 else 0 for i, p in enumerate(builtin_prompts()["id"].head(4))}
 
 
 def test_people_get_prompts_in_their_invites_language_and_the_admin_says_which_language_has_too_few(tmp_path, database):
@@ -175,7 +201,7 @@ def test_the_database_is_created_by_migrations_and_migrating_again_changes_nothi
     store = open_store(tmp_path, database)
     store.migrate()
     with store.engine.connect() as connection:
-        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0005"
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0006"
     assert store.add_prompts(builtin_prompts().head(4)) == 0  # prompts already there are not added twice
 
 
@@ -197,6 +223,9 @@ def test_a_database_from_the_first_schema_keeps_its_choices_when_migrated(tmp_pa
     store.migrate()
     with Session(store.engine) as session:
         assert session.execute(select(Choice.nonce, Choice.ranking)).all() == [("old-nonce", None)]
+        # the people each prompt was given to, counted from the conversations already there
+        assert session.execute(select(Prompt.position, Prompt.people).order_by(Prompt.position)).all() == \
+            [(0, 1), (1, 0), (2, 0), (3, 0)]
 
 
 def test_a_ranking_is_stored_best_first_as_candidate_indices_with_the_choice_first(tmp_path, database):

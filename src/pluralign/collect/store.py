@@ -11,12 +11,13 @@ import hashlib
 import secrets
 from collections import Counter
 from dataclasses import dataclass, replace
+from typing import Sequence
 from importlib import resources
 
 import pandas as pd
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Select, func, select
+from sqlalchemy import Row, Select, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -91,9 +92,10 @@ class Store:
                 rows.append({**r, "shared": n < self.study.shared})
                 per_language[r["language"]] += 1
             order = len(known)
-            session.add_all(Prompt(id=str(r["id"]), text=r["text"], language=r["language"], shared=r["shared"],
-                                   position=order + i) for i, r in enumerate(rows))
-            session.flush()  # the prompts first: the sets refer to them
+            if rows:  # a Core insert: the ORM's would read back ``people``, which an older schema has not got yet
+                session.execute(insert(Prompt.__table__), [
+                    {"id": str(r["id"]), "text": r["text"], "language": r["language"], "shared": r["shared"],
+                     "position": order + i} for i, r in enumerate(rows)])
             session.add_all(CandidateSet(prompt_id=str(r["id"]), turn=1, sampler=self.study.sampler,
                                          context=[{"role": "user", "content": r["text"]}]) for r in rows)
         return len(rows)
@@ -138,60 +140,70 @@ class Store:
         """The person's current task: the open conversation's next turn, or a new conversation on the next prompt of
         the overlap design among the prompts in the person's language; None when their quota or those prompts are
         used up. A later turn's set still pending after the study's timeout is marked failed here, so the person is
-        offered a retry instead of a spinner forever."""
+        offered a retry instead of a spinner forever. Three statements when the task is open, six when one is
+        assigned: the person's conversations are read once, and no statement reads the whole study."""
         for _ in range(5):  # two tabs asking at once: the loser of the unique (person, prompt) insert asks again
             try:
                 with Session(self.engine) as session, session.begin():
-                    self._lock(session, person_id)
-                    task = self._current(session, person_id, assign=True)
+                    language = self._lock(session, person_id)
+                    conversations = session.execute(select(Conversation.id, Conversation.prompt_id,
+                                                           Conversation.finished)
+                                                    .where(Conversation.person_id == person_id)).all()
+                    task = self._current(session, conversations) or self._assign(session, person_id, language,
+                                                                                 conversations)
                     if task is None:
                         return None
                     if task.status == "pending" and task.turn > 1 and task.waited > self.study.timeout:
-                        late = session.get(CandidateSet, task.set_id)
-                        late.status, late.error = "failed", f"no answers after {self.study.timeout:g} s"
-                        task = replace(task, status=late.status, error=late.error)
-                    finished = session.scalar(select(func.count()).where(Conversation.person_id == person_id,
-                                                                         Conversation.finished.is_(True)))
-                    return replace(task, finished=finished)
+                        error = f"no answers after {self.study.timeout:g} s"
+                        session.execute(update(CandidateSet).where(CandidateSet.id == task.set_id)
+                                        .values(status="failed", error=error))
+                        task = replace(task, status="failed", error=error)
+                    return replace(task, finished=sum(c.finished for c in conversations))
             except IntegrityError:
                 continue
         raise RuntimeError("could not assign a task")
 
     @staticmethod
-    def _lock(session: Session, person_id: int) -> None:
+    def _lock(session: Session, person_id: int) -> str:
         """One person's transactions take turns (a row lock on PostgreSQL; SQLite's transactions already do), so two
-        tabs or a double click never see a turn half-answered."""
-        session.execute(select(Person.id).where(Person.id == person_id).with_for_update())
+        tabs or a double click never see a turn half-answered. Returns the person's language."""
+        return session.scalar(select(Person.language).where(Person.id == person_id).with_for_update())
 
-    def _current(self, session: Session, person_id: int, assign: bool) -> Task | None:
-        """The person's task inside ``session``, which holds the person's lock (``_lock``)."""
-        conversation = session.scalar(select(Conversation).where(Conversation.person_id == person_id,
-                                                                 Conversation.finished.is_(False)))
-        if conversation is None:
-            if not assign:
-                return None
-            count = session.scalar(select(func.count()).where(Conversation.person_id == person_id))
-            if count >= self.study.quota:
-                return None
-            done = set(session.scalars(select(Conversation.prompt_id).where(Conversation.person_id == person_id)))
-            language = session.get(Person, person_id).language
-            prompts = session.execute(select(Prompt.id, Prompt.shared).where(Prompt.language == language)
-                                      .order_by(Prompt.position)).all()
-            people = dict(session.execute(select(Conversation.prompt_id, func.count()).group_by(Conversation.prompt_id)).all())
-            chosen = next_prompt([(p, s) for p, s in prompts], people, done, self.study.min_people)
-            if chosen is None:
-                return None
-            conversation = Conversation(person_id=person_id, prompt_id=chosen)
-            session.add(conversation)
-            session.flush()
-        turn = 1 + session.scalar(select(func.count()).where(Choice.conversation_id == conversation.id))
-        if turn == 1:
-            found = select(CandidateSet).where(CandidateSet.prompt_id == conversation.prompt_id,
-                                               CandidateSet.turn == 1, CandidateSet.conversation_id.is_(None))
-        else:
-            found = select(CandidateSet).where(CandidateSet.conversation_id == conversation.id, CandidateSet.turn == turn)
-        s = session.scalar(found)
-        return Task(conversation.id, conversation.prompt_id, turn, s.id, s.status, s.context, s.candidates, s.error,
+    def _current(self, session: Session, conversations: Sequence[Row]) -> Task | None:
+        """The task of the person's open conversation among ``conversations`` (None: none is open), inside
+        ``session``, which holds the person's lock (``_lock``)."""
+        open_ = next((c for c in conversations if not c.finished), None)
+        return None if open_ is None else self._set_of(session, open_.id, open_.prompt_id)
+
+    def _assign(self, session: Session, person_id: int, language: str, conversations: Sequence[Row]) -> Task | None:
+        """A new conversation on the next prompt of the overlap design for a person whose ``conversations`` are all
+        finished; None when their quota or the prompts in their ``language`` are used up."""
+        if len(conversations) >= self.study.quota:
+            return None
+        prompts = session.execute(select(Prompt.id, Prompt.shared, Prompt.people).where(Prompt.language == language)
+                                  .order_by(Prompt.position)).all()
+        chosen = next_prompt([(p.id, p.shared) for p in prompts], {p.id: p.people for p in prompts},
+                             {c.prompt_id for c in conversations}, self.study.min_people)
+        if chosen is None:
+            return None
+        conversation = session.scalar(insert(Conversation).values(person_id=person_id, prompt_id=chosen)
+                                      .returning(Conversation.id))
+        task = self._set_of(session, conversation, chosen)
+        # last, so the prompt's row lock (every new person takes the shared prompts first) is held the least
+        session.execute(update(Prompt).where(Prompt.id == chosen).values(people=Prompt.people + 1))
+        return task
+
+    @staticmethod
+    def _set_of(session: Session, conversation_id: int, prompt_id: str) -> Task:
+        """The task of an open conversation: its newest set (each turn's choice with a next message made the next
+        turn's), or the prompt's first-turn set when it has none of its own yet."""
+        s = session.execute(select(CandidateSet.id, CandidateSet.turn, CandidateSet.status, CandidateSet.context,
+                                   CandidateSet.candidates, CandidateSet.error, CandidateSet.created_at)
+                            .where(or_(CandidateSet.conversation_id == conversation_id,
+                                       and_(CandidateSet.prompt_id == prompt_id, CandidateSet.turn == 1,
+                                            CandidateSet.conversation_id.is_(None))))
+                            .order_by(CandidateSet.turn.desc()).limit(1)).one()
+        return Task(conversation_id, prompt_id, s.turn, s.id, s.status, s.context, s.candidates, s.error,
                     (now() - s.created_at).total_seconds())
 
     def order(self, person_id: int, set_id: int, k: int) -> list[int]:
@@ -205,33 +217,38 @@ class Store:
         the study allows another turn). Returns ``recorded``, ``duplicate`` (this person sent this nonce before: nothing
         is written twice) or ``stale`` (the set is not the person's open task: answered already, or not theirs);
         raises TaskError for a position not shown or a ranking that is not one of the shown answers, the chosen
-        first."""
+        first. Five statements: the lock, the open conversation, its set, the choice, the turn's end; a nonce sent
+        before is looked for only when the set is not open (one used again on an open set trips the unique
+        constraint)."""
         try:
             with Session(self.engine) as session, session.begin():
                 self._lock(session, person_id)
-                if session.scalar(self._nonce(person_id, nonce)) is not None:
-                    return "duplicate"
-                current = self._current(session, person_id, assign=False)
+                conversation = session.execute(select(Conversation.id, Conversation.prompt_id, Conversation.finished)
+                                               .where(Conversation.person_id == person_id,
+                                                      Conversation.finished.is_(False))).all()
+                current = self._current(session, conversation)
                 if current is None or current.set_id != set_id or current.status != "ready":
-                    return "stale"
+                    # a set answered with this nonce is no longer open: read after the lock, so a twin submit sees it
+                    return "duplicate" if session.scalar(self._nonce(person_id, nonce)) else "stale"
                 order = self.order(person_id, set_id, len(current.candidates))
                 if not 0 <= position < len(order):
                     raise TaskError(f"choose one of the {len(order)} answers")
                 if ranking is not None and (sorted(ranking) != list(range(len(order))) or ranking[0] != position):
                     raise TaskError(f"rank each of the {len(order)} answers once, the chosen one first")
                 chosen = order[position]
-                session.add(Choice(nonce=nonce, person_id=person_id, conversation_id=current.conversation_id,
-                                   candidate_set_id=set_id, turn=current.turn, chosen=chosen, position=position,
-                                   order=order, rationale=rationale or None, seconds=seconds,
-                                   ranking=None if ranking is None else [order[p] for p in ranking]))
-                conversation = session.get(Conversation, current.conversation_id)
+                session.execute(insert(Choice).values(
+                    nonce=nonce, person_id=person_id, conversation_id=current.conversation_id, candidate_set_id=set_id,
+                    turn=current.turn, chosen=chosen, position=position, order=order, rationale=rationale or None,
+                    seconds=seconds, ranking=None if ranking is None else [order[p] for p in ranking]))
                 if next_message and current.turn < self.study.turns:
                     context = [*current.context, {"role": "assistant", "content": current.candidates[chosen]["text"]},
                                {"role": "user", "content": next_message}]
-                    session.add(CandidateSet(prompt_id=current.prompt_id, conversation_id=conversation.id,
-                                             turn=current.turn + 1, context=context, sampler=self.study.sampler))
+                    session.execute(insert(CandidateSet).values(
+                        prompt_id=current.prompt_id, conversation_id=current.conversation_id, turn=current.turn + 1,
+                        context=context, sampler=self.study.sampler))
                 else:
-                    conversation.finished = True
+                    session.execute(update(Conversation).where(Conversation.id == current.conversation_id)
+                                    .values(finished=True))
             return "recorded"
         except IntegrityError:
             # The same submit raced itself (same nonce), or another tab answered this turn first.

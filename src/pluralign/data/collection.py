@@ -62,6 +62,8 @@ class Prompt(Base):
     language: Mapped[str] = mapped_column(String(16))
     shared: Mapped[bool] = mapped_column(default=False)  # answered by everyone
     position: Mapped[int] = mapped_column(default=0)  # order of the study's prompt source
+    # people given it (their conversations on it), kept as they are assigned; deferred: not read with the prompt
+    people: Mapped[int] = mapped_column(server_default="0", deferred=True)
 
 
 class Conversation(Base):

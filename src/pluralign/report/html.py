@@ -1,17 +1,16 @@
 """What every report shares: one Jinja environment over the report templates, with the metric-definition filter,
-and the degeneracy checks as every report shows them (see checks.html)."""
+and the degeneracy checks as every report shows them (see checks.html). A web app's environment is the same one with
+its own templates first (``environment``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from ..metrics.checks import check_results, degenerate, only_fired
 from ..metrics.registry import REGISTRY
-
-env = Environment(loader=PackageLoader("pluralign.report", "templates"), autoescape=select_autoescape())
 
 
 def metric_definition(name: str) -> str:
@@ -21,7 +20,16 @@ def metric_definition(name: str) -> str:
     return known.description if known else ""
 
 
-env.filters["definition"] = metric_definition
+def environment(*packages: str) -> Environment:
+    """The Jinja environment of the reports, with the ``templates`` of ``packages`` (a web app's) found first."""
+    loader = ChoiceLoader([*(PackageLoader(p, "templates") for p in packages),
+                           PackageLoader("pluralign.report", "templates")])
+    built = Environment(loader=loader, autoescape=select_autoescape())
+    built.filters["definition"] = metric_definition
+    return built
+
+
+env = environment()
 
 
 def write_page(path: Path, template: str, **context) -> Path:

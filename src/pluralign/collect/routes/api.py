@@ -1,0 +1,43 @@
+"""The JSON API: a person's flow for scripts and other front ends (and the load benchmark), with the English text of
+a refusal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException
+from pydantic import Field
+
+from ..web import SURVEY_LIMIT, ChoiceIn, State
+
+router = APIRouter(prefix="/api/a/{token}")
+
+
+@router.get("/task")
+def api_task(token: str, state: State) -> dict:
+    person = state.person(token)
+    where, task = state.state(person)
+    body: dict = {"state": where}
+    if where == "task":
+        study = state.study
+        order = state.store.order(person.id, task.set_id, len(task.candidates))
+        body.update(set_id=task.set_id, turn=task.turn, turns=study.turns, context=task.context,
+                    candidates=[task.candidates[i]["text"] for i in order], rationale=study.rationale,
+                    rank=study.rank, finished=task.finished, quota=study.quota, **state.stamp(person, task))
+    elif task is not None:
+        body.update(set_id=task.set_id, error=task.error)
+    return body
+
+
+@router.post("/survey")
+def api_survey(token: str, answers: dict[str, Annotated[str, Field(max_length=SURVEY_LIMIT)]], state: State) -> dict:
+    state.save_survey(state.person(token), answers)
+    return {"state": "task"}
+
+
+@router.post("/choice")
+def api_choice(token: str, given: ChoiceIn, state: State) -> dict:
+    outcome = state.record(state.person(token), given)
+    if outcome == "stale":
+        raise HTTPException(409, "this task is no longer open: it was answered, or it is not yours")
+    return {"recorded": outcome == "recorded", "duplicate": outcome == "duplicate"}

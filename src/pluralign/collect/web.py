@@ -1,0 +1,212 @@
+"""What the collection app's routers share: its state (``Collect``, on ``app.state.collect``), the limits, the signed
+form tokens, the person behind an invite token and the pages in the study's look.
+
+Forms carry a token signed with the study's secret (CSRF), and a task's carries the time the server showed it, so the
+seconds a choice took are measured here, not told by the client. Requests per invite token, and wrong admin passwords
+per client address, are limited. Pages run only their own inline script and style (a nonce in the CSP).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from typing import Annotated, Optional
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from pydantic import BaseModel, Field
+
+from ..data.collection import Person
+from ..report.html import environment
+from .pages import SurveyError, browser_language, strings_for, survey_answers
+from .store import Store, Task, TaskError
+
+TEXT_LIMIT = 2000  # characters of a rationale or a next message
+SURVEY_LIMIT = 200
+ADMIN = "admin"  # the admin pages' user name
+GUESSES = 10  # wrong admin passwords one client address may send per minute
+POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"  # CSP of every response
+
+_basic = HTTPBasic(auto_error=False)
+_env = environment("pluralign.collect")
+
+
+class RateLimit:
+    """At most ``per_minute`` events per key in any sliding minute (a dict of deques: one process, no server): the
+    requests of one invite token, or the wrong admin passwords from one client address."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute, self.seen, self.lock = per_minute, defaultdict(deque), threading.Lock()
+
+    def wait(self, key: str, take: bool = False) -> int:
+        """Seconds until ``key`` may have another event (0: now); ``take`` counts one when it may."""
+        now = time.monotonic()
+        with self.lock:
+            if len(self.seen) > 100_000:  # forget keys idle for a minute (a flood of made-up tokens)
+                self.seen = defaultdict(deque, {k: v for k, v in self.seen.items() if v and now - v[-1] <= 60})
+            times = self.seen[key]
+            while times and now - times[0] > 60:
+                times.popleft()
+            if len(times) >= self.per_minute:
+                return max(1, math.ceil(60 - (now - times[0])))
+            if take:
+                times.append(now)
+            return 0
+
+
+class Refusal(HTTPException):
+    """A person's request refused: ``detail`` in English for the JSON API, ``reason`` the key of the ``[error]``
+    string their page shows instead, in their language."""
+
+    def __init__(self, status_code: int, reason: str, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status_code, detail, headers)
+        self.reason = reason
+
+
+class ChoiceIn(BaseModel):
+    """A choice through the API: the set, the screen position chosen (0-based, in the order the task gave), and the
+    task's ``shown_at`` and ``form`` as it gave them, from which the server measures the seconds the choice took."""
+
+    nonce: str = Field(min_length=8, max_length=64)
+    set_id: int
+    shown_at: str = Field(max_length=32)
+    form: str = Field(max_length=64)
+    position: int = Field(ge=0, le=3)
+    rationale: Optional[str] = Field(None, max_length=TEXT_LIMIT)
+    next_message: Optional[str] = Field(None, max_length=TEXT_LIMIT)
+    ranking: Optional[list[Annotated[int, Field(ge=0, le=3)]]] = Field(
+        None, max_length=4, description="Every screen position, best first (the chosen one first); asked for by "
+                                        "studies with rank = true.")
+
+
+class Collect:
+    """The app's state, made once by ``create_app``: the store and its study, the secret that signs forms, the admin
+    password and the two limits."""
+
+    def __init__(self, store: Store, password: str, requests_per_minute: int) -> None:
+        self.store, self.study, self.secret, self.password = store, store.study, store.secret(), password
+        self.limit, self.guesses = RateLimit(requests_per_minute), RateLimit(GUESSES)
+
+    def sign(self, *parts) -> str:
+        return hmac.new(self.secret, ":".join(map(str, parts)).encode(), hashlib.sha256).hexdigest()
+
+    def check_form(self, given: str, *parts) -> None:
+        if not hmac.compare_digest(given.encode(), self.sign(*parts).encode()):
+            raise Refusal(403, "expired", "this form has expired or was not made by this server; reload the page")
+
+    def person(self, token: str) -> Person:
+        """The person of an invite token, counting the request against the token's limit."""
+        wait = self.limit.wait(hashlib.sha256(token.encode()).hexdigest(), take=True)
+        if wait:
+            raise Refusal(429, "busy", "too many requests; wait a minute", headers={"Retry-After": str(wait)})
+        person = self.store.person(token)
+        if person is None:
+            raise Refusal(404, "unknown", "unknown invite link")
+        return person
+
+    def page(self, name: str, language: str, code: int = 200, headers: dict[str, str] | None = None,
+             **context) -> HTMLResponse:
+        nonce = secrets.token_urlsafe(16)
+        html = _env.get_template(name).render(t=strings_for(language), language=language, study=self.study,
+                                              csp_nonce=nonce, **context)
+        policy = f"{POLICY}; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'"
+        return HTMLResponse(html, status_code=code, headers={**(headers or {}), "Cache-Control": "no-store",
+                                                             "Content-Security-Policy": policy})
+
+    def message(self, language: str, title: str, text: str, code: int = 200, back: str | None = None,
+                headers: dict[str, str] | None = None) -> HTMLResponse:
+        return self.page("message.html", language, code, headers, title=title, text=text, back=back)
+
+    def refused(self, request: Request, code: int, reason: str, headers: dict[str, str] | None = None) -> HTMLResponse:
+        """A refused page as a page in the study's look and the person's language (for an unknown invite link, the
+        browser's, if the study has it), with a link back to their task where the link is theirs. The person is
+        looked up again, also after a 429: one indexed read, so the refusal is in their language."""
+        token = request.path_params.get("token", "")
+        person = self.store.person(token) if token else None
+        language = person.language if person else (
+            browser_language(request.headers.get("accept-language", ""), self.study.languages)
+            or self.study.languages[0])
+        strings = strings_for(language)["error"]
+        return self.message(language, strings["title"], strings[reason], code, f"/a/{token}" if person else None,
+                            headers)
+
+    def stamp(self, person: Person, task: Task) -> dict[str, str]:
+        """The task's ``shown_at`` (now) and ``form`` token: its submit brings both back, so the server measures the
+        seconds the choice took instead of taking the client's word."""
+        shown_at = f"{time.time():.3f}"
+        return {"shown_at": shown_at, "form": self.sign(person.id, "choice", task.set_id, shown_at)}
+
+    def save_survey(self, person: Person, given: dict[str, str]) -> None:
+        """Keep the person's answers: 422 for a question or option the study does not have, 409 once they have made
+        a choice (their group must not move under the choices already counted in it)."""
+        try:
+            answers = survey_answers(given, self.study.questions)
+        except SurveyError as exc:
+            raise Refusal(422, "invalid", str(exc)) from None
+        if not self.store.save_survey(person.id, answers):
+            raise Refusal(409, "locked", "the survey cannot change once you have made choices; your answers are kept")
+
+    def state(self, person: Person) -> tuple[str, Task | None]:
+        """Where the person is: declined, consent, survey, done, or their task (ready, waiting or failed)."""
+        if person.declined_at is not None:
+            return "declined", None
+        if person.consented_at is None:
+            return "consent", None
+        if person.survey is None:
+            return "survey", None
+        task = self.store.task(person.id)
+        if task is None:
+            return "done", None
+        return {"ready": "task", "pending": "waiting", "failed": "failed"}[task.status], task
+
+    def record(self, person: Person, given: ChoiceIn) -> str:
+        """Store a choice, with the seconds since its task was shown: ``recorded``, ``duplicate`` (this person sent this
+        nonce before) or ``stale`` (no longer the open task)."""
+        self.check_form(given.form, person.id, "choice", given.set_id, given.shown_at)
+        seconds = max(0.0, time.time() - float(given.shown_at))
+        rationale, next_message = (given.rationale or "").strip(), (given.next_message or "").strip()
+        if self.study.rationale == "required" and not rationale:
+            raise Refusal(422, "rationale", "this study asks why: write a reason before submitting")
+        if self.study.rank and given.ranking is None:
+            raise Refusal(422, "rank", "this study asks for a ranking of every answer, best first")
+        try:
+            return self.store.choose(person.id, nonce=given.nonce, set_id=given.set_id, position=given.position,
+                                     rationale=rationale if self.study.rationale != "off" else None,
+                                     next_message=next_message or None, seconds=seconds, ranking=given.ranking)
+        except TaskError as exc:
+            raise Refusal(422, "rank" if given.ranking else "choose", str(exc)) from None
+
+    def admin(self, request: Request, credentials: HTTPBasicCredentials | None) -> None:
+        """Let the admin in, or refuse: 401 for a wrong user or password, 429 after ``GUESSES`` wrong ones."""
+        client = request.client.host if request.client else ""
+        wait = self.guesses.wait(client)
+        if wait:
+            raise HTTPException(429, "too many wrong admin passwords; wait a minute",
+                                headers={"Retry-After": str(wait)})
+        given = (credentials.username, credentials.password) if credentials else ("", "")
+        # both compared whatever the first gives, so the time taken tells nothing about either
+        if not (hmac.compare_digest(given[0].encode(), ADMIN.encode()) &
+                hmac.compare_digest(given[1].encode(), self.password.encode())):
+            self.guesses.wait(client, take=True)
+            raise HTTPException(401, f"the admin pages need the user {ADMIN} and the admin password",
+                                headers={"WWW-Authenticate": "Basic"})
+
+
+async def collect(request: Request) -> Collect:
+    """The app's state (a dependency: async, so it runs without a thread)."""
+    return request.app.state.collect
+
+
+State = Annotated[Collect, Depends(collect)]
+
+
+def admin(request: Request, state: State,
+          credentials: Annotated[Optional[HTTPBasicCredentials], Depends(_basic)]) -> None:
+    """The admin pages' guard (a dependency)."""
+    state.admin(request, credentials)
