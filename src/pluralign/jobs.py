@@ -111,7 +111,8 @@ class Job:
             builds it again from; a changed one refuses to resume).
         run: runs it (``RunJob``) and returns its summary.
         summary: the summary of a run from its tables (what ``run`` returns).
-        rebuild: rebuilds the run's tables, metrics and report from its records alone; returns the report's path.
+        rebuild: rebuilds the run's tables, metrics and report from its records alone; returns the path of the file
+            a user opens (the report; a sample run's tasks).
         items: how the viewer lists and opens its items (None: the viewer shows metrics and the report only).
     """
 
@@ -119,7 +120,7 @@ class Job:
     config: type
     run: RunJob
     summary: Callable[[Path], Summary]
-    rebuild: Callable[[Path], Path] | None = None
+    rebuild: Callable[[Path], Path]
     items: ItemView | None = None
 
 
@@ -153,14 +154,11 @@ def job_of(run_dir: str | Path) -> Job:
     return found
 
 
-def rebuild(run_dir: str | Path) -> Path:
-    """Rebuild a run's tables, metrics and report from its records (e.g. after an interrupted run)."""
+def rebuild(run_dir: str | Path) -> Summary:
+    """Rebuild a run's tables, metrics and report from its records (e.g. after an interrupted run); its summary."""
     job = job_of(run_dir)
-    if job.rebuild is None:
-        rebuildable = [j.name for j in jobs().values() if j.rebuild]
-        raise RunError(f"{run_dir} is a '{job.name}' run, whose report is written when it finishes; rebuilding works "
-                       f"for {', '.join(rebuildable)} runs")
-    return job.rebuild(Path(run_dir))
+    job.rebuild(Path(run_dir))
+    return job.summary(Path(run_dir))
 
 
 def resume(run_dir: str | Path, *, progress: bool = True, use_cache: bool = True) -> Summary:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..audit import AuditConfig, run_audit
-from ..data import prompts_from, read_cards, statements_from
+from ..data import prompts_from, read_cards
 from ..errors import InputError
 from ..jobs import Job, Summary
 from ..metrics import read_metrics
@@ -261,8 +261,8 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
                          "model": toward(None, answers["model"].tolist())[:, 0].tolist(),
                          "against": toward(None, answers["against"].tolist())[:, 0].tolist()}])
         if config.audit:
-            run_audit(statements_from(config.audit, limit=config.audit_limit),
-                      AuditConfig(models=[config.model, tuned], stages=["stance"], seed=config.seed), run.path / "audit",
+            run_audit(AuditConfig(models=[config.model, tuned], statements=config.audit, limit=config.audit_limit,
+                                  survey="none", stages=["stance"], seed=config.seed), run.path / "audit",
                       progress=progress, use_cache=use_cache, models=opened.loaded())
     write_align_results(run.path)
     return summarise_align(run.path)

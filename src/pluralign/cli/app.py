@@ -12,7 +12,7 @@ from rich.table import Table
 from ..errors import InputError
 from ..models.base import ModelError
 from . import align, audit, collect, datasets, learn, sampling, values
-from .common import Cache, Quiet, err, guarded, out, print_checks, print_fired, print_summary, show_progress
+from .common import Cache, Quiet, err, guarded, out, print_fired, print_summary, show_progress
 
 app = typer.Typer(
     help="pluralign: find out whose values a language model serves, widen them, and learn from people who disagree.",
@@ -30,12 +30,11 @@ app.registered_commands.extend(datasets.commands.registered_commands)
 @app.command()
 @guarded
 def report(run: Annotated[Path, typer.Argument(help="A run directory.")]) -> None:
-    """Rebuild a run's results tables and report.html from its records (e.g. after an interrupted run)."""
+    """Rebuild a run's results tables and report.html from its records (e.g. after an interrupted run), and print
+    its summary."""
     from ..jobs import rebuild
 
-    path = rebuild(run)
-    print_checks(run)
-    out.print(f"report: {path}")
+    print_summary(rebuild(run))
 
 
 @app.command(epilog="""

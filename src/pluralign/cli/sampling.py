@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.table import Table
 
-from .common import Cache, Chat, ColumnMap, Fresh, Quiet, RunDir, TemplateFrom, column_mapping, guarded, note, out, \
-    print_checks, show_progress, source_of
+from .common import Cache, Chat, ColumnMap, Fresh, Quiet, RunDir, TemplateFrom, column_mapping, guarded, out, \
+    print_summary, show_progress, source_of
 
 commands = typer.Typer()
 
@@ -65,15 +63,11 @@ def sample(
     responses that represent diverse values (negatively-correlated), or one response from each of several models."""
     from ..sampling import SamplingConfig, run_sample
 
-    config = SamplingConfig(model=model, samplers=list(sampler), models=list(models), judge=judge, k=k,
-                            temperature=temperature, max_tokens=max_tokens, retries=retries, nc_prompt=nc_prompt,
-                            chat=chat, template_from=template_from, seed=seed)
-    chosen = _prompt_table(prompts, suite, mapping, limit)
-    path = run_sample(chosen, config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache)
-    candidates = pd.read_parquet(path / "candidates.parquet")
-    fallbacks = candidates.dropna(subset=["fallback"])["set_id"].nunique()
-    out.print(f"{candidates['set_id'].nunique()} sets, {len(candidates)} responses"
-              f"{f', {fallbacks} sets with a fallback' if fallbacks else ''}; tasks: {path / 'tasks.csv'}")
+    config = SamplingConfig(prompts=_source(prompts, suite), columns=column_mapping(mapping), limit=limit, model=model,
+                            samplers=list(sampler), models=list(models), judge=judge, k=k, temperature=temperature,
+                            max_tokens=max_tokens, retries=retries, nc_prompt=nc_prompt, chat=chat,
+                            template_from=template_from, seed=seed)
+    print_summary(run_sample(config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache))
 
 
 @commands.command("compare-samplers", epilog="""
@@ -121,37 +115,14 @@ def compare_samplers(
     for people seen and unseen. Reports coverage, diversity and accuracy side by side with intervals, the judge's
     accuracy on responses with known poles, and people against the models' default answers.
     """
-    from ..data.axes import POLES
     from ..sampling import SamplingConfig, run_compare_samplers
 
-    config = SamplingConfig(model=model, samplers=list(sampler), models=list(models), judge=judge, k=k,
-                            temperature=temperature, max_tokens=max_tokens, chat=chat, template_from=template_from,
-                            annotators=annotators, sharpness=sharpness, test_share=test_share,
-                            unseen_share=unseen_share, nc_prompt=nc_prompt, seed=seed,
-                            **({} if margin is None else {"margin": margin}))
-    chosen = _prompt_table(prompts, suite, mapping, limit)
-    path = run_compare_samplers(chosen, config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache)
-    metrics = pd.read_parquet(path / "metrics.parquet")
-    overall = metrics[metrics["grouping"] == "overall"]
-    table = Table(title="samplers side by side (95% intervals)")
-    for column in ("measure", *config.samplers):
-        table.add_column(column)
-    names = [*(f"covers_{pole}" for pole in POLES), "covers_both", "pairwise_distance", "vendi", "distinct_2"]
-    rows = [(n, overall[(overall["metric"] == n) & overall["estimator"].isna()]) for n in names]
-    acc = overall[(overall["metric"] == "accuracy")]
-    rows += [(f"accuracy: {e}, {s}", part) for (e, s), part in acc.groupby(["estimator", "split"], sort=False)]
-    ceiling = overall[overall["metric"] == "oracle_accuracy"]
-    rows += [(f"accuracy: true utilities (ceiling), {s}", part) for s, part in ceiling.groupby("split", sort=False)]
-    for name, part in rows:
-        cells = part.set_index("sampler")
-        table.add_row(name, *(f"{cells.loc[x, 'value']:.3f} [{cells.loc[x, 'ci_low']:.3f}, {cells.loc[x, 'ci_high']:.3f}]"
-                              if x in cells.index else "" for x in config.samplers))
-    out.print(table)
-    if not np.isfinite(pd.concat([acc, ceiling])[["ci_low", "ci_high"]].to_numpy()).all():
-        note("the accuracy intervals resample held-out prompts, and one held-out prompt says nothing about the next: "
-             "they are unbounded; hold out more (more prompts, or a larger --test-share)")
-    print_checks(path)
-    out.print(f"report: {path / 'report.html'}")
+    config = SamplingConfig(prompts=_source(prompts, suite), columns=column_mapping(mapping), limit=limit, model=model,
+                            samplers=list(sampler), models=list(models), judge=judge, k=k, temperature=temperature,
+                            max_tokens=max_tokens, chat=chat, template_from=template_from, annotators=annotators,
+                            sharpness=sharpness, test_share=test_share, unseen_share=unseen_share, nc_prompt=nc_prompt,
+                            seed=seed, **({} if margin is None else {"margin": margin}))
+    print_summary(run_compare_samplers(config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache))
 
 
 @commands.command("humans-vs-models", epilog="""
@@ -190,9 +161,6 @@ def humans_vs_models(
         out.print(f"tables and map: {result.map}")
 
 
-def _prompt_table(path: Optional[Path], suite: Optional[str], mapping: list[str], limit: Optional[int]) -> pd.DataFrame:
-    """The prompts that --prompts or --suite name, columns renamed by --map, the first --limit of them."""
-    from ..data import prompts_from
-
-    return prompts_from(source_of(path, suite, "--prompts", BUILTIN_PROMPTS), columns=column_mapping(mapping),
-                        limit=limit)
+def _source(path: Optional[Path], suite: Optional[str]) -> str:
+    """The prompt source that --prompts or --suite name."""
+    return str(source_of(path, suite, "--prompts", BUILTIN_PROMPTS))

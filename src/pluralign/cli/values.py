@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -10,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ..errors import InputError
-from .common import Cache, Chat, ColumnMap, Fresh, Quiet, column_mapping, guarded, out, print_checks, show_progress, \
+from .common import Cache, Chat, ColumnMap, Fresh, Quiet, column_mapping, guarded, out, print_summary, show_progress, \
     source_of
 
 commands = typer.Typer()
@@ -61,8 +62,8 @@ def values(
     duplicates of a more relevant candidate of the same kind (ROUGE-L, then embedding cosine). The overall valence
     is the relevance-weighted mix of the valences, and its entropy says how contested the situation is.
     """
-    from ..data import language_code, situations_from
-    from ..values import Thresholds, ValuesConfig, map_situations, run_values
+    from ..data import language_code
+    from ..values import Thresholds, ValuesRunConfig, map_situations, run_values
     from ..values.job import prepare
 
     if situation is not None and not situation.strip():
@@ -74,8 +75,8 @@ def values(
     thresholds = Thresholds(relevance=_per_kind("--relevance-threshold", relevance_threshold),
                             rouge=_per_kind("--rouge-threshold", rouge_threshold),
                             cosine=_per_kind("--cosine-threshold", cosine_threshold))
-    config = ValuesConfig(model=model, scorer=scorer, samples=samples, temperature=temperature, max_tokens=max_tokens,
-                          explain=explain, chat=chat, thresholds=thresholds, seed=seed)
+    config = ValuesRunConfig(model=model, scorer=scorer, samples=samples, temperature=temperature,
+                             max_tokens=max_tokens, explain=explain, chat=chat, thresholds=thresholds, seed=seed)
     if situation is not None:
         code = language_code(language or "en")
         if code is None:
@@ -85,12 +86,10 @@ def values(
                                 value_scorer, embedder, config)[0]
         _print_map(record, show_all)
         return
-    table = situations_from(source_of(situations, suite, "--situations", "the built-in suite is 'builtin'"),
-                            columns=column_mapping(mapping), language=language, limit=limit)
-    path = run_values(table, config, out_dir or Path("runs/values"), fresh=fresh, progress=show_progress(quiet),
-                      use_cache=cache)
-    print_checks(path)
-    out.print(f"report: {path / 'report.html'}")
+    source = source_of(situations, suite, "--situations", "the built-in suite is 'builtin'")
+    config = replace(config, situations=str(source), columns=column_mapping(mapping), language=language, limit=limit)
+    print_summary(run_values(config, out_dir or Path("runs/values"), fresh=fresh, progress=show_progress(quiet),
+                             use_cache=cache))
 
 
 @commands.command("values-train", epilog="""

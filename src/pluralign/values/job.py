@@ -3,14 +3,14 @@ and the values-eval job, a scorer and its maps against labelled data."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ..data import read_cards
-from ..embed import Embedder, SentenceEmbedder
-from ..jobs import Job
+from ..data import read_cards, situations_from
+from ..embed import SentenceEmbedder
+from ..jobs import Job, Summary
 from ..metrics import disaggregate, write_metrics
 from ..metrics.checks import group_sizes, smallest_group
 from ..models.base import LanguageModel
@@ -27,25 +27,42 @@ from .scorers import load_scorer
 CHUNK = 4  # situations per batch: their generation, scoring and embedding each go to the backend as one call
 
 
-def prepare(config: ValuesConfig, *, use_cache: bool = True, model: LanguageModel | None = None,
-            embedder: Embedder | None = None, run: Run | None = None):
-    """The (cached) model, the scorer and the embedder a config names; already-loaded ones are reused."""
-    embedder = embedder or SentenceEmbedder(config.embedder)
-    model = Models(run, given={config.model: model} if model else None, use_cache=use_cache)(config.model)
+@dataclass
+class ValuesRunConfig(ValuesConfig):
+    """A values run: how its maps are made (``ValuesConfig``) and the situations they are made for, recorded in its
+    manifest together.
+
+    Args:
+        situations: the situation source (``builtin`` or a FILE: ``data.situations_from``), its columns renamed by
+            ``columns`` (ours -> theirs); language: for files without a language column; limit: the first N rows.
+    """
+
+    situations: str = "builtin"
+    columns: dict[str, str] = field(default_factory=dict)
+    language: str | None = None
+    limit: int | None = None
+
+
+def prepare(config: ValuesConfig, *, use_cache: bool = True, models: dict[str, LanguageModel] | None = None,
+            run: Run | None = None):
+    """The (cached) model, the scorer and the embedder a config names; already-loaded models are reused."""
+    embedder = SentenceEmbedder(config.embedder)
+    model = Models(run, given=models, use_cache=use_cache)(config.model)
     return model, load_scorer(config.scorer, model, embedder, config.chat), embedder
 
 
-def run_values(situations: pd.DataFrame, config: ValuesConfig, out: str | Path, *, fresh: bool = False,
-               progress: bool = True, use_cache: bool = True, model: LanguageModel | None = None,
-               embedder: Embedder | None = None) -> Path:
-    """Map the values, rights and duties of every situation into the run directory ``out``.
+def run_values(config: ValuesRunConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
+               use_cache: bool = True, models: dict[str, LanguageModel] | None = None) -> Summary:
+    """Map the values, rights and duties of every situation of ``config`` into the run directory ``out``.
 
-    Re-running with the same arguments resumes: finished situations are skipped. Returns the run directory, with
-    ``records.jsonl``, ``candidates.parquet``, ``situations.parquet``, ``metrics.parquet`` and ``report.html``.
+    Re-running with the same arguments resumes: finished situations are skipped. Returns the run's summary; the run
+    holds ``records.jsonl``, ``candidates.parquet``, ``situations.parquet``, ``metrics.parquet`` and ``report.html``.
     """
+    situations = situations_from(config.situations, columns=config.columns or None, language=config.language,
+                                 limit=config.limit)
     run = Run(out, "values", asdict(config), fingerprint_table(situations), fresh=fresh, seed=config.seed)
     run.describe_data(data_cards=read_cards(situations))
-    model, scorer, embedder = prepare(config, use_cache=use_cache, model=model, embedder=embedder, run=run)
+    model, scorer, embedder = prepare(config, use_cache=use_cache, models=models, run=run)
     done = run.done_keys()
     items = public_columns(situations).to_dict("records")
     keys = [f"{config.model}|{s['id']}" for s in items]
@@ -57,7 +74,13 @@ def run_values(situations: pd.DataFrame, config: ValuesConfig, out: str | Path, 
     with run.recording(), progress_tasks(progress) as tasks:
         in_chunks(run, done, keys, items, chunk_size(model, CHUNK), compute, tasks.add("value maps", len(items)))
     write_values_results(run.path)
-    return run.path
+    return summarise_values(run.path)
+
+
+def summarise_values(run_dir: str | Path) -> Summary:
+    """A values run's summary: where its report is (the degeneracy checks that fired are printed from its metrics)."""
+    path = Path(run_dir)
+    return Summary(path, lines=(f"report: {path / 'report.html'}",))
 
 
 def values_tables(records: list[dict]) -> dict[str, pd.DataFrame]:
@@ -126,4 +149,4 @@ def evaluate_values(labelled: pd.DataFrame, config: ValuesConfig, *, limit: int 
     return ValuesEvaluation(scorer.name, accuracy, gold_coverage(made, gold[gold["situation"].isin(chosen)], embedder))
 
 
-JOB = Job("values", ValuesConfig, run_values, write_values_results, ITEMS)
+JOB = Job("values", ValuesRunConfig, run_values, summarise_values, write_values_results, ITEMS)
