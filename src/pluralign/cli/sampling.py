@@ -1,4 +1,4 @@
-"""`pluralign sample`, `compare-samplers` and `humans-vs-models`: parse, call the sampling jobs, print their tables."""
+"""`pluralign sample`, `compare-samplers` and `humans-vs-models`: parse, call the sampling jobs, print their summaries."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
 
-from .common import Cache, Chat, ColumnMap, Fresh, Quiet, RunDir, TemplateFrom, column_mapping, guarded, out, \
+from .common import Cache, Chat, ColumnMap, Fresh, Quiet, RunDir, TemplateFrom, column_mapping, guarded, \
     print_summary, show_progress, source_of
 
 commands = typer.Typer()
@@ -139,26 +138,20 @@ def humans_vs_models(
     judge: Annotated[Optional[str], typer.Option(help="Model spec of the value judge (default: the first --model).")] = None,
     max_tokens: Annotated[int, typer.Option(help="Length of the models' answers.")] = 128,
     chat: Chat = True,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Also write people.parquet, defaults.parquet, summary.parquet and map.html (the scatter) here.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run directory: people.parquet, defaults.parquet, summary.parquet and map.html (the scatter).")] = Path("runs/humans-vs-models"),
+    fresh: Fresh = False,
+    cache: Cache = True,
     seed: Annotated[int, typer.Option(help="Seed of the intervals.")] = 0,
+    quiet: Quiet = False,
 ) -> None:
     """Place people and models on the same value map: each annotator at the judged position of what they chose,
     each model at its default answers to the same prompts; report the share of people in the models' quadrant
-    and the ratio of people's to models' variance on each axis."""
-    from ..sampling.people import run_humans_vs_models
+    and the ratio of people's to models' variance on each axis. A run: re-running the same command resumes it."""
+    from ..sampling.people import HumansVsModelsConfig, run_humans_vs_models
 
-    result = run_humans_vs_models(data, model, annotators=annotators, judge=judge, chat=chat, max_tokens=max_tokens,
-                                  seed=seed, out=out_dir)
-    table = Table(title=f"{len(result.people)} people against the models' default answers")
-    for column in ("model", "people in the model's quadrant", "variance ratio: traditional-secular",
-                   "variance ratio: survival-self-expression"):
-        table.add_column(column)
-    for r in result.summary.itertuples(index=False):
-        table.add_row(r.model, f"{r.quadrant_match:.2f}", f"{r.variance_ratio_traditional_secular:.2f}",
-                      f"{r.variance_ratio_survival_self_expression:.2f}")
-    out.print(table)
-    if result.map is not None:
-        out.print(f"tables and map: {result.map}")
+    config = HumansVsModelsConfig(data=data, annotators=annotators, models=list(model), judge=judge, chat=chat,
+                                  max_tokens=max_tokens, seed=seed)
+    print_summary(run_humans_vs_models(config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache))
 
 
 def _source(path: Optional[Path], suite: Optional[str]) -> str:
