@@ -161,9 +161,11 @@ def rebuild(run_dir: str | Path) -> Summary:
     return job.summary(Path(run_dir))
 
 
-def resume(run_dir: str | Path, *, progress: bool = True, use_cache: bool = True) -> Summary:
+def resume(run_dir: str | Path, *, progress: bool = True, use_cache: bool = True,
+           models: dict[str, LanguageModel] | None = None) -> Summary:
     """Run again the run in ``run_dir`` from its manifest alone (its job, and its config with the data sources in
-    it): an interrupted run goes on where it stopped, a finished one is summarised again."""
+    it): an interrupted run goes on where it stopped, a finished one is summarised again. ``models``: already-loaded
+    models by spec, as every job takes them."""
     job = job_of(run_dir)
     config = read_manifest(run_dir).get("config")
     try:
@@ -171,4 +173,4 @@ def resume(run_dir: str | Path, *, progress: bool = True, use_cache: bool = True
     except (TypeError, InputError) as exc:
         raise RunError(f"{run_dir} was made by a pluralign whose '{job.name}' settings this one cannot read ({exc}); "
                        "run the job's command again with --fresh") from None
-    return job.run(settings, Path(run_dir), progress=progress, use_cache=use_cache)
+    return job.run(settings, Path(run_dir), progress=progress, use_cache=use_cache, models=models)
