@@ -1,17 +1,16 @@
-"""What every report shares: one Jinja environment over the report templates, with the metric-definition filter,
-and the degeneracy checks as every report shows them (see checks.html)."""
+"""What every report shares: one Jinja environment over the report templates (and the builder the web apps take
+theirs from), with the metric-definition filter, and the degeneracy checks as every report shows them (see
+checks.html)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from ..metrics.checks import check_results, degenerate, only_fired
 from ..metrics.registry import REGISTRY
-
-env = Environment(loader=PackageLoader("pluralign.report", "templates"), autoescape=select_autoescape())
 
 
 def metric_definition(name: str) -> str:
@@ -21,7 +20,17 @@ def metric_definition(name: str) -> str:
     return known.description if known else ""
 
 
-env.filters["definition"] = metric_definition
+def environment(*packages: str) -> Environment:
+    """The one way pluralign builds a Jinja environment: the report templates, behind the ``templates`` folders of
+    ``packages`` (a web app's own pages, which extend and include the reports'), autoescaped, with the metric
+    definition filter."""
+    folders = [PackageLoader(package, "templates") for package in (*packages, "pluralign.report")]
+    built = Environment(loader=ChoiceLoader(folders), autoescape=select_autoescape())
+    built.filters["definition"] = metric_definition
+    return built
+
+
+env = environment()  # the reports'
 
 
 def write_page(path: Path, template: str, **context) -> Path:
