@@ -124,18 +124,23 @@ def show_progress(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
 
 
+def print_table(title: str, rows: pd.DataFrame) -> None:
+    """A small table of text cells under its title."""
+    table = Table(title=title)
+    for column in rows.columns:
+        table.add_column(str(column))
+    for row in rows.itertuples(index=False):
+        table.add_row(*(str(v) for v in row))
+    out.print(table)
+
+
 def print_summary(summary: Summary) -> None:
     """What a job's summary says: its notes on stderr, then its tables, its lines and the degeneracy checks that
     fired on stdout."""
     for message in summary.notes:
         note(message)
     for title, rows in summary.tables.items():
-        table = Table(title=title)
-        for column in rows.columns:
-            table.add_column(str(column))
-        for row in rows.itertuples(index=False):
-            table.add_row(*(str(v) for v in row))
-        out.print(table)
+        print_table(title, rows)
     for line in summary.lines:
         out.print(line, highlight=False)
     print_checks(summary.path)

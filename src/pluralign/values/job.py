@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import pandas as pd
 
-from ..data import read_cards, situations_from
+from ..data import language_code, read_cards, situations_from, valueprism_from
 from ..embed import SentenceEmbedder
+from ..errors import InputError
 from ..jobs import Job, Summary
 from ..metrics import disaggregate, write_metrics
 from ..metrics.checks import group_sizes, smallest_group
@@ -22,7 +24,7 @@ from .core import ValuesConfig, map_situations
 from .evaluate import evaluate_scorer, gold_coverage, gold_items
 from .prompts import VALENCES
 from .report import ITEMS, write_values_report
-from .scorers import load_scorer
+from .scorers import TrainedScorer, load_scorer
 
 CHUNK = 4  # situations per batch: their generation, scoring and embedding each go to the backend as one call
 
@@ -49,6 +51,16 @@ def prepare(config: ValuesConfig, *, use_cache: bool = True, models: dict[str, L
     embedder = SentenceEmbedder(config.embedder)
     model = Models(run, given=models, use_cache=use_cache)(config.model)
     return model, load_scorer(config.scorer, model, embedder, config.chat), embedder
+
+
+def map_situation(text: str, language: str, config: ValuesConfig, *, use_cache: bool = True) -> dict:
+    """One situation's value map (``map_situations``' record), without a run: ``pluralign values "SITUATION"``."""
+    code = language_code(language)
+    if code is None:
+        raise InputError(f"unknown language {language!r} (use ISO 639-1, e.g. en, de, tr)")
+    model, scorer, embedder = prepare(config, use_cache=use_cache)
+    return map_situations([{"id": "situation", "text": text.strip(), "language": code}], model, scorer, embedder,
+                          config)[0]
 
 
 def run_values(config: ValuesRunConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
@@ -147,6 +159,32 @@ def evaluate_values(labelled: pd.DataFrame, config: ValuesConfig, *, limit: int 
     made = pd.DataFrame([{"situation": m["situation"], "text": c["text"]}
                          for m in maps for c in m["candidates"] if c["kept"]], columns=["situation", "text"])
     return ValuesEvaluation(scorer.name, accuracy, gold_coverage(made, gold[gold["situation"].isin(chosen)], embedder))
+
+
+def accuracy_table(result: pd.DataFrame) -> pd.DataFrame:
+    """A scorer's ``evaluate_scorer`` table as the commands print it: accuracy with its interval, macro-F1 and the
+    majority baseline per task."""
+    return pd.DataFrame([(r.task, f"{r.accuracy:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]", f"{r.macro_f1:.3f}",
+                          f"{r.majority_baseline:.3f}", str(r.n)) for r in result.itertuples(index=False)],
+                        columns=["task", "accuracy [95% CI]", "macro-F1", "majority baseline", "n"])
+
+
+def train_scorer(data: Sequence[Path], out: Path, *, test: Sequence[Path] = (), embedder: str = "embedded",
+                 force: bool = False, seed: int = 0) -> Summary:
+    """The job of ``pluralign values-train``: fit a ``TrainedScorer`` on the train split of ValuePrism-shaped
+    ``data`` and save it to ``out`` (refused where that exists, unless ``force``); with ``test``, its accuracy there.
+    The summary's path is the saved scorer's."""
+    if out.exists() and not force:
+        raise InputError(f"{out} exists; choose another --out or pass --force to overwrite it")
+    rows = valueprism_from(data, "train")
+    tests = valueprism_from(test, "test") if test else None  # read before the fit, so that a bad file fails at once
+    scorer = TrainedScorer.fit(rows.dropna(subset=["relevant"]), rows.dropna(subset=["valence"]),
+                               SentenceEmbedder(embedder), seed=seed)
+    path = scorer.save(out)
+    line = (f"scorer: {path} (fitted on {rows['relevant'].notna().sum()} relevance and "
+            f"{rows['valence'].notna().sum()} valence labels)")
+    tables = {} if tests is None else {f"scorer {scorer.name}": accuracy_table(evaluate_scorer(scorer, tests, seed=seed))}
+    return Summary(path, tables, (line,))
 
 
 JOB = Job("values", ValuesRunConfig, run_values, summarise_values, write_values_results, ITEMS)
