@@ -191,8 +191,7 @@ def train_policy(pairs: pd.DataFrame, config: AlignConfig, folder: Path, progres
 def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
               use_cache: bool = True, models: dict[str, LanguageModel] | None = None) -> Summary:
     """Sample, pair, train and judge into the run ``out`` (see the module's docstring); resumes where it stopped.
-    Returns the run's summary (``summarise_align``); the tuned model is ``out/model`` and the before/after judgement
-    ``out/judge``."""
+    Returns its summary; the tuned model is ``out/model`` and the before/after judgement ``out/judge``."""
     learned = GroupRewards.from_run(config.reward) if config.reward else None
     pole = config.target.removeprefix(POLE) if config.target.startswith(POLE) else None
     if pole is not None:
@@ -261,9 +260,9 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
                          "model": toward(None, answers["model"].tolist())[:, 0].tolist(),
                          "against": toward(None, answers["against"].tolist())[:, 0].tolist()}])
         if config.audit:
-            run_audit(AuditConfig(models=[config.model, tuned], statements=config.audit, limit=config.audit_limit,
-                                  survey="none", stages=["stance"], seed=config.seed), run.path / "audit",
-                      progress=progress, use_cache=use_cache, models=opened.loaded())
+            audit = AuditConfig(models=[config.model, tuned], statements=config.audit, limit=config.audit_limit,
+                                survey="none", stages=["stance"], seed=config.seed)
+            run_audit(audit, run.path / "audit", progress=progress, use_cache=use_cache, models=opened.loaded())
     write_align_results(run.path)
     return summarise_align(run.path)
 
