@@ -13,10 +13,10 @@ from pluralign.runs import Run, RunError
 
 def test_every_capability_registers_its_job():
     found = jobs()
-    assert {"audit", "values", "sample", "compare-samplers", "learn", "judge", "align"} <= set(found)
+    assert {"audit", "values", "sample", "compare-samplers", "humans-vs-models", "learn", "judge", "align"} <= set(found)
     for name, job in found.items():
         assert job.name == name and dataclasses.is_dataclass(job.config) and callable(job.run)
-    assert {n for n, j in found.items() if j.items is None} == {"learn", "align"}
+    assert {n for n, j in found.items() if j.items is None} == {"learn", "align", "humans-vs-models"}
 
 
 def test_a_run_names_its_job(tmp_path):
