@@ -211,8 +211,8 @@ def main() -> None:
     def audit() -> None:
         spec = f"hf:{state['folder']}"
         start = time.perf_counter()
-        run_audit(builtin_statements(), AuditConfig(models=[spec], max_tokens=args.max_tokens),
-                  Path(tempfile.mkdtemp()) / "audit", progress=False, use_cache=False, models={spec: state["hf"]})
+        run_audit(AuditConfig(models=[spec], max_tokens=args.max_tokens), Path(tempfile.mkdtemp()) / "audit",
+                  progress=False, use_cache=False, models={spec: state["hf"]})
         seconds["whole audit hf"] = time.perf_counter() - start
 
     def lm_eval_bf16() -> None:

@@ -171,6 +171,17 @@ def cli():
     return run_cli
 
 
+def statements_file(ids: str, folder: Path) -> str:
+    """The built-in statements whose id matches the pattern ``ids``, written as a JSONL file in ``folder``: the
+    source an audit's config names when a test audits a chosen few."""
+    from pluralign.data import builtin_statements
+
+    statements = builtin_statements()
+    path = folder / "statements.jsonl"
+    statements[statements["id"].str.match(ids)].to_json(path, orient="records", lines=True, force_ascii=False)
+    return str(path)
+
+
 @pytest.fixture(scope="session")
 def small_run(tmp_path_factory, answer_cache, hf_model):
     """A complete audit of 16 built-in statements (4 topics, en and de) with every stage, on the embedded model.
@@ -178,15 +189,13 @@ def small_run(tmp_path_factory, answer_cache, hf_model):
     Eight modules use it, so with two workers both make it, each in a folder of its own: the second to start waits
     for the first, then finds every answer in the run's answer cache instead of computing them again."""
     from pluralign.audit import AuditConfig, run_audit
-    from pluralign.data import builtin_statements, builtin_survey
 
-    statements = builtin_statements()
-    statements = statements[statements["id"].str.match(r"(imm|lgb|wel|sur)-0[13]-(en|de)")]
     out = tmp_path_factory.mktemp("runs") / "small"
+    statements = statements_file(r"(imm|lgb|wel|sur)-0[13]-(en|de)", out.parent)
 
     def audit():
-        return run_audit(statements, AuditConfig(models=["embedded"], max_tokens=32), out, survey=builtin_survey(),
-                         progress=False, models={"embedded": hf_model})
+        return run_audit(AuditConfig(models=["embedded"], statements=statements, max_tokens=32), out,
+                         progress=False, models={"embedded": hf_model}).path
 
     with open(answer_cache / "small_run.lock", "w") as guard:
         fcntl.flock(guard, fcntl.LOCK_EX)

@@ -15,5 +15,5 @@ def test_the_audit_writes_what_it_wrote(small_run):
 
 def test_learn_writes_what_it_wrote(tmp_path):
     for estimator in ("mixture", "ideal"):
-        path = run_learn(LearnConfig(data="simulated", estimator=estimator, k=2, seed=3), tmp_path / estimator)
+        path = run_learn(LearnConfig(data="simulated", estimator=estimator, k=2, seed=3), tmp_path / estimator).path
         assert_golden(f"learn-{estimator}", path)

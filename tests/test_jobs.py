@@ -7,28 +7,21 @@ import dataclasses
 
 import pytest
 
-from pluralign.jobs import job_of, jobs, rebuild
+from pluralign.jobs import job_of, jobs
 from pluralign.runs import Run, RunError
 
 
 def test_every_capability_registers_its_job():
     found = jobs()
-    assert {"audit", "values", "sample", "compare-samplers", "learn", "judge", "align"} <= set(found)
+    assert {"audit", "values", "sample", "compare-samplers", "humans-vs-models", "learn", "judge", "align"} <= set(found)
     for name, job in found.items():
         assert job.name == name and dataclasses.is_dataclass(job.config) and callable(job.run)
-    assert {n for n, j in found.items() if j.items is None} == {"learn", "align"}
-    assert {n for n, j in found.items() if j.rebuild is None} == {"sample"}
+    assert {n for n, j in found.items() if j.items is None} == {"learn", "align", "humans-vs-models"}
 
 
 def test_a_run_names_its_job(tmp_path):
     Run(tmp_path / "r", "values", {}, "data")
     assert job_of(tmp_path / "r") is jobs()["values"]
-
-
-def test_a_job_that_cannot_rebuild_says_which_can(tmp_path):
-    Run(tmp_path / "r", "sample", {}, "data")
-    with pytest.raises(RunError, match="report is written when it finishes; rebuilding works for .*audit"):
-        rebuild(tmp_path / "r")
 
 
 def test_a_run_of_an_unknown_job_is_refused(tmp_path):

@@ -10,14 +10,16 @@ package adds a job by declaring one entry point::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Protocol
 
 import pandas as pd
 
+from .errors import InputError
+from .models.base import LanguageModel
 from .runs import RunError, read_manifest
 
 GROUP = "pluralign.jobs"
@@ -69,21 +71,56 @@ class ItemView:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """What a job returns: its run directory and what the CLI prints about the run, built by the job from the run's
+    tables (beside its rebuild), so a command, ``pluralign resume`` and a Python caller all see the same.
+
+    Args:
+        path: the run directory.
+        tables: the small tables printed, by title, in order (cells as text: a value and its interval as one cell).
+        lines: facts printed after the tables (the tuned model, a ranking's counts, ...).
+        notes: what the user should know about the data the run read (rows left out, ...), printed on stderr.
+    """
+
+    path: Path
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    lines: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def with_interval(row: Any) -> str:
+    """A metrics row's value and its interval, as summaries show them: ``0.612 [0.580, 0.645]``."""
+    return f"{row.value:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
+
+
+class RunJob(Protocol):
+    """The one contract of every job: run ``config`` into the run directory ``out`` (resuming what it holds, or
+    setting it aside when ``fresh``), with progress bars, the response cache and ``models`` already loaded by spec."""
+
+    def __call__(self, config: Any, out: str | Path, *, fresh: bool = False, progress: bool = True,
+                 use_cache: bool = True, models: dict[str, LanguageModel] | None = None) -> Summary: ...
+
+
+@dataclass(frozen=True)
 class Job:
     """A kind of run.
 
     Args:
         name: the job's name, written in each run's manifest.
-        config: the dataclass of its settings (recorded in the manifest; a changed one refuses to resume).
-        run: the function that runs it into a run directory and returns that directory.
-        rebuild: rebuilds the run's tables, metrics and report from its records alone; returns the report's path.
+        config: the dataclass of its settings, data sources included (recorded in the manifest, which ``resume``
+            builds it again from; a changed one refuses to resume).
+        run: runs it (``RunJob``) and returns its summary.
+        summary: the summary of a run from its tables (what ``run`` returns).
+        rebuild: rebuilds the run's tables, metrics and report from its records alone; returns the path of the file
+            a user opens (the report; a sample run's tasks).
         items: how the viewer lists and opens its items (None: the viewer shows metrics and the report only).
     """
 
     name: str
     config: type
-    run: Callable[..., Path]
-    rebuild: Callable[[Path], Path] | None = None
+    run: RunJob
+    summary: Callable[[Path], Summary]
+    rebuild: Callable[[Path], Path]
     items: ItemView | None = None
 
 
@@ -117,11 +154,23 @@ def job_of(run_dir: str | Path) -> Job:
     return found
 
 
-def rebuild(run_dir: str | Path) -> Path:
-    """Rebuild a run's tables, metrics and report from its records (e.g. after an interrupted run)."""
+def rebuild(run_dir: str | Path) -> Summary:
+    """Rebuild a run's tables, metrics and report from its records (e.g. after an interrupted run); its summary."""
     job = job_of(run_dir)
-    if job.rebuild is None:
-        rebuildable = [j.name for j in jobs().values() if j.rebuild]
-        raise RunError(f"{run_dir} is a '{job.name}' run, whose report is written when it finishes; rebuilding works "
-                       f"for {', '.join(rebuildable)} runs")
-    return job.rebuild(Path(run_dir))
+    job.rebuild(Path(run_dir))
+    return job.summary(Path(run_dir))
+
+
+def resume(run_dir: str | Path, *, progress: bool = True, use_cache: bool = True,
+           models: dict[str, LanguageModel] | None = None) -> Summary:
+    """Run again the run in ``run_dir`` from its manifest alone (its job, and its config with the data sources in
+    it): an interrupted run goes on where it stopped, a finished one is summarised again. ``models``: already-loaded
+    models by spec, as every job takes them."""
+    job = job_of(run_dir)
+    config = read_manifest(run_dir).get("config")
+    try:
+        settings = job.config(**config)
+    except (TypeError, InputError) as exc:
+        raise RunError(f"{run_dir} was made by a pluralign whose '{job.name}' settings this one cannot read ({exc}); "
+                       "run the job's command again with --fresh") from None
+    return job.run(settings, Path(run_dir), progress=progress, use_cache=use_cache, models=models)

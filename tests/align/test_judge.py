@@ -76,7 +76,7 @@ def test_the_same_answers_tie_under_every_reward(reward_run, hf_model, tmp_path)
 
     config = JudgeConfig(reward=str(reward_run), model="embedded", against="hf:embedded", limit=3, max_tokens=16)
     out = run_judge(config, tmp_path / "same", progress=False, use_cache=False,
-                    models={"embedded": hf_model, "hf:embedded": hf_model})
+                    models={"embedded": hf_model, "hf:embedded": hf_model}).path
     metrics = pd.read_parquet(out / "metrics.parquet").set_index(["metric", "group"])["value"]
     assert metrics["win_rate", "liberal"] == metrics["win_rate", "traditional"] == 0.5
     assert metrics["p_prefer", "liberal"] == 0.5
@@ -97,7 +97,7 @@ def test_without_a_learn_run_the_value_poles_judge_each_answer_by_its_place_on_t
     # a judge run with no learn run: every answer is scored toward each pole by the judge (the --against model)
     config = JudgeConfig(model="embedded", against="hf:embedded", limit=4, max_tokens=16)
     out = run_judge(config, tmp_path / "poles", progress=False, use_cache=False,
-                    models={"embedded": hf_model, "hf:embedded": hf_model})
+                    models={"embedded": hf_model, "hf:embedded": hf_model}).path
     answers = pd.read_parquet(out / "answers.parquet")
     assert np.allclose(np.stack(answers["rewards"].to_numpy()), poles(None, answers["text"].tolist()), atol=1e-5)
     verdict = pd.read_parquet(out / "verdicts.parquet")

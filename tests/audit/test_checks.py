@@ -61,10 +61,8 @@ class ContentModel:
 def content_run(tmp_path_factory):
     statements = builtin_statements()
     config = AuditConfig(models=["hf:test/content"], stages=["stance", "long_form", "judge_check"], chat=False)
-    path = run_audit(statements, config,
-                     tmp_path_factory.mktemp("runs") / "content", progress=False, use_cache=False,
-                     models={"hf:test/content": ContentModel(statements)})
-    return path
+    return run_audit(config, tmp_path_factory.mktemp("runs") / "content", progress=False, use_cache=False,
+                     models={"hf:test/content": ContentModel(statements)}).path
 
 
 def test_the_embedded_model_raises_the_judge_and_answer_mass_checks(small_run):

@@ -16,8 +16,8 @@ import pytest
 
 from pluralign.audit import AuditConfig, run_audit
 from pluralign.audit.prompts import PROMPTS
-from pluralign.data import builtin_statements
 from pluralign.runs import read_records
+from tests.conftest import statements_file
 
 
 def test_a_complete_run_has_every_stage_and_metric(small_run):
@@ -52,10 +52,9 @@ class AgreesInGerman:
 def test_a_language_group_never_mixes_a_statement_with_its_translation(tmp_path):
     """German statements asked in German and the same statements asked in English are two groups; before, the group
     "de" mixed them (p(agree) 0.5 here, from 0.9 and 0.1) beside an "en" group of English originals only."""
-    statements = builtin_statements()
-    statements = statements[statements["id"].str.match(r"(imm|wel)-01-(en|de)")]
-    run = run_audit(statements, AuditConfig(models=["hf:test/german"], stages=["stance"], chat=False), tmp_path / "run",
-                    progress=False, use_cache=False, models={"hf:test/german": AgreesInGerman()})
+    statements = statements_file(r"(imm|wel)-01-(en|de)", tmp_path)
+    run = run_audit(AuditConfig(models=["hf:test/german"], statements=statements, stages=["stance"], chat=False),
+                    tmp_path / "run", progress=False, use_cache=False, models={"hf:test/german": AgreesInGerman()}).path
     metrics = pd.read_parquet(run / "metrics.parquet").query("metric == 'p_agree'")
     groups = metrics[metrics["grouping"] == "language_variant"].set_index("group")
     assert groups.loc[["de original", "de translated", "en original"], "value"].round(6).tolist() == [0.9, 0.1, 0.1]
@@ -114,7 +113,9 @@ def test_resume_after_sigkill_loses_nothing_and_duplicates_nothing(tmp_path):
     proc.wait()
     partial = len(read_records(cut))
     assert n_stance < partial < len(read_records(whole))
-    subprocess.run(_audit_args(cut), check=True, capture_output=True, timeout=900)
+    # `pluralign resume` goes on from the manifest alone: it names the statements, the stages and the model
+    subprocess.run([sys.executable, "-m", "pluralign", "resume", str(cut), "--no-cache", "-q"], check=True,
+                   capture_output=True, timeout=900)
     keys = _records_key_set(cut)
     assert len(keys) == len(set(keys)) == len(_records_key_set(whole))
     a = pd.read_parquet(whole / "results.parquet").sort_values(["statement_id", "variant"]).reset_index(drop=True)
@@ -155,10 +156,11 @@ def test_two_models_side_by_side(tmp_path, hf_model, llama_model):
     from pluralign.audit import AuditConfig, run_audit
     from pluralign.data import builtin_statements
 
-    statements = builtin_statements().iloc[:6]
+    statements = statements_file("|".join(builtin_statements()["id"].iloc[:6]), tmp_path)
     specs = ["embedded", "llamacpp:embedded"]
-    run = run_audit(statements, AuditConfig(models=specs, stages=["stance"], translated=False), tmp_path / "two", progress=False,
-                    use_cache=False, models={"embedded": hf_model, "llamacpp:embedded": llama_model})
+    run = run_audit(AuditConfig(models=specs, statements=statements, stages=["stance"], translated=False),
+                    tmp_path / "two", progress=False, use_cache=False,
+                    models={"embedded": hf_model, "llamacpp:embedded": llama_model}).path
     items = pd.read_parquet(run / "results.parquet")
     assert items.groupby("model").size().to_dict() == {s: 6 for s in specs}
     overall = pd.read_parquet(run / "metrics.parquet").query("grouping == 'overall' and metric == 'p_agree'")
@@ -189,10 +191,10 @@ def test_a_models_batch_hint_sets_how_many_items_each_call_carries(tmp_path, hf_
     from pluralign.audit import AuditConfig, run_audit
     from pluralign.data import builtin_statements
 
-    statements = builtin_statements().iloc[:40]
+    statements = statements_file("|".join(builtin_statements()["id"].iloc[:40]), tmp_path)
     model = _Calls(hf_model, hint)
-    run = run_audit(statements, AuditConfig(models=["embedded"], stages=["stance"], translated=False), tmp_path / "a",
-                    progress=False, use_cache=False, models={"embedded": model})
+    run = run_audit(AuditConfig(models=["embedded"], statements=statements, stages=["stance"], translated=False),
+                    tmp_path / "a", progress=False, use_cache=False, models={"embedded": model}).path
     per_item = len(model.sizes) and sum(model.sizes) // 40
     assert model.sizes == ([32 * per_item, 8 * per_item] if hint == 0 else [40 * per_item])
     assert len(pd.read_parquet(run / "results.parquet")) == 40

@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from pluralign.audit import AuditConfig, run_audit
-from pluralign.data import statements_from
 from pluralign.models.base import GenerateRequest
 from pluralign.models.embedded import embedded_hf_dir
 from tests.conftest import start_server, stop_server
@@ -32,12 +31,12 @@ IN_PROCESS = """
 import json, sys
 from pathlib import Path
 from pluralign.audit import AuditConfig, run_audit
-from pluralign.data import statements_from
+
 from pluralign.models import load
 from pluralign.models.base import GenerateRequest
 if __name__ == "__main__":
     model = load("vllm:embedded")
-    run_audit(statements_from("builtin", limit=8), AuditConfig(models=["vllm:embedded"], stages=["stance"]),
+    run_audit(AuditConfig(models=["vllm:embedded"], limit=8, stages=["stance"]),
               Path(sys.argv[1]), progress=False, use_cache=False, models={"vllm:embedded": model})
     greedy = GenerateRequest("Name three colours:", max_tokens=16, n=2)
     sampled = GenerateRequest([{"role": "user", "content": "Say something kind."}], max_tokens=24, temperature=1.0,
@@ -58,8 +57,8 @@ def in_process(vllm_python, tmp_path_factory):
 
 
 def test_an_audit_through_vllm_gives_the_hf_backends_p_agree(in_process, hf_model, tmp_path):
-    local = run_audit(statements_from("builtin", limit=8), AuditConfig(models=["embedded"], stages=["stance"]),
-                      tmp_path / "hf", progress=False, use_cache=False, models={"embedded": hf_model})
+    local = run_audit(AuditConfig(models=["embedded"], limit=8, stages=["stance"]),
+                      tmp_path / "hf", progress=False, use_cache=False, models={"embedded": hf_model}).path
     ours, theirs = _p_agree(local), _p_agree(in_process[0])
     assert len(ours) == 15 and ours.index.equals(theirs.index)
     assert np.abs(ours - theirs).max() < 1e-3
@@ -72,14 +71,14 @@ def test_an_audit_through_vllm_serve_passes_the_probe_and_gives_the_hf_backends_
         str(vllm_python), "-m", "vllm.entrypoints.openai.api_server", "--model", str(embedded_hf_dir()),
         "--host", "127.0.0.1", "--port", str(port), "--served-model-name", "smollm2", "--dtype", "float32",
         "--enforce-eager", "--gpu-memory-utilization", "0.3", "--max-model-len", "2048"], "/v1/models")
-    statements, spec = statements_from("builtin", limit=8), f"openai:{url}/v1#smollm2"
+    spec = f"openai:{url}/v1#smollm2"
     try:  # the log-prob probe runs before the first score and would stop the run
-        served = run_audit(statements, AuditConfig(models=[spec], stages=["stance"], template_from="embedded"),
-                           tmp_path / "served", progress=False, use_cache=False)
+        served = run_audit(AuditConfig(models=[spec], limit=8, stages=["stance"], template_from="embedded"),
+                           tmp_path / "served", progress=False, use_cache=False).path
     finally:
         stop_server(proc)
-    local = run_audit(statements, AuditConfig(models=["embedded"], stages=["stance"]), tmp_path / "hf",
-                      progress=False, use_cache=False, models={"embedded": hf_model})
+    local = run_audit(AuditConfig(models=["embedded"], limit=8, stages=["stance"]), tmp_path / "hf",
+                      progress=False, use_cache=False, models={"embedded": hf_model}).path
     ours, theirs = _p_agree(local), _p_agree(served)
     assert len(ours) == 15 and ours.index.equals(theirs.index)
     # The served log-probs sit up to 2e-3 nats from the hf backend's (in-process vLLM: 2e-5), shifted alike for

@@ -1,6 +1,7 @@
 """compare-samplers and sample end to end on the embedded model; the export round-trips through the CA loader."""
 
 import json
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -16,13 +17,19 @@ from tests.report.test_report_browser import CHROMIUM_ARGS
 CONFIG = SamplingConfig(k=3, max_tokens=32, annotators=30, seed=1)
 
 
+def prompts_file(prompts: pd.DataFrame, folder) -> str:
+    """Chosen prompts as a JSONL file: the source a sampling config names."""
+    prompts.to_json(folder / "prompts.jsonl", orient="records", lines=True, force_ascii=False)
+    return str(folder / "prompts.jsonl")
+
+
 @pytest.fixture(scope="module")
 def compare_run(tmp_path_factory, hf_model):
-    prompts = builtin_prompts().iloc[[0, 1, 4, 8, 12]].reset_index(drop=True)
     out = tmp_path_factory.mktemp("compare") / "run"
+    config = replace(CONFIG, prompts=prompts_file(builtin_prompts().iloc[[0, 1, 4, 8, 12]], out.parent))
 
     def run():
-        return run_compare_samplers(prompts, CONFIG, out, progress=False, models={"embedded": hf_model})
+        return run_compare_samplers(config, out, progress=False, models={"embedded": hf_model}).path
 
     run.path = run()
     return run
@@ -96,8 +103,8 @@ def test_a_value_judge_near_chance_flags_every_samplers_coverage_and_learning(co
 def test_sample_exports_annotation_tasks_that_the_ca_loader_reads_once_chosen(tmp_path, hf_model):
     prompts = builtin_prompts().iloc[[0, 4]].reset_index(drop=True)
     prompts.at[1, "context"] = [{"role": "user", "content": "Hallo"}, {"role": "assistant", "content": "Hallo!"}]
-    config = SamplingConfig(samplers=["independent"], k=3, max_tokens=24)
-    path = run_sample(prompts, config, tmp_path / "sets", progress=False, use_cache=False, models={"embedded": hf_model})
+    config = SamplingConfig(prompts=prompts_file(prompts, tmp_path), samplers=["independent"], k=3, max_tokens=24)
+    path = run_sample(config, tmp_path / "sets", progress=False, use_cache=False, models={"embedded": hf_model}).path
     tasks = pd.read_csv(path / "tasks.csv")
     assert list(tasks["conversation_id"]) == ["independent:en-1", "independent:de-1"]
     assert tasks[["first_turn_response_a", "first_turn_response_b", "first_turn_response_c"]].notna().all().all()

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -14,24 +15,28 @@ from playwright.sync_api import sync_playwright
 
 from pluralign.data import builtin_situations
 from pluralign.runs import RunError, read_records
-from pluralign.values import Thresholds, ValuesConfig, run_values
+from pluralign.values import Thresholds, ValuesRunConfig, run_values
 from tests.golden import assert_golden
 from tests.report.test_report_browser import CHROMIUM_ARGS
 
 IDS = ["en-01", "en-21", "de-01", "fr-01", "tr-04"]
 # The 135M model's relevance sits near 0.3-0.5, so a lower bar keeps something to look at.
-CONFIG = ValuesConfig(samples=2, max_tokens=48, explain=True, thresholds=Thresholds(relevance={"Value": 0.3, "Right": 0.3, "Duty": 0.3}))
+THRESHOLDS = Thresholds(relevance={"Value": 0.3, "Right": 0.3, "Duty": 0.3})
 
 
 @pytest.fixture(scope="module")
 def values_run(tmp_path_factory, hf_model):
-    situations = builtin_situations().set_index("id").loc[IDS].reset_index()
     out = tmp_path_factory.mktemp("values") / "run"
+    situations = out.parent / "situations.jsonl"
+    builtin_situations().set_index("id").loc[IDS].reset_index().to_json(situations, orient="records", lines=True,
+                                                                        force_ascii=False)
+    config = ValuesRunConfig(situations=str(situations), samples=2, max_tokens=48, explain=True, thresholds=THRESHOLDS)
 
-    def run(config=CONFIG, **kw):
-        return run_values(situations, config, out, progress=False, use_cache=False, model=hf_model, **kw)
+    def run(config=config, **kw):
+        return run_values(config, out, progress=False, use_cache=False, models={"embedded": hf_model}, **kw).path
 
     run.path = run()
+    run.config = config
     return run
 
 
@@ -65,7 +70,7 @@ def test_rerunning_adds_nothing_and_a_changed_config_is_refused(values_run):
     values_run()
     assert (values_run.path / "records.jsonl").read_text() == before
     with pytest.raises(RunError, match="samples"):
-        values_run(ValuesConfig(samples=3, max_tokens=48, explain=True, thresholds=CONFIG.thresholds))
+        values_run(replace(values_run.config, samples=3))
 
 
 def test_report_shows_a_value_map_per_situation(values_run):

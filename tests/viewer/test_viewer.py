@@ -20,18 +20,17 @@ def served(tmp_path_factory, small_run, hf_model):
     """Two audit runs (the real small audit, twice), a small values run and a small sample run on the embedded
     model, a learn-shaped run, and traps: a symlink to a secret file inside a run and a symlinked run directory
     pointing outside."""
-    from pluralign.data import builtin_prompts, builtin_situations
     from pluralign.sampling import SamplingConfig, run_sample
-    from pluralign.values import ValuesConfig, run_values
+    from pluralign.values import ValuesRunConfig, run_values
 
     base = tmp_path_factory.mktemp("viewer")
     runs = base / "runs"
     runs.mkdir()
     for name in ("audit-a", "audit-b"):
         shutil.copytree(small_run.path, runs / name)
-    run_values(builtin_situations().head(1), ValuesConfig(samples=1, max_tokens=48), runs / "values-x", progress=False,
-               use_cache=False, model=hf_model)
-    run_sample(builtin_prompts().head(1), SamplingConfig(samplers=["independent"], k=2, max_tokens=24), runs / "sample-x",
+    run_values(ValuesRunConfig(limit=1, samples=1, max_tokens=48), runs / "values-x", progress=False,
+               use_cache=False, models={"embedded": hf_model})
+    run_sample(SamplingConfig(limit=1, samplers=["independent"], k=2, max_tokens=24), runs / "sample-x",
                progress=False, use_cache=False, models={"embedded": hf_model})
     make_run(runs / "learn-x", long_table({"IdealPoint": {"accuracy": (0.7, 0.6, 0.8)}}), job="learn")
     secret = base / "secret.txt"

@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 
 from ..audit import AuditConfig, run_audit
-from ..data import prompts_from, read_cards, statements_from
+from ..data import prompts_from, read_cards
 from ..errors import InputError
-from ..jobs import Job
+from ..jobs import Job, Summary
 from ..metrics import read_metrics
 from ..models.base import LanguageModel, ModelSpecError
 from ..models.spec import checkpoint, parse_spec
@@ -43,6 +43,7 @@ from .core import MAXMIN, reward_tensions, stance_shift
 from .judge import JudgeConfig, run_judge
 from .outcome import align_summary
 from .report import write_align_report
+from .summary import summarise_align
 from .targets import POLE, PoleRewards, check_poles, people_pairs, pole_metrics, preference_pairs
 
 CHUNK = 8  # prompts per generation call
@@ -188,9 +189,9 @@ def train_policy(pairs: pd.DataFrame, config: AlignConfig, folder: Path, progres
 
 
 def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
-              use_cache: bool = True, models: dict[str, LanguageModel] | None = None) -> Path:
+              use_cache: bool = True, models: dict[str, LanguageModel] | None = None) -> Summary:
     """Sample, pair, train and judge into the run ``out`` (see the module's docstring); resumes where it stopped.
-    Returns the run directory; the tuned model is ``out/model`` and the before/after judgement ``out/judge``."""
+    Returns its summary; the tuned model is ``out/model`` and the before/after judgement ``out/judge``."""
     learned = GroupRewards.from_run(config.reward) if config.reward else None
     pole = config.target.removeprefix(POLE) if config.target.startswith(POLE) else None
     if pole is not None:
@@ -259,11 +260,11 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
                          "model": toward(None, answers["model"].tolist())[:, 0].tolist(),
                          "against": toward(None, answers["against"].tolist())[:, 0].tolist()}])
         if config.audit:
-            run_audit(statements_from(config.audit, limit=config.audit_limit),
-                      AuditConfig(models=[config.model, tuned], stages=["stance"], seed=config.seed), run.path / "audit",
-                      progress=progress, use_cache=use_cache, models=opened.loaded())
+            audit = AuditConfig(models=[config.model, tuned], statements=config.audit, limit=config.audit_limit,
+                                survey="none", stages=["stance"], seed=config.seed)
+            run_audit(audit, run.path / "audit", progress=progress, use_cache=use_cache, models=opened.loaded())
     write_align_results(run.path)
-    return run.path
+    return summarise_align(run.path)
 
 
 def write_align_results(run_dir: str | Path) -> Path:
@@ -304,4 +305,4 @@ def write_align_results(run_dir: str | Path) -> Path:
     return write_align_report(run_dir, manifest, summary, curve, trained["pairs"], stance, tensions, checks)
 
 
-JOB = Job("align", AlignConfig, run_align, write_align_results)
+JOB = Job("align", AlignConfig, run_align, summarise_align, write_align_results)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..data import prompts_from, read_cards
 from ..errors import InputError
-from ..jobs import Job
+from ..jobs import Job, Summary
 from ..metrics import write_metrics
 from ..models.base import LanguageModel
 from ..models.spec import parse_spec
@@ -29,6 +29,7 @@ from ..sampling.judge import ValueJudge
 from ..sampling.samplers import IndependentSampler
 from .core import judge_metrics, verdicts
 from .report import ITEMS, pair_table, write_judge_report
+from .summary import summarise_judge
 from .targets import PoleRewards
 
 CHUNK = 8  # prompts per generation call
@@ -73,12 +74,13 @@ class JudgeConfig:
 
 def run_judge(config: JudgeConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
               use_cache: bool = True, models: dict[str, LanguageModel] | None = None,
-              rewards: GroupRewards | None = None) -> Path:
+              rewards: GroupRewards | None = None) -> Summary:
     """Answer every prompt with both models, score each answer under every reward of ``config.reward`` (or every
     value pole), and write ``answers.parquet``, ``verdicts.parquet``, ``metrics.parquet`` and ``report.html`` into the
     run ``out``.
 
-    Re-running with the same config resumes: answered prompts are not asked again. Returns the run directory."""
+    Re-running with the same config resumes: answered prompts are not asked again. Returns the run's summary
+    (``summarise_judge``)."""
     if rewards is None and config.reward:  # read before the run is made: a wrong path leaves nothing behind
         rewards = GroupRewards.from_run(config.reward)
     prompts = prompts_from(config.prompts, limit=config.limit)
@@ -110,7 +112,7 @@ def run_judge(config: JudgeConfig, out: str | Path, *, fresh: bool = False, prog
             in_chunks(run, done, [f"answer|{role}|{p['id']}" for p in items], items, chunk_size(sampler.model, CHUNK),
                       answered, tasks.add(f"answers of {spec[:24]}", len(items)))
     write_judge_results(run.path)
-    return run.path
+    return summarise_judge(run.path)
 
 
 def write_judge_results(run_dir: str | Path) -> Path:
@@ -138,4 +140,4 @@ def write_judge_results(run_dir: str | Path) -> Path:
     return write_judge_report(run_dir, manifest, metrics, table, answers)
 
 
-JOB = Job("judge", JudgeConfig, run_judge, write_judge_results, ITEMS)
+JOB = Job("judge", JudgeConfig, run_judge, summarise_judge, write_judge_results, ITEMS)

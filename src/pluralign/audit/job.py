@@ -9,9 +9,9 @@ from typing import Sequence
 
 import pandas as pd
 
-from ..data import builtin_stances, builtin_statements, read_cards
+from ..data import builtin_stances, builtin_statements, read_cards, statements_from, survey_from
 from ..errors import InputError
-from ..jobs import Job
+from ..jobs import Job, Summary
 from ..models.base import LanguageModel
 from ..models.spec import parse_spec
 from ..runs import Models, Run, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns
@@ -28,6 +28,11 @@ class AuditConfig:
 
     Args:
         models: model specs, audited side by side.
+        statements: the statement source (``builtin``, ``civics:FILE`` or a FILE: ``data.statements_from``), read as
+            ``statement_format`` ('generic', with ``columns`` renaming ours to theirs, or 'civics'); limit: that many
+            statements, spread over languages and topics.
+        survey: the survey source with human answer distributions (``builtin``, ``none``, ``opinionqa:DIR``,
+            ``global-opinions:FILE`` or a FILE read as ``survey_format``: ``data.survey_from``).
         judge: spec of the model that judges long-form stances (default: each audited model judges itself).
         stages: any of "stance", "long_form", "judge_check" (the stance judge read on answers of known stance: how
             far its reading of the long-form answers can be trusted; a fixed cost per judge, whatever the statements),
@@ -41,6 +46,12 @@ class AuditConfig:
     """
 
     models: list[str]
+    statements: str = "builtin"
+    statement_format: str = "generic"
+    columns: dict[str, str] = field(default_factory=dict)
+    limit: int | None = None
+    survey: str = "builtin"
+    survey_format: str = "long"
     judge: str | None = None
     stages: list[str] = field(default_factory=lambda: list(STAGES))
     translated: bool = True
@@ -58,23 +69,17 @@ class AuditConfig:
             raise InputError(f"unknown stage(s) {', '.join(sorted(unknown))}; choose from {', '.join(STAGES)}")
 
 
-def run_audit(
-    statements: pd.DataFrame,
-    config: AuditConfig,
-    out: str | Path,
-    *,
-    survey: pd.DataFrame | None = None,
-    fresh: bool = False,
-    progress: bool = True,
-    use_cache: bool = True,
-    models: dict[str, LanguageModel] | None = None,
-) -> Path:
-    """Audit every model in ``config`` on ``statements`` (and ``survey``), writing to the run directory ``out``.
+def run_audit(config: AuditConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
+              use_cache: bool = True, models: dict[str, LanguageModel] | None = None) -> Summary:
+    """Audit every model in ``config`` on its statements (and survey), writing to the run directory ``out``.
 
     Re-running with the same arguments resumes: finished items are skipped. ``models`` may hold already-loaded
     models by spec (tests and notebooks reuse them); others are loaded from their specs.
-    Returns the run directory, with records, results tables and ``report.html``.
+    Returns the run's summary (``summarise_audit``); the run holds records, results tables and ``report.html``.
     """
+    statements = statements_from(config.statements, fmt=config.statement_format, columns=config.columns or None,
+                                 limit=config.limit)
+    survey = survey_from(config.survey, config.survey_format)
     data_fp = fingerprint_table(statements) + (fingerprint_table(survey) if survey is not None else "")
     run = Run(out, "audit", asdict(config), data_fp, fresh=fresh, seed=config.seed)
     run.describe_data(data_cards=read_cards(statements, survey))
@@ -112,7 +117,7 @@ def run_audit(
                           partial(stages.opinions, model=model, spec=spec, chat=config.chat),
                           tasks.add(f"{spec[:18]} survey answers", len(questions)))
     write_results(run.path)
-    return run.path
+    return summarise_audit(run.path)
 
 
 def _save_inputs(path: Path, statements: pd.DataFrame, survey: pd.DataFrame | None) -> None:
@@ -129,4 +134,10 @@ def _labelled_stances() -> list[dict]:
     return builtin_stances().assign(statement_en=lambda t: t["statement_id"].map(english)).to_dict("records")
 
 
-JOB = Job("audit", AuditConfig, run_audit, write_results, ITEMS)
+def summarise_audit(run_dir: str | Path) -> Summary:
+    """An audit run's summary: where its report is (the degeneracy checks that fired are printed from its metrics)."""
+    path = Path(run_dir)
+    return Summary(path, lines=(f"report: {path / 'report.html'}",))
+
+
+JOB = Job("audit", AuditConfig, run_audit, summarise_audit, write_results, ITEMS)

@@ -1,15 +1,13 @@
-"""`pluralign judge`: parse, call the judge job, print each reward's verdict."""
+"""`pluralign judge` and `pluralign align`: parse, call the job, print its summary."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Optional
 
-import pandas as pd
 import typer
-from rich.table import Table
 
-from .common import Cache, Chat, Fresh, Quiet, RunDir, TemplateFrom, guarded, out, show_progress, with_interval
+from .common import Cache, Chat, Fresh, Quiet, RunDir, TemplateFrom, guarded, print_summary, show_progress
 from .datasets import learned_from, warn_restricted
 
 commands = typer.Typer()
@@ -45,27 +43,11 @@ def judge(
     each reward's win rate of A over B, the worst-off reward's (max-min) and the population's (utilitarian), each with
     a 95% interval that resamples prompts; writes answers, verdicts, metrics and a report into the run directory.
     """
-    from ..align.core import strength_metric
     from ..align.judge import JudgeConfig, run_judge
 
     config = JudgeConfig(reward=reward and str(reward), judge=judge_model, model=model, against=against, prompts=prompts, limit=limit,
                          max_tokens=max_tokens, chat=chat, template_from=template_from, seed=seed)
-    path = run_judge(config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache)
-    metrics = pd.read_parquet(path / "metrics.parquet")
-    table = Table(title=f"judge: {model} (A) against {against} (B)")
-    second = strength_metric(metrics)
-    for column in ("reward", "win rate of A", "p(prefer A)" if second == "p_prefer" else "pole margin of A", "prompts"):
-        table.add_column(column)
-    for name, part in metrics[metrics.grouping == "reward"].groupby("group", sort=False):
-        if set(part.metric) >= {"win_rate", second}:
-            table.add_row(name, *(with_interval(part[part.metric == m].iloc[0]) for m in ("win_rate", second)),
-                          str(int(part.n.iloc[0])))
-    out.print(table)
-    for row in metrics[metrics.metric.isin(["maxmin_win_rate", "utilitarian_win_rate"])].itertuples():
-        who = f" ({row.group})" if row.metric.startswith("maxmin") else ""
-        out.print(f"{row.metric}{who}: {with_interval(row)}")
-    out.print(f"run: {path}")
-
+    print_summary(run_judge(config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache))
 
 
 @commands.command(epilog="""
@@ -118,7 +100,6 @@ def align(
     every reward judges them: the target's win rate, and every other reward's, with intervals. Last, both models
     answer the audit's stance stage (--audit), and the report shows where the tuned model's stances moved.
     """
-    from ..align.core import tension_reading
     from ..align.job import AlignConfig, run_align
     from ..data import source_card
     from ..metrics.compare import parse_where
@@ -130,22 +111,4 @@ def align(
                          audit=None if audit == "none" else audit, audit_limit=audit_limit, seed=seed)
     warn_restricted([source_card(prompts, "prompts"), *([source_card(pairs, "comparisons")] if pairs else []),
                      *(learned_from(reward) if reward else [])])
-    path = run_align(config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache)
-    summary = pd.read_parquet(path / "summary.parquet")
-    table = Table(title=f"align toward {target}: tuned against {model} on held-out prompts")
-    for column in ("reward", "win rate of tuned", "p", "verdict"):
-        table.add_column(column)
-    for r in summary.itertuples():
-        name = f"{r.reward} ({r.worst})" if isinstance(r.worst, str) else r.reward
-        table.add_row(f"{name} (target)" if r.target else name, with_interval(r), f"{r.p:.3f}", r.verdict)
-    out.print(table)
-    for r in pd.read_parquet(path / "tensions.parquet").dropna(subset=["value"]).itertuples():
-        out.print(f"reward_tension of {r.focus} with {r.group} (Spearman ρ of margins over the {r.n} prompts whose "
-                  f"answers differ): {with_interval(r)} ({tension_reading(r.value, r.p)}, Holm-adjusted p {r.p:.3f})")
-    if (path / "stance.parquet").exists():
-        stance = pd.read_parquet(path / "stance.parquet")
-        overall = stance.query("grouping == 'overall'").iloc[0]
-        out.print(f"stance_shift (tuned − base p(agree) on the audit's statements): {with_interval(overall)} "
-                  f"({overall.verdict}{': ' + overall.degenerate if overall.degenerate else ''}; "
-                  f"{stance.p.notna().sum()} groups read, Holm-corrected: see the report)")
-    out.print(f"tuned model: hf:{path / 'model'}\nrun: {path}")
+    print_summary(run_align(config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache))

@@ -12,7 +12,7 @@ from rich.table import Table
 from ..errors import InputError
 from ..models.base import ModelError
 from . import align, audit, collect, datasets, learn, sampling, values
-from .common import err, guarded, out, print_checks, print_fired
+from .common import Cache, Quiet, err, guarded, out, print_fired, print_summary, show_progress
 
 app = typer.Typer(
     help="pluralign: find out whose values a language model serves, widen them, and learn from people who disagree.",
@@ -30,12 +30,33 @@ app.registered_commands.extend(datasets.commands.registered_commands)
 @app.command()
 @guarded
 def report(run: Annotated[Path, typer.Argument(help="A run directory.")]) -> None:
-    """Rebuild a run's results tables and report.html from its records (e.g. after an interrupted run)."""
+    """Rebuild a run's results tables and report.html from its records (e.g. after an interrupted run), and print
+    its summary."""
     from ..jobs import rebuild
 
-    path = rebuild(run)
-    print_checks(run)
-    out.print(f"report: {path}")
+    print_summary(rebuild(run))
+
+
+@app.command(epilog="""
+**Examples**
+
+    pluralign audit --model embedded --limit 40 --out runs/demo     # interrupted (Ctrl-C, a crash, a lost machine)
+    pluralign resume runs/demo
+    pluralign resume runs/pilot --quiet --no-cache
+
+Any job's run resumes this way: its manifest names the job, its settings and the data sources it read.
+""")
+@guarded
+def resume(
+    run: Annotated[Path, typer.Argument(help="A run directory (its manifest.json says what to run).")],
+    cache: Cache = True,
+    quiet: Quiet = False,
+) -> None:
+    """Go on with a run from its manifest alone: the same job, settings and data, skipping every finished item;
+    a finished run prints its summary again. To change a setting, run the job's command with --fresh."""
+    from ..jobs import resume as resume_run
+
+    print_summary(resume_run(run, progress=show_progress(quiet), use_cache=cache))
 
 
 _VERDICT_STYLE = {"pass": "green", "fail": "bold red", "degenerate": "bold magenta", "inconclusive": "yellow",

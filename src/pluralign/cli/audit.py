@@ -1,4 +1,4 @@
-"""`pluralign audit`: parse, call the audit job, print where its report is."""
+"""`pluralign audit`: parse, call the audit job, print its summary."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import Cache, Chat, ColumnMap, Fresh, Quiet, TemplateFrom, column_mapping, guarded, out, print_checks, \
+from .common import Cache, Chat, ColumnMap, Fresh, Quiet, TemplateFrom, column_mapping, guarded, print_summary, \
     show_progress, source_of
 
 commands = typer.Typer()
@@ -57,14 +57,11 @@ def audit(
     results tables, a metrics table and a self-contained `report.html` to the run directory.
     """
     from ..audit import AuditConfig, run_audit
-    from ..data import statements_from, survey_from
 
-    table = statements_from(source_of(statements, suite, "--statements", "the built-in suite is 'builtin'"), fmt=fmt,
-                            columns=column_mapping(mapping), limit=limit)
-    config = AuditConfig(models=list(model), judge=judge, stages=[s.strip() for s in stages.split(",") if s.strip()],
-                         translated=translated, chat=chat, max_tokens=max_tokens, refusal_judge=refusal_judge,
-                         template_from=template_from, seed=seed)
-    path = run_audit(table, config, out_dir, survey=survey_from(survey, survey_format), fresh=fresh,
-                     progress=show_progress(quiet), use_cache=cache)
-    print_checks(path)
-    out.print(f"report: {path / 'report.html'}")
+    config = AuditConfig(models=list(model), statements=str(source_of(statements, suite, "--statements",
+                                                                      "the built-in suite is 'builtin'")),
+                         statement_format=fmt, columns=column_mapping(mapping), limit=limit, survey=survey or "none",
+                         survey_format=survey_format, judge=judge,
+                         stages=[s.strip() for s in stages.split(",") if s.strip()], translated=translated, chat=chat,
+                         max_tokens=max_tokens, refusal_judge=refusal_judge, template_from=template_from, seed=seed)
+    print_summary(run_audit(config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache))

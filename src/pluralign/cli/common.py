@@ -20,6 +20,7 @@ from rich.table import Table
 
 from .. import __version__
 from ..errors import InputError
+from ..jobs import Summary
 from ..models.base import ModelError
 
 # Options that mean the same in every command that takes them. The default is each command's own.
@@ -113,11 +114,6 @@ def save_traceback(run_dir: Path | None) -> Path:
     return Path(log.name)
 
 
-def with_interval(row) -> str:
-    """A metrics row's value and its interval, as the commands print them: ``0.612 [0.580, 0.645]``."""
-    return f"{row.value:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
-
-
 def note(message: str) -> None:
     """One yellow line on stderr that tells the user something about their run without stopping it."""
     err.print(f"[yellow]note:[/] {message}", highlight=False, soft_wrap=True)
@@ -126,6 +122,28 @@ def note(message: str) -> None:
 def show_progress(quiet: bool) -> bool:
     """Progress bars unless --quiet, and only on a terminal (a log file would fill with redraws)."""
     return not quiet and sys.stderr.isatty()
+
+
+def print_table(title: str, rows: pd.DataFrame) -> None:
+    """A small table of text cells under its title."""
+    table = Table(title=title)
+    for column in rows.columns:
+        table.add_column(str(column))
+    for row in rows.itertuples(index=False):
+        table.add_row(*(str(v) for v in row))
+    out.print(table)
+
+
+def print_summary(summary: Summary) -> None:
+    """What a job's summary says: its notes on stderr, then its tables, its lines and the degeneracy checks that
+    fired on stdout."""
+    for message in summary.notes:
+        note(message)
+    for title, rows in summary.tables.items():
+        print_table(title, rows)
+    for line in summary.lines:
+        out.print(line, highlight=False)
+    print_checks(summary.path)
 
 
 def print_checks(run_dir: Path) -> None:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
-import pandas as pd
 import typer
-from rich.table import Table
 
-from .common import Fresh, RunDir, guarded, note, out, with_interval
+from .common import Fresh, RunDir, guarded, out, print_summary
 from .datasets import learned_from, warn_restricted
 
 commands = typer.Typer()
@@ -50,82 +48,11 @@ def learn(
     number of choices asked in a random order and asked actively (active_replay.parquet).
     """
     from ..preferences.job import LearnConfig, run_learn
-    from ..runs import read_manifest, read_records
 
     config = LearnConfig(data=data, annotators=annotators, estimator=estimator, k=k, group=group,
                          worst_min_n=worst_min_n, rankings=rankings, seed=seed, active_replay=active_replay,
                          epsilon=epsilon)
-    path = run_learn(config, out_dir, fresh=fresh)
-    manifest = read_manifest(path)
-    for reason, n in manifest["left_out"].items():
-        note(f"{data}: {n} left out ({reason})")
-    resampled = manifest["resampled"]
-    if resampled != "people":
-        note(f"every comparison comes from one annotator (a file without annotator ids counts as one): intervals "
-             f"resample {resampled}, and unseen people cannot be measured")
-    metrics = pd.read_parquet(path / "metrics.parquet")
-    fitted = manifest["config"]["estimator"]  # auto resolved
-    table = Table(title=f"learn: {fitted}" + (f" (k={k})" if fitted in ("mixture", "ideal") else ""))
-    headers = {"accuracy": "accuracy", "worst_group_accuracy": "worst group", "log_loss": "log-loss",
-               "accuracy_gain": "accuracy − shared reward (paired)"}
-    shown = [m for m in headers if m != "accuracy_gain" or (metrics["metric"] == m).any()]
-    for column in ("model", "split", *(headers[m] for m in shown)):
-        table.add_column(column)
-    for (model, split), part in metrics[metrics["metric"] == "accuracy"][["model", "split"]].drop_duplicates().merge(
-            metrics).groupby(["model", "split"], sort=False):
-        table.add_row(model, split, *(_cell(part, m) for m in shown))
-    out.print(table)
-    gains = metrics[metrics["metric"].str.startswith("rankings_")]
-    if len(gains):
-        table = Table(title=f"{fitted} on rankings − on first choices alone (paired)")
-        for column in ("split", "accuracy gained", "log-loss saved"):
-            table.add_column(column)
-        for split, part in gains.groupby("split", sort=False):
-            table.add_row(split, *(_cell(part, m) for m in ("rankings_accuracy_gain", "rankings_log_loss_gain")))
-        out.print(table)
-    if (metrics["grouping"] == "group").any():
-        out.print(f"worst group: the least accurate of the groups with at least {worst_min_n} {resampled}")
-    fit = next(r for r in read_records(path) if r["kind"] == "fit" and r["role"] == "model")
-    if fit.get("later_choices"):
-        out.print(f"trained on {fit['comparisons']} comparisons and {fit['later_choices']} later choices of their rankings")
-    ari = metrics[metrics["metric"] == "type_recovery_ari"]
-    if len(ari):
-        out.print(f"latent types recovered (adjusted Rand index, people seen in training): {ari['value'].iloc[0]:.3f}")
-    if (path / "learning_curve.parquet").exists():
-        curve = pd.read_parquet(path / "learning_curve.parquet")
-        out.print(f"unseen people ({curve.n.iloc[0]:.0f}): " + ", ".join(
-            f"{r.shots}-shot {r.accuracy:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in curve.itertuples()))
-    if (path / "active_replay.parquet").exists():
-        _print_replay(pd.read_parquet(path / "active_replay.parquet"), epsilon)
-    out.print(f"run: {path}")
-
-
-def _print_replay(curve: pd.DataFrame, epsilon: float) -> None:
-    """The replay's accuracy per number of choices, random against active, and the choices active would have saved."""
-    from ..preferences.replay import GAIN, POLICIES, choices_saved
-
-    table = Table(title=f"unseen people ({curve.n.iloc[0]:.0f}) asked in a random order or actively (ε = {epsilon:g})")
-    for column in ("choices", *POLICIES):
-        table.add_column(column)
-    for shots, part in curve.groupby("shots"):
-        cells = part.set_index("policy").rename(columns={"accuracy": "value"})
-        table.add_row(str(shots), *(with_interval(cells.loc[p]) for p in POLICIES))
-    out.print(table)
-    saved = choices_saved(curve)
-    reached = (f"active reached it after {saved['active_shots']}" if saved["active_shots"] is not None
-               else f"active did not reach it within {saved['random_shots']}")
-    out.print(f"accuracy after {saved['random_shots']} random choices: {saved['random_accuracy']:.3f}; {reached} "
-              f"(accuracy difference '{GAIN}' paired, on the same held-out choices)")
-
-
-def _cell(part: pd.DataFrame, metric: str) -> str:
-    """One model and split's value of ``metric`` (over everyone; the worst group's for worst_group_accuracy) with
-    its interval, or a dash where no group was large enough for a worst group."""
-    rows = part[part.metric == metric]
-    rows = rows if metric == "worst_group_accuracy" else rows[rows.group == "all"]
-    if rows.empty:
-        return "—"
-    return with_interval(rows.iloc[0])
+    print_summary(run_learn(config, out_dir, fresh=fresh))
 
 
 @commands.command("export-pairs", epilog="""

@@ -1,17 +1,14 @@
-"""`pluralign sample`, `compare-samplers` and `humans-vs-models`: parse, call the sampling jobs, print their tables."""
+"""`pluralign sample`, `compare-samplers` and `humans-vs-models`: parse, call the sampling jobs, print their summaries."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Optional
 
-import numpy as np
-import pandas as pd
 import typer
-from rich.table import Table
 
-from .common import Cache, Chat, ColumnMap, Fresh, Quiet, RunDir, TemplateFrom, column_mapping, guarded, note, out, \
-    print_checks, show_progress, source_of
+from .common import Cache, Chat, ColumnMap, Fresh, Quiet, RunDir, TemplateFrom, column_mapping, guarded, \
+    print_summary, show_progress, source_of
 
 commands = typer.Typer()
 
@@ -65,15 +62,11 @@ def sample(
     responses that represent diverse values (negatively-correlated), or one response from each of several models."""
     from ..sampling import SamplingConfig, run_sample
 
-    config = SamplingConfig(model=model, samplers=list(sampler), models=list(models), judge=judge, k=k,
-                            temperature=temperature, max_tokens=max_tokens, retries=retries, nc_prompt=nc_prompt,
-                            chat=chat, template_from=template_from, seed=seed)
-    chosen = _prompt_table(prompts, suite, mapping, limit)
-    path = run_sample(chosen, config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache)
-    candidates = pd.read_parquet(path / "candidates.parquet")
-    fallbacks = candidates.dropna(subset=["fallback"])["set_id"].nunique()
-    out.print(f"{candidates['set_id'].nunique()} sets, {len(candidates)} responses"
-              f"{f', {fallbacks} sets with a fallback' if fallbacks else ''}; tasks: {path / 'tasks.csv'}")
+    config = SamplingConfig(prompts=_source(prompts, suite), columns=column_mapping(mapping), limit=limit, model=model,
+                            samplers=list(sampler), models=list(models), judge=judge, k=k, temperature=temperature,
+                            max_tokens=max_tokens, retries=retries, nc_prompt=nc_prompt, chat=chat,
+                            template_from=template_from, seed=seed)
+    print_summary(run_sample(config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache))
 
 
 @commands.command("compare-samplers", epilog="""
@@ -121,37 +114,14 @@ def compare_samplers(
     for people seen and unseen. Reports coverage, diversity and accuracy side by side with intervals, the judge's
     accuracy on responses with known poles, and people against the models' default answers.
     """
-    from ..data.axes import POLES
     from ..sampling import SamplingConfig, run_compare_samplers
 
-    config = SamplingConfig(model=model, samplers=list(sampler), models=list(models), judge=judge, k=k,
-                            temperature=temperature, max_tokens=max_tokens, chat=chat, template_from=template_from,
-                            annotators=annotators, sharpness=sharpness, test_share=test_share,
-                            unseen_share=unseen_share, nc_prompt=nc_prompt, seed=seed,
-                            **({} if margin is None else {"margin": margin}))
-    chosen = _prompt_table(prompts, suite, mapping, limit)
-    path = run_compare_samplers(chosen, config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache)
-    metrics = pd.read_parquet(path / "metrics.parquet")
-    overall = metrics[metrics["grouping"] == "overall"]
-    table = Table(title="samplers side by side (95% intervals)")
-    for column in ("measure", *config.samplers):
-        table.add_column(column)
-    names = [*(f"covers_{pole}" for pole in POLES), "covers_both", "pairwise_distance", "vendi", "distinct_2"]
-    rows = [(n, overall[(overall["metric"] == n) & overall["estimator"].isna()]) for n in names]
-    acc = overall[(overall["metric"] == "accuracy")]
-    rows += [(f"accuracy: {e}, {s}", part) for (e, s), part in acc.groupby(["estimator", "split"], sort=False)]
-    ceiling = overall[overall["metric"] == "oracle_accuracy"]
-    rows += [(f"accuracy: true utilities (ceiling), {s}", part) for s, part in ceiling.groupby("split", sort=False)]
-    for name, part in rows:
-        cells = part.set_index("sampler")
-        table.add_row(name, *(f"{cells.loc[x, 'value']:.3f} [{cells.loc[x, 'ci_low']:.3f}, {cells.loc[x, 'ci_high']:.3f}]"
-                              if x in cells.index else "" for x in config.samplers))
-    out.print(table)
-    if not np.isfinite(pd.concat([acc, ceiling])[["ci_low", "ci_high"]].to_numpy()).all():
-        note("the accuracy intervals resample held-out prompts, and one held-out prompt says nothing about the next: "
-             "they are unbounded; hold out more (more prompts, or a larger --test-share)")
-    print_checks(path)
-    out.print(f"report: {path / 'report.html'}")
+    config = SamplingConfig(prompts=_source(prompts, suite), columns=column_mapping(mapping), limit=limit, model=model,
+                            samplers=list(sampler), models=list(models), judge=judge, k=k, temperature=temperature,
+                            max_tokens=max_tokens, chat=chat, template_from=template_from, annotators=annotators,
+                            sharpness=sharpness, test_share=test_share, unseen_share=unseen_share, nc_prompt=nc_prompt,
+                            seed=seed, **({} if margin is None else {"margin": margin}))
+    print_summary(run_compare_samplers(config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache))
 
 
 @commands.command("humans-vs-models", epilog="""
@@ -168,31 +138,22 @@ def humans_vs_models(
     judge: Annotated[Optional[str], typer.Option(help="Model spec of the value judge (default: the first --model).")] = None,
     max_tokens: Annotated[int, typer.Option(help="Length of the models' answers.")] = 128,
     chat: Chat = True,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Also write people.parquet, defaults.parquet, summary.parquet and map.html (the scatter) here.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run directory: people.parquet, defaults.parquet, summary.parquet and map.html (the scatter).")] = Path("runs/humans-vs-models"),
+    fresh: Fresh = False,
+    cache: Cache = True,
     seed: Annotated[int, typer.Option(help="Seed of the intervals.")] = 0,
+    quiet: Quiet = False,
 ) -> None:
     """Place people and models on the same value map: each annotator at the judged position of what they chose,
     each model at its default answers to the same prompts; report the share of people in the models' quadrant
-    and the ratio of people's to models' variance on each axis."""
-    from ..sampling.people import run_humans_vs_models
+    and the ratio of people's to models' variance on each axis. A run: re-running the same command resumes it."""
+    from ..sampling.people import HumansVsModelsConfig, run_humans_vs_models
 
-    result = run_humans_vs_models(data, model, annotators=annotators, judge=judge, chat=chat, max_tokens=max_tokens,
-                                  seed=seed, out=out_dir)
-    table = Table(title=f"{len(result.people)} people against the models' default answers")
-    for column in ("model", "people in the model's quadrant", "variance ratio: traditional-secular",
-                   "variance ratio: survival-self-expression"):
-        table.add_column(column)
-    for r in result.summary.itertuples(index=False):
-        table.add_row(r.model, f"{r.quadrant_match:.2f}", f"{r.variance_ratio_traditional_secular:.2f}",
-                      f"{r.variance_ratio_survival_self_expression:.2f}")
-    out.print(table)
-    if result.map is not None:
-        out.print(f"tables and map: {result.map}")
+    config = HumansVsModelsConfig(data=data, annotators=annotators, models=list(model), judge=judge, chat=chat,
+                                  max_tokens=max_tokens, seed=seed)
+    print_summary(run_humans_vs_models(config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache))
 
 
-def _prompt_table(path: Optional[Path], suite: Optional[str], mapping: list[str], limit: Optional[int]) -> pd.DataFrame:
-    """The prompts that --prompts or --suite name, columns renamed by --map, the first --limit of them."""
-    from ..data import prompts_from
-
-    return prompts_from(source_of(path, suite, "--prompts", BUILTIN_PROMPTS), columns=column_mapping(mapping),
-                        limit=limit)
+def _source(path: Optional[Path], suite: Optional[str]) -> str:
+    """The prompt source that --prompts or --suite name."""
+    return str(source_of(path, suite, "--prompts", BUILTIN_PROMPTS))

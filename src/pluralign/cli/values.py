@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from ..errors import InputError
-from .common import Cache, Chat, ColumnMap, Fresh, Quiet, column_mapping, guarded, out, print_checks, show_progress, \
-    source_of
+from .common import Cache, Chat, ColumnMap, Fresh, Quiet, column_mapping, guarded, out, print_summary, print_table, \
+    show_progress, source_of
 
 commands = typer.Typer()
 
@@ -61,9 +61,8 @@ def values(
     duplicates of a more relevant candidate of the same kind (ROUGE-L, then embedding cosine). The overall valence
     is the relevance-weighted mix of the valences, and its entropy says how contested the situation is.
     """
-    from ..data import language_code, situations_from
-    from ..values import Thresholds, ValuesConfig, map_situations, run_values
-    from ..values.job import prepare
+    from ..values import Thresholds, ValuesRunConfig, run_values
+    from ..values.job import map_situation
 
     if situation is not None and not situation.strip():
         raise InputError("the situation is empty; give a sentence describing an action, e.g. \"Lying to a friend\"")
@@ -74,23 +73,15 @@ def values(
     thresholds = Thresholds(relevance=_per_kind("--relevance-threshold", relevance_threshold),
                             rouge=_per_kind("--rouge-threshold", rouge_threshold),
                             cosine=_per_kind("--cosine-threshold", cosine_threshold))
-    config = ValuesConfig(model=model, scorer=scorer, samples=samples, temperature=temperature, max_tokens=max_tokens,
-                          explain=explain, chat=chat, thresholds=thresholds, seed=seed)
+    config = ValuesRunConfig(model=model, scorer=scorer, samples=samples, temperature=temperature,
+                             max_tokens=max_tokens, explain=explain, chat=chat, thresholds=thresholds, seed=seed)
     if situation is not None:
-        code = language_code(language or "en")
-        if code is None:
-            raise InputError(f"unknown language {language!r} (use ISO 639-1, e.g. en, de, tr)")
-        lm, value_scorer, embedder = prepare(config, use_cache=cache)
-        record = map_situations([{"id": "situation", "text": situation.strip(), "language": code}], lm,
-                                value_scorer, embedder, config)[0]
-        _print_map(record, show_all)
+        _print_map(map_situation(situation, language or "en", config, use_cache=cache), show_all)
         return
-    table = situations_from(source_of(situations, suite, "--situations", "the built-in suite is 'builtin'"),
-                            columns=column_mapping(mapping), language=language, limit=limit)
-    path = run_values(table, config, out_dir or Path("runs/values"), fresh=fresh, progress=show_progress(quiet),
-                      use_cache=cache)
-    print_checks(path)
-    out.print(f"report: {path / 'report.html'}")
+    source = source_of(situations, suite, "--situations", "the built-in suite is 'builtin'")
+    config = replace(config, situations=str(source), columns=column_mapping(mapping), language=language, limit=limit)
+    print_summary(run_values(config, out_dir or Path("runs/values"), fresh=fresh, progress=show_progress(quiet),
+                             use_cache=cache))
 
 
 @commands.command("values-train", epilog="""
@@ -110,21 +101,9 @@ def values_train(
 ) -> None:
     """Fit fast relevance and valence scorers (logistic regressions on sentence embeddings) from ValuePrism-shaped
     labelled data, for `pluralign values --scorer trained:PATH`: no language model needed to score."""
-    from ..data import valueprism_from
-    from ..embed import SentenceEmbedder
-    from ..values import TrainedScorer
-    from ..values.evaluate import evaluate_scorer
+    from ..values.job import train_scorer
 
-    if out_path.exists() and not force:
-        raise InputError(f"{out_path} exists; choose another --out or pass --force to overwrite it")
-    rows = valueprism_from(data, "train")
-    tests = valueprism_from(test, "test") if test else None  # read before the fit, so that a bad file fails at once
-    scorer = TrainedScorer.fit(rows.dropna(subset=["relevant"]), rows.dropna(subset=["valence"]),
-                               SentenceEmbedder(embedder), seed=seed)
-    out.print(f"scorer: {scorer.save(out_path)} (fitted on {rows['relevant'].notna().sum()} relevance and "
-              f"{rows['valence'].notna().sum()} valence labels)")
-    if tests is not None:
-        _print_accuracy(scorer.name, evaluate_scorer(scorer, tests, seed=seed))
+    print_summary(train_scorer(data, out_path, test=test, embedder=embedder, force=force, seed=seed))
 
 
 @commands.command("values-eval", epilog="""
@@ -150,11 +129,11 @@ def values_eval(
     from ..data import valueprism_from
     from ..values import ValuesConfig
     from ..values.evaluate import COVERAGE_THRESHOLD
-    from ..values.job import evaluate_values
+    from ..values.job import accuracy_table, evaluate_values
 
     config = ValuesConfig(model=model, scorer=scorer, chat=chat, seed=seed)
     result = evaluate_values(valueprism_from(data, "test"), config, limit=limit, coverage=coverage)
-    _print_accuracy(result.scorer, result.accuracy)
+    print_table(f"scorer {result.scorer}", accuracy_table(result.accuracy))
     if result.coverage is not None:
         c = result.coverage
         out.print(f"coverage of relevant gold values (cosine >= {COVERAGE_THRESHOLD}): {c['coverage'].mean():.3f} "
@@ -204,14 +183,3 @@ def _print_map(record: dict, show_all: bool) -> None:
                   "see them with --all, lower --relevance-threshold, or use a larger model")
     else:
         out.print("the model produced no candidate in the expected format; try --samples 16 or a larger model")
-
-
-def _print_accuracy(name: str, result: pd.DataFrame) -> None:
-    """A scorer's ``evaluate_scorer`` table: accuracy with its interval, macro-F1 and the majority baseline per task."""
-    table = Table(title=f"scorer {name}")
-    for column in ("task", "accuracy [95% CI]", "macro-F1", "majority baseline", "n"):
-        table.add_column(column)
-    for r in result.itertuples(index=False):
-        table.add_row(r.task, f"{r.accuracy:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]", f"{r.macro_f1:.3f}",
-                      f"{r.majority_baseline:.3f}", str(r.n))
-    out.print(table)

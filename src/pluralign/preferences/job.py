@@ -18,7 +18,8 @@ from ..data.choices import Choices
 from ..data.schema import left_out
 from ..data.sources import comparisons_from, parse_source
 from ..errors import InputError
-from ..jobs import Job
+from ..jobs import Job, Summary
+from ..models.base import LanguageModel
 from ..metrics import write_metrics
 from ..runs import Run, RunError, read_manifest, read_records
 from .base import ChoiceEstimator
@@ -29,6 +30,7 @@ from .evaluate import (CURVE_COLUMNS, accuracy_gain, evaluate, learning_curve_po
 from .latent import IdealPoint, MixtureBradleyTerry, SharedRewards
 from .replay import POLICIES, REPLAY_COLUMNS, REPLAY_SHOTS, replay_points
 from .report import write_learn_report
+from .summary import summarise_learn
 
 ESTIMATORS = {"bt": "BradleyTerry", "group": "GroupBradleyTerry", "mixture": "MixtureBradleyTerry", "ideal": "IdealPoint"}
 BASELINE = "BradleyTerry (one reward)"  # the one shared reward every other estimator is compared with
@@ -97,7 +99,8 @@ def _estimator(config: LearnConfig):
 class LearnData:
     """What a learn run learns from: the choices, a fingerprint of the data, each candidate's text (row for row with
     the features; None for simulated data), for simulated data each annotator's true type, the data cards of what it
-    read (``read_cards``) and how many rows of the data its loader left out, by reason (``data.left_out``)."""
+    read (``read_cards``), how many rows of the data its loader left out, by reason (``data.left_out``), and the
+    fingerprint of the embedder that made the features (None for simulated data), which a reward must score with."""
 
     choices: Choices
     fingerprint: str
@@ -105,6 +108,7 @@ class LearnData:
     texts: list[str] | None = None
     true_types: pd.DataFrame | None = None
     left_out: dict[str, int] = field(default_factory=dict)
+    embedder: str | None = None
 
 
 def load_choices(config: LearnConfig) -> LearnData:
@@ -123,21 +127,25 @@ def load_choices(config: LearnConfig) -> LearnData:
     for p in filter(None, [config.data.partition(":")[2], config.annotators]):
         for file in sorted(Path(p).glob("*.jsonl")) if Path(p).is_dir() else [Path(p)]:
             digest.update(file.read_bytes())
-    texts = candidate_texts(comparisons)
-    return LearnData(comparison_choices(comparisons, SentenceEmbedder(), annotators, config.group, config.rankings),
-                     digest.hexdigest()[:16], read_cards(comparisons), texts, left_out=left_out(comparisons))
+    texts, embedder = candidate_texts(comparisons), SentenceEmbedder()
+    return LearnData(comparison_choices(comparisons, embedder, annotators, config.group, config.rankings),
+                     digest.hexdigest()[:16], read_cards(comparisons), texts, left_out=left_out(comparisons),
+                     embedder=embedder.fingerprint)
 
 
-def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path:
+def run_learn(config: LearnConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
+              use_cache: bool = True, models: dict[str, LanguageModel] | None = None) -> Summary:
     """Fit, evaluate and save into the run directory ``out``, recording each finished step in ``records.jsonl``: the
     fits (the estimator as ``model.npz``; unless it is ``bt``, the one-reward baseline as ``baseline.npz``; where it
     learns from rankings, the estimator on first choices alone as ``first_choices.npz``), each model's evaluation on
     each held-out split, the paired gains, type recovery, each learning-curve point and what distinguishes each type.
-    The manifest records what the loader left out (``left_out``) and what the intervals resample (``resampled``:
-    people, or prompts where every choice comes from one annotator, and then no one is held out as an unseen person).
+    The manifest records what the loader left out (``left_out``), what the intervals resample (``resampled``:
+    people, or prompts where every choice comes from one annotator, and then no one is held out as an unseen person)
+    and the fingerprint of the embedder the features came from (``embedder``), which ``GroupRewards`` checks.
 
     Re-running with the same config resumes: finished steps are read back, never repeated. The tables are then
-    written from the records (``write_learn_results``). Returns the run directory.
+    written from the records (``write_learn_results``). Returns the run's summary (``summarise_learn``); it loads no
+    language model (it embeds with the embedded MiniLM), so ``progress``, ``use_cache`` and ``models`` change nothing.
     """
     data = load_choices(config)
     choices = data.choices
@@ -154,7 +162,7 @@ def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path
     if config.estimator == "group" and choices.group is None:
         raise InputError("the group estimator needs --group COLUMN (a column of the annotator table)")
     run = Run(out, "learn", asdict(config), data.fingerprint, fresh=fresh, seed=config.seed)
-    run.describe_data(data_cards=data.cards, left_out=data.left_out, resampled=resampled)
+    run.describe_data(data_cards=data.cards, left_out=data.left_out, resampled=resampled, embedder=data.embedder)
     split = split_choices(choices, test_share=config.test_share, prompt_share=config.prompt_share,
                           unseen_share=config.unseen_share if resampled == "people" else 0, random_state=config.seed)
     done = run.done_keys()
@@ -190,7 +198,7 @@ def run_learn(config: LearnConfig, out: str | Path, fresh: bool = False) -> Path
         if isinstance(model, SharedRewards):
             _record_types(run, done, config, data, split.unseen, model)
     write_learn_results(run.path)
-    return run.path
+    return summarise_learn(run.path)
 
 
 def _fitted(run: Run, done: set[str], role: str, estimator: ChoiceEstimator, train: Choices) -> ChoiceEstimator:
@@ -296,4 +304,4 @@ def type_recovery(model: SharedRewards, truth: pd.DataFrame) -> pd.DataFrame:
                           "value": adjusted_rand_score(seen["type"], recovered), "n": len(seen)}])
 
 
-JOB = Job("learn", LearnConfig, run_learn, write_learn_results)
+JOB = Job("learn", LearnConfig, run_learn, summarise_learn, write_learn_results)

@@ -89,12 +89,19 @@ class GroupRewards:
 
     @classmethod
     def from_run(cls, run_dir: str | Path, embedder: Embedder | None = None) -> "GroupRewards":
-        """The reward a ``learn`` run fitted (``model.npz``); RunError when the run is not a learn run on texts."""
+        """The reward a ``learn`` run fitted (``model.npz``), scoring with ``embedder`` (default: the embedded MiniLM);
+        RunError when the run is not a learn run on texts, or when its features came from another embedder (their
+        rewards would score a different space: the same check as a trained value scorer's)."""
         model = learned_model(run_dir)
         if embedder is None:
             from ..embed import SentenceEmbedder
 
             embedder = SentenceEmbedder()
+        learned = read_manifest(run_dir).get("embedder")
+        if learned != embedder.fingerprint:
+            said = f"embeddings of {learned}" if learned else "embeddings it did not record (an older pluralign)"
+            raise RunError(f"{run_dir} learned its reward on {said}, not on {embedder.fingerprint}: score with the "
+                           "embedder it learned with, or run `pluralign learn` again")
         return cls(model, embedder)
 
     def features(self, contexts: Sequence[Context], responses: Sequence[str]) -> np.ndarray:

@@ -1,6 +1,6 @@
-"""What every report shares: one Jinja environment over the report templates, with the metric-definition filter,
-and the degeneracy checks as every report shows them (see checks.html). A web app's environment is the same one with
-its own templates first (``environment``)."""
+"""What every report shares: one Jinja environment over the report templates (and the builder the web apps take
+theirs from), with the metric-definition filter, and the degeneracy checks as every report shows them (see
+checks.html)."""
 
 from __future__ import annotations
 
@@ -21,15 +21,16 @@ def metric_definition(name: str) -> str:
 
 
 def environment(*packages: str) -> Environment:
-    """The Jinja environment of the reports, with the ``templates`` of ``packages`` (a web app's) found first."""
-    loader = ChoiceLoader([*(PackageLoader(p, "templates") for p in packages),
-                           PackageLoader("pluralign.report", "templates")])
-    built = Environment(loader=loader, autoescape=select_autoescape())
+    """The one way pluralign builds a Jinja environment: the report templates, behind the ``templates`` folders of
+    ``packages`` (a web app's own pages, which extend and include the reports'), autoescaped, with the metric
+    definition filter."""
+    folders = [PackageLoader(package, "templates") for package in (*packages, "pluralign.report")]
+    built = Environment(loader=ChoiceLoader(folders), autoescape=select_autoescape())
     built.filters["definition"] = metric_definition
     return built
 
 
-env = environment()
+env = environment()  # the reports'
 
 
 def write_page(path: Path, template: str, **context) -> Path:

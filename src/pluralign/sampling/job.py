@@ -4,22 +4,20 @@ want?). Sets are generated and judged chunk by chunk into the run's records, so 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..data import builtin_value_poles, read_cards
+from ..data import builtin_value_poles, prompts_from, read_cards
 from ..data.axes import AXES, POLES
 from ..data.choices import Choices
 from ..data.tables import csv_text
-from ..embed import Embedder, SentenceEmbedder
-from ..errors import InputError
-from ..jobs import Job
+from ..embed import SentenceEmbedder
+from ..jobs import Job, Summary
 from ..metrics import check_row, disaggregate, write_metrics
 from ..models.base import LanguageModel
-from ..models.spec import parse_spec
 from ..preferences import BradleyTerry, IdealPoint
 from ..preferences.evaluate import PEOPLE_AND_PROMPTS, per_comparison
 from ..preferences.features import context_text, interaction_features
@@ -30,80 +28,14 @@ from ..runs import (
 from ..simulate.value_axes import simulate_value_choices
 from .export import to_annotation_tasks
 from .judge import ValueJudge, pole_accuracy
-from .measures import MARGIN, annotator_positions, coverage, humans_versus_models, oracle_correct, set_diversity
-from .prompts import DIVERSE, conversation
+from .measures import annotator_positions, coverage, humans_versus_models, oracle_correct, set_diversity
+from .prompts import conversation
+from .config import SamplingConfig, sampler_for
 from .report import ITEMS, write_compare_report
-from .samplers import SAMPLERS, IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler
+from .samplers import IndependentSampler
+from .summary import summarise_comparison, summarise_sample
 
 CHUNK = 8  # prompts per batch
-
-
-@dataclass
-class SamplingConfig:
-    """How candidate sets are made, judged and (for compare-samplers) learned from; recorded in the manifest.
-
-    Args:
-        model: the model that samples (and answers by default, for the humans-versus-models comparison).
-        samplers: any of independent, negatively-correlated, multi-model.
-        models: further specs for the multi-model sampler (with ``model``, one response from each).
-        judge: spec of the value judge (default: ``model``).
-        k, temperature, max_tokens, retries: candidates per set, sampling temperature, tokens per response, and
-            how often a diverse request that gave fewer than k responses is asked again.
-        nc_prompt: the negatively-correlated sampler's instruction: ``values`` (asks for different values and names
-            none, as the paper describes) or ``axes`` (names the judge's poles as examples, which builds part of the
-            measured coverage into the request).
-        annotators, sharpness: the simulated population (compare-samplers): its size, and how closely choices
-            follow closeness in value space.
-        test_share, unseen_share: prompts held out from training, and people held out from training.
-        prototypes: the IdealPoint estimator's number of prototypes.
-        margin: a response counts at a pole when its judged position is beyond ±margin; within it, at neither
-            (default and its reason: ``measures.MARGIN``).
-        template_from: for openai specs, the tokenizer whose chat template renders chat prompts for scoring.
-    """
-
-    model: str = "embedded"
-    samplers: list[str] = field(default_factory=lambda: ["independent", "negatively-correlated"])
-    models: list[str] = field(default_factory=list)
-    judge: str | None = None
-    k: int = 4
-    temperature: float = 1.0
-    max_tokens: int = 128
-    retries: int = 2
-    nc_prompt: str = "values"
-    chat: bool = True
-    template_from: str | None = None
-    annotators: int = 100
-    sharpness: float = 4.0
-    test_share: float = 0.3
-    unseen_share: float = 0.25
-    prototypes: int = 4
-    margin: float = MARGIN
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        for spec in [self.model, *self.models, *([self.judge] if self.judge else [])]:
-            parse_spec(spec)
-        unknown = set(self.samplers) - set(SAMPLERS)
-        if unknown or not self.samplers:
-            raise InputError(f"unknown sampler(s) {', '.join(sorted(unknown)) or '(none given)'}; choose from {', '.join(SAMPLERS)}")
-        if "multi-model" in self.samplers and not self.models:
-            raise InputError("the multi-model sampler needs further models: add --models SPEC (one response from each)")
-        if self.nc_prompt not in DIVERSE:
-            raise InputError(f"unknown nc_prompt {self.nc_prompt!r}; choose from {', '.join(DIVERSE)}")
-        if self.k < 2 or not 0 < self.test_share < 1 or not 0 <= self.unseen_share < 1 or not 0 <= self.margin < 1:
-            raise InputError("k must be at least 2, test_share in (0, 1), unseen_share and margin in [0, 1)")
-
-
-def sampler_for(name: str, config: SamplingConfig, models: dict[str, LanguageModel]):
-    """The sampler ``name`` (one of SAMPLERS) with ``config``'s settings over the loaded ``models`` (by spec)."""
-    model = models[config.model]
-    if name == "independent":
-        return IndependentSampler(model, config.k, config.temperature, config.max_tokens, config.chat, config.seed)
-    if name == "negatively-correlated":
-        return NegativelyCorrelatedSampler(model, config.k, config.temperature, config.max_tokens * config.k,
-                                           config.retries, config.chat, config.seed, config.nc_prompt)
-    return MultiModelSampler({s: models[s] for s in [config.model, *config.models]}, 0.0, config.max_tokens, config.chat,
-                             config.seed)
 
 
 def generate_sets(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path, job: str, *, fresh: bool = False,
@@ -163,24 +95,37 @@ def candidate_table(records: list[dict], stage: str = "set") -> pd.DataFrame:
                                        "text", "source", *AXES])
 
 
-def run_sample(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path, **options) -> Path:
-    """Candidate sets for ``prompts`` into the run ``out``: ``candidates.parquet`` and ``tasks.csv``, the sets as
-    annotation tasks in Community Alignment's shape (no choices yet), ready for people to choose from."""
-    run = generate_sets(prompts, config, out, "sample", **options)
-    candidates = candidate_table(read_records(run.path))
-    candidates.to_parquet(run.path / "candidates.parquet", index=False)
-    (run.path / "tasks.csv").write_text(csv_text(to_annotation_tasks(candidates, prompts)), encoding="utf-8")
-    return run.path
+def run_sample(config: SamplingConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
+               use_cache: bool = True, models: dict[str, LanguageModel] | None = None) -> Summary:
+    """Candidate sets for the prompts of ``config`` into the run ``out``: ``candidates.parquet`` and ``tasks.csv``,
+    the sets as annotation tasks in Community Alignment's shape (no choices yet), ready for people to choose from."""
+    prompts = prompts_from(config.prompts, columns=config.columns or None, limit=config.limit)
+    run = generate_sets(prompts, config, out, "sample", fresh=fresh, progress=progress, use_cache=use_cache,
+                        models=models)
+    write_sample_results(run.path)
+    return summarise_sample(run.path)
 
 
-def run_compare_samplers(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path, *,
-                         embedder: Embedder | None = None, **options) -> Path:
+def write_sample_results(run_dir: str | Path) -> Path:
+    """A sample run's ``candidates.parquet`` and ``tasks.csv`` from its records and prompts; returns the tasks' path."""
+    run_dir = Path(run_dir)
+    candidates = candidate_table(read_records(run_dir))
+    candidates.to_parquet(run_dir / "candidates.parquet", index=False)
+    prompts = pd.read_parquet(run_dir / "prompts.parquet")
+    (run_dir / "tasks.csv").write_text(csv_text(to_annotation_tasks(candidates, prompts)), encoding="utf-8")
+    return run_dir / "tasks.csv"
+
+
+def run_compare_samplers(config: SamplingConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
+                         use_cache: bool = True, models: dict[str, LanguageModel] | None = None) -> Summary:
     """The experiment of Community Alignment, end to end: sets from each sampler for the same prompts, a simulated
     population with ideal points on the value axes choosing among them, estimators trained on those choices and
     evaluated on people and prompts held out. Writes tables, ``metrics.parquet`` and ``report.html``."""
-    run = generate_sets(prompts, config, out, "compare-samplers", defaults=True, **options)
-    write_compare_results(run.path, embedder)
-    return run.path
+    prompts = prompts_from(config.prompts, columns=config.columns or None, limit=config.limit)
+    run = generate_sets(prompts, config, out, "compare-samplers", fresh=fresh, progress=progress, use_cache=use_cache,
+                        models=models, defaults=True)
+    write_compare_results(run.path)
+    return summarise_comparison(run.path)
 
 
 def _split(prompt_ids: list[str], n_annotators: int, config: SamplingConfig) -> tuple[set[str], set[int]]:
@@ -257,7 +202,7 @@ def _judge_check(judge: pd.DataFrame, spec: str) -> pd.DataFrame:
                          for _, r in overall.iterrows()])
 
 
-def write_compare_results(run_dir: str | Path, embedder: Embedder | None = None) -> Path:
+def write_compare_results(run_dir: str | Path) -> Path:
     """Tables, metrics and report of a compare-samplers run, from its records alone."""
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)
@@ -266,7 +211,7 @@ def write_compare_results(run_dir: str | Path, embedder: Embedder | None = None)
     prompts = pd.read_parquet(run_dir / "prompts.parquet").set_index("id")
     candidates = candidate_table(records)
     defaults = candidate_table(records, "default")
-    embedder = embedder or SentenceEmbedder()
+    embedder = SentenceEmbedder()
     contexts = embedder.embed([context_text(conversation(p)) for p in prompts.reset_index().to_dict("records")])
     responses = embedder.embed(candidates["text"].tolist())
     # Features as ``pluralign learn`` makes them: the response, and its interaction with its prompt's context.
@@ -293,5 +238,6 @@ def write_compare_results(run_dir: str | Path, embedder: Embedder | None = None)
     return write_compare_report(run_dir, manifest, candidates, defaults, people, versus, metrics, judge)
 
 
-SAMPLE = Job("sample", SamplingConfig, run_sample, items=ITEMS)
-COMPARE_SAMPLERS = Job("compare-samplers", SamplingConfig, run_compare_samplers, write_compare_results, ITEMS)
+SAMPLE = Job("sample", SamplingConfig, run_sample, summarise_sample, write_sample_results, ITEMS)
+COMPARE_SAMPLERS = Job("compare-samplers", SamplingConfig, run_compare_samplers, summarise_comparison,
+                       write_compare_results, ITEMS)

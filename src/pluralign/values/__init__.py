@@ -2,9 +2,9 @@
 
 from .core import ValuesConfig, map_situations, summarise
 from .dedup import Thresholds, deduplicate, rouge_l
-from .job import run_values, write_values_results
+from .job import ValuesRunConfig, run_values, write_values_results
 from .parse import parse_vrds
 from .scorers import LMScorer, TrainedScorer, load_scorer
 
-__all__ = ["LMScorer", "Thresholds", "TrainedScorer", "ValuesConfig", "deduplicate", "load_scorer", "map_situations",
+__all__ = ["LMScorer", "Thresholds", "TrainedScorer", "ValuesConfig", "ValuesRunConfig", "deduplicate", "load_scorer", "map_situations",
            "parse_vrds", "rouge_l", "run_values", "summarise", "write_values_results"]

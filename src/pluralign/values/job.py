@@ -3,14 +3,16 @@ and the values-eval job, a scorer and its maps against labelled data."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import pandas as pd
 
-from ..data import read_cards
-from ..embed import Embedder, SentenceEmbedder
-from ..jobs import Job
+from ..data import language_code, read_cards, situations_from, valueprism_from
+from ..embed import SentenceEmbedder
+from ..errors import InputError
+from ..jobs import Job, Summary
 from ..metrics import disaggregate, write_metrics
 from ..metrics.checks import group_sizes, smallest_group
 from ..models.base import LanguageModel
@@ -22,30 +24,57 @@ from .core import ValuesConfig, map_situations
 from .evaluate import evaluate_scorer, gold_coverage, gold_items
 from .prompts import VALENCES
 from .report import ITEMS, write_values_report
-from .scorers import load_scorer
+from .scorers import TrainedScorer, load_scorer
 
 CHUNK = 4  # situations per batch: their generation, scoring and embedding each go to the backend as one call
 
 
-def prepare(config: ValuesConfig, *, use_cache: bool = True, model: LanguageModel | None = None,
-            embedder: Embedder | None = None, run: Run | None = None):
-    """The (cached) model, the scorer and the embedder a config names; already-loaded ones are reused."""
-    embedder = embedder or SentenceEmbedder(config.embedder)
-    model = Models(run, given={config.model: model} if model else None, use_cache=use_cache)(config.model)
+@dataclass
+class ValuesRunConfig(ValuesConfig):
+    """A values run: how its maps are made (``ValuesConfig``) and the situations they are made for, recorded in its
+    manifest together.
+
+    Args:
+        situations: the situation source (``builtin`` or a FILE: ``data.situations_from``), its columns renamed by
+            ``columns`` (ours -> theirs); language: for files without a language column; limit: the first N rows.
+    """
+
+    situations: str = "builtin"
+    columns: dict[str, str] = field(default_factory=dict)
+    language: str | None = None
+    limit: int | None = None
+
+
+def prepare(config: ValuesConfig, *, use_cache: bool = True, models: dict[str, LanguageModel] | None = None,
+            run: Run | None = None):
+    """The (cached) model, the scorer and the embedder a config names; already-loaded models are reused."""
+    embedder = SentenceEmbedder(config.embedder)
+    model = Models(run, given=models, use_cache=use_cache)(config.model)
     return model, load_scorer(config.scorer, model, embedder, config.chat), embedder
 
 
-def run_values(situations: pd.DataFrame, config: ValuesConfig, out: str | Path, *, fresh: bool = False,
-               progress: bool = True, use_cache: bool = True, model: LanguageModel | None = None,
-               embedder: Embedder | None = None) -> Path:
-    """Map the values, rights and duties of every situation into the run directory ``out``.
+def map_situation(text: str, language: str, config: ValuesConfig, *, use_cache: bool = True) -> dict:
+    """One situation's value map (``map_situations``' record), without a run: ``pluralign values "SITUATION"``."""
+    code = language_code(language)
+    if code is None:
+        raise InputError(f"unknown language {language!r} (use ISO 639-1, e.g. en, de, tr)")
+    model, scorer, embedder = prepare(config, use_cache=use_cache)
+    return map_situations([{"id": "situation", "text": text.strip(), "language": code}], model, scorer, embedder,
+                          config)[0]
 
-    Re-running with the same arguments resumes: finished situations are skipped. Returns the run directory, with
-    ``records.jsonl``, ``candidates.parquet``, ``situations.parquet``, ``metrics.parquet`` and ``report.html``.
+
+def run_values(config: ValuesRunConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
+               use_cache: bool = True, models: dict[str, LanguageModel] | None = None) -> Summary:
+    """Map the values, rights and duties of every situation of ``config`` into the run directory ``out``.
+
+    Re-running with the same arguments resumes: finished situations are skipped. Returns the run's summary; the run
+    holds ``records.jsonl``, ``candidates.parquet``, ``situations.parquet``, ``metrics.parquet`` and ``report.html``.
     """
+    situations = situations_from(config.situations, columns=config.columns or None, language=config.language,
+                                 limit=config.limit)
     run = Run(out, "values", asdict(config), fingerprint_table(situations), fresh=fresh, seed=config.seed)
     run.describe_data(data_cards=read_cards(situations))
-    model, scorer, embedder = prepare(config, use_cache=use_cache, model=model, embedder=embedder, run=run)
+    model, scorer, embedder = prepare(config, use_cache=use_cache, models=models, run=run)
     done = run.done_keys()
     items = public_columns(situations).to_dict("records")
     keys = [f"{config.model}|{s['id']}" for s in items]
@@ -57,7 +86,13 @@ def run_values(situations: pd.DataFrame, config: ValuesConfig, out: str | Path, 
     with run.recording(), progress_tasks(progress) as tasks:
         in_chunks(run, done, keys, items, chunk_size(model, CHUNK), compute, tasks.add("value maps", len(items)))
     write_values_results(run.path)
-    return run.path
+    return summarise_values(run.path)
+
+
+def summarise_values(run_dir: str | Path) -> Summary:
+    """A values run's summary: where its report is (the degeneracy checks that fired are printed from its metrics)."""
+    path = Path(run_dir)
+    return Summary(path, lines=(f"report: {path / 'report.html'}",))
 
 
 def values_tables(records: list[dict]) -> dict[str, pd.DataFrame]:
@@ -126,4 +161,30 @@ def evaluate_values(labelled: pd.DataFrame, config: ValuesConfig, *, limit: int 
     return ValuesEvaluation(scorer.name, accuracy, gold_coverage(made, gold[gold["situation"].isin(chosen)], embedder))
 
 
-JOB = Job("values", ValuesConfig, run_values, write_values_results, ITEMS)
+def accuracy_table(result: pd.DataFrame) -> pd.DataFrame:
+    """A scorer's ``evaluate_scorer`` table as the commands print it: accuracy with its interval, macro-F1 and the
+    majority baseline per task."""
+    return pd.DataFrame([(r.task, f"{r.accuracy:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]", f"{r.macro_f1:.3f}",
+                          f"{r.majority_baseline:.3f}", str(r.n)) for r in result.itertuples(index=False)],
+                        columns=["task", "accuracy [95% CI]", "macro-F1", "majority baseline", "n"])
+
+
+def train_scorer(data: Sequence[Path], out: Path, *, test: Sequence[Path] = (), embedder: str = "embedded",
+                 force: bool = False, seed: int = 0) -> Summary:
+    """The job of ``pluralign values-train``: fit a ``TrainedScorer`` on the train split of ValuePrism-shaped
+    ``data`` and save it to ``out`` (refused where that exists, unless ``force``); with ``test``, its accuracy there.
+    The summary's path is the saved scorer's."""
+    if out.exists() and not force:
+        raise InputError(f"{out} exists; choose another --out or pass --force to overwrite it")
+    rows = valueprism_from(data, "train")
+    tests = valueprism_from(test, "test") if test else None  # read before the fit, so that a bad file fails at once
+    scorer = TrainedScorer.fit(rows.dropna(subset=["relevant"]), rows.dropna(subset=["valence"]),
+                               SentenceEmbedder(embedder), seed=seed)
+    path = scorer.save(out)
+    line = (f"scorer: {path} (fitted on {rows['relevant'].notna().sum()} relevance and "
+            f"{rows['valence'].notna().sum()} valence labels)")
+    tables = {} if tests is None else {f"scorer {scorer.name}": accuracy_table(evaluate_scorer(scorer, tests, seed=seed))}
+    return Summary(path, tables, (line,))
+
+
+JOB = Job("values", ValuesRunConfig, run_values, summarise_values, write_values_results, ITEMS)

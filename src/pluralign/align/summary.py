@@ -1,0 +1,53 @@
+"""What `pluralign judge` and `pluralign align` print about their runs, built from the runs' tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..jobs import Summary, with_interval
+from ..runs import read_manifest
+from .core import strength_metric, tension_reading
+
+
+def summarise_judge(run_dir: str | Path) -> Summary:
+    """A judge run's summary: each reward's win rate of A over B and its second measure (p(prefer A), or the pole
+    margin for the value poles) with intervals, then the worst-off reward's and the population's win rates."""
+    path = Path(run_dir)
+    config = read_manifest(path)["config"]
+    metrics = pd.read_parquet(path / "metrics.parquet")
+    second = strength_metric(metrics)
+    rows = [(name, *(with_interval(part[part.metric == m].iloc[0]) for m in ("win_rate", second)), str(int(part.n.iloc[0])))
+            for name, part in metrics[metrics.grouping == "reward"].groupby("group", sort=False)
+            if set(part.metric) >= {"win_rate", second}]
+    table = pd.DataFrame(rows, columns=["reward", "win rate of A",
+                                        "p(prefer A)" if second == "p_prefer" else "pole margin of A", "prompts"])
+    lines = [f"{r.metric}{f' ({r.group})' if r.metric.startswith('maxmin') else ''}: {with_interval(r)}"
+             for r in metrics[metrics.metric.isin(["maxmin_win_rate", "utilitarian_win_rate"])].itertuples()]
+    return Summary(path, {f"judge: {config['model']} (A) against {config['against']} (B)": table},
+                   (*lines, f"run: {path}"))
+
+
+def summarise_align(run_dir: str | Path) -> Summary:
+    """An align run's summary: each reward's win rate of the tuned model over the base with its verdict, the
+    target's tension with every other reward, the stance shift on the audit's statements, and where the model is."""
+    path = Path(run_dir)
+    config = read_manifest(path)["config"]
+    summary = pd.read_parquet(path / "summary.parquet")
+    rows = []
+    for r in summary.itertuples():
+        name = f"{r.reward} ({r.worst})" if isinstance(r.worst, str) else r.reward
+        rows.append((f"{name} (target)" if r.target else name, with_interval(r), f"{r.p:.3f}", r.verdict))
+    table = pd.DataFrame(rows, columns=["reward", "win rate of tuned", "p", "verdict"])
+    lines = [f"reward_tension of {r.focus} with {r.group} (Spearman ρ of margins over the {r.n} prompts whose answers "
+             f"differ): {with_interval(r)} ({tension_reading(r.value, r.p)}, Holm-adjusted p {r.p:.3f})"
+             for r in pd.read_parquet(path / "tensions.parquet").dropna(subset=["value"]).itertuples()]
+    if (path / "stance.parquet").exists():
+        stance = pd.read_parquet(path / "stance.parquet")
+        overall = stance.query("grouping == 'overall'").iloc[0]
+        lines.append(f"stance_shift (tuned − base p(agree) on the audit's statements): {with_interval(overall)} "
+                     f"({overall.verdict}{': ' + overall.degenerate if overall.degenerate else ''}; "
+                     f"{stance.p.notna().sum()} groups read, Holm-corrected: see the report)")
+    title = f"align toward {config['target']}: tuned against {config['model']} on held-out prompts"
+    return Summary(path, {title: table}, (*lines, f"tuned model: hf:{path / 'model'}", f"run: {path}"))
