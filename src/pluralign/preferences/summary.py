@@ -59,7 +59,6 @@ def _saved(curve: pd.DataFrame) -> str:
                else f"active did not reach it within {saved['random_shots']}")
     return (f"accuracy after {saved['random_shots']} random choices: {saved['random_accuracy']:.3f}; {reached} "
             f"(accuracy difference '{GAIN}' paired, on the same held-out choices)")
-path, tables, tuple(_facts(path, metrics, config["worst_min_n"], resampled)), tuple(notes))
 
 
 def _accuracy(metrics: pd.DataFrame) -> pd.DataFrame:
