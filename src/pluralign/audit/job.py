@@ -16,6 +16,7 @@ from ..models.base import LanguageModel
 from ..models.spec import parse_spec
 from ..runs import Models, Run, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns
 from . import core, stages
+from .steering import FORMATS, steer_items
 from .report import ITEMS
 from .results import write_results
 
@@ -38,6 +39,10 @@ class AuditConfig:
         refusal_judge: also ask the judge whether each answer is a refusal (besides the phrase patterns and the
             stance judge's "refusal" option).
         template_from: for openai specs, the tokenizer whose chat template renders prompts for scoring.
+        steer: with the "opinions" stage, also ask each survey question with the model steered toward each human
+            group (``steering``): who the model can speak for. Each question is asked once more per group and format.
+        steer_formats: the formats of steering, any of "qa", "bio", "portray" (OpinionQA's); a group that names a
+            country is asked "How would someone from X answer?" instead.
     """
 
     models: list[str]
@@ -49,6 +54,8 @@ class AuditConfig:
     refusal_judge: bool = False
     template_from: str | None = None
     seed: int = 0
+    steer: bool = False
+    steer_formats: list[str] = field(default_factory=lambda: list(FORMATS))
 
     def __post_init__(self) -> None:
         for spec in [*self.models, *([self.judge] if self.judge else [])]:
@@ -56,6 +63,10 @@ class AuditConfig:
         unknown = set(self.stages) - set(STAGES)
         if unknown:
             raise InputError(f"unknown stage(s) {', '.join(sorted(unknown))}; choose from {', '.join(STAGES)}")
+        formats = set(self.steer_formats) - set(FORMATS)
+        if formats or not self.steer_formats:
+            raise InputError(f"unknown steering format(s) {', '.join(sorted(formats)) or '(none given)'}; choose from "
+                             f"{', '.join(FORMATS)}")
 
 
 def run_audit(
@@ -86,6 +97,7 @@ def run_audit(
     english = dict(zip(statements["id"], statements["text_en"].where(statements["text_en"].notna(), statements["text"])))
     questions = (survey.drop_duplicates("question_id")[["question_id", "question", "options", "ordinal"]].to_dict("records")
                  if "opinions" in config.stages and survey is not None else [])
+    steered = steer_items(survey, config.steer_formats) if questions and config.steer else []
     with run.recording(), progress_tasks(progress) as tasks:
         for spec in config.models:
             model = opened(spec)
@@ -111,6 +123,10 @@ def run_audit(
                 in_chunks(run, done, keys("opinions", questions, "question_id"), questions, chunk_size(model, 32),
                           partial(stages.opinions, model=model, spec=spec, chat=config.chat),
                           tasks.add(f"{spec[:18]} survey answers", len(questions)))
+            if steered:
+                in_chunks(run, done, keys("steer", steered, "question_id", "group", "format"), steered,
+                          chunk_size(model, 32), partial(stages.steer, model=model, spec=spec, chat=config.chat),
+                          tasks.add(f"{spec[:18]} steered survey answers", len(steered)))
     write_results(run.path)
     return run.path
 
