@@ -5,6 +5,7 @@ agree with scipy."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,18 +14,22 @@ from scipy.stats import entropy
 
 from pluralign.audit import AuditConfig, run_audit
 from pluralign.audit.pluralism import normalised_entropy, population_distributions
-from pluralign.audit.steering import STEER_PROMPTS, steer_items, steer_request
 from pluralign.audit.core import survey_request
+from pluralign.audit.steering import STEER_PROMPTS, STEERING, read_steering, steer_items, steer_request
 from pluralign.data import builtin_statements, builtin_survey
+from pluralign.data.language_files import LanguageFileError
 from pluralign.errors import InputError
-from pluralign.metrics import disaggregate
+from pluralign.metrics import check_results, disaggregate, read_metrics
 from pluralign.runs import read_records
+
+from ..language_files import broken_copy
 
 
 class SteeredBySurvey:
     """A scorer built for these tests that answers survey questions with a human group's distribution from the
     survey it is given: the steered group's (``follows``), one group's whatever the steer (``like``), or, unsteered
-    and with ``ignores``, a fixed distribution of its own. It reads the steer from the prompt as a backend would see
+    and with ``ignores``, a fixed distribution of its own; or all on the first option (``first``), or evenly
+    (``even``). It reads the steer from the prompt as a backend would see
     it: the group's name after the options."""
 
     def __init__(self, survey: pd.DataFrame, behaviour: str, like: str = "age 18-34") -> None:
@@ -40,6 +45,8 @@ class SteeredBySurvey:
             wanted = by_group[steered[0]]
         elif self.behaviour == "like":
             wanted = by_group[self.like]
+        elif self.behaviour in ("first", "even"):  # the first option whatever the question; every option alike
+            wanted = np.eye(len(question["options"].iloc[0]))[0] if self.behaviour == "first" else np.ones(2)
         else:  # unsteered, or ignoring the steer: its own answer, near the options' middle
             n = len(question["options"].iloc[0])
             wanted = np.exp(-0.5 * (np.arange(n) - (n - 1) / 2) ** 2)
@@ -47,14 +54,18 @@ class SteeredBySurvey:
         return wanted / wanted.sum()
 
     def score(self, requests):
-        return [np.log(self._distribution(r.context)).tolist() for r in requests]
+        out = []
+        for r in requests:
+            wanted = self._distribution(r.context)
+            out.append(np.log(np.resize(wanted, len(r.continuations)) if self.behaviour == "even" else wanted).tolist())
+        return out
 
 
-def _steer_run(tmp_path, behaviour: str) -> pd.DataFrame:
+def _steer_run(tmp_path, behaviour: str, steer: bool = True) -> Path:
     survey = builtin_survey()
     spec = f"hf:test/{behaviour}"
     statements = builtin_statements().iloc[:1]
-    path = run_audit(statements, AuditConfig(models=[spec], stages=["opinions"], chat=False, steer=True), tmp_path / behaviour,
+    path = run_audit(statements, AuditConfig(models=[spec], stages=["opinions"], chat=False, steer=steer), tmp_path / behaviour,
                      survey=survey, progress=False, use_cache=False, models={spec: SteeredBySurvey(survey, behaviour)})
     return path
 
@@ -153,3 +164,24 @@ def test_steer_gain_intervals_cover_the_true_gain_on_simulated_questions():
         for g, value in truth.items():
             covered[g] += metrics.loc[g, "ci_low"] <= value <= metrics.loc[g, "ci_high"]
     assert all(0.90 <= c / 200 <= 0.99 for c in covered.values()), covered
+
+
+@pytest.mark.parametrize("old, new, field", [("{group}.\"\nbio", "the group.\"\nbio", "qa"),
+                                             ('portray = "Answer', 'portray = "{x} Answer', "portray"),
+                                             ('country = "How would someone from {group} answer this question?"\n', "",
+                                              "country")])
+def test_a_broken_steering_file_names_its_file_and_field(tmp_path, old, new, field):
+    path = broken_copy(Path(str(STEERING)), tmp_path, old, new)
+    with pytest.raises(LanguageFileError, match=f"en.toml, field '{field}'"):
+        read_steering(path)
+
+
+@pytest.mark.parametrize("behaviour, fires", [("first", {"opinion_one_letter"}), ("even", {"opinion_near_uniform"}),
+                                              ("follows", set())])
+def test_survey_answers_on_one_letter_or_spread_evenly_raise_their_checks(tmp_path, behaviour, fires):
+    path = _steer_run(tmp_path, behaviour, steer=behaviour == "follows")
+    results = check_results(read_metrics(path)).set_index("check")
+    assert "opinion_near_uniform" in results.index and ("opinion_one_letter" in results.index) == (behaviour != "even")
+    assert set(results.index[results["fires"]]) & {"opinion_one_letter", "opinion_near_uniform"} == fires
+    if behaviour == "first":
+        assert results.loc["opinion_one_letter", "group"] == "A" and results.loc["opinion_one_letter", "value"] == 1

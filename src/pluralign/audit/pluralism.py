@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..metrics.checks import NEAR_UNIFORM
 from .core import opinion_alignment
 
 OVERALL = "overall"  # OpinionQA's whole-population group ("Overall", weighted by the respondents' survey weights)
@@ -25,6 +26,12 @@ def normalised_entropy(distribution) -> float:
         return 0.0
     p = p[p > 0]
     return float(-(p * np.log(p)).sum() / np.log(len(distribution)))
+
+
+def top_option(distribution) -> float:
+    """The index of the option an answer puts most on; NaN for an answer spread almost evenly (``NEAR_UNIFORM``),
+    whose most probable option is chance."""
+    return float(np.argmax(distribution)) if normalised_entropy(distribution) < NEAR_UNIFORM else np.nan
 
 
 def entropy_gaps(opinions: pd.DataFrame) -> pd.DataFrame:
@@ -61,24 +68,27 @@ def population_distributions(survey: pd.DataFrame) -> pd.DataFrame:
 def population_table(answers: pd.DataFrame, survey: pd.DataFrame) -> pd.DataFrame:
     """Per model and question: ``population_alignment`` (the model's answers against the whole population's, as
     ``opinion_alignment`` measures) and ``answer_entropy`` (normalised entropy of the model's answers).
-    ``answers``: model, question_id, model_distribution."""
+    ``answers``: model, question_id, model_distribution. ``top_option``: see ``top_option``."""
     merged = answers[["model", "question_id", "model_distribution"]].merge(population_distributions(survey),
                                                                            on="question_id", how="left")
     merged["answer_entropy"] = [normalised_entropy(m) for m in merged["model_distribution"]]
+    merged["top_option"] = [top_option(m) for m in merged["model_distribution"]]
     merged["population_alignment"] = [
         opinion_alignment(np.asarray(m), np.asarray(p), o, at) if isinstance(p, list) else np.nan
         for m, p, o, at in zip(merged["model_distribution"], merged["population"], merged["ordinal"], merged["positions"])]
-    return merged[["model", "question_id", "answer_entropy", "population_alignment", "population_from"]]
+    return merged[["model", "question_id", "answer_entropy", "top_option", "population_alignment", "population_from"]]
 
 
 def steered_alignments(steered: pd.DataFrame, survey: pd.DataFrame) -> pd.DataFrame:
     """Every steered answer against every group's answers to its question: model, question_id, group (steered
-    toward), format, target (the group compared with), alignment. ``steered``: the ``steer`` stage's records."""
+    toward), format, target (the group compared with), alignment, top_option (the option the steered answer puts most
+    on). ``steered``: the ``steer`` stage's records."""
     human = survey[["question_id", "group", "ordinal", "positions", "distribution"]].rename(columns={"group": "target"})
     merged = steered[["model", "question_id", "group", "format", "model_distribution"]].merge(human, on="question_id")
     merged["alignment"] = [opinion_alignment(np.asarray(m), np.asarray(h), bool(o), p) for m, h, o, p in zip(
         merged["model_distribution"], merged["distribution"], merged["ordinal"], merged["positions"])]
-    return merged[["model", "question_id", "group", "format", "target", "alignment"]]
+    merged["top_option"] = [top_option(m) for m in merged["model_distribution"]]
+    return merged[["model", "question_id", "group", "format", "target", "alignment", "top_option"]]
 
 
 def steering_table(pairs: pd.DataFrame, opinions: pd.DataFrame) -> pd.DataFrame:
