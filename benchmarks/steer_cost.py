@@ -3,7 +3,9 @@
 Times ``run_audit`` with the opinions stage alone (today's), and with ``steer`` on (all three formats, and one),
 each in a fresh run directory with the response cache off, the model loaded once; reports the seconds spent in
 the model's ``score`` calls and the whole ``run_audit`` (which also builds the tables, metrics with their
-bootstrap intervals, and the report). Median of several runs each, interleaved, in one process.
+bootstrap intervals, and the report). Median of several runs each, interleaved, in one process. With steering,
+each question is asked unsteered and steered in one call (the steer comes last: all else is a shared prefix).
+Then prints the steered run's overall pluralism metrics and survey checks, what the small model's numbers are.
 
     .venv/bin/python benchmarks/steer_cost.py [--runs 3]
 """
@@ -15,6 +17,8 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+
+import pandas as pd
 
 from pluralign.audit import AuditConfig, run_audit
 from pluralign.data import builtin_statements, builtin_survey
@@ -49,14 +53,17 @@ def main() -> None:
     model = load("embedded")
     statements, survey = builtin_statements().iloc[:1], builtin_survey()
     seconds = {name: {"score": [], "run_audit": [], "requests": 0} for name in SETTINGS}
+    last = None
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(args.runs):
-            for name, options in SETTINGS.items():
+            for i, (name, options) in enumerate(SETTINGS.items()):
                 timed = Timed(model)
                 start = time.perf_counter()
-                run_audit(statements, AuditConfig(models=["embedded"], stages=["opinions"], **options),
-                          Path(tmp) / f"{run}-{len(seconds[name]['score'])}-{name[:12]}", survey=survey,
-                          progress=False, use_cache=False, models={"embedded": timed})
+                path = run_audit(statements, AuditConfig(models=["embedded"], stages=["opinions"], **options),
+                                 Path(tmp) / f"{run}-{i}", survey=survey,
+                                 progress=False, use_cache=False, models={"embedded": timed})
+                if options.get("steer") and "steer_formats" not in options:
+                    last = pd.read_parquet(path / "metrics.parquet")
                 seconds[name]["run_audit"].append(time.perf_counter() - start)
                 seconds[name]["score"].append(timed.seconds)
                 seconds[name]["requests"] = timed.requests
@@ -67,6 +74,11 @@ def main() -> None:
         score, whole = statistics.median(s["score"]), statistics.median(s["run_audit"])
         print(f"| {name} | {s['requests']} | {score:.2f} | {whole:.2f} | {score / base['score']:.2f} | "
               f"{whole / base['run_audit']:.2f} |")
+    metrics = last
+    shown = metrics[metrics["metric"].isin(["opinion_alignment", "steered_alignment", "steer_gain", "steer_specificity",
+                                            "entropy_gap", "answer_entropy", "population_alignment", "opinion_one_letter",
+                                            "opinion_near_uniform"]) & metrics["grouping"].isin(["overall", "check", "format"])]
+    print(shown[["metric", "grouping", "group", "value", "ci_low", "ci_high", "n"]].to_string(index=False))
     print("all runs:", {n: {k: [round(x, 2) for x in v] for k, v in s.items() if k != "requests"} for n, s in seconds.items()})
 
 

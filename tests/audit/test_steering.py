@@ -103,24 +103,25 @@ def test_a_model_that_follows_the_steer_gains_and_is_specific(tmp_path):
     assert "steer-confusion" in html and "can speak for" in html
     keys = [json.loads(line)["key"] for line in (path / "records.jsonl").read_text().splitlines()]
     assert sum("|steer|" in k for k in keys) == 6 * 3 * 3  # questions x groups x formats, once each
+    assert sum("|opinions|" in k for k in keys) == 6  # and each question unsteered, in the same calls
     before = (path / "records.jsonl").read_text()
     _steer_run(tmp_path, "follows")  # resuming a finished run asks nothing again
     assert (path / "records.jsonl").read_text() == before and len(read_records(path)) == len(keys)
 
 
-def test_a_steered_prompt_shares_the_question_and_its_options_with_the_default_one():
+def test_a_steered_prompt_is_the_unsteered_one_with_the_steer_last():
     survey = builtin_survey()
-    item = steer_items(survey, ["bio"])[0]
+    unsteered, item = steer_items(survey, ["bio"])[:2]
     default = survey_request(item["question"], item["options"], chat=False).context
+    assert steer_request(unsteered, chat=False).context == default  # asked with its steers, as the opinions stage asks it
     steered = steer_request(item, chat=False).context
-    shared = default.rsplit("\nAnswer with", 1)[0]
-    assert steered.startswith(shared) and STEER_PROMPTS["en"].bio.format(group=item["group"]) in steered
+    assert steered == default.removesuffix("\nAnswer:") + f"\n{STEER_PROMPTS['en'].bio.format(group=item['group'])}\nAnswer:"
 
 
 def test_countries_are_asked_how_someone_from_there_would_answer_in_the_questions_language():
     survey = builtin_survey().assign(group=lambda t: t["group"].map(
         {"age 18-34": "Germany", "age 35-54": "Turkey", "age 55+": "age 55+"}), language="de")
-    items = steer_items(survey, ["qa", "portray"])
+    items = [it for it in steer_items(survey, ["qa", "portray"]) if it["format"]]
     formats = pd.DataFrame(items).groupby("group")["format"].apply(lambda f: sorted(set(f))).to_dict()
     assert formats == {"Germany": ["country"], "Turkey": ["country"], "age 55+": ["portray", "qa"]}
     germany = next(it for it in items if it["group"] == "Germany")
@@ -185,3 +186,9 @@ def test_survey_answers_on_one_letter_or_spread_evenly_raise_their_checks(tmp_pa
     assert set(results.index[results["fires"]]) & {"opinion_one_letter", "opinion_near_uniform"} == fires
     if behaviour == "first":
         assert results.loc["opinion_one_letter", "group"] == "A" and results.loc["opinion_one_letter", "value"] == 1
+
+
+def test_the_cli_refuses_an_unknown_steering_format_in_one_line(cli, tmp_path):
+    result = cli("audit", "--steer", "--steer-formats", "qa,persona", "--stages", "opinions", "--out", str(tmp_path / "r"))
+    assert result.returncode == 2 and "persona" in result.stderr and "qa, bio, portray" in result.stderr
+    assert "Traceback" not in result.stderr

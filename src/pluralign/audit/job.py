@@ -119,14 +119,16 @@ def run_audit(
                 in_chunks(run, done, keys("judge_check", labelled, "id"), labelled, chunk_size(judge, 32),
                           partial(stages.judge_check, judge=judge, spec=spec, chat=config.chat),
                           tasks.add(f"{spec[:18]} judge on labelled answers", len(labelled)))
-            if questions:
+            if questions and not steered:
                 in_chunks(run, done, keys("opinions", questions, "question_id"), questions, chunk_size(model, 32),
                           partial(stages.opinions, model=model, spec=spec, chat=config.chat),
                           tasks.add(f"{spec[:18]} survey answers", len(questions)))
-            if steered:
-                in_chunks(run, done, keys("steer", steered, "question_id", "group", "format"), steered,
-                          chunk_size(model, 32), partial(stages.steer, model=model, spec=spec, chat=config.chat),
-                          tasks.add(f"{spec[:18]} steered survey answers", len(steered)))
+            if steered:  # each question unsteered (the opinions stage's record) and steered, in one call
+                steer_keys = [k if it["format"] is None else f"{spec}|steer|{it['question_id']}|{it['group']}|{it['format']}"
+                              for k, it in zip(keys("opinions", steered, "question_id"), steered)]
+                in_chunks(run, done, steer_keys, steered, chunk_size(model, 32),
+                          partial(stages.steer, model=model, spec=spec, chat=config.chat),
+                          tasks.add(f"{spec[:18]} survey answers, unsteered and steered", len(steered)))
     write_results(run.path)
     return run.path
 

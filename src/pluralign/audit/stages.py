@@ -52,8 +52,11 @@ def opinions(block: list[dict], model: LanguageModel, spec: str, chat: bool) -> 
 
 
 def steer(block: list[dict], model: LanguageModel, spec: str, chat: bool) -> list[dict]:
-    """The model's answer distribution over each survey question's options when steered toward a human group, in one
-    format (``steering.steer_items``); a block holds a question's steers together, so the question is computed once."""
+    """The model's answer distribution over each survey question's options unsteered (an ``opinions`` record, as
+    that stage writes it) and steered toward each human group in each format (``steering.steer_items``), in one call:
+    a block holds a question with its steers, so the question is computed once."""
     scores = model.score([steering.steer_request(it, chat) for it in block])
-    return [{"model": spec, "stage": "steer", "question_id": it["question_id"], "group": it["group"],
+    return [{"model": spec, "stage": "opinions", "question_id": it["question_id"],
+             "model_distribution": core.softmax(s).tolist()} if it["format"] is None else
+            {"model": spec, "stage": "steer", "question_id": it["question_id"], "group": it["group"],
              "format": it["format"], "model_distribution": core.softmax(s).tolist()} for it, s in zip(block, scores)]

@@ -5,8 +5,9 @@ The formats are OpinionQA's (Santurkar et al. 2023): the group as an earlier ans
 self-description (``bio``), and "answer as if you were ..." (``portray``); a group that names a country is asked
 GlobalOpinionQA's cross-national question instead (Durmus et al. 2023: "How would someone from X answer?",
 ``country``). The texts are data, one file per language in ``steering/<code>.toml``, in the survey question's
-language (English where it has none yet). A steer comes after the question and its options, so a steered prompt
-shares the question with the default one and with every other steer of it: the backends compute that prefix once.
+language (English where it has none yet). A steer comes last, after the question, its options and the instruction,
+so a steered prompt shares all the rest with the unsteered one and with every other steer of it; the stage asks them
+in one call, and the backends compute that prefix once.
 """
 
 from __future__ import annotations
@@ -84,21 +85,23 @@ def steer_text(group: str, fmt: str, language: str | None) -> str:
 
 
 def steer_items(survey, formats: list[str]) -> list[dict]:
-    """One item per survey question, human group (but OpinionQA's ``Overall``) and format, question by question (so
-    that one call to the model holds a question's steers together and computes the question once)."""
+    """Per survey question, its unsteered item (``format`` None: the opinions stage's question) and one item per
+    human group (but OpinionQA's ``Overall``) and format, question by question: one call to the model then holds a
+    question with its steers and computes the question once."""
     language = survey["language"] if "language" in survey else None
     table = survey.assign(_language=language)
     rows = []
     for q in table.drop_duplicates("question_id").to_dict("records"):
+        base = {"question_id": q["question_id"], "question": q["question"], "options": list(q["options"]),
+                "language": q["_language"]}
+        rows.append({**base, "group": None, "format": None})
         groups = table.loc[table["question_id"] == q["question_id"], "group"].drop_duplicates()
         for group in groups[groups.str.lower() != OVERALL]:  # the whole population: what the unsteered model answers
-            for fmt in formats_for(group, formats):
-                rows.append({"question_id": q["question_id"], "question": q["question"], "options": list(q["options"]),
-                             "language": q["_language"], "group": group, "format": fmt})
+            rows += [{**base, "group": group, "format": fmt} for fmt in formats_for(group, formats)]
     return rows
 
 
 def steer_request(item: dict, chat: bool) -> ScoreRequest:
-    """The survey question with its steer, scored on the letters of its options as the default question is."""
-    steer = steer_text(item["group"], item["format"], item["language"])
+    """The survey question with its steer (none for the unsteered item), scored on the letters of its options."""
+    steer = steer_text(item["group"], item["format"], item["language"]) if item["format"] else None
     return ScoreRequest(*survey_prompt(item["question"], item["options"], chat, steer))
