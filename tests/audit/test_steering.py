@@ -100,7 +100,8 @@ def test_a_model_that_follows_the_steer_gains_and_is_specific(tmp_path):
     assert _metric(path, "steer_specificity").min() > 0.05
     assert set(_metric(path, "steered_alignment", "format").index) == {"qa", "bio", "portray"}
     html = (path / "report.html").read_text()
-    assert "steer-confusion" in html and "can speak for" in html
+    assert "steer-confusion" in html and "can speak for age 18-34, age 35-54, age 55+" in html
+    assert "Best format (highest steered_alignment): hf:test/follows, age 18-34:" in html
     keys = [json.loads(line)["key"] for line in (path / "records.jsonl").read_text().splitlines()]
     assert sum("|steer|" in k for k in keys) == 6 * 3 * 3  # questions x groups x formats, once each
     assert sum("|opinions|" in k for k in keys) == 6  # and each question unsteered, in the same calls

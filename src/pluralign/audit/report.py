@@ -78,6 +78,12 @@ def _speaks_for(metrics: pd.DataFrame) -> str:
         cannot = part.loc[~(part["ci_low"] > 0), "group"].tolist()
         notes.append(f"{model} can speak for {', '.join(can) or 'none of the groups'}; it cannot (yet) be shown to "
                      f"speak for {', '.join(cannot) or 'none'}.")
+    by_format = _metric(metrics, "steered_alignment", "group_format")
+    if len(by_format):
+        split = by_format["group"].str.rsplit(" · ", n=1, expand=True)
+        best = by_format.assign(target=split[0], format=split[1]).sort_values("value").groupby(["model", "target"]).last()
+        notes.append("Best format (highest steered_alignment): " + "; ".join(
+            f"{model}, {target}: {r.format} ({r.value:.2f})" for (model, target), r in best.iterrows()) + ".")
     return " ".join(notes)
 
 
