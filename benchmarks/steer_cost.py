@@ -42,8 +42,8 @@ class Timed:
         return out
 
 
-SETTINGS = {"opinions (today)": {}, "opinions + steer, 3 formats": {"steer": True},
-            "opinions + steer, portray only": {"steer": True, "steer_formats": ["portray"]}}
+SETTINGS = {"opinions (today)": {}, "opinions + steer, 3 formats": {"steer": True, "steer_formats": ["qa", "bio", "portray"]},
+            "opinions + steer, portray only": {"steer": True}}  # portray alone: the default
 
 
 def main() -> None:
@@ -62,7 +62,7 @@ def main() -> None:
                 path = run_audit(statements, AuditConfig(models=["embedded"], stages=["opinions"], **options),
                                  Path(tmp) / f"{run}-{i}", survey=survey,
                                  progress=False, use_cache=False, models={"embedded": timed})
-                if options.get("steer") and "steer_formats" not in options:
+                if options.get("steer_formats"):
                     last = pd.read_parquet(path / "metrics.parquet")
                 seconds[name]["run_audit"].append(time.perf_counter() - start)
                 seconds[name]["score"].append(timed.seconds)

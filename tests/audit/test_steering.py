@@ -65,8 +65,9 @@ def _steer_run(tmp_path, behaviour: str, steer: bool = True) -> Path:
     survey = builtin_survey()
     spec = f"hf:test/{behaviour}"
     statements = builtin_statements().iloc[:1]
-    path = run_audit(statements, AuditConfig(models=[spec], stages=["opinions"], chat=False, steer=steer), tmp_path / behaviour,
-                     survey=survey, progress=False, use_cache=False, models={spec: SteeredBySurvey(survey, behaviour)})
+    config = AuditConfig(models=[spec], stages=["opinions"], chat=False, steer=steer, steer_formats=["qa", "bio", "portray"])
+    path = run_audit(statements, config, tmp_path / behaviour, survey=survey, progress=False, use_cache=False,
+                     models={spec: SteeredBySurvey(survey, behaviour)})
     return path
 
 
@@ -130,6 +131,7 @@ def test_countries_are_asked_how_someone_from_there_would_answer_in_the_question
 
 
 def test_an_unknown_steering_format_is_refused_with_the_known_ones():
+    assert AuditConfig(models=["embedded"], steer=True).steer_formats == ["portray"]  # the default: the cheapest
     with pytest.raises(InputError, match="choose from qa, bio, portray"):
         AuditConfig(models=["embedded"], steer=True, steer_formats=["persona"])
 

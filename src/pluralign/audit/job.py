@@ -42,7 +42,9 @@ class AuditConfig:
         steer: with the "opinions" stage, also ask each survey question with the model steered toward each human
             group (``steering``): who the model can speak for. Each question is asked once more per group and format.
         steer_formats: the formats of steering, any of "qa", "bio", "portray" (OpinionQA's); a group that names a
-            country is asked "How would someone from X answer?" instead.
+            country is asked "How would someone from X answer?" instead. Portray alone by default: on the embedded
+            model it cost 1.1-1.3x the opinion stage, all three 2.1-2.4x (benchmarks/RESULTS.md); ask for all three
+            to find the best format.
     """
 
     models: list[str]
@@ -55,7 +57,7 @@ class AuditConfig:
     template_from: str | None = None
     seed: int = 0
     steer: bool = False
-    steer_formats: list[str] = field(default_factory=lambda: list(FORMATS))
+    steer_formats: list[str] = field(default_factory=lambda: ["portray"])
 
     def __post_init__(self) -> None:
         for spec in [*self.models, *([self.judge] if self.judge else [])]:

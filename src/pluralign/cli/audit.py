@@ -43,7 +43,7 @@ def audit(
     refusal_judge: Annotated[bool, typer.Option(help="Also ask the judge model whether each answer refuses.")] = False,
     template_from: TemplateFrom = None,
     steer: Annotated[bool, typer.Option(help="With the opinions stage, ask each survey question again with the model steered toward each human group, to show who it can speak for (steered_alignment, steer_gain, steer_specificity; questions x groups x formats more requests).")] = False,
-    steer_formats: Annotated[str, typer.Option(help="Comma-separated steering formats (OpinionQA's): qa (the group as an answered question), bio (a self-description), portray ('answer as if you were ...'). Countries are asked 'How would someone from X answer?' instead.")] = "qa,bio,portray",
+    steer_formats: Annotated[str, typer.Option(help="Comma-separated steering formats (OpinionQA's): qa (the group as an answered question), bio (a self-description), portray ('answer as if you were ...'). Countries are asked 'How would someone from X answer?' instead. Portray alone costs about as much again as the opinions stage; all three about twice as much, and show which format steers best.")] = "portray",
     limit: Annotated[Optional[int], typer.Option(help="Audit only this many statements, spread over languages.")] = None,
     fresh: Fresh = False,
     cache: Cache = True,
