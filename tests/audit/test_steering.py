@@ -195,3 +195,16 @@ def test_the_cli_refuses_an_unknown_steering_format_in_one_line(cli, tmp_path):
     result = cli("audit", "--steer", "--steer-formats", "qa,persona", "--stages", "opinions", "--out", str(tmp_path / "r"))
     assert result.returncode == 2 and "persona" in result.stderr and "qa, bio, portray" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_survey_weight_that_is_not_a_number_names_its_row_and_column(tmp_path):
+    from pluralign.data import load_survey
+    from pluralign.data.schema import DatasetError
+
+    rows = builtin_survey().head(2).assign(weight=[0.5, "many"])[["question_id", "question", "options", "ordinal", "group",
+                                                                  "distribution", "weight"]]
+    path = tmp_path / "survey.jsonl"
+    rows.to_json(path, orient="records", lines=True)
+    with pytest.raises(DatasetError, match=r"row 2.*weight|weight.*row 2") as error:
+        load_survey(path)
+    assert "many" in str(error.value)
