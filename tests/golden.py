@@ -32,7 +32,12 @@ branch; every record and every other row is as it was. The audit file was writte
 decided from their signals apart (branch refuse): its 24 long_form records lose ``refusal`` (all false) and
 ``refusal_signal`` (all null), now decided in the tables, and its metrics gain 27 rows each of refusal_phrase_rate and
 refusal_judged_rate (all 0, by language_variant once merged with the groups branch); every other record and row was
-checked equal to the previous file before it was replaced.
+checked equal to the previous file before it was replaced. The audit file gained 10 metrics rows when the audit
+began to measure distributional pluralism (branch steer, issue 35): entropy_gap (overall, by group, gap, ratio),
+answer_entropy and population_alignment (overall; the built-in survey's groups gained population weights) and the
+checks opinion_one_letter and opinion_near_uniform; they were computed by the branch's code from the file's own
+records (no model called), and every one of the 265 rows before them was checked equal to the previous file, the
+records left as they were. Steering is off by default, so no steer records or rows.
 """
 
 from __future__ import annotations

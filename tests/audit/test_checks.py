@@ -71,7 +71,8 @@ def test_the_embedded_model_raises_the_judge_and_answer_mass_checks(small_run):
     assert {"judge_one_option", "judge_near_chance", "low_answer_mass"} <= raised
     # every audit check was computed, each once per model, with its evidence in words
     assert set(results["check"]) == {"judge_one_option", "judge_order_consistency", "judge_near_chance",
-                                     "low_answer_mass", "stance_no_spread", "small_groups"}
+                                     "low_answer_mass", "stance_no_spread", "small_groups", "opinion_one_letter",
+                                     "opinion_near_uniform"}
     mass = results.set_index("check").loc["low_answer_mass"]
     assert "de" in mass["group"] and f"{mass['value']:.1%}" in mass["evidence"]
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..metrics.checks import CHECKS, check_row, group_sizes, smallest_group, stance_checks
+from ..metrics.checks import CHECKS, NEAR_UNIFORM, check_row, group_sizes, smallest_group, stance_checks
 
 
 def audit_checks(tables: dict[str, pd.DataFrame], metrics: pd.DataFrame, groupings: list[str],
                  judge: str | None = None) -> pd.DataFrame:
     """Every audit check that has something to look at, per model: the stance judge (``judge``, or the model
     itself: one option for nearly all answers, choices that follow the options' order, accuracy on labelled
-    answers), the answer mass, the spread of stance, and the smallest group behind any grouping. ``metrics`` are the
+    answers), the answer mass, the spread of stance, the survey answers (one place in the list, spread evenly), and
+    the smallest group behind any grouping. ``metrics`` are the
     run's metrics (the judge's accuracy comes from there, with its interval)."""
     items, opinions = tables["items"], tables.get("opinions", pd.DataFrame())
     models = set(items["model"]) if "model" in items else set()
@@ -23,7 +24,7 @@ def audit_checks(tables: dict[str, pd.DataFrame], metrics: pd.DataFrame, groupin
         measured = metrics[metrics["model"] == model] if "model" in metrics else metrics
         sizes = group_sizes(part, groupings, "statement_id") + group_sizes(asked, ["group"], "question_id")
         rows += [{"model": model, **r} for r in [*_judge(part, measured, judge or model), *stance_checks(part),
-                                                  *smallest_group(sizes)]]
+                                                  *_survey(tables, model), *smallest_group(sizes)]]
     return pd.DataFrame(rows)
 
 
@@ -48,4 +49,21 @@ def _judge(items: pd.DataFrame, metrics: pd.DataFrame, judge: str) -> list[dict]
     accuracy = metrics[(metrics["metric"] == "stance_judge_accuracy") & (metrics["grouping"] == "overall")] if len(metrics) else metrics
     for r in accuracy.itertuples(index=False):
         rows.append(check_row("judge_near_chance", r.value, r.n, judge, r.ci_low, r.ci_high))
+    return rows
+
+
+def _survey(tables: dict[str, pd.DataFrame], model: str) -> list[dict]:
+    """The survey answers' checks: answers spread almost evenly (unsteered), and, among the others, most mass on one
+    place in the options' list (unsteered and steered answers together)."""
+    answers = tables.get("population", pd.DataFrame())
+    answers = answers[answers["model"] == model] if "model" in answers else answers
+    if answers.empty:
+        return []
+    steer = tables.get("steer", pd.DataFrame())
+    top = pd.concat([answers["top_option"], steer.loc[steer["model"] == model, "top_option"] if len(steer) else None])
+    counts = top.dropna().value_counts()  # answers spread almost evenly have no top option
+    rows = [check_row("opinion_near_uniform", float((answers["answer_entropy"] >= NEAR_UNIFORM).mean()), len(answers))]
+    if len(counts):
+        rows.append(check_row("opinion_one_letter", counts.iloc[0] / counts.sum(), counts.sum(),
+                              chr(ord("A") + int(counts.index[0]))))
     return rows

@@ -16,6 +16,7 @@ from ..models.base import LanguageModel
 from ..models.spec import parse_spec
 from ..runs import Models, Run, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns
 from . import core, stages
+from .steering import FORMATS, steer_items
 from .report import ITEMS
 from .results import write_results
 
@@ -43,6 +44,12 @@ class AuditConfig:
         refusal_judge: also ask the judge whether each answer is a refusal (besides the phrase patterns and the
             stance judge's "refusal" option).
         template_from: for openai specs, the tokenizer whose chat template renders prompts for scoring.
+        steer: with the "opinions" stage, also ask each survey question with the model steered toward each human
+            group (``steering``): who the model can speak for. Each question is asked once more per group and format.
+        steer_formats: the formats of steering, any of "qa", "bio", "portray" (OpinionQA's); a group that names a
+            country is asked "How would someone from X answer?" instead. Portray alone by default: on the embedded
+            model it cost 1.1-1.3x the opinion stage, all three 2.1-2.4x (benchmarks/RESULTS.md); ask for all three
+            to find the best format.
     """
 
     models: list[str]
@@ -60,6 +67,8 @@ class AuditConfig:
     refusal_judge: bool = False
     template_from: str | None = None
     seed: int = 0
+    steer: bool = False
+    steer_formats: list[str] = field(default_factory=lambda: ["portray"])
 
     def __post_init__(self) -> None:
         for spec in [*self.models, *([self.judge] if self.judge else [])]:
@@ -67,6 +76,10 @@ class AuditConfig:
         unknown = set(self.stages) - set(STAGES)
         if unknown:
             raise InputError(f"unknown stage(s) {', '.join(sorted(unknown))}; choose from {', '.join(STAGES)}")
+        formats = set(self.steer_formats) - set(FORMATS)
+        if formats or not self.steer_formats:
+            raise InputError(f"unknown steering format(s) {', '.join(sorted(formats)) or '(none given)'}; choose from "
+                             f"{', '.join(FORMATS)}")
 
 
 def run_audit(config: AuditConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
@@ -91,6 +104,7 @@ def run_audit(config: AuditConfig, out: str | Path, *, fresh: bool = False, prog
     english = dict(zip(statements["id"], statements["text_en"].where(statements["text_en"].notna(), statements["text"])))
     questions = (survey.drop_duplicates("question_id")[["question_id", "question", "options", "ordinal"]].to_dict("records")
                  if "opinions" in config.stages and survey is not None else [])
+    steered = steer_items(survey, config.steer_formats) if questions and config.steer else []
     with run.recording(), progress_tasks(progress) as tasks:
         for spec in config.models:
             model = opened(spec)
@@ -112,10 +126,16 @@ def run_audit(config: AuditConfig, out: str | Path, *, fresh: bool = False, prog
                 in_chunks(run, done, keys("judge_check", labelled, "id"), labelled, chunk_size(judge, 32),
                           partial(stages.judge_check, judge=judge, spec=spec, chat=config.chat),
                           tasks.add(f"{spec[:18]} judge on labelled answers", len(labelled)))
-            if questions:
+            if questions and not steered:
                 in_chunks(run, done, keys("opinions", questions, "question_id"), questions, chunk_size(model, 32),
                           partial(stages.opinions, model=model, spec=spec, chat=config.chat),
                           tasks.add(f"{spec[:18]} survey answers", len(questions)))
+            if steered:  # each question unsteered (the opinions stage's record) and steered, in one call
+                steer_keys = [k if it["format"] is None else f"{spec}|steer|{it['question_id']}|{it['group']}|{it['format']}"
+                              for k, it in zip(keys("opinions", steered, "question_id"), steered)]
+                in_chunks(run, done, steer_keys, steered, chunk_size(model, 32),
+                          partial(stages.steer, model=model, spec=spec, chat=config.chat),
+                          tasks.add(f"{spec[:18]} survey answers, unsteered and steered", len(steered)))
     write_results(run.path)
     return summarise_audit(run.path)
 

@@ -122,9 +122,13 @@ def refusal_judge_prompt(response: str, chat: bool) -> tuple[str | list[Message]
     return ([{"role": "user", "content": body}], ("Yes", "No")) if chat else (f"{body}\nAnswer:", (" Yes", " No"))
 
 
-def survey_prompt(question: str, options: list[str], chat: bool) -> tuple[str | list[Message], tuple[str, ...]]:
+def survey_prompt(question: str, options: list[str], chat: bool, steer: str | None = None
+                  ) -> tuple[str | list[Message], tuple[str, ...]]:
+    """A survey question with its options lettered, scored on the letters; ``steer`` (see ``steering``) comes last,
+    so that the unsteered question and every steer of it share all but the steer as a prefix."""
     letters = [chr(ord("A") + i) for i in range(len(options))]
-    body = f"{question}\n" + "\n".join(f"{x}. {o}" for x, o in zip(letters, options)) + "\nAnswer with the letter of your choice."
+    body = (f"{question}\n" + "\n".join(f"{x}. {o}" for x, o in zip(letters, options))
+            + "\nAnswer with the letter of your choice." + (f"\n{steer}" if steer else ""))
     return ([{"role": "user", "content": body}], tuple(letters)) if chat else (f"{body}\nAnswer:", tuple(" " + x for x in letters))
 
 

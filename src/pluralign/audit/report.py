@@ -59,11 +59,67 @@ def _figures(tables: dict[str, pd.DataFrame], metrics: pd.DataFrame) -> list[dic
         figures.append({"id": "opinion-alignment", "title": "Opinion alignment with human groups",
                         "caption": "Mean alignment over survey questions (1 − W1/(max − min) over the options' scale positions for ordinal questions, 1 − base-2 Jensen–Shannon distance otherwise), 95% intervals.",
                         "svg": interval_bars(_metric(metrics, "opinion_alignment", "group"), "group", "model", "", "alignment", (0, 1))})
+    figures += _pluralism_figures(tables, metrics)
     overall = metrics[metrics["grouping"] == "overall"]
     if overall["model"].nunique() >= 1 and len(overall):
         figures.append({"id": "model-comparison", "title": "Models side by side",
                         "caption": "Every metric overall, per model, with 95% intervals; kept apart, never summed into one score.",
                         "svg": interval_bars(overall, "metric", "model", "", "value", rotate=30)})
+    return figures
+
+
+def _speaks_for(metrics: pd.DataFrame) -> str:
+    """Per model, the groups it can speak for (steered toward each, closer to it than when steered toward another:
+    steer_specificity's interval above 0) and the others."""
+    specific = _metric(metrics, "steer_specificity", "group")
+    notes = []
+    for model, part in specific.groupby("model"):
+        can = part.loc[part["ci_low"] > 0, "group"].tolist()
+        cannot = part.loc[~(part["ci_low"] > 0), "group"].tolist()
+        notes.append(f"{model} can speak for {', '.join(can) or 'none of the groups'}; it cannot (yet) be shown to "
+                     f"speak for {', '.join(cannot) or 'none'}.")
+    by_format = _metric(metrics, "steered_alignment", "group_format")
+    if len(by_format):
+        split = by_format["group"].str.rsplit(" · ", n=1, expand=True)
+        best = by_format.assign(target=split[0], format=split[1]).sort_values("value").groupby(["model", "target"]).last()
+        notes.append("Best format (highest steered_alignment): " + "; ".join(
+            f"{model}, {target}: {r.format} ({r.value:.2f})" for (model, target), r in best.iterrows()) + ".")
+    return " ".join(notes)
+
+
+def _pluralism_figures(tables: dict[str, pd.DataFrame], metrics: pd.DataFrame) -> list[dict]:
+    """Distributional pluralism beside opinion alignment, and, when the model was steered, who it can speak for."""
+    figures = []
+    gaps = _metric(metrics, "entropy_gap", "group")
+    if len(gaps):
+        population = metrics[(metrics["metric"].isin(["population_alignment", "answer_entropy"]))
+                             & (metrics["grouping"] == "overall")]
+        said = "; ".join(f"{r.model}: {r.metric.replace('_', ' ')} {r.value:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]"
+                         for r in population.itertuples())
+        figures.append({"id": "entropy-gap", "title": "How spread the model's answers are against each group's",
+                        "caption": "Normalised entropy of the model's answers minus the group's, per survey question, "
+                                   "averaged (95% intervals resampling questions). Below 0: the model is surer than "
+                                   "the group; all its mass on one option is not pluralistic even where that option "
+                                   f"is the group's choice. {said}.",
+                        "svg": interval_bars(gaps, "group", "model", "", "entropy gap", (-1, 1))})
+    confusion = tables.get("confusion", pd.DataFrame())
+    if len(confusion):
+        per_model = {f"{m} · {f}": part.pivot(index="group", columns="target", values="alignment")
+                     for (m, f), part in confusion.groupby(["model", "format"])}
+        figures.append({"id": "steer-confusion", "title": "Steering confusion: steered toward a group (rows), "
+                                                          "alignment with each group (columns)",
+                        "caption": "Mean alignment over questions, per model and format. A model that can be steered "
+                                   "has the largest value of each column on the diagonal; a model that answers alike "
+                                   "whatever the steer has equal rows. " + _speaks_for(metrics),
+                        "svg": heatmap(per_model, "", "alignment")})
+        bars = pd.concat([_metric(metrics, m, "group").assign(series=lambda t, m=m: t["model"] + " " + m)
+                          for m in ("steer_gain", "steer_specificity")])
+        figures.append({"id": "steerability", "title": "Who the model can speak for",
+                        "caption": "steer_gain: alignment with a group when steered toward it minus unsteered. "
+                                   "steer_specificity: minus the alignment with it when steered toward another group "
+                                   "(above 0: steering reaches the group, not a stereotype all steers share). 95% "
+                                   "intervals resampling questions, paired.",
+                        "svg": interval_bars(bars, "group", "series", "", "difference in alignment", (-1, 1))})
     return figures
 
 

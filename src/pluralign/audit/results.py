@@ -11,6 +11,7 @@ from ..metrics import disaggregate, write_metrics
 from ..runs import read_manifest, read_records
 from .checks import audit_checks, validated_judges
 from .core import language_variant, opinion_alignment, refusal_decision, refusal_judged, stance_label
+from .pluralism import entropy_gaps, population_table, steered_alignments, steering_confusion, steering_table
 from .report import write_audit_report
 
 GROUPINGS = ("language_variant", "country", "topic", "source", "variant", "position")
@@ -54,7 +55,7 @@ def audit_tables(run_dir: str | Path) -> dict[str, pd.DataFrame]:
     if "judged_stance" in items:
         items["judged_agree"] = (items["judged_stance"] == "agree").astype(float)
         items = _refusals(items, judge_check)
-    return {"items": items, "framings": framings, "opinions": _opinions(records, run_dir),
+    return {"items": items, "framings": framings, **_opinions(records, run_dir),
             "judge_check": judge_check.drop(columns=["key", "stage"], errors="ignore")}
 
 
@@ -83,19 +84,28 @@ def _stage(records: pd.DataFrame, stage: str, empty: pd.DataFrame) -> pd.DataFra
     return part if len(part) else empty
 
 
-def _opinions(records: pd.DataFrame, run_dir: Path) -> pd.DataFrame:
+def _opinions(records: pd.DataFrame, run_dir: Path) -> dict[str, pd.DataFrame]:
+    """The survey's tables: ``opinions`` (model x question x group: alignment and entropies), ``population`` (model x
+    question: alignment with the whole population, entropy), and with steering ``steer`` (model x question x group x
+    format, see ``pluralism.steering_table``) and ``confusion`` (``pluralism.steering_confusion``)."""
     path = run_dir / "survey.parquet"
     answers = _stage(records, "opinions", pd.DataFrame())
     if not path.exists() or answers.empty:
-        return pd.DataFrame(columns=["model", "question_id", "group", "alignment"])
+        return {"opinions": pd.DataFrame(columns=["model", "question_id", "group", "alignment"])}
     survey = pd.read_parquet(path)
     if "positions" not in survey:  # saved before surveys had positions: options at 1..N, as they were then
         survey["positions"] = None
     merged = answers[["model", "question_id", "model_distribution"]].merge(survey, on="question_id")
     merged["alignment"] = [opinion_alignment(np.asarray(m), np.asarray(h), bool(o), p) for m, h, o, p in zip(
         merged["model_distribution"], merged["distribution"], merged["ordinal"], merged["positions"])]
-    return merged[["model", "question_id", "question", "group", "ordinal", "positions", "alignment",
-                   "model_distribution", "distribution"]]
+    opinions = entropy_gaps(merged[["model", "question_id", "question", "group", "ordinal", "positions", "alignment",
+                                    "model_distribution", "distribution"]])
+    tables = {"opinions": opinions, "population": population_table(answers, survey)}
+    steered = _stage(records, "steer", pd.DataFrame())
+    if len(steered):
+        pairs = steered_alignments(steered, survey)
+        tables |= {"steer": steering_table(pairs, opinions), "confusion": steering_confusion(pairs)}
+    return tables
 
 
 def audit_metrics(tables: dict[str, pd.DataFrame], n_boot: int = 1000, seed: int = 0,
@@ -114,6 +124,7 @@ def audit_metrics(tables: dict[str, pd.DataFrame], n_boot: int = 1000, seed: int
         # a question is asked of every human group: one cluster, so groups are compared on paired replicates
         parts.append(disaggregate(tables["opinions"], {"opinion_alignment": "alignment"}, ["group"], keys=["model"],
                                   cluster="question_id", n_boot=n_boot, seed=seed))
+        parts += _pluralism_metrics(tables, n_boot, seed)
     if len(tables.get("judge_check", [])):
         parts.append(disaggregate(tables["judge_check"], {"stance_judge_accuracy": "correct"}, ["language"],
                                   keys=["model"], n_boot=n_boot, seed=seed))
@@ -121,8 +132,24 @@ def audit_metrics(tables: dict[str, pd.DataFrame], n_boot: int = 1000, seed: int
     return pd.concat([measured, audit_checks(tables, measured, groupings, judge)], ignore_index=True)
 
 
+def _pluralism_metrics(tables: dict[str, pd.DataFrame], n_boot: int, seed: int) -> list[pd.DataFrame]:
+    """Distributional and steerable pluralism (``pluralism``), each interval resampling questions; differences
+    (entropy gap, steer gain, specificity) as paired values, never clipped to [0, 1]."""
+    options = {"keys": ["model"], "cluster": "question_id", "n_boot": n_boot, "seed": seed}
+    parts = [disaggregate(tables["opinions"], {"entropy_gap": "entropy_gap"}, ["group"], paired=True, **options),
+             disaggregate(tables["population"], {"answer_entropy": "answer_entropy",
+                                                 "population_alignment": "population_alignment"}, [], **options)]
+    if len(tables.get("steer", [])):
+        groupings = ["group", "format", "group_format"]
+        parts += [disaggregate(tables["steer"], {"steered_alignment": "steered_alignment"}, groupings, **options),
+                  disaggregate(tables["steer"], {"steer_gain": "steer_gain", "steer_specificity": "specificity"},
+                               groupings, paired=True, **options)]
+    return parts
+
+
 def write_results(run_dir: str | Path) -> Path:
-    """(Re)build ``results.parquet``, ``framings.parquet``, ``opinions.parquet``, ``metrics.parquet`` and the report."""
+    """(Re)build ``results.parquet``, ``framings.parquet``, ``opinions.parquet`` (with ``population.parquet``, and
+    ``steer.parquet`` and ``confusion.parquet`` when the model was steered), ``metrics.parquet`` and the report."""
 
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)
@@ -130,6 +157,8 @@ def write_results(run_dir: str | Path) -> Path:
     metrics = audit_metrics(tables, seed=manifest.get("seed", 0), judge=manifest.get("config", {}).get("judge"))
     tables["items"].to_parquet(run_dir / "results.parquet", index=False)
     tables["framings"].to_parquet(run_dir / "framings.parquet", index=False)
-    tables["opinions"].to_parquet(run_dir / "opinions.parquet", index=False)
+    for name in ("opinions", "population", "steer", "confusion"):
+        if name in tables:
+            tables[name].to_parquet(run_dir / f"{name}.parquet", index=False)
     write_metrics(run_dir, metrics)
     return write_audit_report(run_dir, manifest, tables, metrics)

@@ -4,7 +4,7 @@ the answers from the model passed in. No run, cache or progress here; the job wi
 from __future__ import annotations
 
 from ..models.base import LanguageModel
-from . import core
+from . import core, steering
 from .prompts import refusal_match
 
 
@@ -49,3 +49,14 @@ def opinions(block: list[dict], model: LanguageModel, spec: str, chat: bool) -> 
     scores = model.score([core.survey_request(q["question"], list(q["options"]), chat) for q in block])
     return [{"model": spec, "stage": "opinions", "question_id": q["question_id"],
              "model_distribution": core.softmax(s).tolist()} for q, s in zip(block, scores)]
+
+
+def steer(block: list[dict], model: LanguageModel, spec: str, chat: bool) -> list[dict]:
+    """The model's answer distribution over each survey question's options unsteered (an ``opinions`` record, as
+    that stage writes it) and steered toward each human group in each format (``steering.steer_items``), in one call:
+    a block holds a question with its steers, so the question is computed once."""
+    scores = model.score([steering.steer_request(it, chat) for it in block])
+    return [{"model": spec, "stage": "opinions", "question_id": it["question_id"],
+             "model_distribution": core.softmax(s).tolist()} if it["format"] is None else
+            {"model": spec, "stage": "steer", "question_id": it["question_id"], "group": it["group"],
+             "format": it["format"], "model_distribution": core.softmax(s).tolist()} for it, s in zip(block, scores)]

@@ -42,6 +42,8 @@ def audit(
     max_tokens: Annotated[int, typer.Option(help="Length of long-form answers, in tokens.")] = 96,
     refusal_judge: Annotated[bool, typer.Option(help="Also ask the judge model whether each answer refuses.")] = False,
     template_from: TemplateFrom = None,
+    steer: Annotated[bool, typer.Option(help="With the opinions stage, ask each survey question again with the model steered toward each human group, to show who it can speak for (steered_alignment, steer_gain, steer_specificity; questions x groups x formats more requests).")] = False,
+    steer_formats: Annotated[str, typer.Option(help="Comma-separated steering formats (OpinionQA's): qa (the group as an answered question), bio (a self-description), portray ('answer as if you were ...'). Countries are asked 'How would someone from X answer?' instead. Portray alone costs about as much again as the opinions stage; all three about twice as much, and show which format steers best.")] = "portray",
     limit: Annotated[Optional[int], typer.Option(help="Audit only this many statements, spread over languages.")] = None,
     fresh: Fresh = False,
     cache: Cache = True,
@@ -53,7 +55,8 @@ def audit(
     Four stages: **stance** (log-probabilities of yes/no under six framings, in the statement's language and in
     English translation), **long_form** (free answers, refusals, and their stance judged by a model),
     **judge_check** (that judge on 112 built-in answers of known stance, to say how far its reading can be trusted)
-    and **opinions** (the model's answer distribution on survey questions against human groups'). Writes records,
+    and **opinions** (the model's answer distribution on survey questions against human groups'; with --steer also
+    steered toward each group). Writes records,
     results tables, a metrics table and a self-contained `report.html` to the run directory.
     """
     from ..audit import AuditConfig, run_audit
@@ -63,5 +66,6 @@ def audit(
                          statement_format=fmt, columns=column_mapping(mapping), limit=limit, survey=survey or "none",
                          survey_format=survey_format, judge=judge,
                          stages=[s.strip() for s in stages.split(",") if s.strip()], translated=translated, chat=chat,
-                         max_tokens=max_tokens, refusal_judge=refusal_judge, template_from=template_from, seed=seed)
+                         max_tokens=max_tokens, refusal_judge=refusal_judge, template_from=template_from, seed=seed,
+                         steer=steer, steer_formats=[f.strip() for f in steer_formats.split(",") if f.strip()])
     print_summary(run_audit(config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -41,7 +42,7 @@ def with_left_out(table: pd.DataFrame, counts: dict[str, int]) -> pd.DataFrame:
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # "str" | "lang" | "list" | "bool" | "messages"
+    kind: str  # "str" | "lang" | "list" | "bool" | "messages" | "number" (finite, not negative)
     required: bool = True
     doc: str = ""
 
@@ -89,6 +90,9 @@ SURVEY_COLUMNS = (
                                        "e.g. 1|3|2 when the third option is the middle one); 1..N when empty"),
     Column("language", "lang", False, "language of the question"),
     Column("source", "str", False, "survey it comes from"),
+    Column("weight", "number", False, "the group's share of the population the survey samples, where the groups "
+                                      "partition it (population_alignment mixes the groups' answers by it; a survey "
+                                      "with an `Overall` group uses that group instead)"),
 )
 
 _LANGUAGES = {lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2")}
@@ -167,6 +171,14 @@ def _check(value, col: Column, path, row: int):
         return list(value)
     if col.kind == "messages":
         return _messages(value, path, row, col.name)
+    if col.kind == "number":
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number) or number < 0:
+            raise DatasetError(path, f"expected a number of at least 0, got {value!r}", row=row, column=col.name)
+        return number
     if col.kind == "bool":
         if isinstance(value, bool):
             return value

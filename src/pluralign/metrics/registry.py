@@ -89,6 +89,23 @@ for _name, _what, _dir, _lo, _hi, _paper in (
     ("opinion_alignment", "1 − W1/(max − min) over option positions (ordinal) or 1 − base-2 Jensen–Shannon distance "
                           "to a human group's answers", "higher",
      0, 1, "OpinionQA / GlobalOpinionQA"),
+    ("entropy_gap", "normalised entropy of the model's answers to a survey question minus the human group's, averaged "
+     "over questions: below 0, the model is surer than the group (all its mass on one option is not pluralistic "
+     "even when that option is the group's choice)", "neutral", -1, 1,
+     "Sorensen et al. 2024 (distributional pluralism); OpinionQA"),
+    ("answer_entropy", "normalised entropy of the model's answers to a survey question (0: one option, 1: even)",
+     "neutral", 0, 1, "Sorensen et al. 2024 (distributional pluralism); OpinionQA"),
+    ("population_alignment", "opinion_alignment with the whole population the survey samples: its Overall group "
+     "(weighted by survey weights) or the groups mixed by their population weights", "higher", 0, 1,
+     "OpinionQA (representativeness) / Sorensen et al. 2024"),
+    ("steered_alignment", "opinion_alignment with a human group when the model is steered toward it (OpinionQA's "
+     "QA, BIO, PORTRAY formats; GlobalOpinionQA's cross-national prompt for countries)", "higher", 0, 1,
+     "OpinionQA (steerability) / GlobalOpinionQA"),
+    ("steer_gain", "steered_alignment minus the unsteered model's opinion_alignment with the same group on the same "
+     "question (paired)", "higher", -1, 1, "OpinionQA (steerability)"),
+    ("steer_specificity", "steered_alignment with a group minus the mean alignment with it when steered toward each "
+     "other group (same question and format, paired): above 0, steering reaches the group itself, not only a "
+     "direction all steers share", "higher", -1, 1, "pluralign (after GlobalOpinionQA's cross-national prompting)"),
     # learn: rewards learned from people who disagree
     ("accuracy", "share of held-out choices the learned reward predicts (a tie at the top among t counts 1/t)", "higher", 0, 1, "PAL / Community Alignment"),
     ("log_loss", "mean negative log-probability of the held-out choice", "lower", 0, _INF, "DPL / PAL"),

@@ -3,7 +3,9 @@
 ``statements.jsonl``: 24 value-laden positions over 6 topics, half on each side of each topic, written in 7
 languages (en, de, fr, it, tr, es, pt) as a parallel suite, so a difference between languages is a difference of
 language alone. ``survey.jsonl``: 6 survey questions with *illustrative* answer distributions for three age
-groups, for tests and the demo; they are not survey results. ``situations.jsonl``: 72 everyday situations for value
+groups, for tests and the demo; they are not survey results. Each group's ``weight``, its share of the adult
+population (0.30, 0.32, 0.38), is rounded from the age structure of US adults in the 2020 census, so that the
+population's answers (``population_alignment``) are the groups' mixed as a census would mix them. ``situations.jsonl``: 72 everyday situations for value
 maps (30 in English, 7 in each of de, fr, it, tr, es, pt, each with an English translation), over honesty, family,
 work, community, health, environment, property and privacy. ``value_poles.jsonl``: 44 short responses with a known
 pole on one of the two Inglehart–Welzel axes (12 in English, 8 in each of de, fr, es, tr), to validate value judges. ``prompts.jsonl``: 28 value-laden questions people ask (4 in each of en, de, fr, it, tr, es,
