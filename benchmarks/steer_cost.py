@@ -21,7 +21,6 @@ from pathlib import Path
 import pandas as pd
 
 from pluralign.audit import AuditConfig, run_audit
-from pluralign.data import builtin_statements, builtin_survey
 from pluralign.models.spec import load
 
 
@@ -51,7 +50,6 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     model = load("embedded")
-    statements, survey = builtin_statements().iloc[:1], builtin_survey()
     seconds = {name: {"score": [], "run_audit": [], "requests": 0} for name in SETTINGS}
     last = None
     with tempfile.TemporaryDirectory() as tmp:
@@ -59,9 +57,9 @@ def main() -> None:
             for i, (name, options) in enumerate(SETTINGS.items()):
                 timed = Timed(model)
                 start = time.perf_counter()
-                path = run_audit(statements, AuditConfig(models=["embedded"], stages=["opinions"], **options),
-                                 Path(tmp) / f"{run}-{i}", survey=survey,
-                                 progress=False, use_cache=False, models={"embedded": timed})
+                config = AuditConfig(models=["embedded"], statements="builtin", limit=1, stages=["opinions"], **options)
+                path = run_audit(config, Path(tmp) / f"{run}-{i}", progress=False, use_cache=False,
+                                 models={"embedded": timed}).path
                 if options.get("steer_formats"):
                     last = pd.read_parquet(path / "metrics.parquet")
                 seconds[name]["run_audit"].append(time.perf_counter() - start)

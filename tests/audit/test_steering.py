@@ -16,7 +16,7 @@ from pluralign.audit import AuditConfig, run_audit
 from pluralign.audit.pluralism import normalised_entropy, population_distributions
 from pluralign.audit.core import survey_request
 from pluralign.audit.steering import STEER_PROMPTS, STEERING, read_steering, steer_items, steer_request
-from pluralign.data import builtin_statements, builtin_survey
+from pluralign.data import builtin_survey
 from pluralign.data.language_files import LanguageFileError
 from pluralign.errors import InputError
 from pluralign.metrics import check_results, disaggregate, read_metrics
@@ -64,11 +64,10 @@ class SteeredBySurvey:
 def _steer_run(tmp_path, behaviour: str, steer: bool = True) -> Path:
     survey = builtin_survey()
     spec = f"hf:test/{behaviour}"
-    statements = builtin_statements().iloc[:1]
-    config = AuditConfig(models=[spec], stages=["opinions"], chat=False, steer=steer, steer_formats=["qa", "bio", "portray"])
-    path = run_audit(statements, config, tmp_path / behaviour, survey=survey, progress=False, use_cache=False,
-                     models={spec: SteeredBySurvey(survey, behaviour)})
-    return path
+    config = AuditConfig(models=[spec], statements="builtin", limit=1, stages=["opinions"], chat=False, steer=steer,
+                         steer_formats=["qa", "bio", "portray"])
+    return run_audit(config, tmp_path / behaviour, progress=False, use_cache=False,
+                     models={spec: SteeredBySurvey(survey, behaviour)}).path
 
 
 def _metric(path, metric: str, grouping: str = "group") -> pd.Series:
