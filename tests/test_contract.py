@@ -76,7 +76,7 @@ def _same(a: Summary, b: Summary) -> bool:
 def test_every_job_runs_resumes_rebuilds_summarises_and_opens_its_items(name, tmp_path, hf_model):
     job, out = jobs()[name], tmp_path / "run"
     given = {"embedded": hf_model, "hf:embedded": hf_model}
-    summary = job.run(CASES[name](tmp_path), out, progress=False, use_cache=False, models=given)
+    summary = job.run(CASES[name](tmp_path), out, progress=False, models=given)  # the suite run's answer cache
     assert isinstance(summary, Summary) and summary.path == out
     assert summary.tables or summary.lines
     manifest = read_manifest(out)
@@ -84,7 +84,7 @@ def test_every_job_runs_resumes_rebuilds_summarises_and_opens_its_items(name, tm
     assert job.config(**manifest["config"]) is not None  # the manifest alone makes the config again
 
     before = _crash(out)
-    resumed = resume(out, progress=False, use_cache=False, models=given)
+    resumed = resume(out, progress=False, models=given)
     assert read_records(out) == before  # nothing made again, nothing twice, the torn line gone
     assert (out / "records.jsonl").read_text(encoding="utf-8").endswith("\n")
     assert read_manifest(out)["status"] == "complete" and _same(resumed, summary)
