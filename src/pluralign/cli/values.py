@@ -42,7 +42,7 @@ def values(
     max_tokens: Annotated[int, typer.Option(help="Length of each generated list, in tokens.")] = 96,
     explain: Annotated[bool, typer.Option(help="Generate a one-sentence explanation of each kept candidate.")] = False,
     chat: Chat = True,
-    relevance_threshold: Annotated[Optional[str], typer.Option(help="Drop candidates less relevant than this (default 0.5); a number or Value=..,Right=..,Duty=..")] = None,
+    relevance_threshold: Annotated[Optional[str], typer.Option(help="Drop candidates less relevant than this; a number or Value=..,Right=..,Duty=.. (default: calibrated for the model on pluralign's labelled situations).")] = None,
     rouge_threshold: Annotated[Optional[str], typer.Option(help="Drop near duplicates with ROUGE-L F above this (default 0.7), per kind as above.")] = None,
     cosine_threshold: Annotated[Optional[str], typer.Option(help="Drop near duplicates with embedding cosine above this (default Value=0.8, Right=0.75, Duty=0.75).")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Also print dropped candidates and why.")] = False,
@@ -63,7 +63,7 @@ def values(
     """
     from ..data import language_code, situations_from
     from ..values import Thresholds, ValuesConfig, map_situations, run_values
-    from ..values.job import prepare
+    from ..values.job import calibrated, prepare
 
     if situation is not None and not situation.strip():
         raise InputError("the situation is empty; give a sentence describing an action, e.g. \"Lying to a friend\"")
@@ -75,15 +75,18 @@ def values(
                             rouge=_per_kind("--rouge-threshold", rouge_threshold),
                             cosine=_per_kind("--cosine-threshold", cosine_threshold))
     config = ValuesConfig(model=model, scorer=scorer, samples=samples, temperature=temperature, max_tokens=max_tokens,
-                          explain=explain, chat=chat, thresholds=thresholds, seed=seed)
+                          explain=explain, chat=chat, thresholds=thresholds, seed=seed,
+                          calibrate=relevance_threshold is None)
     if situation is not None:
         code = language_code(language or "en")
         if code is None:
             raise InputError(f"unknown language {language!r} (use ISO 639-1, e.g. en, de, tr)")
         lm, value_scorer, embedder = prepare(config, use_cache=cache)
+        config, calibration = calibrated(config, value_scorer)
         record = map_situations([{"id": "situation", "text": situation.strip(), "language": code}], lm,
                                 value_scorer, embedder, config)[0]
         _print_map(record, show_all)
+        print_calibration(calibration)
         return
     table = situations_from(source_of(situations, suite, "--situations", "the built-in suite is 'builtin'"),
                             columns=column_mapping(mapping), language=language, limit=limit)
@@ -204,6 +207,21 @@ def _print_map(record: dict, show_all: bool) -> None:
                   "see them with --all, lower --relevance-threshold, or use a larger model")
     else:
         out.print("the model produced no candidate in the expected format; try --samples 16 or a larger model")
+
+
+def print_calibration(calibration: dict) -> None:
+    """The calibrated relevance threshold and how well the scorer ranks; the check's evidence when near chance."""
+    from ..metrics.checks import CHECKS
+
+    if not calibration:
+        return
+    check = CHECKS["relevance_near_chance"]
+    out.print(f"relevance threshold {calibration['relevance_threshold']:.2f}, calibrated for this model on "
+              f"{calibration['relevance_pairs']} labelled entries (ROC area {calibration['relevance_auc']:.2f}; "
+              "chance 0.50)")
+    if check.fires(calibration["relevance_auc"]):
+        evidence = check.explain(calibration["relevance_auc"], calibration["relevance_pairs"], "this model")
+        out.print(f"[bold yellow]⚠ relevance_near_chance:[/] {evidence}. {check.advice}.")
 
 
 def _print_accuracy(name: str, result: pd.DataFrame) -> None:
