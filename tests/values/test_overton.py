@@ -67,11 +67,10 @@ class _Simulated:
     def __init__(self, separation, seed=0):
         self.separation, self.rng = separation, np.random.default_rng(seed)
 
-    def score(self, items):
+    def relevance_of(self, items):
         truth = items["relevant"].to_numpy(float)
         relevance = np.clip(0.3 + self.separation * truth + self.rng.normal(0, 0.05, len(items)), 0, 1)
-        return pd.DataFrame({"relevance": relevance, "supports": 1 / 3, "opposes": 1 / 3, "either": 1 / 3},
-                            index=items.index)
+        return relevance
 
 
 def test_relevance_pairs_hold_each_situations_entries_and_its_neighbours():
@@ -103,8 +102,17 @@ def test_a_calibrated_run_writes_the_relevance_check():
     assert row["value"] == 0.52 and row["n"] == 84 and row["group"] == "threshold 0.41"
 
 
+def test_calibration_asks_the_lm_scorer_for_relevance_alone(hf_model):
+    """6 score requests."""
+    from pluralign.values import LMScorer
+
+    pairs = relevance_pairs(builtin_overton()).head(2)
+    scorer = LMScorer(hf_model)
+    assert scorer.relevance_of(pairs) == pytest.approx(scorer.score(pairs)["relevance"].to_numpy(), abs=1e-4)
+
+
 def test_the_embedded_model_scores_labelled_pairs(hf_model):
-    """24 score requests (the English pairs), about 20 s on a loaded 2-core machine."""
+    """24 score requests (the English pairs)."""
     labelled = builtin_overton()
     scored = labelled_accuracy(hf_model, labelled[labelled["language"] == "en"], chat=True)
     assert len(scored) == 24 and scored["p_covered"].between(0, 1).all()

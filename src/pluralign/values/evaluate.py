@@ -86,13 +86,17 @@ def relevance_pairs(labelled: pd.DataFrame) -> pd.DataFrame:
 
 
 def calibrate_relevance(scorer: Scorer, pairs: pd.DataFrame) -> dict:
-    """The relevance threshold that best separates ``pairs``' relevant entries from irrelevant ones for this scorer
-    (Youden's J: the largest true-positive rate minus false-positive rate on the ROC curve), and the curve's area:
-    ``threshold``, ``auc`` (0.5: the scorer ranks at chance) and ``n`` labelled pairs. A fixed threshold suits one
-    model only: a small model's relevance may sit at 0.3-0.5 for everything and still rank entries well."""
-    truth = pairs["relevant"].astype(bool).to_numpy()
-    relevance = scorer.score(pairs.reset_index(drop=True))["relevance"].to_numpy()
+    """``relevance_threshold`` of the scorer's relevance on the labelled ``pairs`` (columns situation, language,
+    kind, text, relevant)."""
+    return relevance_threshold(scorer.relevance_of(pairs.reset_index(drop=True)), pairs["relevant"].to_numpy(bool))
+
+
+def relevance_threshold(relevance: np.ndarray, truth: np.ndarray) -> dict:
+    """The relevance threshold that best separates relevant entries from irrelevant ones (Youden's J: the largest
+    true-positive rate minus false-positive rate on the ROC curve), and the curve's area: ``threshold``, ``auc``
+    (0.5: the scorer ranks at chance) and ``n`` labelled pairs. A fixed threshold suits one model only: a small
+    model's relevance may sit at 0.3-0.5 for everything and still rank entries well."""
     fpr, tpr, thresholds = roc_curve(truth, relevance)
     best = int(np.argmax(tpr - fpr))
     return {"threshold": float(min(thresholds[best], 1.0)), "auc": float(roc_auc_score(truth, relevance)),
-            "n": len(pairs)}
+            "n": len(truth)}
