@@ -117,3 +117,24 @@ def test_the_embedded_model_scores_labelled_pairs(hf_model):
     scored = labelled_accuracy(hf_model, labelled[labelled["language"] == "en"], chat=True)
     assert len(scored) == 24 and scored["p_covered"].between(0, 1).all()
     assert (scored["correct"] == ((scored["p_covered"] >= 0.5) == (scored["label"] == "covered"))).all()
+
+
+def test_overton_rows_score_every_answer_against_every_kept_entry(hf_model):
+    """One greedy candidate list and about 10 coverage requests on the embedded model."""
+    from pluralign.embed import SentenceEmbedder
+    from pluralign.values import LMScorer, Thresholds, ValuesConfig
+    from pluralign.values.overton import overton_rows
+
+    config = ValuesConfig(samples=0, max_tokens=48, thresholds=Thresholds(relevance=dict.fromkeys(("Value", "Right",
+                                                                                                 "Duty"), 0)))
+    answers = pd.DataFrame({"situation_id": "s", "answer_set": ["single", "set", "set"], "answer_id": ["1", "1", "2"],
+                            "answer": ["Tell the truth.", "Tell the truth gently.", "Keep quiet to spare them."]})
+    rows = overton_rows(hf_model, [{"id": "s", "text": "Lying to a friend to protect their feelings", "language": "en"}],
+                        answers, scorer=LMScorer(hf_model), embedder=SentenceEmbedder(), config=config)
+    entries = rows[["kind", "text"]].drop_duplicates()
+    assert len(entries) >= 1 and len(rows) == 3 * len(entries)
+    assert rows["p_covered"].between(0, 1).all()
+    measures = overton_measures(rows).set_index("answer_set")
+    assert set(measures.index) == {"single", "set"} and (measures["entries"] == len(entries)).all()
+    best = rows[rows["answer_set"] == "set"].groupby(["kind", "text"])["p_covered"].max()
+    assert measures.loc["set", "overton_coverage_soft"] == pytest.approx(best.mean())

@@ -54,10 +54,11 @@ def values_overton(
         raise InputError(f"unknown language {language!r} (use ISO 639-1, e.g. en, de, tr)")
     if not situation.strip():
         raise InputError("the situation is empty; give a sentence describing an action or a question")
+    given = _read_answers(answers) if answers is not None else None  # a bad file fails before any model loads
     config = ValuesConfig(model=model, samples=samples, chat=chat, seed=seed, calibrate=True)
     lm, scorer, embedder = prepare(config, use_cache=cache)
     config, calibration = calibrated(config, scorer)
-    given = _read_answers(answers) if answers is not None else _own_answers(lm, situation.strip(), chat, seed)
+    given = given if given is not None else _own_answers(lm, situation.strip(), chat, seed)
     rows = overton_rows(lm, [{"id": "situation", "text": situation.strip(), "language": code}],
                         given.assign(situation_id="situation"), scorer=scorer, embedder=embedder, config=config)
     if not len(rows):
