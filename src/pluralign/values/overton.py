@@ -17,7 +17,7 @@ import pandas as pd
 from ..embed import Embedder
 from ..models.base import LanguageModel, ScoreRequest
 from .job import ValuesConfig, map_situations
-from .prompts import prompts_for, coverage_prompt
+from .prompts import coverage_prompt, prompts_for
 from .scorers import Scorer
 
 COVERED = 0.5  # p(yes) at or above which an entry counts as taken into account
