@@ -12,12 +12,12 @@ from pluralign.values.core import candidates_from, generation_requests
 
 
 def test_one_greedy_and_one_sampled_request_in_the_situations_language():
-    greedy, sampled = generation_requests("Prendere la scala del vicino", "it", ValuesConfig(samples=5, seed=3))
+    greedy, sampled = generation_requests("Prendere la scala del vicino", "it", samples=5, seed=3)
     assert isinstance(greedy, GenerateRequest) and greedy.temperature == 0 and greedy.n == 1
     assert sampled.n == 5 and sampled.seed == 3 and sampled.temperature == 0.9
     assert "Situazione: Prendere la scala del vicino" in greedy.prompt[-1]["content"]
     assert "Valore:" in greedy.prompt[0]["content"]
-    base, = generation_requests("A situation", "en", ValuesConfig(samples=0, chat=False))
+    base, = generation_requests("A situation", "en", samples=0, chat=False)
     assert isinstance(base.prompt, str) and base.prompt.endswith("Situation: A situation\n")
     assert "\n\n" in base.stop
 

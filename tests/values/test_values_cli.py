@@ -71,3 +71,17 @@ def test_train_a_scorer_then_map_and_evaluate_with_it(cli, tmp_path):
     bad = write_csv(tmp_path / "valence_test.csv", [{"situation": "s", "vrd": "Value", "text": "t", "label": "Perhaps"}],
                     ["situation", "vrd", "text", "label"])
     _one_line_error(cli("values-eval", "--data", str(bad), "--scorer", f"trained:{scorer}"), "row 1, column 'label'")
+
+
+@pytest.mark.parametrize("content,fragments", [
+    ("text\nno answer column\n", ["answers.csv", "answer"]),
+    ("answer,answer_set\n,single\n", ["answers.csv", "row", "answer"]),
+])
+def test_overton_answers_file_errors_name_file_row_and_column(cli, tmp_path, content, fragments):
+    path = tmp_path / "answers.csv"
+    path.write_text(content, encoding="utf-8")
+    _one_line_error(cli("values-overton", "Lying to a friend", "--answers", str(path)), *fragments)
+
+
+def test_overton_rejects_an_unknown_language(cli):
+    _one_line_error(cli("values-overton", "Lying", "--language", "elvish"), "unknown language 'elvish'")

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..errors import InputError
 from ..models.base import ModelError
-from . import align, audit, collect, datasets, learn, sampling, values
+from . import align, audit, collect, datasets, learn, overton, sampling, values
 from .common import Cache, Quiet, err, guarded, out, print_fired, print_summary, show_progress
 
 app = typer.Typer(
@@ -21,7 +21,7 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 # Each capability's commands first, in the order `pluralign --help` lists them.
-for capability in (audit, learn, values, sampling, align):
+for capability in (audit, learn, values, overton, sampling, align):
     app.registered_commands.extend(capability.commands.registered_commands)
 app.add_typer(collect.commands, name="collect")
 app.registered_commands.extend(datasets.commands.registered_commands)

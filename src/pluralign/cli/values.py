@@ -42,7 +42,7 @@ def values(
     max_tokens: Annotated[int, typer.Option(help="Length of each generated list, in tokens.")] = 96,
     explain: Annotated[bool, typer.Option(help="Generate a one-sentence explanation of each kept candidate.")] = False,
     chat: Chat = True,
-    relevance_threshold: Annotated[Optional[str], typer.Option(help="Drop candidates less relevant than this (default 0.5); a number or Value=..,Right=..,Duty=..")] = None,
+    relevance_threshold: Annotated[Optional[str], typer.Option(help="Drop candidates less relevant than this; a number or Value=..,Right=..,Duty=.. (default: calibrated for the model on pluralign's labelled situations).")] = None,
     rouge_threshold: Annotated[Optional[str], typer.Option(help="Drop near duplicates with ROUGE-L F above this (default 0.7), per kind as above.")] = None,
     cosine_threshold: Annotated[Optional[str], typer.Option(help="Drop near duplicates with embedding cosine above this (default Value=0.8, Right=0.75, Duty=0.75).")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Also print dropped candidates and why.")] = False,
@@ -74,9 +74,12 @@ def values(
                             rouge=_per_kind("--rouge-threshold", rouge_threshold),
                             cosine=_per_kind("--cosine-threshold", cosine_threshold))
     config = ValuesRunConfig(model=model, scorer=scorer, samples=samples, temperature=temperature,
-                             max_tokens=max_tokens, explain=explain, chat=chat, thresholds=thresholds, seed=seed)
+                             max_tokens=max_tokens, explain=explain, chat=chat, thresholds=thresholds, seed=seed,
+                             calibrate=relevance_threshold is None)
     if situation is not None:
-        _print_map(map_situation(situation, language or "en", config, use_cache=cache), show_all)
+        found = map_situation(situation, language or "en", config, use_cache=cache)
+        _print_map(found, show_all)
+        print_calibration(found)
         return
     source = source_of(situations, suite, "--situations", "the built-in suite is 'builtin'")
     config = replace(config, situations=str(source), columns=column_mapping(mapping), language=language, limit=limit)
@@ -183,3 +186,20 @@ def _print_map(record: dict, show_all: bool) -> None:
                   "see them with --all, lower --relevance-threshold, or use a larger model")
     else:
         out.print("the model produced no candidate in the expected format; try --samples 16 or a larger model")
+
+
+def print_calibration(found: dict) -> None:
+    """A map's calibrated relevance threshold and how well the scorer ranks (nothing for a map made with a given
+    threshold); the check's evidence when near chance."""
+    from ..metrics.checks import CHECKS
+
+    if "relevance_auc" not in found:
+        return
+    calibration = found
+    check = CHECKS["relevance_near_chance"]
+    out.print(f"relevance threshold {calibration['relevance_threshold']:.2f}, calibrated for this model on "
+              f"{calibration['relevance_pairs']} labelled entries (ROC area {calibration['relevance_auc']:.2f}; "
+              "chance 0.50)")
+    if check.fires(calibration["relevance_auc"]):
+        evidence = check.explain(calibration["relevance_auc"], calibration["relevance_pairs"], "this model")
+        out.print(f"[bold yellow]⚠ relevance_near_chance:[/] {evidence}. {check.advice}.")

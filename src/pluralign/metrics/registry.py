@@ -156,6 +156,16 @@ for _name, _what, _dir, _lo, _hi, _paper in (
     ("overall_supports", "relevance-weighted share of considerations supporting the action", "neutral", 0, 1, "Value Kaleidoscope"),
     ("overall_opposes", "relevance-weighted share of considerations opposing the action", "neutral", 0, 1, "Value Kaleidoscope"),
     ("overall_either", "relevance-weighted share of considerations that could go either way", "neutral", 0, 1, "Value Kaleidoscope"),
+    ("overton_coverage", "share of a situation's value map (its kept values, rights and duties) that an answer, or "
+     "any answer of a set, takes into account", "higher", 0, 1, "A Roadmap to Pluralistic Alignment (Overton)"),
+    ("overton_coverage_soft", "mean over a value map's entries of the highest p(taken into account) among an answer "
+     "set's answers (overton_coverage without its threshold)", "higher", 0, 1,
+     "A Roadmap to Pluralistic Alignment (Overton)"),
+    ("overton_balance", "share of situations, among those whose map has entries on both sides, where the answer (set) "
+     "takes into account at least one entry supporting the action and one opposing it", "higher", 0, 1,
+     "A Roadmap to Pluralistic Alignment (Overton)"),
+    ("overton_scorer_accuracy", "the Overton coverage scorer's accuracy on pluralign's labelled (answer, entry) pairs "
+     "(chance 0.5)", "higher", 0, 1, "pluralign"),
     # candidate sets: how diverse and how value-covering
     ("pairwise_distance", "mean pairwise cosine distance between a set's responses", "higher", 0, 2, "Community Alignment"),
     ("vendi", "Vendi score of a set (effective number of distinct responses)", "higher", 1, _INF, "Community Alignment"),

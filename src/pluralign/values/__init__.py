@@ -1,10 +1,11 @@
 """Value maps: the values, rights and duties a situation touches, how relevant each is, and which way it leans."""
 
-from .core import ValuesConfig, map_situations, summarise
+from .core import summarise
 from .dedup import Thresholds, deduplicate, rouge_l
-from .job import ValuesRunConfig, run_values, write_values_results
+from .job import ValuesConfig, ValuesRunConfig, map_situations, run_values
 from .parse import parse_vrds
+from .results import write_values_results
 from .scorers import LMScorer, TrainedScorer, load_scorer
 
-__all__ = ["LMScorer", "Thresholds", "TrainedScorer", "ValuesConfig", "ValuesRunConfig", "deduplicate", "load_scorer", "map_situations",
-           "parse_vrds", "rouge_l", "run_values", "summarise", "write_values_results"]
+__all__ = ["LMScorer", "Thresholds", "TrainedScorer", "ValuesConfig", "ValuesRunConfig", "deduplicate", "load_scorer",
+           "map_situations", "parse_vrds", "rouge_l", "run_values", "summarise", "write_values_results"]

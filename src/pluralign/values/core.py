@@ -1,71 +1,33 @@
-"""The value-map pipeline: generate candidates, score them, keep the relevant distinct ones, summarise.
+"""The value maps' pure core: requests from situations, candidates from outputs, which candidates stay, summaries.
 
-``map_situations`` takes several situations at once so that generation, scoring and embedding each run as one
-batched call over all of them; a job calls it chunk by chunk.
+Nothing here calls a model or an embedder; ``job.map_situations`` does, batching every situation of a chunk into
+one call per step (generation, scoring, embedding), and hands the results to these functions.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy.stats import entropy
 
-from ..embed import Embedder
-from ..errors import InputError
-from ..models.base import GenerateRequest, LanguageModel
-from ..models.spec import parse_spec
+from ..models.base import GenerateRequest
 from .dedup import Thresholds, deduplicate
 from .parse import parse_vrds
 from .prompts import KINDS, VALENCES, explanation_prompt, generation_prompt, prompts_for
-from .scorers import SCORE_COLUMNS, Scorer
+
+CANDIDATE_COLUMNS = ["s", "situation", "language", "kind", "text"]
 
 
-@dataclass
-class ValuesConfig:
-    """How value maps are made. Recorded in a run's manifest; changing it starts a new run.
-
-    Args:
-        model: spec of the model that generates candidates (and scores them with the ``lm`` scorer).
-        scorer: ``lm`` or ``trained:PATH`` (see ``pluralign values-train``).
-        samples: sampled lists per situation, besides one greedy list; more samples, more candidates.
-        temperature: sampling temperature of those lists.
-        max_tokens: length of each generated list.
-        explain: also generate a one-sentence explanation of each kept candidate.
-        chat: use the model's chat template (False for base models).
-        thresholds: relevance, ROUGE-L and cosine thresholds per kind (see ``Thresholds``).
-        embedder: sentence embedder for near-duplicate removal and trained scorers.
-    """
-
-    model: str = "embedded"
-    scorer: str = "lm"
-    samples: int = 8
-    temperature: float = 0.9
-    max_tokens: int = 96
-    explain: bool = False
-    chat: bool = True
-    thresholds: Thresholds = field(default_factory=Thresholds)
-    embedder: str = "embedded"
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        parse_spec(self.model)
-        if isinstance(self.thresholds, dict):
-            self.thresholds = Thresholds(**self.thresholds)
-        if self.samples < 0 or self.max_tokens < 1 or self.temperature < 0:
-            raise InputError("samples must be >= 0, max_tokens >= 1 and temperature >= 0")
-
-
-def generation_requests(situation: str, language: str, config: ValuesConfig) -> list[GenerateRequest]:
+def generation_requests(situation: str, language: str, *, chat: bool = True, samples: int = 8, temperature: float = 0.9,
+                        max_tokens: int = 96, seed: int = 0) -> list[GenerateRequest]:
     """One greedy list and ``samples`` sampled lists of candidates, in the situation's language."""
     p = prompts_for(language)
-    prompt = generation_prompt(situation, p, config.chat)
-    stop = () if config.chat else ("\n\n", f"{p.situation}:")
-    out = [GenerateRequest(prompt, max_tokens=config.max_tokens, temperature=0.0, stop=stop)]
-    if config.samples:
-        out.append(GenerateRequest(prompt, max_tokens=config.max_tokens, temperature=config.temperature,
-                                   n=config.samples, seed=config.seed, stop=stop))
+    prompt = generation_prompt(situation, p, chat)
+    stop = () if chat else ("\n\n", f"{p.situation}:")
+    out = [GenerateRequest(prompt, max_tokens=max_tokens, temperature=0.0, stop=stop)]
+    if samples:
+        out.append(GenerateRequest(prompt, max_tokens=max_tokens, temperature=temperature, n=samples, seed=seed,
+                                   stop=stop))
     return out
 
 
@@ -79,9 +41,43 @@ def candidates_from(outputs: list[str]) -> list[tuple[str, str]]:
     return out
 
 
+def candidates_per_situation(outputs: list[list[str]], per: list[int]) -> list[list[tuple[str, str]]]:
+    """The candidates of each situation, from the outputs of all situations' requests in order (``per``: how many
+    requests each situation made)."""
+    bounds = np.cumsum([0, *per])
+    return [candidates_from([text for o in outputs[a:b] for text in o]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def candidate_table(situations: list[dict], found: list[list[tuple[str, str]]]) -> pd.DataFrame:
+    """One row per candidate: its situation's index ``s``, text and language, its kind and text."""
+    return pd.DataFrame([{"s": i, "situation": s["text"], "language": s["language"], "kind": k, "text": t}
+                         for i, s in enumerate(situations) for k, t in found[i]], columns=CANDIDATE_COLUMNS)
+
+
 def _example_items(language: str) -> set[tuple[str, str]]:
     p = prompts_for(language)
     return {(KINDS[k], t.casefold()) for k, t, _ in p.example_items}
+
+
+def mark_kept(table: pd.DataFrame, vectors: np.ndarray, situations: list[dict], thresholds: Thresholds) -> pd.DataFrame:
+    """The scored candidate ``table`` with ``dropped`` (why a candidate goes, or None), ``kept`` and ``valence`` (its
+    likeliest); ``vectors`` are the candidates' unit embeddings, row for row."""
+    # Small models copy the prompt's worked example; such a copy says nothing about the situation at hand.
+    copied = [(k, t.casefold()) in _example_items(lang) for k, t, lang in zip(table["kind"], table["text"], table["language"])]
+    table["dropped"] = np.where(copied, "copied from the prompt's example", None)
+    for i, part in table[~np.array(copied, dtype=bool)].groupby("s"):
+        table.loc[part.index, "dropped"] = deduplicate(part, vectors[part.index.to_numpy()], situations[i]["language"],
+                                                       thresholds)
+    table["kept"] = table["dropped"].isna()  # missing values may read as NaN here; records turn them into None
+    table["valence"] = np.array(VALENCES)[table[list(VALENCES)].to_numpy(float).argmax(axis=1)] if len(table) else []
+    return table
+
+
+def explanation_requests(kept: pd.DataFrame, chat: bool) -> list[GenerateRequest]:
+    """One short greedy explanation per kept candidate, in its situation's language."""
+    return [GenerateRequest(explanation_prompt(r.situation, r.kind, r.text, prompts_for(r.language), chat),
+                            max_tokens=48, temperature=0.0, stop=("\n",))
+            for r in kept.itertuples(index=False)]
 
 
 def summarise(kept: pd.DataFrame, tension: float) -> dict:
@@ -102,41 +98,9 @@ def summarise(kept: pd.DataFrame, tension: float) -> dict:
             "tensions": [[a, b] for a in pro for b in con]}
 
 
-def map_situations(situations: list[dict], model: LanguageModel | None, scorer: Scorer, embedder: Embedder,
-                   config: ValuesConfig) -> list[dict]:
-    """Value maps of ``situations`` (dicts with id, text, language): one record each, every candidate kept or not.
-
-    With ``model`` None, the situations must carry ``candidates`` (lists of (kind, text)) to score instead.
-    """
-    if model is not None:
-        requests = [generation_requests(s["text"], s["language"], config) for s in situations]
-        outputs = model.generate([r for rs in requests for r in rs])
-        per = [len(rs) for rs in requests]
-        bounds = np.cumsum([0, *per])
-        found = [candidates_from([text for o in outputs[a:b] for text in o]) for a, b in zip(bounds[:-1], bounds[1:])]
-    else:
-        found = [list(map(tuple, s["candidates"])) for s in situations]
-    table = pd.DataFrame([{"s": i, "situation": s["text"], "language": s["language"], "kind": k, "text": t}
-                          for i, s in enumerate(situations) for k, t in found[i]],
-                         columns=["s", "situation", "language", "kind", "text"])
-    table[SCORE_COLUMNS] = scorer.score(table) if len(table) else np.empty((0, len(SCORE_COLUMNS)))
-    vectors = embedder.embed(table["text"].tolist()) if len(table) else np.zeros((0, 1), np.float32)
-    # Small models copy the prompt's worked example; such a copy says nothing about the situation at hand.
-    copied = [(k, t.casefold()) in _example_items(lang) for k, t, lang in zip(table["kind"], table["text"], table["language"])]
-    table["dropped"] = np.where(copied, "copied from the prompt's example", None)
-    for i, part in table[~np.array(copied, dtype=bool)].groupby("s"):
-        table.loc[part.index, "dropped"] = deduplicate(part, vectors[part.index.to_numpy()], situations[i]["language"],
-                                                       config.thresholds)
-    table["kept"] = table["dropped"].isna()  # missing values may read as NaN here; records turn them into None
-    table["valence"] = np.array(VALENCES)[table[list(VALENCES)].to_numpy(float).argmax(axis=1)] if len(table) else []
-    if config.explain and model is not None:
-        table["explanation"] = None
-        kept = table[table["kept"]]
-        prompts = [GenerateRequest(explanation_prompt(r.situation, r.kind, r.text, prompts_for(r.language), config.chat),
-                                   max_tokens=48, temperature=0.0, stop=("\n",))
-                   for r in kept.itertuples(index=False)]
-        if prompts:
-            table.loc[kept.index, "explanation"] = [o[0].strip() for o in model.generate(prompts)]
+def map_records(situations: list[dict], table: pd.DataFrame, tension: float) -> list[dict]:
+    """One record per situation: every candidate of the marked ``table``, kept or not, most relevant first, and the
+    summary of the kept ones."""
     records = []
     for i, s in enumerate(situations):
         part = table[table["s"] == i].drop(columns=["s", "situation", "language"])
@@ -145,5 +109,5 @@ def map_situations(situations: list[dict], model: LanguageModel | None, scorer: 
                         "n_candidates": len(part), "n_kept": len(kept),
                         "candidates": [{k: None if isinstance(v, float) and np.isnan(v) else v for k, v in c.items()}
                                        for c in part.sort_values("relevance", ascending=False).to_dict("records")],
-                        **summarise(kept, config.thresholds.tension)})
+                        **summarise(kept, tension)})
     return records

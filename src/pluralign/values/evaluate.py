@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import f1_score
+from sklearn.metrics import f1_score, roc_auc_score, roc_curve
 
 from ..embed import Embedder
 from ..metrics import MetricFrame
@@ -71,3 +71,32 @@ def gold_coverage(generated: pd.DataFrame, gold: pd.DataFrame, embedder: Embedde
     return pd.DataFrame(rows, columns=["situation", "gold", "generated", "matched", "coverage", "matched_generated",
                                        "precision"])
 
+
+
+def relevance_pairs(labelled: pd.DataFrame) -> pd.DataFrame:
+    """Labelled relevance from the Overton set (``data.builtin_overton``): each situation's own map entries are
+    relevant, and the entries of the other situations of its language are not (as ValuePrism's relevance config
+    pairs situations with unrelated candidates)."""
+    entries = labelled.drop_duplicates(["situation_id", "kind", "text"])[["situation_id", "situation", "language",
+                                                                          "kind", "text"]]
+    pairs = entries[["situation_id", "situation", "language"]].drop_duplicates().merge(
+        entries[["situation_id", "language", "kind", "text"]], on="language", suffixes=("", "_of"))
+    return (pairs.assign(relevant=pairs["situation_id"] == pairs["situation_id_of"])
+            .drop(columns="situation_id_of").reset_index(drop=True))
+
+
+def calibrate_relevance(scorer: Scorer, pairs: pd.DataFrame) -> dict:
+    """``relevance_threshold`` of the scorer's relevance on the labelled ``pairs`` (columns situation, language,
+    kind, text, relevant)."""
+    return relevance_threshold(scorer.relevance_of(pairs.reset_index(drop=True)), pairs["relevant"].to_numpy(bool))
+
+
+def relevance_threshold(relevance: np.ndarray, truth: np.ndarray) -> dict:
+    """The relevance threshold that best separates relevant entries from irrelevant ones (Youden's J: the largest
+    true-positive rate minus false-positive rate on the ROC curve), and the curve's area: ``threshold``, ``auc``
+    (0.5: the scorer ranks at chance) and ``n`` labelled pairs. A fixed threshold suits one model only: a small
+    model's relevance may sit at 0.3-0.5 for everything and still rank entries well."""
+    fpr, tpr, thresholds = roc_curve(truth, relevance)
+    best = int(np.argmax(tpr - fpr))
+    return {"threshold": float(min(thresholds[best], 1.0)), "auc": float(roc_auc_score(truth, relevance)),
+            "n": len(truth)}

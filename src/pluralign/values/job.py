@@ -1,32 +1,70 @@
-"""The values job: value maps for a table of situations, resumable, into a run directory with tables and a report;
-and the values-eval job, a scorer and its maps against labelled data."""
+"""The values job: its config, the stage that calls the model and the embedder to map situations, the resumable run
+into a run directory with tables and a report; and the values-eval job, a scorer and its maps against labelled data."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
 
-from ..data import language_code, read_cards, situations_from, valueprism_from
-from ..embed import SentenceEmbedder
+from ..data import builtin_overton, language_code, read_cards, situations_from, valueprism_from
+from ..embed import Embedder, SentenceEmbedder
 from ..errors import InputError
 from ..jobs import Job, Summary
-from ..metrics import disaggregate, write_metrics
-from ..metrics.checks import group_sizes, smallest_group
 from ..models.base import LanguageModel
-from ..runs import (
-    Models, Run, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest,
-    read_records,
-)
-from .core import ValuesConfig, map_situations
-from .evaluate import evaluate_scorer, gold_coverage, gold_items
-from .prompts import VALENCES
-from .report import ITEMS, write_values_report
-from .scorers import TrainedScorer, load_scorer
+from ..models.spec import parse_spec
+from ..runs import Models, Run, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns
+from . import core
+from .dedup import Thresholds
+from .evaluate import calibrate_relevance, evaluate_scorer, gold_coverage, gold_items, relevance_pairs
+from .prompts import KINDS
+from .report import ITEMS
+from .results import write_values_results
+from .scorers import SCORE_COLUMNS, Scorer, TrainedScorer, load_scorer
 
 CHUNK = 4  # situations per batch: their generation, scoring and embedding each go to the backend as one call
+
+
+@dataclass
+class ValuesConfig:
+    """How value maps are made. Recorded in a run's manifest; changing it starts a new run.
+
+    Args:
+        model: spec of the model that generates candidates (and scores them with the ``lm`` scorer).
+        scorer: ``lm`` or ``trained:PATH`` (see ``pluralign values-train``).
+        samples: sampled lists per situation, besides one greedy list; more samples, more candidates.
+        temperature: sampling temperature of those lists.
+        max_tokens: length of each generated list.
+        explain: also generate a one-sentence explanation of each kept candidate.
+        chat: use the model's chat template (False for base models).
+        thresholds: relevance, ROUGE-L and cosine thresholds per kind (see ``Thresholds``).
+        embedder: sentence embedder for near-duplicate removal and trained scorers.
+        calibrate: set the relevance threshold (every kind's) for this model and scorer on pluralign's labelled
+            situations instead of ``thresholds.relevance`` (``evaluate.calibrate_relevance``); each map then records
+            the threshold and the scorer's ROC area, which the ``relevance_near_chance`` check reads.
+    """
+
+    model: str = "embedded"
+    scorer: str = "lm"
+    samples: int = 8
+    temperature: float = 0.9
+    max_tokens: int = 96
+    explain: bool = False
+    chat: bool = True
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    embedder: str = "embedded"
+    seed: int = 0
+    calibrate: bool = False
+
+    def __post_init__(self) -> None:
+        parse_spec(self.model)
+        if isinstance(self.thresholds, dict):
+            self.thresholds = Thresholds(**self.thresholds)
+        if self.samples < 0 or self.max_tokens < 1 or self.temperature < 0:
+            raise InputError("samples must be >= 0, max_tokens >= 1 and temperature >= 0")
 
 
 @dataclass
@@ -53,14 +91,54 @@ def prepare(config: ValuesConfig, *, use_cache: bool = True, models: dict[str, L
     return model, load_scorer(config.scorer, model, embedder, config.chat), embedder
 
 
+def calibrated(config: ValuesConfig, scorer: Scorer) -> tuple[ValuesConfig, dict]:
+    """``config`` with the relevance threshold calibrated for ``scorer`` when it asks for it, and what each map
+    records of the calibration (nothing when it does not)."""
+    if not config.calibrate:
+        return config, {}
+    found = calibrate_relevance(scorer, relevance_pairs(builtin_overton()))
+    thresholds = replace(config.thresholds, relevance=dict.fromkeys(KINDS, found["threshold"]))
+    return replace(config, thresholds=thresholds), {"relevance_threshold": found["threshold"],
+                                                    "relevance_auc": found["auc"], "relevance_pairs": found["n"]}
+
+
+def map_situations(situations: list[dict], model: LanguageModel | None, scorer: Scorer, embedder: Embedder,
+                   config: ValuesConfig) -> list[dict]:
+    """Value maps of ``situations`` (dicts with id, text, language): one record each, every candidate kept or not.
+
+    Generation, scoring and embedding each run as one batched call over all the situations. With ``model`` None,
+    the situations must carry ``candidates`` (lists of (kind, text)) to score instead.
+    """
+    if model is not None:
+        requests = [core.generation_requests(s["text"], s["language"], chat=config.chat, samples=config.samples,
+                                             temperature=config.temperature, max_tokens=config.max_tokens,
+                                             seed=config.seed) for s in situations]
+        outputs = model.generate([r for rs in requests for r in rs])
+        found = core.candidates_per_situation(outputs, [len(rs) for rs in requests])
+    else:
+        found = [list(map(tuple, s["candidates"])) for s in situations]
+    table = core.candidate_table(situations, found)
+    table[SCORE_COLUMNS] = scorer.score(table) if len(table) else np.empty((0, len(SCORE_COLUMNS)))
+    vectors = embedder.embed(table["text"].tolist()) if len(table) else np.zeros((0, 1), np.float32)
+    table = core.mark_kept(table, vectors, situations, config.thresholds)
+    if config.explain and model is not None:
+        table["explanation"] = None
+        kept = table[table["kept"]]
+        if prompts := core.explanation_requests(kept, config.chat):
+            table.loc[kept.index, "explanation"] = [o[0].strip() for o in model.generate(prompts)]
+    return core.map_records(situations, table, config.thresholds.tension)
+
+
 def map_situation(text: str, language: str, config: ValuesConfig, *, use_cache: bool = True) -> dict:
-    """One situation's value map (``map_situations``' record), without a run: ``pluralign values "SITUATION"``."""
+    """One situation's value map (``map_situations``' record, with what it records of a calibration), without a run:
+    ``pluralign values "SITUATION"``."""
     code = language_code(language)
     if code is None:
         raise InputError(f"unknown language {language!r} (use ISO 639-1, e.g. en, de, tr)")
     model, scorer, embedder = prepare(config, use_cache=use_cache)
-    return map_situations([{"id": "situation", "text": text.strip(), "language": code}], model, scorer, embedder,
-                          config)[0]
+    config, calibration = calibrated(config, scorer)
+    return {**map_situations([{"id": "situation", "text": text.strip(), "language": code}], model, scorer, embedder,
+                             config)[0], **calibration}
 
 
 def run_values(config: ValuesRunConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
@@ -75,13 +153,15 @@ def run_values(config: ValuesRunConfig, out: str | Path, *, fresh: bool = False,
     run = Run(out, "values", asdict(config), fingerprint_table(situations), fresh=fresh, seed=config.seed)
     run.describe_data(data_cards=read_cards(situations))
     model, scorer, embedder = prepare(config, use_cache=use_cache, models=models, run=run)
+    config, calibration = calibrated(config, scorer)
     done = run.done_keys()
     items = public_columns(situations).to_dict("records")
     keys = [f"{config.model}|{s['id']}" for s in items]
     extra = {s["id"]: {k: s.get(k) for k in ("topic", "text_en")} for s in items}
 
     def compute(block: list[dict]) -> list[dict]:
-        return [{**r, **extra[r["situation_id"]]} for r in map_situations(block, model, scorer, embedder, config)]
+        return [{**r, **extra[r["situation_id"]], **calibration}
+                for r in map_situations(block, model, scorer, embedder, config)]
 
     with run.recording(), progress_tasks(progress) as tasks:
         in_chunks(run, done, keys, items, chunk_size(model, CHUNK), compute, tasks.add("value maps", len(items)))
@@ -93,40 +173,6 @@ def summarise_values(run_dir: str | Path) -> Summary:
     """A values run's summary: where its report is (the degeneracy checks that fired are printed from its metrics)."""
     path = Path(run_dir)
     return Summary(path, lines=(f"report: {path / 'report.html'}",))
-
-
-def values_tables(records: list[dict]) -> dict[str, pd.DataFrame]:
-    """``situations``: one row per situation with its overall valence, entropy and tensions; ``candidates``: one
-    row per candidate, kept or not, with its scores and why it was dropped."""
-    situations = pd.DataFrame([{k: v for k, v in r.items() if k not in ("candidates", "overall", "key")}
-                               | {f"overall_{v}": r["overall"][v] for v in VALENCES} | {"n_tensions": len(r["tensions"])}
-                               for r in records])
-    candidates = pd.DataFrame([{"situation_id": r["situation_id"], "language": r["language"], **c}
-                               for r in records for c in r["candidates"]])
-    return {"situations": situations, "candidates": candidates}
-
-
-def values_metrics(tables: dict[str, pd.DataFrame], seed: int = 0) -> pd.DataFrame:
-    """How contested situations are and how many considerations survive, overall and by language and topic; and
-    the smallest of those groups (the ``small_groups`` check)."""
-    situations = tables["situations"].assign(kept_share=lambda d: d["n_kept"] / d["n_candidates"].where(d["n_candidates"] > 0))
-    metrics = {"valence_entropy": "entropy", "kept_candidates": "n_kept", "kept_share": "kept_share",
-               "tensions": "n_tensions", **{f"overall_{v}": f"overall_{v}" for v in VALENCES}}
-    groupings = ["language", "topic"]
-    checks = pd.DataFrame(smallest_group(group_sizes(situations, groupings, "situation_id")))
-    return pd.concat([disaggregate(situations, metrics, groupings, seed=seed), checks], ignore_index=True)
-
-
-def write_values_results(run_dir: str | Path) -> Path:
-    """Rebuild the tables, metrics and report of a values run from its records; returns the report's path."""
-    run_dir = Path(run_dir)
-    manifest = read_manifest(run_dir)
-    tables = values_tables(read_records(run_dir))
-    for name, table in tables.items():
-        table.to_parquet(run_dir / f"{name}.parquet", index=False)
-    metrics = values_metrics(tables, manifest.get("seed", 0)) if len(tables["situations"]) else pd.DataFrame()
-    write_metrics(run_dir, metrics)
-    return write_values_report(run_dir, manifest, tables, metrics)
 
 
 @dataclass

@@ -40,6 +40,10 @@ class ValuePrompts:
     valence_question: str
     valence_words: tuple[str, str, str]  # supports, opposes, either
     explain: str                        # instruction for an explanation
+    answer: str                         # "Answer" in the language
+    coverage: str                       # instruction for Overton coverage: does an answer take an entry into account?
+    coverage_question: str
+    example_answer: str                 # an answer to the worked situation: takes example item 1 into account, not 2
     example: str                        # the worked situation
     example_items: tuple[tuple[int, str, int], ...]  # (kind index, text, valence index) in the worked example
     irrelevant: tuple[int, str]         # a kind and text that do not bear on the example situation
@@ -53,7 +57,8 @@ LANGUAGES: Traversable = resources.files(__package__) / "languages"
 _FIELDS: dict[str, Spec] = {
     "situation": str, "kinds": dict.fromkeys(KINDS, str), "generate": str, "relevance": str,
     "relevance_question": str, "yes": str, "no": str, "valence": str, "valence_question": str,
-    "valence_words": dict.fromkeys(VALENCES, str), "explain": str, "example": str,
+    "valence_words": dict.fromkeys(VALENCES, str), "explain": str, "answer": str, "coverage": str,
+    "coverage_question": str, "example_answer": str, "example": str,
     "example_items": [{"kind": str, "text": str, "valence": str}], "irrelevant": {"kind": str, "text": str},
 }
 
@@ -144,6 +149,19 @@ def valence_prompt(situation: str, kind: str, text: str, p: ValuePrompts, chat: 
              for v, (k, t) in ((v, by_valence[v]) for v in (1, 0, 2))]  # one shot per label: opposes, supports, either
     prompt = _turns(p.valence, shots, f"{_item(p, situation, kind, text)}\n{p.valence_question}", chat)
     return prompt, _answers(p.valence_words, chat)
+
+
+def coverage_prompt(situation: str, answer: str, kind: str, text: str, p: ValuePrompts,
+                    chat: bool) -> tuple[Prompt, tuple[str, str]]:
+    """Prompt and the (yes, no) continuations for whether ``answer`` takes an entry of the situation's map into
+    account: the relevance prompt with the answer between the situation and the entry, so that every entry scored
+    against one answer shares everything up to the entry as a prefix. The shots: the worked situation's example
+    answer takes its first example item into account (yes) and not its second (no)."""
+    head = f"{p.situation}: {p.example}\n{p.answer}: {p.example_answer}"
+    shots = [(f"{head}\n{p.kind_word(KINDS[k])}: {t}\n{p.coverage_question}", word)
+             for (k, t, _), word in zip(p.example_items[:2], (p.yes, p.no))]
+    query = f"{p.situation}: {situation}\n{p.answer}: {answer}\n{p.kind_word(kind)}: {text}\n{p.coverage_question}"
+    return _turns(p.coverage, shots, query, chat), _answers((p.yes, p.no), chat)
 
 
 def explanation_prompt(situation: str, kind: str, text: str, p: ValuePrompts, chat: bool) -> Prompt:

@@ -26,6 +26,8 @@ class Scorer(Protocol):
 
     def score(self, items: pd.DataFrame) -> pd.DataFrame: ...
 
+    def relevance_of(self, items: pd.DataFrame) -> np.ndarray: ...
+
 
 def _softmax_rows(x: np.ndarray) -> np.ndarray:
     e = np.exp(x - x.max(axis=1, keepdims=True))
@@ -46,6 +48,11 @@ class LMScorer:
             out.append(ScoreRequest(*relevance_prompt(situation, kind, text, p, self.chat)))
             out.append(ScoreRequest(*valence_prompt(situation, kind, text, p, self.chat)))
         return out
+
+    def relevance_of(self, items: pd.DataFrame) -> np.ndarray:
+        """p(relevant) alone, half the requests of ``score`` (relevance calibration needs no valence)."""
+        requests = self.requests(items)[0::2]
+        return _softmax_rows(np.array(self.model.score(requests), dtype=float))[:, 0] if requests else np.zeros(0)
 
     def score(self, items: pd.DataFrame) -> pd.DataFrame:
         if not len(items):
@@ -111,6 +118,10 @@ class TrainedScorer:
         classes = list(self.valence.classes_)
         valence = np.column_stack([probs[:, classes.index(v)] if v in classes else np.zeros(len(x)) for v in VALENCES])
         return pd.DataFrame(np.column_stack([relevance, valence]), columns=SCORE_COLUMNS, index=items.index)
+
+    def relevance_of(self, items: pd.DataFrame) -> np.ndarray:
+        """p(relevant) alone."""
+        return self.score(items)["relevance"].to_numpy()
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)

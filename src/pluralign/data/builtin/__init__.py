@@ -19,6 +19,11 @@ English statement it answers (``statement_id``), so the stance judge can be aske
 ``stances.jsonl``: 112 long-form answers to English statements of the suite (16 in each of en, de, fr, it, tr, es, pt,
 4 per label), labelled agree, disagree, neutral or refusal relative to the statement, to measure the stance judge's
 accuracy per language.
+``overton.jsonl``: 168 labelled (answer, value-map entry) pairs to validate the Overton coverage scorer: two situations
+(refusing a loan to a brother who lost his job; reading a teenager's diary) written as a parallel suite in en, de, fr,
+it, tr, es, pt, each with a hand-written map of three entries (kind, text, valence; both valences in each) and four
+answers that take 0, 1, 2 and all 3 of them into account; ``label`` says whether the answer takes the entry into
+account (``covered``) or not (``ignored``). Written on 2026-12-06 for issue 35, before the scorer was run on them.
 """
 
 from __future__ import annotations
@@ -43,6 +48,15 @@ _STANCE_COLUMNS = (
     Column("id", "str"), Column("language", "lang"), Column("statement_id", "str"),
     Column("text", "str", doc="a model's long-form answer to the statement, in `language`"),
     Column("label", "str", doc="its stance towards the English statement: agree, disagree, neutral or refusal"),
+)
+
+OVERTON_LABELS = ("covered", "ignored")
+_OVERTON_COLUMNS = (
+    Column("id", "str"), Column("language", "lang"), Column("situation_id", "str"), Column("situation", "str"),
+    Column("answer_id", "str"), Column("answer", "str", doc="an answer to the situation, in `language`"),
+    Column("kind", "str", doc="Value, Right or Duty"), Column("text", "str", doc="the map entry"),
+    Column("valence", "str", doc="whether the entry supports or opposes the action (or either)"),
+    Column("label", "str", doc="covered or ignored: whether the answer takes the entry into account"),
 )
 
 
@@ -106,3 +120,11 @@ def builtin_stances() -> pd.DataFrame:
     a DatasetError naming its row."""
     with resources.as_file(_path("stances.jsonl")) as path:
         return _load_labelled(path, _STANCE_COLUMNS, STANCE_LABELS)
+
+
+def builtin_overton() -> pd.DataFrame:
+    """Answers paired with value-map entries, labelled ``covered`` or ``ignored`` (id, language, situation_id,
+    situation, answer_id, answer, kind, text, valence, label), to measure the Overton coverage scorer per language; an
+    unknown label is a DatasetError naming its row."""
+    with resources.as_file(_path("overton.jsonl")) as path:
+        return _load_labelled(path, _OVERTON_COLUMNS, OVERTON_LABELS)
