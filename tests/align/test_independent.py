@@ -85,12 +85,13 @@ def test_align_judges_with_a_reward_cross_fitted_on_held_out_people_and_shows_th
     assert set(summary.evaluation) == {"training reward", "independent"}
     both = summary.set_index(["evaluation", "reward"])
     assert both.loc[("independent", "traditional"), "target"] and both.loc[("independent", "traditional"), "n"] == 2
-    # the independent reward is another fit: its margins are not the training reward's
-    training = pd.read_parquet(out / "judge" / "verdicts.parquet").query("reward == 'traditional'").set_index(
-        "prompt_id").margin
-    crossfit = pd.Series(np.subtract(independent["model"], independent["against"])[:, independent["names"].index(
-        "traditional")], index=independent["prompt_id"])
-    assert not np.allclose(training.loc[crossfit.index], crossfit)
+    # the independent reward is another fit: its scores of the same answers are not the training reward's
+    answers = pd.read_parquet(out / "judge" / "answers.parquet").query("role == 'model'").set_index("prompt_id")
+    column = independent["names"].index("traditional")
+    heads = next(json.loads(line) for line in (out / "judge" / "records.jsonl").read_text().splitlines()
+                 if json.loads(line)["kind"] == "rewards")
+    training = [answers.loc[p, "rewards"][heads["names"].index("traditional")] for p in independent["prompt_id"]]
+    assert not np.allclose(training, np.asarray(independent["model"])[:, column])
     # each row's spread is the sd and range of its win rate over the two seeds' judgements
     seeds = pd.read_parquet(out / "seeds.parquet")
     assert set(seeds.seed) == {0, 1} and set(seeds.evaluation) == {"training reward", "independent"}
