@@ -47,6 +47,28 @@ def test_a_same_reward_evaluation_overstates_the_gain_a_cross_fitted_one_measure
     assert 0.5 < signal.cross.mean() <= signal.truth.mean() + 0.02
 
 
+def test_the_independent_summary_judges_each_reward_by_its_own_margins_and_tags_every_row():
+    """A hand-made record of two learned rewards and a pole target (as --eval-reward with --eval-judge scores them):
+    each win rate is the share of prompts whose tuned answer the independent reward scores higher, the worst row is
+    over the learned rewards alone, and every row says it is independent and who judged."""
+    from pluralign.align.independent import IndependentRewards, independent_summary
+
+    scorer = IndependentRewards([(["a", "b"], lambda c, r: np.array([[len(t), -len(t)] for t in r], float), False),
+                                 (["pole:traditional"], lambda c, r: np.array([[t.count("!")] for t in r], float),
+                                  True)], "other people; another judge")
+    tuned, base = ["long answer!", "short!", "mid answer", "x"], ["short", "longer answer", "mid answer", "y"]
+    record = {"prompt_id": ["p1", "p2", "p3", "p4"], "names": scorer.names, "poles": scorer.poles,
+              "judged_by": scorer.judged_by, "model": scorer(["?"] * 4, tuned).tolist(),
+              "against": scorer(["?"] * 4, base).tolist()}
+    assert scorer.names == ["a", "b", "pole:traditional"] and scorer.poles == [False, False, True]
+    summary = independent_summary(record, "pole:traditional", 0.05, seed=0).set_index("reward")
+    # a: longer wins (p1), loses (p2), ties (p3, p4) -> 0.5; b the mirror; the pole: one '!' more on p1 and p2, ties
+    assert summary.loc["a", "value"] == 0.5 and summary.loc["b", "value"] == 0.5
+    assert summary.loc["pole:traditional", "value"] == pytest.approx((1 + 1 + 0.5 + 0.5) / 4)
+    assert summary.loc["pole:traditional", "target"] and summary.loc["worst reward", "worst"] in ("a", "b")
+    assert (summary.evaluation == "independent").all() and (summary.judged_by == "other people; another judge").all()
+
+
 @pytest.mark.parametrize("case", ["no reward", "same judge", "seeds", "shared people"])
 def test_an_evaluation_that_is_not_independent_is_refused_in_one_line(cli, reward_run, tmp_path, case):
     args = {"no reward": ["--target", "pole:traditional", "--eval-reward", str(reward_run)],
