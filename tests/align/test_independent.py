@@ -70,6 +70,17 @@ def test_the_independent_summary_judges_each_reward_by_its_own_margins_and_tags_
     assert (summary.evaluation == "independent").all() and (summary.judged_by == "other people; another judge").all()
 
 
+def test_another_judge_model_beside_a_learned_target_is_refused_before_anything_runs():
+    """--eval-judge places answers on the value poles: with a learn run's target it would judge nothing the run
+    trained toward."""
+    from pluralign.align.job import AlignConfig
+    from pluralign.errors import InputError
+
+    with pytest.raises(InputError, match="beside --reward it judges a pole target only"):
+        AlignConfig(target="traditional", reward="runs/learned", eval_judge="hf:Qwen/Qwen2.5-0.5B-Instruct")
+    AlignConfig(target="pole:traditional", reward="runs/learned", eval_judge="hf:Qwen/Qwen2.5-0.5B-Instruct")
+
+
 @pytest.mark.parametrize("case", ["no reward", "same judge", "seeds", "shared people"])
 def test_an_evaluation_that_is_not_independent_is_refused_in_one_line(cli, reward_run, tmp_path, case):
     args = {"no reward": ["--target", "pole:traditional", "--eval-reward", str(reward_run)],

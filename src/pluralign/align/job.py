@@ -124,6 +124,9 @@ class AlignConfig:
         if self.eval_reward and not self.reward:
             raise InputError("--eval-reward judges a learn run's rewards independently: give --reward too (without "
                              "it the rewards are the value poles: judge them independently with --eval-judge MODEL)")
+        if self.eval_judge and self.reward and not self.target.startswith(POLE):
+            raise InputError("--eval-judge places answers on the value poles: beside --reward it judges a pole target "
+                             "only; judge learned rewards independently with --eval-reward")
         if self.eval_judge and parse_spec(self.eval_judge) == parse_spec(self.judge or self.model):
             raise InputError(f"--eval-judge {self.eval_judge} is the judge that picked the training pairs: name "
                              "another model, so that the evaluation does not reward what training optimised")
