@@ -9,7 +9,9 @@ are the four value poles, placed by a value judge).
    on the pairs, saving checkpoints in the run, so an interrupted
    training resumes from its last one; the adapters are merged into ``model/``, a checkpoint any ``hf:`` spec loads.
 4. ``pluralign judge`` runs on prompts held out from training: the target's win rate over the base, and every other
-   reward's, so a gain for one group is never read without what the others lost.
+   reward's, so a gain for one group is never read without what the others lost. Rewards that did not pick the pairs
+   (``eval_reward``, ``eval_judge``: ``independent.py``) judge the same answers beside them; with ``seeds`` > 1 the
+   training and its judgement are repeated with other seeds (``seeds.py``), each in its own folder.
 5. The audit's stance stage runs on both models (``audit/``, an audit run), and ``stance.parquet`` shows where the
    tuned model's p(agree) moved from the base's, overall and by topic, language_variant and position.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 import os
 import shutil
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,22 +31,22 @@ from ..audit import AuditConfig, run_audit
 from ..data import prompts_from, read_cards
 from ..errors import InputError
 from ..jobs import Job, Summary
-from ..metrics import read_metrics
 from ..models.base import LanguageModel, ModelSpecError
 from ..models.spec import checkpoint, parse_spec
 from ..preferences.reward import GroupRewards
 from ..runs import (
-    Models, Run, RunError, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest,
+    Models, Run, RunError, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns,
     read_records,
 )
 from ..sampling.judge import ValueJudge
 from ..sampling.samplers import IndependentSampler
-from .core import MAXMIN, reward_tensions, stance_shift
+from .core import MAXMIN
+from .independent import independent_rewards, scored_record
 from .judge import JudgeConfig, run_judge
-from .outcome import align_summary
-from .report import write_align_report
+from .results import write_align_results
+from .seeds import seed_folders
 from .summary import summarise_align
-from .targets import POLE, PoleRewards, check_poles, people_pairs, pole_metrics, preference_pairs
+from .targets import POLE, PoleRewards, check_poles, people_pairs, preference_pairs
 
 CHUNK = 8  # prompts per generation call
 
@@ -74,6 +76,13 @@ class AlignConfig:
             sign test, Holm-corrected across the rewards, finds its win rate below 0.5 − tolerance).
         audit: a statement source whose stance stage (the audit's) both models answer after training, so the report
             shows where the tuned model's stances moved; None skips it. audit_limit: its first N statements.
+        eval_reward: rewards that judge the tuned model independently of the ones that picked its pairs, shown beside
+            them: a learn run on other people (it may share no one with ``reward``'s data), or ``held-out``,
+            ``reward``'s run fitted again on the people it held out of fitting (a group or bt run).
+        eval_judge: a judge model other than ``judge`` that places the answers on the value poles for an independent
+            evaluation (of the poles, or of a pole target).
+        seeds: trainings on the same pairs, with seeds ``seed``, ``seed + 1``, ...: each tuned model is judged, and the
+            summary shows the spread of its win rates between seeds beside the prompt interval (the first seed's).
     """
 
     target: str
@@ -97,6 +106,9 @@ class AlignConfig:
     tolerance: float = 0.05
     audit: str | None = "builtin"
     audit_limit: int | None = None
+    eval_reward: str | None = None
+    eval_judge: str | None = None
+    seeds: int = 1
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -108,6 +120,17 @@ class AlignConfig:
             raise InputError(f"unknown method {self.method!r}; choose dpo or sft")
         if not 0 < self.eval_share < 1 or self.k < 2 or min(self.steps, self.batch_size, self.lora_r) < 1:
             raise InputError("eval_share must be in (0, 1), k at least 2, steps, batch_size and lora_r at least 1")
+        if self.seeds < 1:
+            raise InputError(f"seeds must be at least 1, got {self.seeds}")
+        if self.eval_reward and not self.reward:
+            raise InputError("--eval-reward judges a learn run's rewards independently: give --reward too (without "
+                             "it the rewards are the value poles: judge them independently with --eval-judge MODEL)")
+        if self.eval_judge and self.reward and not self.target.startswith(POLE):
+            raise InputError("--eval-judge places answers on the value poles: beside --reward it judges a pole target "
+                             "only; judge learned rewards independently with --eval-reward")
+        if self.eval_judge and parse_spec(self.eval_judge) == parse_spec(self.judge or self.model):
+            raise InputError(f"--eval-judge {self.eval_judge} is the judge that picked the training pairs: name "
+                             "another model, so that the evaluation does not reward what training optimised")
         if not 0 <= self.tolerance < 0.5:
             raise InputError(f"tolerance must be in [0, 0.5): the win rate a reward may fall below 0.5, got "
                              f"{self.tolerance}")
@@ -220,6 +243,11 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
     rewards = learned if learned is not None else PoleRewards(judge)
     toward = PoleRewards(judge, [pole]) if pole and learned is not None else None
     names = [*rewards.names, config.target] if toward else rewards.names  # a pole beside learned rewards rides last
+    folders = seed_folders(run.path, config.seed, config.seeds)
+    keys = [f"independent{suffix}" for _, _, suffix in folders]
+    other = None if set(keys) <= done else independent_rewards(  # before training: refuse now what cannot judge
+        config.reward, config.eval_reward, (config.eval_judge, ValueJudge(opened(config.eval_judge)))
+        if config.eval_judge else None, names, config.target, pole)
 
     def sampled(block: list[dict]) -> list[dict]:
         sets = sampler.sample(block)
@@ -241,68 +269,36 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
             raise RunError(f"the reward {config.target!r} tells none of the base model's answers apart: nothing to "
                            "learn")
         pairs.to_json(run.path / "pairs.jsonl", orient="records", lines=True, force_ascii=False)
-        if "trained" not in done:
-            curve = train_policy(pairs, config, run.path, progress)
-            run.append([{"key": "trained", "kind": "trained", "pairs": len(pairs), "curve": curve.to_dict("list")}])
+        for seed, folder, suffix in folders:  # each seed's training resumes alone; a finished one is skipped
+            if f"trained{suffix}" not in done:
+                folder.mkdir(parents=True, exist_ok=True)
+                curve = train_policy(pairs, replace(config, seed=seed), folder, progress)
+                run.append([{"key": f"trained{suffix}", "kind": "trained", "seed": seed, "pairs": len(pairs),
+                             "curve": curve.to_dict("list")}])
         public_columns(held).to_json(run.path / "held_out_prompts.jsonl", orient="records", lines=True,
                                      force_ascii=False)
+        for seed, folder, suffix in folders:
+            tuned = f"hf:{folder / 'model'}"
+            opened(tuned)  # loaded once for the judge and the audit, beside the base model already open
+            run_judge(JudgeConfig(reward=config.reward, judge=None if config.reward else config.judge, model=tuned,
+                                  against=config.model, prompts=str(run.path / "held_out_prompts.jsonl"),
+                                  max_tokens=config.max_tokens, seed=config.seed), folder / "judge", progress=progress,
+                      use_cache=use_cache, models=opened.loaded(), rewards=rewards)
+            answers = pd.read_parquet(folder / "judge" / "answers.parquet")
+            if toward and f"pole{suffix}" not in done:  # the pole judges the held-out answers too
+                wide = answers.pivot(index="prompt_id", columns="role", values="text")
+                run.append([{"key": f"pole{suffix}", "kind": "pole", "seed": seed, "prompt_id": wide.index.tolist(),
+                             "model": toward(None, wide["model"].tolist())[:, 0].tolist(),
+                             "against": toward(None, wide["against"].tolist())[:, 0].tolist()}])
+            if other is not None and f"independent{suffix}" not in done:
+                run.append([{**scored_record(f"independent{suffix}", answers, other), "seed": seed}])
         tuned = f"hf:{run.path / 'model'}"
-        opened(tuned)  # loaded once for the judge and the audit, beside the base model already open
-        run_judge(JudgeConfig(reward=config.reward, judge=None if config.reward else config.judge, model=tuned,
-                              against=config.model,
-                              prompts=str(run.path / "held_out_prompts.jsonl"), max_tokens=config.max_tokens,
-                              seed=config.seed), run.path / "judge", progress=progress, use_cache=use_cache,
-                  models=opened.loaded(), rewards=rewards)
-        if toward and "pole" not in done:  # the pole judges the held-out answers too
-            answers = pd.read_parquet(run.path / "judge" / "answers.parquet").pivot(index="prompt_id", columns="role",
-                                                                                   values="text")
-            run.append([{"key": "pole", "kind": "pole", "prompt_id": answers.index.tolist(),
-                         "model": toward(None, answers["model"].tolist())[:, 0].tolist(),
-                         "against": toward(None, answers["against"].tolist())[:, 0].tolist()}])
         if config.audit:
             audit = AuditConfig(models=[config.model, tuned], statements=config.audit, limit=config.audit_limit,
                                 survey="none", stages=["stance"], seed=config.seed)
             run_audit(audit, run.path / "audit", progress=progress, use_cache=use_cache, models=opened.loaded())
     write_align_results(run.path)
     return summarise_align(run.path)
-
-
-def write_align_results(run_dir: str | Path) -> Path:
-    """The align run's tables and report from its records, its judge run and its audit run: ``curve.parquet`` (DPO's
-    loss, reward margin and accuracy per step), ``summary.parquet`` (each reward's win rate of the tuned model over the
-    base, the target marked, each verdict from a sign test with Holm's correction: ``outcome.py``), ``tensions.parquet`` (``reward_tension``: whether
-    the target's gain and each other reward's move together across prompts), ``stance.parquet`` (``stance_shift``
-    overall and by topic, language_variant and position, each group's degeneracy and Holm-corrected verdict) and
-    ``report.html``, which shows the audit's degeneracy checks of both models first; returns the report's path."""
-    run_dir = Path(run_dir)
-    manifest = read_manifest(run_dir)
-    trained = next((r for r in read_records(run_dir) if r["kind"] == "trained"), None)
-    judged = run_dir / "judge" / "metrics.parquet"
-    if trained is None or not judged.exists():
-        raise RunError(f"{run_dir} has not trained and judged its model yet: run the same align command again to resume")
-    curve = pd.DataFrame(trained["curve"])
-    curve.to_parquet(run_dir / "curve.parquet", index=False)
-    config = manifest["config"]
-    metrics = pd.read_parquet(judged)
-    pole = next((r for r in read_records(run_dir) if r["kind"] == "pole"), None)
-    if pole is not None:
-        metrics = pd.concat([metrics, pole_metrics(pole, config["target"], config["seed"])], ignore_index=True)
-    margins = pd.read_parquet(run_dir / "judge" / "verdicts.parquet").pivot(index="prompt_id", columns="reward",
-                                                                           values="margin")
-    if pole is not None:
-        margins[config["target"]] = pd.Series(np.subtract(pole["model"], pole["against"]), index=pole["prompt_id"])
-    summary = align_summary(metrics, margins, config["target"], config["tolerance"])
-    summary.to_parquet(run_dir / "summary.parquet", index=False)
-    tensions = reward_tensions(margins.dropna(), None if config["target"] == MAXMIN else config["target"],
-                               seed=config["seed"])
-    tensions.to_parquet(run_dir / "tensions.parquet", index=False)
-    stance = checks = None
-    if config.get("audit") and (run_dir / "audit" / "manifest.json").exists():
-        base, tuned = read_manifest(run_dir / "audit")["config"]["models"]
-        stance = stance_shift(pd.read_parquet(run_dir / "audit" / "results.parquet"), base, tuned, seed=config["seed"])
-        stance.to_parquet(run_dir / "stance.parquet", index=False)
-        checks = read_metrics(run_dir / "audit")
-    return write_align_report(run_dir, manifest, summary, curve, trained["pairs"], stance, tensions, checks)
 
 
 JOB = Job("align", AlignConfig, run_align, summarise_align, write_align_results)

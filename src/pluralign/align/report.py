@@ -68,7 +68,7 @@ def write_align_report(run_dir: Path, manifest: dict, summary: pd.DataFrame, cur
         ax.plot(curve["step"], curve["margin"], marker="s", label="reward margin")
     ax.set_xlabel("step")
     ax.legend(frameon=False, fontsize=8)
-    bars = interval_bars(summary.assign(metric="win rate", group=summary["reward"]), "group", "metric", "",
+    bars = interval_bars(summary.assign(metric=summary["evaluation"], group=summary["reward"]), "group", "metric", "",
                          "win rate of tuned over base", (0, 1))
     shown = stance[(stance.group != "ratio") & stance.value.notna()] if stance is not None else pd.DataFrame()
     read = {"tested": int(shown["p"].notna().sum()), "left_out": int((shown["verdict"] == "degenerate").sum())} \

@@ -9,6 +9,7 @@ import pandas as pd
 from ..jobs import Summary, with_interval
 from ..runs import read_manifest
 from .core import strength_metric, tension_reading
+from .independent import TRAINING
 
 
 def summarise_judge(run_dir: str | Path) -> Summary:
@@ -30,19 +31,29 @@ def summarise_judge(run_dir: str | Path) -> Summary:
 
 
 def summarise_align(run_dir: str | Path) -> Summary:
-    """An align run's summary: each reward's win rate of the tuned model over the base with its verdict, the
+    """An align run's summary: each reward's win rate of the tuned model over the base with its verdict (each
+    evaluation's, training reward's and independent, side by side; with --seeds, the spread between trainings), the
     target's tension with every other reward, the stance shift on the audit's statements, and where the model is."""
     path = Path(run_dir)
     config = read_manifest(path)["config"]
     summary = pd.read_parquet(path / "summary.parquet")
+    spread = config.get("seeds", 1) > 1
     rows = []
     for r in summary.itertuples():
         name = f"{r.reward} ({r.worst})" if isinstance(r.worst, str) else r.reward
-        rows.append((f"{name} (target)" if r.target else name, with_interval(r), f"{r.p:.3f}", r.verdict))
-    table = pd.DataFrame(rows, columns=["reward", "win rate of tuned", "p", "verdict"])
-    lines = [f"reward_tension of {r.focus} with {r.group} (Spearman ρ of margins over the {r.n} prompts whose answers "
-             f"differ): {with_interval(r)} ({tension_reading(r.value, r.p)}, Holm-adjusted p {r.p:.3f})"
-             for r in pd.read_parquet(path / "tensions.parquet").dropna(subset=["value"]).itertuples()]
+        between = [f"{r.seed_sd:.3f} [{r.seed_low:.3f}, {r.seed_high:.3f}] ({r.seeds:.0f} seeds)"] if spread else []
+        rows.append((r.evaluation, f"{name} (target)" if r.target else name, with_interval(r), *between, f"{r.p:.3f}",
+                     r.verdict))
+    table = pd.DataFrame(rows, columns=["evaluation", "reward", "win rate of tuned",
+                                        *(["between seeds: sd [range]"] if spread else []), "p", "verdict"])
+    judged = [f"{evaluation}: judged by {by}"
+              for evaluation, by in summary.drop_duplicates("evaluation")[["evaluation", "judged_by"]].itertuples(index=False)]
+    if not (summary.evaluation != TRAINING).any():
+        judged.append(f"Every row is judged by the {TRAINING} that picked the training pairs, so a gain partly measures "
+                      "how well that reward was optimised: add --eval-reward or --eval-judge for an independent judge.")
+    lines = [*judged, *(f"reward_tension of {r.focus} with {r.group} (Spearman ρ of margins over the {r.n} prompts "
+                        f"whose answers differ): {with_interval(r)} ({tension_reading(r.value, r.p)}, Holm-adjusted p "
+                        f"{r.p:.3f})" for r in pd.read_parquet(path / "tensions.parquet").dropna(subset=["value"]).itertuples())]
     if (path / "stance.parquet").exists():
         stance = pd.read_parquet(path / "stance.parquet")
         overall = stance.query("grouping == 'overall'").iloc[0]

@@ -57,6 +57,9 @@ def judge(
     pluralign align --reward runs/pilot --target "type 1" --prompts prompts.csv --steps 32 --out runs/tuned
     pluralign align --reward runs/pilot --target max-min --method sft --out runs/worst-off
     pluralign align --target pole:self_expression --prompts prompts.csv --out runs/self-expression
+    pluralign learn --data collect:pilot.db --estimator group --group country --out runs/by-country
+    pluralign align --reward runs/by-country --target Mexico --eval-reward held-out --seeds 3 --out runs/mexico
+    pluralign align --target pole:traditional --eval-judge hf:Qwen/Qwen2.5-0.5B-Instruct --out runs/traditional
     pluralign export-pairs --reward runs/pilot --out pilot-pairs.jsonl
     pluralign align --reward runs/pilot --target "type 1" --pairs trl:pilot-pairs.jsonl --where "type=type 1" --out runs/own
     pluralign judge --reward runs/pilot --model hf:runs/tuned/model --against embedded --prompts other.csv
@@ -85,10 +88,13 @@ def align(
     tolerance: Annotated[float, typer.Option(help="How far below 0.5 another reward's win rate may fall before it counts as a loss: a reward is called lost when the sign test, Holm-corrected across the rewards, finds its win rate below 0.5 − tolerance at the 5% level.")] = 0.05,
     audit: Annotated[str, typer.Option(help="Statements whose stances (the audit's stance stage) both models give after training: builtin, a FILE, or none.")] = "builtin",
     audit_limit: Annotated[Optional[int], typer.Option(help="Audit only this many statements, spread over languages and topics.")] = None,
+    eval_reward: Annotated[Optional[str], typer.Option(help="With --reward: rewards that judge the tuned model independently, beside the ones that picked its pairs (which reward their own errors when they score the result): a learn run on other people (sharing no one with --reward's data), or held-out: --reward's run fitted again on the people it held out of fitting (group or bt runs; learn holds a fifth of the people out).")] = None,
+    eval_judge: Annotated[Optional[str], typer.Option(help="A judge model other than --judge that places the answers on the value poles for an independent evaluation of the poles (or of a pole target).")] = None,
+    seeds: Annotated[int, typer.Option(help="Train N times on the same pairs with seeds SEED, SEED+1, ... (each in OUT/seeds/<seed>; a finished one is skipped on resume) and show the spread of each win rate between them beside its prompt interval.")] = 1,
     out_dir: RunDir = Path("runs/align"),
     fresh: Fresh = False,
     cache: Cache = True,
-    seed: Annotated[int, typer.Option(help="Seed of sampling, the split and training.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of sampling, the split and (the first) training.")] = 0,
     quiet: Quiet = False,
 ) -> None:
     """Tune a model toward one group's (latent type's, prototype's) learned reward or a value pole, and check who
@@ -99,6 +105,11 @@ def align(
     resumes); the merged model goes to OUT/model. Then the tuned model and the base answer the held-out prompts and
     every reward judges them: the target's win rate, and every other reward's, with intervals. Last, both models
     answer the audit's stance stage (--audit), and the report shows where the tuned model's stances moved.
+
+    The rewards that picked the pairs also judge by default, and then a gain partly measures how well their own errors
+    were optimised: --eval-reward (rewards learned on other people) or --eval-judge (another judge model) adds an
+    independent evaluation beside it, each row tagged. --seeds N repeats the training and shows how far each win rate
+    moves between trainings, which the prompt interval does not hold.
     """
     from ..align.job import AlignConfig, run_align
     from ..data import source_card
@@ -108,7 +119,8 @@ def align(
                          where=parse_where(where) or None,
                          eval_share=eval_share, k=k, max_tokens=max_tokens, method=method, steps=steps, batch_size=batch_size,
                          learning_rate=learning_rate, beta=beta, lora_r=lora_r, tolerance=tolerance,
-                         audit=None if audit == "none" else audit, audit_limit=audit_limit, seed=seed)
+                         audit=None if audit == "none" else audit, audit_limit=audit_limit, eval_reward=eval_reward,
+                         eval_judge=eval_judge, seeds=seeds, seed=seed)
     warn_restricted([source_card(prompts, "prompts"), *([source_card(pairs, "comparisons")] if pairs else []),
                      *(learned_from(reward) if reward else [])])
     print_summary(run_align(config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache))

@@ -1,0 +1,95 @@
+"""An align run's tables and report, rebuilt from its records, its judge runs (one per training seed) and its audit
+run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..metrics import read_metrics
+from ..runs import RunError, read_manifest, read_records
+from .core import MAXMIN, reward_tensions, stance_shift
+from .independent import INDEPENDENT, TRAINING, independent_summary, record_margins
+from .outcome import align_summary
+from .report import write_align_report
+from .seeds import seed_folders, seed_spread
+from .targets import pole_metrics
+
+
+def training_margins(folder: Path, pole: dict | None, target: str) -> pd.DataFrame:
+    """One row per held-out prompt, one column per training reward (a pole target's last): its reward of the tuned
+    answer minus the base's, from the judge run in ``folder`` and the pole's record."""
+    margins = pd.read_parquet(folder / "judge" / "verdicts.parquet").pivot(index="prompt_id", columns="reward",
+                                                                         values="margin")
+    if pole is not None:
+        margins[target] = pd.Series(np.subtract(pole["model"], pole["against"]), index=pole["prompt_id"])
+    return margins
+
+
+def training_judge(config: dict) -> str:
+    """Who judged with the rewards that picked the training pairs, in words."""
+    poles = f"the value poles placed by {config.get('judge') or config['model']}"
+    if not config.get("reward"):
+        return poles
+    return config["reward"] + ("" if not config["target"].startswith("pole:") else f"; {poles}")
+
+
+def summaries(run_dir: Path, config: dict, records: dict[str, dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``summary.parquet``: ``align_summary`` by the training rewards and, when the run has one, by the independent
+    rewards (``evaluation`` and ``judged_by`` tell them apart), each row with the spread of its win rate between the
+    seeds trained (``seed_spread``); and ``seeds.parquet``, each seed's win rates."""
+    target, tolerance, seed = config["target"], config["tolerance"], config["seed"]
+    metrics = pd.read_parquet(run_dir / "judge" / "metrics.parquet")
+    if "pole" in records:
+        metrics = pd.concat([metrics, pole_metrics(records["pole"], target, seed)], ignore_index=True)
+    parts = [align_summary(metrics, training_margins(run_dir, records.get("pole"), target), target, tolerance).assign(
+        evaluation=TRAINING, judged_by=training_judge(config))]
+    finished = [(s, folder, suffix) for s, folder, suffix in seed_folders(run_dir, seed, config.get("seeds", 1))
+                if f"trained{suffix}" in records and (folder / "judge" / "verdicts.parquet").exists()]
+    per_seed = {TRAINING: {s: training_margins(folder, records.get(f"pole{suffix}"), target)
+                           for s, folder, suffix in finished}}
+    if "independent" in records:
+        parts.append(independent_summary(records["independent"], target, tolerance, seed))
+        per_seed[INDEPENDENT] = {s: record_margins(records[f"independent{suffix}"]) for s, _, suffix in finished
+                                 if f"independent{suffix}" in records}
+    spreads = [(seed_spread(margins), evaluation) for evaluation, margins in per_seed.items()]
+    long = pd.concat([rates.assign(evaluation=e) for (rates, _), e in spreads], ignore_index=True)
+    spread = pd.concat([between.assign(evaluation=e) for (_, between), e in spreads], ignore_index=True)
+    summary = pd.concat(parts, ignore_index=True).merge(spread, on=["evaluation", "reward"], how="left")
+    return summary, long
+
+
+def write_align_results(run_dir: str | Path) -> Path:
+    """The align run's tables and report from its records, its judge runs and its audit run: ``curve.parquet`` (DPO's
+    loss, reward margin and accuracy per step, of the first seed), ``summary.parquet`` and ``seeds.parquet``
+    (``summaries``: each reward's win rate of the tuned model over the base, the target marked, each verdict from a
+    sign test with Holm's correction, ``outcome.py``; by the training rewards and by independent ones, with the spread
+    between seeds), ``tensions.parquet`` (``reward_tension``: whether the target's gain and each other reward's move
+    together across prompts), ``stance.parquet`` (``stance_shift`` overall and by topic, language_variant and
+    position, each group's degeneracy and Holm-corrected verdict) and ``report.html``, which shows the audit's
+    degeneracy checks of both models first; returns the report's path."""
+    run_dir = Path(run_dir)
+    manifest = read_manifest(run_dir)
+    records = {r["key"]: r for r in read_records(run_dir)}
+    trained = records.get("trained")
+    if trained is None or not (run_dir / "judge" / "metrics.parquet").exists():
+        raise RunError(f"{run_dir} has not trained and judged its model yet: run the same align command again to resume")
+    curve = pd.DataFrame(trained["curve"])
+    curve.to_parquet(run_dir / "curve.parquet", index=False)
+    config = manifest["config"]
+    summary, long = summaries(run_dir, config, records)
+    summary.to_parquet(run_dir / "summary.parquet", index=False)
+    long.to_parquet(run_dir / "seeds.parquet", index=False)
+    margins = training_margins(run_dir, records.get("pole"), config["target"])
+    tensions = reward_tensions(margins.dropna(), None if config["target"] == MAXMIN else config["target"],
+                               seed=config["seed"])
+    tensions.to_parquet(run_dir / "tensions.parquet", index=False)
+    stance = checks = None
+    if config.get("audit") and (run_dir / "audit" / "manifest.json").exists():
+        base, tuned = read_manifest(run_dir / "audit")["config"]["models"]
+        stance = stance_shift(pd.read_parquet(run_dir / "audit" / "results.parquet"), base, tuned, seed=config["seed"])
+        stance.to_parquet(run_dir / "stance.parquet", index=False)
+        checks = read_metrics(run_dir / "audit")
+    return write_align_report(run_dir, manifest, summary, curve, trained["pairs"], stance, tensions, checks)

@@ -1,0 +1,142 @@
+"""align's independent evaluation (rewards that did not pick the training pairs) and its spread between seeds."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from .crossfit_sim import simulate
+from .test_align import _prompts
+
+
+def test_the_spread_between_seeds_is_the_sd_and_range_of_each_seeds_win_rate():
+    from pluralign.align.seeds import seed_spread
+
+    # win rates: a 1.0, 0.5, 0.25 over three seeds; b 0, 0.5, 0.75; the worst learned reward min(a, b) per seed
+    per_seed = {0: pd.DataFrame({"a": [1, 2, 3, 4], "b": [-1, -2, -3, -4]}),
+                1: pd.DataFrame({"a": [1, -1, 0, 0], "b": [0, 0, 1, -1]}),
+                2: pd.DataFrame({"a": [-1, -1, -1, 1], "b": [1, 1, 1, -1]})}
+    long, spread = seed_spread(per_seed)
+    assert long.query("reward == 'a'").win_rate.tolist() == [1.0, 0.5, 0.25]
+    assert long.query("reward == 'worst reward'").win_rate.tolist() == [0.0, 0.5, 0.25]
+    spread = spread.set_index("reward")
+    assert spread.loc["a", "seed_sd"] == pytest.approx(np.std([1.0, 0.5, 0.25], ddof=1))
+    assert (spread.loc["b", "seed_low"], spread.loc["b", "seed_high"], spread.loc["b", "seeds"]) == (0.0, 0.75, 3)
+    # one seed has no spread to show
+    assert np.isnan(seed_spread({0: per_seed[0]})[1].seed_sd).all()
+
+
+def test_a_same_reward_evaluation_overstates_the_gain_a_cross_fitted_one_measures():
+    """Seeded simulation with a known answer (crossfit_sim): people whose choices are random (no answer serves them
+    better: true win rate 0.5), a reward learned from 8 of them picks the best of 4 answers on 40 held-out prompts.
+    Judged by that same reward the pick wins about k/(k+1) = 0.8 and is called "gained" in almost every run (measured:
+    0.79, 99%); judged by a reward learned on 8 other people its win rate centres on the truth (0.497) and "gained" is
+    called far less often (12.5% of 80 runs: the sign test holds its 5% for the reward as fitted, not over the people
+    it was learned from, whose noise it does not resample; docs/methods.md says so). With a real signal (true win rate
+    0.70) the same reward says 0.82, the cross-fitted one 0.63: its own noise pulls it toward 0.5, never above the
+    truth. Cost: 240 logistic fits of 200 choices (measured 50 s under a load average of 19 on the 2 shared cores,
+most of it waiting for a core)."""
+    null = simulate(0.0, runs=80, seed=0)
+    assert (null.truth == 0.5).all()
+    assert null.same.mean() > 0.75 and (null.p_same <= 0.05).mean() > 0.9
+    assert abs(null.cross.mean() - 0.5) < 0.03 and (null.p_cross <= 0.05).mean() < 0.25
+    signal = simulate(0.2, runs=40, seed=1000)
+    assert signal.same.mean() > signal.truth.mean() + 0.08
+    assert 0.5 < signal.cross.mean() <= signal.truth.mean() + 0.02
+
+
+def test_the_independent_summary_judges_each_reward_by_its_own_margins_and_tags_every_row():
+    """A hand-made record of two learned rewards and a pole target (as --eval-reward with --eval-judge scores them):
+    each win rate is the share of prompts whose tuned answer the independent reward scores higher, the worst row is
+    over the learned rewards alone, and every row says it is independent and who judged."""
+    from pluralign.align.independent import IndependentRewards, independent_summary
+
+    scorer = IndependentRewards([(["a", "b"], lambda c, r: np.array([[len(t), -len(t)] for t in r], float), False),
+                                 (["pole:traditional"], lambda c, r: np.array([[t.count("!")] for t in r], float),
+                                  True)], "other people; another judge")
+    tuned, base = ["long answer!", "short!", "mid answer", "x"], ["short", "longer answer", "mid answer", "y"]
+    record = {"prompt_id": ["p1", "p2", "p3", "p4"], "names": scorer.names, "poles": scorer.poles,
+              "judged_by": scorer.judged_by, "model": scorer(["?"] * 4, tuned).tolist(),
+              "against": scorer(["?"] * 4, base).tolist()}
+    assert scorer.names == ["a", "b", "pole:traditional"] and scorer.poles == [False, False, True]
+    summary = independent_summary(record, "pole:traditional", 0.05, seed=0).set_index("reward")
+    # a: longer wins (p1), loses (p2), ties (p3, p4) -> 0.5; b the mirror; the pole: one '!' more on p1 and p2, ties
+    assert summary.loc["a", "value"] == 0.5 and summary.loc["b", "value"] == 0.5
+    assert summary.loc["pole:traditional", "value"] == pytest.approx((1 + 1 + 0.5 + 0.5) / 4)
+    assert summary.loc["pole:traditional", "target"] and summary.loc["worst reward", "worst"] in ("a", "b")
+    assert (summary.evaluation == "independent").all() and (summary.judged_by == "other people; another judge").all()
+
+
+def test_another_judge_model_beside_a_learned_target_is_refused_before_anything_runs():
+    """--eval-judge places answers on the value poles: with a learn run's target it would judge nothing the run
+    trained toward."""
+    from pluralign.align.job import AlignConfig
+    from pluralign.errors import InputError
+
+    with pytest.raises(InputError, match="beside --reward it judges a pole target only"):
+        AlignConfig(target="traditional", reward="runs/learned", eval_judge="hf:Qwen/Qwen2.5-0.5B-Instruct")
+    AlignConfig(target="pole:traditional", reward="runs/learned", eval_judge="hf:Qwen/Qwen2.5-0.5B-Instruct")
+
+
+@pytest.mark.parametrize("case", ["no reward", "same judge", "seeds", "shared people"])
+def test_an_evaluation_that_is_not_independent_is_refused_in_one_line(cli, reward_run, tmp_path, case):
+    args = {"no reward": ["--target", "pole:traditional", "--eval-reward", str(reward_run)],
+            "same judge": ["--target", "pole:traditional", "--eval-judge", "embedded"],
+            "seeds": ["--reward", str(reward_run), "--target", "traditional", "--seeds", "0"],
+            "shared people": ["--reward", str(reward_run), "--target", "traditional", "--eval-reward", str(reward_run)],
+            }[case]
+    result = cli("align", *args, "--prompts", str(_prompts(tmp_path)), "--limit", "4", "--audit", "none", "--out",
+                 str(tmp_path / "a"))
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert {"no reward": "--eval-reward judges a learn run's rewards independently: give --reward too",
+            "same judge": "--eval-judge embedded is the judge that picked the training pairs",
+            "seeds": "seeds must be at least 1",
+            "shared people": "learned from 24 of the people --reward"}[case] in result.stderr
+
+
+@pytest.mark.slow
+def test_align_judges_with_a_reward_cross_fitted_on_held_out_people_and_shows_the_spread_between_seeds(
+        cli, reward_run, tmp_path):
+    """Two trainings of one step on 2 prompts' pairs, each judged on 2 held-out prompts by the training reward and by
+    the reward run fitted again on the 5 people it held out of fitting; resuming retrains nothing."""
+    out = tmp_path / "crossfit"
+    args = ["align", "--reward", str(reward_run), "--target", "traditional", "--eval-reward", "held-out", "--seeds", "2",
+            "--prompts", str(_prompts(tmp_path)), "--limit", "4", "--eval-share", "0.5", "--k", "2", "--steps", "1",
+            "--batch-size", "2", "--max-tokens", "8", "--audit", "none", "--no-cache", "-q", "--out", str(out)]
+    result = cli(*args)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
+    keys = {r["key"] for r in records}
+    assert {"trained", "trained|1", "independent", "independent|1"} <= keys
+    assert (out / "model").is_dir() and (out / "seeds" / "1" / "model").is_dir()
+    assert (out / "seeds" / "1" / "judge" / "verdicts.parquet").exists()
+    independent = next(r for r in records if r["key"] == "independent")
+    assert "held out of fitting" in independent["judged_by"] and "5 people" in independent["judged_by"]
+    summary = pd.read_parquet(out / "summary.parquet")
+    assert set(summary.evaluation) == {"training reward", "independent"}
+    both = summary.set_index(["evaluation", "reward"])
+    assert both.loc[("independent", "traditional"), "target"] and both.loc[("independent", "traditional"), "n"] == 2
+    # the independent reward is another fit: its scores of the same answers are not the training reward's
+    answers = pd.read_parquet(out / "judge" / "answers.parquet").query("role == 'model'").set_index("prompt_id")
+    column = independent["names"].index("traditional")
+    heads = next(json.loads(line) for line in (out / "judge" / "records.jsonl").read_text().splitlines()
+                 if json.loads(line)["kind"] == "rewards")
+    training = [answers.loc[p, "rewards"][heads["names"].index("traditional")] for p in independent["prompt_id"]]
+    assert not np.allclose(training, np.asarray(independent["model"])[:, column])
+    # each row's spread is the sd and range of its win rate over the two seeds' judgements
+    seeds = pd.read_parquet(out / "seeds.parquet")
+    assert set(seeds.seed) == {0, 1} and set(seeds.evaluation) == {"training reward", "independent"}
+    for (evaluation, reward), part in seeds.groupby(["evaluation", "reward"]):
+        row = both.loc[(evaluation, reward)]
+        assert row.seeds == 2 and row.seed_sd == pytest.approx(np.std(part.win_rate, ddof=1))
+        assert (row.seed_low, row.seed_high) == (part.win_rate.min(), part.win_rate.max())
+    first = seeds.query("seed == 0 and evaluation == 'training reward'").set_index("reward").win_rate
+    assert both.loc[("training reward", "traditional"), "value"] == pytest.approx(first["traditional"])
+    assert "between seeds" in result.stdout and "independent: judged by" in result.stdout
+    report = (out / "report.html").read_text()
+    assert "between seeds: sd [range]" in report and "<td>independent</td>" in report
+    lines = (out / "records.jsonl").read_text().count("\n")
+    assert cli(*args).returncode == 0 and (out / "records.jsonl").read_text().count("\n") == lines
