@@ -93,7 +93,8 @@ def test_the_align_report_shows_the_audits_checks_and_how_many_groups_it_read(tm
     stance = stance_shift(_audit(mass_in_german=0.01), "base", "tuned", n_boot=100)
     checks = pd.DataFrame([{"run": "audit", "model": "tuned", **check_row("low_answer_mass", 0.4, 156, "de")}])
     summary = pd.DataFrame([{"reward": "a", "value": 0.6, "ci_low": 0.5, "ci_high": 0.7, "n": 8, "worst": None,
-                             "p": 0.03, "target": True, "verdict": "gained"}])
+                             "p": 0.03, "target": True, "verdict": "gained",
+                             "evaluation": "training reward", "judged_by": "the reward a"}])
     curve = pd.DataFrame({"step": [1, 2], "loss": [0.7, 0.6], "margin": [None, None]})
     manifest = {"config": {"target": "a", "model": "embedded", "prompts": "builtin", "audit": "builtin", "k": 4,
                            "beta": 0.1, "lora_r": 8, "steps": 2, "tolerance": 0.05}, "status": "complete",

@@ -14,9 +14,12 @@ from pluralign.audit.core import judge_measures
 from pluralign.audit.prompts import PROMPTS, judge_prompt
 from pluralign.audit.results import GROUPINGS
 from pluralign.data import builtin_stances, builtin_statements
-from pluralign.metrics import CHECKS, check_results, fired, read_metrics
+from pluralign.metrics import check_results, fired, read_metrics
 
 # how the judge's options describe each stance: "It agrees with ...", "It disagrees ...", "It is neutral ...", "It refuses ..."
+# Every check an audit computes (with a survey), each once per model: not the value judge's, relevance's or Overton's
+AUDIT_CHECKS = {"judge_one_option", "judge_order_consistency", "judge_near_chance", "low_answer_mass", "stance_no_spread",
+                "small_groups", "opinion_one_letter", "opinion_near_uniform"}
 _DESCRIBED_BY = {"agrees": "agree", "disagrees": "disagree", "is": "neutral", "refuses": "refusal"}
 
 
@@ -70,9 +73,7 @@ def test_the_embedded_model_raises_the_judge_and_answer_mass_checks(small_run):
     raised = set(results.loc[results["fires"], "check"])
     assert {"judge_one_option", "judge_near_chance", "low_answer_mass"} <= raised
     # every audit check was computed, each once per model, with its evidence in words
-    assert set(results["check"]) == {"judge_one_option", "judge_order_consistency", "judge_near_chance",
-                                     "low_answer_mass", "stance_no_spread", "small_groups", "opinion_one_letter",
-                                     "opinion_near_uniform"}
+    assert set(results["check"]) == AUDIT_CHECKS
     mass = results.set_index("check").loc["low_answer_mass"]
     assert "de" in mass["group"] and f"{mass['value']:.1%}" in mass["evidence"]
 
@@ -97,7 +98,7 @@ def test_checks_agree_with_the_run_tables(small_run):
 def test_a_model_that_answers_by_content_raises_no_check(content_run):
     metrics = read_metrics(content_run)
     results = check_results(metrics)
-    assert set(results["check"]) == {c for c in CHECKS if c != "value_judge_near_chance"}
+    assert set(results["check"]) == AUDIT_CHECKS - {"opinion_one_letter", "opinion_near_uniform"}  # no survey stage
     assert fired(metrics).empty, fired(metrics)[["check", "evidence"]].to_string()
     values = results.set_index("check")["value"]
     assert values["judge_order_consistency"] == 1.0 and values["judge_one_option"] == 0.5

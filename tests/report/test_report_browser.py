@@ -10,7 +10,8 @@ from pluralign.metrics import REGISTRY
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-FIGURES = {"stance-heatmap", "framing-sensitivity", "stance-position", "refusals", "opinion-alignment", "model-comparison"}
+FIGURES = {"stance-heatmap", "framing-sensitivity", "stance-position", "refusals", "opinion-alignment", "model-comparison",
+           "entropy-gap"}
 
 
 @pytest.fixture(scope="module")

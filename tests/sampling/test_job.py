@@ -29,7 +29,7 @@ def compare_run(tmp_path_factory, hf_model):
     config = replace(CONFIG, prompts=prompts_file(builtin_prompts().iloc[[0, 1, 4, 8, 12]], out.parent))
 
     def run():
-        return run_compare_samplers(config, out, progress=False, models={"embedded": hf_model}).path
+        return run_compare_samplers(config, out, progress=False, use_cache=False, models={"embedded": hf_model}).path
 
     run.path = run()
     return run

@@ -37,20 +37,23 @@ def summarise_align(run_dir: str | Path) -> Summary:
     path = Path(run_dir)
     config = read_manifest(path)["config"]
     summary = pd.read_parquet(path / "summary.parquet")
-    spread = config.get("seeds", 1) > 1
-    rows = []
-    for r in summary.itertuples():
-        name = f"{r.reward} ({r.worst})" if isinstance(r.worst, str) else r.reward
-        between = [f"{r.seed_sd:.3f} [{r.seed_low:.3f}, {r.seed_high:.3f}] ({r.seeds:.0f} seeds)"] if spread else []
-        rows.append((r.evaluation, f"{name} (target)" if r.target else name, with_interval(r), *between, f"{r.p:.3f}",
-                     r.verdict))
-    table = pd.DataFrame(rows, columns=["evaluation", "reward", "win rate of tuned",
-                                        *(["between seeds: sd [range]"] if spread else []), "p", "verdict"])
-    judged = [f"{evaluation}: judged by {by}"
-              for evaluation, by in summary.drop_duplicates("evaluation")[["evaluation", "judged_by"]].itertuples(index=False)]
+    title = f"align toward {config['target']}: tuned against {config['model']} on held-out prompts"
+    tables, judged, spread = {}, [], []
+    for evaluation, part in summary.groupby("evaluation", sort=False):  # training reward first, then independent
+        rows = []
+        for r in part.itertuples():
+            name = f"{r.reward} ({r.worst})" if isinstance(r.worst, str) else r.reward
+            rows.append((f"{name} (target)" if r.target else name, with_interval(r), f"{r.p:.3f}", r.verdict))
+            if config.get("seeds", 1) > 1:
+                spread.append(f"{evaluation}, {name}: sd {r.seed_sd:.3f}, range [{r.seed_low:.3f}, {r.seed_high:.3f}]")
+        tables[f"{title}, {evaluation}"] = pd.DataFrame(rows, columns=["reward", "win rate of tuned", "p", "verdict"])
+        judged.append(f"{evaluation}: judged by {part.judged_by.iloc[0]}")
     if not (summary.evaluation != TRAINING).any():
         judged.append(f"Every row is judged by the {TRAINING} that picked the training pairs, so a gain partly measures "
                       "how well that reward was optimised: add --eval-reward or --eval-judge for an independent judge.")
+    if spread:
+        judged.append(f"win rates between seeds ({config['seeds']} trainings; the interval above is the first's, over "
+                      "prompts): " + "; ".join(spread))
     lines = [*judged, *(f"reward_tension of {r.focus} with {r.group} (Spearman ρ of margins over the {r.n} prompts "
                         f"whose answers differ): {with_interval(r)} ({tension_reading(r.value, r.p)}, Holm-adjusted p "
                         f"{r.p:.3f})" for r in pd.read_parquet(path / "tensions.parquet").dropna(subset=["value"]).itertuples())]
@@ -60,5 +63,4 @@ def summarise_align(run_dir: str | Path) -> Summary:
         lines.append(f"stance_shift (tuned − base p(agree) on the audit's statements): {with_interval(overall)} "
                      f"({overall.verdict}{': ' + overall.degenerate if overall.degenerate else ''}; "
                      f"{stance.p.notna().sum()} groups read, Holm-corrected: see the report)")
-    title = f"align toward {config['target']}: tuned against {config['model']} on held-out prompts"
-    return Summary(path, {title: table}, (*lines, f"tuned model: hf:{path / 'model'}", f"run: {path}"))
+    return Summary(path, tables, (*lines, f"tuned model: hf:{path / 'model'}", f"run: {path}"))
