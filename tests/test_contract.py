@@ -41,7 +41,7 @@ CASES = {
     "learn": lambda d: LearnConfig(data="simulated", estimator="bt", shots=[0]),
     "judge": lambda d: JudgeConfig(model="embedded", against="hf:embedded", limit=2, max_tokens=8),
     "align": lambda d: AlignConfig(target="pole:traditional", limit=4, eval_share=0.5, k=2, max_tokens=8, steps=1,
-                                   batch_size=2, audit=None),
+                                   batch_size=2, audit=None, pluralism_questions=1, overton_prompts=1),
     "humans-vs-models": lambda d: HumansVsModelsConfig(data=_ca_file(d), max_tokens=8),
 }
 

@@ -32,7 +32,8 @@ def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_p
     out = tmp_path / "tuned"
     args = ["align", "--reward", str(reward_run), "--target", "traditional", "--prompts", str(_prompts(tmp_path)),
             "--eval-share", "0.5", "--steps", "10", "--learning-rate", "1e-3", "--max-tokens", "32", "--seed", "1",
-            "--audit-limit", "6", "--no-cache", "-q", "--out", str(out)]
+            "--audit-limit", "6", "--pluralism-questions", "3", "--overton-prompts", "2", "--no-cache", "-q", "--out",
+            str(out)]
     result = cli(*args)
     assert result.returncode == 0, result.stderr
     assert "Warning" not in result.stderr and "Tokenizing" not in result.stderr  # -q means quiet
@@ -65,6 +66,17 @@ def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_p
     shift = pd.read_parquet(out / "stance.parquet").query("grouping == 'overall'").iloc[0]
     tuned = f"hf:{out / 'model'}"
     assert shift.n == len(wide) and abs(shift.value - (wide[tuned] - wide["embedded"]).mean()) < 1e-12
+    # and the three kinds of pluralism: each measure's change on the same questions and prompts, each kind apart
+    shifts = pd.read_parquet(out / "pluralism_shift.parquet")
+    assert set(shifts.kind) == {"steerable", "distributional", "overton"}, shifts
+    overall = shifts[shifts.grouping == "overall"].set_index("measure")
+    assert ((overall.ci_low <= overall.value) & (overall.value <= overall.ci_high)).all(), overall
+    assert overall.loc["steered_alignment", "n"] == 3 * 3 and overall.loc["overton_coverage", "n"] == 2
+    opinions = pd.read_parquet(out / "pluralism" / "opinions.parquet").pivot_table(
+        index=["question_id", "group"], columns="model", values="alignment")
+    assert overall.loc["opinion_alignment", "value"] == pytest.approx((opinions[tuned] - opinions["embedded"]).mean())
+    assert {"steer_specificity_shift", "overton_coverage_shift"} <= set(pd.read_parquet(out / "metrics.parquet").metric)
+    assert "pluralism_shift" in result.stdout and "steered_alignment" in result.stdout
     # the tension between the target's gain and the other group's, prompt by prompt, is Spearman's rho of margins on
     # the prompts whose answers differ
     from scipy.stats import spearmanr
@@ -75,6 +87,7 @@ def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_p
     assert tension.n == len(moved) and tension.focus == "traditional"
     report = (out / "report.html").read_text()
     assert "Who gained, who lost" in report and "Stances before and after" in report and "Tensions" in report
+    assert "Three kinds of pluralism, before and after" in report
     assert f"<td>{summary.loc['liberal', 'verdict']}</td>" in report
     # the tuned model is a transformers checkpoint any hf: spec loads
     from pluralign.models import load
@@ -172,7 +185,8 @@ def test_align_trains_on_one_groups_own_choices_with_where(cli, reward_run, tmp_
     prompts = _prompts(tmp_path)
     args = ["align", "--reward", str(reward_run), "--target", "traditional", "--pairs", f"trl:{exported}",
             "--where", "side=traditional", "--prompts", str(prompts), "--limit", "4", "--steps", "2",
-            "--max-tokens", "8", "--audit", "none", "--no-cache", "-q", "--out", str(tmp_path / "own")]
+            "--max-tokens", "8", "--audit", "none", "--survey", "none", "--overton-prompts", "0", "--no-cache", "-q",
+            "--out", str(tmp_path / "own")]
     result = cli(*args)
     assert result.returncode == 0, result.stderr
     pairs = pd.read_json(tmp_path / "own" / "pairs.jsonl", lines=True)
@@ -189,7 +203,7 @@ def test_align_toward_a_value_pole_ranks_answers_by_the_value_judge_and_judges_t
     out = tmp_path / "pole"
     args = ["align", "--reward", str(reward_run), "--target", "pole:traditional", "--prompts", str(_prompts(tmp_path)),
             "--limit", "8", "--eval-share", "0.5", "--k", "3", "--steps", "2", "--max-tokens", "16", "--audit", "none",
-            "--no-cache", "-q", "--out", str(out)]
+            "--survey", "none", "--overton-prompts", "0", "--no-cache", "-q", "--out", str(out)]
     result = cli(*args)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
@@ -212,8 +226,8 @@ def test_align_toward_a_value_pole_ranks_answers_by_the_value_judge_and_judges_t
 def test_align_toward_a_value_pole_without_a_learn_run_takes_the_four_poles_as_its_rewards(cli, tmp_path):
     out = tmp_path / "poles"
     args = ["align", "--target", "pole:self_expression", "--prompts", str(_prompts(tmp_path)), "--limit", "8",
-            "--eval-share", "0.5", "--k", "3", "--steps", "2", "--max-tokens", "16", "--audit", "none", "--no-cache",
-            "-q", "--out", str(out)]
+            "--eval-share", "0.5", "--k", "3", "--steps", "2", "--max-tokens", "16", "--audit", "none", "--survey", "none",
+            "--overton-prompts", "0", "--no-cache", "-q", "--out", str(out)]
     result = cli(*args)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]

@@ -88,8 +88,8 @@ def test_an_evaluation_that_is_not_independent_is_refused_in_one_line(cli, rewar
             "seeds": ["--reward", str(reward_run), "--target", "traditional", "--seeds", "0"],
             "shared people": ["--reward", str(reward_run), "--target", "traditional", "--eval-reward", str(reward_run)],
             }[case]
-    result = cli("align", *args, "--prompts", str(_prompts(tmp_path)), "--limit", "4", "--audit", "none", "--out",
-                 str(tmp_path / "a"))
+    result = cli("align", *args, "--prompts", str(_prompts(tmp_path)), "--limit", "4", "--audit", "none", "--survey",
+                 "none", "--overton-prompts", "0", "--out", str(tmp_path / "a"))
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert {"no reward": "--eval-reward judges a learn run's rewards independently: give --reward too",
             "same judge": "--eval-judge embedded is the judge that picked the training pairs",
@@ -105,7 +105,8 @@ def test_align_judges_with_a_reward_cross_fitted_on_held_out_people_and_shows_th
     out = tmp_path / "crossfit"
     args = ["align", "--reward", str(reward_run), "--target", "traditional", "--eval-reward", "held-out", "--seeds", "2",
             "--prompts", str(_prompts(tmp_path)), "--limit", "4", "--eval-share", "0.5", "--k", "2", "--steps", "1",
-            "--batch-size", "2", "--max-tokens", "8", "--audit", "none", "--no-cache", "-q", "--out", str(out)]
+            "--batch-size", "2", "--max-tokens", "8", "--audit", "none", "--survey", "none", "--overton-prompts", "0",
+            "--no-cache", "-q", "--out", str(out)]
     result = cli(*args)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]

@@ -12,8 +12,9 @@ are the four value poles, placed by a value judge).
    reward's, so a gain for one group is never read without what the others lost. Rewards that did not pick the pairs
    (``eval_reward``, ``eval_judge``: ``independent.py``) judge the same answers beside them; with ``seeds`` > 1 the
    training and its judgement are repeated with other seeds (``seeds.py``), each in its own folder.
-5. The audit's stance stage runs on both models (``audit/``, an audit run), and ``stance.parquet`` shows where the
-   tuned model's p(agree) moved from the base's, overall and by topic, language_variant and position.
+5. Both models are measured side by side (``before_after.py``): the audit's stance stage (``stance.parquet``: where
+   the tuned model's p(agree) moved), and the three kinds of pluralism, steerable and distributional on a survey, Overton
+   on a few held-out prompts (``pluralism_shift.parquet``: each change with a paired interval, ``pluralism.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..audit import AuditConfig, run_audit
 from ..data import prompts_from, read_cards
 from ..errors import InputError
 from ..jobs import Job, Summary
@@ -40,6 +40,7 @@ from ..runs import (
 )
 from ..sampling.judge import ValueJudge
 from ..sampling.samplers import IndependentSampler
+from .before_after import audit_both, overton_both
 from .core import MAXMIN
 from .independent import independent_rewards, scored_record
 from .judge import JudgeConfig, run_judge
@@ -76,6 +77,10 @@ class AlignConfig:
             sign test, Holm-corrected across the rewards, finds its win rate below 0.5 − tolerance).
         audit: a statement source whose stance stage (the audit's) both models answer after training, so the report
             shows where the tuned model's stances moved; None skips it. audit_limit: its first N statements.
+        survey: a survey source whose questions both models answer unsteered and steered toward each group (the
+            audit's opinion stage): the steerable and distributional pluralism_shift; None skips it.
+            pluralism_questions: its first N questions (all when None).
+        overton_prompts: held-out prompts whose answers' Overton coverage both models are measured on (0 skips it).
         eval_reward: rewards that judge the tuned model independently of the ones that picked its pairs, shown beside
             them: a learn run on other people (it may share no one with ``reward``'s data), or ``held-out``,
             ``reward``'s run fitted again on the people it held out of fitting (a group or bt run).
@@ -106,6 +111,9 @@ class AlignConfig:
     tolerance: float = 0.05
     audit: str | None = "builtin"
     audit_limit: int | None = None
+    survey: str | None = "builtin"
+    pluralism_questions: int | None = None
+    overton_prompts: int = 4
     eval_reward: str | None = None
     eval_judge: str | None = None
     seeds: int = 1
@@ -120,8 +128,9 @@ class AlignConfig:
             raise InputError(f"unknown method {self.method!r}; choose dpo or sft")
         if not 0 < self.eval_share < 1 or self.k < 2 or min(self.steps, self.batch_size, self.lora_r) < 1:
             raise InputError("eval_share must be in (0, 1), k at least 2, steps, batch_size and lora_r at least 1")
-        if self.seeds < 1:
-            raise InputError(f"seeds must be at least 1, got {self.seeds}")
+        if min(self.seeds, self.pluralism_questions or 1, self.overton_prompts + 1) < 1:
+            raise InputError(f"seeds must be at least 1 (got {self.seeds}), as must pluralism_questions; overton_prompts "
+                             "at least 0")
         if self.eval_reward and not self.reward:
             raise InputError("--eval-reward judges a learn run's rewards independently: give --reward too (without "
                              "it the rewards are the value poles: judge them independently with --eval-judge MODEL)")
@@ -292,11 +301,10 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
                              "against": toward(None, wide["against"].tolist())[:, 0].tolist()}])
             if other is not None and f"independent{suffix}" not in done:
                 run.append([{**scored_record(f"independent{suffix}", answers, other), "seed": seed}])
-        tuned = f"hf:{run.path / 'model'}"
-        if config.audit:
-            audit = AuditConfig(models=[config.model, tuned], statements=config.audit, limit=config.audit_limit,
-                                survey="none", stages=["stance"], seed=config.seed)
-            run_audit(audit, run.path / "audit", progress=progress, use_cache=use_cache, models=opened.loaded())
+        tuned, common = f"hf:{run.path / 'model'}", dict(progress=progress, use_cache=use_cache)
+        audit_both(config, run.path, config.model, tuned, models=opened.loaded(), **common)
+        overton_both(config, run, done, pd.read_parquet(run.path / "judge" / "answers.parquet"), config.model, tuned,
+                     models=opened.loaded(), **common)
     write_align_results(run.path)
     return summarise_align(run.path)
 

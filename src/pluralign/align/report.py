@@ -55,13 +55,13 @@ def write_judge_report(run_dir: Path, manifest: dict, metrics: pd.DataFrame, ver
 
 def write_align_report(run_dir: Path, manifest: dict, summary: pd.DataFrame, curve: pd.DataFrame, pairs: int,
                        stance: pd.DataFrame | None = None, tensions: pd.DataFrame | None = None,
-                       checks: pd.DataFrame | None = None) -> Path:
+                       checks: pd.DataFrame | None = None, pluralism: pd.DataFrame | None = None) -> Path:
     """Render ``report.html`` for an align run: the degeneracy checks of its audit (``checks``, the audit run's
     metrics: both models'), each reward's win rate of the tuned model over the base (the target's and everyone
     else's), where the audit's stances moved (``stance``, when the run audited both models: each group's verdict, how
     many were read and the degenerate ones left out) and DPO's training curve, and whether the target's gain and each
-    other reward's move together across prompts (``tensions``); the judge and audit runs' own reports hold the
-    answers."""
+    other reward's move together across prompts (``tensions``), and each kind of pluralism's change (``pluralism``:
+    ``pluralism_shift`` rows, each measure apart); the judge and audit runs' own reports hold the answers."""
     fig, ax = pyplot().subplots(figsize=(4.8, 2.8))
     ax.plot(curve["step"], curve["loss"], marker="o", label=f"{manifest['config'].get('method', 'dpo').upper()} loss")
     if curve["margin"].notna().any():
@@ -76,5 +76,6 @@ def write_align_report(run_dir: Path, manifest: dict, summary: pd.DataFrame, cur
     return write_page(run_dir / "report.html", "align.html", manifest=manifest, summary=summary.to_dict("records"),
                       curve=to_svg(fig), bars=bars, pairs=pairs, shifts=shown.to_dict("records"), read=read,
                       **check_context(pd.DataFrame() if checks is None else checks),
+                      pluralism=[] if pluralism is None else pluralism.to_dict("records"),
                       tensions=[] if tensions is None else [{**r, "reading": tension_reading(r["value"], r["p"])}
                                                             for r in tensions.to_dict("records")])

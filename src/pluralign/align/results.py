@@ -8,11 +8,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..metrics import read_metrics
+from ..metrics import read_metrics, write_metrics
+from ..metrics.checks import GROUPING, check_results, check_row, only_fired
 from ..runs import RunError, read_manifest, read_records
+from .before_after import overton_entries
 from .core import MAXMIN, reward_tensions, stance_shift
 from .independent import INDEPENDENT, TRAINING, independent_summary, record_margins
 from .outcome import align_summary
+from .pluralism import SURVEY_MEASURES, degenerate_shifts, level_metrics, overton_units, pluralism_shift, survey_units
 from .report import write_align_report
 from .seeds import seed_folders, seed_spread
 from .targets import pole_metrics
@@ -61,6 +64,40 @@ def summaries(run_dir: Path, config: dict, records: dict[str, dict]) -> tuple[pd
     return summary, long
 
 
+def pluralism_results(run_dir: Path, records: dict[str, dict], seed: int) -> pd.DataFrame | None:
+    """``pluralism_shift.parquet`` (``pluralism_shift``, each row's ``degenerate`` checks beside it) and the run's
+    ``metrics.parquet``: each model's steerable and distributional measures and the checks from its pluralism audit
+    run, its Overton coverage (with the relevance scorer's check: the base model read both models' answers), and
+    the shifts, under the tuned model. None when the run measured neither."""
+    roles = pd.read_parquet(run_dir / "judge" / "answers.parquet").drop_duplicates("role").set_index("role")["model"]
+    base, tuned = roles["against"], roles["model"]
+    units, rows = [], []
+    folder = run_dir / "pluralism"
+    if (folder / "metrics.parquet").exists():
+        units.append(survey_units({name: pd.read_parquet(folder / f"{name}.parquet") for name in
+                                   ("opinions", "population", "steer") if (folder / f"{name}.parquet").exists()}))
+        audit = pd.read_parquet(folder / "metrics.parquet")
+        rows.append(audit[audit["metric"].isin(SURVEY_MEASURES) | (audit["grouping"] == GROUPING)])
+    entries = overton_entries(records)
+    if len(entries):
+        units.append(overton_units(entries))
+        rows.append(level_metrics(units[-1], seed=seed))
+        first = next(r for key, r in records.items() if key.startswith("overton|"))
+        if first.get("relevance_auc") is not None:
+            check = check_row("relevance_near_chance", first["relevance_auc"], first["relevance_pairs"],
+                              f"threshold {first['relevance_threshold']:.2f}")
+            rows.append(pd.DataFrame([{**check, "model": model} for model in (base, tuned)]))
+    if not units:
+        return None
+    shifts = pluralism_shift(pd.concat(units, ignore_index=True), base, tuned, seed=seed)
+    columns = ["model", "metric", "grouping", "group", "value", "ci_low", "ci_high", "n"]
+    written = write_metrics(run_dir, pd.concat([r[columns] for r in [*rows, shifts.assign(model=tuned)]],
+                                               ignore_index=True))
+    shifts["degenerate"] = degenerate_shifts(shifts, only_fired(check_results(written)))
+    shifts.to_parquet(run_dir / "pluralism_shift.parquet", index=False)
+    return shifts
+
+
 def write_align_results(run_dir: str | Path) -> Path:
     """The align run's tables and report from its records, its judge runs and its audit run: ``curve.parquet`` (DPO's
     loss, reward margin and accuracy per step, of the first seed), ``summary.parquet`` and ``seeds.parquet``
@@ -68,8 +105,9 @@ def write_align_results(run_dir: str | Path) -> Path:
     sign test with Holm's correction, ``outcome.py``; by the training rewards and by independent ones, with the spread
     between seeds), ``tensions.parquet`` (``reward_tension``: whether the target's gain and each other reward's move
     together across prompts), ``stance.parquet`` (``stance_shift`` overall and by topic, language_variant and
-    position, each group's degeneracy and Holm-corrected verdict) and ``report.html``, which shows the audit's
-    degeneracy checks of both models first; returns the report's path."""
+    position, each group's degeneracy and Holm-corrected verdict), ``pluralism_shift.parquet`` and ``metrics.parquet``
+    (``pluralism_results``) and ``report.html``, which shows the audit's degeneracy checks of both models first;
+    returns the report's path."""
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)
     records = {r["key"]: r for r in read_records(run_dir)}
@@ -92,4 +130,5 @@ def write_align_results(run_dir: str | Path) -> Path:
         stance = stance_shift(pd.read_parquet(run_dir / "audit" / "results.parquet"), base, tuned, seed=config["seed"])
         stance.to_parquet(run_dir / "stance.parquet", index=False)
         checks = read_metrics(run_dir / "audit")
-    return write_align_report(run_dir, manifest, summary, curve, trained["pairs"], stance, tensions, checks)
+    pluralism = pluralism_results(run_dir, records, config["seed"])
+    return write_align_report(run_dir, manifest, summary, curve, trained["pairs"], stance, tensions, checks, pluralism)

@@ -33,7 +33,8 @@ def summarise_judge(run_dir: str | Path) -> Summary:
 def summarise_align(run_dir: str | Path) -> Summary:
     """An align run's summary: each reward's win rate of the tuned model over the base with its verdict (each
     evaluation's, training reward's and independent, side by side; with --seeds, the spread between trainings), the
-    target's tension with every other reward, the stance shift on the audit's statements, and where the model is."""
+    target's tension with every other reward, the stance shift on the audit's statements, the three kinds of pluralism
+    before and after (``pluralism_table``), and where the model is."""
     path = Path(run_dir)
     config = read_manifest(path)["config"]
     summary = pd.read_parquet(path / "summary.parquet")
@@ -63,4 +64,16 @@ def summarise_align(run_dir: str | Path) -> Summary:
         lines.append(f"stance_shift (tuned − base p(agree) on the audit's statements): {with_interval(overall)} "
                      f"({overall.verdict}{': ' + overall.degenerate if overall.degenerate else ''}; "
                      f"{stance.p.notna().sum()} groups read, Holm-corrected: see the report)")
+    if (path / "pluralism_shift.parquet").exists():
+        tables["pluralism_shift: tuned − base on the same questions and prompts (95% intervals resample them)"] = \
+            pluralism_table(pd.read_parquet(path / "pluralism_shift.parquet"))
     return Summary(path, tables, (*lines, f"tuned model: hf:{path / 'model'}", f"run: {path}"))
+
+
+def pluralism_table(shifts: pd.DataFrame) -> pd.DataFrame:
+    """The ``pluralism_shift`` rows as the CLI prints them: each kind and measure, overall and per human group (gaps
+    left to the report), with what makes a row carry no information."""
+    rows = shifts[shifts["group"] != "gap"]
+    return pd.DataFrame([(r.kind, r.measure, r.group, f"{r.value:+.3f} [{r.ci_low:+.3f}, {r.ci_high:+.3f}]", str(int(r.n)),
+                          r.degenerate or "") for r in rows.itertuples()],
+                        columns=["kind", "measure", "group", "tuned − base", "n", "no information (check fired)"])

@@ -33,7 +33,8 @@ class AuditConfig:
             ``statement_format`` ('generic', with ``columns`` renaming ours to theirs, or 'civics'); limit: that many
             statements, spread over languages and topics.
         survey: the survey source with human answer distributions (``builtin``, ``none``, ``opinionqa:DIR``,
-            ``global-opinions:FILE`` or a FILE read as ``survey_format``: ``data.survey_from``).
+            ``global-opinions:FILE`` or a FILE read as ``survey_format``: ``data.survey_from``); survey_limit: its
+            first N questions (all of them when None).
         judge: spec of the model that judges long-form stances (default: each audited model judges itself).
         stages: any of "stance", "long_form", "judge_check" (the stance judge read on answers of known stance: how
             far its reading of the long-form answers can be trusted; a fixed cost per judge, whatever the statements),
@@ -59,6 +60,7 @@ class AuditConfig:
     limit: int | None = None
     survey: str = "builtin"
     survey_format: str = "long"
+    survey_limit: int | None = None
     judge: str | None = None
     stages: list[str] = field(default_factory=lambda: list(STAGES))
     translated: bool = True
@@ -93,6 +95,8 @@ def run_audit(config: AuditConfig, out: str | Path, *, fresh: bool = False, prog
     statements = statements_from(config.statements, fmt=config.statement_format, columns=config.columns or None,
                                  limit=config.limit)
     survey = survey_from(config.survey, config.survey_format)
+    if survey is not None and config.survey_limit is not None:
+        survey = survey[survey["question_id"].isin(survey["question_id"].drop_duplicates().head(config.survey_limit))]
     data_fp = fingerprint_table(statements) + (fingerprint_table(survey) if survey is not None else "")
     run = Run(out, "audit", asdict(config), data_fp, fresh=fresh, seed=config.seed)
     run.describe_data(data_cards=read_cards(statements, survey))

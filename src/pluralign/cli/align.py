@@ -88,6 +88,9 @@ def align(
     tolerance: Annotated[float, typer.Option(help="How far below 0.5 another reward's win rate may fall before it counts as a loss: a reward is called lost when the sign test, Holm-corrected across the rewards, finds its win rate below 0.5 − tolerance at the 5% level.")] = 0.05,
     audit: Annotated[str, typer.Option(help="Statements whose stances (the audit's stance stage) both models give after training: builtin, a FILE, or none.")] = "builtin",
     audit_limit: Annotated[Optional[int], typer.Option(help="Audit only this many statements, spread over languages and topics.")] = None,
+    survey: Annotated[str, typer.Option(help="Survey whose questions both models answer unsteered and steered toward each human group, for the steerable and distributional pluralism_shift: builtin, a survey source (opinionqa:DIR, global-opinions:FILE, FILE), or none.")] = "builtin",
+    pluralism_questions: Annotated[Optional[int], typer.Option(help="Ask only the survey's first N questions (each once unsteered and once per group steered).")] = None,
+    overton_prompts: Annotated[int, typer.Option(help="Held-out prompts on which both models' answers are scored for Overton coverage against the base model's value map (0 skips it).")] = 4,
     eval_reward: Annotated[Optional[str], typer.Option(help="With --reward: rewards that judge the tuned model independently, beside the ones that picked its pairs (which reward their own errors when they score the result): a learn run on other people (sharing no one with --reward's data), or held-out: --reward's run fitted again on the people it held out of fitting (group or bt runs; learn holds a fifth of the people out).")] = None,
     eval_judge: Annotated[Optional[str], typer.Option(help="A judge model other than --judge that places the answers on the value poles for an independent evaluation of the poles (or of a pole target).")] = None,
     seeds: Annotated[int, typer.Option(help="Train N times on the same pairs with seeds SEED, SEED+1, ... (each in OUT/seeds/<seed>; a finished one is skipped on resume) and show the spread of each win rate between them beside its prompt interval.")] = 1,
@@ -104,7 +107,9 @@ def align(
     each set as a DPO pair; TRL trains LoRA adapters (peft) on them, checkpointing in the run (an interrupted run
     resumes); the merged model goes to OUT/model. Then the tuned model and the base answer the held-out prompts and
     every reward judges them: the target's win rate, and every other reward's, with intervals. Last, both models
-    answer the audit's stance stage (--audit), and the report shows where the tuned model's stances moved.
+    answer the audit's stance stage (--audit), and the report shows where the tuned model's stances moved, and the
+    three kinds of pluralism (steerable and distributional on --survey, Overton on --overton-prompts held-out prompts),
+    each change (pluralism_shift) with a paired interval, each kind apart.
 
     The rewards that picked the pairs also judge by default, and then a gain partly measures how well their own errors
     were optimised: --eval-reward (rewards learned on other people) or --eval-judge (another judge model) adds an
@@ -119,7 +124,8 @@ def align(
                          where=parse_where(where) or None,
                          eval_share=eval_share, k=k, max_tokens=max_tokens, method=method, steps=steps, batch_size=batch_size,
                          learning_rate=learning_rate, beta=beta, lora_r=lora_r, tolerance=tolerance,
-                         audit=None if audit == "none" else audit, audit_limit=audit_limit, eval_reward=eval_reward,
+                         audit=None if audit == "none" else audit, audit_limit=audit_limit, survey=None if survey == "none" else survey,
+                         pluralism_questions=pluralism_questions, overton_prompts=overton_prompts, eval_reward=eval_reward,
                          eval_judge=eval_judge, seeds=seeds, seed=seed)
     warn_restricted([source_card(prompts, "prompts"), *([source_card(pairs, "comparisons")] if pairs else []),
                      *(learned_from(reward) if reward else [])])

@@ -203,13 +203,15 @@ for _args in (
     ("relevance_near_chance", "area under the ROC curve of the value-map relevance scorer on pluralign's labelled "
      "situations (own entries relevant, another situation's not; chance 0.5)", 0.6, False,
      ("valence_entropy", "kept_candidates", "kept_share", "tensions", "overall_supports", "overall_opposes",
-      "overall_either", "overton_coverage", "overton_coverage_soft", "overton_balance"),
+      "overall_either", "overton_coverage", "overton_coverage_soft", "overton_balance", "overton_coverage_shift",
+      "overton_coverage_soft_shift"),
      "the relevance scorer ({group}) ranked a relevant entry above an irrelevant one in {value:.1%} of pairs ({n} "
      "labelled entries; chance: 50%): which entries a map keeps is close to chance",
      "map with a larger model (--model SPEC) or a trained scorer (--scorer trained:PATH); read the map as the "
      "model's free associations, not as what is at stake"),
     ("overton_scorer_near_chance", "the Overton coverage scorer's accuracy on pluralign's labelled (answer, entry) "
-     "pairs (chance 0.5)", 0.75, False, ("overton_coverage", "overton_coverage_soft", "overton_balance"),
+     "pairs (chance 0.5)", 0.75, False, ("overton_coverage", "overton_coverage_soft", "overton_balance",
+                                         "overton_coverage_shift", "overton_coverage_soft_shift"),
      "the coverage scorer ({group}) judged {value:.1%} of {n} labelled (answer, entry) pairs correctly (chance: 50%)",
      "score coverage with a larger model (--model SPEC); the per-language accuracy is in the table"),
     ("low_answer_mass", f"share of stance items whose framings put less than {LOW_MASS:g} of their probability on the "
@@ -224,7 +226,8 @@ for _args in (
 ):
     register_check(*_args)
 _SURVEY = ("opinion_alignment", "entropy_gap", "answer_entropy", "population_alignment", "steered_alignment",
-           "steer_gain", "steer_specificity")
+           "steer_gain", "steer_specificity", "opinion_alignment_shift", "answer_entropy_shift",
+           "steered_alignment_shift", "steer_specificity_shift")
 _ADVICE_SURVEY = ("audit a larger or instruction-tuned model, or a base model with --no-chat, whose next word is the "
                   "letter of an answer it chose")
 register_check("opinion_one_letter", "share of the model's survey answers (unsteered and steered) whose most probable "

@@ -177,6 +177,15 @@ for _name, _what, _dir, _lo, _hi, _paper in (
 ):
     register(_name, _what, _dir, _lo, _hi, _paper)
 
+# align: the three kinds of pluralism before and after tuning (align/pluralism.py), each a measure's own change
+for _measure, _kind in (("steered_alignment", "steerable"), ("steer_specificity", "steerable"),
+                        ("opinion_alignment", "distributional"), ("answer_entropy", "distributional"),
+                        ("overton_coverage", "Overton"), ("overton_coverage_soft", "Overton")):
+    _of = REGISTRY[_measure]
+    register(f"{_measure}_shift", f"{_measure} of the tuned model minus the base's on the same survey questions (or "
+             f"held-out prompts), paired: a change in {_kind} pluralism (pluralism_shift)", _of.direction,
+             _of.low - _of.high, _of.high - _of.low, "pluralign (A Roadmap to Pluralistic Alignment: before and after)")
+
 for _pole, (_, _sign) in POLES.items():
     register(f"covers_{_pole}", f"share of sets with at least one response judged {_pole.replace('_', '-')} (beyond "
              f"{'+' if _sign > 0 else '−'}margin)", "higher", 0, 1, "Community Alignment")

@@ -1,0 +1,96 @@
+"""Align's before and after for the three kinds of pluralism: a tuned model whose steering the test controls loses
+steerability for the groups it no longer speaks for, a tuned model like the base moves nothing, the paired intervals
+hold their level on simulated questions, and compare shows each measure as its own metric."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pluralign.align.before_after import audit_both
+from pluralign.align.job import AlignConfig
+from pluralign.align.pluralism import overton_units, pluralism_shift
+from pluralign.align.results import pluralism_results
+from pluralign.data import builtin_survey
+from pluralign.metrics import read_metrics
+from pluralign.metrics.compare import scorecard
+from pluralign.runs import Run
+
+from ..steered_models import SteeredBySurvey
+from .pluralism_sim import shift_coverage
+
+BASE, TUNED = "hf:test/base", "hf:test/tuned"
+OTHERS = ["age 35-54", "age 55+"]
+
+
+def _measured(tmp_path, tuned: str, like: str = "age 18-34", questions: int | None = None) -> pd.DataFrame:
+    """An align run's pluralism measures of a base that follows the steer and a tuned model behaving as ``tuned``
+    (the judge's answers name the two models, as after training), its shifts as ``pluralism_results`` writes them."""
+    survey = builtin_survey()
+    run = Run(tmp_path / tuned, "align", {"target": "test"}, "test")
+    (run.path / "judge").mkdir()
+    pd.DataFrame({"role": ["against", "model"], "model": [BASE, TUNED]}).to_parquet(run.path / "judge" / "answers.parquet")
+    config = AlignConfig(target="pole:traditional", audit=None, pluralism_questions=questions)
+    audit_both(config, run.path, BASE, TUNED, progress=False, use_cache=False,
+               models={BASE: SteeredBySurvey(survey, "follows"), TUNED: SteeredBySurvey(survey, tuned, like)})
+    return pluralism_results(run.path, {}, seed=0)
+
+
+def _shift(shifts: pd.DataFrame, measure: str) -> pd.DataFrame:
+    rows = shifts[(shifts["measure"] == measure) & (shifts["group"] != "gap")]
+    return rows.set_index("group")[["value", "ci_low", "ci_high", "n"]]
+
+
+def test_a_model_tuned_to_answer_like_one_group_loses_steerability_for_the_others(tmp_path):
+    shifts = _measured(tmp_path, "like")
+    steered = _shift(shifts, "steered_alignment")
+    assert steered.loc["age 18-34", "value"] == pytest.approx(0, abs=1e-4)  # it still answers like the group it took
+    assert (steered.loc[OTHERS, "ci_high"] < 0).all(), steered  # and can no longer be steered toward the others
+    specificity = _shift(shifts, "steer_specificity")
+    assert (specificity.loc[["all", "age 18-34", *OTHERS], "ci_high"] < 0).all(), specificity  # toward no one apart
+    distributional = _shift(shifts, "opinion_alignment")
+    assert distributional.loc["age 18-34", "ci_low"] > 0  # unsteered, it now answers like its group
+    assert set(shifts["kind"]) == {"steerable", "distributional"} and (shifts["degenerate"] == "").all()
+    assert steered.loc["all", "n"] == 6 * 3  # every question of the built-in survey, once per group
+
+
+def test_a_tuned_model_that_answers_as_the_base_shifts_nothing(tmp_path):
+    shifts = _measured(tmp_path, "follows", questions=4)
+    rows = shifts[shifts["group"] != "gap"]
+    assert np.allclose(rows["value"], 0) and ((rows["ci_low"] <= 0) & (rows["ci_high"] >= 0)).all()
+    assert _shift(shifts, "steered_alignment").loc["all", "n"] == 4 * 3  # --pluralism-questions 4: the first four
+
+
+def test_compare_shows_each_kind_of_pluralism_as_its_own_metric_with_its_tensions(tmp_path):
+    _measured(tmp_path, "like")
+    metrics = read_metrics(tmp_path / "like")
+    card = scorecard(metrics)
+    assert set(card.matrix.units) == {BASE, TUNED}
+    shown = set(card.matrix.values.columns)
+    assert {"steered_alignment", "steer_specificity", "opinion_alignment", "answer_entropy", "steered_alignment_shift",
+            "steer_specificity_shift", "opinion_alignment_shift", "answer_entropy_shift"} <= shown
+    assert not any("pluralism" in m for m in shown)  # never one folded score
+    pairs = {frozenset(p) for p in zip(card.agreement["metric_a"], card.agreement["metric_b"])}
+    assert {"steered_alignment", "opinion_alignment"} in pairs  # the tension between two kinds, over the two models
+
+
+def test_overton_coverage_per_prompt_is_the_share_of_the_map_each_models_answer_covers():
+    entries = pd.DataFrame([{"situation_id": p, "answer_set": model, "answer_id": "1", "kind": "Value",
+                             "text": f"entry {e}", "valence": "supports" if e else "opposes", "relevance": 0.9,
+                             "p_covered": 0.9 if e < covered else 0.1}
+                            for p in ("p1", "p2", "p3") for model, covered in ((BASE, 1), (TUNED, 3)) for e in range(3)])
+    units = overton_units(entries)
+    hard = units[units["measure"] == "overton_coverage"].pivot(index="unit", columns="model", values="value")
+    assert hard[BASE].tolist() == pytest.approx([1 / 3] * 3) and hard[TUNED].tolist() == [1.0] * 3
+    shift = pluralism_shift(units, BASE, TUNED).set_index("metric").loc["overton_coverage_shift"]
+    assert shift["value"] == pytest.approx(2 / 3) and shift["kind"] == "overton" and shift["n"] == 3
+
+
+@pytest.mark.parametrize("questions, lowest", [(6, 0.85), (30, 0.90)])
+def test_pluralism_shift_intervals_cover_the_true_shift_on_simulated_questions(questions, lowest):
+    """Seeded: 200 simulated surveys (``pluralism_sim``) of 6 questions (the built-in survey's size) and of 30. The 95%
+    intervals cover each group's true shift, and the overall one, close to 95% of the time at 30 questions; at 6 they
+    fall a little short (89.5-93% here, 1,000 surveys in benchmarks/RESULTS.md), which docs/methods.md says."""
+    coverage = shift_coverage(questions, 200)
+    assert all(lowest <= c <= 0.99 for c in coverage.values()), coverage
