@@ -91,6 +91,6 @@ def test_overton_coverage_per_prompt_is_the_share_of_the_map_each_models_answer_
 def test_pluralism_shift_intervals_cover_the_true_shift_on_simulated_questions(questions, lowest):
     """Seeded: 200 simulated surveys (``pluralism_sim``) of 6 questions (the built-in survey's size) and of 30. The 95%
     intervals cover each group's true shift, and the overall one, close to 95% of the time at 30 questions; at 6 they
-    fall a little short (89.5-93% here, 1,000 surveys in benchmarks/RESULTS.md), which docs/methods.md says."""
+    fall a little short (89.5-93% when this was written), which docs/methods.md says."""
     coverage = shift_coverage(questions, 200)
     assert all(lowest <= c <= 0.99 for c in coverage.values()), coverage
