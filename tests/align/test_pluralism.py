@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from pluralign.align.before_after import audit_both
-from pluralign.align.job import AlignConfig
 from pluralign.align.pluralism import overton_units, pluralism_shift
 from pluralign.align.results import pluralism_results
 from pluralign.data import builtin_survey
@@ -31,8 +30,8 @@ def _measured(tmp_path, tuned: str, like: str = "age 18-34", questions: int | No
     run = Run(tmp_path / tuned, "align", {"target": "test"}, "test")
     (run.path / "judge").mkdir()
     pd.DataFrame({"role": ["against", "model"], "model": [BASE, TUNED]}).to_parquet(run.path / "judge" / "answers.parquet")
-    config = AlignConfig(target="pole:traditional", audit=None, pluralism_questions=questions)
-    audit_both(config, run.path, BASE, TUNED, progress=False, use_cache=False,
+    audit_both(run.path, BASE, TUNED, statements=None, statement_limit=None, survey="builtin", questions=questions,
+               seed=0, progress=False, use_cache=False,
                models={BASE: SteeredBySurvey(survey, "follows"), TUNED: SteeredBySurvey(survey, tuned, like)})
     return pluralism_results(run.path, {}, seed=0)
 

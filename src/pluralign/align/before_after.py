@@ -1,18 +1,16 @@
 """After training, the base and the tuned model measured side by side, on the same items, in the align run:
 
-- ``audit/``: the audit's stance stage on ``config.audit``'s statements (``stance_shift``);
-- ``pluralism/``: the audit's opinion stage on ``config.survey``, each question asked unsteered and steered toward
+- ``audit/``: the audit's stance stage on the align run's statements (``stance_shift``);
+- ``pluralism/``: the audit's opinion stage on its survey, each question asked unsteered and steered toward
   each human group (steerable and distributional pluralism; a steered prompt shares its question with the unsteered
   one, so the backends compute it once);
-- ``overton`` records: Overton coverage of both models' answers to the first ``config.overton_prompts`` held-out
-  prompts (the answers the judge already has), each prompt's value map made once by the base model, which also
+- ``overton`` records: Overton coverage of both models' answers to the first few held-out prompts (the answers the judge already has), each prompt's value map made once by the base model, which also
   judges coverage, so the two models' answers are read against one window by one scorer.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -22,39 +20,37 @@ from ..runs import Run, chunk_size, in_chunks, progress_tasks
 from ..values.job import ValuesConfig, calibrated, prepare
 from ..values.overton import ENTRY_COLUMNS, overton_rows
 
-if TYPE_CHECKING:
-    from .job import AlignConfig
-
 OVERTON_SAMPLES = 2  # sampled lists per value map besides the greedy one: the map is a shared window, not a product
 ROLES = {"against": "base", "model": "tuned"}  # the judge run's roles: its model is the tuned one, against the base
 
 
-def audit_both(config: AlignConfig, folder: Path, base: str, tuned: str, *, models: dict[str, LanguageModel],
+def audit_both(folder: Path, base: str, tuned: str, *, statements: str | None, statement_limit: int | None,
+               survey: str | None, questions: int | None, seed: int, models: dict[str, LanguageModel],
                progress: bool, use_cache: bool) -> None:
-    """The stance audit (``folder/audit``) and the pluralism audit (``folder/pluralism``) of both models, each a
-    resumable audit run; either is skipped when its source is None."""
+    """The stance audit of ``statements`` (``folder/audit``) and the pluralism audit of the first ``questions`` of
+    ``survey`` (``folder/pluralism``) of both models, each a resumable audit run; either is skipped when its source is
+    None."""
     common = dict(progress=progress, use_cache=use_cache, models=models)
-    if config.audit:
-        run_audit(AuditConfig(models=[base, tuned], statements=config.audit, limit=config.audit_limit, survey="none",
-                              stages=["stance"], seed=config.seed), folder / "audit", **common)
-    if config.survey:
+    if statements:
+        run_audit(AuditConfig(models=[base, tuned], statements=statements, limit=statement_limit, survey="none",
+                              stages=["stance"], seed=seed), folder / "audit", **common)
+    if survey:
         # the statements are read but not asked (the opinion stage asks the survey alone): one keeps the run small
-        run_audit(AuditConfig(models=[base, tuned], statements="builtin", limit=1, survey=config.survey,
-                              survey_limit=config.pluralism_questions, stages=["opinions"], steer=True,
-                              seed=config.seed), folder / "pluralism", **common)
+        run_audit(AuditConfig(models=[base, tuned], statements="builtin", limit=1, survey=survey, survey_limit=questions,
+                              stages=["opinions"], steer=True, seed=seed), folder / "pluralism", **common)
 
 
-def overton_both(config: AlignConfig, run: Run, done: set[str], answers: pd.DataFrame, base: str, tuned: str, *,
+def overton_both(run: Run, done: set[str], answers: pd.DataFrame, base: str, tuned: str, *, prompts: int, seed: int,
                  models: dict[str, LanguageModel], progress: bool, use_cache: bool) -> None:
-    """One ``overton`` record per prompt of the first ``config.overton_prompts`` held-out ones: every (answer, map
-    entry) row of both models' answers (``answers``: the judge run's, role ``model`` the tuned one's, ``against`` the
-    base's), its ``answer_set`` the answering model's spec."""
-    chosen = answers.drop_duplicates("prompt_id").head(config.overton_prompts)
+    """One ``overton`` record per prompt of the first ``prompts`` held-out ones: every (answer, map entry) row of both
+    models' answers (``answers``: the judge run's, role ``model`` the tuned one's, ``against`` the base's, whose value
+    map the ``base`` model makes), its ``answer_set`` the answering model's spec."""
+    chosen = answers.drop_duplicates("prompt_id").head(prompts)
     items = [{"id": str(p.prompt_id), "text": p.prompt, "language": p.language or "en"} for p in chosen.itertuples()]
     keys = [f"overton|{it['id']}" for it in items]
     if not items or set(keys) <= done:
         return
-    values = ValuesConfig(model=config.model, samples=OVERTON_SAMPLES, seed=config.seed, calibrate=True)
+    values = ValuesConfig(model=base, samples=OVERTON_SAMPLES, seed=seed, calibrate=True)
     model, scorer, embedder = prepare(values, use_cache=use_cache, models=models)
     values, calibration = calibrated(values, scorer)
     specs = {"against": base, "model": tuned}

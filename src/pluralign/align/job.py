@@ -301,10 +301,11 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
                              "against": toward(None, wide["against"].tolist())[:, 0].tolist()}])
             if other is not None and f"independent{suffix}" not in done:
                 run.append([{**scored_record(f"independent{suffix}", answers, other), "seed": seed}])
-        tuned, common = f"hf:{run.path / 'model'}", dict(progress=progress, use_cache=use_cache)
-        audit_both(config, run.path, config.model, tuned, models=opened.loaded(), **common)
-        overton_both(config, run, done, pd.read_parquet(run.path / "judge" / "answers.parquet"), config.model, tuned,
-                     models=opened.loaded(), **common)
+        tuned, common = f"hf:{run.path / 'model'}", dict(progress=progress, use_cache=use_cache, seed=config.seed)
+        audit_both(run.path, config.model, tuned, statements=config.audit, statement_limit=config.audit_limit,
+                   survey=config.survey, questions=config.pluralism_questions, models=opened.loaded(), **common)
+        overton_both(run, done, pd.read_parquet(run.path / "judge" / "answers.parquet"), config.model, tuned,
+                     prompts=config.overton_prompts, models=opened.loaded(), **common)
     write_align_results(run.path)
     return summarise_align(run.path)
 
