@@ -10,7 +10,9 @@ import pytest
 
 from pluralign.align.before_after import audit_both
 from pluralign.align.pluralism import overton_units, pluralism_shift
+from pluralign.align.report import write_align_report
 from pluralign.align.results import pluralism_results
+from pluralign.align.summary import pluralism_table
 from pluralign.data import builtin_survey
 from pluralign.metrics import read_metrics
 from pluralign.metrics.compare import scorecard
@@ -72,6 +74,25 @@ def test_compare_shows_each_kind_of_pluralism_as_its_own_metric_with_its_tension
     assert not any("pluralism" in m for m in shown)  # never one folded score
     pairs = {frozenset(p) for p in zip(card.agreement["metric_a"], card.agreement["metric_b"])}
     assert {"steered_alignment", "opinion_alignment"} in pairs  # the tension between two kinds, over the two models
+
+
+def test_the_report_and_the_summary_show_each_measures_shift_and_what_makes_one_uninformative(tmp_path):
+    shifts = _measured(tmp_path, "like").assign(degenerate=lambda t: np.where(
+        t["measure"] == "answer_entropy", "opinion_one_letter (hf:test/tuned)", ""))
+    table = pluralism_table(shifts)
+    assert set(table["kind"]) == {"steerable", "distributional"} and "gap" not in set(table["group"])
+    row = table[(table["measure"] == "steered_alignment") & (table["group"] == "age 55+")].iloc[0]
+    assert row["tuned − base"].startswith("-") and row["n"] == "6"
+    summary = pd.DataFrame([{"reward": "a", "value": 0.6, "ci_low": 0.5, "ci_high": 0.7, "n": 8, "worst": None,
+                             "p": 0.03, "target": True, "verdict": "gained", "evaluation": "training reward",
+                             "judged_by": "the reward a"}])
+    curve = pd.DataFrame({"step": [1, 2], "loss": [0.7, 0.6], "margin": [None, None]})
+    manifest = {"config": {"target": "a", "model": "embedded", "prompts": "builtin", "k": 4, "beta": 0.1,
+                           "lora_r": 8, "steps": 2, "tolerance": 0.05}, "status": "complete", "created": "today"}
+    page = write_align_report(tmp_path, manifest, summary, curve, 4, pluralism=shifts).read_text()
+    assert "Three kinds of pluralism, before and after" in page and "steer_specificity" in page
+    assert page.count('title="no information: opinion_one_letter (hf:test/tuned)"') == len(
+        shifts[shifts["measure"] == "answer_entropy"])
 
 
 def test_overton_coverage_per_prompt_is_the_share_of_the_map_each_models_answer_covers():
