@@ -195,7 +195,8 @@ class Store:
             fit = self.fits.newest(session)
             answered = session.execute(select(Conversation.prompt_id, Choice.chosen).join(Choice)
                                        .where(Choice.person_id == person_id, Choice.turn == 1)).all()
-        rng = np.random.default_rng([self.study.seed, person_id, len(conversations)])  # replayable, like the order
+        # replayable, like the order (a seed sequence takes no negative numbers)
+        rng = np.random.default_rng([self.study.seed % 2**32, person_id, len(conversations)])
         assigned = assign(self.rule, [(p.id, p.shared) for p in prompts], {p.id: p.people for p in prompts},
                           {c.prompt_id for c in conversations}, fit, answered or [], rng)
         if assigned is None:
