@@ -35,6 +35,17 @@ def test_a_study_file_loads_with_defaults_and_a_database_beside_it(tmp_path):
     assert study.models == ("embedded", "llamacpp:embedded") and study.k == 2 and study.turns == 1
     assert study.database == str(tmp_path / "pilot.db")
     assert study.questions == ("age", "gender", "country", "languages", "education", "political")
+    assert (study.policy, study.epsilon, study.refit, study.warmup, study.model, study.types) == \
+        ("random", 0.1, 50, 3, "mixture", 3)
+
+
+def test_an_active_study_reads_its_rule(tmp_path):
+    path = tmp_path / "pilot.toml"
+    path.write_text(GOOD.replace("shared = 2", 'shared = 2\npolicy = "active"\nepsilon = 0\nrefit = 20\nwarmup = 4\n'
+                                               'model = "ideal-point"\ntypes = 5'))
+    study = load_study(path)
+    assert (study.policy, study.epsilon, study.refit, study.warmup, study.model, study.types) == \
+        ("active", 0.0, 20, 4, "ideal-point", 5)
 
 
 @pytest.mark.parametrize("change, line, field, problem", [
@@ -48,6 +59,12 @@ def test_a_study_file_loads_with_defaults_and_a_database_beside_it(tmp_path):
     (('researcher = "Dr. Ada Lovelace"\n', ""), 1, "study.researcher", "required: the consent page names who runs"),
     (('contact = "ada@example.org"', 'contact = " "'), 4, "study.contact", "must say how people reach the researcher"),
     (('kept = "Your choices, for five years"\n', ""), 1, "study.kept", "required: the consent page says what is kept"),
+    (("shared = 2", 'shared = 2\npolicy = "clever"'), 16, "overlap.policy", "must be one of random, active"),
+    (("shared = 2", "shared = 2\nepsilon = 1.5"), 16, "overlap.epsilon", "must be a share between 0 and 1"),
+    (("shared = 2", "shared = 2\nrefit = 0"), 16, "overlap.refit", "must be at least 1 choice"),
+    (("shared = 2", "shared = 2\nwarmup = -1"), 16, "overlap.warmup", "must be 0 or more"),
+    (("shared = 2", 'shared = 2\nmodel = "bradley-terry"'), 16, "overlap.model", "must be one of mixture, ideal-point"),
+    (("shared = 2", "shared = 2\ntypes = 1"), 16, "overlap.types", "must be 2 to 20"),
 ])
 def test_a_mistake_names_the_file_line_and_field(tmp_path, change, line, field, problem):
     path = tmp_path / "bad.toml"

@@ -76,7 +76,9 @@ def serve(
     import uvicorn
 
     from ..collect.app import create_app
+    from ..collect.refit import Refitter
     from ..collect.worker import CandidateWorker, study_judge, study_sampler
+    from ..embed import SentenceEmbedder
     from ..models.spec import load
 
     store = _open(study_file)
@@ -87,6 +89,9 @@ def serve(
     models = {spec: load(spec) for spec in dict.fromkeys(specs)}
     worker = CandidateWorker(store, study_sampler(store.study, models), study_judge(store.study, models))
     worker.start()
+    refitter = Refitter(store, SentenceEmbedder()) if store.study.policy == "active" else None
+    if refitter is not None:  # active assignment: the population model is refitted beside the worker
+        refitter.start()
     if generated:
         out.print(f"admin password: {password}", highlight=False)
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -98,6 +103,8 @@ def serve(
         uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=30)
     finally:
         worker.stop()
+        if refitter is not None:
+            refitter.stop()
 
 
 @commands.command(epilog="""

@@ -1,6 +1,7 @@
 """What the admin page shows: progress by person and prompt, time per task, low-effort flags, how often people
 who saw the same candidate set chose the same answer, which value poles the answered sets cover, and how many
-generated answers the worker's checks replaced or dropped."""
+generated answers the worker's checks replaced or dropped; in an active study, how uncertain each person's type
+still is."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ..data.collection import CandidateSet, Choice, Conversation, Person, Prompt
 from ..data.axes import AXES, POLES
 from ..sampling.checks import PROBLEMS
 from ..sampling.measures import coverage
+from .active import person_weights, uncertainty
 from .core import effort_flags, pairwise_agreement
 from .store import Store
 
@@ -29,8 +31,9 @@ def _frame(store: Store, query) -> pd.DataFrame:
 def progress_report(store: Store) -> dict:
     """The admin page's tables (``people``, ``groups``, ``prompts``, ``languages``, ``sets``, the latest
     ``rationales``, ``coverage``, ``checks``) and numbers (``choices``, ``median_seconds``, ``agreement``,
-    ``agreement_pairs``, ``chance``, ``answered_sets`` and of those ``answered_later_sets``). A person's
-    ``surveyed`` is true when they gave at least one survey answer (one who skipped every question gave none)."""
+    ``agreement_pairs``, ``chance``, ``answered_sets`` and of those ``answered_later_sets``, and ``uncertainty``:
+    what a person's ``uncertainty`` measures, None before an active study's first fit). A person's ``surveyed`` is
+    true when they gave at least one survey answer (one who skipped every question gave none)."""
     people = _frame(store, select(Person.id, Person.label, Person.language, Person.consented_at, Person.declined_at,
                                   Person.survey))
     people["surveyed"] = people.pop("survey").map(bool)
@@ -56,6 +59,7 @@ def progress_report(store: Store) -> dict:
               .join(labelled.groupby("label")["seconds"].median().rename("median_seconds")).reset_index())
     prompts["people"] = prompts["id"].map(conversations.groupby("prompt_id").size()).fillna(0).astype(int)
     first = choices[choices.turn == 1]
+    people["uncertainty"], uncertain = type_uncertainty(store, people["id"], first)
     agreement, pairs = pairwise_agreement({s: list(part.chosen) for s, part in first.groupby("candidate_set_id")})
     said = choices.dropna(subset=["rationale"]).sort_values("created_at", ascending=False).head(20)
     return {"people": people, "groups": groups, "prompts": prompts, "languages": language_table(store, prompts, people),
@@ -65,7 +69,24 @@ def progress_report(store: Store) -> dict:
             "answered_sets": int(choices.candidate_set_id.nunique()),
             "answered_later_sets": int(choices[choices.turn > 1].candidate_set_id.nunique()),
             "choices": len(choices), "median_seconds": float(choices.seconds.median()) if len(choices) else None,
-            "agreement": agreement, "agreement_pairs": pairs, "chance": 1 / store.study.k}
+            "agreement": agreement, "agreement_pairs": pairs, "chance": 1 / store.study.k, "uncertainty": uncertain}
+
+
+UNCERTAINTY = {"entropy": "posterior entropy of the person's type (nats; 0: certain)",
+               "variance": "posterior variance of the person's ideal point (trace; 0: certain)"}
+
+
+def type_uncertainty(store: Store, people: pd.Series, first: pd.DataFrame) -> tuple[pd.Series, str | None]:
+    """How uncertain each person's type is under the newest fit of an active study, from their first-turn choices
+    (``first``: ``person_id``, ``prompt_id``, ``chosen``), and what the number is (``UNCERTAINTY``); NaN and None
+    before the first fit."""
+    with Session(store.engine) as session:
+        fit = store.fits.newest(session) if store.rule.active else None
+    if fit is None:
+        return pd.Series(float("nan"), index=people.index), None
+    answered = {pid: list(zip(part.prompt_id, part.chosen)) for pid, part in first.groupby("person_id")}
+    return (people.map(lambda pid: uncertainty(fit, person_weights(fit, answered.get(pid, [])))),
+            UNCERTAINTY[fit.target])
 
 
 def language_table(store: Store, prompts: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:

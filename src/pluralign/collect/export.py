@@ -18,9 +18,9 @@ SHAPES = ("ca", "comparisons", "trl", "annotators")
 
 def export_table(study: Study, shape: str) -> pd.DataFrame:
     """The study's choices in ``shape``: ``ca`` (one row per conversation, demographics as ``annotator_*``),
-    ``comparisons`` (one row per choice, with the seconds it took, the screen position chosen and, in studies that
-    ask for one, the ranking of every candidate, best first), ``trl`` (TRL's
-    pairwise shape, every person's columns kept) or ``annotators``."""
+    ``comparisons`` (one row per choice, with the seconds it took, the screen position chosen, why its prompt was
+    assigned and with what probability, and, in studies that ask for one, the ranking of every candidate, best
+    first), ``trl`` (TRL's pairwise shape, every person's columns kept) or ``annotators``."""
     if shape not in SHAPES:
         raise InputError(f"unknown export shape {shape!r}; choose from {', '.join(SHAPES)}")
     comparisons, annotators = load_collection(study.database)
@@ -30,7 +30,7 @@ def export_table(study: Study, shape: str) -> pd.DataFrame:
         return annotators
     if shape == "trl":
         return to_trl_pairwise(comparisons, annotators)
-    return comparisons[[*COMPARISON_COLUMNS, "prompt_id", "seconds", "position"]]
+    return comparisons[[*COMPARISON_COLUMNS, "prompt_id", "seconds", "position", "assigned", "probability"]]
 
 
 def jsonl_text(table: pd.DataFrame) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 from alembic import command
 from alembic.config import Config
@@ -23,7 +24,9 @@ from sqlalchemy.orm import Session
 
 from ..errors import InputError
 from ..data.collection import CandidateSet, Choice, Conversation, Person, Prompt, Setting, engine_for, now
-from .core import next_prompt, shown_order
+from .active import Rule, assign
+from .core import shown_order
+from .fits import FitCache
 from .study import Study
 
 
@@ -57,6 +60,8 @@ class Store:
     def __init__(self, study: Study) -> None:
         self.study = study
         self.engine = engine_for(study.database)
+        self.rule = Rule(study.policy == "active", study.warmup, study.epsilon, study.min_people)
+        self.fits = FitCache()
 
     def migrate(self, revision: str = "head") -> None:
         """Bring the schema to ``revision``, the newest by default (creates it in an empty database)."""
@@ -141,7 +146,8 @@ class Store:
         the overlap design among the prompts in the person's language; None when their quota or those prompts are
         used up. A later turn's set still pending after the study's timeout is marked failed here, so the person is
         offered a retry instead of a spinner forever. Three statements when the task is open, six when one is
-        assigned: the person's conversations are read once, and no statement reads the whole study."""
+        assigned (eight in an active study after the person's warm-up): the person's conversations are read once,
+        and no statement reads the whole study."""
         for _ in range(5):  # two tabs asking at once: the loser of the unique (person, prompt) insert asks again
             try:
                 with Session(self.engine) as session, session.begin():
@@ -176,17 +182,28 @@ class Store:
         return None if open_ is None else self._set_of(session, open_.id, open_.prompt_id)
 
     def _assign(self, session: Session, person_id: int, language: str, conversations: Sequence[Row]) -> Task | None:
-        """A new conversation on the next prompt of the overlap design for a person whose ``conversations`` are all
-        finished; None when their quota or the prompts in their ``language`` are used up."""
+        """A new conversation on the next prompt of the study's rule (``active.assign``: the overlap design, or after
+        the warm-up of an active study the newest fit's most informative allowed prompt) for a person whose
+        ``conversations`` are all finished, kept with why and with what probability it was assigned; None when their
+        quota or the prompts in their ``language`` are used up."""
         if len(conversations) >= self.study.quota:
             return None
         prompts = session.execute(select(Prompt.id, Prompt.shared, Prompt.people).where(Prompt.language == language)
                                   .order_by(Prompt.position)).all()
-        chosen = next_prompt([(p.id, p.shared) for p in prompts], {p.id: p.people for p in prompts},
-                             {c.prompt_id for c in conversations}, self.study.min_people)
-        if chosen is None:
+        fit = answered = None
+        if self.rule.active and len(conversations) >= self.rule.warmup:  # two reads more, both indexed
+            fit = self.fits.newest(session)
+            answered = session.execute(select(Conversation.prompt_id, Choice.chosen).join(Choice)
+                                       .where(Choice.person_id == person_id, Choice.turn == 1)).all()
+        # replayable, like the order (a seed sequence takes no negative numbers)
+        rng = np.random.default_rng([self.study.seed % 2**32, person_id, len(conversations)])
+        assigned = assign(self.rule, [(p.id, p.shared) for p in prompts], {p.id: p.people for p in prompts},
+                          {c.prompt_id for c in conversations}, fit, answered or [], rng)
+        if assigned is None:
             return None
-        conversation = session.scalar(insert(Conversation).values(person_id=person_id, prompt_id=chosen)
+        chosen, why, probability = assigned
+        conversation = session.scalar(insert(Conversation).values(person_id=person_id, prompt_id=chosen,
+                                                                  assigned=why, probability=probability)
                                       .returning(Conversation.id))
         task = self._set_of(session, conversation, chosen)
         # last, so the prompt's row lock (every new person takes the shared prompts first) is held the least

@@ -33,6 +33,13 @@
     min_people = 3                 # each prompt is answered by at least this many people before any gets more
     shared = 2                     # the first prompts of each language, answered by everyone in it
     quota = 10                     # conversations per person
+    policy = "random"              # random: the fixed design above; active: after the warm-up, each next prompt by
+                                   # what its answer is expected to teach about the person (docs/methods.md)
+    epsilon = 0.1                  # active: the share of prompts drawn at random instead (keeps the fit unbiased)
+    refit = 50                     # active: choices between refits of the population model (out of the requests)
+    warmup = 3                     # active: a person's first conversations follow the fixed design
+    model = "mixture"              # active: mixture (of `types` types) or ideal-point
+    types = 3                      # active: the mixture's types, or the ideal points' prototypes
 
     [survey]
     questions = ["age", "gender", "country", "languages", "education", "political"]
@@ -51,6 +58,8 @@ from ..errors import InputError
 from ..sampling.samplers import SAMPLERS
 
 RATIONALE = ("optional", "required", "off")
+POLICIES = ("random", "active")
+ACTIVE_MODELS = ("mixture", "ideal-point")
 QUESTIONS = ("age", "gender", "country", "languages", "education", "political")
 
 
@@ -83,6 +92,12 @@ class Study:
     min_people: int = 1
     shared: int = 0
     quota: int = 10
+    policy: str = "random"
+    epsilon: float = 0.1
+    refit: int = 50
+    warmup: int = 3
+    model: str = "mixture"
+    types: int = 3
     questions: tuple[str, ...] = QUESTIONS
     seed: int = 0
 
@@ -119,6 +134,12 @@ _FIELDS = {
     "min_people": ("overlap", "min_people", int, lambda v: v >= 1, "must be at least 1"),
     "shared": ("overlap", "shared", int, lambda v: v >= 0, "must be 0 or more"),
     "quota": ("overlap", "quota", int, lambda v: v >= 1, "must be at least 1"),
+    "policy": ("overlap", "policy", str, lambda v: v in POLICIES, f"must be one of {', '.join(POLICIES)}"),
+    "epsilon": ("overlap", "epsilon", float, lambda v: 0 <= v <= 1, "must be a share between 0 and 1"),
+    "refit": ("overlap", "refit", int, lambda v: v >= 1, "must be at least 1 choice"),
+    "warmup": ("overlap", "warmup", int, lambda v: v >= 0, "must be 0 or more"),
+    "model": ("overlap", "model", str, lambda v: v in ACTIVE_MODELS, f"must be one of {', '.join(ACTIVE_MODELS)}"),
+    "types": ("overlap", "types", int, lambda v: 2 <= v <= 20, "must be 2 to 20"),
     "questions": ("survey", "questions", list, lambda v: all(q in QUESTIONS for q in v),
                   f"may only name {', '.join(QUESTIONS)}"),
 }

@@ -5,7 +5,8 @@ A study's people come with a hashed invite token; each first-turn prompt has one
 to it sees (so their disagreement is measurable), in an order shuffled per person; a later turn's set continues one
 person's conversation from the response they chose. A choice records the candidate's index in the set (not its
 position on screen), the position it was shown at, the ranking of every candidate where the study asks for one, and
-the client's nonce, unique per person, so a retried submit is one choice.
+the client's nonce, unique per person, so a retried submit is one choice. Each conversation keeps why its prompt was
+assigned and with what probability (active studies choose prompts by what a person's answers teach).
 The schema's history is in Alembic migrations (``pluralign/collect/migrations``).
 """
 
@@ -73,7 +74,23 @@ class Conversation(Base):
     prompt_id: Mapped[str] = mapped_column(ForeignKey("prompts.id"), index=True)
     finished: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=now)
+    # why the prompt was assigned (warm-up | guarantee | design | active | random) and the probability that the
+    # assignment rule gave it, for inverse-probability weights (empty in studies from before they were kept)
+    assigned: Mapped[Optional[str]] = mapped_column(String(16))
+    probability: Mapped[Optional[float]]
     __table_args__ = (UniqueConstraint("person_id", "prompt_id"),)
+
+
+class Fit(Base):
+    """A refit of an active study's population model, as its assignment rule reads it: the hypotheses about a
+    person's weights and each first-turn set's candidates' rewards (``collect/active.py``)."""
+
+    __tablename__ = "fits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    choices: Mapped[int]  # the study's choices when it was fitted
+    kind: Mapped[str] = mapped_column(String(16))  # mixture | ideal-point
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=now)
 
 
 class CandidateSet(Base):
@@ -169,15 +186,19 @@ def load_collection(db: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         raise DatasetError(db, f"not a database URL ({exc})") from None
     try:
         with Session(engine) as session:
-            choices = session.execute(select(Choice, CandidateSet, Prompt).join(CandidateSet, Choice.candidate_set_id == CandidateSet.id)
+            choices = session.execute(select(Choice, CandidateSet, Prompt, Conversation.assigned,
+                                             Conversation.probability)
+                                      .join(CandidateSet, Choice.candidate_set_id == CandidateSet.id)
                                       .join(Prompt, CandidateSet.prompt_id == Prompt.id)
+                                      .join(Conversation, Choice.conversation_id == Conversation.id)
                                       .order_by(Choice.conversation_id, Choice.turn)).all()
             people = session.scalars(select(Person).order_by(Person.id)).all()
             rows = [{"comparison_id": f"{c.conversation_id}-{c.turn}", "conversation_id": str(c.conversation_id),
                      "turn": c.turn, "annotator_id": str(c.person_id), "context": s.context, "prompt_id": p.id,
                      "candidates": [x["text"] for x in s.candidates], "chosen": c.chosen, "language": p.language,
-                     "feedback": c.rationale or None, "seconds": c.seconds, "position": c.position, "ranking": c.ranking}
-                    for c, s, p in choices]
+                     "feedback": c.rationale or None, "seconds": c.seconds, "position": c.position, "ranking": c.ranking,
+                     "assigned": assigned, "probability": probability}
+                    for c, s, p, assigned, probability in choices]
             annotators = pd.DataFrame([{"annotator_id": str(p.id), **(p.survey or {})} for p in people]
                                       or {"annotator_id": []})
     except DatabaseError as exc:  # a file that is no database, a database without a study's tables, a server down
@@ -186,7 +207,7 @@ def load_collection(db: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         engine.dispose()
     comparisons = pd.DataFrame(rows, columns=["comparison_id", "conversation_id", "turn", "annotator_id", "context",
                                               "candidates", "chosen", "language", "feedback", "prompt_id", "seconds",
-                                              "position", "ranking"])
+                                              "position", "ranking", "assigned", "probability"])
     if comparisons.empty:
         raise DatasetError(db, "no choices collected yet")
     check_comparisons(comparisons, None, db)

@@ -74,10 +74,17 @@ def hypotheses(model: SharedRewards) -> tuple[np.ndarray, np.ndarray, str]:
 def posterior(model: SharedRewards, history: Choices | None, points: np.ndarray, log_prior: np.ndarray) -> np.ndarray:
     """(H,) the hypotheses' posterior given a person's choices so far (``history``, None for none; a ranking's later
     choices count, as in ``adapt``): the weights ``adapt`` gives, before they are averaged into one mix."""
-    log_post = log_prior.copy()
-    if history is not None and len(history):
-        utility = task_rewards(model, history.features, history.candidates) @ points.T  # (n, k, H)
-        log_post += _log_probs(utility)[np.arange(len(history)), history.chosen].sum(0)
+    if history is None or not len(history):
+        return np.exp(log_prior - logsumexp(log_prior))
+    return rewards_posterior(task_rewards(model, history.features, history.candidates), history.chosen, points,
+                             log_prior)
+
+
+def rewards_posterior(rewards: np.ndarray, chosen: np.ndarray, points: np.ndarray, log_prior: np.ndarray) -> np.ndarray:
+    """(H,) the hypotheses' posterior given the ``rewards`` (n, k, K) of the tasks a person answered and the candidate
+    they ``chosen`` in each (n,): ``posterior`` on rewards computed once and kept (the collect app's refit keeps
+    them)."""
+    log_post = log_prior + _log_probs(rewards @ points.T)[np.arange(len(chosen)), np.asarray(chosen)].sum(0)
     return np.exp(log_post - logsumexp(log_post))
 
 
@@ -146,10 +153,19 @@ def acquire(model: SharedRewards, rewards: np.ndarray, history: Choices | None =
         max_hypotheses: ideal points have one hypothesis per fitted person; above this many, this many are drawn
             in proportion to their posterior (systematic resampling), which keeps the cost flat in the population.
     """
+    points, log_prior, target = hypotheses(model)
+    return pick(rewards, points, posterior(model, history, points, log_prior), target, available=available,
+                epsilon=epsilon, rng=rng, max_hypotheses=max_hypotheses)
+
+
+def pick(rewards: np.ndarray, points: np.ndarray, weights: np.ndarray, target: str, *,
+         available: np.ndarray | None = None, epsilon: float = 0.1, rng: np.random.Generator | None = None,
+         max_hypotheses: int = 64) -> Assignment:
+    """``acquire``'s choice given the person's hypotheses already weighed: ``points`` (H, K) with posterior
+    ``weights`` (H,) and the ``target`` to reduce (``hypotheses``); for callers that keep a fit's hypotheses and task
+    rewards instead of the model (the collect app reads them from its database)."""
     rng = np.random.default_rng() if rng is None else rng
     available = np.ones(len(rewards), dtype=bool) if available is None else np.asarray(available, dtype=bool)
-    points, log_prior, target = hypotheses(model)
-    weights = posterior(model, history, points, log_prior)
     if len(points) > max_hypotheses:
         draws = np.searchsorted(np.cumsum(weights), (rng.random() + np.arange(max_hypotheses)) / max_hypotheses)
         points = points[np.minimum(draws, len(points) - 1)]

@@ -1,0 +1,100 @@
+"""The refit of an active study's population model, out of the request path: every ``study.refit`` choices, the
+study's choices so far are embedded and fitted (a mixture of types or ideal points, ``preferences/``), and what the
+assignment rule needs is stored as a new fit (``fits.py``): the hypotheses about a person's weights and the rewards
+of every ready first-turn set's candidates."""
+
+from __future__ import annotations
+
+import threading
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..data.collection import CandidateSet, Choice, Prompt, load_collection
+from ..embed import Embedder
+from ..preferences.acquire import hypotheses, task_rewards
+from ..preferences.features import comparison_choices
+from ..preferences.latent import IdealPoint, MixtureBradleyTerry, SharedRewards
+from .active import ActiveFit
+from .fits import fitted_choices, save_fit
+from .store import Store
+
+
+def population_model(store: Store) -> SharedRewards:
+    """The study's unfitted population model (``[overlap] model`` with ``types``), seeded by the study."""
+    study = store.study
+    if study.model == "ideal-point":
+        return IdealPoint(n_prototypes=study.types, random_state=study.seed)
+    return MixtureBradleyTerry(n_types=study.types, random_state=study.seed)
+
+
+def first_turn_sets(store: Store) -> pd.DataFrame:
+    """Every ready first-turn set as a comparison table (``prompt_id``, ``context``, ``candidates`` texts, and the
+    columns ``comparison_choices`` lays out; no choice is in it: ``chosen`` is 0 and the annotator empty)."""
+    with Session(store.engine) as session:
+        rows = session.execute(select(CandidateSet.prompt_id, CandidateSet.context, CandidateSet.candidates,
+                                      Prompt.language).join(Prompt)
+                               .where(CandidateSet.conversation_id.is_(None), CandidateSet.status == "ready")
+                               .order_by(CandidateSet.prompt_id)).all()
+    return pd.DataFrame({"prompt_id": [r.prompt_id for r in rows], "context": [r.context for r in rows],
+                         "candidates": [[c["text"] for c in r.candidates] for r in rows],
+                         "language": [r.language for r in rows], "chosen": 0, "annotator_id": "",
+                         "conversation_id": [r.prompt_id for r in rows]})
+
+
+def refit(store: Store, embedder: Embedder) -> ActiveFit | None:
+    """Fit the study's population model on its choices so far and store what the assignment rule reads; None (and
+    nothing stored) before any choice or any ready set."""
+    with Session(store.engine) as session:
+        choices = session.scalar(select(func.count()).select_from(Choice))
+    sets = first_turn_sets(store)
+    if not choices or sets.empty:
+        return None
+    comparisons, annotators = load_collection(store.study.database)
+    model = population_model(store).fit(comparison_choices(comparisons, embedder, annotators))
+    points, log_prior, target = hypotheses(model)
+    laid_out = comparison_choices(sets, embedder, rankings=False)
+    rewards = task_rewards(model, laid_out.features, laid_out.candidates)
+    fit = ActiveFit(0, target, points, log_prior, {p: i for i, p in enumerate(sets["prompt_id"])}, rewards)
+    with Session(store.engine) as session, session.begin():
+        fit_id = save_fit(session, fit, choices, store.study.model)
+    return ActiveFit(fit_id, fit.target, fit.points, fit.log_prior, fit.prompts, fit.rewards)
+
+
+def refit_due(store: Store) -> bool:
+    """Whether an active study has ``study.refit`` choices (or more) that its newest fit has not seen."""
+    if store.study.policy != "active":
+        return False
+    with Session(store.engine) as session:
+        choices = session.scalar(select(func.count()).select_from(Choice))
+        return choices - (fitted_choices(session) or 0) >= store.study.refit
+
+
+class Refitter(threading.Thread):
+    """Refits an active study's population model whenever ``refit_due``, looking every ``idle_seconds`` until
+    ``stop()``; a failed refit's error is kept in ``error`` and the assignment goes on with the fit before it."""
+
+    def __init__(self, store: Store, embedder: Embedder, idle_seconds: float = 5.0) -> None:
+        super().__init__(name="pluralign-refit", daemon=True)
+        self.store, self.embedder, self.idle = store, embedder, idle_seconds
+        self.error: str | None = None
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopping.is_set():
+            self.step()
+            self._stopping.wait(self.idle)
+
+    def step(self) -> ActiveFit | None:
+        """Refit once if one is due; the new fit, or None."""
+        if not refit_due(self.store):
+            return None
+        try:
+            return refit(self.store, self.embedder)
+        except Exception as exc:  # a failed fit must not end the thread; assignment keeps the fit before it
+            self.error = f"{type(exc).__name__}: {exc}"
+            return None
+
+    def stop(self) -> None:
+        self._stopping.set()

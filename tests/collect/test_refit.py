@@ -1,0 +1,43 @@
+"""The refit step of an active study: due every ``refit`` choices (never in a random study), it fits the study's
+model on the choices so far and stores what the assignment rule reads."""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pluralign.collect.refit import Refitter, refit_due
+from pluralign.data.collection import Fit
+from pluralign.embed import SentenceEmbedder
+
+from .conftest import answer, fill_all, open_store
+
+
+def test_an_ideal_point_refit_is_due_every_refit_choices_and_stores_the_rules_hypotheses(tmp_path):
+    store = open_store(tmp_path, str(tmp_path / "study.db"), study={"languages": ["en"]},
+                       overlap={"policy": "active", "model": "ideal-point", "types": 2, "refit": 3, "warmup": 0,
+                                "min_people": 1, "shared": 0})
+    fill_all(store)
+    people = [store.person(t).id for t in store.invite(3, "en")]
+    refitter = Refitter(store, SentenceEmbedder(cache=None))
+    assert not refit_due(store) and refitter.step() is None  # no choice yet
+    for i, person in enumerate(people[:2]):
+        answer(store, person, position=i)
+    assert not refit_due(store)
+    answer(store, people[2], position=2)
+    fit = refitter.step()
+    assert fit is not None and refitter.error is None and not refit_due(store)
+    assert fit.target == "variance" and fit.points.shape == (3, 2)  # one hypothesis per fitted person, K = 2
+    assert len(fit.prompts) == store.study.prompts_limit and fit.rewards.shape == (len(fit.prompts), store.study.k, 2)
+    np.testing.assert_allclose(np.exp(fit.log_prior), 1 / 3)
+    with Session(store.engine) as session:
+        assert session.scalar(select(Fit.choices)) == 3 and session.scalar(select(func.count()).select_from(Fit)) == 1
+        assert store.fits.newest(session).id == fit.id
+
+
+def test_a_random_study_is_never_refitted(tmp_path):
+    store = open_store(tmp_path, str(tmp_path / "study.db"), overlap={"refit": 1})
+    fill_all(store)
+    answer(store, store.person(store.invite(1, "en")[0]).id)
+    assert not refit_due(store)
