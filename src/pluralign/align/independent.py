@@ -14,7 +14,7 @@ import pandas as pd
 from ..errors import InputError
 from ..preferences.crossfit import HELD_OUT, held_out_rewards, shared_people
 from ..preferences.reward import GroupRewards
-from ..sampling.judge import ValueJudge
+from ..candidates.placement import ValuePlacer
 from .core import MAXMIN, judge_metrics, verdicts
 from .outcome import align_summary
 from .targets import POLE, PoleRewards
@@ -61,7 +61,7 @@ def _learned_part(reward: str, eval_reward: str, names: list[str]) -> tuple[list
     return kept, lambda contexts, responses: rewards(contexts, responses)[:, columns], judged_by
 
 
-def independent_rewards(reward: str | None, eval_reward: str | None, eval_judge: tuple[str, ValueJudge] | None,
+def independent_rewards(reward: str | None, eval_reward: str | None, eval_judge: tuple[str, ValuePlacer] | None,
                         names: list[str], target: str, pole: str | None) -> IndependentRewards | None:
     """The independent rewards an align run judges with besides its training rewards (``names``, a pole target's
     last): ``eval_reward``'s learned ones, and the value poles placed by ``eval_judge`` (its spec and value judge);

@@ -38,12 +38,12 @@ from ..runs import (
     Models, Run, RunError, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns,
     read_records,
 )
-from ..sampling.judge import ValueJudge
-from ..sampling.samplers import IndependentSampler
+from ..candidates.placement import ValuePlacer
+from ..candidates.samplers import IndependentSampler
 from .core import MAXMIN
 from .independent import independent_rewards, scored_record
 from .judge import JudgeConfig, run_judge
-from .results import write_align_results
+from .results import write_results
 from .seeds import seed_folders
 from .summary import summarise_align
 from .targets import POLE, PoleRewards, check_poles, people_pairs, preference_pairs
@@ -239,14 +239,14 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
     done = run.done_keys()
     opened = Models(run, given=models, use_cache=use_cache)
     sampler = IndependentSampler(opened(config.model), config.k, config.temperature, config.max_tokens, True, config.seed)
-    judge = ValueJudge(opened(config.judge or config.model)) if pole or learned is None else None
+    judge = ValuePlacer(opened(config.judge or config.model)) if pole or learned is None else None
     rewards = learned if learned is not None else PoleRewards(judge)
     toward = PoleRewards(judge, [pole]) if pole and learned is not None else None
     names = [*rewards.names, config.target] if toward else rewards.names  # a pole beside learned rewards rides last
     folders = seed_folders(run.path, config.seed, config.seeds)
     keys = [f"independent{suffix}" for _, _, suffix in folders]
     other = None if set(keys) <= done else independent_rewards(  # before training: refuse now what cannot judge
-        config.reward, config.eval_reward, (config.eval_judge, ValueJudge(opened(config.eval_judge)))
+        config.reward, config.eval_reward, (config.eval_judge, ValuePlacer(opened(config.eval_judge)))
         if config.eval_judge else None, names, config.target, pole)
 
     def sampled(block: list[dict]) -> list[dict]:
@@ -297,8 +297,8 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
             audit = AuditConfig(models=[config.model, tuned], statements=config.audit, limit=config.audit_limit,
                                 survey="none", stages=["stance"], seed=config.seed)
             run_audit(audit, run.path / "audit", progress=progress, use_cache=use_cache, models=opened.loaded())
-    write_align_results(run.path)
+    write_results(run.path)
     return summarise_align(run.path)
 
 
-JOB = Job("align", AlignConfig, run_align, summarise_align, write_align_results)
+JOB = Job("align", AlignConfig, run_align, summarise_align, write_results)

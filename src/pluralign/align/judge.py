@@ -25,8 +25,8 @@ from ..runs import (
     Models, Run, RunError, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest,
     read_records,
 )
-from ..sampling.judge import ValueJudge
-from ..sampling.samplers import IndependentSampler
+from ..candidates.placement import ValuePlacer
+from ..candidates.samplers import IndependentSampler
 from .core import judge_metrics, verdicts
 from .report import ITEMS, pair_table, write_judge_report
 from .summary import summarise_judge
@@ -91,7 +91,7 @@ def run_judge(config: JudgeConfig, out: str | Path, *, fresh: bool = False, prog
     run.describe_data(data_cards=read_cards(prompts))
     opened = Models(run, given=models, use_cache=use_cache, template_from=config.template_from)
     if rewards is None:
-        rewards = PoleRewards(ValueJudge(opened(config.judge or config.against)))
+        rewards = PoleRewards(ValuePlacer(opened(config.judge or config.against)))
     items = public_columns(prompts).to_dict("records")
     done = run.done_keys()
     with run.recording(), progress_tasks(progress) as tasks:
@@ -111,11 +111,11 @@ def run_judge(config: JudgeConfig, out: str | Path, *, fresh: bool = False, prog
 
             in_chunks(run, done, [f"answer|{role}|{p['id']}" for p in items], items, chunk_size(sampler.model, CHUNK),
                       answered, tasks.add(f"answers of {spec[:24]}", len(items)))
-    write_judge_results(run.path)
+    write_results(run.path)
     return summarise_judge(run.path)
 
 
-def write_judge_results(run_dir: str | Path) -> Path:
+def write_results(run_dir: str | Path) -> Path:
     """Rebuild a judge run's tables, metrics and report from its records; returns the report's path."""
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)
@@ -140,4 +140,4 @@ def write_judge_results(run_dir: str | Path) -> Path:
     return write_judge_report(run_dir, manifest, metrics, table, answers)
 
 
-JOB = Job("judge", JudgeConfig, run_judge, summarise_judge, write_judge_results, ITEMS)
+JOB = Job("judge", JudgeConfig, run_judge, summarise_judge, write_results, ITEMS)

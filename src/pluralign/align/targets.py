@@ -9,7 +9,7 @@ import pandas as pd
 from ..data import comparisons_from, to_trl_pairwise, warn_left_out
 from ..data.axes import POLES
 from ..errors import InputError
-from ..sampling.judge import ValueJudge
+from ..candidates.placement import ValuePlacer
 from .core import judge_metrics, target_scores, verdicts
 
 POLE = "pole:"  # a target that names a value pole (data/axes.py)
@@ -68,7 +68,7 @@ class PoleRewards:
         poles: which poles (default all four, in ``POLES``' order).
     """
 
-    def __init__(self, judge: ValueJudge, poles: list[str] | None = None) -> None:
+    def __init__(self, judge: ValuePlacer, poles: list[str] | None = None) -> None:
         self.judge, self.poles = judge, list(POLES) if poles is None else poles
         check_poles(self.poles)
         self.names = [POLE + p for p in self.poles]

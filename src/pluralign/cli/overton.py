@@ -84,7 +84,7 @@ def _read_answers(path: Path) -> pd.DataFrame:
 
 def _own_answers(model, situation: str, chat: bool, seed: int) -> pd.DataFrame:
     """The model's greedy answer (set "single") and its negatively-correlated set of four."""
-    from ..sampling.samplers import IndependentSampler, NegativelyCorrelatedSampler
+    from ..candidates.samplers import IndependentSampler, NegativelyCorrelatedSampler
 
     prompt = [{"id": "situation", "text": situation}]
     single = IndependentSampler(model, k=1, temperature=0.0, chat=chat, seed=seed).sample(prompt)[0]

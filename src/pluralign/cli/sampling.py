@@ -96,7 +96,7 @@ def compare_samplers(
     unseen_share: Annotated[float, typer.Option(help="Share of people held out from training.")] = 0.25,
     nc_prompt: NcPrompt = "values",
     margin: Annotated[Optional[float], typer.Option(help="A response is at a pole when judged beyond ±margin, at neither "
-                                                         "within it (default: pluralign.sampling.measures.MARGIN, from the judge's checks).")] = None,
+                                                         "within it (default: pluralign.candidates.measures.MARGIN, from the judge's checks).")] = None,
     chat: Chat = True,
     template_from: TemplateFrom = None,
     out_dir: RunDir = Path("runs/compare"),

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
-from ..sampling.samplers import SAMPLERS
+from ..candidates.samplers import SAMPLERS
 
 RATIONALE = ("optional", "required", "off")
 QUESTIONS = ("age", "gender", "country", "languages", "education", "political")
@@ -87,7 +87,7 @@ class Study:
     seed: int = 0
 
     @property
-    def judge_spec(self) -> str | None:
+    def placer_spec(self) -> str | None:
         """The model spec of the value judge, or None when the study turns live coverage off."""
         return None if self.judge == "none" else self.judge or self.models[0]
 

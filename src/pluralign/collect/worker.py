@@ -1,6 +1,6 @@
 """The background worker that fills candidate sets: every first turn ahead of time, so nobody waits on a model for
 it, and a person's later turn as soon as they ask (those go first). Every candidate is checked before it is offered
-(``sampling/checks.py``); one that fails is replaced from a new sample or dropped, and the set keeps what was done.
+(``candidates/checks.py``); one that fails is replaced from a new sample or dropped, and the set keeps what was done.
 With a value judge, each candidate is also placed on the value axes, so the admin page can show which value poles
 the served sets cover."""
 
@@ -11,10 +11,10 @@ from collections import Counter
 from dataclasses import replace
 
 from ..models.base import LanguageModel
-from ..sampling.checks import candidate_problems
+from ..candidates.checks import candidate_problems
 from ..sampling.job import SamplingConfig, sampler_for
-from ..sampling.judge import ValueJudge
-from ..sampling.samplers import Sampler
+from ..candidates.placement import ValuePlacer
+from ..candidates.samplers import Sampler
 from .store import Store
 from .study import Study
 
@@ -26,9 +26,9 @@ def study_sampler(study: Study, models: dict[str, LanguageModel]) -> Sampler:
     return sampler_for(study.sampler, config, models)
 
 
-def study_judge(study: Study, models: dict[str, LanguageModel]) -> ValueJudge | None:
+def study_placer(study: Study, models: dict[str, LanguageModel]) -> ValuePlacer | None:
     """The study's value judge over loaded ``models`` (by spec), or None when the study turns it off."""
-    return None if study.judge_spec is None else ValueJudge(models[study.judge_spec])
+    return None if study.placer_spec is None else ValuePlacer(models[study.placer_spec])
 
 
 RESEED = 100  # a new sample's seed step: clear of the seeds a sampler takes itself (+1, +2 retries; +1000 fillers)
@@ -40,7 +40,7 @@ class CandidateWorker(threading.Thread):
     ``resamples`` times, then dropped; a set left with fewer than two is failed, as is a batch whose generation fails
     (the person's page offers a retry)."""
 
-    def __init__(self, store: Store, sampler: Sampler, judge: ValueJudge | None = None, batch: int = 4,
+    def __init__(self, store: Store, sampler: Sampler, judge: ValuePlacer | None = None, batch: int = 4,
                  idle_seconds: float = 0.5, resamples: int = 2) -> None:
         super().__init__(name="pluralign-candidates", daemon=True)
         self.store, self.sampler, self.judge, self.batch, self.idle = store, sampler, judge, batch, idle_seconds

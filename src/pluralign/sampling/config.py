@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from ..errors import InputError
 from ..models.base import LanguageModel
 from ..models.spec import parse_spec
-from .measures import MARGIN
-from .prompts import DIVERSE
-from .samplers import SAMPLERS, IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler
+from ..candidates.measures import MARGIN
+from ..candidates.prompts import DIVERSE
+from ..candidates.samplers import SAMPLERS, IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler
 
 
 @dataclass

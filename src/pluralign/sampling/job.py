@@ -27,12 +27,12 @@ from ..runs import (
 )
 from ..simulate.value_axes import simulate_value_choices
 from .export import to_annotation_tasks
-from .judge import ValueJudge, pole_accuracy
-from .measures import annotator_positions, coverage, humans_versus_models, oracle_correct, set_diversity
-from .prompts import conversation
+from ..candidates.placement import ValuePlacer, pole_accuracy
+from ..candidates.measures import annotator_positions, coverage, humans_versus_models, oracle_correct, set_diversity
+from ..candidates.prompts import conversation
 from .config import SamplingConfig, sampler_for
 from .report import ITEMS, write_compare_report
-from .samplers import IndependentSampler
+from ..candidates.samplers import IndependentSampler
 from .summary import summarise_comparison, summarise_sample
 
 CHUNK = 8  # prompts per batch
@@ -52,7 +52,7 @@ def generate_sets(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path
     opened = Models(run, given=models, use_cache=use_cache, template_from=config.template_from)
     specs = [config.model, *config.models, *([config.judge] if config.judge else [])]
     loaded = {spec: opened(spec) for spec in dict.fromkeys(specs)}
-    judge = ValueJudge(loaded[config.judge or config.model], config.chat)
+    judge = ValuePlacer(loaded[config.judge or config.model], config.chat)
     done = run.done_keys()
 
     def judged(records: list[dict]) -> list[dict]:

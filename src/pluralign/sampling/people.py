@@ -19,10 +19,10 @@ from ..models.spec import parse_spec
 from ..runs import (
     Models, Run, RunError, chunk_size, fingerprint_table, in_chunks, progress_tasks, read_manifest, read_records,
 )
-from .judge import ValueJudge
-from .measures import annotator_positions, humans_versus_models
+from ..candidates.placement import ValuePlacer
+from ..candidates.measures import annotator_positions, humans_versus_models
 from .report import write_people_map
-from .samplers import IndependentSampler
+from ..candidates.samplers import IndependentSampler
 
 CHUNK = 8  # prompts per generation call; judged choices go 4 times as many at once
 
@@ -65,13 +65,13 @@ def _prompts(comparisons: pd.DataFrame) -> list[dict]:
 def run_humans_vs_models(config: HumansVsModelsConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
                          use_cache: bool = True, models: dict[str, LanguageModel] | None = None) -> Summary:
     """Judge what every annotator chose and every model's default answer to each distinct context, into the run
-    ``out``; then ``write_people_results``. Re-running resumes: judged items are not judged again."""
+    ``out``; then ``write_results``. Re-running resumes: judged items are not judged again."""
     comparisons, _ = comparisons_from(config.data, config.annotators)
     run = Run(out, "humans-vs-models", asdict(config), fingerprint_table(comparisons), fresh=fresh, seed=config.seed)
     run.describe_data(data_cards=read_cards(comparisons), left_out=left_out(comparisons))
     opened = Models(run, given=models, use_cache=use_cache)
     loaded = {spec: opened(spec) for spec in dict.fromkeys(config.models)}
-    judge = ValueJudge(opened(config.judge or config.models[0]), config.chat)
+    judge = ValuePlacer(opened(config.judge or config.models[0]), config.chat)
     choices = [{"annotator": a.item() if hasattr(a, "item") else a, "text": list(c)[i]}
                for a, c, i in zip(comparisons["annotator_id"], comparisons["candidates"], comparisons["chosen"])]
     prompts = _prompts(comparisons)
@@ -94,11 +94,11 @@ def run_humans_vs_models(config: HumansVsModelsConfig, out: str | Path, *, fresh
 
             in_chunks(run, done, [f"default|{spec}|{p['id']}" for p in prompts], prompts, chunk_size(model, CHUNK),
                       answered, tasks.add(f"{spec[:20]} default answers", len(prompts)))
-    write_people_results(run.path)
+    write_results(run.path)
     return summarise_people(run.path)
 
 
-def write_people_results(run_dir: str | Path) -> Path:
+def write_results(run_dir: str | Path) -> Path:
     """From a humans-vs-models run's records: ``people.parquet`` (each annotator's mean judged position with an
     interval), ``defaults.parquet`` (each model's judged answers), ``summary.parquet`` (per model, the share of people
     in its quadrant and the ratio of people's to the model's variance on each axis) and ``map.html``, its path."""
@@ -134,4 +134,4 @@ def summarise_people(run_dir: str | Path) -> Summary:
                    (f"tables and map: {path / 'map.html'}",), notes)
 
 
-JOB = Job("humans-vs-models", HumansVsModelsConfig, run_humans_vs_models, summarise_people, write_people_results)
+JOB = Job("humans-vs-models", HumansVsModelsConfig, run_humans_vs_models, summarise_people, write_results)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from pluralign.data import builtin_prompts, builtin_value_poles
-from pluralign.sampling import IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler, ValueJudge, judge_accuracy
+from pluralign.candidates import IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler, ValuePlacer, placement_accuracy
 
 PROMPTS = [{"id": "a", "text": "Should I move abroad for work while my parents grow old?", "language": "en"},
            {"id": "b", "text": "Sollte man Kinder religiös erziehen?", "language": "de",
@@ -66,11 +66,11 @@ def test_one_response_from_each_model(hf_model, llama_model):
 
 
 def test_judge_places_responses_in_range_and_reports_its_accuracy(hf_model):
-    judge = ValueJudge(hf_model)
+    judge = ValuePlacer(hf_model)
     placed = judge.positions(["Follow your faith.", "Trust the evidence."])
     assert list(placed.columns) == ["traditional_secular", "survival_self_expression"]
     assert placed.abs().le(1).all().all()
-    report = judge_accuracy(judge, builtin_value_poles()).set_index(["axis", "language"])
+    report = placement_accuracy(judge, builtin_value_poles()).set_index(["axis", "language"])
     assert report.loc[("all", "all"), "n"] == 44
     assert set(report.index.get_level_values("language")) == {"en", "de", "fr", "es", "tr", "all"}
     assert np.all((report["ci_low"] <= report["accuracy"]) & (report["accuracy"] <= report["ci_high"]))
@@ -79,11 +79,11 @@ def test_judge_places_responses_in_range_and_reports_its_accuracy(hf_model):
 def test_people_from_a_comparison_table_are_placed_by_what_they_chose(hf_model):
     import pandas as pd
 
-    from pluralign.sampling import annotator_positions, chosen_positions
+    from pluralign.candidates import annotator_positions, chosen_positions
 
     comparisons = pd.DataFrame({"annotator_id": ["p1", "p1", "p2"],
                                 "candidates": [["Follow your faith.", "Trust the evidence."]] * 3, "chosen": [0, 0, 1]})
-    judge = ValueJudge(hf_model)
+    judge = ValuePlacer(hf_model)
     placed = chosen_positions(comparisons, judge)
     alone = judge.positions(["Follow your faith.", "Trust the evidence."])
     assert placed["traditional_secular"].tolist() == pytest.approx(alone["traditional_secular"].iloc[[0, 0, 1]].tolist(), abs=1e-6)

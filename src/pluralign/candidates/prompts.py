@@ -78,7 +78,7 @@ def diverse_prompt(prompt: dict, k: int, chat: bool, variant: str = "values") ->
     return render(messages, chat=False)[: -len("Assistant:")] + f"{instruction}\n\n1."
 
 
-def judge_prompt(response: str, axis: str, swapped: bool, chat: bool) -> tuple[Prompt, tuple[str, str]]:
+def placement_prompt(response: str, axis: str, swapped: bool, chat: bool) -> tuple[Prompt, tuple[str, str]]:
     """Which pole of ``axis`` a response leans to, with the poles as options A and B (B and A when ``swapped``),
     so that a judge's preference for a letter cancels out when both orders are averaged."""
     first, second = AXES[axis][::-1] if swapped else AXES[axis]
