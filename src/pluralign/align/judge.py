@@ -1,6 +1,6 @@
 """The judge job: whose preferences does a model's answer satisfy? Two models answer the same prompts; the rewards a
 ``learn`` run fitted (one per group, latent type or prototype) say, group by group, which answer each would choose.
-Without a learn run, the four value poles are the rewards: a value judge places each answer on the value axes.
+Without a learn run, the four value poles are the rewards: a value placer places each answer on the value axes.
 
 Answers are generated (greedy) and scored chunk by chunk into the run's records, each with its reward under every
 group, so the job resumes after a crash and its tables rebuild from the records alone.
@@ -43,7 +43,8 @@ class JudgeConfig:
     Args:
         model, against: the model specs whose answers are compared (A and B).
         reward: a ``learn`` run directory whose model was fitted on texts; None: the four value poles are the rewards,
-            each answer placed on the value axes by ``judge`` (default: the ``against`` model).
+            each answer placed on the value axes by the value placer ``judge`` (default: the ``against`` model; the
+            field keeps the name that runs on disk record).
         prompts: a prompt source (``builtin`` or a FILE with id, text, language); limit: its first N prompts.
         max_tokens: tokens per answer; chat: through the models' chat templates.
         template_from: for openai specs, the tokenizer whose chat template renders chat prompts.
@@ -64,7 +65,7 @@ class JudgeConfig:
         for spec in filter(None, (self.model, self.against, self.judge)):
             parse_spec(spec)
         if self.reward and self.judge:
-            raise InputError("a judge model places answers on the value poles, the rewards when no learn run is given; "
+            raise InputError("--placer places answers on the value poles, the rewards when no learn run is given; "
                              "with a learn run's rewards it has nothing to do")
         if self.model == self.against:
             raise InputError(f"--model and --against are both {self.model!r}: judge two different models")

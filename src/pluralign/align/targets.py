@@ -59,12 +59,12 @@ def check_poles(poles: list[str]) -> None:
 
 class PoleRewards:
     """Value poles as rewards, the same shape as a learned ``GroupRewards``: ``rewards(contexts, responses)`` is
-    (n, P), each column how far a response sits toward one pole on its value axis, in [−1, 1] (the value judge's
+    (n, P), each column how far a response sits toward one pole on its value axis, in [−1, 1] (the value placer's
     position, signed; the context is not read). Named ``pole:traditional``, ...; weighed equally. Opposite poles of
     one axis mirror each other: an answer that gains toward one loses as much toward the other.
 
     Args:
-        judge: the value judge that places the responses.
+        judge: the value placer that places the responses.
         poles: which poles (default all four, in ``POLES``' order).
     """
 

@@ -1,4 +1,4 @@
-"""The value judge: where a response sits on the two Inglehart–Welzel axes, through ``score`` with any model.
+"""The value placer: where a response sits on the two Inglehart–Welzel axes, through ``score`` with any model.
 
 Position on an axis = p(second pole) − p(first pole), in [−1, 1]: −1 traditional / survival, +1 secular-rational /
 self-expression. Each axis is asked twice, with the poles as A/B and as B/A, and the two answers averaged, so

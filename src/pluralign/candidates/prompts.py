@@ -1,4 +1,4 @@
-"""Prompts for candidate sets and for the value judge, as data."""
+"""Prompts for candidate sets and for the value placer, as data."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from ..models.base import Message, Prompt
 # Asking one model for k responses that represent diverse values (Community Alignment's negatively-correlated
 # sampling), in the conversation's language; {k} is the number of responses. Two variants:
 # - "values" (the default) asks for different values without naming any, as the paper describes;
-# - "axes" names the value judge's poles as examples, which builds part of the measured coverage into the request
+# - "axes" names the value placer's poles as examples, which builds part of the measured coverage into the request
 #   (kept to show how much: compare the two in one run).
 DIVERSE: dict[str, dict[str, str]] = {
     "values": {

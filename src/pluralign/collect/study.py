@@ -88,7 +88,7 @@ class Study:
 
     @property
     def placer_spec(self) -> str | None:
-        """The model spec of the value judge, or None when the study turns live coverage off."""
+        """The model spec of the value placer, or None when the study turns live coverage off."""
         return None if self.judge == "none" else self.judge or self.models[0]
 
 
