@@ -7,8 +7,8 @@ turns as chat messages). A candidate set is a dict: ``prompt_id``, ``sampler``, 
 ``{"text", "source"}``), ``attempts``, ``fallback`` (None, or what was done when the model did not comply) and
 ``nc_prompt`` (which instruction asked for diverse responses; None for the other samplers).
 
-``make_sampler`` builds one by name from ``SamplerSettings``: the sample jobs, the collection worker and the values
-capability each carry these settings in their own config and hand over only them.
+``make_sampler`` builds one by name from ``SamplerSettings``: the sample jobs and the collection worker each carry
+these settings in their own config (a manifest, a study file) and hand over only them.
 """
 
 from __future__ import annotations
