@@ -21,8 +21,8 @@ from pluralign.data import builtin_prompts
 from pluralign.models.base import GenerateRequest
 from pluralign.models.embedded import embedded_hf_dir
 from pluralign.models.spec import load
-from pluralign.sampling import IndependentSampler
-from pluralign.sampling.prompts import conversation, diverse_prompt
+from pluralign.candidates import IndependentSampler
+from pluralign.candidates.prompts import conversation, diverse_prompt
 
 
 def one_at_a_time(model, requests: list[GenerateRequest]) -> list[str]:

@@ -92,7 +92,7 @@ def test_an_evaluation_that_is_not_independent_is_refused_in_one_line(cli, rewar
                  "none", "--overton-prompts", "0", "--out", str(tmp_path / "a"))
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert {"no reward": "--eval-reward judges a learn run's rewards independently: give --reward too",
-            "same judge": "--eval-judge embedded is the judge that picked the training pairs",
+            "same judge": "--eval-placer embedded is the placer that picked the training pairs",  # given as --eval-judge
             "seeds": "seeds must be at least 1",
             "shared people": "learned from 24 of the people --reward"}[case] in result.stderr
 

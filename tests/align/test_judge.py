@@ -85,9 +85,9 @@ def test_the_same_answers_tie_under_every_reward(reward_run, hf_model, tmp_path)
 def test_without_a_learn_run_the_value_poles_judge_each_answer_by_its_place_on_the_axes(hf_model, tmp_path):
     from pluralign.align.judge import JudgeConfig, run_judge
     from pluralign.align.targets import PoleRewards
-    from pluralign.sampling.judge import ValueJudge
+    from pluralign.candidates.placement import ValuePlacer
 
-    judge = ValueJudge(hf_model)
+    judge = ValuePlacer(hf_model)
     poles = PoleRewards(judge)
     scores = poles(None, TRADITIONAL[:2] + LIBERAL[:2])
     placed = judge.positions(TRADITIONAL[:2] + LIBERAL[:2])

@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pluralign.collect.admin import progress_report, value_coverage
-from pluralign.collect.worker import RESEED, CandidateWorker, study_judge, study_sampler
+from pluralign.collect.worker import RESEED, CandidateWorker, study_placer, study_sampler
 from pluralign.data.axes import AXES
 from pluralign.data.collection import CandidateSet
 from pluralign.models.spec import load
-from pluralign.sampling.checks import candidate_problems
-from pluralign.sampling.judge import ValueJudge
+from pluralign.candidates.checks import candidate_problems
+from pluralign.candidates.placement import ValuePlacer
 
 from .conftest import answer, open_store
 
@@ -27,13 +27,13 @@ def test_the_worker_fills_sets_and_places_every_candidate_with_the_judge(tmp_pat
     store = open_store(tmp_path, str(tmp_path / "study.db"), prompts={"limit": 2},
                        candidates={"k": 3, "max_tokens": 12})
     models = {"embedded": load("embedded")}
-    worker = CandidateWorker(store, study_sampler(store.study, models), study_judge(store.study, models))
+    worker = CandidateWorker(store, study_sampler(store.study, models), study_placer(store.study, models))
     assert worker.step() == 2 and worker.step() == 0
     with Session(store.engine) as session:
         sets = session.scalars(select(CandidateSet).order_by(CandidateSet.id)).all()
     assert [s.status for s in sets] == ["ready", "ready"] and all(len(s.candidates) == 3 for s in sets)
     candidates = [c for s in sets for c in s.candidates]
-    again = ValueJudge(models["embedded"]).positions([c["text"] for c in candidates])  # judged anew, one by one
+    again = ValuePlacer(models["embedded"]).positions([c["text"] for c in candidates])  # judged anew, one by one
     assert np.allclose(pd.DataFrame([c["position"] for c in candidates])[list(AXES)], again, atol=1e-4)
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from pluralign.data.axes import AXES
-from pluralign.sampling.job import SamplingConfig, learnability, learnability_metrics
+from pluralign.sampling.compare import SamplingConfig, learnability, learnability_metrics
 
 PROMPTS, K = 10, 3
 

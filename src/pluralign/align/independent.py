@@ -1,6 +1,6 @@
 """An evaluation of the tuned model that its training signal did not make: rewards learned on other people
 (``--eval-reward``: a learn run of other people, or the reward run fitted again on the people it held out) and value
-poles placed by another judge model (``--eval-judge``). The reward that picked the training pairs also scores the
+poles placed by another value placer (``--eval-placer``). The reward that picked the training pairs also scores the
 tuned model's answers by default, and then a win rate partly measures how well that reward's own errors were
 optimised (a winner's curse): the two evaluations are shown side by side, each row tagged with its ``evaluation``."""
 
@@ -14,7 +14,7 @@ import pandas as pd
 from ..errors import InputError
 from ..preferences.crossfit import HELD_OUT, held_out_rewards, shared_people
 from ..preferences.reward import GroupRewards
-from ..sampling.judge import ValueJudge
+from ..candidates.placement import ValuePlacer
 from .core import MAXMIN, judge_metrics, verdicts
 from .outcome import align_summary
 from .targets import POLE, PoleRewards
@@ -61,10 +61,10 @@ def _learned_part(reward: str, eval_reward: str, names: list[str]) -> tuple[list
     return kept, lambda contexts, responses: rewards(contexts, responses)[:, columns], judged_by
 
 
-def independent_rewards(reward: str | None, eval_reward: str | None, eval_judge: tuple[str, ValueJudge] | None,
+def independent_rewards(reward: str | None, eval_reward: str | None, eval_judge: tuple[str, ValuePlacer] | None,
                         names: list[str], target: str, pole: str | None) -> IndependentRewards | None:
     """The independent rewards an align run judges with besides its training rewards (``names``, a pole target's
-    last): ``eval_reward``'s learned ones, and the value poles placed by ``eval_judge`` (its spec and value judge);
+    last): ``eval_reward``'s learned ones, and the value poles placed by ``eval_judge`` (its spec and value placer);
     None when none was asked for; InputError when they cannot judge the target."""
     parts, who = [], []
     if eval_reward:
@@ -82,7 +82,7 @@ def independent_rewards(reward: str | None, eval_reward: str | None, eval_judge:
     needed = [n for n in names if not n.startswith(POLE)] if target == MAXMIN else [target]
     missing = [n for n in needed if n not in scorer.names]
     if missing:
-        how = "--eval-judge MODEL places the pole" if missing[0].startswith(POLE) else \
+        how = "--eval-placer MODEL places the pole" if missing[0].startswith(POLE) else \
             f"--eval-reward needs a reward named {missing[0]!r}"
         raise InputError(f"the independent evaluation cannot judge {missing[0]!r}: {how}")
     return scorer

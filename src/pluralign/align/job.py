@@ -1,6 +1,6 @@
 """The align job: tune a model toward one group's (latent type's, prototype's) learned reward, or toward a value pole,
 with DPO and LoRA, then judge the tuned model against the base under every reward (without a learn run, the rewards
-are the four value poles, placed by a value judge).
+are the four value poles, placed by a value placer).
 
 1. The base model samples k answers to each training prompt; each answer is scored under every reward (records).
 2. Each set becomes a preference pair for the target: its highest-rewarded answer chosen, its lowest rejected
@@ -38,13 +38,13 @@ from ..runs import (
     Models, Run, RunError, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns,
     read_records,
 )
-from ..sampling.judge import ValueJudge
-from ..sampling.samplers import IndependentSampler
+from ..candidates.placement import ValuePlacer
+from ..candidates.samplers import IndependentSampler
 from .before_after import audit_both, overton_both
 from .core import MAXMIN
 from .independent import independent_rewards, scored_record
 from .judge import JudgeConfig, run_judge
-from .results import write_align_results
+from .results import write_results
 from .seeds import seed_folders
 from .summary import summarise_align
 from .targets import POLE, PoleRewards, check_poles, people_pairs, preference_pairs
@@ -133,12 +133,12 @@ class AlignConfig:
                              "at least 0")
         if self.eval_reward and not self.reward:
             raise InputError("--eval-reward judges a learn run's rewards independently: give --reward too (without "
-                             "it the rewards are the value poles: judge them independently with --eval-judge MODEL)")
+                             "it the rewards are the value poles: judge them independently with --eval-placer MODEL)")
         if self.eval_judge and self.reward and not self.target.startswith(POLE):
-            raise InputError("--eval-judge places answers on the value poles: beside --reward it judges a pole target "
+            raise InputError("--eval-placer places answers on the value poles: beside --reward it judges a pole target "
                              "only; judge learned rewards independently with --eval-reward")
         if self.eval_judge and parse_spec(self.eval_judge) == parse_spec(self.judge or self.model):
-            raise InputError(f"--eval-judge {self.eval_judge} is the judge that picked the training pairs: name "
+            raise InputError(f"--eval-placer {self.eval_judge} is the placer that picked the training pairs: name "
                              "another model, so that the evaluation does not reward what training optimised")
         if not 0 <= self.tolerance < 0.5:
             raise InputError(f"tolerance must be in [0, 0.5): the win rate a reward may fall below 0.5, got "
@@ -220,14 +220,13 @@ def train_policy(pairs: pd.DataFrame, config: AlignConfig, folder: Path, progres
                           "accuracy": h.get("rewards/accuracies")} for h in trainer.state.log_history if "loss" in h])
 
 
-def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
-              use_cache: bool = True, models: dict[str, LanguageModel] | None = None) -> Summary:
-    """Sample, pair, train and judge into the run ``out`` (see the module's docstring); resumes where it stopped.
-    Returns its summary; the tuned model is ``out/model`` and the before/after judgement ``out/judge``."""
+def _target(config: AlignConfig) -> tuple[GroupRewards | None, str | None]:
+    """The learn run's rewards (None without --reward) and the pole targeted (None for a learned target), or a
+    one-line error when the target is none of them."""
     learned = GroupRewards.from_run(config.reward) if config.reward else None
     pole = config.target.removeprefix(POLE) if config.target.startswith(POLE) else None
     if pole is not None:
-        check_poles([pole])  # before the run is made
+        check_poles([pole])
     if learned is None and pole is None:
         # the poles of one axis mirror each other, so the least-pleased pole of an answer is the one it leans away
         # from: max-min over poles would choose the answer nearest the set's middle, not serve any group
@@ -238,6 +237,14 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
         raise InputError(f"the reward run {config.reward} has no reward named {config.target!r}; "
                          f"it has: {', '.join(learned.names)} (or target {MAXMIN}, the worst-off of them, or a value "
                          f"pole, {POLE}traditional, ...)")
+    return learned, pole
+
+
+def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
+              use_cache: bool = True, models: dict[str, LanguageModel] | None = None) -> Summary:
+    """Sample, pair, train and judge into the run ``out`` (see the module's docstring); resumes where it stopped.
+    Returns its summary; the tuned model is ``out/model`` and the before/after judgement ``out/judge``."""
+    learned, pole = _target(config)  # checked before the run is made
     prompts = prompts_from(config.prompts, limit=config.limit)
     train, held = split_prompts(prompts, config.eval_share, config.seed) if not config.pairs else (prompts[:0], prompts)
     people = people_pairs(config.pairs, config.where, config.target) if config.pairs else None
@@ -248,14 +255,14 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
     done = run.done_keys()
     opened = Models(run, given=models, use_cache=use_cache)
     sampler = IndependentSampler(opened(config.model), config.k, config.temperature, config.max_tokens, True, config.seed)
-    judge = ValueJudge(opened(config.judge or config.model)) if pole or learned is None else None
+    judge = ValuePlacer(opened(config.judge or config.model)) if pole or learned is None else None
     rewards = learned if learned is not None else PoleRewards(judge)
     toward = PoleRewards(judge, [pole]) if pole and learned is not None else None
     names = [*rewards.names, config.target] if toward else rewards.names  # a pole beside learned rewards rides last
     folders = seed_folders(run.path, config.seed, config.seeds)
     keys = [f"independent{suffix}" for _, _, suffix in folders]
     other = None if set(keys) <= done else independent_rewards(  # before training: refuse now what cannot judge
-        config.reward, config.eval_reward, (config.eval_judge, ValueJudge(opened(config.eval_judge)))
+        config.reward, config.eval_reward, (config.eval_judge, ValuePlacer(opened(config.eval_judge)))
         if config.eval_judge else None, names, config.target, pole)
 
     def sampled(block: list[dict]) -> list[dict]:
@@ -306,8 +313,8 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
                    survey=config.survey, questions=config.pluralism_questions, models=opened.loaded(), **common)
         overton_both(run, done, pd.read_parquet(run.path / "judge" / "answers.parquet"), config.model, tuned,
                      prompts=config.overton_prompts, models=opened.loaded(), **common)
-    write_align_results(run.path)
+    write_results(run.path)
     return summarise_align(run.path)
 
 
-JOB = Job("align", AlignConfig, run_align, summarise_align, write_align_results)
+JOB = Job("align", AlignConfig, run_align, summarise_align, write_results)

@@ -1,6 +1,6 @@
 """The judge job: whose preferences does a model's answer satisfy? Two models answer the same prompts; the rewards a
 ``learn`` run fitted (one per group, latent type or prototype) say, group by group, which answer each would choose.
-Without a learn run, the four value poles are the rewards: a value judge places each answer on the value axes.
+Without a learn run, the four value poles are the rewards: a value placer places each answer on the value axes.
 
 Answers are generated (greedy) and scored chunk by chunk into the run's records, each with its reward under every
 group, so the job resumes after a crash and its tables rebuild from the records alone.
@@ -25,8 +25,8 @@ from ..runs import (
     Models, Run, RunError, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest,
     read_records,
 )
-from ..sampling.judge import ValueJudge
-from ..sampling.samplers import IndependentSampler
+from ..candidates.placement import ValuePlacer
+from ..candidates.samplers import IndependentSampler
 from .core import judge_metrics, verdicts
 from .report import ITEMS, pair_table, write_judge_report
 from .summary import summarise_judge
@@ -43,7 +43,8 @@ class JudgeConfig:
     Args:
         model, against: the model specs whose answers are compared (A and B).
         reward: a ``learn`` run directory whose model was fitted on texts; None: the four value poles are the rewards,
-            each answer placed on the value axes by ``judge`` (default: the ``against`` model).
+            each answer placed on the value axes by the value placer ``judge`` (default: the ``against`` model; the
+            field keeps the name that runs on disk record).
         prompts: a prompt source (``builtin`` or a FILE with id, text, language); limit: its first N prompts.
         max_tokens: tokens per answer; chat: through the models' chat templates.
         template_from: for openai specs, the tokenizer whose chat template renders chat prompts.
@@ -64,7 +65,7 @@ class JudgeConfig:
         for spec in filter(None, (self.model, self.against, self.judge)):
             parse_spec(spec)
         if self.reward and self.judge:
-            raise InputError("a judge model places answers on the value poles, the rewards when no learn run is given; "
+            raise InputError("--placer places answers on the value poles, the rewards when no learn run is given; "
                              "with a learn run's rewards it has nothing to do")
         if self.model == self.against:
             raise InputError(f"--model and --against are both {self.model!r}: judge two different models")
@@ -91,7 +92,7 @@ def run_judge(config: JudgeConfig, out: str | Path, *, fresh: bool = False, prog
     run.describe_data(data_cards=read_cards(prompts))
     opened = Models(run, given=models, use_cache=use_cache, template_from=config.template_from)
     if rewards is None:
-        rewards = PoleRewards(ValueJudge(opened(config.judge or config.against)))
+        rewards = PoleRewards(ValuePlacer(opened(config.judge or config.against)))
     items = public_columns(prompts).to_dict("records")
     done = run.done_keys()
     with run.recording(), progress_tasks(progress) as tasks:
@@ -111,11 +112,11 @@ def run_judge(config: JudgeConfig, out: str | Path, *, fresh: bool = False, prog
 
             in_chunks(run, done, [f"answer|{role}|{p['id']}" for p in items], items, chunk_size(sampler.model, CHUNK),
                       answered, tasks.add(f"answers of {spec[:24]}", len(items)))
-    write_judge_results(run.path)
+    write_results(run.path)
     return summarise_judge(run.path)
 
 
-def write_judge_results(run_dir: str | Path) -> Path:
+def write_results(run_dir: str | Path) -> Path:
     """Rebuild a judge run's tables, metrics and report from its records; returns the report's path."""
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)
@@ -140,4 +141,4 @@ def write_judge_results(run_dir: str | Path) -> Path:
     return write_judge_report(run_dir, manifest, metrics, table, answers)
 
 
-JOB = Job("judge", JudgeConfig, run_judge, summarise_judge, write_judge_results, ITEMS)
+JOB = Job("judge", JudgeConfig, run_judge, summarise_judge, write_results, ITEMS)

@@ -98,7 +98,7 @@ def pluralism_results(run_dir: Path, records: dict[str, dict], seed: int) -> pd.
     return shifts
 
 
-def write_align_results(run_dir: str | Path) -> Path:
+def write_results(run_dir: str | Path) -> Path:
     """The align run's tables and report from its records, its judge runs and its audit run: ``curve.parquet`` (DPO's
     loss, reward margin and accuracy per step, of the first seed), ``summary.parquet`` and ``seeds.parquet``
     (``summaries``: each reward's win rate of the tuned model over the base, the target marked, each verdict from a

@@ -51,7 +51,7 @@ def summarise_align(run_dir: str | Path) -> Summary:
         judged.append(f"{evaluation}: judged by {part.judged_by.iloc[0]}")
     if not (summary.evaluation != TRAINING).any():
         judged.append(f"Every row is judged by the {TRAINING} that picked the training pairs, so a gain partly measures "
-                      "how well that reward was optimised: add --eval-reward or --eval-judge for an independent judge.")
+                      "how well that reward was optimised: add --eval-reward or --eval-placer for an independent judge.")
     if spread:
         judged.append(f"win rates between seeds ({config['seeds']} trainings; the interval above is the first's, over "
                       "prompts): " + "; ".join(spread))

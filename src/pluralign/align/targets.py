@@ -9,7 +9,7 @@ import pandas as pd
 from ..data import comparisons_from, to_trl_pairwise, warn_left_out
 from ..data.axes import POLES
 from ..errors import InputError
-from ..sampling.judge import ValueJudge
+from ..candidates.placement import ValuePlacer
 from .core import judge_metrics, target_scores, verdicts
 
 POLE = "pole:"  # a target that names a value pole (data/axes.py)
@@ -59,16 +59,16 @@ def check_poles(poles: list[str]) -> None:
 
 class PoleRewards:
     """Value poles as rewards, the same shape as a learned ``GroupRewards``: ``rewards(contexts, responses)`` is
-    (n, P), each column how far a response sits toward one pole on its value axis, in [−1, 1] (the value judge's
+    (n, P), each column how far a response sits toward one pole on its value axis, in [−1, 1] (the value placer's
     position, signed; the context is not read). Named ``pole:traditional``, ...; weighed equally. Opposite poles of
     one axis mirror each other: an answer that gains toward one loses as much toward the other.
 
     Args:
-        judge: the value judge that places the responses.
+        judge: the value placer that places the responses.
         poles: which poles (default all four, in ``POLES``' order).
     """
 
-    def __init__(self, judge: ValueJudge, poles: list[str] | None = None) -> None:
+    def __init__(self, judge: ValuePlacer, poles: list[str] | None = None) -> None:
         self.judge, self.poles = judge, list(POLES) if poles is None else poles
         check_poles(self.poles)
         self.names = [POLE + p for p in self.poles]

@@ -18,15 +18,15 @@ commands = typer.Typer()
 
     pluralign learn --data collect:pilot.db --estimator mixture --k 3 --out runs/pilot
     pluralign judge --reward runs/pilot --model hf:./tuned --against embedded --prompts builtin --out runs/judged
-    pluralign judge --model hf:./tuned --against embedded --limit 40 --out runs/poles   # the value poles judge
+    pluralign judge --model hf:./tuned --against embedded --limit 40 --out runs/poles   # the value poles judge, placed by the --against model
     pluralign judge --reward runs/ca --model vllm:meta-llama/Llama-3.1-8B-Instruct --against openai:http://127.0.0.1:8000/v1#base --prompts prompts.csv --limit 200
 """)
 @guarded
 def judge(
     model: Annotated[str, typer.Option("--model", "-m", help="Model spec A, whose answers are judged.")],
     against: Annotated[str, typer.Option(help="Model spec B, the answers A is compared with (e.g. the model before tuning).")],
-    reward: Annotated[Optional[Path], typer.Option(help="A `pluralign learn` run on texts: its groups', types' or prototypes' rewards judge the answers. Without it the four value poles (pole:traditional, pole:secular_rational, pole:survival, pole:self_expression) judge them, placed by --judge.")] = None,
-    judge_model: Annotated[Optional[str], typer.Option("--judge", help="Without --reward: the model that places answers on the value axes (default: the --against model).")] = None,
+    reward: Annotated[Optional[Path], typer.Option(help="A `pluralign learn` run on texts: its groups', types' or prototypes' rewards judge the answers. Without it the four value poles (pole:traditional, pole:secular_rational, pole:survival, pole:self_expression) judge them, placed by --placer.")] = None,
+    judge_model: Annotated[Optional[str], typer.Option("--placer", "--judge", help="Without --reward: the value placer, the model that places answers on the value axes (default: the --against model; --judge is its old name).")] = None,
     prompts: Annotated[str, typer.Option(help="Prompt source: builtin, or a FILE (CSV, JSONL, Parquet) with id, text, language.")] = "builtin",
     limit: Annotated[Optional[int], typer.Option(help="Judge only the first N prompts.")] = None,
     max_tokens: Annotated[int, typer.Option(help="Tokens per answer.")] = 128,
@@ -59,7 +59,7 @@ def judge(
     pluralign align --target pole:self_expression --prompts prompts.csv --out runs/self-expression
     pluralign learn --data collect:pilot.db --estimator group --group country --out runs/by-country
     pluralign align --reward runs/by-country --target Mexico --eval-reward held-out --seeds 3 --out runs/mexico
-    pluralign align --target pole:traditional --eval-judge hf:Qwen/Qwen2.5-0.5B-Instruct --out runs/traditional
+    pluralign align --target pole:traditional --eval-placer hf:Qwen/Qwen2.5-0.5B-Instruct --out runs/traditional
     pluralign export-pairs --reward runs/pilot --out pilot-pairs.jsonl
     pluralign align --reward runs/pilot --target "type 1" --pairs trl:pilot-pairs.jsonl --where "type=type 1" --out runs/own
     pluralign judge --reward runs/pilot --model hf:runs/tuned/model --against embedded --prompts other.csv
@@ -68,10 +68,10 @@ The tuned model is `OUT/model`, a transformers checkpoint: audit, sample or serv
 """)
 @guarded
 def align(
-    target: Annotated[str, typer.Option(help="The reward to tune toward: a group of the learn run's --group, 'type 0', 'prototype 1', ...; max-min, with --reward (each set's answer whose least-pleased reward, centred within the set, is pleased most, as MaxMin-RLHF); or a value pole, pole:traditional, pole:secular_rational, pole:survival, pole:self_expression (placed by --judge).")],
-    reward: Annotated[Optional[Path], typer.Option(help="A `pluralign learn` run on texts: its rewards rank the base model's answers and judge the tuned model. Without it the four value poles are the rewards (placed by --judge), and --target is a pole.")] = None,
+    target: Annotated[str, typer.Option(help="The reward to tune toward: a group of the learn run's --group, 'type 0', 'prototype 1', ...; max-min, with --reward (each set's answer whose least-pleased reward, centred within the set, is pleased most, as MaxMin-RLHF); or a value pole, pole:traditional, pole:secular_rational, pole:survival, pole:self_expression (placed by --placer).")],
+    reward: Annotated[Optional[Path], typer.Option(help="A `pluralign learn` run on texts: its rewards rank the base model's answers and judge the tuned model. Without it the four value poles are the rewards (placed by --placer), and --target is a pole.")] = None,
     model: Annotated[str, typer.Option("--model", "-m", help="The base model: embedded or hf:ID|DIR.")] = "embedded",
-    judge: Annotated[Optional[str], typer.Option(help="For a pole target, or without --reward: the model that places answers on the value axes (default: the base model).")] = None,
+    judge: Annotated[Optional[str], typer.Option("--placer", "--judge", help="For a pole target, or without --reward: the value placer, the model that places answers on the value axes (default: the base model; --judge is its old name).")] = None,
     prompts: Annotated[str, typer.Option(help="Prompt source: builtin, or a FILE with id, text, language.")] = "builtin",
     limit: Annotated[Optional[int], typer.Option(help="Use only the first N prompts.")] = None,
     pairs: Annotated[Optional[str], typer.Option(help="Train on people's own choices instead of the base model's ranked answers: trl:FILE (e.g. from export-pairs), collect:DB, ca:FILE, comparisons:FILE or prism:...; every prompt is then held out for judging.")] = None,
@@ -92,7 +92,7 @@ def align(
     pluralism_questions: Annotated[Optional[int], typer.Option(help="Ask only the survey's first N questions (each once unsteered and once per group steered).")] = None,
     overton_prompts: Annotated[int, typer.Option(help="Held-out prompts on which both models' answers are scored for Overton coverage against the base model's value map (0 skips it).")] = 4,
     eval_reward: Annotated[Optional[str], typer.Option(help="With --reward: rewards that judge the tuned model independently, beside the ones that picked its pairs (which reward their own errors when they score the result): a learn run on other people (sharing no one with --reward's data), or held-out: --reward's run fitted again on the people it held out of fitting (group or bt runs; learn holds a fifth of the people out).")] = None,
-    eval_judge: Annotated[Optional[str], typer.Option(help="A judge model other than --judge that places the answers on the value poles for an independent evaluation of the poles (or of a pole target).")] = None,
+    eval_judge: Annotated[Optional[str], typer.Option("--eval-placer", "--eval-judge", help="A value placer other than --placer that places the answers on the value poles for an independent evaluation of the poles (or of a pole target; --eval-judge is its old name).")] = None,
     seeds: Annotated[int, typer.Option(help="Train N times on the same pairs with seeds SEED, SEED+1, ... (each in OUT/seeds/<seed>; a finished one is skipped on resume) and show the spread of each win rate between them beside its prompt interval.")] = 1,
     out_dir: RunDir = Path("runs/align"),
     fresh: Fresh = False,
@@ -112,7 +112,7 @@ def align(
     each change (pluralism_shift) with a paired interval, each kind apart.
 
     The rewards that picked the pairs also judge by default, and then a gain partly measures how well their own errors
-    were optimised: --eval-reward (rewards learned on other people) or --eval-judge (another judge model) adds an
+    were optimised: --eval-reward (rewards learned on other people) or --eval-placer (another value placer) adds an
     independent evaluation beside it, each row tagged. --seeds N repeats the training and shows how far each win rate
     moves between trainings, which the prompt interval does not hold.
     """

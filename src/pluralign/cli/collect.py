@@ -77,7 +77,7 @@ def serve(
 
     from ..collect.app import create_app
     from ..collect.refit import Refitter
-    from ..collect.worker import CandidateWorker, study_judge, study_sampler
+    from ..collect.worker import CandidateWorker, study_placer, study_sampler
     from ..embed import SentenceEmbedder
     from ..models.spec import load
 
@@ -85,9 +85,9 @@ def serve(
     generated = password is None
     password = secrets.token_urlsafe(12) if generated else password
     app = create_app(store, password, rate, [*allow_host, *([] if host in ("0.0.0.0", "::") else [host])])
-    specs = [*store.study.models, *([store.study.judge_spec] if store.study.judge_spec else [])]
+    specs = [*store.study.models, *([store.study.placer_spec] if store.study.placer_spec else [])]
     models = {spec: load(spec) for spec in dict.fromkeys(specs)}
-    worker = CandidateWorker(store, study_sampler(store.study, models), study_judge(store.study, models))
+    worker = CandidateWorker(store, study_sampler(store.study, models), study_placer(store.study, models))
     worker.start()
     refitter = Refitter(store, SentenceEmbedder()) if store.study.policy == "active" else None
     if refitter is not None:  # active assignment: the population model is refitted beside the worker

@@ -9,7 +9,6 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from ..errors import InputError
 from .common import Cache, Chat, guarded, out
 from .values import print_calibration
 
@@ -45,52 +44,16 @@ def values_overton(
     judged yes / no by the model, with the answer between the situation and the entry), its **balance** whether it
     takes into account an entry on each side where the map has both. A set covers what any of its answers covers.
     The scorer's accuracy on pluralign's labelled answers in the situation's language is printed with it."""
-    from ..data import builtin_overton, language_code
-    from ..values.job import ValuesConfig, calibrated, prepare
-    from ..values.overton import labelled_accuracy, overton_measures, overton_rows
+    from ..values.overton import overton_coverage
 
-    code = language_code(language)
-    if code is None:
-        raise InputError(f"unknown language {language!r} (use ISO 639-1, e.g. en, de, tr)")
-    if not situation.strip():
-        raise InputError("the situation is empty; give a sentence describing an action or a question")
-    given = _read_answers(answers) if answers is not None else None  # a bad file fails before any model loads
-    config = ValuesConfig(model=model, samples=samples, chat=chat, seed=seed, calibrate=True)
-    lm, scorer, embedder = prepare(config, use_cache=cache)
-    config, calibration = calibrated(config, scorer)
-    given = given if given is not None else _own_answers(lm, situation.strip(), chat, seed)
-    rows = overton_rows(lm, [{"id": "situation", "text": situation.strip(), "language": code}],
-                        given.assign(situation_id="situation"), scorer=scorer, embedder=embedder, config=config)
-    if not len(rows):
+    found = overton_coverage(situation, answers, model=model, language=language, samples=samples, chat=chat,
+                             use_cache=cache, seed=seed)
+    if not len(found.rows):
         out.print("the value map kept no entry, so there is nothing to cover; see the map with `pluralign values`")
     else:
-        _print_coverage(situation.strip(), rows, given, overton_measures(rows))
-    print_calibration(calibration)
-    labelled = builtin_overton()
-    labelled = labelled[labelled["language"] == (code if code in set(labelled["language"]) else "en")]
-    _print_scorer(labelled_accuracy(lm, labelled, chat))
-
-
-def _read_answers(path: Path) -> pd.DataFrame:
-    """The --answers file: answer (required), answer_set (default "given"), each answer with an id."""
-    from ..data.schema import Column
-    from ..data.tables import load_table
-
-    table = load_table(path, (Column("answer", "str", doc="an answer to the situation"),
-                              Column("answer_set", "str", False, "answers scored together as one set")))
-    table["answer_set"] = table["answer_set"].fillna("given") if "answer_set" in table else "given"
-    return table.assign(answer_id=[f"a{i + 1}" for i in range(len(table))])[["answer_set", "answer_id", "answer"]]
-
-
-def _own_answers(model, situation: str, chat: bool, seed: int) -> pd.DataFrame:
-    """The model's greedy answer (set "single") and its negatively-correlated set of four."""
-    from ..sampling.samplers import IndependentSampler, NegativelyCorrelatedSampler
-
-    prompt = [{"id": "situation", "text": situation}]
-    single = IndependentSampler(model, k=1, temperature=0.0, chat=chat, seed=seed).sample(prompt)[0]
-    diverse = NegativelyCorrelatedSampler(model, k=4, chat=chat, seed=seed).sample(prompt)[0]
-    return pd.DataFrame([{"answer_set": r["sampler"] if r is diverse else "single", "answer_id": f"{i + 1}",
-                          "answer": c["text"]} for r in (single, diverse) for i, c in enumerate(r["candidates"])])
+        _print_coverage(situation.strip(), found.rows, found.answers, found.measures)
+    print_calibration(found.calibration)
+    _print_scorer(found.scorer_check)
 
 
 def _print_coverage(situation: str, rows: pd.DataFrame, answers: pd.DataFrame, measures: pd.DataFrame) -> None:

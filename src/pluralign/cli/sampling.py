@@ -15,12 +15,12 @@ commands = typer.Typer()
 # Options that sample and compare-samplers share.
 Prompts = Annotated[Optional[Path], typer.Option("--prompts", "-p", help="Prompt file (CSV, JSONL, ...): id, text, language, and optionally context (earlier turns, JSON).")]
 PromptSuite = Annotated[Optional[str], typer.Option("--suite", help="Built-in prompts: 'builtin' (28 value-laden questions, 7 languages).")]
-Judge = Annotated[Optional[str], typer.Option(help="Model spec of the value judge (default: --model).")]
+Placer = Annotated[Optional[str], typer.Option("--placer", "--judge", help="Model spec of the value placer, which places every response on the value axes (default: --model; --judge is its old name).")]
 K = Annotated[int, typer.Option(help="Responses per set.")]
 Temperature = Annotated[float, typer.Option(help="Sampling temperature.")]
 MaxTokens = Annotated[int, typer.Option(help="Tokens per response.")]
 NcPrompt = Annotated[str, typer.Option(help="The negatively-correlated sampler's request: 'values' (asks for different "
-                                            "values, names none) or 'axes' (names the value judge's poles as examples).")]
+                                            "values, names none) or 'axes' (names the value placer's poles as examples).")]
 Limit = Annotated[Optional[int], typer.Option(help="Only the first N prompts.")]
 BUILTIN_PROMPTS = "the built-in prompts are 'builtin'"
 
@@ -43,7 +43,7 @@ def sample(
     sampler: Annotated[list[str], typer.Option(help="independent, negatively-correlated or multi-model; repeat for several.")] = ["negatively-correlated"],
     model: Annotated[str, typer.Option("--model", "-m", help="Model spec that samples.")] = "embedded",
     models: Annotated[list[str], typer.Option(help="Further model specs for the multi-model sampler.")] = [],
-    judge: Judge = None,
+    judge: Placer = None,
     k: K = 4,
     temperature: Temperature = 1.0,
     max_tokens: MaxTokens = 128,
@@ -86,7 +86,7 @@ def compare_samplers(
     sampler: Annotated[list[str], typer.Option(help="Samplers to compare; repeat.")] = ["independent", "negatively-correlated"],
     model: Annotated[str, typer.Option("--model", "-m", help="Model spec that samples and gives default answers.")] = "embedded",
     models: Annotated[list[str], typer.Option(help="Further model specs (multi-model sampler; their default answers too).")] = [],
-    judge: Judge = None,
+    judge: Placer = None,
     k: K = 4,
     temperature: Temperature = 1.0,
     max_tokens: MaxTokens = 128,
@@ -96,7 +96,7 @@ def compare_samplers(
     unseen_share: Annotated[float, typer.Option(help="Share of people held out from training.")] = 0.25,
     nc_prompt: NcPrompt = "values",
     margin: Annotated[Optional[float], typer.Option(help="A response is at a pole when judged beyond ±margin, at neither "
-                                                         "within it (default: pluralign.sampling.measures.MARGIN, from the judge's checks).")] = None,
+                                                         "within it (default: pluralign.candidates.measures.MARGIN, from the placer's checks).")] = None,
     chat: Chat = True,
     template_from: TemplateFrom = None,
     out_dir: RunDir = Path("runs/compare"),
@@ -108,10 +108,10 @@ def compare_samplers(
 ) -> None:
     """Which sampler's candidate sets let a learner find out what people want? (Community Alignment's experiment.)
 
-    For each sampler: sets for the same prompts; a value judge places every response on the traditional ↔
+    For each sampler: sets for the same prompts; a value placer places every response on the traditional ↔
     secular-rational and survival ↔ self-expression axes; simulated people with ideal points on those axes choose
     among each set; Bradley–Terry and ideal-point models learn from the choices and are scored on held-out prompts,
-    for people seen and unseen. Reports coverage, diversity and accuracy side by side with intervals, the judge's
+    for people seen and unseen. Reports coverage, diversity and accuracy side by side with intervals, the placer's
     accuracy on responses with known poles, and people against the models' default answers.
     """
     from ..sampling import SamplingConfig, run_compare_samplers
@@ -135,7 +135,7 @@ def humans_vs_models(
     data: Annotated[str, typer.Option(help="Human choices: ca:FILE (Community Alignment), prism:FILE|DIR, comparisons:FILE or trl:FILE.")],
     annotators: Annotated[Optional[str], typer.Option(help="Annotator table for comparisons: data.")] = None,
     model: Annotated[list[str], typer.Option("--model", "-m", help="Model specs whose default answers are placed; repeat.")] = ["embedded"],
-    judge: Annotated[Optional[str], typer.Option(help="Model spec of the value judge (default: the first --model).")] = None,
+    judge: Annotated[Optional[str], typer.Option("--placer", "--judge", help="Model spec of the value placer (default: the first --model; --judge is its old name).")] = None,
     max_tokens: Annotated[int, typer.Option(help="Length of the models' answers.")] = 128,
     chat: Chat = True,
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Run directory: people.parquet, defaults.parquet, summary.parquet and map.html (the scatter).")] = Path("runs/humans-vs-models"),

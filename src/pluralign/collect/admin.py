@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from ..data.collection import CandidateSet, Choice, Conversation, Person, Prompt
 from ..data.axes import AXES, POLES
-from ..sampling.checks import PROBLEMS
-from ..sampling.measures import coverage
+from ..candidates.checks import PROBLEMS
+from ..candidates.measures import coverage
 from .active import person_weights, uncertainty
 from .core import effort_flags, pairwise_agreement
 from .store import Store

@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
-from ..sampling.samplers import SAMPLERS
+from ..candidates.samplers import SAMPLERS
 
 RATIONALE = ("optional", "required", "off")
 POLICIES = ("random", "active")
@@ -102,8 +102,8 @@ class Study:
     seed: int = 0
 
     @property
-    def judge_spec(self) -> str | None:
-        """The model spec of the value judge, or None when the study turns live coverage off."""
+    def placer_spec(self) -> str | None:
+        """The model spec of the value placer, or None when the study turns live coverage off."""
         return None if self.judge == "none" else self.judge or self.models[0]
 
 

@@ -1,7 +1,7 @@
 """The background worker that fills candidate sets: every first turn ahead of time, so nobody waits on a model for
 it, and a person's later turn as soon as they ask (those go first). Every candidate is checked before it is offered
-(``sampling/checks.py``); one that fails is replaced from a new sample or dropped, and the set keeps what was done.
-With a value judge, each candidate is also placed on the value axes, so the admin page can show which value poles
+(``candidates/checks.py``); one that fails is replaced from a new sample or dropped, and the set keeps what was done.
+With a value placer, each candidate is also placed on the value axes, so the admin page can show which value poles
 the served sets cover."""
 
 from __future__ import annotations
@@ -10,40 +10,38 @@ import threading
 from collections import Counter
 from dataclasses import replace
 
+from ..candidates.checks import candidate_problems
+from ..candidates.placement import ValuePlacer
+from ..candidates.samplers import Sampler, SamplerSettings, make_sampler
 from ..models.base import LanguageModel
-from ..sampling.checks import candidate_problems
-from ..sampling.job import SamplingConfig, sampler_for
-from ..sampling.judge import ValueJudge
-from ..sampling.samplers import Sampler
 from .store import Store
 from .study import Study
 
 
 def study_sampler(study: Study, models: dict[str, LanguageModel]) -> Sampler:
     """The study's sampler over loaded ``models`` (by spec)."""
-    config = SamplingConfig(model=study.models[0], models=list(study.models[1:]), samplers=[study.sampler], k=study.k,
-                            temperature=study.temperature, max_tokens=study.max_tokens, seed=study.seed)
-    return sampler_for(study.sampler, config, models)
+    settings = SamplerSettings(k=study.k, temperature=study.temperature, max_tokens=study.max_tokens, seed=study.seed)
+    return make_sampler(study.sampler, {spec: models[spec] for spec in study.models}, settings)
 
 
-def study_judge(study: Study, models: dict[str, LanguageModel]) -> ValueJudge | None:
-    """The study's value judge over loaded ``models`` (by spec), or None when the study turns it off."""
-    return None if study.judge_spec is None else ValueJudge(models[study.judge_spec])
+def study_placer(study: Study, models: dict[str, LanguageModel]) -> ValuePlacer | None:
+    """The study's value placer over loaded ``models`` (by spec), or None when the study turns it off."""
+    return None if study.placer_spec is None else ValuePlacer(models[study.placer_spec])
 
 
 RESEED = 100  # a new sample's seed step: clear of the seeds a sampler takes itself (+1, +2 retries; +1000 fillers)
 
 
 class CandidateWorker(threading.Thread):
-    """Fills pending sets ``batch`` at a time with ``sampler`` (each candidate placed by ``judge`` when given) until
+    """Fills pending sets ``batch`` at a time with ``sampler`` (each candidate placed by ``placer`` when given) until
     ``stop()``. A candidate that fails its checks is replaced by the same slot of a new sample (another seed), up to
     ``resamples`` times, then dropped; a set left with fewer than two is failed, as is a batch whose generation fails
     (the person's page offers a retry)."""
 
-    def __init__(self, store: Store, sampler: Sampler, judge: ValueJudge | None = None, batch: int = 4,
+    def __init__(self, store: Store, sampler: Sampler, placer: ValuePlacer | None = None, batch: int = 4,
                  idle_seconds: float = 0.5, resamples: int = 2) -> None:
         super().__init__(name="pluralign-candidates", daemon=True)
-        self.store, self.sampler, self.judge, self.batch, self.idle = store, sampler, judge, batch, idle_seconds
+        self.store, self.sampler, self.placer, self.batch, self.idle = store, sampler, placer, batch, idle_seconds
         self.resamples = resamples
         self._stopping = threading.Event()
 
@@ -59,8 +57,8 @@ class CandidateWorker(threading.Thread):
             return 0
         try:
             sets, checks = self.checked(prompts)
-            if self.judge is not None:
-                placed = iter(self.judge.positions([c["text"] for s in sets for c in s]).to_dict("records"))
+            if self.placer is not None:
+                placed = iter(self.placer.positions([c["text"] for s in sets for c in s]).to_dict("records"))
                 sets = [[{**c, "position": next(placed)} for c in s] for s in sets]
         except Exception as exc:  # a model failure must not end the worker; the sets say what happened
             for p in prompts:

@@ -144,7 +144,7 @@ def run_learn(config: LearnConfig, out: str | Path, *, fresh: bool = False, prog
     and the fingerprint of the embedder the features came from (``embedder``), which ``GroupRewards`` checks.
 
     Re-running with the same config resumes: finished steps are read back, never repeated. The tables are then
-    written from the records (``write_learn_results``). Returns the run's summary (``summarise_learn``); it loads no
+    written from the records (``write_results``). Returns the run's summary (``summarise_learn``); it loads no
     language model (it embeds with the embedded MiniLM), so ``progress``, ``use_cache`` and ``models`` change nothing.
     """
     data = load_choices(config)
@@ -197,7 +197,7 @@ def run_learn(config: LearnConfig, out: str | Path, *, fresh: bool = False, prog
                                  **_packed(table)}])
         if isinstance(model, SharedRewards):
             _record_types(run, done, config, data, split.unseen, model)
-    write_learn_results(run.path)
+    write_results(run.path)
     return summarise_learn(run.path)
 
 
@@ -238,7 +238,7 @@ def _record_types(run: Run, done: set[str], config: LearnConfig, data: LearnData
                      **_packed(distinctive_candidates(model, data.choices.features, data.texts))}])
 
 
-def write_learn_results(run_dir: str | Path) -> Path:
+def write_results(run_dir: str | Path) -> Path:
     """Write the tables, metrics and report of a learn run from its records alone; returns the report's path.
 
     ``metrics.parquet`` (model, split, metric, grouping, group, value, interval, n), ``learning_curve.parquet`` and
@@ -304,4 +304,4 @@ def type_recovery(model: SharedRewards, truth: pd.DataFrame) -> pd.DataFrame:
                           "value": adjusted_rand_score(seen["type"], recovered), "n": len(seen)}])
 
 
-JOB = Job("learn", LearnConfig, run_learn, summarise_learn, write_learn_results)
+JOB = Job("learn", LearnConfig, run_learn, summarise_learn, write_results)

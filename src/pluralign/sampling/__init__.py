@@ -1,14 +1,13 @@
-"""Candidate sets: independent versus negatively-correlated sampling, value coverage and diversity, and the
-experiment that shows which sets let a learner find out what people want."""
+"""Candidate-set jobs: ``sample`` (sets for prompts, as annotation tasks), ``compare-samplers`` (which sampler's sets
+let a learner find out what people want) and ``humans-vs-models`` (people and models on one value map). The samplers,
+the value placer and the set measures they use live a floor down, in ``pluralign.candidates``.
 
-from .job import SamplingConfig, run_compare_samplers, run_sample, write_compare_results
-from .judge import ValueJudge, chosen_positions, judge_accuracy, pole_accuracy
-from .measures import (annotator_positions, coverage, distinct_n, humans_versus_models, mean_pairwise_distance,
-                       oracle_correct, set_diversity, vendi_score)
-from .parse import split_responses
-from .samplers import IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler
+``compare-samplers`` fits the learn capability's estimators (``preferences``), so this package stands a floor above
+``preferences``: a job that composes another capability's pieces, as ``align`` composes the audit and learn."""
 
-__all__ = ["IndependentSampler", "MultiModelSampler", "NegativelyCorrelatedSampler", "SamplingConfig", "ValueJudge",
-           "annotator_positions", "chosen_positions", "coverage", "distinct_n", "humans_versus_models", "judge_accuracy",
-           "mean_pairwise_distance", "oracle_correct", "pole_accuracy", "run_compare_samplers", "run_sample",
-           "set_diversity", "split_responses", "vendi_score", "write_compare_results"]
+from .compare import run_compare_samplers
+from .config import SamplingConfig
+from .job import run_sample
+from .people import HumansVsModelsConfig, run_humans_vs_models
+
+__all__ = ["HumansVsModelsConfig", "SamplingConfig", "run_compare_samplers", "run_humans_vs_models", "run_sample"]

@@ -1,15 +1,15 @@
-"""The settings of candidate-set jobs (``SamplingConfig``) and the sampler each names."""
+"""The settings of candidate-set jobs (``SamplingConfig``), recorded in the manifest; the samplers take only their
+part of them (``sampler_settings``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from ..errors import InputError
-from ..models.base import LanguageModel
 from ..models.spec import parse_spec
-from .measures import MARGIN
-from .prompts import DIVERSE
-from .samplers import SAMPLERS, IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler
+from ..candidates.measures import MARGIN
+from ..candidates.prompts import DIVERSE
+from ..candidates.samplers import SAMPLERS, SamplerSettings
 
 
 @dataclass
@@ -22,7 +22,8 @@ class SamplingConfig:
         model: the model that samples (and answers by default, for the humans-versus-models comparison).
         samplers: any of independent, negatively-correlated, multi-model.
         models: further specs for the multi-model sampler (with ``model``, one response from each).
-        judge: spec of the value judge (default: ``model``).
+        judge: spec of the value placer (default: ``model``; the field keeps the name that runs on
+            disk record).
         k, temperature, max_tokens, retries: candidates per set, sampling temperature, tokens per response, and
             how often a diverse request that gave fewer than k responses is asked again.
         nc_prompt: the negatively-correlated sampler's instruction: ``values`` (asks for different values and names
@@ -72,14 +73,7 @@ class SamplingConfig:
         if self.k < 2 or not 0 < self.test_share < 1 or not 0 <= self.unseen_share < 1 or not 0 <= self.margin < 1:
             raise InputError("k must be at least 2, test_share in (0, 1), unseen_share and margin in [0, 1)")
 
-
-def sampler_for(name: str, config: SamplingConfig, models: dict[str, LanguageModel]):
-    """The sampler ``name`` (one of SAMPLERS) with ``config``'s settings over the loaded ``models`` (by spec)."""
-    model = models[config.model]
-    if name == "independent":
-        return IndependentSampler(model, config.k, config.temperature, config.max_tokens, config.chat, config.seed)
-    if name == "negatively-correlated":
-        return NegativelyCorrelatedSampler(model, config.k, config.temperature, config.max_tokens * config.k,
-                                           config.retries, config.chat, config.seed, config.nc_prompt)
-    return MultiModelSampler({s: models[s] for s in [config.model, *config.models]}, 0.0, config.max_tokens, config.chat,
-                             config.seed)
+    def sampler_settings(self) -> SamplerSettings:
+        """The settings the samplers take (``candidates.samplers.make_sampler``)."""
+        return SamplerSettings(self.k, self.temperature, self.max_tokens, self.retries, self.chat, self.seed,
+                               self.nc_prompt)

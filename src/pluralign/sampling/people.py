@@ -1,5 +1,5 @@
 """The humans-vs-models job: people and models on the same value map, annotators placed by what they chose, models
-by their default answers to the same prompts, both through the value judge. Judged choices and default answers are
+by their default answers to the same prompts, both through the value placer. Judged choices and default answers are
 recorded chunk by chunk, so the job resumes after a crash and its tables rebuild from the records alone."""
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from ..models.spec import parse_spec
 from ..runs import (
     Models, Run, RunError, chunk_size, fingerprint_table, in_chunks, progress_tasks, read_manifest, read_records,
 )
-from .judge import ValueJudge
-from .measures import annotator_positions, humans_versus_models
+from ..candidates.placement import ValuePlacer
+from ..candidates.measures import annotator_positions, humans_versus_models
 from .report import write_people_map
-from .samplers import IndependentSampler
+from ..candidates.samplers import IndependentSampler
 
-CHUNK = 8  # prompts per generation call; judged choices go 4 times as many at once
+CHUNK = 8  # prompts per generation call; placed choices go 4 times as many at once
 
 
 @dataclass
@@ -34,7 +34,8 @@ class HumansVsModelsConfig:
     Args:
         data: the human choices, a comparison source (``ca:FILE``, ``prism:FILE|DIR``, ``comparisons:FILE``,
             ``trl:FILE``); annotators: the annotator table for ``comparisons:`` data.
-        models: the specs whose default (greedy) answers are placed; judge: the value judge (default: the first).
+        models: the specs whose default (greedy) answers are placed; judge: the value placer's spec (default: the
+            first; the field keeps the name that runs on disk record).
         chat: through the models' chat templates; max_tokens: the length of the models' answers.
     """
 
@@ -65,49 +66,49 @@ def _prompts(comparisons: pd.DataFrame) -> list[dict]:
 def run_humans_vs_models(config: HumansVsModelsConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
                          use_cache: bool = True, models: dict[str, LanguageModel] | None = None) -> Summary:
     """Judge what every annotator chose and every model's default answer to each distinct context, into the run
-    ``out``; then ``write_people_results``. Re-running resumes: judged items are not judged again."""
+    ``out``; then ``write_results``. Re-running resumes: placed items are not placed again."""
     comparisons, _ = comparisons_from(config.data, config.annotators)
     run = Run(out, "humans-vs-models", asdict(config), fingerprint_table(comparisons), fresh=fresh, seed=config.seed)
     run.describe_data(data_cards=read_cards(comparisons), left_out=left_out(comparisons))
     opened = Models(run, given=models, use_cache=use_cache)
     loaded = {spec: opened(spec) for spec in dict.fromkeys(config.models)}
-    judge = ValueJudge(opened(config.judge or config.models[0]), config.chat)
+    placer = ValuePlacer(opened(config.judge or config.models[0]), config.chat)
     choices = [{"annotator": a.item() if hasattr(a, "item") else a, "text": list(c)[i]}
                for a, c, i in zip(comparisons["annotator_id"], comparisons["candidates"], comparisons["chosen"])]
     prompts = _prompts(comparisons)
     done = run.done_keys()
 
-    def judged(block: list[dict], stage: str) -> list[dict]:
-        placed = judge.positions([r["text"] for r in block]).to_dict("records")
+    def placed(block: list[dict], stage: str) -> list[dict]:
+        placed = placer.positions([r["text"] for r in block]).to_dict("records")
         return [{"stage": stage, **r, **p} for r, p in zip(block, placed)]
 
     with run.recording(), progress_tasks(progress) as tasks:
-        in_chunks(run, done, [f"chosen|{i}" for i in range(len(choices))], choices, chunk_size(judge.model, 4 * CHUNK),
-                  lambda block: judged(block, "chosen"), tasks.add("people's choices judged", len(choices)))
+        in_chunks(run, done, [f"chosen|{i}" for i in range(len(choices))], choices, chunk_size(placer.model, 4 * CHUNK),
+                  lambda block: placed(block, "chosen"), tasks.add("people's choices placed", len(choices)))
         for spec, model in loaded.items():
             sampler = IndependentSampler(model, 1, 0.0, config.max_tokens, config.chat, config.seed)
 
             def answered(block: list[dict], spec=spec, sampler=sampler) -> list[dict]:
                 texts = [s["candidates"][0]["text"] for s in sampler.sample(block)]
-                return judged([{"model": spec, "prompt": p["text"], "text": t} for p, t in zip(block, texts)],
+                return placed([{"model": spec, "prompt": p["text"], "text": t} for p, t in zip(block, texts)],
                               "default")
 
             in_chunks(run, done, [f"default|{spec}|{p['id']}" for p in prompts], prompts, chunk_size(model, CHUNK),
                       answered, tasks.add(f"{spec[:20]} default answers", len(prompts)))
-    write_people_results(run.path)
+    write_results(run.path)
     return summarise_people(run.path)
 
 
-def write_people_results(run_dir: str | Path) -> Path:
-    """From a humans-vs-models run's records: ``people.parquet`` (each annotator's mean judged position with an
-    interval), ``defaults.parquet`` (each model's judged answers), ``summary.parquet`` (per model, the share of people
+def write_results(run_dir: str | Path) -> Path:
+    """From a humans-vs-models run's records: ``people.parquet`` (each annotator's mean placed position with an
+    interval), ``defaults.parquet`` (each model's placed answers), ``summary.parquet`` (per model, the share of people
     in its quadrant and the ratio of people's to the model's variance on each axis) and ``map.html``, its path."""
     run_dir = Path(run_dir)
     records = read_records(run_dir)
     chosen = pd.DataFrame([r for r in records if r["stage"] == "chosen"])
     defaults = pd.DataFrame([r for r in records if r["stage"] == "default"])
     if chosen.empty or defaults.empty:
-        raise RunError(f"{run_dir} has not judged people's choices and the models' answers yet: run the same "
+        raise RunError(f"{run_dir} has not placed people's choices and the models' answers yet: run the same "
                        "humans-vs-models command again to resume")
     people = annotator_positions(chosen.drop(columns=["key", "stage", "text"]), seed=read_manifest(run_dir)["seed"])
     defaults = defaults.drop(columns=["key", "stage"])
@@ -134,4 +135,4 @@ def summarise_people(run_dir: str | Path) -> Summary:
                    (f"tables and map: {path / 'map.html'}",), notes)
 
 
-JOB = Job("humans-vs-models", HumansVsModelsConfig, run_humans_vs_models, summarise_people, write_people_results)
+JOB = Job("humans-vs-models", HumansVsModelsConfig, run_humans_vs_models, summarise_people, write_results)

@@ -22,7 +22,7 @@ from .dedup import Thresholds
 from .evaluate import calibrate_relevance, evaluate_scorer, gold_coverage, gold_items, relevance_pairs
 from .prompts import KINDS
 from .report import ITEMS
-from .results import write_values_results
+from .results import write_results
 from .scorers import SCORE_COLUMNS, Scorer, TrainedScorer, load_scorer
 
 CHUNK = 4  # situations per batch: their generation, scoring and embedding each go to the backend as one call
@@ -165,7 +165,7 @@ def run_values(config: ValuesRunConfig, out: str | Path, *, fresh: bool = False,
 
     with run.recording(), progress_tasks(progress) as tasks:
         in_chunks(run, done, keys, items, chunk_size(model, CHUNK), compute, tasks.add("value maps", len(items)))
-    write_values_results(run.path)
+    write_results(run.path)
     return summarise_values(run.path)
 
 
@@ -233,4 +233,4 @@ def train_scorer(data: Sequence[Path], out: Path, *, test: Sequence[Path] = (), 
     return Summary(path, tables, (line,))
 
 
-JOB = Job("values", ValuesRunConfig, run_values, summarise_values, write_values_results, ITEMS)
+JOB = Job("values", ValuesRunConfig, run_values, summarise_values, write_results, ITEMS)

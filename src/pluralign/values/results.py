@@ -44,7 +44,7 @@ def _calibration(situations: pd.DataFrame) -> list[dict]:
                       f"threshold {first['relevance_threshold']:.2f}")]
 
 
-def write_values_results(run_dir: str | Path) -> Path:
+def write_results(run_dir: str | Path) -> Path:
     """Rebuild the tables, metrics and report of a values run from its records; returns the report's path."""
     run_dir = Path(run_dir)
     manifest = read_manifest(run_dir)

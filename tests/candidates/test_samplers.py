@@ -1,10 +1,12 @@
-"""Samplers and the value judge on the real embedded model (hf and llama.cpp)."""
+"""Samplers and the value placer on the real embedded model (hf and llama.cpp)."""
 
 import numpy as np
 import pytest
 
 from pluralign.data import builtin_prompts, builtin_value_poles
-from pluralign.sampling import IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler, ValueJudge, judge_accuracy
+from pluralign.candidates import IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler, ValuePlacer, placement_accuracy
+from pluralign.candidates.samplers import SamplerSettings, make_sampler
+from pluralign.sampling import SamplingConfig
 
 PROMPTS = [{"id": "a", "text": "Should I move abroad for work while my parents grow old?", "language": "en"},
            {"id": "b", "text": "Sollte man Kinder religiös erziehen?", "language": "de",
@@ -65,12 +67,12 @@ def test_one_response_from_each_model(hf_model, llama_model):
     assert [[c["source"] for c in s["candidates"]] for s in sets] == [["embedded", "llamacpp:embedded"]] * 2
 
 
-def test_judge_places_responses_in_range_and_reports_its_accuracy(hf_model):
-    judge = ValueJudge(hf_model)
+def test_placer_places_responses_in_range_and_reports_its_accuracy(hf_model):
+    judge = ValuePlacer(hf_model)
     placed = judge.positions(["Follow your faith.", "Trust the evidence."])
     assert list(placed.columns) == ["traditional_secular", "survival_self_expression"]
     assert placed.abs().le(1).all().all()
-    report = judge_accuracy(judge, builtin_value_poles()).set_index(["axis", "language"])
+    report = placement_accuracy(judge, builtin_value_poles()).set_index(["axis", "language"])
     assert report.loc[("all", "all"), "n"] == 44
     assert set(report.index.get_level_values("language")) == {"en", "de", "fr", "es", "tr", "all"}
     assert np.all((report["ci_low"] <= report["accuracy"]) & (report["accuracy"] <= report["ci_high"]))
@@ -79,11 +81,11 @@ def test_judge_places_responses_in_range_and_reports_its_accuracy(hf_model):
 def test_people_from_a_comparison_table_are_placed_by_what_they_chose(hf_model):
     import pandas as pd
 
-    from pluralign.sampling import annotator_positions, chosen_positions
+    from pluralign.candidates import annotator_positions, chosen_positions
 
     comparisons = pd.DataFrame({"annotator_id": ["p1", "p1", "p2"],
                                 "candidates": [["Follow your faith.", "Trust the evidence."]] * 3, "chosen": [0, 0, 1]})
-    judge = ValueJudge(hf_model)
+    judge = ValuePlacer(hf_model)
     placed = chosen_positions(comparisons, judge)
     alone = judge.positions(["Follow your faith.", "Trust the evidence."])
     assert placed["traditional_secular"].tolist() == pytest.approx(alone["traditional_secular"].iloc[[0, 0, 1]].tolist(), abs=1e-6)
@@ -94,3 +96,18 @@ def test_people_from_a_comparison_table_are_placed_by_what_they_chose(hf_model):
 def test_diverse_sampler_for_base_models(hf_model):
     s, = NegativelyCorrelatedSampler(hf_model, k=2, max_tokens=60, retries=0, chat=False).sample(PROMPTS[:1])
     assert len(s["candidates"]) == 2 and s["attempts"] == 1
+
+
+def test_a_sampler_is_made_from_its_own_settings_and_samples_as_the_job_asks(hf_model, llama_model):
+    """The sample job hands the samplers only SamplerSettings (no manifest record); the negatively-correlated sampler's
+    one request gets k responses' worth of tokens, the multi-model sampler one greedy answer per model, by spec."""
+    config = SamplingConfig(k=3, max_tokens=24, retries=1, seed=5, nc_prompt="axes")
+    settings = config.sampler_settings()
+    assert settings == SamplerSettings(k=3, temperature=1.0, max_tokens=24, retries=1, chat=True, seed=5, nc_prompt="axes")
+    diverse = make_sampler("negatively-correlated", {"embedded": hf_model}, settings)
+    assert (diverse.max_tokens, diverse.k, diverse.retries, diverse.prompt) == (72, 3, 1, "axes")
+    independent = make_sampler("independent", {"embedded": hf_model, "llamacpp:embedded": llama_model}, settings)
+    assert independent.model is hf_model and independent.max_tokens == 24
+    assert independent.sample(PROMPTS[:1]) == IndependentSampler(hf_model, 3, 1.0, 24, True, 5).sample(PROMPTS[:1])
+    several = make_sampler("multi-model", {"embedded": hf_model, "llamacpp:embedded": llama_model}, settings)
+    assert [c["source"] for c in several.sample(PROMPTS[:1])[0]["candidates"]] == ["embedded", "llamacpp:embedded"]

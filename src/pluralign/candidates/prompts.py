@@ -1,4 +1,4 @@
-"""Prompts for candidate sets and for the value judge, as data."""
+"""Prompts for candidate sets and for the value placer, as data."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from ..models.base import Message, Prompt
 # Asking one model for k responses that represent diverse values (Community Alignment's negatively-correlated
 # sampling), in the conversation's language; {k} is the number of responses. Two variants:
 # - "values" (the default) asks for different values without naming any, as the paper describes;
-# - "axes" names the value judge's poles as examples, which builds part of the measured coverage into the request
+# - "axes" names the value placer's poles as examples, which builds part of the measured coverage into the request
 #   (kept to show how much: compare the two in one run).
 DIVERSE: dict[str, dict[str, str]] = {
     "values": {
@@ -78,7 +78,7 @@ def diverse_prompt(prompt: dict, k: int, chat: bool, variant: str = "values") ->
     return render(messages, chat=False)[: -len("Assistant:")] + f"{instruction}\n\n1."
 
 
-def judge_prompt(response: str, axis: str, swapped: bool, chat: bool) -> tuple[Prompt, tuple[str, str]]:
+def placement_prompt(response: str, axis: str, swapped: bool, chat: bool) -> tuple[Prompt, tuple[str, str]]:
     """Which pole of ``axis`` a response leans to, with the poles as options A and B (B and A when ``swapped``),
     so that a judge's preference for a letter cancels out when both orders are averaged."""
     first, second = AXES[axis][::-1] if swapped else AXES[axis]

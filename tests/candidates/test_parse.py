@@ -2,7 +2,7 @@
 
 import pytest
 
-from pluralign.sampling import split_responses
+from pluralign.candidates import split_responses
 
 CASES = {
     "numbered list with preamble": ("Here are four views:\n1. Stay home.\n2. Move abroad.\n3. Ask your family.\n4. Wait a year.",

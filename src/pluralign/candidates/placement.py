@@ -1,4 +1,4 @@
-"""The value judge: where a response sits on the two Inglehart–Welzel axes, through ``score`` with any model.
+"""The value placer: where a response sits on the two Inglehart–Welzel axes, through ``score`` with any model.
 
 Position on an axis = p(second pole) − p(first pole), in [−1, 1]: −1 traditional / survival, +1 secular-rational /
 self-expression. Each axis is asked twice, with the poles as A/B and as B/A, and the two answers averaged, so
@@ -13,9 +13,9 @@ import pandas as pd
 from ..metrics import MetricFrame
 from ..models.base import LanguageModel, ScoreRequest
 from ..data.axes import AXES
-from .prompts import judge_prompt
+from .prompts import placement_prompt
 
-class ValueJudge:
+class ValuePlacer:
     """Places responses on the value axes with ``model``'s label probabilities; all responses in one batch."""
 
     def __init__(self, model: LanguageModel, chat: bool = True) -> None:
@@ -23,7 +23,7 @@ class ValueJudge:
 
     def positions(self, texts: list[str]) -> pd.DataFrame:
         """One row per text, one column per axis, values in [−1, 1]."""
-        requests = [ScoreRequest(*judge_prompt(t, axis, swapped, self.chat))
+        requests = [ScoreRequest(*placement_prompt(t, axis, swapped, self.chat))
                     for t in texts for axis in AXES for swapped in (False, True)]
         if not requests:
             return pd.DataFrame(columns=list(AXES), dtype=float)
@@ -35,14 +35,14 @@ class ValueJudge:
         return pd.DataFrame(lean, columns=list(AXES))
 
 
-def judge_accuracy(judge: ValueJudge, labelled: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+def placement_accuracy(judge: ValuePlacer, labelled: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     """Accuracy of the judge on responses with known poles (``text``, ``language``, ``axis``, ``pole`` ±1), per
     axis and language with 95% bootstrap intervals, as the Community Alignment paper reported for its judge."""
     return pole_accuracy(pd.concat([labelled.reset_index(drop=True), judge.positions(labelled["text"].tolist())], axis=1), seed)
 
 
 def pole_accuracy(placed: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
-    """``judge_accuracy`` from responses already placed (a column per axis beside ``axis``, ``language``, ``pole``)."""
+    """``placement_accuracy`` from responses already placed (a column per axis beside ``axis``, ``language``, ``pole``)."""
     position = placed[list(AXES)].to_numpy()[np.arange(len(placed)), [list(AXES).index(a) for a in placed["axis"]]]
     table = placed.assign(correct=(np.sign(position) == placed["pole"]).astype(float))
     rows = []
@@ -53,7 +53,7 @@ def pole_accuracy(placed: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def chosen_positions(comparisons: pd.DataFrame, judge: ValueJudge) -> pd.DataFrame:
+def chosen_positions(comparisons: pd.DataFrame, judge: ValuePlacer) -> pd.DataFrame:
     """The judged position of every chosen response in a comparison table (``pluralign learn``'s: annotator_id,
     candidates, chosen), one row per comparison with ``annotator`` and a column per axis; ``annotator_positions``
     turns it into each person's place on the value map."""

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pluralign.sampling.prompts import DIVERSE, diverse_prompt
+from pluralign.candidates.prompts import DIVERSE, diverse_prompt
 
 LANGUAGES = ("en", "de", "fr", "it", "tr", "es", "pt")
 # The judge's four poles (traditional, secular-rational, survival, self-expression) and the words its axis

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy.spatial.distance import pdist
 
-from pluralign.sampling import (annotator_positions, coverage, distinct_n, humans_versus_models, mean_pairwise_distance,
+from pluralign.candidates import (annotator_positions, coverage, distinct_n, humans_versus_models, mean_pairwise_distance,
                                 oracle_correct, pole_accuracy, set_diversity, vendi_score)
 from pluralign.simulate.value_axes import simulate_value_choices
 
@@ -108,7 +108,7 @@ def test_people_against_models():
     assert got["variance_ratio_traditional_secular"] == pytest.approx(expected)
 
 
-def test_judge_accuracy_from_placed_responses():
+def test_placement_accuracy_from_placed_responses():
     placed = pd.DataFrame({"axis": ["traditional_secular"] * 3 + ["survival_self_expression"],
                            "language": ["en", "en", "de", "en"], "pole": [-1, 1, 1, -1],
                            "traditional_secular": [-0.2, -0.1, 0.3, 0.9], "survival_self_expression": [0.5, 0.5, 0.5, -0.4]})

@@ -6,6 +6,9 @@ A prompt is a dict with ``id``, ``text`` (the user's message), ``language`` and 
 turns as chat messages). A candidate set is a dict: ``prompt_id``, ``sampler``, ``candidates`` (list of
 ``{"text", "source"}``), ``attempts``, ``fallback`` (None, or what was done when the model did not comply) and
 ``nc_prompt`` (which instruction asked for diverse responses; None for the other samplers).
+
+``make_sampler`` builds one by name from ``SamplerSettings``: the sample jobs and the collection worker each carry
+these settings in their own config (a manifest, a study file) and hand over only them.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ class IndependentSampler:
 @dataclass
 class NegativelyCorrelatedSampler:
     """One request asks for k responses that represent diverse values and differ from each other; ``prompt`` picks
-    the instruction: ``values`` (names no values, the default) or ``axes`` (names the value judge's poles).
+    the instruction: ``values`` (names no values, the default) or ``axes`` (names the value placer's poles).
 
     The output is split into responses (``split_responses``); a prompt with fewer than k is asked again, up to
     ``retries`` times with other seeds, keeping the attempt that gave most; what is still missing is filled with
@@ -122,6 +125,34 @@ class MultiModelSampler:
         outputs = {spec: s.model.generate(s.requests(prompts)) for spec, s in per_model.items()}
         return [_record(p, self.name, [{"text": outputs[spec][i][0].strip(), "source": spec} for spec in self.models], 1, None)
                 for i, p in enumerate(prompts)]
+
+
+@dataclass(frozen=True)
+class SamplerSettings:
+    """How a sampler samples, apart from which models: candidates per set (``k``), sampling temperature, tokens per
+    response (the negatively-correlated sampler asks for k times as many in its one request), how often a diverse
+    request that gave fewer than k is asked again, chat templates or a transcript, seed, and the diverse request's
+    instruction (a key of ``prompts.DIVERSE``)."""
+
+    k: int = 4
+    temperature: float = 1.0
+    max_tokens: int = 128
+    retries: int = 2
+    chat: bool = True
+    seed: int = 0
+    nc_prompt: str = "values"
+
+
+def make_sampler(name: str, models: dict[str, LanguageModel], settings: SamplerSettings) -> Sampler:
+    """The sampler ``name`` (one of SAMPLERS) over loaded ``models`` by spec: the first samples; the multi-model
+    sampler takes one greedy answer from each."""
+    model, s = next(iter(models.values())), settings
+    if name == "independent":
+        return IndependentSampler(model, s.k, s.temperature, s.max_tokens, s.chat, s.seed)
+    if name == "negatively-correlated":
+        return NegativelyCorrelatedSampler(model, s.k, s.temperature, s.max_tokens * s.k, s.retries, s.chat, s.seed,
+                                           s.nc_prompt)
+    return MultiModelSampler(dict(models), 0.0, s.max_tokens, s.chat, s.seed)
 
 
 def _record(prompt: dict, sampler: str, candidates: list[dict], attempts: int, fallback: str | None,
