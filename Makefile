@@ -16,8 +16,12 @@ env: $(STAMP)
 LOCKS      := requirements
 UV_VERSION := $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' $(LOCKS)/main.txt)
 UV         := $(VENV)/bin/uv
-SYNC        = $(UV) pip sync --quiet --build-constraints $(LOCKS)/build.txt --python
-INSTALL     = $(UV) pip install --quiet --no-deps --build-constraints $(LOCKS)/build.txt --python
+# Both compile the packages' bytecode as they install (uv does not by default), so every command and test process
+# reads it: where PYTHONDONTWRITEBYTECODE is set (it is on the project's machines) Python cannot save what it compiles,
+# and each process compiled torch's and transformers' modules from source again; loading the embedded model in a new
+# process took 15-18 CPU seconds so and 8 with the bytecode (benchmarks/RESULTS.md, "Bytecode compiled once").
+SYNC        = $(UV) pip sync --quiet --compile-bytecode --build-constraints $(LOCKS)/build.txt --python
+INSTALL     = $(UV) pip install --quiet --compile-bytecode --no-deps --build-constraints $(LOCKS)/build.txt --python
 
 $(UV):
 	test -x $(PY) || python3 -m venv $(VENV)

@@ -97,3 +97,33 @@ def test_a_checkpoint_written_again_in_place_gets_a_new_fingerprint(tmp_path):
     assert checkpoint_fingerprint("hf", "tiny", config.to_dict(), "float32", tmp_path) != first
     assert checkpoint_fingerprint("hf", "tiny", config.to_dict(), "float32", tmp_path) == \
         checkpoint_fingerprint("hf", "tiny", config.to_dict(), "float32", tmp_path)
+
+
+def test_the_same_weights_in_another_folder_keep_their_fingerprint_and_changed_bytes_do_not(tmp_path):
+    """The fingerprint keys the response cache: answers cached for a checkpoint must be found wherever its files are
+    (the embedded model converted under another ``PLURALIGN_CACHE``, a copied run), and a weight changed in place
+    without changing the file's size must not find them."""
+    import shutil
+
+    import numpy as np
+    from safetensors.numpy import load_file, save_file
+    from transformers import AutoConfig, LlamaConfig, LlamaForCausalLM
+
+    from pluralign.models.tokens import checkpoint_fingerprint
+
+    def fingerprint(folder):
+        return checkpoint_fingerprint("hf", "tiny", AutoConfig.from_pretrained(folder).to_dict(), "float32", folder)
+
+    LlamaForCausalLM(LlamaConfig(hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                 num_key_value_heads=2, vocab_size=64)).save_pretrained(tmp_path / "a")
+    shutil.copytree(tmp_path / "a", tmp_path / "b", copy_function=shutil.copyfile)  # new files, new times
+    assert AutoConfig.from_pretrained(tmp_path / "b").to_dict()["_name_or_path"] == str(tmp_path / "b")
+    assert fingerprint(tmp_path / "b") == fingerprint(tmp_path / "a")
+    weights = tmp_path / "b" / "model.safetensors"
+    tensors = load_file(weights)
+    norm = next(name for name in tensors if name.endswith("norm.weight"))  # one small tensor, as little as can change
+    tensors[norm] = tensors[norm] + np.float32(1.0)
+    size = weights.stat().st_size
+    save_file(tensors, weights, metadata={"format": "pt"})
+    assert weights.stat().st_size == size
+    assert fingerprint(tmp_path / "b") != fingerprint(tmp_path / "a")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from .base import ModelError, Prompt
+from .embedded import cache_dir
 
 
 class TemplatedTokens:
@@ -36,7 +38,10 @@ class TemplatedTokens:
 
 
 def checkpoint_fingerprint(backend: str, name: str, config: dict, dtype: str, name_or_path: str | Path) -> str:
-    """``backend:name:digest`` of the model's configuration, dtype and weight files."""
+    """``backend:name:digest`` of the model's configuration, dtype and weight files. Where the weights lie is left out
+    (transformers' ``_name_or_path``): the same weights in another folder, e.g. the embedded model converted under
+    another ``PLURALIGN_CACHE``, find the answers cached for them."""
+    config = {key: value for key, value in config.items() if key != "_name_or_path"}
     digest = hashlib.sha256(
         json.dumps([config, dtype, _weights_id(name_or_path)], sort_keys=True, default=str).encode()
     ).hexdigest()[:16]
@@ -44,10 +49,31 @@ def checkpoint_fingerprint(backend: str, name: str, config: dict, dtype: str, na
 
 
 def _weights_id(name_or_path: str | Path) -> str:
-    """Name, size and modification time of local weight files, so a changed checkpoint gets a new fingerprint (and no
-    cached answer of the old one): a model trained again in place (``pluralign align --fresh``) has the same sizes."""
+    """Name, size and content digest of local weight files, so a changed checkpoint gets a new fingerprint (and no
+    cached answer of the old one), a model trained again in place (``pluralign align --fresh``, same sizes) too."""
     path = Path(name_or_path)
     if not path.is_dir():
         return str(name_or_path)
     files = sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin"))
-    return ";".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
+    return ";".join(f"{p.name}:{p.stat().st_size}:{_content_digest(p)}" for p in files)
+
+
+def _content_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes, remembered in the cache folder under its real path, inode, size and modification
+    time: each version of a checkpoint is read once, not at every load (a 70B model's weights are 140 GB)."""
+    real = path.resolve()
+    stat = real.stat()
+    key = hashlib.sha256(f"{real}:{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()
+    memo = cache_dir() / "digests" / key
+    if memo.exists():
+        return memo.read_text()
+    with real.open("rb") as f:
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        partial = memo.with_name(f".{key}.{os.getpid()}")
+        partial.write_text(digest)
+        partial.replace(memo)
+    except OSError:  # a cache folder we may not write only costs the next load another read
+        pass
+    return digest
