@@ -195,11 +195,11 @@ def test_align_judges_with_a_learn_run_of_other_people_and_another_judge_model_t
     assert result.returncode == 0, result.stderr
     record = next(json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()
                   if json.loads(line)["key"] == "independent")
-    assert record["names"] == ["traditional", "liberal", "pole:traditional"] and record["poles"] == [False, False, True]
+    assert record["names"] == ["liberal", "traditional", "pole:traditional"] and record["poles"] == [False, False, True]
     assert record["judged_by"] == (f"{other_people_run}, learned on 8 other people; the value poles placed by "
                                    "llamacpp:embedded")
     refits = np.asarray(record["refits"])
-    assert record["refit"] == ["traditional", "liberal"] and refits.shape == (200, 2, 2)
+    assert record["refit"] == ["liberal", "traditional"] and refits.shape == (200, 2, 2)
     summary = pd.read_parquet(out / "summary.parquet").set_index(["evaluation", "reward"])
     independent = summary.loc["independent"]
     assert set(independent.index) == {"traditional", "liberal", "pole:traditional", "worst reward"}
@@ -208,14 +208,14 @@ def test_align_judges_with_a_learn_run_of_other_people_and_another_judge_model_t
     from pluralign.align.refit import refit_tests
 
     margins = np.subtract(record["model"], record["against"])[:, :2]
-    rows, tests = refit_tests(np.sign(margins), refits, ["traditional", "liberal"], 0.05, seed=0)
+    rows, tests = refit_tests(np.sign(margins), refits, ["liberal", "traditional"], 0.05, seed=0)
     liberal = rows.set_index("group").loc["liberal"]
     assert (independent.loc["liberal", "ci_low"], independent.loc["liberal", "ci_high"]) == (liberal.ci_low,
                                                                                             liberal.ci_high)
     from pluralign.metrics.multiple import holm
 
     # the pole is the target: the learned rewards are the family that can lose, Holm-adjusted together
-    assert independent.loc["liberal", "p"] == pytest.approx(holm(tests.loss_p)[1])
+    assert independent.loc["liberal", "p"] == pytest.approx(holm(tests.loss_p)[0])
     assert summary.loc[("training reward", "pole:traditional"), "judged_by"].endswith("placed by embedded")
     assert "independent: judged by" in result.stdout and "llamacpp:embedded" in result.stdout
     assert max(len(line) for line in result.stdout.splitlines()) <= 80, result.stdout
