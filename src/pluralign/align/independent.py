@@ -2,7 +2,9 @@
 (``--eval-reward``: a learn run of other people, or the reward run fitted again on the people it held out) and value
 poles placed by another value placer (``--eval-placer``). The reward that picked the training pairs also scores the
 tuned model's answers by default, and then a win rate partly measures how well that reward's own errors were
-optimised (a winner's curse): the two evaluations are shown side by side, each row tagged with its ``evaluation``."""
+optimised (a winner's curse): the two evaluations are shown side by side, each row tagged with its ``evaluation``.
+A learned independent reward is itself an estimate from a few people: its interval and verdicts come from refits on
+resamples of those people (``refit.py``), not from the prompts alone."""
 
 from __future__ import annotations
 
@@ -12,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..preferences.crossfit import HELD_OUT, held_out_rewards, shared_people
-from ..preferences.reward import GroupRewards
+from ..preferences.crossfit import HELD_OUT, CrossFit, held_out_rewards, other_people_rewards, shared_people
 from ..candidates.placement import ValuePlacer
 from .core import MAXMIN, judge_metrics, verdicts
 from .outcome import align_summary
+from .refit import refit_signs, refit_tests
 from .targets import POLE, PoleRewards
 
 TRAINING = "training reward"  # the evaluation by the rewards that picked the pairs: not independent
@@ -31,10 +33,13 @@ class IndependentRewards:
     Args:
         parts: (names, scorer, is a pole) for each source of columns.
         judged_by: who judges, for the report and the CLI.
+        crossfit: the learned rewards' fit (``CrossFit``), which ``refit_signs`` fits again on resamples of its
+            people; None when no column is learned.
     """
 
-    def __init__(self, parts: list[tuple[list[str], Callable, bool]], judged_by: str) -> None:
-        self.parts, self.judged_by = parts, judged_by
+    def __init__(self, parts: list[tuple[list[str], Callable, bool]], judged_by: str,
+                 crossfit: CrossFit | None = None) -> None:
+        self.parts, self.judged_by, self.crossfit = parts, judged_by, crossfit
         self.names = [name for names, _, _ in parts for name in names]
         self.poles = [pole for names, _, pole in parts for _ in names]
 
@@ -44,21 +49,24 @@ class IndependentRewards:
             len(responses), len(self.names))
 
 
-def _learned_part(reward: str, eval_reward: str, names: list[str]) -> tuple[list[str], Callable, str]:
+def _learned_part(reward: str, eval_reward: str, names: list[str]) -> tuple[list[str], Callable, str, CrossFit]:
     """The learned rewards of ``eval_reward`` that stand in for the training rewards ``names`` (a learn run of other
-    people, or ``held-out``: ``reward`` fitted again on the people it held out), and who judges, in words."""
+    people, or ``held-out``: ``reward`` fitted again on the people it held out), who judges, in words, and their
+    ``CrossFit``."""
     if eval_reward == HELD_OUT:
-        rewards, people = held_out_rewards(reward)
-        judged_by = f"{reward}'s rewards fitted again on the {people} people it held out of fitting"
+        fit = held_out_rewards(reward)
+        judged_by = f"{reward}'s rewards fitted again on the {fit.people} people it held out of fitting"
     else:
         shared = shared_people(reward, eval_reward)
         if shared:
             raise InputError(f"--eval-reward {eval_reward} learned from {shared} of the people --reward {reward} did, "
                              f"so it is not independent: learn it on other people, or give --eval-reward {HELD_OUT}")
-        rewards, judged_by = GroupRewards.from_run(eval_reward), f"{eval_reward}, learned on other people"
+        fit = other_people_rewards(eval_reward)
+        judged_by = f"{eval_reward}, learned on {fit.people} other people"
+    rewards = fit.rewards
     kept = [n for n in names if n in rewards.names]
     columns = [rewards.names.index(n) for n in kept]
-    return kept, lambda contexts, responses: rewards(contexts, responses)[:, columns], judged_by
+    return kept, lambda contexts, responses: rewards(contexts, responses)[:, columns], judged_by, fit
 
 
 def independent_rewards(reward: str | None, eval_reward: str | None, eval_judge: tuple[str, ValuePlacer] | None,
@@ -66,9 +74,9 @@ def independent_rewards(reward: str | None, eval_reward: str | None, eval_judge:
     """The independent rewards an align run judges with besides its training rewards (``names``, a pole target's
     last): ``eval_reward``'s learned ones, and the value poles placed by ``eval_judge`` (its spec and value placer);
     None when none was asked for; InputError when they cannot judge the target."""
-    parts, who = [], []
+    parts, who, fit = [], [], None
     if eval_reward:
-        kept, scorer, judged_by = _learned_part(reward, eval_reward, [n for n in names if not n.startswith(POLE)])
+        kept, scorer, judged_by, fit = _learned_part(reward, eval_reward, [n for n in names if not n.startswith(POLE)])
         parts.append((kept, scorer, False))
         who.append(judged_by)
     if eval_judge is not None:
@@ -78,7 +86,7 @@ def independent_rewards(reward: str | None, eval_reward: str | None, eval_judge:
         who.append(f"the value poles placed by {spec}")
     if not parts:
         return None
-    scorer = IndependentRewards(parts, "; ".join(who))
+    scorer = IndependentRewards(parts, "; ".join(who), fit)
     needed = [n for n in names if not n.startswith(POLE)] if target == MAXMIN else [target]
     missing = [n for n in needed if n not in scorer.names]
     if missing:
@@ -88,15 +96,19 @@ def independent_rewards(reward: str | None, eval_reward: str | None, eval_judge:
     return scorer
 
 
-def scored_record(key: str, answers: pd.DataFrame, scorer: IndependentRewards) -> dict:
+def scored_record(key: str, answers: pd.DataFrame, scorer: IndependentRewards, seed: int = 0) -> dict:
     """A record of the independent rewards of each held-out prompt's two answers (the judge run's
-    ``answers.parquet``: role model, the tuned one, and against, the base)."""
+    ``answers.parquet``: role model, the tuned one, and against, the base) and, for the learned ones (``refit``
+    names them), the sign of each answer pair's margin under each refit (``refit_signs``, seeded by ``seed``)."""
     wide = answers.pivot(index="prompt_id", columns="role", values="text").dropna()
     prompts = answers.drop_duplicates("prompt_id").set_index("prompt_id").loc[wide.index, "prompt"].tolist()
+    model, against = wide["model"].tolist(), wide["against"].tolist()
+    learned = [n for n, pole in zip(scorer.names, scorer.poles) if not pole]
+    refits = [] if scorer.crossfit is None or not learned else \
+        refit_signs(scorer.crossfit, learned, prompts, model, against, seed=seed).tolist()
     return {"key": key, "kind": "independent", "prompt_id": wide.index.tolist(), "names": scorer.names,
-            "poles": scorer.poles, "judged_by": scorer.judged_by,
-            "model": scorer(prompts, wide["model"].tolist()).tolist(),
-            "against": scorer(prompts, wide["against"].tolist()).tolist()}
+            "poles": scorer.poles, "judged_by": scorer.judged_by, "model": scorer(prompts, model).tolist(),
+            "against": scorer(prompts, against).tolist(), "refit": learned if refits else [], "refits": refits}
 
 
 def record_margins(record: dict) -> pd.DataFrame:
@@ -108,14 +120,22 @@ def record_margins(record: dict) -> pd.DataFrame:
 
 def independent_summary(record: dict, target: str, tolerance: float, seed: int) -> pd.DataFrame:
     """``align_summary`` of the independent rewards (their win rates, the worst of the learned ones, each verdict),
-    tagged ``evaluation`` = independent and ``judged_by``."""
+    tagged ``evaluation`` = independent and ``judged_by``. The learned rewards' intervals and verdicts come from
+    their refits (``refit_tests``: people, their prompts and the held-out prompts resampled); the value poles', which
+    a judge model places, from the prompts alone (a record written before refits existed: the learned ones' too)."""
     table = verdicts(record["prompt_id"], record["model"], record["against"], record["names"])
+    margins = record_margins(record)
+    refit = record.get("refit", [])
+    metrics, tests = [], None
+    if refit:
+        rows, tests = refit_tests(np.sign(margins[refit].to_numpy()), np.asarray(record["refits"]), refit, tolerance,
+                                  seed)
+        metrics.append(rows)
     poles = {n for n, p in zip(record["names"], record["poles"]) if p}
-    metrics = []
     for is_pole in (False, True):
-        part = table[table.reward.isin(poles) == is_pole]
+        part = table[(table.reward.isin(poles) == is_pole) & ~table.reward.isin(refit)]
         if len(part):
             names = part.reward.unique()
             metrics.append(judge_metrics(part, dict.fromkeys(names, 1 / len(names)), seed=seed, poles=is_pole))
-    summary = align_summary(pd.concat(metrics, ignore_index=True), record_margins(record), target, tolerance)
+    summary = align_summary(pd.concat(metrics, ignore_index=True), margins, target, tolerance, tests)
     return summary.assign(evaluation=INDEPENDENT, judged_by=record["judged_by"])

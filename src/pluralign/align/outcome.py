@@ -51,7 +51,7 @@ def prompts_needed(rewards: int, tolerance: float, most: int = 5000) -> int | No
     return next((n for n in range(1, most) if loss_power(n, rewards, tolerance) >= POWER), None)
 
 
-def outcomes(margins: pd.DataFrame, target: str, tolerance: float) -> pd.DataFrame:
+def outcomes(margins: pd.DataFrame, target: str, tolerance: float, tests: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each reward's verdict, and the worst reward's (``worst reward``), from ``margins``: one row per held-out prompt,
     one column per reward, the tuned answer's reward minus the base's. Columns: ``reward``, ``target`` (for max-min
     the worst row), ``p`` and ``verdict``, ``lost``.
@@ -61,11 +61,14 @@ def outcomes(margins: pd.DataFrame, target: str, tolerance: float) -> pd.DataFra
     its ``loss_p_value``, Holm-adjusted across those rewards, is at most ``ALPHA``, else ``no clear loss``; so when
     tuning changes nothing, any reward is called lost in at most 5% of runs. The worst row, when not the target, lost
     when any reward did (its ``p`` the least adjusted one). Warns when the held-out prompts are too few for a loss to
-    show (``prompts_needed``)."""
+    show (``prompts_needed``). ``tests`` (indexed by reward: ``gain_p``, ``loss_p``) replaces the sign test's p-values
+    of the rewards it has, for a test that also carries a reward's own estimation noise (``refit.py``)."""
     rewards = list(margins.columns)
     family = [r for r in rewards if r != target]
-    p = dict(zip(family, holm([loss_p_value(margins[r].dropna(), tolerance) for r in family])))
-    gains = {r: gain_p_value(margins[r].dropna()) for r in rewards}
+    tests = pd.DataFrame(columns=["gain_p", "loss_p"]) if tests is None else tests
+    p = dict(zip(family, holm([tests.loss_p[r] if r in tests.index else loss_p_value(margins[r].dropna(), tolerance)
+                               for r in family])))
+    gains = {r: tests.gain_p[r] if r in tests.index else gain_p_value(margins[r].dropna()) for r in rewards}
     p[WORST] = max(gains.values()) if target == MAXMIN else min(p.values(), default=1.0)
     if target != MAXMIN:
         p[target] = gains[target]
@@ -84,13 +87,14 @@ def outcomes(margins: pd.DataFrame, target: str, tolerance: float) -> pd.DataFra
     return table
 
 
-def align_summary(metrics: pd.DataFrame, margins: pd.DataFrame, target: str, tolerance: float) -> pd.DataFrame:
+def align_summary(metrics: pd.DataFrame, margins: pd.DataFrame, target: str, tolerance: float,
+                  tests: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per reward, and for the worst of them when the judge computed it (``worst reward``, the judge's
     maxmin_win_rate, whose interval bounds the lowest true win rate; ``worst`` names it): the win rate of the tuned
-    model over the base (with interval and prompts ``n``) beside its ``outcomes`` (target, p, verdict, lost), the
-    table the CLI and the report print."""
+    model over the base (with interval and prompts ``n``) beside its ``outcomes`` (target, p, verdict, lost; ``tests``
+    as there), the table the CLI and the report print."""
     rows = metrics[(metrics.metric == "win_rate") & (metrics.grouping == "reward") & (metrics.group != "gap")]
     worst = metrics[metrics.metric == "maxmin_win_rate"].assign(worst=lambda t: t["group"], group=WORST)
     table = pd.concat([rows, worst])[["group", "value", "ci_low", "ci_high", "n", "worst"]].rename(
         columns={"group": "reward"}).reset_index(drop=True)
-    return table.merge(outcomes(margins[rows["group"].tolist()], target, tolerance), on="reward", how="left")
+    return table.merge(outcomes(margins[rows["group"].tolist()], target, tolerance, tests), on="reward", how="left")
