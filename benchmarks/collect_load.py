@@ -6,7 +6,8 @@
 
 The real server (`python -m pluralign collect serve`, the embedded model behind its worker) runs on loopback; its
 first-turn candidate sets are generated before the clock starts. The study is in one language, with the 28 English
-prompts of collect_load_prompts.csv (a person is given prompts in their invite's language). ``--client-cpu`` and
+prompts of collect_load_prompts.csv (a person is given prompts in their invite's language); ``--fixed-sets`` fills
+them with fixed texts instead, to measure the request path alone. ``--client-cpu`` and
 ``--server-cpu`` pin this load generator and the server (with its workers) to one core each (``taskset``). Each simulated person consents, answers the survey
 and then asks for a task, spends --think seconds on it (on average; 0: none) and submits a choice through the JSON
 API, and re-sends
@@ -36,7 +37,9 @@ from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.collect.conftest import POSTGRES, write_study  # noqa: E402
+from pluralign.collect.store import Store  # noqa: E402
+from pluralign.collect.study import load_study  # noqa: E402
+from tests.collect.conftest import POSTGRES, fill_all, write_study  # noqa: E402
 from tests.conftest import start_server, stop_server  # noqa: E402
 
 PASSWORD = "load-admin-password"
@@ -140,6 +143,9 @@ def main() -> None:
                         help="mean seconds a simulated person spends on a task before submitting (0: as fast as possible)")
     parser.add_argument("--client-cpu", type=int, help="the core this load generator runs on (default: any)")
     parser.add_argument("--server-cpu", type=int, help="the core the server runs on (default: any)")
+    parser.add_argument("--fixed-sets", action="store_true",
+                        help="fill the first-turn sets with fixed texts before the server starts, so its worker has "
+                             "nothing to generate (the request path alone, without minutes of generation first)")
     args = parser.parse_args()
     if args.client_cpu is not None:
         os.sched_setaffinity(0, {args.client_cpu})
@@ -151,6 +157,8 @@ def main() -> None:
     made = subprocess.run([sys.executable, "-m", "pluralign", "collect", "invite", str(study), "-n", str(args.people)],
                           capture_output=True, text=True, check=True)
     tokens = [line.rsplit("/", 1)[1] for line in made.stdout.split()]
+    if args.fixed_sets:
+        fill_all(Store(load_study(study)))
     server, url = serve(study, args.server_cpu)
     try:
         measure(args, study, database, tokens, server, url)

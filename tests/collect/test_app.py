@@ -319,7 +319,7 @@ def test_survey_answers_must_be_the_studys_questions_and_options_and_bodies_are_
         refused = client.post(f"/api/a/{alice}/survey", json=wrong)
         assert refused.status_code == 422 and said in refused.text
     huge = client.post(f"/api/a/{alice}/survey", json={f"junk{i}": "" for i in range(10_000)})
-    assert huge.status_code == 413
+    assert huge.status_code == 413 and huge.headers["X-Frame-Options"] == "DENY"  # refused with the security headers
     assert store.person(alice).survey == {"political": "Left", "country": "France"}
 
 

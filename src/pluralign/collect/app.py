@@ -28,6 +28,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import InputError
 from .routes import admin, api, consent, person
@@ -49,16 +51,7 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120, host
     app = FastAPI(title=f"pluralign collect: {store.study.name}", docs_url=None, redoc_url=None)
     app.state.collect = Collect(store, password, requests_per_minute)
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next) -> Response:
-        """Refuse a body over ``BODY_LIMIT``; send the security headers with every response."""
-        if int(request.headers.get("content-length") or 0) > BODY_LIMIT:
-            return PlainTextResponse(f"a request's body holds {BODY_LIMIT} bytes at most", status_code=413)
-        response = await call_next(request)
-        response.headers.update(HEADERS)
-        response.headers.setdefault("Content-Security-Policy", POLICY)
-        return response
-
+    app.add_middleware(Guard)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*LOOPBACK, *(f"[{h}]" if ":" in h else h for h in hosts)])
     app.add_exception_handler(HTTPException, plain)
     app.add_exception_handler(RequestValidationError, invalid)
@@ -66,6 +59,31 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120, host
         app.include_router(area.router)
     app.add_api_route("/favicon.ico", favicon, methods=["GET"])
     return app
+
+
+class Guard:
+    """Refuses a body over ``BODY_LIMIT`` and sends the security headers with every response. Plain ASGI: as
+    Starlette's ``@app.middleware("http")`` it ran every request through a task group and memory streams, a third of
+    the server's CPU per request in an in-process profile of a panel's requests (``benchmarks/collect_load.py``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.update(HEADERS)
+                headers.setdefault("Content-Security-Policy", POLICY)
+            await send(message)
+
+        if int(Headers(scope=scope).get("content-length") or 0) > BODY_LIMIT:
+            refusal = PlainTextResponse(f"a request's body holds {BODY_LIMIT} bytes at most", status_code=413)
+            return await refusal(scope, receive, secured)
+        await self.app(scope, receive, secured)
 
 
 async def plain(request: Request, exc: HTTPException) -> Response:

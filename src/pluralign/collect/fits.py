@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..data.collection import Fit
@@ -29,9 +29,10 @@ class FitCache:
         self._fit: ActiveFit | None = None
         self._lock = threading.Lock()
 
-    def newest(self, session: Session) -> ActiveFit | None:
-        newest = session.scalar(select(func.max(Fit.id)))
+    def newest(self, connection: Connection) -> ActiveFit | None:
+        newest = connection.scalar(select(func.max(Fit.id)))
         with self._lock:
             if newest is not None and (self._fit is None or self._fit.id != newest):
-                self._fit = ActiveFit.from_payload(newest, session.scalar(select(Fit.payload).where(Fit.id == newest)))
+                self._fit = ActiveFit.from_payload(newest, connection.scalar(select(Fit.payload)
+                                                                   .where(Fit.id == newest)))
             return self._fit

@@ -18,12 +18,13 @@ import numpy as np
 import pandas as pd
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Row, Select, and_, insert, or_, select, update
+from sqlalchemy import Connection, Row, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import InputError
-from ..data.collection import CandidateSet, Choice, Conversation, Person, Prompt, Setting, engine_for, now
+from ..data.collection import CandidateSet, Person, Prompt, Setting, engine_for, now
+from . import queries
 from .active import Rule, assign
 from .core import shown_order
 from .fits import FitCache
@@ -112,33 +113,32 @@ class Store:
             session.add_all(Person(token_hash=token_hash(t), language=language, label=label) for t in tokens)
         return tokens
 
-    def person(self, token: str) -> Person | None:
-        with Session(self.engine, expire_on_commit=False) as session:
-            return session.scalar(select(Person).where(Person.token_hash == token_hash(token)))
+    def person(self, token: str) -> Row | None:
+        """The person of an invite token: their ``id``, ``language``, ``consented_at``, ``declined_at`` and ``survey``
+        (None for a token nobody was given)."""
+        with self.engine.begin() as connection:
+            return connection.execute(queries.PERSON, {"token_hash": token_hash(token)}).first()
 
     def consent(self, person_id: int) -> None:
         """Record that the person agreed, unless they declined: a decline is final."""
-        with Session(self.engine) as session, session.begin():
-            person = session.get(Person, person_id)
-            if person.declined_at is None:
-                person.consented_at = person.consented_at or now()
+        with self.engine.begin() as connection:
+            connection.execute(queries.CONSENT, {"person": person_id, "at": now()})
 
     def decline(self, person_id: int) -> None:
         """Record that the person declined on the consent page (nothing more is asked of them); one who has agreed
         already keeps their consent."""
-        with Session(self.engine) as session, session.begin():
-            person = session.get(Person, person_id)
-            if person.consented_at is None:
-                person.declined_at = person.declined_at or now()
+        with self.engine.begin() as connection:
+            connection.execute(queries.DECLINE, {"person": person_id, "at": now()})
 
     def save_survey(self, person_id: int, answers: dict[str, str]) -> bool:
         """Keep the person's survey ``answers`` (blanks left out); False, keeping the old ones, once they have made a
         choice, so nobody moves between the groups their choices are already counted in."""
-        with Session(self.engine) as session, session.begin():
-            self._lock(session, person_id)
-            if session.scalar(select(Choice.id).where(Choice.person_id == person_id).limit(1)) is not None:
+        with self.engine.begin() as connection:
+            self._lock(connection, person_id)
+            if connection.execute(queries.ANY_CHOICE, {"person": person_id}).first() is not None:
                 return False
-            session.get(Person, person_id).survey = {k: v for k, v in answers.items() if v}
+            connection.execute(queries.SURVEY, {"person": person_id,
+                                                "answers": {k: v for k, v in answers.items() if v}})
             return True
 
     def task(self, person_id: int) -> Task | None:
@@ -150,19 +150,16 @@ class Store:
         and no statement reads the whole study."""
         for _ in range(5):  # two tabs asking at once: the loser of the unique (person, prompt) insert asks again
             try:
-                with Session(self.engine) as session, session.begin():
-                    language = self._lock(session, person_id)
-                    conversations = session.execute(select(Conversation.id, Conversation.prompt_id,
-                                                           Conversation.finished)
-                                                    .where(Conversation.person_id == person_id)).all()
-                    task = self._current(session, conversations) or self._assign(session, person_id, language,
-                                                                                 conversations)
+                with self.engine.begin() as connection:
+                    language = self._lock(connection, person_id)
+                    conversations = connection.execute(queries.CONVERSATIONS, {"person": person_id}).all()
+                    task = self._current(connection, conversations) or self._assign(connection, person_id, language,
+                                                                                    conversations)
                     if task is None:
                         return None
                     if task.status == "pending" and task.turn > 1 and task.waited > self.study.timeout:
                         error = f"no answers after {self.study.timeout:g} s"
-                        session.execute(update(CandidateSet).where(CandidateSet.id == task.set_id)
-                                        .values(status="failed", error=error))
+                        connection.execute(queries.TIMED_OUT, {"set_id": task.set_id, "why": error})
                         task = replace(task, status="failed", error=error)
                     return replace(task, finished=sum(c.finished for c in conversations))
             except IntegrityError:
@@ -170,31 +167,30 @@ class Store:
         raise RuntimeError("could not assign a task")
 
     @staticmethod
-    def _lock(session: Session, person_id: int) -> str:
+    def _lock(connection: Connection, person_id: int) -> str:
         """One person's transactions take turns (a row lock on PostgreSQL; SQLite's transactions already do), so two
         tabs or a double click never see a turn half-answered. Returns the person's language."""
-        return session.scalar(select(Person.language).where(Person.id == person_id).with_for_update())
+        return connection.execute(queries.LOCK, {"person": person_id}).scalar()
 
-    def _current(self, session: Session, conversations: Sequence[Row]) -> Task | None:
+    def _current(self, connection: Connection, conversations: Sequence[Row]) -> Task | None:
         """The task of the person's open conversation among ``conversations`` (None: none is open), inside
-        ``session``, which holds the person's lock (``_lock``)."""
+        ``connection``'s transaction, which holds the person's lock (``_lock``)."""
         open_ = next((c for c in conversations if not c.finished), None)
-        return None if open_ is None else self._set_of(session, open_.id, open_.prompt_id)
+        return None if open_ is None else self._set_of(connection, open_.id, open_.prompt_id)
 
-    def _assign(self, session: Session, person_id: int, language: str, conversations: Sequence[Row]) -> Task | None:
+    def _assign(self, connection: Connection, person_id: int, language: str,
+                conversations: Sequence[Row]) -> Task | None:
         """A new conversation on the next prompt of the study's rule (``active.assign``: the overlap design, or after
         the warm-up of an active study the newest fit's most informative allowed prompt) for a person whose
         ``conversations`` are all finished, kept with why and with what probability it was assigned; None when their
         quota or the prompts in their ``language`` are used up."""
         if len(conversations) >= self.study.quota:
             return None
-        prompts = session.execute(select(Prompt.id, Prompt.shared, Prompt.people).where(Prompt.language == language)
-                                  .order_by(Prompt.position)).all()
+        prompts = connection.execute(queries.PROMPTS_IN, {"language": language}).all()
         fit = answered = None
         if self.rule.active and len(conversations) >= self.rule.warmup:  # two reads more, both indexed
-            fit = self.fits.newest(session)
-            answered = session.execute(select(Conversation.prompt_id, Choice.chosen).join(Choice)
-                                       .where(Choice.person_id == person_id, Choice.turn == 1)).all()
+            fit = self.fits.newest(connection)
+            answered = connection.execute(queries.FIRST_CHOICES, {"person": person_id}).all()
         # replayable, like the order (a seed sequence takes no negative numbers)
         rng = np.random.default_rng([self.study.seed % 2**32, person_id, len(conversations)])
         assigned = assign(self.rule, [(p.id, p.shared) for p in prompts], {p.id: p.people for p in prompts},
@@ -202,24 +198,19 @@ class Store:
         if assigned is None:
             return None
         chosen, why, probability = assigned
-        conversation = session.scalar(insert(Conversation).values(person_id=person_id, prompt_id=chosen,
-                                                                  assigned=why, probability=probability)
-                                      .returning(Conversation.id))
-        task = self._set_of(session, conversation, chosen)
+        conversation = connection.execute(queries.NEW_CONVERSATION, {"person": person_id, "prompt": chosen,
+                                                                    "assigned": why,
+                                                                    "probability": probability}).scalar()
+        task = self._set_of(connection, conversation, chosen)
         # last, so the prompt's row lock (every new person takes the shared prompts first) is held the least
-        session.execute(update(Prompt).where(Prompt.id == chosen).values(people=Prompt.people + 1))
+        connection.execute(queries.GIVEN, {"prompt": chosen})
         return task
 
     @staticmethod
-    def _set_of(session: Session, conversation_id: int, prompt_id: str) -> Task:
+    def _set_of(connection: Connection, conversation_id: int, prompt_id: str) -> Task:
         """The task of an open conversation: its newest set (each turn's choice with a next message made the next
         turn's), or the prompt's first-turn set when it has none of its own yet."""
-        s = session.execute(select(CandidateSet.id, CandidateSet.turn, CandidateSet.status, CandidateSet.context,
-                                   CandidateSet.candidates, CandidateSet.error, CandidateSet.created_at)
-                            .where(or_(CandidateSet.conversation_id == conversation_id,
-                                       and_(CandidateSet.prompt_id == prompt_id, CandidateSet.turn == 1,
-                                            CandidateSet.conversation_id.is_(None))))
-                            .order_by(CandidateSet.turn.desc()).limit(1)).one()
+        s = connection.execute(queries.SET_OF, {"conversation": conversation_id, "prompt": prompt_id}).one()
         return Task(conversation_id, prompt_id, s.turn, s.id, s.status, s.context, s.candidates, s.error,
                     (now() - s.created_at).total_seconds())
 
@@ -238,44 +229,43 @@ class Store:
         before is looked for only when the set is not open (one used again on an open set trips the unique
         constraint)."""
         try:
-            with Session(self.engine) as session, session.begin():
-                self._lock(session, person_id)
-                conversation = session.execute(select(Conversation.id, Conversation.prompt_id, Conversation.finished)
-                                               .where(Conversation.person_id == person_id,
-                                                      Conversation.finished.is_(False))).all()
-                current = self._current(session, conversation)
+            with self.engine.begin() as connection:
+                self._lock(connection, person_id)
+                conversation = connection.execute(queries.OPEN_CONVERSATIONS, {"person": person_id}).all()
+                current = self._current(connection, conversation)
                 if current is None or current.set_id != set_id or current.status != "ready":
                     # a set answered with this nonce is no longer open: read after the lock, so a twin submit sees it
-                    return "duplicate" if session.scalar(self._nonce(person_id, nonce)) else "stale"
+                    return self._sent_before(connection, person_id, nonce)
                 order = self.order(person_id, set_id, len(current.candidates))
                 if not 0 <= position < len(order):
                     raise TaskError(f"choose one of the {len(order)} answers")
                 if ranking is not None and (sorted(ranking) != list(range(len(order))) or ranking[0] != position):
                     raise TaskError(f"rank each of the {len(order)} answers once, the chosen one first")
                 chosen = order[position]
-                session.execute(insert(Choice).values(
+                connection.execute(queries.NEW_CHOICE, dict(
                     nonce=nonce, person_id=person_id, conversation_id=current.conversation_id, candidate_set_id=set_id,
                     turn=current.turn, chosen=chosen, position=position, order=order, rationale=rationale or None,
                     seconds=seconds, ranking=None if ranking is None else [order[p] for p in ranking]))
                 if next_message and current.turn < self.study.turns:
                     context = [*current.context, {"role": "assistant", "content": current.candidates[chosen]["text"]},
                                {"role": "user", "content": next_message}]
-                    session.execute(insert(CandidateSet).values(
+                    connection.execute(queries.NEW_SET, dict(
                         prompt_id=current.prompt_id, conversation_id=current.conversation_id, turn=current.turn + 1,
                         context=context, sampler=self.study.sampler))
                 else:
-                    session.execute(update(Conversation).where(Conversation.id == current.conversation_id)
-                                    .values(finished=True))
+                    connection.execute(queries.FINISH, {"conversation": current.conversation_id})
             return "recorded"
         except IntegrityError:
             # The same submit raced itself (same nonce), or another tab answered this turn first.
-            with Session(self.engine) as session:
-                return "duplicate" if session.scalar(self._nonce(person_id, nonce)) else "stale"
+            with self.engine.begin() as connection:
+                return self._sent_before(connection, person_id, nonce)
 
     @staticmethod
-    def _nonce(person_id: int, nonce: str) -> Select:
-        """The choice this person sent with ``nonce``: nonces are the person's own, so another's never matches."""
-        return select(Choice.id).where(Choice.person_id == person_id, Choice.nonce == nonce)
+    def _sent_before(connection: Connection, person_id: int, nonce: str) -> str:
+        """``duplicate`` when this person sent a choice with ``nonce`` before, else ``stale``: nonces are the person's
+        own, so another's never matches."""
+        found = connection.execute(queries.NONCE, {"person": person_id, "nonce": nonce}).first()
+        return "stale" if found is None else "duplicate"
 
     def retry(self, set_id: int) -> None:
         """Ask the worker again for a set whose generation failed."""

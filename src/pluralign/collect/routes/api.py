@@ -6,15 +6,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException
+from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from ..web import SURVEY_LIMIT, ChoiceIn, State
+from ..web import SURVEY_LIMIT, ChoiceIn, State, offloaded
 
 router = APIRouter(prefix="/api/a/{token}")
 
 
 @router.get("/task")
-def api_task(token: str, state: State) -> dict:
+@offloaded
+def api_task(token: str, state: State) -> JSONResponse:
     person = state.person(token)
     where, task = state.state(person)
     body: dict = {"state": where}
@@ -26,18 +28,21 @@ def api_task(token: str, state: State) -> dict:
                     rank=study.rank, finished=task.finished, quota=study.quota, **state.stamp(person, task))
     elif task is not None:
         body.update(set_id=task.set_id, error=task.error)
-    return body
+    return JSONResponse(body)
 
 
 @router.post("/survey")
-def api_survey(token: str, answers: dict[str, Annotated[str, Field(max_length=SURVEY_LIMIT)]], state: State) -> dict:
+@offloaded
+def api_survey(token: str, answers: dict[str, Annotated[str, Field(max_length=SURVEY_LIMIT)]],
+               state: State) -> JSONResponse:
     state.save_survey(state.person(token), answers)
-    return {"state": "task"}
+    return JSONResponse({"state": "task"})
 
 
 @router.post("/choice")
-def api_choice(token: str, given: ChoiceIn, state: State) -> dict:
+@offloaded
+def api_choice(token: str, given: ChoiceIn, state: State) -> JSONResponse:
     outcome = state.record(state.person(token), given)
     if outcome == "stale":
         raise HTTPException(409, "this task is no longer open: it was answered, or it is not yours")
-    return {"recorded": outcome == "recorded", "duplicate": outcome == "duplicate"}
+    return JSONResponse({"recorded": outcome == "recorded", "duplicate": outcome == "duplicate"})

@@ -6,14 +6,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
-from ..web import State
+from ..web import State, offloaded
 
 router = APIRouter()
 
 
 @router.post("/a/{token}/consent")
+@offloaded
 def consent(token: str, form: Annotated[str, Form()], state: State) -> RedirectResponse:
     person = state.person(token)
     state.check_form(form, person.id, "consent")
@@ -22,6 +23,7 @@ def consent(token: str, form: Annotated[str, Form()], state: State) -> RedirectR
 
 
 @router.post("/a/{token}/decline")
+@offloaded
 def decline(token: str, form: Annotated[str, Form()], state: State) -> RedirectResponse:
     person = state.person(token)
     state.check_form(form, person.id, "consent")  # the consent page's form: its second button
@@ -30,12 +32,14 @@ def decline(token: str, form: Annotated[str, Form()], state: State) -> RedirectR
 
 
 @router.post("/api/a/{token}/consent")
-def api_consent(token: str, state: State) -> dict:
+@offloaded
+def api_consent(token: str, state: State) -> JSONResponse:
     state.store.consent(state.person(token).id)
-    return {"state": "survey"}
+    return JSONResponse({"state": "survey"})
 
 
 @router.post("/api/a/{token}/decline")
-def api_decline(token: str, state: State) -> dict:
+@offloaded
+def api_decline(token: str, state: State) -> JSONResponse:
     state.store.decline(state.person(token).id)
-    return {"state": "declined"}
+    return JSONResponse({"state": "declined"})

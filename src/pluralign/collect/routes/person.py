@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ..pages import questions, strings_for
-from ..web import SURVEY_LIMIT, TEXT_LIMIT, ChoiceIn, Refusal, State
+from ..web import SURVEY_LIMIT, TEXT_LIMIT, ChoiceIn, Refusal, State, offloaded
 
 SLOW_SECONDS = 30.0  # a set pending this long says so (a later turn's fails at the study's timeout, with a retry)
 
@@ -20,6 +20,7 @@ router = APIRouter()
 
 
 @router.get("/a/{token}", response_class=HTMLResponse)
+@offloaded
 def annotator(token: str, state: State, stale: bool = False) -> HTMLResponse:
     person = state.person(token)
     where, task = state.state(person)
@@ -41,6 +42,7 @@ def annotator(token: str, state: State, stale: bool = False) -> HTMLResponse:
 
 
 @router.post("/a/{token}/survey")
+@offloaded
 def survey(token: str, form: Annotated[str, Form()], state: State, age: Survey = "", gender: Survey = "",
            country: Survey = "", languages: Survey = "", education: Survey = "",
            political: Survey = "") -> RedirectResponse:
@@ -53,6 +55,7 @@ def survey(token: str, form: Annotated[str, Form()], state: State, age: Survey =
 
 
 @router.post("/a/{token}/choice")
+@offloaded
 def choice(token: str, form: Annotated[str, Form(max_length=64)],
            nonce: Annotated[str, Form(min_length=8, max_length=64)],
            set_id: Annotated[int, Form()], shown_at: Annotated[str, Form(max_length=32)], state: State,
@@ -75,6 +78,7 @@ def choice(token: str, form: Annotated[str, Form(max_length=64)],
 
 
 @router.post("/a/{token}/retry")
+@offloaded
 def retry(token: str, form: Annotated[str, Form()], set_id: Annotated[int, Form()], state: State) -> RedirectResponse:
     person = state.person(token)
     state.check_form(form, person.id, "failed")

@@ -1,0 +1,53 @@
+"""The statements of a person's requests (consent, survey, task, choice), built once on the tables as SQLAlchemy Core.
+
+A panel's server spends its CPU here: built per request through ORM sessions, the same statements cost about twice
+as much Python per request (their construction, the ORM's execution layer, sessions), in a profile of
+``Store.task`` and ``Store.choose`` on PostgreSQL. Values are bound at execution (``bindparam``), so each statement
+is compiled once and found in SQLAlchemy's cache after.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, bindparam, insert, or_, select, update
+
+from ..data.collection import CandidateSet, Choice, Conversation, Person, Prompt
+
+people, prompts, conversations = Person.__table__, Prompt.__table__, Conversation.__table__
+sets, choices = CandidateSet.__table__, Choice.__table__
+
+PERSON = select(people.c.id, people.c.language, people.c.consented_at, people.c.declined_at, people.c.survey) \
+    .where(people.c.token_hash == bindparam("token_hash"))
+# one person's transactions take turns: a row lock on PostgreSQL (SQLite's transactions already queue)
+LOCK = select(people.c.language).where(people.c.id == bindparam("person")).with_for_update()
+CONSENT = update(people).where(people.c.id == bindparam("person"), people.c.declined_at.is_(None),
+                               people.c.consented_at.is_(None)).values(consented_at=bindparam("at"))
+DECLINE = update(people).where(people.c.id == bindparam("person"), people.c.consented_at.is_(None),
+                               people.c.declined_at.is_(None)).values(declined_at=bindparam("at"))
+SURVEY = update(people).where(people.c.id == bindparam("person")).values(survey=bindparam("answers"))
+ANY_CHOICE = select(choices.c.id).where(choices.c.person_id == bindparam("person")).limit(1)
+NONCE = select(choices.c.id).where(choices.c.person_id == bindparam("person"), choices.c.nonce == bindparam("nonce"))
+
+CONVERSATIONS = select(conversations.c.id, conversations.c.prompt_id, conversations.c.finished) \
+    .where(conversations.c.person_id == bindparam("person"))
+OPEN_CONVERSATIONS = CONVERSATIONS.where(conversations.c.finished.is_(False))
+NEW_CONVERSATION = insert(conversations).values(person_id=bindparam("person"), prompt_id=bindparam("prompt"),
+                                                 assigned=bindparam("assigned"),
+                                                 probability=bindparam("probability")).returning(conversations.c.id)
+# what an active assignment reads of a person: the prompt and the chosen candidate of each first-turn choice
+FIRST_CHOICES = select(conversations.c.prompt_id, choices.c.chosen) \
+    .join(choices, choices.c.conversation_id == conversations.c.id) \
+    .where(choices.c.person_id == bindparam("person"), choices.c.turn == 1)
+FINISH = update(conversations).where(conversations.c.id == bindparam("conversation")).values(finished=True)
+
+PROMPTS_IN = select(prompts.c.id, prompts.c.shared, prompts.c.people) \
+    .where(prompts.c.language == bindparam("language")).order_by(prompts.c.position)
+GIVEN = update(prompts).where(prompts.c.id == bindparam("prompt")).values(people=prompts.c.people + 1)
+
+# an open conversation's newest set, or its prompt's first-turn set when it has none of its own yet
+SET_OF = select(sets.c.id, sets.c.turn, sets.c.status, sets.c.context, sets.c.candidates, sets.c.error,
+                sets.c.created_at) \
+    .where(or_(sets.c.conversation_id == bindparam("conversation"),
+               and_(sets.c.prompt_id == bindparam("prompt"), sets.c.turn == 1, sets.c.conversation_id.is_(None)))) \
+    .order_by(sets.c.turn.desc()).limit(1)
+TIMED_OUT = update(sets).where(sets.c.id == bindparam("set_id")).values(status="failed", error=bindparam("why"))
+NEW_CHOICE, NEW_SET = insert(choices), insert(sets)
