@@ -30,6 +30,7 @@ from fastapi.responses import PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import InputError
+from ..serving import answer_errors
 from .routes import admin, api, consent, person
 from .store import Store
 from .web import POLICY, Collect, Refusal
@@ -48,6 +49,7 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120, host
                          "for a new one printed at start")
     app = FastAPI(title=f"pluralign collect: {store.study.name}", docs_url=None, redoc_url=None)
     app.state.collect = Collect(store, password, requests_per_minute)
+    answer_errors(app)  # first, so that its 500 passes through the guard below and gets the security headers
 
     @app.middleware("http")
     async def guard(request: Request, call_next) -> Response:

@@ -133,6 +133,9 @@ def engine_for(db: str | Path, read_only: bool = False) -> Engine:
     if url.startswith("sqlite"):
         from sqlalchemy import event
 
+        folder = Path(url.removeprefix("sqlite:///")).parent
+        if not folder.is_dir():  # SQLite would fail at the first query, as "unable to open database file"
+            raise DatasetError(db, f"no folder {folder} to keep the database in; create it or give another path")
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
