@@ -46,7 +46,8 @@ def values_overton(
     takes into account an entry on each side where the map has both. A set covers what any of its answers covers.
     The scorer's accuracy on pluralign's labelled answers in the situation's language is printed with it."""
     from ..data import builtin_overton, language_code
-    from ..values.job import ValuesConfig, calibrated, prepare
+    from ..values.config import ValuesConfig
+    from ..values.stages import calibrated, prepare
     from ..values.overton import labelled_accuracy, overton_measures, overton_rows
 
     code = language_code(language)

@@ -16,9 +16,10 @@ import pandas as pd
 
 from ..embed import Embedder
 from ..models.base import LanguageModel, ScoreRequest
-from .job import ValuesConfig, map_situations
+from .config import ValuesConfig
 from .prompts import coverage_prompt, prompts_for
 from .scorers import Scorer
+from .stages import map_situations
 
 COVERED = 0.5  # p(yes) at or above which an entry counts as taken into account
 ENTRY_COLUMNS = ["situation_id", "answer_set", "answer_id", "kind", "text", "valence", "relevance", "p_covered"]
