@@ -218,8 +218,8 @@ def view(
     from ..serving import check_address, serve
     from ..viewer import create_app
 
-    check_address(host, port)
     viewer = create_app(runs_dir)
+    check_address(host, port)
     if host not in ("127.0.0.1", "localhost", "::1"):
         err.print(f"[yellow]note:[/] listening on {host}: anyone who can reach it can read these runs")
     out.print(f"pluralign view: http://{host}:{port}/  (Ctrl-C to stop)")
