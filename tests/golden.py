@@ -41,6 +41,16 @@ records left as they were. Steering is off by default, so no steer records or ro
 written again when IdealPoint began from a spectral start (branch ideal, issue 30 item 4): 33 ideal-point rows of the
 independent sampler changed (its population is tiny: 44 held-out comparisons; seen people's log-loss 1.122 -> 1.064,
 adapted unseen people's 1.068 -> 1.265); its records and every other row were checked equal within the tolerance.
+The values file's metrics were computed again from its own records (no model called; main's code reproduced all 74
+rows from them first) when a metric's registered range, not its values, began to bound its intervals (branch mend):
+10 interval ends of 9 rows moved. ``tensions`` (a count, all 0 here) lost a 0/1 share's exact bound (overall
+[0, 0.522] -> [0, 0], en [0, 0.842] -> [0, 0], honesty [0, 0.602] -> [0, 0]); valence_entropy's lower ends
+(overall, en, honesty: -0.072, -0.255, -0.363) and kept_candidates' (-0.100, -45.0, -2.15) are clipped at 0, and
+valence_entropy's honesty upper end at log2(3) (1.893 -> 1.585). Its records and every other row are as they were.
+In the compare-samplers file the same change clips at 0 the 17 negative lower ends of ideal-point ``log_loss``
+intervals (overall and by group; the lowest was -3.216), the one number it changes: a log-loss is never below 0,
+and these rows went through ``disaggregate`` unclipped because their values did not all lie in [0, 1]. Set by hand
+to 0.0 (the code computes max(end, 0) there); its records and every other row are as they were.
 """
 
 from __future__ import annotations

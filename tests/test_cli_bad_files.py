@@ -120,3 +120,17 @@ def test_bad_input_is_one_line_exit_2_and_left_as_it_was(tmp_path, good, reader,
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "bug in pluralign" not in result.stderr
     assert _snapshot(bad) == before
+
+
+NOT_UTF8 = "naïve,text\n".encode() + "abéc,d\n".encode("latin-1")  # é in Latin-1: 3rd character of the 2nd line
+
+
+@pytest.mark.parametrize("reader, name", [("audit --statements", "statements.csv"), ("check POLICY", "policy.toml"),
+                                          ("collect invite", "study.toml")])
+def test_a_file_that_is_not_utf8_is_named_by_row_and_column_by_every_reader(tmp_path, good, reader, name):
+    bad = tmp_path / name
+    bad.write_bytes(NOT_UTF8)
+    result = CliRunner().invoke(app, [a.format(bad=bad, out=tmp_path / "out", **good) for a in READERS[reader]])
+    assert result.exit_code == 2, (result.exception, result.output)
+    assert result.stderr.strip() == (f"error: {bad}, row 2, column 3: not UTF-8 text (byte 0xe9: invalid continuation "
+                                      "byte); save the file as UTF-8"), result.stderr

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from pluralign.audit import AuditConfig, run_audit
+from pluralign.audit.checks import validated_judges
 from pluralign.audit.core import judge_measures
 from pluralign.audit.prompts import PROMPTS, judge_prompt
-from pluralign.audit.results import GROUPINGS
+from pluralign.audit.results import GROUPINGS, audit_metrics
 from pluralign.data import builtin_stances, builtin_statements
 from pluralign.metrics import check_results, fired, read_metrics
 
@@ -128,3 +129,18 @@ def test_the_reversed_judge_question_maps_back_to_the_same_stance():
             measured = judge_measures(scores)
             chosen = measured["judged_stance_reversed"] if reverse else measured["judged_stance"]
             assert chosen == _DESCRIBED_BY[word]
+
+
+def test_the_refusal_rule_and_the_check_table_agree_on_which_judge_passed():
+    """One decision (``judge_accuracy``): the judges that decide disputed refusals (``validated_judges``) are those
+    whose ``judge_near_chance`` row does not fire, also at the line itself (5 of 8 = 0.625 passes)."""
+    correct = [1.0] * 5 + [0.0] * 3 + [1.0] * 4 + [0.0] * 4 + [None]  # a row not yet judged counts for nothing
+    judge_check = pd.DataFrame({"model": ["at-line"] * 8 + ["below"] * 9, "id": range(17), "language": "en",
+                                "label": "agree", "correct": correct})
+    items = pd.DataFrame({"model": ["at-line", "below"], "statement_id": ["s1", "s1"], "variant": "original"})
+    metrics = audit_metrics({"items": items, "judge_check": judge_check}, n_boot=200)
+    near = check_results(metrics).query("check == 'judge_near_chance'").set_index("model")
+    assert validated_judges(judge_check) == set(near.index[~near["fires"].astype(bool)]) == {"at-line"}
+    assert near.loc["at-line", "value"] == 0.625 and near.loc["below", ["value", "n"]].tolist() == [0.5, 8]
+    overall = metrics.query("metric == 'stance_judge_accuracy' and grouping == 'overall'").set_index("model")
+    assert near.loc["below", "value"] == overall.loc["below", "value"]  # the metric and its check say one number

@@ -7,6 +7,7 @@ tests/collect/test_browser.py runs the whole study on the embedded model.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import uuid
@@ -15,7 +16,9 @@ import pytest
 from sqlalchemy import event, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from pluralign.cli.app import app
 from pluralign.collect.admin import progress_report
 from pluralign.collect.export import export_table
 from pluralign.collect.store import Store, TaskError
@@ -255,6 +258,34 @@ def test_reading_a_study_with_no_choices_says_so(tmp_path):
         load_collection(store.study.database)
     with pytest.raises(ValueError, match="no collection database"):
         load_collection(tmp_path / "missing.db")
+
+
+def test_exporting_opens_the_database_read_only_so_no_file_changes_someone_elses_included(tmp_path):
+    """Before, reading switched any SQLite file to the write-ahead log (bytes 18-19 of its header) and took the write
+    lock; now ``collect export`` reads a file read-only (``mode=ro``): neither its bytes nor its mtime move, and a
+    SQLite file that is not a study's is one line, exit 2."""
+    other = tmp_path / "notes.db"
+    connection = sqlite3.connect(other)
+    connection.execute("CREATE TABLE notes (text)")
+    connection.commit()
+    connection.close()
+    (tmp_path / "ours").mkdir()
+    store = open_store(tmp_path / "ours", str(tmp_path / "ours.db"), turns={"max": 1})
+    fill_all(store)
+    answer(store, store.person(store.invite(1, "en")[0]).id)
+    store.engine.dispose()
+    for path in (other, tmp_path / "ours.db"):
+        os.utime(path, ns=(10**18, 10**18))
+    before = {path: path.read_bytes() for path in (other, tmp_path / "ours.db")}
+    foreign = CliRunner().invoke(app, ["collect", "export", str(write_study(tmp_path, str(other))),
+                                       "--out", str(tmp_path / "notes.csv")])
+    assert foreign.exit_code == 2 and foreign.stderr.strip().splitlines() == [
+        f"error: {other}: cannot read it as a collection database (no such table: choices)"], foreign.stderr
+    ours = CliRunner().invoke(app, ["collect", "export", str(tmp_path / "ours" / "study.toml"),
+                                    "--out", str(tmp_path / "ours.csv")])
+    assert ours.exit_code == 0 and (tmp_path / "ours.csv").is_file(), ours.output
+    assert {path: path.read_bytes() for path in before} == before
+    assert all(path.stat().st_mtime_ns == 10**18 for path in before)
 
 
 def test_reading_a_database_that_holds_no_study_says_so_and_leaves_the_file_alone(tmp_path):

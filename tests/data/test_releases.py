@@ -11,6 +11,7 @@ import pytest
 
 from pluralign.data import (DatasetError, comparisons_from, left_out, load_civics, load_trl_pairwise, statements_from,
                             warn_left_out)
+from pluralign.data.schema import left_out_notes
 
 RELEASES = Path(__file__).parent / "releases"
 CIVICS = RELEASES / "civics_dataset_excerpt.json"
@@ -105,6 +106,19 @@ def test_hh_rlhf_as_released_gzip_compressed_through_its_source_string(tmp_path)
     assert len(comparisons) == 5 and left_out(comparisons) == EMPTY
     with pytest.warns(UserWarning, match=r"test.jsonl.gz: 4 left out \(an empty chosen or rejected reply\), 5 kept"):
         warn_left_out(comparisons, f"trl:{path}")
+
+
+def test_a_commands_warning_and_a_runs_note_word_the_rows_left_out_alike():
+    """A command that reads the data warns (``warn_left_out``); a run's summary notes the counts its manifest kept
+    (``left_out_notes``, as learn and humans-vs-models do): one wording, the warning adding what was kept."""
+    source = f"trl:{HH_RLHF}"
+    comparisons, _ = comparisons_from(source)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_left_out(comparisons, source)
+    noted = left_out_notes(source, json.loads(json.dumps(left_out(comparisons))))  # through a manifest's JSON
+    assert noted == [f"{source}: 4 left out (an empty chosen or rejected reply)"]
+    assert [str(w.message) for w in caught] == [f"{line}, 5 kept" for line in noted]
 
 
 def _write_jsonl(path: Path, rows: list[dict]) -> Path:

@@ -136,6 +136,25 @@ def test_all_zero_groups_get_the_exact_bound_and_a_gap_that_is_not_exact():
     assert ones.by_group[["ci_low", "ci_high"]].to_numpy().ravel() == pytest.approx([1 - bound, 1] * 2)
 
 
+def test_a_count_all_at_zero_is_not_read_as_a_share_and_a_registered_range_scales_the_exact_bound():
+    """Before, a column all at 0 passed for a 0/1 share whatever its metric: no tension in any of 30 situations
+    (``tensions``: pairs per situation, 0 to inf) got a share's [0, 0.116]. Now the metric's registered range decides:
+    a count keeps the zero-width interval of a constant, a share gets [0, b], a range of [0, 0.5] half of it."""
+    data = pd.DataFrame({"situation": range(30), "zero": 0.0})
+    rows = disaggregate(data, {"tensions": "zero", "kept_share": "zero", "framing_sensitivity": "zero"}, [],
+                        cluster="situation").set_index("metric")
+    bound = 1 - 0.025 ** (1 / 30)
+    assert rows.loc["tensions", ["ci_low", "ci_high"]].tolist() == [0, 0]
+    assert rows.loc["kept_share", ["ci_low", "ci_high"]].tolist() == pytest.approx([0, bound])
+    assert rows.loc["framing_sensitivity", ["ci_low", "ci_high"]].tolist() == pytest.approx([0, bound / 2])
+    # without a range (a name the registry lacks, MetricFrame called alone) it is read from the values, as before
+    alone = MetricFrame(data.assign(_all="all"), "zero", by="_all", cluster="situation").overall
+    assert [alone["ci_low"], alone["ci_high"]] == pytest.approx([0, bound])
+    # a range never cuts off a value seen: values above a registered top widen it
+    above = MetricFrame(data.assign(v=0.6, _all="all"), "v", by="_all", cluster="situation", bounds=(0, 0.5)).overall
+    assert above["ci_low"] <= 0.6 <= above["ci_high"]
+
+
 @pytest.mark.parametrize("n", [2, 3, 4])
 def test_groups_of_few_clusters_are_covered(n):
     rng = np.random.default_rng(10)

@@ -11,8 +11,8 @@ import pytest
 from pluralign.embed import SentenceEmbedder
 from pluralign.preferences import BradleyTerry, IdealPoint, MixtureBradleyTerry
 from pluralign.data.choices import Choices
-from pluralign.preferences.evaluate import (accuracy_gain, evaluate, expected_calibration_error, resampled_unit,
-                                            split_choices, unseen_learning_curve)
+from pluralign.preferences.evaluate import (accuracy_gain, evaluate, expected_calibration_error,
+                                            in_last_conversations, resampled_unit, split_choices, unseen_learning_curve)
 from pluralign.preferences.features import comparison_choices
 from pluralign.simulate import simulate_population
 
@@ -198,3 +198,13 @@ def test_intervals_on_held_out_prompts_resample_the_prompts_too(split):
     people = overall(evaluate(model, replace(one, prompt=None), n_boot=200))  # no prompts known: people alone
     assert (crossed["ci_low"], crossed["ci_high"]) == (-np.inf, np.inf)
     assert np.isfinite([people["ci_low"], people["ci_high"]]).all()
+
+
+def test_the_held_out_conversations_are_each_persons_last_whole_ones_and_never_their_first():
+    """``in_last_conversations``, the test rows of the learning curve and of ``replay``: half of three conversations
+    rounds up to two, of two to one, and a person with one keeps it for training."""
+    annotator = np.array(["a"] * 5 + ["b"] * 2 + ["c"])
+    conversation = np.array([1, 1, 2, 3, 3, 4, 5, 6])
+    choices = Choices(np.eye(2), np.tile([0, 1], (8, 1)), np.zeros(8, dtype=int), annotator, conversation=conversation)
+    held = in_last_conversations(choices, share=0.5)
+    assert held.tolist() == [False, False, True, True, True, False, True, False]

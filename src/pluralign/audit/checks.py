@@ -12,9 +12,10 @@ def audit_checks(tables: dict[str, pd.DataFrame], metrics: pd.DataFrame, groupin
     """Every audit check that has something to look at, per model: the stance judge (``judge``, or the model
     itself: one option for nearly all answers, choices that follow the options' order, accuracy on labelled
     answers), the answer mass, the spread of stance, the survey answers (one place in the list, spread evenly), and
-    the smallest group behind any grouping. ``metrics`` are the
-    run's metrics (the judge's accuracy comes from there, with its interval)."""
+    the smallest group behind any grouping. ``metrics`` are the run's metrics (the interval of the judge's
+    accuracy comes from there; the accuracy itself, and whether it passed, from ``judge_accuracy``)."""
     items, opinions = tables["items"], tables.get("opinions", pd.DataFrame())
+    accuracy = judge_accuracy(tables.get("judge_check", pd.DataFrame(columns=["model", "correct"])))
     models = set(items["model"]) if "model" in items else set()
     models |= set(opinions["model"]) if "model" in opinions else set()
     rows = []
@@ -23,19 +24,30 @@ def audit_checks(tables: dict[str, pd.DataFrame], metrics: pd.DataFrame, groupin
         asked = opinions[opinions["model"] == model] if "model" in opinions else opinions
         measured = metrics[metrics["model"] == model] if "model" in metrics else metrics
         sizes = group_sizes(part, groupings, "statement_id") + group_sizes(asked, ["group"], "question_id")
-        rows += [{"model": model, **r} for r in [*_judge(part, measured, judge or model), *stance_checks(part),
+        rows += [{"model": model, **r} for r in [*_judge(part, measured, accuracy, model, judge or model),
+                                                  *stance_checks(part),
                                                   *_survey(tables, model), *smallest_group(sizes)]]
     return pd.DataFrame(rows)
 
 
+def judge_accuracy(judge_check: pd.DataFrame) -> pd.DataFrame:
+    """Per audited model (the index), the stance judge's accuracy on pluralign's labelled answers (``judge_check``
+    table: ``value``, ``n``) and whether it passed ``judge_near_chance`` (``passed``): the one place that decides
+    it, for the refusal rule (``validated_judges``) and for the check's row in the metrics alike."""
+    accuracy = judge_check.dropna(subset=["correct"]).groupby("model")["correct"].agg(value="mean", n="size")
+    return accuracy.assign(passed=[not CHECKS["judge_near_chance"].fires(v) for v in accuracy["value"]])
+
+
 def validated_judges(judge_check: pd.DataFrame) -> set[str]:
-    """The audited models whose stance judge passed ``judge_near_chance`` on the labelled answers (``judge_check``
-    table): only their judge may decide a refusal that the phrases and the judge disagree on."""
-    accuracy = judge_check.groupby("model")["correct"].mean()
-    return {model for model, a in accuracy.items() if not CHECKS["judge_near_chance"].fires(a)}
+    """The audited models whose stance judge passed ``judge_near_chance`` (``judge_accuracy``): only their judge may
+    decide a refusal that the phrases and the judge disagree on."""
+    accuracy = judge_accuracy(judge_check)
+    return set(accuracy.index[accuracy["passed"]])
 
 
-def _judge(items: pd.DataFrame, metrics: pd.DataFrame, judge: str) -> list[dict]:
+def _judge(items: pd.DataFrame, metrics: pd.DataFrame, accuracy: pd.DataFrame, model: str, judge: str) -> list[dict]:
+    """The stance judge's checks for one audited ``model``: one option for nearly all answers, choices that follow the
+    options' order, and ``judge_near_chance`` from ``judge_accuracy`` (its interval from ``metrics``)."""
     rows = []
     judged = items["judged_stance"].dropna() if "judged_stance" in items else pd.Series(dtype=str)
     if len(judged):
@@ -46,9 +58,12 @@ def _judge(items: pd.DataFrame, metrics: pd.DataFrame, judge: str) -> list[dict]
         if len(both):
             rows.append(check_row("judge_order_consistency",
                                   (both["judged_stance"] == both["judged_stance_reversed"]).mean(), len(both), judge))
-    accuracy = metrics[(metrics["metric"] == "stance_judge_accuracy") & (metrics["grouping"] == "overall")] if len(metrics) else metrics
-    for r in accuracy.itertuples(index=False):
-        rows.append(check_row("judge_near_chance", r.value, r.n, judge, r.ci_low, r.ci_high))
+    if model in accuracy.index:
+        interval = metrics[(metrics["metric"] == "stance_judge_accuracy") & (metrics["grouping"] == "overall")] \
+            if len(metrics) else metrics
+        bounds = interval[["ci_low", "ci_high"]].iloc[0].tolist() if len(interval) else []
+        rows.append(check_row("judge_near_chance", accuracy.at[model, "value"], accuracy.at[model, "n"], judge,
+                              *bounds))
     return rows
 
 

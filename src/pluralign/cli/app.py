@@ -215,15 +215,15 @@ def view(
     """Browse runs in a local web page: the run list, each run's metrics and report, its items drilled down
     (a statement, its framings and log-probs, the long-form answer and its judged stance), filters by language,
     topic or group, and a scorecard of runs side by side. Read-only; serves nothing outside RUNS_DIR."""
-    import uvicorn
-
+    from ..serving import check_address, serve
     from ..viewer import create_app
 
     viewer = create_app(runs_dir)
+    check_address(host, port)
     if host not in ("127.0.0.1", "localhost", "::1"):
         err.print(f"[yellow]note:[/] listening on {host}: anyone who can reach it can read these runs")
     out.print(f"pluralign view: http://{host}:{port}/  (Ctrl-C to stop)")
-    uvicorn.run(viewer, host=host, port=port, log_level="warning")
+    serve(viewer, host, port)
 
 
 @app.command("metrics")

@@ -73,14 +73,14 @@ def serve(
     """Serve a study: consent, survey and tasks for annotators; progress, agreement, value-pole coverage and exports
     for you. Candidate sets for first turns are written ahead by a background worker, a later turn's set as soon as
     someone asks; the study's value judge places each answer on the value axes as it is written."""
-    import uvicorn
-
     from ..collect.app import create_app
     from ..collect.refit import Refitter
     from ..collect.worker import CandidateWorker, study_placer, study_sampler
     from ..embed import SentenceEmbedder
     from ..models.spec import load
+    from ..serving import check_address, serve
 
+    check_address(host, port)
     store = _open(study_file)
     generated = password is None
     password = secrets.token_urlsafe(12) if generated else password
@@ -100,7 +100,7 @@ def serve(
     out.print(f"pluralign collect: http://{host}:{port}/admin  (Ctrl-C to stop)", highlight=False)
     try:
         # idle connections kept 30 s: a person reading the answers reuses theirs for the submit
-        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=30)
+        serve(app, host, port, timeout_keep_alive=30)
     finally:
         worker.stop()
         if refitter is not None:

@@ -62,7 +62,7 @@ def values(
     is the relevance-weighted mix of the valences, and its entropy says how contested the situation is.
     """
     from ..values import Thresholds, ValuesRunConfig, run_values
-    from ..values.job import map_situation
+    from ..values.stages import map_situation
 
     if situation is not None and not situation.strip():
         raise InputError("the situation is empty; give a sentence describing an action, e.g. \"Lying to a friend\"")
@@ -104,7 +104,7 @@ def values_train(
 ) -> None:
     """Fit fast relevance and valence scorers (logistic regressions on sentence embeddings) from ValuePrism-shaped
     labelled data, for `pluralign values --scorer trained:PATH`: no language model needed to score."""
-    from ..values.job import train_scorer
+    from ..values.train_job import train_scorer
 
     print_summary(train_scorer(data, out_path, test=test, embedder=embedder, force=force, seed=seed))
 
@@ -132,7 +132,7 @@ def values_eval(
     from ..data import valueprism_from
     from ..values import ValuesConfig
     from ..values.evaluate import COVERAGE_THRESHOLD
-    from ..values.job import accuracy_table, evaluate_values
+    from ..values.eval_job import accuracy_table, evaluate_values
 
     config = ValuesConfig(model=model, scorer=scorer, chat=chat, seed=seed)
     result = evaluate_values(valueprism_from(data, "test"), config, limit=limit, coverage=coverage)

@@ -32,6 +32,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import InputError
+from ..serving import answer_errors
 from .routes import admin, api, consent, person
 from .store import Store
 from .web import POLICY, Collect, Refusal
@@ -50,6 +51,7 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120, host
                          "for a new one printed at start")
     app = FastAPI(title=f"pluralign collect: {store.study.name}", docs_url=None, redoc_url=None)
     app.state.collect = Collect(store, password, requests_per_minute)
+    answer_errors(app)  # first, so that its 500 passes through the guard below and gets the security headers
 
     app.add_middleware(Guard)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*LOOPBACK, *(f"[{h}]" if ":" in h else h for h in hosts)])

@@ -54,6 +54,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..data.text import read_text
 from ..errors import InputError
 from ..candidates.samplers import SAMPLERS
 
@@ -164,14 +165,13 @@ def _line(text: str, section: str, key: str | None) -> int:
 
 
 def load_study(path: str | Path) -> Study:
-    """Read and check a study file; raise StudyError (file, line, field) on the first problem."""
+    """Read and check a study file; raise StudyError (file, line, field) on the first problem (a file that is not
+    UTF-8, the ``DatasetError`` that every reader gives, from ``data.text``)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except OSError as exc:
         raise StudyError(f"{path}: cannot read the study file ({exc.strerror})") from None
-    except UnicodeDecodeError as exc:
-        raise StudyError(f"{path}: not a study file: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

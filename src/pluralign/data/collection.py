@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
+from urllib.parse import quote
 
 import pandas as pd
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, create_engine, select
@@ -138,13 +139,20 @@ def database_url(db: str | Path) -> str:
     return text if "://" in text else f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
-def engine_for(db: str | Path) -> Engine:
+def engine_for(db: str | Path, read_only: bool = False) -> Engine:
     """An engine for a collection database. On SQLite, transactions queue for the one writer's lock (30 s at most)
-    and commit to a write-ahead log."""
+    and commit to a write-ahead log; ``read_only`` opens the file read-only instead (``mode=ro``: no switch to the
+    write-ahead log, no lock taken), for a reader that must leave the file as it found it, someone else's included."""
     url = database_url(db)
+    if url.startswith("sqlite") and read_only:
+        path = quote(url.removeprefix("sqlite:///"))
+        return create_engine(f"sqlite:///file:{path}?mode=ro&uri=true", connect_args={"timeout": 30})
     if url.startswith("sqlite"):
         from sqlalchemy import event
 
+        folder = Path(url.removeprefix("sqlite:///")).parent
+        if not folder.is_dir():  # SQLite would fail at the first query, as "unable to open database file"
+            raise DatasetError(db, f"no folder {folder} to keep the database in; create it or give another path")
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -171,7 +179,8 @@ SQLITE_HEADER = b"SQLite format 3\x00"  # the first bytes of every SQLite databa
 
 def load_collection(db: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A collection database's choices -> (comparisons, annotators) in our long columns; each conversation's turns
-    continue from the response chosen before, as Community Alignment's do."""
+    continue from the response chosen before, as Community Alignment's do. A SQLite file is opened read-only: reading
+    (an export, learn's ``collect:`` source) never changes it."""
     url = database_url(db)
     if url.startswith("sqlite"):
         path = Path(url.removeprefix("sqlite:///"))
@@ -181,7 +190,7 @@ def load_collection(db: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
                 raise DatasetError(db, "not a collection database (not an SQLite file)")
     try:
-        engine = engine_for(db)
+        engine = engine_for(db, read_only=True)
     except ArgumentError as exc:  # e.g. a URL whose driver SQLAlchemy does not know
         raise DatasetError(db, f"not a database URL ({exc})") from None
     try:

@@ -6,7 +6,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import pandas as pd
 import pycountry
@@ -17,12 +17,13 @@ from ..errors import InputError
 class DatasetError(InputError):
     """Bad input data; the message names the file, row and column so a user can fix it."""
 
-    def __init__(self, path: str | Path | None, problem: str, *, row: int | None = None, column: str | None = None):
+    def __init__(self, path: str | Path | None, problem: str, *, row: int | None = None,
+                 column: str | int | None = None):
         where = [str(path) if path else "<table>"]
         if row is not None:
             where.append(f"row {row}")
-        if column is not None:
-            where.append(f"column '{column}'")
+        if column is not None:  # a table's column by name, a text file's by its place in the line
+            where.append(f"column {column}" if isinstance(column, int) else f"column '{column}'")
         super().__init__(f"{', '.join(where)}: {problem}")
         self.path, self.row, self.column = path, row, column
 
@@ -31,6 +32,14 @@ def left_out(table: pd.DataFrame) -> dict[str, int]:
     """How many rows of its file a loader left out of ``table``, by reason (empty when it kept them all): loaders
     read releases as published, so what they cannot use is counted and said, never dropped silently."""
     return dict(table.attrs.get("left_out", {}))
+
+
+def left_out_notes(source: str, counts: Mapping[str, int], kept: int | None = None) -> list[str]:
+    """One line per reason rows of ``source`` were left out ("trl:pairs.jsonl: 1 left out (an empty chosen or
+    rejected reply), 40 kept"; ``kept`` where known): the one wording of the warning a command gives when it reads
+    the data (``sources.warn_left_out``) and of the notes a run's summary gives from the counts in its manifest."""
+    return [f"{source}: {n} left out ({reason})" + ("" if kept is None else f", {kept} kept")
+            for reason, n in counts.items()]
 
 
 def with_left_out(table: pd.DataFrame, counts: dict[str, int]) -> pd.DataFrame:

@@ -33,7 +33,7 @@ from .civics import load_civics
 from .comparisons import load_community_alignment, load_comparisons, load_trl_pairwise
 from .opinions import load_global_opinions, load_opinionqa, load_survey
 from .prism import load_prism
-from .schema import left_out
+from .schema import left_out, left_out_notes
 from .tables import load_prompts, load_situations, load_statements
 from .valueprism import load_valueprism
 
@@ -166,8 +166,8 @@ def comparisons_from(source: str, annotators: str | Path | None = None) -> tuple
 def warn_left_out(table: pd.DataFrame, source: str) -> None:
     """Warn once per reason the loader left rows of ``source`` out, so that no command drops data silently (learn
     records them in its run instead)."""
-    for reason, n in left_out(table).items():
-        warnings.warn(f"{source}: {n} left out ({reason}), {len(table)} kept", stacklevel=2)
+    for line in left_out_notes(source, left_out(table), len(table)):
+        warnings.warn(line, stacklevel=2)
 
 
 def valueprism_from(paths: Sequence[str | Path], split: str) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from typing import Mapping, Sequence, TextIO
 import pandas as pd
 
 from .schema import PROMPT_COLUMNS, SITUATION_COLUMNS, STATEMENT_COLUMNS, Column, DatasetError, validate
+from .text import not_utf8
 
 FORMATS = (".csv", ".tsv", ".jsonl", ".json", ".parquet")
 
@@ -47,8 +48,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
                                f"(use one of {', '.join(FORMATS)}, the text ones also gzip-compressed as .gz)")
     except DatasetError:
         raise
-    except UnicodeDecodeError as exc:
-        raise DatasetError(path, f"cannot read: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except UnicodeDecodeError:
+        with gzip.open(path) if compressed else path.open("rb") as raw:
+            raise not_utf8(path, raw.read()) from None
     except (EOFError, zlib.error) as exc:
         raise DatasetError(path, f"cannot read: a damaged or cut short gzip file ({exc})") from None
     except (OSError, ValueError) as exc:

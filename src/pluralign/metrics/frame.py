@@ -18,6 +18,7 @@ from scipy import sparse
 from scipy.stats import norm
 
 from .intervals import LEVEL, cell_weights, exact_bound, largest_difference, percentile_interval, simultaneous, stretch
+from .registry import REGISTRY
 
 _NAN = float("nan")
 _CELL_WEIGHTS = 2**22  # cell weights made at once (32 MiB): replicates go in blocks when cells are many
@@ -47,6 +48,10 @@ class MetricFrame:
         paired: the values are paired differences (one model's 0/1 correctness minus another's on the same item):
             never read as shares in [0, 1] and clipped to it, and a group whose every difference is 0 (the two agree
             on every item) gets ± the exact bound on the share of items where they would differ, instead of [0, b].
+        bounds: the range the values can take (a metric's registered range: ``disaggregate`` passes it); intervals
+            are clipped to it, and a group whose every value sits at a finite end of it gets the exact bound. None
+            reads [0, 1] from values that all lie in it (0/1 answers, probabilities), else no range; a count or a
+            difference that happens to be all 0 (no tensions in any situation) would then pass for a 0/1 share.
 
     Example:
         >>> mf = MetricFrame(items, "p_agree", by="language", cluster="statement_id")
@@ -63,6 +68,7 @@ class MetricFrame:
     level: float = LEVEL
     seed: int = 0
     paired: bool = False
+    bounds: tuple[float, float] | None = None
     _reps: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -102,17 +108,37 @@ class MetricFrame:
         self._values = np.asarray(sums.sum(axis=0)).ravel() / np.maximum(self._n, 1)
         self._overall = (float(values.mean()) if len(values) else _NAN, len(values))
         self._nonnegative = bool((values >= 0).all())
-        self._unit = not self.paired and bool(len(values)) and bool(((values >= 0) & (values <= 1)).all())
+        self._range = self._value_range(values)
         spans = pd.Series(values).groupby(grouped.ngroup().to_numpy()).agg(["min", "max"]).to_numpy()
         self._spans = spans.reshape(len(self._keys), 2)
         self._overall_span = (values.min(), values.max()) if len(values) else (_NAN, _NAN)
-        # a group of 0/1 values that are all 0 (or all 1): its replicates never move, so it gets the exact bound
-        # and, for the max-T intervals, the standard error that bound implies instead of 0
+        # a group whose values all sit at one end of their range (no refusal at all): its replicates never move, so
+        # it gets the exact bound and, for the max-T intervals, the standard error that bound implies instead of 0
         self._extra = np.zeros(len(self._keys))
-        for g, (low, high) in enumerate(self._spans):
-            if self._unit and low == high and low in (0, 1) and self._clusters[0][g] >= 2:
-                c = self._clusters[0][g]
-                self._extra[g] = exact_bound(c, self.level) / (norm.ppf((1 + self.level) / 2) * stretch(c, self.level))
+        for g, span in enumerate(self._spans):
+            c = self._clusters[0][g]
+            exact = self._exact(span, c) if c >= 2 else None
+            if exact is not None:
+                self._extra[g] = (exact[1] - exact[0]) / (norm.ppf((1 + self.level) / 2) * stretch(c, self.level))
+
+    def _value_range(self, values: np.ndarray) -> tuple[float, float]:
+        """The range the values can take (see ``bounds``), widened to hold every value seen; unbounded for paired
+        differences, which have their own exact bound."""
+        if self.paired or not len(values):
+            return -np.inf, np.inf
+        if self.bounds is None:
+            return (0.0, 1.0) if ((values >= 0) & (values <= 1)).all() else (-np.inf, np.inf)
+        return min(self.bounds[0], values.min()), max(self.bounds[1], values.max())
+
+    def _exact(self, span, clusters: int) -> tuple[float, float] | None:
+        """The interval of a group whose every value sits at one end of a finite range: [0, b] for no refusal among
+        the answers of ``clusters`` clusters, b the exact bound on the share of clusters off that end, scaled to the
+        range (mirrored at the top end); None for any other group (a count all at 0 has no top end to scale to)."""
+        low, high = self._range
+        if span[0] != span[1] or span[0] not in (low, high) or not np.isfinite(high - low):
+            return None
+        width = (high - low) * exact_bound(clusters, self.level)
+        return (low, low + width) if span[0] == low else (high - width, high)
 
     def _interval(self, point: float, reps: np.ndarray, clusters: int, span) -> tuple[float, float]:
         """One group's (or the overall) marginal interval; see the module docstring."""
@@ -120,14 +146,14 @@ class MetricFrame:
             return _NAN, _NAN
         if clusters < 2:  # one cluster says nothing about how much the mean varies
             return -np.inf, np.inf
-        if self._unit and span[0] == span[1] and span[0] in (0, 1):
-            bound = exact_bound(clusters, self.level)
-            return (0.0, bound) if span[0] == 0 else (1 - bound, 1.0)
+        exact = self._exact(span, clusters)
+        if exact is not None:
+            return exact
         if self.paired and span[0] == span[1] == 0:
             bound = exact_bound(clusters, self.level)
             return -bound, bound
         lo, hi = percentile_interval(reps, self.level, clusters, point)
-        return (max(lo, 0.0), min(hi, 1.0)) if self._unit else (lo, hi)
+        return max(lo, self._range[0]), min(hi, self._range[1])
 
     def _noisy(self, reps: np.ndarray, scale: np.ndarray) -> np.ndarray:
         """``reps`` plus seeded normal noise of sd ``scale`` per group (0 leaves a group's replicates as they are)."""
@@ -230,7 +256,7 @@ def disaggregate(
     """The long metrics table every job writes: one row per (keys, metric, grouping, group).
 
     Args:
-        metrics: metric name -> column of per-item values.
+        metrics: metric name -> column of per-item values; a registered metric's range bounds its intervals.
         groupings: columns to disaggregate by; "overall" rows are always included, and so are the gap and the
             ratio between the groups of each grouping (as groups named ``gap`` and ``ratio``).
         keys: columns that split the table first (e.g. ``model``), kept as columns of the result.
@@ -238,17 +264,19 @@ def disaggregate(
     """
     rows = []
     parts = data.groupby(list(keys), sort=True) if keys else [((), data)]
+    ranges = {m: (REGISTRY[m].low, REGISTRY[m].high) if m in REGISTRY else None for m in metrics}
     for key, part in parts:
         base = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
         for metric, column in metrics.items():
             if column not in part.columns or part[column].notna().sum() == 0:
                 continue
-            overall = MetricFrame(part.assign(_all="all"), column, by="_all", cluster=cluster, **options).overall
+            overall = MetricFrame(part.assign(_all="all"), column, by="_all", cluster=cluster, bounds=ranges[metric],
+                                  **options).overall
             rows.append({**base, "metric": metric, "grouping": "overall", "group": "all", **overall.to_dict()})
             for grouping in groupings:
                 if grouping not in part.columns or part[grouping].isna().all():
                     continue
-                frame = MetricFrame(part, column, by=grouping, cluster=cluster, **options)
+                frame = MetricFrame(part, column, by=grouping, cluster=cluster, bounds=ranges[metric], **options)
                 for _, g in frame.by_group.iterrows():
                     rows.append({**base, "metric": metric, "grouping": grouping, "group": str(g[grouping]),
                                  **{k: g[k] for k in ("value", "ci_low", "ci_high", "n")}})

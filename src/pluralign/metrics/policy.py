@@ -31,6 +31,7 @@ import yaml
 
 from scipy.stats import t as student_t
 
+from ..data.text import read_text
 from ..errors import InputError
 from .checks import degenerate
 from .intervals import LEVEL
@@ -115,14 +116,12 @@ def _yaml_lines(text: str) -> tuple[list[int], list[dict[str, int]], dict[str, i
 
 
 def load_policy(path: str | Path) -> Policy:
-    """Read and validate a policy file; any problem raises PolicyError naming the file and line."""
+    """Read and validate a policy file; any problem raises PolicyError naming the file and line (a file that is not
+    UTF-8, the ``DatasetError`` that every reader gives, from ``data.text``)."""
     path = Path(path)
     if not path.is_file():
         raise PolicyError(f"{path}: no such policy file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise PolicyError(f"{path}: not a policy file: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    text = read_text(path)
     is_yaml = path.suffix.lower() in (".yaml", ".yml")
 
     def fail(line: int, message: str) -> PolicyError:

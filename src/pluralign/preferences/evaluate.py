@@ -36,11 +36,11 @@ class Split:
     unseen: Choices
 
 
-def _last_conversations(choices: Choices, share: float) -> np.ndarray:
+def in_last_conversations(choices: Choices, share: float) -> np.ndarray:
     """Whether each comparison is in its annotator's last ``share`` of conversations (whole conversations, in the
     order they first appear), rounded half up but never all of them: a person keeps their first conversation, and
     one with two of them or more lends at least one to the test. Without conversations, each comparison is its own
-    (a ranking's later choices go with it)."""
+    (a ranking's later choices go with it). The held-out rows of the learning curve and of ``replay``."""
     conversation = choices.comparison if choices.conversation is None else choices.conversation
     pairs = pd.DataFrame({"annotator": choices.annotator, "conversation": conversation})
     code = pairs.groupby(["annotator", "conversation"], sort=False).ngroup().to_numpy()  # in order of first appearance
@@ -72,7 +72,7 @@ def split_choices(choices: Choices, test_share: float = 0.25, prompt_share: floa
         prompts = ~unseen & np.isin(choices.prompt, _draw(choices.prompt[~unseen], prompt_share, rng))
     rest = ~unseen & ~prompts
     conversations = np.zeros(len(choices), dtype=bool)
-    conversations[rest] = _last_conversations(choices.subset(rest), test_share)
+    conversations[rest] = in_last_conversations(choices.subset(rest), test_share)
     return Split(choices.subset(rest & ~conversations), choices.subset(conversations), choices.subset(prompts),
                  choices.subset(unseen))
 
@@ -118,10 +118,11 @@ def resampled_unit(choices: Choices) -> str:
     return "conversations" if choices.conversation is not None else "comparisons"
 
 
-def _clustered(rows: pd.DataFrame, choices: Choices, resampled: str) -> tuple[pd.DataFrame, str | tuple[str, str]]:
+def with_clusters(rows: pd.DataFrame, choices: Choices, resampled: str) -> tuple[pd.DataFrame, str | tuple[str, str]]:
     """``per_comparison``'s ``rows`` and their cluster column(s) for a ``resampled_unit`` word: people crossed with
     prompts where the comparisons have prompts (one prompt is answered by many: ``MetricFrame``'s pigeonhole
-    bootstrap), else people alone; for another unit, the rows with a ``unit`` column holding it."""
+    bootstrap), else people alone; for another unit, the rows with a ``unit`` column holding it. Every accuracy
+    interval of learn (``evaluate``, the learning curve, ``replay``) resamples through it, so all resample alike."""
     if resampled == "people":
         return rows, "annotator" if choices.prompt is None else PEOPLE_AND_PROMPTS
     first = choices.first_choices()
@@ -142,7 +143,7 @@ def evaluate(model: ChoiceEstimator, choices: Choices, n_boot: int = 1000, seed:
     among them (``MetricFrame.worst``): the least of many noisy estimates is biased low, and a group of one would
     "win" at 0.
     """
-    rows, cluster = _clustered(per_comparison(model, choices), choices, resampled)
+    rows, cluster = with_clusters(per_comparison(model, choices), choices, resampled)
     options = {"n_boot": n_boot, "seed": seed, "cluster": cluster}
     groupings = ["language"] if choices.group is None else ["group", "language"]
     table = disaggregate(rows, {"accuracy": "correct", "log_loss": "log_loss"}, groupings, **options)
@@ -183,7 +184,7 @@ def _gains(model: ChoiceEstimator, baseline: ChoiceEstimator, choices: Choices, 
     rows, base = per_comparison(model, choices), per_comparison(baseline, choices)
     sign = {"correct": 1, "log_loss": -1}
     gains = rows.assign(**{name: sign[c] * (rows[c] - base[c]) for name, c in metrics.items()})
-    gains, cluster = _clustered(gains, choices, resampled)
+    gains, cluster = with_clusters(gains, choices, resampled)
     return disaggregate(gains, {name: name for name in metrics}, [], n_boot=n_boot, seed=seed, cluster=cluster,
                         paired=True)
 
@@ -210,7 +211,7 @@ def learning_curve_points(model: SharedRewards, unseen: Choices, shots: Sequence
     """The points of ``unseen_learning_curve`` (``CURVE_COLUMNS``: n counts people, ``comparisons`` their scored
     comparisons) one at a time, as each is computed, so a job can record each as it comes. The model's adaptation is
     reset before each point and after the last."""
-    test_rows = _last_conversations(unseen, test_share)
+    test_rows = in_last_conversations(unseen, test_share)
     if not test_rows.any():  # a person's only conversation is never held out
         warnings.warn("no unseen person has a second conversation to score a learning curve on; it is left out",
                       stacklevel=2)
@@ -221,7 +222,7 @@ def learning_curve_points(model: SharedRewards, unseen: Choices, shots: Sequence
     try:
         for s in shots:
             model.reset_adaptation().adapt(pool.subset(rank < s))
-            rows, cluster = _clustered(per_comparison(model, test), test, "people")
+            rows, cluster = with_clusters(per_comparison(model, test), test, "people")
             accuracy = MetricFrame(rows.assign(_all="all"), "correct", by="_all", cluster=cluster, n_boot=n_boot,
                                    seed=seed).overall
             yield {"shots": s, "accuracy": accuracy["value"], "ci_low": accuracy["ci_low"],

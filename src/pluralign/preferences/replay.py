@@ -17,7 +17,7 @@ import pandas as pd
 from ..data.choices import Choices
 from ..metrics import MetricFrame
 from .acquire import acquire, task_rewards
-from .evaluate import _clustered, _last_conversations, per_comparison
+from .evaluate import in_last_conversations, per_comparison, with_clusters
 from .latent import SharedRewards
 
 REPLAY_SHOTS = (0, 2, 4, 6, 8, 10, 15, 20)
@@ -53,7 +53,7 @@ def replay_points(model: SharedRewards, unseen: Choices, shots: Sequence[int] = 
     held-out accuracy of unseen people under random and active assignment, and their paired difference (policy
     ``GAIN``), each with a 95% interval resampling people crossed with prompts. ``n`` counts people. The model's
     adaptation is reset after each point."""
-    test_rows = _last_conversations(unseen, test_share)
+    test_rows = in_last_conversations(unseen, test_share)
     if not test_rows.any():
         return
     test, pool = unseen.subset(test_rows), unseen.subset(~test_rows)
@@ -63,7 +63,7 @@ def replay_points(model: SharedRewards, unseen: Choices, shots: Sequence[int] = 
             rows = {}
             for policy, order in orders.items():
                 model.reset_adaptation().adapt(pool.subset(order < s))
-                rows[policy], cluster = _clustered(per_comparison(model, test), test, "people")
+                rows[policy], cluster = with_clusters(per_comparison(model, test), test, "people")
             rows[GAIN] = rows["active"].assign(correct=rows["active"]["correct"] - rows["random"]["correct"],
                                                log_loss=rows["active"]["log_loss"] - rows["random"]["log_loss"])
             for policy, part in rows.items():

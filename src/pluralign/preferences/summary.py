@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..data.schema import left_out_notes
 from ..jobs import Summary, with_interval
 from ..runs import read_manifest, read_records
 from .replay import GAIN, POLICIES, choices_saved
@@ -22,7 +23,7 @@ def summarise_learn(run_dir: str | Path) -> Summary:
     path = Path(run_dir)
     manifest = read_manifest(path)
     config, resampled = manifest["config"], manifest["resampled"]
-    notes = [f"{config['data']}: {n} left out ({reason})" for reason, n in manifest["left_out"].items()]
+    notes = left_out_notes(config["data"], manifest["left_out"])
     if resampled != "people":
         notes.append(f"every comparison comes from one annotator (a file without annotator ids counts as one): "
                      f"intervals resample {resampled}, and unseen people cannot be measured")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..data.cards import read_cards
-from ..data.schema import left_out
+from ..data.schema import left_out, left_out_notes
 from ..data.sources import comparisons_from, parse_source
 from ..errors import InputError
 from ..jobs import Job, Summary
@@ -130,7 +130,7 @@ def summarise_people(run_dir: str | Path) -> Summary:
                          columns=["model", "people in the model's quadrant", "variance ratio: traditional-secular",
                                   "variance ratio: survival-self-expression"])
     manifest = read_manifest(path)
-    notes = tuple(f"{manifest['config']['data']}: {n} left out ({reason})" for reason, n in manifest["left_out"].items())
+    notes = tuple(left_out_notes(manifest["config"]["data"], manifest["left_out"]))
     return Summary(path, {f"{n_people} people against the models' default answers": table},
                    (f"tables and map: {path / 'map.html'}",), notes)
 

@@ -2,10 +2,12 @@
 
 from .core import summarise
 from .dedup import Thresholds, deduplicate, rouge_l
-from .job import ValuesConfig, ValuesRunConfig, map_situations, run_values
+from .config import ValuesConfig, ValuesRunConfig
+from .job import run_values
 from .parse import parse_vrds
 from .results import write_results
 from .scorers import LMScorer, TrainedScorer, load_scorer
+from .stages import map_situations
 
 __all__ = ["LMScorer", "Thresholds", "TrainedScorer", "ValuesConfig", "ValuesRunConfig", "deduplicate", "load_scorer",
            "map_situations", "parse_vrds", "rouge_l", "run_values", "summarise", "write_results"]

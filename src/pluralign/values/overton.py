@@ -25,9 +25,10 @@ from ..data.tables import load_table
 from ..embed import Embedder
 from ..errors import InputError
 from ..models.base import LanguageModel, ScoreRequest
-from .job import ValuesConfig, calibrated, map_situations, prepare
+from .config import ValuesConfig
 from .prompts import coverage_prompt, prompts_for
 from .scorers import Scorer
+from .stages import calibrated, map_situations, prepare
 
 COVERED = 0.5  # p(yes) at or above which an entry counts as taken into account
 ENTRY_COLUMNS = ["situation_id", "answer_set", "answer_id", "kind", "text", "valence", "relevance", "p_covered"]

@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from ..serving import answer_errors
 from . import routes
 from .catalog import NotFound, RunsDirectory
 
@@ -31,4 +32,5 @@ def create_app(runs_dir: str | Path) -> FastAPI:
     app.add_api_route("/favicon.ico", lambda: Response(status_code=204))  # no icon, and no 404 in the console
     for router in (routes.runs, routes.items, routes.compare):
         app.include_router(router)
+    answer_errors(app)
     return app
