@@ -12,7 +12,7 @@ from pluralign.align.before_after import audit_both
 from pluralign.align.pluralism import overton_units, pluralism_shift
 from pluralign.align.report import write_align_report
 from pluralign.align.results import pluralism_results
-from pluralign.align.summary import pluralism_table
+from pluralign.align.summary import pluralism_notes, pluralism_table
 from pluralign.data import builtin_survey
 from pluralign.metrics import read_metrics
 from pluralign.metrics.compare import scorecard
@@ -80,9 +80,13 @@ def test_the_report_and_the_summary_show_each_measures_shift_and_what_makes_one_
     shifts = _measured(tmp_path, "like").assign(degenerate=lambda t: np.where(
         t["measure"] == "answer_entropy", "opinion_one_letter (hf:test/tuned)", ""))
     table = pluralism_table(shifts)
-    assert set(table["kind"]) == {"steerable", "distributional"} and "gap" not in set(table["group"])
+    assert set(table["measure"]) == {"steered_alignment", "steer_specificity", "opinion_alignment", "answer_entropy"}
+    assert "gap" not in set(table["group"])
     row = table[(table["measure"] == "steered_alignment") & (table["group"] == "age 55+")].iloc[0]
     assert row["tuned − base"].startswith("-") and row["n"] == "6"
+    assert table[table["measure"] == "answer_entropy"]["n"].str.endswith(" *").all()
+    assert not table[table["measure"] != "answer_entropy"]["n"].str.endswith("*").any()
+    assert pluralism_notes(shifts) == ["* answer_entropy: no information, opinion_one_letter (hf:test/tuned) fired"]
     summary = pd.DataFrame([{"reward": "a", "value": 0.6, "ci_low": 0.5, "ci_high": 0.7, "n": 8, "worst": None,
                              "p": 0.03, "target": True, "verdict": "gained", "evaluation": "training reward",
                              "judged_by": "the reward a"}])

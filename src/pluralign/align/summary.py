@@ -65,15 +65,26 @@ def summarise_align(run_dir: str | Path) -> Summary:
                      f"({overall.verdict}{': ' + overall.degenerate if overall.degenerate else ''}; "
                      f"{stance.p.notna().sum()} groups read, Holm-corrected: see the report)")
     if (path / "pluralism_shift.parquet").exists():
+        shifts = pd.read_parquet(path / "pluralism_shift.parquet")
         tables["pluralism_shift: tuned − base on the same questions and prompts (95% intervals resample them)"] = \
-            pluralism_table(pd.read_parquet(path / "pluralism_shift.parquet"))
+            pluralism_table(shifts)
+        lines.extend(pluralism_notes(shifts))
     return Summary(path, tables, (*lines, f"tuned model: hf:{path / 'model'}", f"run: {path}"))
 
 
 def pluralism_table(shifts: pd.DataFrame) -> pd.DataFrame:
-    """The ``pluralism_shift`` rows as the CLI prints them: each kind and measure, overall and per human group (gaps
-    left to the report), with what makes a row carry no information."""
+    """The ``pluralism_shift`` rows as the CLI prints them at 80 columns: each measure overall and per human group
+    (gaps and the kind of pluralism left to the report), a row on which a check fired marked ``*`` beside its n
+    (``pluralism_notes`` names the checks)."""
     rows = shifts[shifts["group"] != "gap"]
-    return pd.DataFrame([(r.kind, r.measure, r.group, f"{r.value:+.3f} [{r.ci_low:+.3f}, {r.ci_high:+.3f}]", str(int(r.n)),
-                          r.degenerate or "") for r in rows.itertuples()],
-                        columns=["kind", "measure", "group", "tuned − base", "n", "no information (check fired)"])
+    return pd.DataFrame([(r.measure, r.group, f"{r.value:+.2f} [{r.ci_low:+.2f}, {r.ci_high:+.2f}]",
+                          f"{int(r.n)}{' *' if r.degenerate else ''}") for r in rows.itertuples()],
+                        columns=["measure", "group", "tuned − base", "n"])
+
+
+def pluralism_notes(shifts: pd.DataFrame) -> list[str]:
+    """One line per measure whose rows are marked ``*`` in ``pluralism_table``: the checks that fired for either
+    model, which make those shifts carry no information."""
+    marked = shifts[(shifts["group"] != "gap") & (shifts["degenerate"].fillna("") != "")]
+    return [f"* {measure}: no information, {', '.join(sorted(set(rows['degenerate'])))} fired"
+            for measure, rows in marked.groupby("measure", sort=False)]
