@@ -6,6 +6,7 @@ of every ready first-turn set's candidates."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -59,7 +60,7 @@ def refit(store: Store, embedder: Embedder) -> ActiveFit | None:
     fit = ActiveFit(0, target, points, log_prior, {p: i for i, p in enumerate(sets["prompt_id"])}, rewards)
     with Session(store.engine) as session, session.begin():
         fit_id = save_fit(session, fit, choices, store.study.model)
-    return ActiveFit(fit_id, fit.target, fit.points, fit.log_prior, fit.prompts, fit.rewards)
+    return replace(fit, id=fit_id)
 
 
 def refit_due(store: Store) -> bool:
