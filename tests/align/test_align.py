@@ -198,12 +198,15 @@ def test_align_trains_on_one_groups_own_choices_with_where(cli, reward_run, tmp_
     assert bad.returncode == 2 and "has no person column 'country' (it has: side)" in bad.stderr, bad.stderr
 
 
+# The two pole tests below sample the same candidate sets from the base model and have the same value placer place
+# them (same prompts, k, length and seed): they keep the suite's answer cache on, so the second finds those answers
+# in it and pays only for its own training and judging.
 @pytest.mark.slow
 def test_align_toward_a_value_pole_ranks_answers_by_the_value_judge_and_judges_the_pole(cli, reward_run, tmp_path):
     out = tmp_path / "pole"
     args = ["align", "--reward", str(reward_run), "--target", "pole:traditional", "--prompts", str(_prompts(tmp_path)),
             "--limit", "8", "--eval-share", "0.5", "--k", "3", "--steps", "2", "--max-tokens", "16", "--audit", "none",
-            "--survey", "none", "--overton-prompts", "0", "--no-cache", "-q", "--out", str(out)]
+            "--survey", "none", "--overton-prompts", "0", "-q", "--out", str(out)]
     result = cli(*args)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
@@ -227,7 +230,7 @@ def test_align_toward_a_value_pole_without_a_learn_run_takes_the_four_poles_as_i
     out = tmp_path / "poles"
     args = ["align", "--target", "pole:self_expression", "--prompts", str(_prompts(tmp_path)), "--limit", "8",
             "--eval-share", "0.5", "--k", "3", "--steps", "2", "--max-tokens", "16", "--audit", "none", "--survey", "none",
-            "--overton-prompts", "0", "--no-cache", "-q", "--out", str(out)]
+            "--overton-prompts", "0", "-q", "--out", str(out)]
     result = cli(*args)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]

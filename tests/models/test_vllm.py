@@ -58,7 +58,7 @@ def in_process(vllm_python, tmp_path_factory):
 
 def test_an_audit_through_vllm_gives_the_hf_backends_p_agree(in_process, hf_model, tmp_path):
     local = run_audit(AuditConfig(models=["embedded"], limit=8, stages=["stance"]),
-                      tmp_path / "hf", progress=False, use_cache=False, models={"embedded": hf_model}).path
+                      tmp_path / "hf", progress=False, models={"embedded": hf_model}).path
     ours, theirs = _p_agree(local), _p_agree(in_process[0])
     assert len(ours) == 15 and ours.index.equals(theirs.index)
     assert np.abs(ours - theirs).max() < 1e-3
@@ -78,7 +78,7 @@ def test_an_audit_through_vllm_serve_passes_the_probe_and_gives_the_hf_backends_
     finally:
         stop_server(proc)
     local = run_audit(AuditConfig(models=["embedded"], limit=8, stages=["stance"]), tmp_path / "hf",
-                      progress=False, use_cache=False, models={"embedded": hf_model}).path
+                      progress=False, models={"embedded": hf_model}).path  # the hf side's answers: the suite's cache
     ours, theirs = _p_agree(local), _p_agree(served)
     assert len(ours) == 15 and ours.index.equals(theirs.index)
     # The served log-probs sit up to 2e-3 nats from the hf backend's (in-process vLLM: 2e-5), shifted alike for
