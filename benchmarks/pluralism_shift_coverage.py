@@ -7,7 +7,7 @@ overton_coverage_shift (maps of 2 to 6 entries, a true shift of −0.1 in the sh
 cell is run with several seeds, so that a rate can be read beside how much it moves from one seed to the next. Run
 from the repository root:
 
-    PYTHONPATH=src .venv/bin/python -m benchmarks.pluralism_shift_coverage --replicates 300 --seeds 11 12 13
+    PYTHONPATH=src .venv/bin/python -m benchmarks.pluralism_shift_coverage --replicates 200 --seeds 11 12 13
 """
 
 from __future__ import annotations
@@ -46,9 +46,9 @@ def summarised(rows: pd.DataFrame, replicates: int) -> pd.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replicates", type=int, default=300, help="simulated runs per cell and seed")
+    parser.add_argument("--replicates", type=int, default=200, help="simulated runs per cell and seed")
     parser.add_argument("--seeds", type=int, nargs="+", default=[11, 12, 13])
-    parser.add_argument("--units", type=int, nargs="+", default=[2, 3, 4, 6, 12, 24, 48],
+    parser.add_argument("--units", type=int, nargs="+", default=[2, 3, 4, 5, 6, 12, 24, 48],
                         help="numbers of survey questions (and of Overton prompts)")
     parser.add_argument("--n-boot", type=int, default=400)
     args = parser.parse_args()

@@ -58,11 +58,11 @@ def test_a_model_tuned_to_answer_like_one_group_loses_steerability_for_the_other
 
 
 def test_a_tuned_model_that_answers_as_the_base_shifts_nothing(tmp_path):
-    shifts = _measured(tmp_path, "follows", questions=4)
+    shifts = _measured(tmp_path, "follows", questions=3)
     rows = shifts[shifts["group"] != "gap"]
     assert np.allclose(rows["value"], 0) and ((rows["ci_low"] <= 0) & (rows["ci_high"] >= 0)).all()
-    assert _shift(shifts, "steered_alignment").loc["all", "n"] == 4 * 3  # --pluralism-questions 4: the first four
-    assert (shifts["degenerate"] == f"few_survey_questions ({TUNED})").all()  # 4 questions: below the check's 5
+    assert _shift(shifts, "steered_alignment").loc["all", "n"] == 3 * 3  # --pluralism-questions 3: the first three
+    assert (shifts["degenerate"] == f"few_survey_questions ({TUNED})").all()  # 3 questions: below the check's 4
 
 
 def test_compare_shows_each_kind_of_pluralism_as_its_own_metric_with_its_tensions(tmp_path):
@@ -125,9 +125,9 @@ def test_an_overton_shift_on_two_prompts_keeps_its_interval_within_minus_one_and
     assert shift["ci_low"] == -1 and shift["ci_high"] <= 1  # unclipped, 2 prompts stretch it to about [−6, 5]
 
 
-def test_a_shift_on_fewer_than_five_prompts_or_questions_is_marked_by_a_check():
-    few = _overton({BASE: [0.2, 0.4, 0.6, 0.5], TUNED: [0.1, 0.4, 0.3, 0.5]})
-    enough = _overton({BASE: [0.2, 0.4, 0.6, 0.5, 0.3], TUNED: [0.1, 0.4, 0.3, 0.5, 0.3]})
+def test_a_shift_on_fewer_than_four_prompts_or_questions_is_marked_by_a_check():
+    few = _overton({BASE: [0.2, 0.4, 0.6], TUNED: [0.1, 0.4, 0.3]})
+    enough = _overton({BASE: [0.2, 0.4, 0.6, 0.5], TUNED: [0.1, 0.4, 0.3, 0.5]})
     for units, fires in ((few, True), (enough, False)):
         checks = unit_checks(units, BASE, TUNED).assign(model=TUNED)
         assert checks[["metric", "value"]].values.tolist() == [["few_overton_prompts", len(units) / 2]]

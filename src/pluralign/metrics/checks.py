@@ -240,10 +240,10 @@ register_check("opinion_near_uniform", f"share of survey questions whose unsteer
                f"{{value:.1%}} of {{n}} survey questions get answers spread almost evenly over the options (normalised "
                f"entropy ≥ {NEAR_UNIFORM:g}): the model does not choose, so its alignment is that of an even guess "
                "and its entropy gap measures indifference, not pluralism", _ADVICE_SURVEY)
-# below this many questions (prompts), a pluralism_shift interval rests on the t stretch of one to three degrees of
-# freedom, not on its units: in simulation it still covered (90-95%) but at 2 prompts it was all of [−1, 1] and at 3
-# and 4 1.7× and 1.3× as wide per √n as at 5 or more (benchmarks/RESULTS.md, "pluralism_shift intervals")
-FEW_SHIFT_UNITS = 5
+# below this many questions (prompts), a pluralism_shift interval is mostly the t stretch of one or two degrees of
+# freedom: in simulation it still covered 91-96%, but its width times √n was 1.6-3.6 times that of 24-48 units (at 2
+# prompts all of [−1, 1]), from 4 on 1.4 times or less (benchmarks/RESULTS.md, "align's pluralism_shift intervals")
+FEW_SHIFT_UNITS = 4
 for _name, _units, _affects, _option in (
     ("few_survey_questions", "survey questions", ("steered_alignment_shift", "steer_specificity_shift",
                                                   "opinion_alignment_shift", "answer_entropy_shift"),
@@ -253,8 +253,8 @@ for _name, _units, _affects, _option in (
 ):
     register_check(_name, f"{_units} both models answered, behind align's pluralism_shift intervals of the kind",
                    FEW_SHIFT_UNITS, False, _affects,
-                   f"the shifts rest on {{value:.0f}} {_units}: an interval over so few is as wide as the range or "
-                   "nearly, and holds its level only by assuming the changes are normal",
+                   f"the shifts rest on {{value:.0f}} {_units}: an interval over so few is mostly the stretch that "
+                   "makes up for them, so wide that it can seldom tell a change from none",
                    f"measure on at least {FEW_SHIFT_UNITS} ({_option}); read the interval, not the value",
                    high=math.inf)
 register_check("small_groups", "fewest independent units (statements, survey questions, situations) behind any "
