@@ -251,7 +251,8 @@ for _name, _units, _affects, _option in (
     ("few_overton_prompts", "held-out prompts", ("overton_coverage_shift", "overton_coverage_soft_shift"),
      "--overton-prompts N"),
 ):
-    register_check(_name, f"{_units} both models answered, behind align's pluralism_shift intervals of the kind",
+    register_check(_name, f"fewest {_units} that both models answered behind one of align's pluralism_shifts "
+                   "(the units its paired interval resamples)",
                    FEW_SHIFT_UNITS, False, _affects,
                    f"the shifts rest on {{value:.0f}} {_units}: an interval over so few is mostly the stretch that "
                    "makes up for them, so wide that it can seldom tell a change from none",
