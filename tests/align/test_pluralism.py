@@ -9,17 +9,18 @@ import pandas as pd
 import pytest
 
 from pluralign.align.before_after import audit_both
-from pluralign.align.pluralism import overton_units, pluralism_shift
+from pluralign.align.pluralism import degenerate_shifts, overton_units, pluralism_shift, unit_checks
 from pluralign.align.report import write_align_report
 from pluralign.align.results import pluralism_results
 from pluralign.align.summary import pluralism_notes, pluralism_table
 from pluralign.data import builtin_survey
 from pluralign.metrics import read_metrics
+from pluralign.metrics.checks import fired
 from pluralign.metrics.compare import scorecard
 from pluralign.runs import Run
 
 from ..steered_models import SteeredBySurvey
-from .pluralism_sim import shift_coverage
+from .pluralism_sim import overton_coverage, shift_coverage
 
 BASE, TUNED = "hf:test/base", "hf:test/tuned"
 OTHERS = ["age 35-54", "age 55+"]
@@ -57,10 +58,11 @@ def test_a_model_tuned_to_answer_like_one_group_loses_steerability_for_the_other
 
 
 def test_a_tuned_model_that_answers_as_the_base_shifts_nothing(tmp_path):
-    shifts = _measured(tmp_path, "follows", questions=4)
+    shifts = _measured(tmp_path, "follows", questions=3)
     rows = shifts[shifts["group"] != "gap"]
     assert np.allclose(rows["value"], 0) and ((rows["ci_low"] <= 0) & (rows["ci_high"] >= 0)).all()
-    assert _shift(shifts, "steered_alignment").loc["all", "n"] == 4 * 3  # --pluralism-questions 4: the first four
+    assert _shift(shifts, "steered_alignment").loc["all", "n"] == 3 * 3  # --pluralism-questions 3: the first three
+    assert (shifts["degenerate"] == f"few_survey_questions ({TUNED})").all()  # 3 questions: below the check's 4
 
 
 def test_compare_shows_each_kind_of_pluralism_as_its_own_metric_with_its_tensions(tmp_path):
@@ -109,6 +111,38 @@ def test_overton_coverage_per_prompt_is_the_share_of_the_map_each_models_answer_
     assert hard[BASE].tolist() == pytest.approx([1 / 3] * 3) and hard[TUNED].tolist() == [1.0] * 3
     shift = pluralism_shift(units, BASE, TUNED).set_index("metric").loc["overton_coverage_shift"]
     assert shift["value"] == pytest.approx(2 / 3) and shift["kind"] == "overton" and shift["n"] == 3
+
+
+def _overton(shares: dict[str, list[float]]) -> pd.DataFrame:
+    """``overton_units`` of each model's overton_coverage on prompts p0, p1, ..."""
+    return pd.DataFrame([{"model": model, "measure": "overton_coverage", "unit": f"p{i}", "group": np.nan, "value": v}
+                         for model, values in shares.items() for i, v in enumerate(values)])
+
+
+def test_an_overton_shift_on_two_prompts_keeps_its_interval_within_minus_one_and_one():
+    shift = pluralism_shift(_overton({BASE: [1.0, 0.5], TUNED: [0.0, 0.5]}), BASE, TUNED).iloc[0]
+    assert shift["value"] == pytest.approx(-0.5)
+    assert shift["ci_low"] == -1 and shift["ci_high"] <= 1  # unclipped, 2 prompts stretch it to [−5.87, 4.90]
+
+
+def test_a_shift_on_fewer_than_four_prompts_or_questions_is_marked_by_a_check():
+    few = _overton({BASE: [0.2, 0.4, 0.6], TUNED: [0.1, 0.4, 0.3]})
+    enough = _overton({BASE: [0.2, 0.4, 0.6, 0.5], TUNED: [0.1, 0.4, 0.3, 0.5]})
+    for units, fires in ((few, True), (enough, False)):
+        checks = unit_checks(units, BASE, TUNED).assign(model=TUNED)
+        assert checks[["metric", "value"]].values.tolist() == [["few_overton_prompts", len(units) / 2]]
+        marked = degenerate_shifts(pluralism_shift(units, BASE, TUNED), fired(checks))
+        assert marked.tolist() == [f"few_overton_prompts ({TUNED})" if fires else ""]
+
+
+@pytest.mark.parametrize("prompts", [2, 4, 12])
+def test_overton_shift_intervals_cover_the_true_shift_on_simulated_prompts(prompts):
+    """Seeded: 200 simulated runs (``pluralism_sim``: maps of 2 to 6 entries, coverage shares 0.1 lower after tuning).
+    The 95% interval, clipped to [−1, 1], covers the true shift 90-99% of the time however few the prompts; at 2 it
+    does so by spanning nearly the whole range, which the few_overton_prompts check says."""
+    table = overton_coverage(prompts, 200).iloc[0]
+    assert 0.88 <= table["coverage"] <= 0.99 and table["width"] <= 2
+    assert (table["width"] > 1.5) == (prompts == 2)
 
 
 @pytest.mark.parametrize("questions, lowest", [(6, 0.85), (30, 0.90)])

@@ -185,3 +185,14 @@ def test_worst_group_counts_clusters_when_clustered():
                         cluster="annotator")
     worst = frame.worst(min_n=20)
     assert worst["group"] in ("a", "b") and worst["n_groups"] == 2
+
+
+def test_a_paired_difference_is_clipped_to_its_registered_range_and_never_read_as_a_share():
+    """Two units, shifts −1 and 0: the expanded percentile interval of one degree of freedom runs to about [−6, 5]."""
+    rows = pd.DataFrame({"shift": [-1.0, 0.0], "unit": ["p0", "p1"], "g": "all"})
+    bounded = MetricFrame(rows, "shift", by="g", cluster="unit", paired=True, bounds=(-1, 1)).overall
+    unbounded = MetricFrame(rows, "shift", by="g", cluster="unit", paired=True).overall
+    assert (bounded["ci_low"], bounded["ci_high"]) == (-1, 1)
+    assert unbounded["ci_low"] < -1 and unbounded["ci_high"] > 1
+    shares = rows.assign(shift=[0.0, 0.5])  # values in [0, 1]: a paired difference is still not clipped at 0
+    assert MetricFrame(shares, "shift", by="g", cluster="unit", paired=True).overall["ci_low"] < 0

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import disaggregate
+from ..metrics.checks import check_row
 from ..values.overton import overton_measures
 
 # measure -> (kind of pluralism, the audit table and its column per question and group)
@@ -66,12 +67,25 @@ def paired_shifts(units: pd.DataFrame, base: str, tuned: str) -> pd.DataFrame:
     return shifts.assign(group=shifts["group"].replace("", np.nan))
 
 
+def unit_checks(units: pd.DataFrame, base: str, tuned: str) -> pd.DataFrame:
+    """The ``few_survey_questions`` and ``few_overton_prompts`` check rows (``metrics.checks``): the fewest questions,
+    or prompts, that both models answered behind any one measure's shift; none for a kind the run did not measure."""
+    shifts = paired_shifts(units, base, tuned)
+    survey = shifts["measure"].isin(list(SURVEY_MEASURES))
+    counts = [(name, part.groupby("measure")["unit"].nunique().min())
+              for name, part in (("few_survey_questions", shifts[survey]), ("few_overton_prompts", shifts[~survey]))
+              if len(part)]
+    return pd.DataFrame([check_row(name, n, n) for name, n in counts],
+                        columns=["metric", "grouping", "group", "value", "ci_low", "ci_high", "n"])
+
+
 def pluralism_shift(units: pd.DataFrame, base: str, tuned: str, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
     """Each measure's change from ``base`` to ``tuned`` (``units``: ``survey_units`` and ``overton_units`` stacked),
     overall and by human group: metric ``<measure>_shift``, its ``measure`` and ``kind`` (steerable, distributional,
     overton), value, ci_low, ci_high and n (question × group rows, or prompts). Both models answered the same
     questions and prompts, so the interval resamples them with each pair of answers kept together (a question with
-    every group's row: the groups are the survey's, fixed, not a sample); differences are never clipped."""
+    every group's row: the groups are the survey's, fixed, not a sample); it is clipped to the shift's registered
+    range (a change of shares to [−1, 1]), never to [0, 1]."""
     shifts = paired_shifts(units, base, tuned)
     parts = [disaggregate(part, {shift_metric(measure): "shift"}, ["group"], cluster="unit", n_boot=n_boot, seed=seed,
                           paired=True).assign(measure=measure, kind=KINDS[measure])
@@ -93,8 +107,10 @@ def level_metrics(units: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.
 
 def degenerate_shifts(shifts: pd.DataFrame, fired: pd.DataFrame) -> pd.Series:
     """Per row of ``pluralism_shift``, the fired checks (``check_results`` rows that fire, of either model) whose
-    affected metrics include its measure, as "opinion_one_letter (embedded)"; "" where none does. A change between
-    two numbers either of which carries no information carries none."""
-    named = {m: "; ".join(sorted({f"{r.check} ({r.model})" for r in fired.itertuples() if m in r.affects.split(", ")}))
+    affected metrics include its measure or its shift, as "opinion_one_letter (embedded)"; "" where none does. A
+    change between two numbers either of which carries no information carries none, and neither does an interval on
+    too few questions or prompts (``unit_checks``)."""
+    named = {m: "; ".join(sorted({f"{r.check} ({r.model})" for r in fired.itertuples()
+                                  if {m, shift_metric(m)} & set(r.affects.split(", "))}))
              for m in shifts["measure"].unique()}
     return shifts["measure"].map(named).fillna("")

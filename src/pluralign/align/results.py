@@ -15,7 +15,9 @@ from .before_after import overton_entries
 from .core import MAXMIN, reward_tensions, stance_shift
 from .independent import INDEPENDENT, TRAINING, independent_summary, record_margins
 from .outcome import align_summary
-from .pluralism import SURVEY_MEASURES, degenerate_shifts, level_metrics, overton_units, pluralism_shift, survey_units
+from .pluralism import (
+    SURVEY_MEASURES, degenerate_shifts, level_metrics, overton_units, pluralism_shift, survey_units, unit_checks,
+)
 from .report import write_align_report
 from .seeds import seed_folders, seed_spread
 from .targets import pole_metrics
@@ -89,7 +91,9 @@ def pluralism_results(run_dir: Path, records: dict[str, dict], seed: int) -> pd.
             rows.append(pd.DataFrame([{**check, "model": model} for model in (base, tuned)]))
     if not units:
         return None
-    shifts = pluralism_shift(pd.concat(units, ignore_index=True), base, tuned, seed=seed)
+    measured = pd.concat(units, ignore_index=True)
+    shifts = pluralism_shift(measured, base, tuned, seed=seed)
+    rows.append(unit_checks(measured, base, tuned).assign(model=tuned))
     columns = ["model", "metric", "grouping", "group", "value", "ci_low", "ci_high", "n"]
     written = write_metrics(run_dir, pd.concat([r[columns] for r in [*rows, shifts.assign(model=tuned)]],
                                                ignore_index=True))

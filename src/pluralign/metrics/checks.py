@@ -240,6 +240,24 @@ register_check("opinion_near_uniform", f"share of survey questions whose unsteer
                f"{{value:.1%}} of {{n}} survey questions get answers spread almost evenly over the options (normalised "
                f"entropy ≥ {NEAR_UNIFORM:g}): the model does not choose, so its alignment is that of an even guess "
                "and its entropy gap measures indifference, not pluralism", _ADVICE_SURVEY)
+# below this many questions (prompts), a pluralism_shift interval is mostly the t stretch of one or two degrees of
+# freedom: in simulation it still covered 91-96%, but its width times √n was 1.6-3.6 times that of 24-48 units (at 2
+# prompts all of [−1, 1]), from 4 on 1.4 times or less (benchmarks/RESULTS.md, "align's pluralism_shift intervals")
+FEW_SHIFT_UNITS = 4
+for _name, _units, _affects, _option in (
+    ("few_survey_questions", "survey questions", ("steered_alignment_shift", "steer_specificity_shift",
+                                                  "opinion_alignment_shift", "answer_entropy_shift"),
+     "--pluralism-questions N (all of the survey by default) or a larger --survey"),
+    ("few_overton_prompts", "held-out prompts", ("overton_coverage_shift", "overton_coverage_soft_shift"),
+     "--overton-prompts N"),
+):
+    register_check(_name, f"fewest {_units} that both models answered behind one of align's pluralism_shifts "
+                   "(the units its paired interval resamples)",
+                   FEW_SHIFT_UNITS, False, _affects,
+                   f"the shifts rest on {{value:.0f}} {_units}: an interval over so few is mostly the stretch that "
+                   "makes up for them, so wide that it can seldom tell a change from none",
+                   f"measure on at least {FEW_SHIFT_UNITS} ({_option}); read the interval, not the value",
+                   high=math.inf)
 register_check("small_groups", "fewest independent units (statements, survey questions, situations) behind any "
                "group of a grouping", 5, False, (),
                "the smallest group, {group}, rests on {value:.0f} independent unit(s): a bootstrap over so few has so "

@@ -46,8 +46,9 @@ class MetricFrame:
             weights (see ``intervals.py``); None resamples rows one by one.
         n_boot, level, seed: bootstrap replicates, interval level, random seed.
         paired: the values are paired differences (one model's 0/1 correctness minus another's on the same item):
-            never read as shares in [0, 1] and clipped to it, and a group whose every difference is 0 (the two agree
-            on every item) gets ± the exact bound on the share of items where they would differ, instead of [0, b].
+            never read as shares in [0, 1] and clipped to it (only to ``bounds``, their registered range, e.g. [−1, 1]),
+            and a group whose every difference is 0 (the two agree on every item) gets ± the exact bound on the share
+            of items where they would differ, instead of [0, b].
         bounds: the range the values can take (a metric's registered range: ``disaggregate`` passes it); intervals
             are clipped to it, and a group whose every value sits at a finite end of it gets the exact bound. None
             reads [0, 1] from values that all lie in it (0/1 answers, probabilities), else no range; a count or a
@@ -122,12 +123,14 @@ class MetricFrame:
                 self._extra[g] = (exact[1] - exact[0]) / (norm.ppf((1 + self.level) / 2) * stretch(c, self.level))
 
     def _value_range(self, values: np.ndarray) -> tuple[float, float]:
-        """The range the values can take (see ``bounds``), widened to hold every value seen; unbounded for paired
-        differences, which have their own exact bound."""
-        if self.paired or not len(values):
+        """The range the values can take (see ``bounds``), widened to hold every value seen. Paired differences are
+        never guessed to be shares: without ``bounds`` they are unbounded (a difference of two shares still gets its
+        registered [−1, 1], so an interval on few units cannot claim a shift below −1)."""
+        if not len(values):
             return -np.inf, np.inf
         if self.bounds is None:
-            return (0.0, 1.0) if ((values >= 0) & (values <= 1)).all() else (-np.inf, np.inf)
+            shares = not self.paired and ((values >= 0) & (values <= 1)).all()
+            return (0.0, 1.0) if shares else (-np.inf, np.inf)
         return min(self.bounds[0], values.min()), max(self.bounds[1], values.max())
 
     def _exact(self, span, clusters: int) -> tuple[float, float] | None:
