@@ -19,6 +19,7 @@ from ..embed import Embedder
 from ..preferences.acquire import hypotheses, task_rewards
 from ..preferences.features import comparison_choices
 from ..preferences.latent import IdealPoint, MixtureBradleyTerry, SharedRewards
+from ..serving import LOG, one_line
 from .active import ActiveFit
 from .fits import fitted_choices, save_fit
 from .store import Store
@@ -101,7 +102,7 @@ class KeptVectors:
 class Refitter(threading.Thread):
     """Refits an active study's population model whenever ``refit_due``, looking every ``idle_seconds`` until
     ``stop()``, with ``embedder``'s vectors kept between refits (``KeptVectors``); a failed refit's error is kept in
-    ``error`` and the assignment goes on with the fit before it."""
+    ``error`` and logged (once while it repeats), and the assignment goes on with the fit before it."""
 
     def __init__(self, store: Store, embedder: Embedder, idle_seconds: float = 5.0) -> None:
         super().__init__(name="pluralign-refit", daemon=True)
@@ -121,7 +122,10 @@ class Refitter(threading.Thread):
         try:
             return refit(self.store, self.embedder)
         except Exception as exc:  # a failed fit must not end the thread; assignment keeps the fit before it
-            self.error = f"{type(exc).__name__}: {exc}"
+            if one_line(exc) != self.error:  # in the server's log once, not at every try
+                LOG.error("refit of the study's model failed: %s (assignment goes on with the fit before it)",
+                          one_line(exc))
+            self.error = one_line(exc)
             return None
 
     def stop(self) -> None:
