@@ -87,3 +87,19 @@ def test_a_refit_embeds_only_the_texts_new_since_the_refit_before(tmp_path):
     for position, person in enumerate(people):  # the next prompt of each, already a ready set: nothing new
         answer(store, person, position=position)
     assert refitter.step() is not None and len(seen.texts) == first
+
+
+def test_a_failing_refit_is_logged_once_while_it_repeats_and_the_thread_goes_on(tmp_path, caplog):
+    store = open_store(tmp_path, str(tmp_path / "study.db"), study={"languages": ["en"]}, turns={"max": 1},
+                       overlap={"policy": "active", "model": "ideal-point", "types": 2, "refit": 1, "warmup": 9,
+                                "min_people": 1, "shared": 0})
+    fill_all(store)
+    answer(store, store.person(store.invite(1, "en")[0]).id)
+    with store.engine.begin() as connection:  # a database that cannot keep a fit
+        connection.exec_driver_sql("DROP TABLE fits")
+    refitter = Refitter(store, SentenceEmbedder(cache=None))
+    with caplog.at_level("ERROR", logger="pluralign.serving"):
+        assert refitter.step() is None and refitter.step() is None
+    assert "OperationalError" in refitter.error and "no such table: fits" in refitter.error
+    assert [r.getMessage() for r in caplog.records] == [f"refit of the study's model failed: {refitter.error} "
+                                                        "(assignment goes on with the fit before it)"]

@@ -117,11 +117,9 @@ class Refitter(threading.Thread):
 
     def step(self) -> ActiveFit | None:
         """Refit once if one is due; the new fit, or None."""
-        if not refit_due(self.store):
-            return None
         try:
-            return refit(self.store, self.embedder)
-        except Exception as exc:  # a failed fit must not end the thread; assignment keeps the fit before it
+            return refit(self.store, self.embedder) if refit_due(self.store) else None
+        except Exception as exc:  # a failed fit, or a failed look, must not end the thread; assignment keeps the fit
             if one_line(exc) != self.error:  # in the server's log once, not at every try
                 LOG.error("refit of the study's model failed: %s (assignment goes on with the fit before it)",
                           one_line(exc))
