@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from pluralign.embed import SentenceEmbedder
@@ -28,3 +30,14 @@ def test_count_truncated_counts_exactly_the_texts_the_model_cuts():
     v = embedder.embed([fits, over, far_over])
     assert np.allclose(v[1], v[0], atol=1e-6) and np.allclose(v[2], v[0], atol=1e-6)
     assert embedder.count_truncated([]) == 0
+
+
+def test_a_cached_embedder_made_in_one_thread_embeds_in_another(tmp_path):
+    """`collect serve` makes the embedder in its main thread and refits in a thread of its own."""
+    embedder, found = SentenceEmbedder(cache=tmp_path / "emb.sqlite"), {}
+    texts = ["The train leaves at seven.", "People should be free to marry whom they love."]
+    worker = threading.Thread(target=lambda: found.update(vectors=embedder.embed(texts)))
+    worker.start()
+    worker.join()
+    assert np.allclose(found["vectors"], SentenceEmbedder(cache=None).embed(texts), atol=1e-6)
+    assert np.allclose(embedder.embed(texts), found["vectors"])  # read back from the cache the other thread wrote

@@ -48,7 +48,8 @@ class SentenceEmbedder:
         self._db = None
         if cache is not None:
             Path(cache).parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(cache, timeout=30)
+            # another thread may embed than the one that made the embedder (`collect serve`'s refit thread does)
+            self._db = sqlite3.connect(cache, timeout=30, check_same_thread=False)
             self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
 
     def count_truncated(self, texts: Sequence[str]) -> int:

@@ -16,21 +16,37 @@ from .study import Study
 SHAPES = ("ca", "comparisons", "trl", "annotators")
 
 
+# Why each conversation's prompt was assigned and with what probability (``collect/active.py``): every shape with a
+# row per conversation, choice or pair carries them, so an analysis of any export can weight by 1/probability.
+DESIGN = ["assigned", "probability"]
+
+
 def export_table(study: Study, shape: str) -> pd.DataFrame:
     """The study's choices in ``shape``: ``ca`` (one row per conversation, demographics as ``annotator_*``),
-    ``comparisons`` (one row per choice, with the seconds it took, the screen position chosen, why its prompt was
-    assigned and with what probability, and, in studies that ask for one, the ranking of every candidate, best
-    first), ``trl`` (TRL's pairwise shape, every person's columns kept) or ``annotators``."""
+    ``comparisons`` (one row per choice, with the seconds it took, the screen position chosen and, in studies that
+    ask for one, the ranking of every candidate, best first), ``trl`` (TRL's pairwise shape, every person's columns
+    kept) or ``annotators``; the first three with why each conversation's prompt was assigned and with what
+    probability (``DESIGN``)."""
     if shape not in SHAPES:
         raise InputError(f"unknown export shape {shape!r}; choose from {', '.join(SHAPES)}")
     comparisons, annotators = load_collection(study.database)
     if shape == "ca":
-        return to_community_alignment(comparisons, annotators)
+        return _with_design(to_community_alignment(comparisons, annotators), comparisons, "conversation_id")
     if shape == "annotators":
         return annotators
     if shape == "trl":
-        return to_trl_pairwise(comparisons, annotators)
-    return comparisons[[*COMPARISON_COLUMNS, "prompt_id", "seconds", "position", "assigned", "probability"]]
+        return _with_design(to_trl_pairwise(comparisons, annotators), comparisons, "comparison_id")
+    return comparisons[[*COMPARISON_COLUMNS, "prompt_id", "seconds", "position", *DESIGN]]
+
+
+def _with_design(table: pd.DataFrame, comparisons: pd.DataFrame, key: str) -> pd.DataFrame:
+    """``table`` with the ``DESIGN`` columns of the comparisons its rows came from (matched on ``key``)."""
+    if table.empty:  # TRL's pairs of a study whose every set offered one answer: no rows, no columns to match on
+        return table
+    design = comparisons.drop_duplicates(key).set_index(key)[DESIGN]
+    out = table.join(design, on=key)
+    out.attrs = dict(table.attrs)
+    return out
 
 
 def jsonl_text(table: pd.DataFrame) -> str:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from typing import Sequence
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,6 +19,7 @@ from ..embed import Embedder
 from ..preferences.acquire import hypotheses, task_rewards
 from ..preferences.features import comparison_choices
 from ..preferences.latent import IdealPoint, MixtureBradleyTerry, SharedRewards
+from ..serving import LOG, one_line
 from .active import ActiveFit
 from .fits import fitted_choices, save_fit
 from .store import Store
@@ -72,13 +75,38 @@ def refit_due(store: Store) -> bool:
         return choices - (fitted_choices(session) or 0) >= store.study.refit
 
 
+class KeptVectors:
+    """An ``Embedder`` that keeps every vector ``embedder`` made for it, and whether each text was cut, in memory: a
+    refit reads the whole study again, and this way embeds only the texts new since the refit before. The study's
+    distinct texts stay in memory, 1.5 kB each with the embedded embedder's 384 dimensions."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder, self.fingerprint = embedder, embedder.fingerprint
+        self._vectors: dict[str, np.ndarray] = {}
+        self._cut: dict[str, bool] = {}
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if new:
+            self._vectors.update(zip(new, self.embedder.embed(new)))
+        return np.stack([self._vectors[t] for t in texts]) if len(texts) else self.embedder.embed([])
+
+    def count_truncated(self, texts: Sequence[str]) -> int:
+        new = [t for t in dict.fromkeys(texts) if t not in self._cut]
+        # all the new texts at once (one tokenizer call), one by one only when some of them are cut, which is rare
+        cut = bool(new) and self.embedder.count_truncated(new) > 0
+        self._cut.update((t, cut and self.embedder.count_truncated([t]) > 0) for t in new)
+        return sum(self._cut[t] for t in texts)
+
+
 class Refitter(threading.Thread):
     """Refits an active study's population model whenever ``refit_due``, looking every ``idle_seconds`` until
-    ``stop()``; a failed refit's error is kept in ``error`` and the assignment goes on with the fit before it."""
+    ``stop()``, with ``embedder``'s vectors kept between refits (``KeptVectors``); a failed refit's error is kept in
+    ``error`` and logged (once while it repeats), and the assignment goes on with the fit before it."""
 
     def __init__(self, store: Store, embedder: Embedder, idle_seconds: float = 5.0) -> None:
         super().__init__(name="pluralign-refit", daemon=True)
-        self.store, self.embedder, self.idle = store, embedder, idle_seconds
+        self.store, self.embedder, self.idle = store, KeptVectors(embedder), idle_seconds
         self.error: str | None = None
         self._stopping = threading.Event()
 
@@ -89,12 +117,13 @@ class Refitter(threading.Thread):
 
     def step(self) -> ActiveFit | None:
         """Refit once if one is due; the new fit, or None."""
-        if not refit_due(self.store):
-            return None
         try:
-            return refit(self.store, self.embedder)
-        except Exception as exc:  # a failed fit must not end the thread; assignment keeps the fit before it
-            self.error = f"{type(exc).__name__}: {exc}"
+            return refit(self.store, self.embedder) if refit_due(self.store) else None
+        except Exception as exc:  # a failed fit, or a failed look, must not end the thread; assignment keeps the fit
+            if one_line(exc) != self.error:  # in the server's log once, not at every try
+                LOG.error("refit of the study's model failed: %s (assignment goes on with the fit before it)",
+                          one_line(exc))
+            self.error = one_line(exc)
             return None
 
     def stop(self) -> None:
