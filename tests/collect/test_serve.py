@@ -12,6 +12,7 @@ import httpx
 from typer.testing import CliRunner
 
 from pluralign.cli.app import app
+from pluralign.collect.web import RateLimit
 
 from ..conftest import free_port, start_server, stop_server
 from .conftest import fill_all, open_store, write_study
@@ -42,6 +43,26 @@ def test_two_servers_on_one_database_share_the_requests_limit_of_an_invite(tmp_p
         stop_server(first[0])
         stop_server(second[0])
     assert codes == [200] * 10 + [429] * 6  # each process alone would have let 10 through: 16
+
+
+def test_a_limit_reads_the_minute_before_across_the_turn_of_a_clock_minute(tmp_path, database):
+    """Ten events at 50 s into a clock minute; the estimate of the sliding minute spreads them evenly over theirs, and
+    rounds up."""
+    store, now = open_store(tmp_path, database), [0.0]
+    limit = RateLimit("requests", 10, clock=lambda: now[0])
+    minute = 60 * 29_000_000  # a clock minute in 2025
+
+    def at(seconds: float, count: bool) -> int:
+        now[0] = minute + seconds
+        with store.engine.begin() as connection:
+            return limit.take(connection, "token") if count else limit.wait(connection, "token")
+    assert [at(50, True) for _ in range(10)] == [0] * 10
+    assert at(50, False) == 16  # at 66 s, 10 × 54/60 rounds up to 9: one more fits
+    assert at(65, False) == 1 and at(66, False) == 0
+    # the second is refused and counted: 2 + 10 × 42/60 leaves room for one more at 78 s
+    assert at(66, True) == 0 and at(66, True) == 12
+    assert at(120, False) == 0  # two minutes on, only the last minute's two are read
+    assert RateLimit("guesses", 10, clock=lambda: now[0]).wait(store.engine.connect(), "token") == 0  # its own keys
 
 
 def test_workers_serve_while_the_parent_alone_loads_the_model_when_a_set_is_first_pending(tmp_path):

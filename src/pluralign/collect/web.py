@@ -60,44 +60,46 @@ class RateLimit:
     The minute is estimated from this clock minute's count and the one before's, spread evenly over it (rounded up,
     so it never lets more through than the exact count would just after the turn of a minute)."""
 
-    def __init__(self, name: str, per_minute: int) -> None:
-        self.name, self.per_minute, self.forgotten = name, per_minute, -1
+    def __init__(self, name: str, per_minute: int, clock: Callable[[], float] = time.time) -> None:
+        self.name, self.per_minute, self.clock, self.forgotten = name, per_minute, clock, -1
 
     def wait(self, connection: Connection, value: str) -> int:
         """Seconds until ``value`` may have another event (0: now); nothing is counted."""
-        now = time.time()
-        return self._wait(connection.execute(queries.COUNTS, {"key": self._key(value)}).first(), now, 1)
+        now = self.clock()
+        return self._wait(connection.execute(queries.COUNTS, {"key": self._key(value)}).first(), now, False)
 
     def take(self, connection: Connection, value: str) -> int:
         """Count an event of ``value`` (refused ones too: a client that keeps asking stays refused); seconds until it
         may have another (0: this one is allowed). Once a clock minute a process forgets the rows of older ones."""
-        now = time.time()
+        now = self.clock()
         minute = int(now // 60)
         if minute != self.forgotten:
             connection.execute(queries.FORGET, {"minute": minute})
             self.forgotten = minute
         row = connection.execute(queries.COUNT[connection.dialect.name], {"key": self._key(value),
                                                                          "minute": minute}).one()
-        return self._wait(row, now, 0)
+        return self._wait(row, now, True)
 
     def _key(self, value: str) -> str:
         return hashlib.sha256(f"{self.name}:{value}".encode()).hexdigest()
 
-    def _wait(self, row: Row | None, now: float, more: int) -> int:
-        """Seconds from ``now`` until ``more`` events fit beside those counted in ``row`` (0: they fit now)."""
-        wait = 0
-        # at most two minutes: by then both counts are older than the estimate reads
-        while row is not None and wait <= 120 and self._estimate(row, now + wait) + more > self.per_minute:
+    def _wait(self, row: Row | None, now: float, counted: bool) -> int:
+        """Seconds from ``now`` until another event fits beside those in ``row`` (0: it fits now, or is the last one
+        ``counted`` in it and fitted)."""
+        if row is None or self._estimate(row, now) + (not counted) <= self.per_minute:
+            return 0
+        wait = 1  # at most two minutes: by then both counts are older than the estimate reads
+        while wait <= 120 and self._estimate(row, now + wait) + 1 > self.per_minute:
             wait += 1
         return wait
 
     @staticmethod
     def _estimate(row: Row, at: float) -> int:
         """Events in the minute before ``at``, as estimated from the counts in ``row``."""
-        minute, into = divmod(at / 60, 1)
+        minute, into = divmod(at, 60)
         if row.minute >= minute:
-            return math.ceil(row.previous * (1 - into)) + row.count
-        return math.ceil(row.count * (1 - into)) if row.minute == minute - 1 else 0
+            return math.ceil(row.previous * (60 - into) / 60) + row.count
+        return math.ceil(row.count * (60 - into) / 60) if row.minute == minute - 1 else 0
 
 
 class Refusal(HTTPException):
