@@ -5,8 +5,9 @@
 The app (``create_app``) over a fresh PostgreSQL database, its 28 first-turn sets filled with fixed texts (no model),
 is called directly as an ASGI app, one request at a time: no network, no client, no concurrency (the database is dropped
 at the end). Each person consents, answers the survey and reads and answers ``--choices`` tasks, through the JSON API
-and then (other people) through the HTML pages. The process's CPU time (all its threads) is taken around each request; the first fifth of
-each path is left out as warm-up. What it leaves out: uvicorn's HTTP parsing and PostgreSQL's own CPU.
+and then (other people) through the HTML pages. The process's CPU time (all its threads) is taken around each
+request; the first fifth of each path is left out as warm-up. What it leaves out: uvicorn's HTTP parsing and
+PostgreSQL's own CPU.
 """
 
 from __future__ import annotations
