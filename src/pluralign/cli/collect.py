@@ -70,7 +70,7 @@ def serve(
     password: Annotated[Optional[str], typer.Option(envvar="PLURALIGN_COLLECT_PASSWORD", help="The admin pages' password, 12 characters at least (default: a new one, printed).")] = None,
     rate: Annotated[int, typer.Option(min=1, help="Requests per minute one invite link may make.")] = 120,
     allow_host: Annotated[list[str], typer.Option(help="A host name people reach the server by (a proxy's name), besides loopback and --host; requests naming any other host are refused.")] = [],
-    workers: Annotated[int, typer.Option(min=1, help="Processes answering requests; the candidate worker (and an active study's refits) run once, in this command's own process. More than one pays on PostgreSQL; SQLite takes one writer at a time.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Processes answering requests; the candidate worker (and an active study's refits) run once, in this command's own process. Meant for PostgreSQL: SQLite takes one writer at a time.")] = 1,
 ) -> None:
     """Serve a study: consent, survey and tasks for annotators; progress, agreement, value-pole coverage and exports
     for you. Candidate sets for first turns are written ahead by a background worker, a later turn's set as soon as
