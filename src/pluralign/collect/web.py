@@ -57,8 +57,8 @@ class RateLimit:
     """At most ``per_minute`` events per key in a sliding minute: the requests of one invite token, or the wrong admin
     passwords from one client address. Counted in the study's database (``queries.COUNT``: one atomic upsert per
     event), so every process serving the study (``collect serve --workers N``, or servers side by side) shares them.
-    The minute is estimated from this clock minute's count and the one before's, spread evenly over it (rounded up,
-    so it never lets more through than the exact count would just after the turn of a minute)."""
+    The sliding minute is estimated from this clock minute's count and the one before's, that one spread evenly over
+    its minute and rounded up (just after the turn of a minute the estimate is the exact count)."""
 
     def __init__(self, name: str, per_minute: int, clock: Callable[[], float] = time.time) -> None:
         self.name, self.per_minute, self.clock, self.forgotten = name, per_minute, clock, -1
