@@ -2,18 +2,19 @@
 
     .venv/bin/python benchmarks/collect_load.py --database sqlite --people 200 --seconds 60
     .venv/bin/python benchmarks/collect_load.py --database postgresql --people 1000 --think 8 --seconds 60 \
-        --client-cpu 0 --server-cpu 1
+        --client-cpu 0 --server-cpu 1 --workers 2
 
 The real server (`python -m pluralign collect serve`, the embedded model behind its worker) runs on loopback; its
 first-turn candidate sets are generated before the clock starts. The study is in one language, with the 28 English
 prompts of collect_load_prompts.csv (a person is given prompts in their invite's language); ``--fixed-sets`` fills
 them with fixed texts instead, to measure the request path alone. ``--client-cpu`` and
-``--server-cpu`` pin this load generator and the server (with its workers) to one core each (``taskset``). Each simulated person consents, answers the survey
-and then asks for a task, spends --think seconds on it (on average; 0: none) and submits a choice through the JSON
-API, and re-sends
-one in ten acknowledged choices with the same nonce (a retry after a lost reply). Then: how many choices were
+``--server-cpu`` pin this load generator and the server (with its processes: ``--workers``) to one core each
+(``taskset``). Each simulated person consents, answers the survey and then asks for a task, spends --think seconds on
+it (on average; 0: none) and submits a choice through the JSON API, and re-sends one in ten acknowledged choices with
+the same nonce (a retry after a lost reply). Then: how many choices were
 acknowledged, whether each is in the database exactly once, and the submit latency (p50, p95). A second round is
-killed with SIGKILL halfway through and restarted: every choice acknowledged before the kill must be there.
+killed with SIGKILL halfway through and restarted: every choice acknowledged before the kill must be there. The
+PostgreSQL database and the temporary folder it made are removed at the end, also when it fails or is interrupted.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -32,6 +34,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+import psutil
 import psycopg
 from sqlalchemy import create_engine, text
 
@@ -55,11 +58,19 @@ def make_database(kind: str, folder: Path) -> str:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
-def serve(study: Path, cpu: int | None) -> tuple[subprocess.Popen, str]:
+def drop_database(database: str) -> None:
+    """Drop a PostgreSQL database ``make_database`` made (a SQLite file goes with its folder)."""
+    if "://" in database:
+        with psycopg.connect(POSTGRES, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {database.rsplit('/', 1)[1]} WITH (FORCE)")
+
+
+def serve(study: Path, cpu: int | None, workers: int) -> tuple[subprocess.Popen, str]:
     pin = [] if cpu is None else ["taskset", "-c", str(cpu)]
     return start_server(lambda port: [*pin, sys.executable, "-m", "pluralign", "collect", "serve", str(study),
-                                      "--port", str(port), "--password", PASSWORD, "--rate", "1000000"],
-                        "/openapi.json")
+                                      "--port", str(port), "--password", PASSWORD, "--rate", "1000000",
+                                      # named only when more than one, so it measures servers from before the option
+                                      *(["--workers", str(workers)] if workers > 1 else [])], "/openapi.json")
 
 
 async def send(client: httpx.AsyncClient, method: str, path: str, errors: list[str], **body) -> httpx.Response:
@@ -119,10 +130,10 @@ async def load(url: str, tokens: list[str], seconds: float, think: float, kill: 
 
 
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU seconds a process has used (/proc): a cost per choice that other work on the machine barely
-    moves, unlike the latencies."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User and system CPU seconds a process and the processes it started (uvicorn's workers) have used: a cost per
+    choice that other work on the machine barely moves, unlike the latencies."""
+    server = psutil.Process(pid)
+    return sum(sum(p.cpu_times()[:2]) for p in [server, *server.children(recursive=True)])
 
 
 def stored(database: str) -> list[str]:
@@ -143,27 +154,34 @@ def main() -> None:
                         help="mean seconds a simulated person spends on a task before submitting (0: as fast as possible)")
     parser.add_argument("--client-cpu", type=int, help="the core this load generator runs on (default: any)")
     parser.add_argument("--server-cpu", type=int, help="the core the server runs on (default: any)")
+    parser.add_argument("--workers", type=int, default=1, help="the server's processes answering requests")
     parser.add_argument("--fixed-sets", action="store_true",
                         help="fill the first-turn sets with fixed texts before the server starts, so its worker has "
                              "nothing to generate (the request path alone, without minutes of generation first)")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a stopped run still removes what it made (finally)
     if args.client_cpu is not None:
         os.sched_setaffinity(0, {args.client_cpu})
     folder = Path(tempfile.mkdtemp(prefix="collect-load-"))
     database = make_database(args.database, folder)
-    study = write_study(folder, database, study={"languages": ["en"]}, prompts={"source": str(PROMPTS), "limit": 28},
-                        candidates={"sampler": "independent", "k": 4, "max_tokens": 12},
-                        turns={"max": 1}, overlap={"min_people": 3, "shared": 2, "quota": 28})
-    made = subprocess.run([sys.executable, "-m", "pluralign", "collect", "invite", str(study), "-n", str(args.people)],
-                          capture_output=True, text=True, check=True)
-    tokens = [line.rsplit("/", 1)[1] for line in made.stdout.split()]
-    if args.fixed_sets:
-        fill_all(Store(load_study(study)))
-    server, url = serve(study, args.server_cpu)
     try:
-        measure(args, study, database, tokens, server, url)
+        study = write_study(folder, database, study={"languages": ["en"]},
+                            prompts={"source": str(PROMPTS), "limit": 28},
+                            candidates={"sampler": "independent", "k": 4, "max_tokens": 12},
+                            turns={"max": 1}, overlap={"min_people": 3, "shared": 2, "quota": 28})
+        made = subprocess.run([sys.executable, "-m", "pluralign", "collect", "invite", str(study), "-n",
+                               str(args.people)], capture_output=True, text=True, check=True)
+        tokens = [line.rsplit("/", 1)[1] for line in made.stdout.split()]
+        if args.fixed_sets:
+            fill_all(Store(load_study(study)))
+        server, url = serve(study, args.server_cpu, args.workers)
+        try:
+            measure(args, study, database, tokens, server, url)
+        finally:
+            stop_server(server)
     finally:
-        stop_server(server)
+        drop_database(database)
+        shutil.rmtree(folder)
 
 
 def measure(args: argparse.Namespace, study: Path, database: str, tokens: list[str], server: subprocess.Popen,
@@ -173,7 +191,8 @@ def measure(args: argparse.Namespace, study: Path, database: str, tokens: list[s
         time.sleep(1)  # every first-turn set written before the clock starts
     offered = f"{args.people / args.think:.0f} choices/s offered" if args.think else "no think time"
     print(f"{args.database}: {args.people} people, {args.seconds:.0f} s, think {args.think:g} s ({offered}), "
-          f"load generator on cpu {args.client_cpu}, server on cpu {args.server_cpu}, {url}")
+          f"load generator on cpu {args.client_cpu}, server ({args.workers} worker processes) on cpu "
+          f"{args.server_cpu}, {url}")
 
     cpu = cpu_seconds(server.pid)
     steady = asyncio.run(load(url, tokens, args.seconds, args.think))
@@ -193,7 +212,7 @@ def measure(args: argparse.Namespace, study: Path, database: str, tokens: list[s
     fresh = [line.rsplit("/", 1)[1] for line in more.stdout.split()]
     killed = asyncio.run(load(url, fresh, args.seconds, args.think, kill=server))
     stop_server(server)
-    restarted, url = serve(study, args.server_cpu)
+    restarted, url = serve(study, args.server_cpu, args.workers)
     stop_server(restarted)
     after = stored(database)
     lost = killed["acknowledged"] - set(after)

@@ -3,10 +3,11 @@
     PYTHONPATH=src .venv/bin/python benchmarks/collect_request_cpu.py --people 40 --choices 5
 
 The app (``create_app``) over a fresh PostgreSQL database, its 28 first-turn sets filled with fixed texts (no model),
-is called directly as an ASGI app, one request at a time: no network, no client, no concurrency. Each person
-consents, answers the survey and reads and answers ``--choices`` tasks, through the JSON API and then (other people)
-through the HTML pages. The process's CPU time (all its threads) is taken around each request; the first fifth of
-each path is left out as warm-up. What it leaves out: uvicorn's HTTP parsing and PostgreSQL's own CPU.
+is called directly as an ASGI app, one request at a time: no network, no client, no concurrency (the database is dropped
+at the end). Each person consents, answers the survey and reads and answers ``--choices`` tasks, through the JSON API
+and then (other people) through the HTML pages. The process's CPU time (all its threads) is taken around each
+request; the first fifth of each path is left out as warm-up. What it leaves out: uvicorn's HTTP parsing and
+PostgreSQL's own CPU.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import asyncio
 import json
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -27,7 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from collect_load import PASSWORD, PROMPTS, make_database  # noqa: E402
+from collect_load import PASSWORD, PROMPTS, drop_database, make_database  # noqa: E402
 
 from pluralign.collect.app import create_app  # noqa: E402
 from pluralign.collect.store import Store  # noqa: E402
@@ -105,17 +107,23 @@ def main() -> None:
     parser.add_argument("--choices", type=int, default=5, help="tasks each person reads and answers")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="collect-cpu-"))
-    study = load_study(write_study(folder, make_database("postgresql", folder), study={"languages": ["en"]},
-                                   prompts={"source": str(PROMPTS), "limit": 28},
-                                   candidates={"sampler": "independent", "k": 4, "max_tokens": 12}, turns={"max": 1},
-                                   overlap={"min_people": 3, "shared": 2, "quota": 28}))
-    store = Store(study)
-    store.migrate()
-    store.add_prompts(prompts_from(study.prompts_source))
-    fill_all(store)
-    call = Caller(create_app(store, PASSWORD, 10**9))
-    asyncio.run(through_api(call, store.invite(args.people, "en"), args.choices))
-    asyncio.run(through_pages(call, store.invite(args.people, "en"), args.choices))
+    database = make_database("postgresql", folder)
+    try:
+        study = load_study(write_study(folder, database, study={"languages": ["en"]},
+                                       prompts={"source": str(PROMPTS), "limit": 28},
+                                       candidates={"sampler": "independent", "k": 4, "max_tokens": 12},
+                                       turns={"max": 1}, overlap={"min_people": 3, "shared": 2, "quota": 28}))
+        store = Store(study)
+        store.migrate()
+        store.add_prompts(prompts_from(study.prompts_source))
+        fill_all(store)
+        call = Caller(create_app(store, PASSWORD, 10**9))
+        asyncio.run(through_api(call, store.invite(args.people, "en"), args.choices))
+        asyncio.run(through_pages(call, store.invite(args.people, "en"), args.choices))
+        store.engine.dispose()
+    finally:
+        drop_database(database)
+        shutil.rmtree(folder)
     mean = {}
     for name, times in call.cpu.items():
         kept = np.array(times[len(times) // 5:]) * 1000

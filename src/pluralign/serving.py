@@ -105,7 +105,8 @@ def check_address(host: str, port: int) -> None:
                 from None
 
 
-def serve(app: FastAPI, host: str, port: int, **options: Any) -> None:
+def serve(app: FastAPI | str, host: str, port: int, **options: Any) -> None:
     """Serve ``app`` with uvicorn on ``host``:``port`` (``check_address`` it first, before anything slow loads),
-    warnings and errors logged one line each."""
+    warnings and errors logged one line each. With ``workers`` (more than one) in ``options``, ``app`` is the import
+    string of a factory (``factory=True``) that each of uvicorn's worker processes calls."""
     uvicorn.run(app, host=host, port=port, log_level="warning", log_config=log_config(), **options)

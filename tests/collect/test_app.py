@@ -263,7 +263,8 @@ def test_wrong_admin_passwords_are_limited_per_client_and_the_user_name_counts(s
     codes = [client.get("/admin", auth=("admin", f"guess-{i}")).status_code for i in range(30)]
     assert codes == [401] * 9 + [429] * 21  # the wrong user name above was the first of ten
     locked = client.get("/admin", auth=ADMIN)
-    assert locked.status_code == 429 and 0 < int(locked.headers["Retry-After"]) <= 60
+    # the minute is estimated from two clock minutes' counts: the wait can run into the next one
+    assert locked.status_code == 429 and 0 < int(locked.headers["Retry-After"]) <= 120
     other = TestClient(client.app, base_url="http://127.0.0.1", client=("10.0.0.2", 50000))
     assert other.get("/admin", auth=ADMIN).status_code == 200  # another address has its own count
 

@@ -204,7 +204,7 @@ def test_the_database_is_created_by_migrations_and_migrating_again_changes_nothi
     store = open_store(tmp_path, database)
     store.migrate()
     with store.engine.connect() as connection:
-        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0007"
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0008"
     assert store.add_prompts(builtin_prompts().head(4)) == 0  # prompts already there are not added twice
 
 

@@ -57,6 +57,7 @@ def invite(
 
     PLURALIGN_COLLECT_PASSWORD=... pluralign collect serve pilot.toml --port 8800
     pluralign collect serve pilot.toml --allow-host study.example.org    # behind a TLS reverse proxy
+    pluralign collect serve pilot.toml --workers 4                      # a panel arriving at once (PostgreSQL)
 
 Annotators open their invite links (`pluralign collect invite`); you open /admin with the user name admin and the
 password. Beyond loopback, serve it behind a reverse proxy that speaks HTTPS (README: collect).
@@ -67,31 +68,27 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on; anything but loopback is reachable from your network.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8800,
     password: Annotated[Optional[str], typer.Option(envvar="PLURALIGN_COLLECT_PASSWORD", help="The admin pages' password, 12 characters at least (default: a new one, printed).")] = None,
-    rate: Annotated[int, typer.Option(help="Requests per minute one invite link may make.")] = 120,
+    rate: Annotated[int, typer.Option(min=1, help="Requests per minute one invite link may make.")] = 120,
     allow_host: Annotated[list[str], typer.Option(help="A host name people reach the server by (a proxy's name), besides loopback and --host; requests naming any other host are refused.")] = [],
+    workers: Annotated[int, typer.Option(min=1, help="Processes answering requests; the candidate worker (and an active study's refits) run once, in this command's own process. Meant for PostgreSQL: SQLite takes one writer at a time.")] = 1,
 ) -> None:
     """Serve a study: consent, survey and tasks for annotators; progress, agreement, value-pole coverage and exports
     for you. Candidate sets for first turns are written ahead by a background worker, a later turn's set as soon as
-    someone asks; the study's value judge places each answer on the value axes as it is written."""
-    from ..collect.app import create_app
-    from ..collect.refit import Refitter
-    from ..collect.worker import CandidateWorker, study_placer, study_sampler
-    from ..embed import SentenceEmbedder
-    from ..models.spec import load
+    someone asks; the study's value judge places each answer on the value axes as it is written. The models are
+    loaded when the worker first has a set to write."""
+    from ..collect.app import create_app, for_workers
+    from ..collect.background import Background
     from ..serving import check_address, serve
 
     check_address(host, port)
     store = _open(study_file)
     generated = password is None
     password = secrets.token_urlsafe(12) if generated else password
-    app = create_app(store, password, rate, [*allow_host, *([] if host in ("0.0.0.0", "::") else [host])])
-    specs = [*store.study.models, *([store.study.placer_spec] if store.study.placer_spec else [])]
-    models = {spec: load(spec) for spec in dict.fromkeys(specs)}
-    worker = CandidateWorker(store, study_sampler(store.study, models), study_placer(store.study, models))
-    worker.start()
-    refitter = Refitter(store, SentenceEmbedder()) if store.study.policy == "active" else None
-    if refitter is not None:  # active assignment: the population model is refitted beside the worker
-        refitter.start()
+    hosts = [*allow_host, *([] if host in ("0.0.0.0", "::") else [host])]
+    app = create_app(store, password, rate, hosts) if workers == 1 else \
+        for_workers(store, study_file, password, rate, hosts)
+    background = Background(store)
+    background.start()
     if generated:
         out.print(f"admin password: {password}", highlight=False)
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -100,11 +97,9 @@ def serve(
     out.print(f"pluralign collect: http://{host}:{port}/admin  (Ctrl-C to stop)", highlight=False)
     try:
         # idle connections kept 30 s: a person reading the answers reuses theirs for the submit
-        serve(app, host, port, timeout_keep_alive=30)
+        serve(app, host, port, timeout_keep_alive=30, workers=workers, factory=workers > 1)
     finally:
-        worker.stop()
-        if refitter is not None:
-            refitter.stop()
+        background.stop()
 
 
 @commands.command(epilog="""

@@ -8,12 +8,14 @@ is compiled once and found in SQLAlchemy's cache after.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Executable
 
-from ..data.collection import CandidateSet, Choice, Conversation, Person, Prompt
+from ..data.collection import CandidateSet, Choice, Conversation, Person, Prompt, RateCount
 
 people, prompts, conversations = Person.__table__, Prompt.__table__, Conversation.__table__
-sets, choices = CandidateSet.__table__, Choice.__table__
+sets, choices, rates = CandidateSet.__table__, Choice.__table__, RateCount.__table__
 
 PERSON = select(people.c.id, people.c.language, people.c.consented_at, people.c.declined_at, people.c.survey) \
     .where(people.c.token_hash == bindparam("token_hash"))
@@ -51,3 +53,22 @@ SET_OF = select(sets.c.id, sets.c.turn, sets.c.status, sets.c.context, sets.c.ca
     .order_by(sets.c.turn.desc()).limit(1)
 TIMED_OUT = update(sets).where(sets.c.id == bindparam("set_id")).values(status="failed", error=bindparam("why"))
 NEW_CHOICE, NEW_SET = insert(choices), insert(sets)
+
+
+def _counted(insert_into) -> Executable:
+    """One more event for a key in ``minute``, as one atomic upsert (``insert_into``: the dialect's insert, for its
+    ON CONFLICT): a row of an older minute starts over, the minute before becoming ``previous``; a row a minute ahead
+    (another process's clock past the turn of the minute first) counts it in its own. Returns the row as it is now."""
+    statement = insert_into(rates).values(key=bindparam("key"), minute=bindparam("minute"), count=1, previous=0)
+    old, new = rates.c, statement.excluded
+    same = old.minute >= new.minute
+    return statement.on_conflict_do_update(index_elements=[old.key], set_={
+        "previous": case((same, old.previous), (old.minute == new.minute - 1, old.count), else_=0),
+        "count": case((same, old.count + 1), else_=1),
+        "minute": case((same, old.minute), else_=new.minute)}).returning(old.minute, old.count, old.previous)
+
+
+# rate limits (web.RateLimit): count an event, read a key's counts, forget minutes no estimate reads any more
+COUNT = {"postgresql": _counted(postgresql.insert), "sqlite": _counted(sqlite.insert)}
+COUNTS = select(rates.c.minute, rates.c.count, rates.c.previous).where(rates.c.key == bindparam("key"))
+FORGET = delete(rates).where(rates.c.minute < bindparam("minute") - 1)

@@ -19,7 +19,7 @@ import pandas as pd
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Row, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from ..errors import InputError
@@ -65,13 +65,24 @@ class Store:
         self.fits = FitCache()
 
     def migrate(self, revision: str = "head") -> None:
-        """Bring the schema to ``revision``, the newest by default (creates it in an empty database)."""
+        """Bring the schema to ``revision``, the newest by default (creates it in an empty database). A database
+        server that cannot be reached is an ``InputError`` naming its URL (without the password)."""
         config = Config()
         with resources.as_file(resources.files("pluralign.collect") / "migrations") as folder:
             config.set_main_option("script_location", str(folder))
-            with self.engine.begin() as connection:
+            with self._reached() as connection, connection.begin():
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
+
+    def _reached(self) -> Connection:
+        """A connection to the study's database, or an ``InputError`` saying why there is none."""
+        try:
+            return self.engine.connect()
+        except OperationalError as exc:
+            url = self.engine.url.render_as_string(hide_password=True)  # a password as ***
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+            raise InputError(f"cannot reach the study's database {url} ({reason}); start its server, or correct "
+                             "[study] database") from None
 
     def secret(self) -> bytes:
         """The study's secret for form tokens: made once, kept in the database, so a restart keeps forms valid."""

@@ -3,7 +3,8 @@ form tokens, the person behind an invite token and the pages in the study's look
 
 Forms carry a token signed with the study's secret (CSRF), and a task's carries the time the server showed it, so the
 seconds a choice took are measured here, not told by the client. Requests per invite token, and wrong admin passwords
-per client address, are limited. Pages run only their own inline script and style (a nonce in the CSP).
+per client address, are limited, counted in the study's database so that every process serving it shares the limits.
+Pages run only their own inline script and style (a nonce in the CSP).
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ import hashlib
 import hmac
 import math
 import secrets
-import threading
 import time
-from collections import defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Awaitable, Callable, Optional, TypeVar
 
@@ -24,11 +23,12 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, Field
-from sqlalchemy import Row
+from sqlalchemy import Connection, Row
 
 from ..report.html import environment
+from . import queries
 from .pages import SurveyError, browser_language, strings_for, survey_answers
-from .store import Store, Task, TaskError
+from .store import Store, Task, TaskError, token_hash
 
 TEXT_LIMIT = 2000  # characters of a rationale or a next message
 SURVEY_LIMIT = 200
@@ -54,26 +54,52 @@ def offloaded(handler: Callable[..., R]) -> Callable[..., Awaitable[R]]:
 
 
 class RateLimit:
-    """At most ``per_minute`` events per key in any sliding minute (a dict of deques: one process, no server): the
-    requests of one invite token, or the wrong admin passwords from one client address."""
+    """At most ``per_minute`` events per key in a sliding minute: the requests of one invite token, or the wrong admin
+    passwords from one client address. Counted in the study's database (``queries.COUNT``: one atomic upsert per
+    event), so every process serving the study (``collect serve --workers N``, or servers side by side) shares them.
+    The sliding minute is estimated from this clock minute's count and the one before's, that one spread evenly over
+    its minute and rounded up (just after the turn of a minute the estimate is the exact count)."""
 
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute, self.seen, self.lock = per_minute, defaultdict(deque), threading.Lock()
+    def __init__(self, name: str, per_minute: int, clock: Callable[[], float] = time.time) -> None:
+        self.name, self.per_minute, self.clock, self.forgotten = name, per_minute, clock, -1
 
-    def wait(self, key: str, take: bool = False) -> int:
-        """Seconds until ``key`` may have another event (0: now); ``take`` counts one when it may."""
-        now = time.monotonic()
-        with self.lock:
-            if len(self.seen) > 100_000:  # forget keys idle for a minute (a flood of made-up tokens)
-                self.seen = defaultdict(deque, {k: v for k, v in self.seen.items() if v and now - v[-1] <= 60})
-            times = self.seen[key]
-            while times and now - times[0] > 60:
-                times.popleft()
-            if len(times) >= self.per_minute:
-                return max(1, math.ceil(60 - (now - times[0])))
-            if take:
-                times.append(now)
+    def wait(self, connection: Connection, value: str) -> int:
+        """Seconds until ``value`` may have another event (0: now); nothing is counted."""
+        now = self.clock()
+        return self._wait(connection.execute(queries.COUNTS, {"key": self._key(value)}).first(), now, False)
+
+    def take(self, connection: Connection, value: str) -> int:
+        """Count an event of ``value`` (refused ones too: a client that keeps asking stays refused); seconds until it
+        may have another (0: this one is allowed). Once a clock minute a process forgets the rows of older ones."""
+        now = self.clock()
+        minute = int(now // 60)
+        if minute != self.forgotten:
+            connection.execute(queries.FORGET, {"minute": minute})
+            self.forgotten = minute
+        row = connection.execute(queries.COUNT[connection.dialect.name], {"key": self._key(value),
+                                                                         "minute": minute}).one()
+        return self._wait(row, now, True)
+
+    def _key(self, value: str) -> str:
+        return hashlib.sha256(f"{self.name}:{value}".encode()).hexdigest()
+
+    def _wait(self, row: Row | None, now: float, counted: bool) -> int:
+        """Seconds from ``now`` until another event fits beside those in ``row`` (0: it fits now, or is the last one
+        ``counted`` in it and fitted)."""
+        if row is None or self._estimate(row, now) + (not counted) <= self.per_minute:
             return 0
+        wait = 1  # at most two minutes: by then both counts are older than the estimate reads
+        while wait <= 120 and self._estimate(row, now + wait) + 1 > self.per_minute:
+            wait += 1
+        return wait
+
+    @staticmethod
+    def _estimate(row: Row, at: float) -> int:
+        """Events in the minute before ``at``, as estimated from the counts in ``row``."""
+        minute, into = divmod(at, 60)
+        if row.minute >= minute:
+            return math.ceil(row.previous * (60 - into) / 60) + row.count
+        return math.ceil(row.count * (60 - into) / 60) if row.minute == minute - 1 else 0
 
 
 class Refusal(HTTPException):
@@ -107,7 +133,7 @@ class Collect:
 
     def __init__(self, store: Store, password: str, requests_per_minute: int) -> None:
         self.store, self.study, self.secret, self.password = store, store.study, store.secret(), password
-        self.limit, self.guesses = RateLimit(requests_per_minute), RateLimit(GUESSES)
+        self.limit, self.guesses = RateLimit("requests", requests_per_minute), RateLimit("guesses", GUESSES)
 
     def sign(self, *parts) -> str:
         return hmac.new(self.secret, ":".join(map(str, parts)).encode(), hashlib.sha256).hexdigest()
@@ -117,11 +143,13 @@ class Collect:
             raise Refusal(403, "expired", "this form has expired or was not made by this server; reload the page")
 
     def person(self, token: str) -> Row:
-        """The person of an invite token, counting the request against the token's limit."""
-        wait = self.limit.wait(hashlib.sha256(token.encode()).hexdigest(), take=True)
+        """The person of an invite token, counting the request against the token's limit (one transaction: the count
+        and the read)."""
+        with self.store.engine.begin() as connection:
+            wait = self.limit.take(connection, token)
+            person = None if wait else connection.execute(queries.PERSON, {"token_hash": token_hash(token)}).first()
         if wait:
             raise Refusal(429, "busy", "too many requests; wait a minute", headers={"Retry-After": str(wait)})
-        person = self.store.person(token)
         if person is None:
             raise Refusal(404, "unknown", "unknown invite link")
         return person
@@ -201,7 +229,8 @@ class Collect:
     def admin(self, request: Request, credentials: HTTPBasicCredentials | None) -> None:
         """Let the admin in, or refuse: 401 for a wrong user or password, 429 after ``GUESSES`` wrong ones."""
         client = request.client.host if request.client else ""
-        wait = self.guesses.wait(client)
+        with self.store.engine.begin() as connection:
+            wait = self.guesses.wait(connection, client)
         if wait:
             raise HTTPException(429, "too many wrong admin passwords; wait a minute",
                                 headers={"Retry-After": str(wait)})
@@ -209,7 +238,8 @@ class Collect:
         # both compared whatever the first gives, so the time taken tells nothing about either
         if not (hmac.compare_digest(given[0].encode(), ADMIN.encode()) &
                 hmac.compare_digest(given[1].encode(), self.password.encode())):
-            self.guesses.wait(client, take=True)
+            with self.store.engine.begin() as connection:
+                self.guesses.take(connection, client)
             raise HTTPException(401, f"the admin pages need the user {ADMIN} and the admin password",
                                 headers={"WWW-Authenticate": "Basic"})
 

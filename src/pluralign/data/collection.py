@@ -94,6 +94,18 @@ class Fit(Base):
     created_at: Mapped[datetime] = mapped_column(default=now)
 
 
+class RateCount(Base):
+    """Requests (or wrong admin passwords) counted per key and clock minute, this minute's and the one before, so
+    that every process serving a study shares its limits (``collect/web.py``). Unlogged on PostgreSQL: a count lost
+    in a crash costs nothing, and a request that writes only here waits for no flush."""
+
+    __tablename__ = "rate_counts"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # a hash of the limit's name and what it counts
+    minute: Mapped[int]  # the clock minute (Unix time // 60) that ``count`` is of
+    count: Mapped[int]
+    previous: Mapped[int]  # the count of the minute before ``minute``
+
+
 class CandidateSet(Base):
     """k candidates for one turn: a prompt's shared first turn (``conversation_id`` empty) or a later turn of one
     conversation. ``candidates`` is empty while ``status`` is ``pending``; the worker fills it."""
