@@ -17,9 +17,9 @@ import pandas as pd
 from ..audit import AuditConfig, run_audit
 from ..models.base import LanguageModel
 from ..runs import Run, chunk_size, in_chunks, progress_tasks
-from ..values.config import ValuesConfig
-from ..values.overton import ENTRY_COLUMNS, overton_rows
-from ..values.stages import calibrated, prepare
+from ..valuemaps.config import ValuesConfig
+from ..valuemaps.overton import ENTRY_COLUMNS, overton_rows
+from ..valuemaps.stages import calibrated, prepare
 
 OVERTON_SAMPLES = 2  # sampled lists per value map besides the greedy one: the map is a shared window, not a product
 ROLES = {"against": "base", "model": "tuned"}  # the judge run's roles: its model is the tuned one, against the base

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..preferences.crossfit import HELD_OUT, CrossFit, held_out_rewards, other_people_rewards, shared_people
+from ..estimators.crossfit import HELD_OUT, CrossFit, held_out_rewards, other_people_rewards, shared_people
 from ..candidates.placement import ValuePlacer
 from .core import MAXMIN, judge_metrics, verdicts
 from .outcome import align_summary

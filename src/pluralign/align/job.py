@@ -33,7 +33,7 @@ from ..errors import InputError
 from ..jobs import Job, Summary
 from ..models.base import LanguageModel, ModelSpecError
 from ..models.spec import checkpoint, parse_spec
-from ..preferences.reward import GroupRewards
+from ..estimators.reward import GroupRewards
 from ..runs import (
     Models, Run, RunError, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns,
     read_records,

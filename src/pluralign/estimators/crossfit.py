@@ -17,7 +17,7 @@ from ..errors import InputError
 from ..runs import read_manifest
 from .base import ChoiceEstimator
 from .evaluate import resampled_unit, split_choices
-from .job import LearnConfig, _estimator, load_choices
+from ..preferences.job import LearnConfig, _estimator, load_choices
 from .reward import GroupRewards, learned_model, reward_heads
 
 HELD_OUT = "held-out"  # the evaluation reward fitted on the people a learn run held out of fitting
