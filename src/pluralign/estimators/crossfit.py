@@ -1,31 +1,19 @@
-"""Rewards learned on other people than a learn run's: what an independent judge of a model tuned on that run's reward
-needs, since the reward that picked the training pairs rewards its own noise when it also scores the result. Each comes
-with the choices and the estimator that fitted it (``CrossFit``), so that a verdict can fit it again on resamples of
-those people and prompts and carry the noise of a reward estimated from few people."""
+"""A reward learned on other people, with what fitted it (``CrossFit``), and the bootstrap its refits draw
+(``crossed_resample``): what an independent judge of a model tuned on a learn run's reward needs, since the reward that
+picked the training pairs rewards its own noise when it also scores the result. A verdict fits the reward again on
+resamples of its people and prompts and so carries the noise of a reward estimated from few people. Which rewards
+are fitted this way is the caller's to say (align's ``--eval-reward``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
 from ..data.choices import Choices
-from ..data.sources import comparisons_from
-from ..errors import InputError
-from ..runs import read_manifest
 from .base import ChoiceEstimator
-from .evaluate import resampled_unit, split_choices
-from ..preferences.job import LearnConfig, _estimator, load_choices
-from .reward import GroupRewards, learned_model, reward_heads
-
-HELD_OUT = "held-out"  # the evaluation reward fitted on the people a learn run held out of fitting
-
-# Types or prototypes fitted twice are not the same types (their order and meaning change), so their names cannot
-# pair a reward with its independent twin, nor a refit with the fit it resamples; groups (a person column) and the one
-# shared reward can.
-NAMED_BY_DATA = ("group", "bt")
+from .reward import GroupRewards, reward_heads
 
 
 @dataclass
@@ -81,61 +69,3 @@ def crossed_resample(choices: Choices, rng: np.random.Generator) -> np.ndarray:
         prompt = _draws(choices.prompt, rng)
         times = times * np.array([prompt[p] for p in choices.prompt.tolist()])
     return np.concatenate([np.flatnonzero(times > copy) for copy in range(times.max(initial=0))])
-
-
-def learn_config(run_dir: str | Path) -> LearnConfig:
-    """The config a learn run recorded (its estimator resolved), for fitting the same way on other people."""
-    learned_model(run_dir)  # a learn run on texts, finished: else RunError saying which
-    recorded = read_manifest(run_dir)["config"]
-    return LearnConfig(**{f.name: recorded[f.name] for f in fields(LearnConfig) if f.name in recorded})
-
-
-def _refittable(run_dir: str | Path, config: LearnConfig, other: str) -> None:
-    """InputError unless the run's estimator names its rewards by the data (``NAMED_BY_DATA``); ``other`` says what to
-    do instead."""
-    if config.estimator not in NAMED_BY_DATA:
-        raise InputError(f"{run_dir} fitted latent {'types' if config.estimator == 'mixture' else 'prototypes'}, which "
-                         f"a second fit does not name alike: cross-fit a group or bt reward, {other}")
-
-
-def held_out_rewards(run_dir: str | Path) -> CrossFit:
-    """The rewards the learn run ``run_dir`` fitted, fitted again, the same way, on the people it held out of fitting
-    (its unseen people: ``split_choices`` with the run's own shares and seed). No one whose choices trained the run's
-    reward trains these, so they judge a model tuned on that reward independently."""
-    config = learn_config(run_dir)
-    _refittable(run_dir, config, "or give --eval-reward a learn run of other people that learned one")
-    choices = load_choices(config).choices
-    if resampled_unit(choices) != "people":
-        raise InputError(f"{run_dir} learned from one annotator's choices: there are no other people to judge with")
-    unseen = split_choices(choices, config.test_share, config.prompt_share, config.unseen_share, config.seed).unseen
-    people = len(np.unique(unseen.annotator))
-    if people < 2:
-        raise InputError(f"{run_dir} held {people} people out of fitting (a share of {config.unseen_share}): too "
-                         "few to fit a reward on; give --eval-reward a learn run on other people")
-    from ..embed import SentenceEmbedder
-
-    return CrossFit(GroupRewards(_estimator(config).fit(unseen), SentenceEmbedder()), unseen,
-                    lambda: _estimator(config), people)
-
-
-def other_people_rewards(run_dir: str | Path) -> CrossFit:
-    """The rewards a learn run of other people fitted (``model.npz``), with the choices it fitted them on (its
-    training split: ``split_choices`` with its own shares and seed), so that they can be fitted again the same way."""
-    config = learn_config(run_dir)
-    _refittable(run_dir, config, "so that a verdict can fit it again on resamples of its people")
-    choices = load_choices(config).choices
-    resampled = resampled_unit(choices)
-    train = split_choices(choices, config.test_share, config.prompt_share,
-                          config.unseen_share if resampled == "people" else 0, config.seed).train
-    return CrossFit(GroupRewards.from_run(run_dir), train, lambda: _estimator(config),
-                    len(np.unique(train.annotator)))
-
-
-def shared_people(run_dir: str | Path, other: str | Path) -> int:
-    """How many people the data of two learn runs have in common (0: the rewards were learned on other people)."""
-    def people(run: str | Path) -> set[str]:
-        config = learn_config(run)
-        comparisons, _ = comparisons_from(config.data, config.annotators)
-        return set(comparisons["annotator_id"].astype(str))
-
-    return len(people(run_dir) & people(other))
