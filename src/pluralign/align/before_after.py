@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..audit import AuditConfig, run_audit
+from ..jobs import Job, job
 from ..models.base import LanguageModel
-from ..runs import Run, chunk_size, in_chunks, progress_tasks
+from ..runs import Run, RunError, chunk_size, in_chunks, progress_tasks
 from ..valuemaps.config import ValuesConfig
 from ..valuemaps.overton import ENTRY_COLUMNS, overton_rows
 from ..valuemaps.stages import calibrated, prepare
@@ -25,20 +25,32 @@ OVERTON_SAMPLES = 2  # sampled lists per value map besides the greedy one: the m
 ROLES = {"against": "base", "model": "tuned"}  # the judge run's roles: its model is the tuned one, against the base
 
 
+def _audit_job() -> Job:
+    """The registered audit job: align composes the audit through the job registry (its ``config`` and ``run``), as
+    ``pluralign resume`` does, instead of importing the audit capability."""
+    found = job("audit")
+    if found is None:
+        raise RunError("align measures both models with the audit job, which is not installed: reinstall pluralign")
+    return found
+
+
 def audit_both(folder: Path, base: str, tuned: str, *, statements: str | None, statement_limit: int | None,
                survey: str | None, questions: int | None, seed: int, models: dict[str, LanguageModel],
                progress: bool, use_cache: bool) -> None:
     """The stance audit of ``statements`` (``folder/audit``) and the pluralism audit of the first ``questions`` of
     ``survey`` (``folder/pluralism``) of both models, each a resumable audit run; either is skipped when its source is
     None."""
-    common = dict(progress=progress, use_cache=use_cache, models=models)
+    if not (statements or survey):
+        return
+    audit, common = _audit_job(), dict(progress=progress, use_cache=use_cache, models=models)
     if statements:
-        run_audit(AuditConfig(models=[base, tuned], statements=statements, limit=statement_limit, survey="none",
-                              stages=["stance"], seed=seed), folder / "audit", **common)
+        audit.run(audit.config(models=[base, tuned], statements=statements, limit=statement_limit, survey="none",
+                               stages=["stance"], seed=seed), folder / "audit", **common)
     if survey:
         # the statements are read but not asked (the opinion stage asks the survey alone): one keeps the run small
-        run_audit(AuditConfig(models=[base, tuned], statements="builtin", limit=1, survey=survey, survey_limit=questions,
-                              stages=["opinions"], steer=True, seed=seed), folder / "pluralism", **common)
+        audit.run(audit.config(models=[base, tuned], statements="builtin", limit=1, survey=survey,
+                               survey_limit=questions, stages=["opinions"], steer=True, seed=seed),
+                  folder / "pluralism", **common)
 
 
 def overton_both(run: Run, done: set[str], answers: pd.DataFrame, base: str, tuned: str, *, prompts: int, seed: int,
