@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from ..data.choices import Choices
 from ..data.sources import comparisons_from
 from ..embed import SentenceEmbedder
 from ..errors import InputError
+from ..estimators.base import ChoiceEstimator
 from ..estimators.crossfit import CrossFit
 from ..estimators.evaluate import resampled_unit, split_choices
 from ..estimators.features import comparison_choices
@@ -41,7 +42,7 @@ def learn_config(run_dir: str | Path) -> Any:
     return settings(**{f.name: recorded[f.name] for f in fields(settings) if f.name in recorded})
 
 
-def _estimator(config: Any):
+def _estimator(config: Any) -> Callable[[], ChoiceEstimator]:
     """A factory of the unfitted estimator a learn run's ``config`` names."""
     return lambda: make_estimator(config.estimator, config.k, config.seed)
 
