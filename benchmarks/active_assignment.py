@@ -29,8 +29,8 @@ from scipy.optimize import linear_sum_assignment
 
 from pluralign.data.choices import Choices
 from pluralign.preferences import BradleyTerry, IdealPoint, MixtureBradleyTerry, split_choices
-from pluralign.preferences.acquire import acquire, k_subsets, task_rewards
-from pluralign.preferences.evaluate import _last_conversations, per_comparison
+from pluralign.estimators.acquire import acquire, k_subsets, task_rewards
+from pluralign.estimators.evaluate import _last_conversations, per_comparison
 from pluralign.preferences.replay import replay_orders
 from pluralign.simulate import simulate_population
 

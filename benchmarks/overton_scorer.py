@@ -22,8 +22,8 @@ from pluralign.data import builtin_overton
 from pluralign.metrics import MetricFrame
 from pluralign.models.spec import load
 from pluralign.values import LMScorer
-from pluralign.values.evaluate import relevance_pairs, relevance_threshold
-from pluralign.values.overton import labelled_accuracy
+from pluralign.valuemaps.evaluate import relevance_pairs, relevance_threshold
+from pluralign.valuemaps.overton import labelled_accuracy
 
 
 def main() -> None:

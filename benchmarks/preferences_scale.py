@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from pluralign.preferences import BradleyTerry, IdealPoint, MixtureBradleyTerry
-from pluralign.preferences._fit import _Project
+from pluralign.estimators._fit import _Project
 from pluralign.simulate import simulate_population
 
 ESTIMATORS = {

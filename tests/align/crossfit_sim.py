@@ -15,7 +15,7 @@ from pluralign.align.core import ALPHA
 from pluralign.align.outcome import gain_p_value
 from pluralign.align.refit import refit_tests
 from pluralign.data.choices import Choices
-from pluralign.preferences.crossfit import crossed_resample
+from pluralign.estimators.crossfit import crossed_resample
 
 
 def choice_data(true: np.ndarray, people: int, choices: int, rng: np.random.Generator, learn_prompts: int | None = None,

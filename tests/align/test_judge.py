@@ -10,7 +10,7 @@ from scipy.special import expit
 from pluralign.align.core import judge_metrics, verdicts
 from pluralign.metrics import MetricFrame
 from pluralign.metrics.registry import metric_info
-from pluralign.preferences.reward import GroupRewards
+from pluralign.estimators.reward import GroupRewards
 from tests.align.conftest import LIBERAL, TRADITIONAL
 
 

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from pluralign.embed import SentenceEmbedder
-from pluralign.preferences.reward import GroupRewards
+from pluralign.estimators.reward import GroupRewards
 from pluralign.runs import RunError, read_manifest
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pluralign.preferences.reward import GroupRewards
+from pluralign.estimators.reward import GroupRewards
 
 from .conftest import LIBERAL, TRADITIONAL
 

@@ -9,7 +9,7 @@ from scipy.stats import binom
 
 from pluralign.data.choices import Choices
 from pluralign.preferences import IdealPoint, MixtureBradleyTerry
-from pluralign.preferences.acquire import (acquire, assignment_probabilities, hypotheses, k_subsets, posterior,
+from pluralign.estimators.acquire import (acquire, assignment_probabilities, hypotheses, k_subsets, posterior,
                                            task_rewards, task_scores)
 from pluralign.preferences.replay import replay_orders
 

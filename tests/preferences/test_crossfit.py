@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pluralign.data.choices import Choices
-from pluralign.preferences.crossfit import crossed_resample
+from pluralign.estimators.crossfit import crossed_resample
 
 
 def _choices(stages: bool = False) -> Choices:

@@ -11,9 +11,9 @@ import pytest
 from pluralign.embed import SentenceEmbedder
 from pluralign.preferences import BradleyTerry, IdealPoint, MixtureBradleyTerry
 from pluralign.data.choices import Choices
-from pluralign.preferences.evaluate import (accuracy_gain, evaluate, expected_calibration_error,
+from pluralign.estimators.evaluate import (accuracy_gain, evaluate, expected_calibration_error,
                                             in_last_conversations, resampled_unit, split_choices, unseen_learning_curve)
-from pluralign.preferences.features import comparison_choices
+from pluralign.estimators.features import comparison_choices
 from pluralign.simulate import simulate_population
 
 

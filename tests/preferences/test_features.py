@@ -10,7 +10,7 @@ from pluralign.data import load_community_alignment
 from pluralign.embed import SentenceEmbedder
 from pluralign.preferences import BradleyTerry
 from pluralign.data.choices import Choices
-from pluralign.preferences.features import comparison_choices
+from pluralign.estimators.features import comparison_choices
 from tests.data.test_comparisons import _ca_rows
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from pluralign.preferences import BradleyTerry
 from pluralign.data.choices import Choices
-from pluralign.preferences.evaluate import evaluate, per_comparison
+from pluralign.estimators.evaluate import evaluate, per_comparison
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_learn_metrics_are_read_per_language(ranked):
 
 
 def test_non_finite_probabilities_are_refused_not_scored():
-    from pluralign.preferences.base import expected_correct
+    from pluralign.estimators.base import expected_correct
 
     with pytest.raises(ValueError, match="non-finite"):
         expected_correct(np.array([[0.5, np.nan], [0.2, 0.8]]), np.array([0, 1]))

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
 from pluralign.preferences import Choices
-from pluralign.preferences._start import mean_gradients, spectral_start
+from pluralign.estimators._start import mean_gradients, spectral_start
 from pluralign.simulate import simulate_population
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from pluralign.models.base import GenerateRequest, ModelSpecError
 from pluralign.values import ValuesConfig, summarise
-from pluralign.values.core import candidates_from, generation_requests
+from pluralign.valuemaps.core import candidates_from, generation_requests
 
 
 def test_one_greedy_and_one_sampled_request_in_the_situations_language():

@@ -97,7 +97,7 @@ def test_nothing_to_deduplicate(embedder):
 
 
 def test_gold_coverage_counts_gold_items_matched_by_a_generated_one(embedder):
-    from pluralign.values.evaluate import gold_coverage
+    from pluralign.valuemaps.evaluate import gold_coverage
 
     gold = pd.DataFrame({"situation": ["s1", "s1", "s1", "s2"],
                          "text": ["Right to privacy", "Duty to help others", "Honesty", "Public safety"]})
@@ -111,7 +111,7 @@ def test_gold_coverage_counts_gold_items_matched_by_a_generated_one(embedder):
 
 
 def test_gold_coverage_counts_only_relevant_gold_and_reports_precision(embedder):
-    from pluralign.values.evaluate import gold_coverage
+    from pluralign.valuemaps.evaluate import gold_coverage
 
     # ValuePrism's relevance config pairs a situation with unrelated candidates labelled not relevant: not gold.
     gold = pd.DataFrame({"situation": ["s1"] * 4, "text": ["Right to privacy", "Duty to help others", "Honesty", "Public safety"],
@@ -126,7 +126,7 @@ def test_gold_coverage_counts_only_relevant_gold_and_reports_precision(embedder)
 
 
 def test_gold_items_read_nullable_relevance_labels():
-    from pluralign.values.evaluate import gold_items
+    from pluralign.valuemaps.evaluate import gold_items
 
     labelled = pd.DataFrame({"situation": ["s", "s", "s"], "text": ["Honesty", "Greed", "Care"],
                              "relevant": pd.array([True, False, None], dtype="boolean")})

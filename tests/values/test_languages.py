@@ -10,7 +10,7 @@ import pytest
 
 from pluralign.audit import prompts as audit_prompts
 from pluralign.data.language_files import LanguageFileError
-from pluralign.values.prompts import (LANGUAGES, PROMPTS, ValuePrompts, explanation_prompt, generation_prompt,
+from pluralign.valuemaps.prompts import (LANGUAGES, PROMPTS, ValuePrompts, explanation_prompt, generation_prompt,
                                       load_languages, read_language, relevance_prompt, valence_prompt)
 
 from ..language_files import broken_copy

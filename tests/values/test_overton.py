@@ -6,8 +6,8 @@ import pytest
 
 from pluralign.data import builtin_overton
 from pluralign.metrics.checks import CHECKS
-from pluralign.values.evaluate import calibrate_relevance, relevance_pairs
-from pluralign.values.overton import coverage_requests, labelled_accuracy, overton_measures, p_covered
+from pluralign.valuemaps.evaluate import calibrate_relevance, relevance_pairs
+from pluralign.valuemaps.overton import coverage_requests, labelled_accuracy, overton_measures, p_covered
 from pluralign.values.results import values_metrics, values_tables
 
 
@@ -123,7 +123,7 @@ def test_overton_rows_score_every_answer_against_every_kept_entry(hf_model):
     """One greedy candidate list and about 10 coverage requests on the embedded model."""
     from pluralign.embed import SentenceEmbedder
     from pluralign.values import LMScorer, Thresholds, ValuesConfig
-    from pluralign.values.overton import overton_rows
+    from pluralign.valuemaps.overton import overton_rows
 
     config = ValuesConfig(samples=0, max_tokens=48, thresholds=Thresholds(relevance=dict.fromkeys(("Value", "Right",
                                                                                                  "Duty"), 0)))

@@ -7,7 +7,7 @@ import pytest
 from pluralign.embed import SentenceEmbedder
 from pluralign.models.base import ModelSpecError
 from pluralign.values import LMScorer, TrainedScorer, load_scorer
-from pluralign.values.prompts import PROMPTS
+from pluralign.valuemaps.prompts import PROMPTS
 
 from .valueprism_shape import labelled_rows
 

@@ -1,6 +1,7 @@
 """Closing the loop: judge whose preferences a model's answers satisfy, with the rewards learned from people.
 
-A floor above the other capabilities, on purpose: align composes them. Its job runs an audit of the base and tuned
-models (``audit.run_audit``) and tunes toward a ``learn`` run's rewards (``preferences.reward``); these are whole
-runs and fitted rewards of those capabilities, not pieces that two capabilities share, so they stay where they are
-and align imports them. What align shares with others (the samplers, the value placer) lives in ``candidates``."""
+On the capabilities' floor, importing none of them: its job runs an audit of the base and tuned models through the
+job registry (``jobs.job("audit")``: its ``config`` and ``run``), reads a learn run's settings the same way
+(``eval_rewards.py``), and scores and tunes with what the capabilities share below them: the learned rewards and their
+refits (``estimators``), value maps and Overton coverage (``valuemaps``), the samplers and the value placer
+(``candidates``)."""

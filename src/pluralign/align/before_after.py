@@ -14,15 +14,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..audit import AuditConfig, run_audit
+from ..jobs import Job, job
 from ..models.base import LanguageModel
-from ..runs import Run, chunk_size, in_chunks, progress_tasks
-from ..values.config import ValuesConfig
-from ..values.overton import ENTRY_COLUMNS, overton_rows
-from ..values.stages import calibrated, prepare
+from ..runs import Run, RunError, chunk_size, in_chunks, progress_tasks
+from ..valuemaps.config import ValuesConfig
+from ..valuemaps.overton import ENTRY_COLUMNS, overton_rows
+from ..valuemaps.stages import calibrated, prepare
 
 OVERTON_SAMPLES = 2  # sampled lists per value map besides the greedy one: the map is a shared window, not a product
 ROLES = {"against": "base", "model": "tuned"}  # the judge run's roles: its model is the tuned one, against the base
+
+
+def _audit_job() -> Job:
+    """The registered audit job: align composes the audit through the job registry (its ``config`` and ``run``), as
+    ``pluralign resume`` does, instead of importing the audit capability."""
+    found = job("audit")
+    if found is None:
+        raise RunError("align measures both models with the audit job, which is not installed: reinstall pluralign")
+    return found
 
 
 def audit_both(folder: Path, base: str, tuned: str, *, statements: str | None, statement_limit: int | None,
@@ -31,14 +40,17 @@ def audit_both(folder: Path, base: str, tuned: str, *, statements: str | None, s
     """The stance audit of ``statements`` (``folder/audit``) and the pluralism audit of the first ``questions`` of
     ``survey`` (``folder/pluralism``) of both models, each a resumable audit run; either is skipped when its source is
     None."""
-    common = dict(progress=progress, use_cache=use_cache, models=models)
+    if not (statements or survey):
+        return
+    audit, common = _audit_job(), dict(progress=progress, use_cache=use_cache, models=models)
     if statements:
-        run_audit(AuditConfig(models=[base, tuned], statements=statements, limit=statement_limit, survey="none",
-                              stages=["stance"], seed=seed), folder / "audit", **common)
+        audit.run(audit.config(models=[base, tuned], statements=statements, limit=statement_limit, survey="none",
+                               stages=["stance"], seed=seed), folder / "audit", **common)
     if survey:
         # the statements are read but not asked (the opinion stage asks the survey alone): one keeps the run small
-        run_audit(AuditConfig(models=[base, tuned], statements="builtin", limit=1, survey=survey, survey_limit=questions,
-                              stages=["opinions"], steer=True, seed=seed), folder / "pluralism", **common)
+        audit.run(audit.config(models=[base, tuned], statements="builtin", limit=1, survey=survey,
+                               survey_limit=questions, stages=["opinions"], steer=True, seed=seed),
+                  folder / "pluralism", **common)
 
 
 def overton_both(run: Run, done: set[str], answers: pd.DataFrame, base: str, tuned: str, *, prompts: int, seed: int,

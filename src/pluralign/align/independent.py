@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..preferences.crossfit import HELD_OUT, CrossFit, held_out_rewards, other_people_rewards, shared_people
+from ..estimators.crossfit import CrossFit
 from ..candidates.placement import ValuePlacer
 from .core import MAXMIN, judge_metrics, verdicts
+from .eval_rewards import HELD_OUT, held_out_rewards, other_people_rewards, shared_people
 from .outcome import align_summary
 from .refit import refit_signs, refit_tests
 from .targets import POLE, PoleRewards

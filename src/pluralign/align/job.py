@@ -29,7 +29,7 @@ from ..data import prompts_from, read_cards
 from ..errors import InputError
 from ..jobs import Job, Summary
 from ..models.base import LanguageModel
-from ..preferences.reward import GroupRewards
+from ..estimators.reward import GroupRewards
 from ..runs import (
     Models, Run, RunError, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns,
     read_records,

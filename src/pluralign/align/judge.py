@@ -20,7 +20,7 @@ from ..jobs import Job, Summary
 from ..metrics import write_metrics
 from ..models.base import LanguageModel
 from ..models.spec import parse_spec
-from ..preferences.reward import GroupRewards
+from ..estimators.reward import GroupRewards
 from ..runs import (
     Models, Run, RunError, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest,
     read_records,

@@ -1,7 +1,7 @@
 """Did tuning make the model less pluralistic? The three kinds of pluralism (Sorensen et al. 2024: steerable,
 distributional, Overton) measured on the base and the tuned model with the same questions and prompts, and each
 change (``pluralism_shift``) with a paired interval. Pure tables: the survey's tables come from the audit run that
-asked both models (``audit.results.audit_tables``), the Overton rows from ``values.overton.overton_rows``.
+asked both models (``audit.results.audit_tables``), the Overton rows from ``valuemaps.overton.overton_rows``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..metrics import disaggregate
 from ..metrics.checks import check_row
-from ..values.overton import overton_measures
+from ..valuemaps.overton import overton_measures
 
 # measure -> (kind of pluralism, the audit table and its column per question and group)
 SURVEY_MEASURES = {

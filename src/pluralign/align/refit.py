@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..preferences.crossfit import CrossFit
+from ..estimators.crossfit import CrossFit
 
 REPLICATES = 200  # refits per evaluation: a p-value's resolution is 1/201, below Holm's α/3 for three rewards
 

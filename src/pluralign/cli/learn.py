@@ -74,7 +74,7 @@ def export_pairs(
     person's columns kept, and for a mixture or ideal-point run each person's weight on every type or prototype and
     the heaviest one (`type`)."""
     from ..collect.export import write_export
-    from ..preferences.reward import trl_pairs
+    from ..estimators.reward import trl_pairs
 
     table = trl_pairs(reward)
     warn_restricted(learned_from(reward))

@@ -44,7 +44,7 @@ def values_overton(
     judged yes / no by the model, with the answer between the situation and the entry), its **balance** whether it
     takes into account an entry on each side where the map has both. A set covers what any of its answers covers.
     The scorer's accuracy on pluralign's labelled answers in the situation's language is printed with it."""
-    from ..values.overton import overton_coverage
+    from ..values.coverage import overton_coverage
 
     found = overton_coverage(situation, answers, model=model, language=language, samples=samples, chat=chat,
                              use_cache=cache, seed=seed)

@@ -62,7 +62,7 @@ def values(
     is the relevance-weighted mix of the valences, and its entropy says how contested the situation is.
     """
     from ..values import Thresholds, ValuesRunConfig, run_values
-    from ..values.stages import map_situation
+    from ..valuemaps.stages import map_situation
 
     if situation is not None and not situation.strip():
         raise InputError("the situation is empty; give a sentence describing an action, e.g. \"Lying to a friend\"")
@@ -131,7 +131,7 @@ def values_eval(
     and the share of its items that are gold."""
     from ..data import valueprism_from
     from ..values import ValuesConfig
-    from ..values.evaluate import COVERAGE_THRESHOLD
+    from ..valuemaps.evaluate import COVERAGE_THRESHOLD
     from ..values.eval_job import accuracy_table, evaluate_values
 
     config = ValuesConfig(model=model, scorer=scorer, chat=chat, seed=seed)
@@ -147,7 +147,7 @@ def values_eval(
 
 def _per_kind(option: str, text: Optional[str]) -> dict[str, float]:
     """'0.5' (every kind) or 'Value=0.4,Right=0.6' (those kinds) -> {kind: threshold}."""
-    from ..values.prompts import KINDS
+    from ..valuemaps.prompts import KINDS
 
     if not text:
         return {}

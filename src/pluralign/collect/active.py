@@ -1,6 +1,6 @@
 """Which prompt a person gets next, and why, with what probability: the fixed overlap design (``core.next_prompt``),
 or, in an active study after the person's warm-up, the prompt whose answer is expected to teach the most about their
-weights (``preferences.acquire``), chosen only among the prompts the overlap guarantees allow. Pure: the refit
+weights (``estimators.acquire``), chosen only among the prompts the overlap guarantees allow. Pure: the refit
 (``refit.py``) keeps what the rule needs in the database, and the store passes it in
 (docs/methods.md#active-assignment).
 """
@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..preferences.acquire import pick, rewards_posterior
+from ..estimators.acquire import pick, rewards_posterior
 from .core import next_prompt
 
 # Why a prompt was assigned, kept with its conversation.

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from ..data.collection import CandidateSet, Choice, Prompt, load_collection
 from ..embed import Embedder
-from ..preferences.acquire import hypotheses, task_rewards
-from ..preferences.features import comparison_choices
-from ..preferences.latent import IdealPoint, MixtureBradleyTerry, SharedRewards
+from ..estimators.acquire import hypotheses, task_rewards
+from ..estimators.features import comparison_choices
+from ..estimators.latent import IdealPoint, MixtureBradleyTerry, SharedRewards
 from ..serving import LOG, one_line
 from .active import ActiveFit
 from .fits import fitted_choices, save_fit

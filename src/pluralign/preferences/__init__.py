@@ -4,11 +4,11 @@ from sklearn.exceptions import NotFittedError  # what an unfitted estimator rais
 
 from ..data.choices import Choices
 from .aggregate import RULES, aggregate, group_probabilities, policy_scores
-from .base import ChoiceEstimator
-from .bradley_terry import BradleyTerry, GroupBradleyTerry
-from .evaluate import (Split, evaluate, expected_calibration_error, learning_curve_points, split_choices,
+from ..estimators.base import ChoiceEstimator
+from ..estimators.bradley_terry import BradleyTerry, GroupBradleyTerry
+from ..estimators.evaluate import (Split, evaluate, expected_calibration_error, learning_curve_points, split_choices,
                        unseen_learning_curve)
-from .latent import IdealPoint, MixtureBradleyTerry, SharedRewards
+from ..estimators.latent import IdealPoint, MixtureBradleyTerry, SharedRewards
 
 __all__ = [
     "RULES", "aggregate", "group_probabilities", "policy_scores", "BradleyTerry", "ChoiceEstimator", "Choices", "GroupBradleyTerry", "IdealPoint", "MixtureBradleyTerry",

@@ -7,8 +7,8 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ..data.choices import Choices
-from .bradley_terry import GroupBradleyTerry
-from .latent import SharedRewards, reward_log_probs
+from ..estimators.bradley_terry import GroupBradleyTerry
+from ..estimators.latent import SharedRewards, reward_log_probs
 
 RULES = ("utilitarian", "maxmin", "borda")
 

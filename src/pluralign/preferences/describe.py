@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import ChoiceEstimator
+from ..estimators.base import ChoiceEstimator
 
 
 def distinctive_candidates(model: ChoiceEstimator, features: np.ndarray, texts: list[str], top: int = 3) -> pd.DataFrame:

@@ -18,21 +18,21 @@ from ..data.choices import Choices
 from ..data.schema import left_out
 from ..data.sources import comparisons_from, parse_source
 from ..errors import InputError
+from ..estimators.base import ChoiceEstimator
+from ..estimators.bradley_terry import BradleyTerry
+from ..estimators.evaluate import (CURVE_COLUMNS, accuracy_gain, evaluate, learning_curve_points, rankings_gain,
+                                   resampled_unit, split_choices)
+from ..estimators.latent import SharedRewards
+from ..estimators.named import ESTIMATORS, make_estimator
 from ..jobs import Job, Summary
 from ..models.base import LanguageModel
 from ..metrics import write_metrics
 from ..runs import Run, RunError, read_manifest, read_records
-from .base import ChoiceEstimator
-from .bradley_terry import BradleyTerry, GroupBradleyTerry
 from .describe import distinctive_candidates
-from .evaluate import (CURVE_COLUMNS, accuracy_gain, evaluate, learning_curve_points, rankings_gain, resampled_unit,
-                       split_choices)
-from .latent import IdealPoint, MixtureBradleyTerry, SharedRewards
 from .replay import POLICIES, REPLAY_COLUMNS, REPLAY_SHOTS, replay_points
 from .report import write_learn_report
 from .summary import summarise_learn
 
-ESTIMATORS = {"bt": "BradleyTerry", "group": "GroupBradleyTerry", "mixture": "MixtureBradleyTerry", "ideal": "IdealPoint"}
 BASELINE = "BradleyTerry (one reward)"  # the one shared reward every other estimator is compared with
 
 
@@ -89,10 +89,8 @@ class LearnConfig:
                                  f"got {self.data!r}") from None
 
 
-def _estimator(config: LearnConfig):
-    return {"bt": lambda: BradleyTerry(), "group": lambda: GroupBradleyTerry(),
-            "mixture": lambda: MixtureBradleyTerry(n_types=config.k, random_state=config.seed),
-            "ideal": lambda: IdealPoint(n_prototypes=config.k, random_state=config.seed)}[config.estimator]()
+def _estimator(config: LearnConfig) -> ChoiceEstimator:
+    return make_estimator(config.estimator, config.k, config.seed)
 
 
 @dataclass
@@ -120,7 +118,7 @@ def load_choices(config: LearnConfig) -> LearnData:
         return LearnData(population.choices, f"simulated-{config.seed}", [card("simulated").summary()],
                          true_types=population.annotators)
     from ..embed import SentenceEmbedder
-    from .features import candidate_texts, comparison_choices
+    from ..estimators.features import candidate_texts, comparison_choices
 
     comparisons, annotators = comparisons_from(config.data, config.annotators)
     digest = hashlib.sha256()

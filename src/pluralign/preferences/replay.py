@@ -16,9 +16,9 @@ import pandas as pd
 
 from ..data.choices import Choices
 from ..metrics import MetricFrame
-from .acquire import acquire, task_rewards
-from .evaluate import in_last_conversations, per_comparison, with_clusters
-from .latent import SharedRewards
+from ..estimators.acquire import acquire, task_rewards
+from ..estimators.evaluate import in_last_conversations, per_comparison, with_clusters
+from ..estimators.latent import SharedRewards
 
 REPLAY_SHOTS = (0, 2, 4, 6, 8, 10, 15, 20)
 REPLAY_COLUMNS = ["policy", "shots", "accuracy", "ci_low", "ci_high", "log_loss", "n", "comparisons"]

@@ -19,12 +19,13 @@ from ..data import prompts_from
 from ..data.axes import AXES, POLES
 from ..data.choices import Choices
 from ..embed import SentenceEmbedder
+from ..estimators.bradley_terry import BradleyTerry
+from ..estimators.evaluate import PEOPLE_AND_PROMPTS, per_comparison
+from ..estimators.features import context_text, interaction_features
+from ..estimators.latent import IdealPoint
 from ..jobs import Job, Summary
 from ..metrics import check_row, disaggregate, write_metrics
 from ..models.base import LanguageModel
-from ..preferences import BradleyTerry, IdealPoint
-from ..preferences.evaluate import PEOPLE_AND_PROMPTS, per_comparison
-from ..preferences.features import context_text, interaction_features
 from ..runs import read_manifest, read_records
 from ..simulate.value_axes import simulate_value_choices
 from .config import SamplingConfig

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .config import ValuesConfig
-from .evaluate import evaluate_scorer, gold_coverage, gold_items
-from .stages import map_situations, prepare
+from ..valuemaps.config import ValuesConfig
+from ..valuemaps.evaluate import evaluate_scorer, gold_coverage, gold_items
+from ..valuemaps.stages import map_situations, prepare
 
 
 @dataclass

@@ -1,21 +1,37 @@
-"""The values job: the resumable run that maps every situation of its config into a run directory with tables and a
-report, and its summary."""
+"""The values job: its config (``ValuesRunConfig``: how maps are made and of which situations), the resumable run that
+maps every situation of it into a run directory with tables and a report, and its summary."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..data import read_cards, situations_from
 from ..jobs import Job, Summary
 from ..models.base import LanguageModel
 from ..runs import Run, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns
-from .config import ValuesRunConfig
+from ..valuemaps.config import ValuesConfig
+from ..valuemaps.stages import calibrated, map_situations, prepare
 from .report import ITEMS
 from .results import write_results
-from .stages import calibrated, map_situations, prepare
 
 CHUNK = 4  # situations per batch: their generation, scoring and embedding each go to the backend as one call
+
+
+@dataclass
+class ValuesRunConfig(ValuesConfig):
+    """A values run: how its maps are made (``ValuesConfig``) and the situations they are made for, recorded in its
+    manifest together.
+
+    Args:
+        situations: the situation source (``builtin`` or a FILE: ``data.situations_from``), its columns renamed by
+            ``columns`` (ours -> theirs); language: for files without a language column; limit: the first N rows.
+    """
+
+    situations: str = "builtin"
+    columns: dict[str, str] = field(default_factory=dict)
+    language: str | None = None
+    limit: int | None = None
 
 
 def run_values(config: ValuesRunConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,

@@ -9,7 +9,7 @@ import pandas as pd
 from ..metrics import disaggregate, write_metrics
 from ..metrics.checks import check_row, group_sizes, smallest_group
 from ..runs import read_manifest, read_records
-from .prompts import VALENCES
+from ..valuemaps.prompts import VALENCES
 from .report import write_values_report
 
 

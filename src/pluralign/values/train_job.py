@@ -10,9 +10,9 @@ from ..data import valueprism_from
 from ..embed import SentenceEmbedder
 from ..errors import InputError
 from ..jobs import Summary
+from ..valuemaps.evaluate import evaluate_scorer
+from ..valuemaps.scorers import TrainedScorer
 from .eval_job import accuracy_table
-from .evaluate import evaluate_scorer
-from .scorers import TrainedScorer
 
 
 def train_scorer(data: Sequence[Path], out: Path, *, test: Sequence[Path] = (), embedder: str = "embedded",

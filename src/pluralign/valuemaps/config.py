@@ -1,5 +1,5 @@
-"""The values job's config: how value maps are made (``ValuesConfig``, which every caller that maps situations takes)
-and, for a run, the situations they are made for (``ValuesRunConfig``)."""
+"""How value maps are made (``ValuesConfig``): the settings every caller that maps situations takes (the values jobs,
+align's Overton stage, ``pluralign values-overton``)."""
 
 from __future__ import annotations
 
@@ -47,19 +47,3 @@ class ValuesConfig:
             self.thresholds = Thresholds(**self.thresholds)
         if self.samples < 0 or self.max_tokens < 1 or self.temperature < 0:
             raise InputError("samples must be >= 0, max_tokens >= 1 and temperature >= 0")
-
-
-@dataclass
-class ValuesRunConfig(ValuesConfig):
-    """A values run: how its maps are made (``ValuesConfig``) and the situations they are made for, recorded in its
-    manifest together.
-
-    Args:
-        situations: the situation source (``builtin`` or a FILE: ``data.situations_from``), its columns renamed by
-            ``columns`` (ours -> theirs); language: for files without a language column; limit: the first N rows.
-    """
-
-    situations: str = "builtin"
-    columns: dict[str, str] = field(default_factory=dict)
-    language: str | None = None
-    limit: int | None = None

@@ -1,6 +1,6 @@
 """The value maps' pure core: requests from situations, candidates from outputs, which candidates stay, summaries.
 
-Nothing here calls a model or an embedder; ``job.map_situations`` does, batching every situation of a chunk into
+Nothing here calls a model or an embedder; ``stages.map_situations`` does, batching every situation of a chunk into
 one call per step (generation, scoring, embedding), and hands the results to these functions.
 """
 
