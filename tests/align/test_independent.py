@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from .conftest import LIBERAL, TRADITIONAL
 from .crossfit_sim import simulate
 from .test_align import _prompts
 
@@ -220,3 +221,76 @@ def test_align_judges_with_a_learn_run_of_other_people_and_another_judge_model_t
     assert summary.loc[("training reward", "pole:traditional"), "judged_by"].endswith("placed by embedded")
     assert "independent: judged by" in result.stdout and "llamacpp:embedded" in result.stdout
     assert max(len(line) for line in result.stdout.splitlines()) <= 80, result.stdout
+
+
+def test_a_reward_learned_from_too_few_people_gets_no_interval_and_no_verdict():
+    """Rewards a and b: every refit prefers every tuned answer. a was learned from 5 people, b from 2 (fewer than
+    FEW_PEOPLE): a keeps its interval and its gain (p 1/201), b gets no interval and p-values of 1, so neither "gained"
+    nor "lost" can be said of it, and the worst row, whose least takes b in, no interval either."""
+    from pluralign.align.refit import refit_tests
+
+    replicates = np.ones((200, 4, 2), dtype=int)
+    rows, tests = refit_tests(np.ones((4, 2)), replicates, ["a", "b"], 0.05, seed=0, people=[5, 2])
+    rates = rows.set_index(["metric", "group"])
+    assert (rates.loc[("win_rate", "a"), "ci_low"], rates.loc[("win_rate", "a"), "ci_high"]) == (1.0, 1.0)
+    assert rates.loc[("win_rate", "b"), ["ci_low", "ci_high"]].isna().all()
+    assert rates.loc[("win_rate", "b"), "value"] == 1.0  # the point estimate is still shown
+    assert rows.query("metric == 'maxmin_win_rate'")[["ci_low", "ci_high"]].isna().all(axis=None)
+    assert tests.loc["a", "gain_p"] == pytest.approx(1 / 201)
+    assert (tests.loc["b", "gain_p"], tests.loc["b", "loss_p"]) == (1.0, 1.0)
+    # the same refits with enough people behind b: its verdict comes back
+    _, enough = refit_tests(np.ones((4, 2)), replicates, ["a", "b"], 0.05, seed=0, people=[5, 3])
+    assert enough.loc["b", "gain_p"] < 0.05
+
+
+def test_the_few_judging_people_check_fires_below_three_people_and_names_the_reward():
+    from pluralign.align.refit import people_checks
+    from pluralign.metrics.checks import check_results
+
+    results = check_results(pd.DataFrame(people_checks(["liberal", "traditional"], [2, 3]))).set_index("group")
+    assert results.loc["liberal", "fires"] and not results.loc["traditional", "fires"]
+    assert "liberal was learned from 2 people" in results.loc["liberal", "evidence"]
+
+
+def test_a_refit_verdict_on_one_person_calls_gains_where_no_one_gains_so_align_draws_none():
+    """Seeded simulation (crossfit_sim, plain design: people alike, each choice between answers of its own): no one
+    gains, and the cross-fitted reward is learned from the choices of 1 or 3 people. Resampling one person draws them
+    whole every time, so the bootstrap sees none of the reward's noise and calls a gain as often as the sign test over
+    prompts (measured: 19.5% of 200 runs, the sign test 19.5%); from 3 people it holds its 5% (3.6% of 1,000 runs in
+    benchmarks/RESULTS.md; here 400). Align draws no verdict below 3 people (FEW_PEOPLE)."""
+    one = simulate(0.0, runs=200, seed=0, people=32, held_out=1, replicates=200)
+    assert one.gained_bare.mean() > 0.1 and not one.gained_refit.any()
+    three = simulate(0.0, runs=400, seed=0, people=32, held_out=3, replicates=200)
+    assert three.gained_bare.mean() <= 0.05 and (three.gained_refit == three.gained_bare).all()
+
+
+def test_the_refits_follow_the_training_seed_and_the_record_says_which(reward_run):
+    """A record scored for the training of seed 1 holds the refits of seed 1 (their first 20 are the first 20 that
+    seed draws, not seed 0's: answers of one side each, whose margins the refits do not agree on), says so
+    (refit_seed), and counts each group reward's held-out people; the summary reads its prompts' draws from the
+    record's seed, so rebuilding it reproduces it."""
+    from pluralign.align.independent import IndependentRewards, independent_summary, scored_record
+    from pluralign.align.refit import judging_people, refit_signs, refit_tests
+    from pluralign.preferences.crossfit import held_out_rewards
+
+    fit = held_out_rewards(reward_run)
+    names = fit.rewards.names
+    scorer = IndependentRewards([(names, fit.rewards, False)], "held-out people", fit)
+    tuned, base = [*TRADITIONAL, *LIBERAL], [*TRADITIONAL[1:], TRADITIONAL[0], *LIBERAL[1:], LIBERAL[0]]
+    answers = pd.DataFrame([{"prompt_id": f"p{i}", "prompt": "How should I live?", "role": role, "text": text}
+                            for i, pair in enumerate(zip(tuned, base))
+                            for role, text in zip(("model", "against"), pair)])
+    record = scored_record("independent|1", answers, scorer, seed=1)
+    assert record["refit_seed"] == 1 and record["refit"] == names
+    people = judging_people(fit, names)
+    assert record["refit_people"] == people and sum(people) == fit.people == 5
+    contexts = ["How should I live?"] * len(tuned)
+    first = np.asarray(record["refits"])[:20]
+    assert (first == refit_signs(fit, names, contexts, tuned, base, seed=1, replicates=20)).all()
+    assert not (first == refit_signs(fit, names, contexts, tuned, base, seed=0, replicates=20)).all()
+    summary = independent_summary(record, "traditional", 0.05, seed=0).set_index("reward")
+    rows, _ = refit_tests(np.sign(np.subtract(record["model"], record["against"])), np.asarray(record["refits"]),
+                          names, 0.05, 1, people)
+    expected = rows.query("metric == 'win_rate'").set_index("group")
+    assert summary.loc[names, ["ci_low", "ci_high"]].equals(expected.loc[names, ["ci_low", "ci_high"]])
+    assert summary.loc[names, "people"].tolist() == people

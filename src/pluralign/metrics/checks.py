@@ -25,6 +25,10 @@ GROUPING = "check"
 LOW_MASS = 0.5    # a framing that puts less than this on its answer words answers something else
 NO_SPREAD = 0.05  # a p(agree) this close to 0.5 is no stance
 NEAR_UNIFORM = 0.98  # survey answers this spread (normalised entropy) choose nothing
+# The fewest people behind a learned reward for an interval that resamples them (align's refits). Where no one gains,
+# a reward learned from 1, 2 and 3 people was called gained in 19.5%, 5.9% and 4.0% of seeded runs at its 5% (people
+# alike, each choice between answers of its own; benchmarks/align_crossfit.py --people, in benchmarks/RESULTS.md).
+FEW_PEOPLE = 3
 
 
 @dataclass(frozen=True)
@@ -240,6 +244,14 @@ register_check("opinion_near_uniform", f"share of survey questions whose unsteer
                f"{{value:.1%}} of {{n}} survey questions get answers spread almost evenly over the options (normalised "
                f"entropy ≥ {NEAR_UNIFORM:g}): the model does not choose, so its alignment is that of an even guess "
                "and its entropy gap measures indifference, not pluralism", _ADVICE_SURVEY)
+register_check("few_judging_people", "people whose choices taught a learned independent reward that align refits on "
+               "resamples of its people (a group reward: its group's)", FEW_PEOPLE, False,
+               ("win_rate", "maxmin_win_rate"),
+               "the independent reward {group} was learned from {value:.0f} people: a resample of so few barely varies "
+               "(one person is drawn whole every time), so a bootstrap over them cannot show how the reward would "
+               "change with other people; align draws no interval or verdict for it",
+               "give --eval-reward a learn run of more people of that group (a learn run holds a fifth of its people "
+               "out, and a held-out refit judges with them alone)", high=math.inf)
 register_check("small_groups", "fewest independent units (statements, survey questions, situations) behind any "
                "group of a grouping", 5, False, (),
                "the smallest group, {group}, rests on {value:.0f} independent unit(s): a bootstrap over so few has so "
