@@ -17,23 +17,18 @@ class BradleyTerry(ChoiceEstimator):
     Args:
         alpha: L2 penalty on w, added to the summed negative log-likelihood (choix's convention).
         max_iter: L-BFGS iterations.
-        warm_start: start ``fit`` from the reward of the previous fit (scikit-learn's ``warm_start``), not from zero;
-            the objective is strictly convex, so only the path to its one minimum changes.
     """
 
     _state = ("coef_",)
 
-    def __init__(self, alpha: float = 1e-2, max_iter: int = 500, dtype: str = "float64",
-                 warm_start: bool = False) -> None:
+    def __init__(self, alpha: float = 1e-2, max_iter: int = 500, dtype: str = "float64") -> None:
         self.alpha = alpha
         self.max_iter = max_iter
         self.dtype = dtype
-        self.warm_start = warm_start
 
     def fit(self, choices: Choices) -> "BradleyTerry":
         features, cand, mask, chosen = tensors(choices, self._dtype())
-        start = self.coef_ if self.warm_start and self.__sklearn_is_fitted__() else np.zeros(features.shape[1])
-        w = torch.tensor(start, dtype=features.dtype, requires_grad=True)
+        w = torch.zeros(features.shape[1], dtype=features.dtype, requires_grad=True)
 
         def loss():
             lp = chosen_log_probs(choice_log_probs(project(features, w), cand, mask), chosen)
@@ -62,19 +57,15 @@ class GroupBradleyTerry(ChoiceEstimator):
     Args:
         shrinkage: L2 penalty on each group's deviation; large values give one shared reward.
         alpha: L2 penalty on the shared part.
-        warm_start: start ``fit`` from the previous fit's shared part and deviations (by group name; a group it did
-            not see starts at zero), as ``BradleyTerry``'s.
     """
 
     _state = ("coef_", "group_coef_", "groups_")
 
-    def __init__(self, shrinkage: float = 1.0, alpha: float = 1e-2, max_iter: int = 500, dtype: str = "float64",
-                 warm_start: bool = False) -> None:
+    def __init__(self, shrinkage: float = 1.0, alpha: float = 1e-2, max_iter: int = 500, dtype: str = "float64") -> None:
         self.shrinkage = shrinkage
         self.alpha = alpha
         self.max_iter = max_iter
         self.dtype = dtype
-        self.warm_start = warm_start
 
     def fit(self, choices: Choices) -> "GroupBradleyTerry":
         if choices.group is None:
@@ -82,8 +73,9 @@ class GroupBradleyTerry(ChoiceEstimator):
         features, cand, mask, chosen = tensors(choices, self._dtype())
         groups, codes = np.unique(choices.group.astype(str), return_inverse=True)
         codes = torch.from_numpy(codes)
-        shared, deviation = self._start(groups, features.shape[1])
-        shared, deviation = (torch.tensor(x, dtype=features.dtype, requires_grad=True) for x in (shared, deviation))
+        d = features.shape[1]
+        shared = torch.zeros(d, dtype=features.dtype, requires_grad=True)
+        deviation = torch.zeros((len(groups), d), dtype=features.dtype, requires_grad=True)
 
         def loss():
             # Every item scored under every group's reward, then each comparison reads its own group's column.
@@ -97,18 +89,6 @@ class GroupBradleyTerry(ChoiceEstimator):
         self.group_coef_ = deviation.detach().numpy().copy()
         self.groups_ = groups
         return self
-
-    def _start(self, groups: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray]:
-        """The shared part (d,) and each group's deviation (G, d) that ``fit`` starts from: zeros, or with
-        ``warm_start`` the previous fit's."""
-        shared, deviation = np.zeros(d), np.zeros((len(groups), d))
-        if self.warm_start and self.__sklearn_is_fitted__():
-            shared[:] = self.coef_
-            previous = {g: i for i, g in enumerate(self.groups_)}
-            for i, g in enumerate(groups):
-                if g in previous:
-                    deviation[i] = self.group_coef_[previous[g]]
-        return shared, deviation
 
     def predict_proba(self, choices: Choices) -> np.ndarray:
         """Probabilities under each comparison's group reward (the shared reward for groups not seen in fit)."""
