@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from .conftest import LIBERAL, TRADITIONAL
-from .crossfit_sim import simulate
+from .crossfit_sim import choice_data, simulate
 from .test_align import _prompts
 
 
@@ -154,9 +154,22 @@ def test_align_judges_with_a_reward_cross_fitted_on_held_out_people_and_shows_th
     assert (out / "seeds" / "1" / "judge" / "verdicts.parquet").exists()
     independent = next(r for r in records if r["key"] == "independent")
     assert "held out of fitting" in independent["judged_by"] and "5 people" in independent["judged_by"]
+    # each training's refits are drawn with its own seed, and the record says which
+    assert independent["refit_seed"] == 0
+    assert next(r for r in records if r["key"] == "independent|1")["refit_seed"] == 1
     summary = pd.read_parquet(out / "summary.parquet")
     assert set(summary.evaluation) == {"training reward", "independent"}
     both = summary.set_index(["evaluation", "reward"])
+    # the 5 held-out people split over the two groups, so one group's reward rests on fewer than 3: no interval, no
+    # verdict, and its check fires
+    people = dict(zip(independent["refit"], independent["refit_people"]))
+    assert sum(people.values()) == 5 and min(people.values()) < 3
+    for reward, n in people.items():
+        row = both.loc[("independent", reward)]
+        assert row.people == n and np.isnan(row.ci_low) == (n < 3) and (n >= 3 or row.p == 1.0)
+    checks = pd.read_parquet(out / "metrics.parquet").query("metric == 'few_judging_people'")
+    assert sorted(checks.value) == sorted(people.values())
+    assert "(few_judging_people)" in result.stdout
     assert both.loc[("independent", "traditional"), "target"] and both.loc[("independent", "traditional"), "n"] == 2
     # the independent reward is another fit: its scores of the same answers are not the training reward's
     answers = pd.read_parquet(out / "judge" / "answers.parquet").query("role == 'model'").set_index("prompt_id")
@@ -264,33 +277,40 @@ def test_a_refit_verdict_on_one_person_calls_gains_where_no_one_gains_so_align_d
     assert three.gained_bare.mean() <= 0.05 and (three.gained_refit == three.gained_bare).all()
 
 
-def test_the_refits_follow_the_training_seed_and_the_record_says_which(reward_run):
+def test_the_refits_follow_the_training_seed_and_the_record_says_which():
     """A record scored for the training of seed 1 holds the refits of seed 1 (their first 20 are the first 20 that
-    seed draws, not seed 0's: answers of one side each, whose margins the refits do not agree on), says so
-    (refit_seed), and counts each group reward's held-out people; the summary reads its prompts' draws from the
-    record's seed, so rebuilding it reproduces it."""
+    seed draws, not seed 0's: a reward learned from 8 people choosing at random, whose refits disagree on the
+    margins), says so (refit_seed), and counts the people behind each reward (a group's own for a group reward); the
+    summary reads its prompts' draws from the record's seed, so rebuilding it reproduces it."""
+    from dataclasses import replace
+
     from pluralign.align.independent import IndependentRewards, independent_summary, scored_record
     from pluralign.align.refit import judging_people, refit_signs, refit_tests
-    from pluralign.preferences.crossfit import held_out_rewards
+    from pluralign.embed import SentenceEmbedder
+    from pluralign.preferences import BradleyTerry
+    from pluralign.preferences.crossfit import CrossFit
+    from pluralign.preferences.reward import GroupRewards
 
-    fit = held_out_rewards(reward_run)
-    names = fit.rewards.names
-    scorer = IndependentRewards([(names, fit.rewards, False)], "held-out people", fit)
-    tuned, base = [*TRADITIONAL, *LIBERAL], [*TRADITIONAL[1:], TRADITIONAL[0], *LIBERAL[1:], LIBERAL[0]]
+    choices = choice_data(np.zeros(768), 8, 10, np.random.default_rng(0))  # the embedder's interaction features
+    fit = CrossFit(GroupRewards(BradleyTerry().fit(choices), SentenceEmbedder()), choices, BradleyTerry, 8)
+    scorer = IndependentRewards([(fit.rewards.names, fit.rewards, False)], "8 other people", fit)
+    tuned, base = [*TRADITIONAL, *LIBERAL], [*LIBERAL, *TRADITIONAL]
     answers = pd.DataFrame([{"prompt_id": f"p{i}", "prompt": "How should I live?", "role": role, "text": text}
                             for i, pair in enumerate(zip(tuned, base))
                             for role, text in zip(("model", "against"), pair)])
     record = scored_record("independent|1", answers, scorer, seed=1)
-    assert record["refit_seed"] == 1 and record["refit"] == names
-    people = judging_people(fit, names)
-    assert record["refit_people"] == people and sum(people) == fit.people == 5
+    assert record["refit_seed"] == 1 and record["refit"] == ["everyone"] and record["refit_people"] == [8]
     contexts = ["How should I live?"] * len(tuned)
     first = np.asarray(record["refits"])[:20]
-    assert (first == refit_signs(fit, names, contexts, tuned, base, seed=1, replicates=20)).all()
-    assert not (first == refit_signs(fit, names, contexts, tuned, base, seed=0, replicates=20)).all()
-    summary = independent_summary(record, "traditional", 0.05, seed=0).set_index("reward")
+    assert (first == refit_signs(fit, ["everyone"], contexts, tuned, base, seed=1, replicates=20)).all()
+    assert not (first == refit_signs(fit, ["everyone"], contexts, tuned, base, seed=0, replicates=20)).all()
+    summary = independent_summary(record, "everyone", 0.05, seed=0).set_index("reward")
     rows, _ = refit_tests(np.sign(np.subtract(record["model"], record["against"])), np.asarray(record["refits"]),
-                          names, 0.05, 1, people)
-    expected = rows.query("metric == 'win_rate'").set_index("group")
-    assert summary.loc[names, ["ci_low", "ci_high"]].equals(expected.loc[names, ["ci_low", "ci_high"]])
-    assert summary.loc[names, "people"].tolist() == people
+                          ["everyone"], 0.05, 1, [8])
+    expected = rows.set_index("metric").loc["win_rate"]
+    assert (summary.loc["everyone", "ci_low"], summary.loc["everyone", "ci_high"]) == (expected.ci_low,
+                                                                                      expected.ci_high)
+    assert summary.loc["everyone", "people"] == 8
+    # a group reward counts its own group's people; one shared reward everyone's
+    grouped = replace(fit, choices=replace(choices, group=np.where(choices.annotator < 2, "a", "b")))
+    assert judging_people(grouped, ["a", "b", "everyone"]) == [2, 6, 8]
