@@ -26,8 +26,8 @@ LOW_MASS = 0.5    # a framing that puts less than this on its answer words answe
 NO_SPREAD = 0.05  # a p(agree) this close to 0.5 is no stance
 NEAR_UNIFORM = 0.98  # survey answers this spread (normalised entropy) choose nothing
 # The fewest people behind a learned reward for an interval that resamples them (align's refits). Where no one gains,
-# a reward learned from 1, 2 and 3 people was called gained in 19.5%, 5.9% and 4.0% of seeded runs at its 5% (people
-# alike, each choice between answers of its own; benchmarks/align_crossfit.py --people, in benchmarks/RESULTS.md).
+# a reward learned from 1, 2 and 3 people was called gained in 17.2%, 5.9% and 3.6% of 1,000 seeded runs at its 5%
+# (people alike, each choice between answers of its own; benchmarks/align_crossfit.py --people, in RESULTS.md).
 FEW_PEOPLE = 3
 
 
