@@ -67,8 +67,9 @@ def evaluations(signal: float, seed: int, prompts: int = 40, k: int = 4, people:
     people (``cross``; as many by default), and the sign test's one-sided p-value of a gain under each learned reward
     (``p_same``, ``p_cross``). With ``replicates``, also the cross-fitted reward's verdict as align gives it
     (``refit_tests``' ``gain_p`` as ``p_refit``, ``refit_low`` its interval's lower end, ``gained_refit`` whether it
-    is at most ``ALPHA``). ``signal`` is the true reward's length (0: no answer serves the people better); ``design``
-    goes to ``choice_data``."""
+    is at most ``ALPHA``: none below ``FEW_PEOPLE`` judging people) and what the bootstrap alone would say without
+    that rule (``gained_bare``). ``signal`` is the true reward's length (0: no answer serves the people better);
+    ``design`` goes to ``choice_data``."""
     rng = np.random.default_rng(seed)
     true = signal * np.eye(d)[0]
     training = fitted_rewards(choice_data(true, people, choices, rng, **design))[0]
@@ -85,8 +86,11 @@ def evaluations(signal: float, seed: int, prompts: int = 40, k: int = 4, people:
         refits = fitted_rewards(other, np.stack([np.bincount(crossed_resample(other, resample), minlength=len(other))
                                                  for _ in range(replicates)]))
         signs = np.sign(difference @ refits.T).T[:, :, None]  # (replicates, prompts, 1)
-        rows, tests = refit_tests(np.sign(margins[["cross"]].to_numpy()), signs, ["cross"], 0.0, seed)
-        out.update(p_refit=tests.gain_p.iloc[0], refit_low=rows.ci_low.iloc[0], gained_refit=tests.gain_p.iloc[0] <= ALPHA)
+        observed = np.sign(margins[["cross"]].to_numpy())
+        rows, tests = refit_tests(observed, signs, ["cross"], 0.0, seed, people=[held_out or people])
+        bare = refit_tests(observed, signs, ["cross"], 0.0, seed)[1].gain_p.iloc[0]
+        out.update(p_refit=tests.gain_p.iloc[0], refit_low=rows.ci_low.iloc[0],
+                   gained_refit=tests.gain_p.iloc[0] <= ALPHA, gained_bare=bare <= ALPHA)
     return out
 
 

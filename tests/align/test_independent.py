@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from .crossfit_sim import simulate
+from .conftest import LIBERAL, TRADITIONAL
+from .crossfit_sim import choice_data, simulate
 from .test_align import _prompts
 
 
@@ -153,9 +154,22 @@ def test_align_judges_with_a_reward_cross_fitted_on_held_out_people_and_shows_th
     assert (out / "seeds" / "1" / "judge" / "verdicts.parquet").exists()
     independent = next(r for r in records if r["key"] == "independent")
     assert "held out of fitting" in independent["judged_by"] and "5 people" in independent["judged_by"]
+    # each training's refits are drawn with its own seed, and the record says which
+    assert independent["refit_seed"] == 0
+    assert next(r for r in records if r["key"] == "independent|1")["refit_seed"] == 1
     summary = pd.read_parquet(out / "summary.parquet")
     assert set(summary.evaluation) == {"training reward", "independent"}
     both = summary.set_index(["evaluation", "reward"])
+    # the 5 held-out people split over the two groups, so one group's reward rests on fewer than 3: no interval, no
+    # verdict, and its check fires
+    people = dict(zip(independent["refit"], independent["refit_people"]))
+    assert sum(people.values()) == 5 and min(people.values()) < 3
+    for reward, n in people.items():
+        row = both.loc[("independent", reward)]
+        assert row.people == n and np.isnan(row.ci_low) == (n < 3) and (n >= 3 or row.p == 1.0)
+    checks = pd.read_parquet(out / "metrics.parquet").query("metric == 'few_judging_people'")
+    assert sorted(checks.value) == sorted(people.values())
+    assert "(few_judging_people)" in result.stdout
     assert both.loc[("independent", "traditional"), "target"] and both.loc[("independent", "traditional"), "n"] == 2
     # the independent reward is another fit: its scores of the same answers are not the training reward's
     answers = pd.read_parquet(out / "judge" / "answers.parquet").query("role == 'model'").set_index("prompt_id")
@@ -220,3 +234,83 @@ def test_align_judges_with_a_learn_run_of_other_people_and_another_judge_model_t
     assert summary.loc[("training reward", "pole:traditional"), "judged_by"].endswith("placed by embedded")
     assert "independent: judged by" in result.stdout and "llamacpp:embedded" in result.stdout
     assert max(len(line) for line in result.stdout.splitlines()) <= 80, result.stdout
+
+
+def test_a_reward_learned_from_too_few_people_gets_no_interval_and_no_verdict():
+    """Rewards a and b: every refit prefers every tuned answer. a was learned from 5 people, b from 2 (fewer than
+    FEW_PEOPLE): a keeps its interval and its gain (p 1/201), b gets no interval and p-values of 1, so neither "gained"
+    nor "lost" can be said of it, and the worst row, whose least takes b in, no interval either."""
+    from pluralign.align.refit import refit_tests
+
+    replicates = np.ones((200, 4, 2), dtype=int)
+    rows, tests = refit_tests(np.ones((4, 2)), replicates, ["a", "b"], 0.05, seed=0, people=[5, 2])
+    rates = rows.set_index(["metric", "group"])
+    assert (rates.loc[("win_rate", "a"), "ci_low"], rates.loc[("win_rate", "a"), "ci_high"]) == (1.0, 1.0)
+    assert rates.loc[("win_rate", "b"), ["ci_low", "ci_high"]].isna().all()
+    assert rates.loc[("win_rate", "b"), "value"] == 1.0  # the point estimate is still shown
+    assert rows.query("metric == 'maxmin_win_rate'")[["ci_low", "ci_high"]].isna().all(axis=None)
+    assert tests.loc["a", "gain_p"] == pytest.approx(1 / 201)
+    assert (tests.loc["b", "gain_p"], tests.loc["b", "loss_p"]) == (1.0, 1.0)
+    # the same refits with enough people behind b: its verdict comes back
+    _, enough = refit_tests(np.ones((4, 2)), replicates, ["a", "b"], 0.05, seed=0, people=[5, 3])
+    assert enough.loc["b", "gain_p"] < 0.05
+
+
+def test_the_few_judging_people_check_fires_below_three_people_and_names_the_reward():
+    from pluralign.align.refit import people_checks
+    from pluralign.metrics.checks import check_results
+
+    results = check_results(pd.DataFrame(people_checks(["liberal", "traditional"], [2, 3]))).set_index("group")
+    assert results.loc["liberal", "fires"] and not results.loc["traditional", "fires"]
+    assert "liberal was learned from 2 people" in results.loc["liberal", "evidence"]
+
+
+def test_a_refit_verdict_on_one_person_calls_gains_where_no_one_gains_so_align_draws_none():
+    """Seeded simulation (crossfit_sim, plain design: people alike, each choice between answers of its own): no one
+    gains, and the cross-fitted reward is learned from the choices of 1 or 3 people. Resampling one person draws them
+    whole every time, so the bootstrap sees none of the reward's noise and calls a gain as often as the sign test over
+    prompts (measured: 19.5% of 200 runs, the sign test 19.5%); from 3 people it holds its 5% (3.6% of 1,000 runs in
+    benchmarks/RESULTS.md; here 400). Align draws no verdict below 3 people (FEW_PEOPLE)."""
+    one = simulate(0.0, runs=200, seed=0, people=32, held_out=1, replicates=200)
+    assert one.gained_bare.mean() > 0.1 and not one.gained_refit.any()
+    three = simulate(0.0, runs=400, seed=0, people=32, held_out=3, replicates=200)
+    assert three.gained_bare.mean() <= 0.05 and (three.gained_refit == three.gained_bare).all()
+
+
+def test_the_refits_follow_the_training_seed_and_the_record_says_which():
+    """A record scored for the training of seed 1 holds the refits of seed 1 (their first 20 are the first 20 that
+    seed draws, not seed 0's: a reward learned from 8 people choosing at random, whose refits disagree on the
+    margins), says so (refit_seed), and counts the people behind each reward (a group's own for a group reward); the
+    summary reads its prompts' draws from the record's seed, so rebuilding it reproduces it."""
+    from dataclasses import replace
+
+    from pluralign.align.independent import IndependentRewards, independent_summary, scored_record
+    from pluralign.align.refit import judging_people, refit_signs, refit_tests
+    from pluralign.embed import SentenceEmbedder
+    from pluralign.preferences import BradleyTerry
+    from pluralign.estimators.crossfit import CrossFit
+    from pluralign.preferences.reward import GroupRewards
+
+    choices = choice_data(np.zeros(768), 8, 10, np.random.default_rng(0))  # the embedder's interaction features
+    fit = CrossFit(GroupRewards(BradleyTerry().fit(choices), SentenceEmbedder()), choices, BradleyTerry, 8)
+    scorer = IndependentRewards([(fit.rewards.names, fit.rewards, False)], "8 other people", fit)
+    tuned, base = [*TRADITIONAL, *LIBERAL], [*LIBERAL, *TRADITIONAL]
+    answers = pd.DataFrame([{"prompt_id": f"p{i}", "prompt": "How should I live?", "role": role, "text": text}
+                            for i, pair in enumerate(zip(tuned, base))
+                            for role, text in zip(("model", "against"), pair)])
+    record = scored_record("independent|1", answers, scorer, seed=1)
+    assert record["refit_seed"] == 1 and record["refit"] == ["everyone"] and record["refit_people"] == [8]
+    contexts = ["How should I live?"] * len(tuned)
+    first = np.asarray(record["refits"])[:20]
+    assert (first == refit_signs(fit, ["everyone"], contexts, tuned, base, seed=1, replicates=20)).all()
+    assert not (first == refit_signs(fit, ["everyone"], contexts, tuned, base, seed=0, replicates=20)).all()
+    summary = independent_summary(record, "everyone", 0.05, seed=0).set_index("reward")
+    rows, _ = refit_tests(np.sign(np.subtract(record["model"], record["against"])), np.asarray(record["refits"]),
+                          ["everyone"], 0.05, 1, [8])
+    expected = rows.set_index("metric").loc["win_rate"]
+    assert (summary.loc["everyone", "ci_low"], summary.loc["everyone", "ci_high"]) == (expected.ci_low,
+                                                                                      expected.ci_high)
+    assert summary.loc["everyone", "people"] == 8
+    # a group reward counts its own group's people; one shared reward everyone's
+    grouped = replace(fit, choices=replace(choices, group=np.where(choices.annotator < 2, "a", "b")))
+    assert judging_people(grouped, ["a", "b", "everyone"]) == [2, 6, 8]

@@ -19,7 +19,7 @@ from ..candidates.placement import ValuePlacer
 from .core import MAXMIN, judge_metrics, verdicts
 from .eval_rewards import HELD_OUT, held_out_rewards, other_people_rewards, shared_people
 from .outcome import align_summary
-from .refit import refit_signs, refit_tests
+from .refit import judging_people, refit_signs, refit_tests
 from .targets import POLE, PoleRewards
 
 TRAINING = "training reward"  # the evaluation by the rewards that picked the pairs: not independent
@@ -97,19 +97,22 @@ def independent_rewards(reward: str | None, eval_reward: str | None, eval_judge:
     return scorer
 
 
-def scored_record(key: str, answers: pd.DataFrame, scorer: IndependentRewards, seed: int = 0) -> dict:
+def scored_record(key: str, answers: pd.DataFrame, scorer: IndependentRewards, seed: int) -> dict:
     """A record of the independent rewards of each held-out prompt's two answers (the judge run's
     ``answers.parquet``: role model, the tuned one, and against, the base) and, for the learned ones (``refit``
-    names them), the sign of each answer pair's margin under each refit (``refit_signs``, seeded by ``seed``)."""
+    names them), the sign of each answer pair's margin under each refit (``refit_signs``), how many people each was
+    learned from (``refit_people``) and the seed that drew the refits' resamples and the held-out prompts' draws
+    (``refit_seed``: ``seed``, the training's), so that a rerun reproduces them."""
     wide = answers.pivot(index="prompt_id", columns="role", values="text").dropna()
     prompts = answers.drop_duplicates("prompt_id").set_index("prompt_id").loc[wide.index, "prompt"].tolist()
     model, against = wide["model"].tolist(), wide["against"].tolist()
     learned = [n for n, pole in zip(scorer.names, scorer.poles) if not pole]
     refits = [] if scorer.crossfit is None or not learned else \
-        refit_signs(scorer.crossfit, learned, prompts, model, against, seed=seed).tolist()
+        refit_signs(scorer.crossfit, learned, prompts, model, against, seed).tolist()
     return {"key": key, "kind": "independent", "prompt_id": wide.index.tolist(), "names": scorer.names,
             "poles": scorer.poles, "judged_by": scorer.judged_by, "model": scorer(prompts, model).tolist(),
-            "against": scorer(prompts, against).tolist(), "refit": learned if refits else [], "refits": refits}
+            "against": scorer(prompts, against).tolist(), "refit": learned if refits else [], "refits": refits,
+            "refit_people": judging_people(scorer.crossfit, learned) if refits else [], "refit_seed": seed}
 
 
 def record_margins(record: dict) -> pd.DataFrame:
@@ -122,15 +125,18 @@ def record_margins(record: dict) -> pd.DataFrame:
 def independent_summary(record: dict, target: str, tolerance: float, seed: int) -> pd.DataFrame:
     """``align_summary`` of the independent rewards (their win rates, the worst of the learned ones, each verdict),
     tagged ``evaluation`` = independent and ``judged_by``. The learned rewards' intervals and verdicts come from
-    their refits (``refit_tests``: people, their prompts and the held-out prompts resampled); the value poles', which
-    a judge model places, from the prompts alone (a record written before refits existed: the learned ones' too)."""
+    their refits (``refit_tests``, seeded by the record's ``refit_seed``: people, their prompts and the held-out
+    prompts resampled; none for a reward learned from too few people, whose ``people`` column says how many); the
+    value poles', which a judge model places, from the prompts alone (a record written before refits existed: the
+    learned ones' too). ``seed`` draws what the record does not say (a record written before ``refit_seed``)."""
     table = verdicts(record["prompt_id"], record["model"], record["against"], record["names"])
     margins = record_margins(record)
     refit = record.get("refit", [])
+    people = record.get("refit_people") or None  # a record written before it: as refit then, people unchecked
     metrics, tests = [], None
     if refit:
         rows, tests = refit_tests(np.sign(margins[refit].to_numpy()), np.asarray(record["refits"]), refit, tolerance,
-                                  seed)
+                                  record.get("refit_seed", seed), people)
         metrics.append(rows)
     poles = {n for n, p in zip(record["names"], record["poles"]) if p}
     for is_pole in (False, True):
@@ -139,4 +145,5 @@ def independent_summary(record: dict, target: str, tolerance: float, seed: int) 
             names = part.reward.unique()
             metrics.append(judge_metrics(part, dict.fromkeys(names, 1 / len(names)), seed=seed, poles=is_pole))
     summary = align_summary(pd.concat(metrics, ignore_index=True), margins, target, tolerance, tests)
+    summary["people"] = summary["reward"].map(dict(zip(refit, people or [])))
     return summary.assign(evaluation=INDEPENDENT, judged_by=record["judged_by"])

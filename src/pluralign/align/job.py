@@ -146,7 +146,7 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
                              "model": toward(None, wide["model"].tolist())[:, 0].tolist(),
                              "against": toward(None, wide["against"].tolist())[:, 0].tolist()}])
             if other is not None and f"independent{suffix}" not in done:
-                run.append([{**scored_record(f"independent{suffix}", answers, other), "seed": seed}])
+                run.append([{**scored_record(f"independent{suffix}", answers, other, seed), "seed": seed}])
         tuned, common = f"hf:{run.path / 'model'}", dict(progress=progress, use_cache=use_cache, seed=config.seed)
         audit_both(run.path, config.model, tuned, statements=config.audit, statement_limit=config.audit_limit,
                    survey=config.survey, questions=config.pluralism_questions, models=opened.loaded(), **common)

@@ -4,6 +4,7 @@ run."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from .outcome import align_summary
 from .pluralism import (
     SURVEY_MEASURES, degenerate_shifts, level_metrics, overton_units, pluralism_shift, survey_units, unit_checks,
 )
+from .refit import people_checks
 from .report import write_align_report
 from .seeds import seed_folders, seed_spread
 from .targets import pole_metrics
@@ -66,14 +68,16 @@ def summaries(run_dir: Path, config: dict, records: dict[str, dict]) -> tuple[pd
     return summary, long
 
 
-def pluralism_results(run_dir: Path, records: dict[str, dict], seed: int) -> pd.DataFrame | None:
+def pluralism_results(run_dir: Path, records: dict[str, dict], seed: int, checks: Sequence[dict] = ()
+                      ) -> pd.DataFrame | None:
     """``pluralism_shift.parquet`` (``pluralism_shift``, each row's ``degenerate`` checks beside it) and the run's
     ``metrics.parquet``: each model's steerable and distributional measures and the checks from its pluralism audit
     run, its Overton coverage (with the relevance scorer's check: the base model read both models' answers), and
-    the shifts, under the tuned model. None when the run measured neither."""
+    the shifts, under the tuned model, with the run's own ``checks`` rows (the independent rewards', under the tuned
+    model). None when the run measured neither (``metrics.parquet`` then holds the ``checks`` alone, if any)."""
     roles = pd.read_parquet(run_dir / "judge" / "answers.parquet").drop_duplicates("role").set_index("role")["model"]
     base, tuned = roles["against"], roles["model"]
-    units, rows = [], []
+    units, rows = [], [pd.DataFrame(list(checks)).assign(model=tuned)] if checks else []
     folder = run_dir / "pluralism"
     if (folder / "metrics.parquet").exists():
         units.append(survey_units({name: pd.read_parquet(folder / f"{name}.parquet") for name in
@@ -90,6 +94,8 @@ def pluralism_results(run_dir: Path, records: dict[str, dict], seed: int) -> pd.
                               f"threshold {first['relevance_threshold']:.2f}")
             rows.append(pd.DataFrame([{**check, "model": model} for model in (base, tuned)]))
     if not units:
+        if rows:
+            write_metrics(run_dir, pd.concat(rows, ignore_index=True))
         return None
     measured = pd.concat(units, ignore_index=True)
     shifts = pluralism_shift(measured, base, tuned, seed=seed)
@@ -128,11 +134,13 @@ def write_results(run_dir: str | Path) -> Path:
     tensions = reward_tensions(margins.dropna(), None if config["target"] == MAXMIN else config["target"],
                                seed=config["seed"])
     tensions.to_parquet(run_dir / "tensions.parquet", index=False)
-    stance = checks = None
+    independent = records.get("independent", {})
+    own = people_checks(independent.get("refit", []), independent.get("refit_people", []))
+    stance, checks = None, pd.DataFrame(own)
     if config.get("audit") and (run_dir / "audit" / "manifest.json").exists():
         base, tuned = read_manifest(run_dir / "audit")["config"]["models"]
         stance = stance_shift(pd.read_parquet(run_dir / "audit" / "results.parquet"), base, tuned, seed=config["seed"])
         stance.to_parquet(run_dir / "stance.parquet", index=False)
-        checks = read_metrics(run_dir / "audit")
-    pluralism = pluralism_results(run_dir, records, config["seed"])
+        checks = pd.concat([read_metrics(run_dir / "audit"), checks], ignore_index=True)
+    pluralism = pluralism_results(run_dir, records, config["seed"], own)
     return write_align_report(run_dir, manifest, summary, curve, trained["pairs"], stance, tensions, checks, pluralism)

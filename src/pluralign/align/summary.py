@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..jobs import Summary, with_interval
+from ..metrics.checks import FEW_PEOPLE
 from ..runs import read_manifest
 from .core import strength_metric, tension_reading
 from .independent import TRAINING
@@ -39,12 +40,16 @@ def summarise_align(run_dir: str | Path) -> Summary:
     config = read_manifest(path)["config"]
     summary = pd.read_parquet(path / "summary.parquet")
     title = f"align toward {config['target']}: tuned against {config['model']} on held-out prompts"
-    tables, judged, spread = {}, [], []
+    tables, judged, spread, few = {}, [], [], []
     for evaluation, part in summary.groupby("evaluation", sort=False):  # training reward first, then independent
         rows = []
         for r in part.itertuples():
             name = f"{r.reward} ({r.worst})" if isinstance(r.worst, str) else r.reward
-            rows.append((f"{name} (target)" if r.target else name, with_interval(r), f"{r.p:.3f}", r.verdict))
+            rate = with_interval(r) if pd.notna(r.ci_low) else f"{r.value:.3f} [no interval]"
+            rows.append((f"{name} (target)" if r.target else name, rate, f"{r.p:.3f}", r.verdict))
+            if getattr(r, "people", FEW_PEOPLE) < FEW_PEOPLE:
+                few.append(f"{evaluation}, {r.reward}: learned from {r.people:.0f} people, fewer than {FEW_PEOPLE}, so "
+                              "no interval or verdict (few_judging_people)")
             if config.get("seeds", 1) > 1:
                 spread.append(f"{evaluation}, {name}: sd {r.seed_sd:.3f}, range [{r.seed_low:.3f}, {r.seed_high:.3f}]")
         tables[f"{title}, {evaluation}"] = pd.DataFrame(rows, columns=["reward", "win rate of tuned", "p", "verdict"])
@@ -52,6 +57,7 @@ def summarise_align(run_dir: str | Path) -> Summary:
     if not (summary.evaluation != TRAINING).any():
         judged.append(f"Every row is judged by the {TRAINING} that picked the training pairs, so a gain partly measures "
                       "how well that reward was optimised: add --eval-reward or --eval-placer for an independent judge.")
+    judged.extend(few)
     if spread:
         judged.append(f"win rates between seeds ({config['seeds']} trainings; the interval above is the first's, over "
                       "prompts): " + "; ".join(spread))

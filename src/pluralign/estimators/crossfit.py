@@ -6,7 +6,7 @@ are fitted this way is the caller's to say (align's ``--eval-reward``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -25,23 +25,19 @@ class CrossFit:
     choices: Choices
     estimator: Callable[[], ChoiceEstimator]
     people: int
-    _refits: dict = field(default_factory=dict, repr=False)
 
     def refits(self, replicates: int, seed: int) -> np.ndarray:
         """(replicates, G, d): the coefficients of each reward in ``rewards.names`` fitted again on ``replicates``
-        resamples of the people and prompts (``crossed_resample``), the same estimator each time. Kept once made:
-        every tuned model of a run (``--seeds``) is judged by the same refits, which are most of the evaluation's cost
-        (a group reward's refit on the 80 choices of the tests' 5 held-out people took 0.09 s of CPU time here, so
-        200 of them 18 s)."""
-        if (replicates, seed) not in self._refits:
-            rng = np.random.default_rng(seed)
-            out = np.empty((replicates, *self.rewards.coef.shape))
-            for b in range(replicates):
-                resample = self.choices.subset(crossed_resample(self.choices, rng))
-                names, coef, _ = reward_heads(self.estimator().fit(resample))
-                out[b] = coef[[names.index(n) for n in self.rewards.names]]
-            self._refits[replicates, seed] = out
-        return self._refits[replicates, seed]
+        resamples of the people and prompts (``crossed_resample``, drawn by ``seed``), the same estimator each time.
+        Most of an independent evaluation's cost: a group reward's refit on the 80 choices of the tests' 5 held-out
+        people took 0.09 s of CPU time here, so 200 of them 18 s, once per training seed (each draws its own)."""
+        rng = np.random.default_rng(seed)
+        out = np.empty((replicates, *self.rewards.coef.shape))
+        for b in range(replicates):
+            resample = self.choices.subset(crossed_resample(self.choices, rng))
+            names, coef, _ = reward_heads(self.estimator().fit(resample))
+            out[b] = coef[[names.index(n) for n in self.rewards.names]]
+        return out
 
 
 def _draws(units: np.ndarray, rng: np.random.Generator, strata: np.ndarray | None = None) -> dict:

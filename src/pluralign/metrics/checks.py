@@ -25,6 +25,10 @@ GROUPING = "check"
 LOW_MASS = 0.5    # a framing that puts less than this on its answer words answers something else
 NO_SPREAD = 0.05  # a p(agree) this close to 0.5 is no stance
 NEAR_UNIFORM = 0.98  # survey answers this spread (normalised entropy) choose nothing
+# The fewest people behind a learned reward for an interval that resamples them (align's refits). Where no one gains,
+# a reward learned from 1, 2 and 3 people was called gained in 17.2%, 5.9% and 3.6% of 1,000 seeded runs at its 5%
+# (people alike, each choice between answers of its own; benchmarks/align_crossfit.py --people, in RESULTS.md).
+FEW_PEOPLE = 3
 
 
 @dataclass(frozen=True)
@@ -258,6 +262,14 @@ for _name, _units, _affects, _option in (
                    "makes up for them, so wide that it can seldom tell a change from none",
                    f"measure on at least {FEW_SHIFT_UNITS} ({_option}); read the interval, not the value",
                    high=math.inf)
+register_check("few_judging_people", "people whose choices taught a learned independent reward that align refits on "
+               "resamples of its people (a group reward: its group's)", FEW_PEOPLE, False,
+               ("win_rate", "maxmin_win_rate"),
+               "the independent reward {group} was learned from {value:.0f} people: a resample of so few barely varies "
+               "(one person is drawn whole every time), so a bootstrap over them cannot show how the reward would "
+               "change with other people; align draws no interval or verdict for it",
+               "give --eval-reward a learn run of more people of that group (a learn run holds a fifth of its people "
+               "out, and a held-out refit judges with them alone)", high=math.inf)
 register_check("small_groups", "fewest independent units (statements, survey questions, situations) behind any "
                "group of a grouping", 5, False, (),
                "the smallest group, {group}, rests on {value:.0f} independent unit(s): a bootstrap over so few has so "
