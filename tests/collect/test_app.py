@@ -269,6 +269,36 @@ def test_wrong_admin_passwords_are_limited_per_client_and_the_user_name_counts(s
     assert other.get("/admin", auth=ADMIN).status_code == 200  # another address has its own count
 
 
+def test_made_up_invite_links_are_refused_without_writing_a_count(served):
+    """Only invited people's requests are counted: invented tokens cannot fill the counts' table."""
+    from sqlalchemy import func
+
+    from pluralign.data.collection import RateCount
+
+    store, client, _ = served
+
+    def counts() -> int:
+        with Session(store.engine) as session:
+            return session.scalar(select(func.count()).select_from(RateCount))
+
+    before = counts()
+    assert {client.get(f"/api/a/made-up-{i}/task").status_code for i in range(20)} == {404}
+    assert counts() == before
+
+
+def test_wrong_admin_passwords_sent_at_once_get_no_more_answers_than_the_limit(served):
+    """Each wrong guess is counted before it is answered, so forty sent together from eight threads get exactly
+    GUESSES answers (401) and the rest 429; a look at the count before the answer let every guess of a burst through."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pluralign.collect.web import GUESSES
+
+    _, client, _ = served
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda i: client.get("/admin", auth=("admin", f"guess-{i}")).status_code, range(40)))
+    assert codes.count(401) == GUESSES and codes.count(429) == 40 - GUESSES, codes
+
+
 @pytest.mark.parametrize("password", ["", "short"])
 def test_an_empty_or_short_admin_password_is_refused_in_one_line_before_any_model_loads(tmp_path, password):
     study = write_study(tmp_path, str(tmp_path / "study.db"), candidates={"models": ["hf:no/such-model"]})

@@ -4,6 +4,7 @@ is one line at start."""
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import time
 import uuid
@@ -68,7 +69,7 @@ def test_a_limit_reads_the_minute_before_across_the_turn_of_a_clock_minute(tmp_p
 def test_workers_serve_while_the_parent_alone_loads_the_model_when_a_set_is_first_pending(tmp_path):
     """Every first-turn set is written, so nothing loads at start, though the model cannot load: the server answers.
     A next message makes a later turn's set; the worker in the parent process tries the model then, and the set
-    fails with why, which the person's next task shows."""
+    fails: the person's next task says so, and the set keeps why."""
     study, token = ready_study(tmp_path, str(tmp_path / "study.db"), candidates={"models": ["hf:/no/such/model"]})
     server, url = served(study, "--workers", "2")
     try:
@@ -83,7 +84,9 @@ def test_workers_serve_while_the_parent_alone_loads_the_model_when_a_set_is_firs
             time.sleep(0.5)
     finally:
         stop_server(server)
-    assert task["state"] == "failed" and "/no/such/model" in task["error"], task
+    assert task["state"] == "failed" and task["error"] and "/no/such/model" not in task["error"], task  # not why
+    with sqlite3.connect(tmp_path / "study.db") as db:  # why is the study team's: in the database (and the log)
+        assert any("/no/such/model" in e for (e,) in db.execute("SELECT error FROM candidate_sets WHERE error IS NOT NULL"))
 
 
 def test_a_database_server_that_is_down_at_start_is_one_line_naming_it_without_the_password(tmp_path):

@@ -47,11 +47,11 @@ def _estimator(config: Any) -> Callable[[], ChoiceEstimator]:
     return lambda: make_estimator(config.estimator, config.k, config.seed)
 
 
-def _choices(config: Any) -> Choices:
+def _choices(config: Any, embedder: SentenceEmbedder) -> Choices:
     """The choices a learn run on texts fitted on (never simulated ones: ``learned_model`` refuses those), embedded
     as the learn job embeds them."""
     comparisons, annotators = comparisons_from(config.data, config.annotators)
-    return comparison_choices(comparisons, SentenceEmbedder(), annotators, config.group, config.rankings)
+    return comparison_choices(comparisons, embedder, annotators, config.group, config.rankings)
 
 
 def _refittable(run_dir: str | Path, config: Any, other: str) -> None:
@@ -68,7 +68,8 @@ def held_out_rewards(run_dir: str | Path) -> CrossFit:
     reward trains these, so they judge a model tuned on that reward independently."""
     config = learn_config(run_dir)
     _refittable(run_dir, config, "or give --eval-reward a learn run of other people that learned one")
-    choices = _choices(config)
+    embedder = SentenceEmbedder()  # one model for the choices and the reward
+    choices = _choices(config, embedder)
     if resampled_unit(choices) != "people":
         raise InputError(f"{run_dir} learned from one annotator's choices: there are no other people to judge with")
     unseen = split_choices(choices, config.test_share, config.prompt_share, config.unseen_share, config.seed).unseen
@@ -77,7 +78,7 @@ def held_out_rewards(run_dir: str | Path) -> CrossFit:
         raise InputError(f"{run_dir} held {people} people out of fitting (a share of {config.unseen_share}): too "
                          "few to fit a reward on; give --eval-reward a learn run on other people")
     estimator = _estimator(config)
-    return CrossFit(GroupRewards(estimator().fit(unseen), SentenceEmbedder()), unseen, estimator, people)
+    return CrossFit(GroupRewards(estimator().fit(unseen), embedder), unseen, estimator, people)
 
 
 def other_people_rewards(run_dir: str | Path) -> CrossFit:
@@ -85,7 +86,7 @@ def other_people_rewards(run_dir: str | Path) -> CrossFit:
     training split: ``split_choices`` with its own shares and seed), so that they can be fitted again the same way."""
     config = learn_config(run_dir)
     _refittable(run_dir, config, "so that a verdict can fit it again on resamples of its people")
-    choices = _choices(config)
+    choices = _choices(config, SentenceEmbedder())
     resampled = resampled_unit(choices)
     train = split_choices(choices, config.test_share, config.prompt_share,
                           config.unseen_share if resampled == "people" else 0, config.seed).train

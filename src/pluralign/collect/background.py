@@ -3,7 +3,8 @@
 `collect serve` runs them once, in its own process: beside uvicorn's server when one process serves, or as the parent
 of its ``--workers`` processes, which then load no model and do not refit N times over (a supervisor that otherwise
 waits on its children). Their models are loaded at first use (``on_demand``): a study whose sets are all written (a
-restart) loads no language model, and one with no refit due no embedder.
+restart) loads no language model, and one with no refit due no embedder. A ``vllm:`` model loads at start, in the
+main thread, where vLLM's engine may set its signal handlers.
 """
 
 from __future__ import annotations
@@ -47,9 +48,9 @@ class Background:
     def __init__(self, store: Store) -> None:
         study = store.study
         specs = dict.fromkeys([*study.models, *([study.placer_spec] if study.placer_spec else [])])
-        for spec in specs:
-            parse_spec(spec)
-        models = {spec: on_demand(partial(load, spec)) for spec in specs}
+        # vLLM's engine sets signal handlers as it starts, which only the main thread may: its models load now
+        models = {spec: load(spec) if parse_spec(spec).kind == "vllm" else on_demand(partial(load, spec))
+                  for spec in specs}
         self.worker = CandidateWorker(store, study_sampler(study, models), study_placer(study, models))
         self.refitter = Refitter(store, on_demand(SentenceEmbedder)) if study.policy == "active" else None
 

@@ -81,9 +81,15 @@ class KeptVectors:
     distinct texts stay in memory, 1.5 kB each with the embedded embedder's 384 dimensions."""
 
     def __init__(self, embedder: Embedder) -> None:
-        self.embedder, self.fingerprint = embedder, embedder.fingerprint
+        self.embedder = embedder
         self._vectors: dict[str, np.ndarray] = {}
         self._cut: dict[str, bool] = {}
+
+    @property
+    def fingerprint(self) -> str:
+        """The wrapped embedder's, read when asked: an embedder that loads its model on first use stays unloaded
+        until a refit is due."""
+        return self.embedder.fingerprint
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         new = [t for t in dict.fromkeys(texts) if t not in self._vectors]
@@ -118,13 +124,15 @@ class Refitter(threading.Thread):
     def step(self) -> ActiveFit | None:
         """Refit once if one is due; the new fit, or None."""
         try:
-            return refit(self.store, self.embedder) if refit_due(self.store) else None
+            fit = refit(self.store, self.embedder) if refit_due(self.store) else None
         except Exception as exc:  # a failed fit, or a failed look, must not end the thread; assignment keeps the fit
             if one_line(exc) != self.error:  # in the server's log once, not at every try
                 LOG.error("refit of the study's model failed: %s (assignment goes on with the fit before it)",
                           one_line(exc))
             self.error = one_line(exc)
             return None
+        self.error = None  # the same failure coming back after a success is logged again
+        return fit
 
     def stop(self) -> None:
         self._stopping.set()

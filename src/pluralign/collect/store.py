@@ -80,7 +80,7 @@ class Store:
             return self.engine.connect()
         except OperationalError as exc:
             url = self.engine.url.render_as_string(hide_password=True)  # a password as ***
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+            reason = next(iter(str(exc.orig or exc).strip().splitlines()), type(exc.orig or exc).__name__)
             raise InputError(f"cannot reach the study's database {url} ({reason}); start its server, or correct "
                              "[study] database") from None
 

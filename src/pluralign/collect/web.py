@@ -143,15 +143,16 @@ class Collect:
             raise Refusal(403, "expired", "this form has expired or was not made by this server; reload the page")
 
     def person(self, token: str) -> Row:
-        """The person of an invite token, counting the request against the token's limit (one transaction: the count
-        and the read)."""
+        """The person of an invite token, counting the request against the token's limit (one transaction: the read
+        and the count). Only an invited person's requests are counted: a made-up token is read, not written, so
+        invented links cannot fill the counts' table or queue writes behind the study's choices."""
         with self.store.engine.begin() as connection:
-            wait = self.limit.take(connection, token)
-            person = None if wait else connection.execute(queries.PERSON, {"token_hash": token_hash(token)}).first()
-        if wait:
-            raise Refusal(429, "busy", "too many requests; wait a minute", headers={"Retry-After": str(wait)})
+            person = connection.execute(queries.PERSON, {"token_hash": token_hash(token)}).first()
+            wait = 0 if person is None else self.limit.take(connection, token)
         if person is None:
             raise Refusal(404, "unknown", "unknown invite link")
+        if wait:
+            raise Refusal(429, "busy", "too many requests; wait a minute", headers={"Retry-After": str(wait)})
         return person
 
     def page(self, name: str, language: str, code: int = 200, headers: dict[str, str] | None = None,
@@ -229,17 +230,19 @@ class Collect:
     def admin(self, request: Request, credentials: HTTPBasicCredentials | None) -> None:
         """Let the admin in, or refuse: 401 for a wrong user or password, 429 after ``GUESSES`` wrong ones."""
         client = request.client.host if request.client else ""
+        given = (credentials.username, credentials.password) if credentials else ("", "")
+        # both compared whatever the first gives, so the time taken tells nothing about either
+        wrong = not (hmac.compare_digest(given[0].encode(), ADMIN.encode()) &
+                     hmac.compare_digest(given[1].encode(), self.password.encode()))
+        # a wrong guess is counted before its answer, in one statement, so guesses sent at once cannot all pass a
+        # look taken before any of them was counted; past the limit every answer is 429, right or wrong, and says
+        # nothing about the password
         with self.store.engine.begin() as connection:
-            wait = self.guesses.wait(connection, client)
+            wait = self.guesses.take(connection, client) if wrong else self.guesses.wait(connection, client)
         if wait:
             raise HTTPException(429, "too many wrong admin passwords; wait a minute",
                                 headers={"Retry-After": str(wait)})
-        given = (credentials.username, credentials.password) if credentials else ("", "")
-        # both compared whatever the first gives, so the time taken tells nothing about either
-        if not (hmac.compare_digest(given[0].encode(), ADMIN.encode()) &
-                hmac.compare_digest(given[1].encode(), self.password.encode())):
-            with self.store.engine.begin() as connection:
-                self.guesses.take(connection, client)
+        if wrong:
             raise HTTPException(401, f"the admin pages need the user {ADMIN} and the admin password",
                                 headers={"WWW-Authenticate": "Basic"})
 

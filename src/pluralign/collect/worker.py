@@ -14,6 +14,7 @@ from ..candidates.checks import candidate_problems
 from ..candidates.placement import ValuePlacer
 from ..candidates.samplers import Sampler, SamplerSettings, make_sampler
 from ..models.base import LanguageModel
+from ..serving import LOG, one_line
 from .store import Store
 from .study import Study
 
@@ -46,8 +47,16 @@ class CandidateWorker(threading.Thread):
         self._stopping = threading.Event()
 
     def run(self) -> None:
+        failed: str | None = None
         while not self._stopping.is_set():
-            if not self.step():
+            try:
+                filled, failed = self.step(), None
+            except Exception as exc:  # the database failed (a restart, a lock held too long): say so once, try again
+                if one_line(exc) != failed:
+                    LOG.error("the candidate worker could not read or write the study's database: %s (it tries "
+                              "again)", one_line(exc))
+                filled, failed = 0, one_line(exc)
+            if not filled:
                 self._stopping.wait(self.idle)
 
     def step(self) -> int:
@@ -60,7 +69,8 @@ class CandidateWorker(threading.Thread):
             if self.placer is not None:
                 placed = iter(self.placer.positions([c["text"] for s in sets for c in s]).to_dict("records"))
                 sets = [[{**c, "position": next(placed)} for c in s] for s in sets]
-        except Exception as exc:  # a model failure must not end the worker; the sets say what happened
+        except Exception as exc:  # a model failure must not end the worker; the sets and the log say what happened
+            LOG.error("the answers of %d set(s) could not be written: %s", len(prompts), one_line(exc))
             for p in prompts:
                 self.store.fill(p["id"], None, f"{type(exc).__name__}: {exc}")
             return len(prompts)

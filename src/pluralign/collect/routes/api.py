@@ -14,6 +14,9 @@ from ..web import SURVEY_LIMIT, ChoiceIn, State, offloaded
 router = APIRouter(prefix="/api/a/{token}")
 
 
+FAILED = "the answers for this turn could not be written; retry, or tell the study's team"
+
+
 @router.get("/task")
 @offloaded
 def api_task(token: str, state: State) -> JSONResponse:
@@ -27,7 +30,9 @@ def api_task(token: str, state: State) -> JSONResponse:
                     candidates=[task.candidates[i]["text"] for i in order], rationale=study.rationale,
                     rank=study.rank, finished=task.finished, quota=study.quota, **state.stamp(person, task))
     elif task is not None:
-        body.update(set_id=task.set_id, error=task.error)
+        # why it failed (a model's path, a server's address) is the study team's to read, in the database and the
+        # server's log: the person is told only that it did
+        body.update(set_id=task.set_id, error=FAILED if task.error else None)
     return JSONResponse(body)
 
 
