@@ -116,3 +116,32 @@ def test_a_set_left_with_fewer_than_two_answers_fails_and_says_why(tmp_path):
         failed = session.scalars(select(CandidateSet)).one()
     # the empty answer and its new sample, as empty: two refused
     assert (failed.status, failed.error) == ("failed", "fewer than two answers passed the checks (empty ×2)")
+
+
+def test_the_worker_outlives_a_database_that_fails_says_so_once_and_goes_on_when_it_is_back(tmp_path, caplog):
+    """A database that fails under the worker (a restart, a lock held too long) does not end its thread: the error is
+    logged once while it repeats, and the pending sets are filled once the database answers again."""
+    import time
+
+    store = open_store(tmp_path, str(tmp_path / "study.db"), prompts={"limit": 2}, candidates={"k": 2})
+    with store.engine.begin() as connection:  # the sets' table is gone for a while
+        connection.exec_driver_sql("ALTER TABLE candidate_sets RENAME TO away")
+    worker = CandidateWorker(store, Scripted({0: ["Stay near them.", "Go, and call often."]}), idle_seconds=0.05)
+    with caplog.at_level("ERROR", logger="pluralign.serving"):
+        worker.start()
+        time.sleep(1.0)  # tries again every 0.05 s
+        assert worker.is_alive()
+        with store.engine.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE away RENAME TO candidate_sets")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with Session(store.engine) as session:
+                if all(s.status == "ready" for s in session.scalars(select(CandidateSet))):
+                    break
+            time.sleep(0.1)
+    worker.stop()
+    worker.join(timeout=30)
+    with Session(store.engine) as session:
+        assert [s.status for s in session.scalars(select(CandidateSet))] == ["ready", "ready"]
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 1 and "could not read or write the study's database" in messages[0], messages
