@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from pluralign.cli.app import app as cli
 from pluralign.collect.app import create_app
+from pluralign.collect.routes.api import FAILED
 from pluralign.collect.export import export_table, write_export
 from pluralign.collect.store import Store
 from pluralign.collect.study import load_study
@@ -173,8 +174,9 @@ def test_a_later_turn_that_times_out_or_fails_offers_a_retry_then_its_answers(se
                            .values(created_at=now() - timedelta(seconds=store.study.timeout + 1)))
     failed = client.get(f"/a/{alice}").text
     assert 'id="failed"' in failed
-    assert client.get(f"/api/a/{alice}/task").json() == {"state": "failed", "set_id": set_id,
-                                                          "error": "no answers after 120 s"}
+    assert client.get(f"/api/a/{alice}/task").json() == {"state": "failed", "set_id": set_id, "error": FAILED}
+    with Session(store.engine) as session:  # why is kept for the study's team
+        assert session.get(CandidateSet, set_id).error == "no answers after 120 s"
     assert client.post(f"/a/{alice}/retry", data=form_fields(failed), follow_redirects=False).status_code == 303
     assert 'id="waiting"' in client.get(f"/a/{alice}").text  # asked for again, the clock restarted
     store.fill(set_id, None, "RuntimeError: out of memory")  # as the worker records a generation that failed
