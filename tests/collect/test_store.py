@@ -260,6 +260,17 @@ def test_reading_a_study_with_no_choices_says_so(tmp_path):
         load_collection(tmp_path / "missing.db")
 
 
+def test_reading_a_database_server_that_cannot_be_reached_names_it_without_its_password():
+    from tests.conftest import free_port
+
+    url = f"postgresql+psycopg://postgres:hunter2-secret@127.0.0.1:{free_port()}/study"  # nothing listens there
+    with pytest.raises(DatasetError) as refused:
+        load_collection(url)
+    message = str(refused.value)
+    assert "hunter2" not in message and "postgres:***@127.0.0.1" in message, message
+    assert "cannot read it as a collection database" in message
+
+
 def test_exporting_opens_the_database_read_only_so_no_file_changes_someone_elses_included(tmp_path):
     """Before, reading switched any SQLite file to the write-ahead log (bytes 18-19 of its header) and took the write
     lock; now ``collect export`` reads a file read-only (``mode=ro``): neither its bytes nor its mtime move, and a

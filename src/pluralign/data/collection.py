@@ -12,6 +12,7 @@ The schema's history is in Alembic migrations (``pluralign/collect/migrations``)
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
@@ -189,22 +190,28 @@ def engine_for(db: str | Path, read_only: bool = False) -> Engine:
 SQLITE_HEADER = b"SQLite format 3\x00"  # the first bytes of every SQLite database file
 
 
+def _masked(text: str) -> str:
+    """``text`` with the password of any database URL in it as ***: an error names a server, never its password."""
+    return re.sub(r"(://[^:/@\s]*:)[^@/\s]*@", r"\1***@", text)
+
+
 def load_collection(db: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A collection database's choices -> (comparisons, annotators) in our long columns; each conversation's turns
     continue from the response chosen before, as Community Alignment's do. A SQLite file is opened read-only: reading
     (an export, learn's ``collect:`` source) never changes it."""
     url = database_url(db)
+    shown = _masked(str(db))
     if url.startswith("sqlite"):
         path = Path(url.removeprefix("sqlite:///"))
         if not path.is_file():
-            raise DatasetError(db, "no collection database (no such file)")
+            raise DatasetError(shown, "no collection database (no such file)")
         with path.open("rb") as fh:  # before SQLite opens it: it would make any empty file a database in WAL mode
             if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-                raise DatasetError(db, "not a collection database (not an SQLite file)")
+                raise DatasetError(shown, "not a collection database (not an SQLite file)")
     try:
         engine = engine_for(db, read_only=True)
     except ArgumentError as exc:  # e.g. a URL whose driver SQLAlchemy does not know
-        raise DatasetError(db, f"not a database URL ({exc})") from None
+        raise DatasetError(shown, f"not a database URL ({_masked(str(exc))})") from None
     try:
         with Session(engine) as session:
             choices = session.execute(select(Choice, CandidateSet, Prompt, Conversation.assigned,
@@ -223,7 +230,7 @@ def load_collection(db: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             annotators = pd.DataFrame([{"annotator_id": str(p.id), **(p.survey or {})} for p in people]
                                       or {"annotator_id": []})
     except DatabaseError as exc:  # a file that is no database, a database without a study's tables, a server down
-        raise DatasetError(db, f"cannot read it as a collection database ({exc.orig})") from None
+        raise DatasetError(shown, f"cannot read it as a collection database ({_masked(str(exc.orig))})") from None
     finally:
         engine.dispose()
     comparisons = pd.DataFrame(rows, columns=["comparison_id", "conversation_id", "turn", "annotator_id", "context",
