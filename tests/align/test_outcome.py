@@ -13,29 +13,14 @@ from scipy.stats import binomtest
 from pluralign.align.core import judge_metrics, verdicts
 from pluralign.align.outcome import align_summary, loss_p_value, outcomes, prompts_needed
 
-REWARDS = ["target", "a", "b", "c"]
-
-
-def _outcomes(margins: np.ndarray, target: str = "target", tolerance: float = 0.05) -> pd.DataFrame:
-    """The verdicts of one simulated run, ``margins`` (prompts × rewards), without the warning about few prompts."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return outcomes(pd.DataFrame(margins, columns=REWARDS), target, tolerance)
+from .verdict_sim import REWARDS, quiet_outcomes, simulated_verdicts
 
 
 def _called_lost(runs: int, prompts: int, tolerance: float, seed: int, loss: float = 0.0,
                  unchanged: float = 0.0) -> np.ndarray:
-    """Per run, which of the rewards a, b, c are called lost: every margin symmetric about 0 (tuning changed nothing
-    they care about) except reward a's, which loses a share 0.5 + ``loss`` of the prompts whose answer changed; a
-    share ``unchanged`` of the prompts keeps its answer (every margin 0)."""
-    rng = np.random.default_rng(seed)
-    called = np.zeros((runs, 3), bool)
-    for run in range(runs):
-        margins = np.abs(rng.normal(size=(prompts, 4))) * rng.choice([-1, 1], size=(prompts, 4))
-        margins[:, 1] = np.abs(margins[:, 1]) * np.where(rng.random(prompts) < 0.5 + loss, -1, 1)
-        margins[rng.random(prompts) < unchanged] = 0
-        called[run] = _outcomes(margins, tolerance=tolerance).set_index("reward").loc[["a", "b", "c"], "lost"]
-    return called
+    """Per simulated run (``verdict_margins``), which of the rewards a, b, c are called lost."""
+    table = simulated_verdicts(runs, prompts, tolerance, seed, loss=loss, unchanged=unchanged)
+    return table[["a", "b", "c"]].eq("lost").to_numpy()
 
 
 @pytest.mark.parametrize("prompts, tolerance, unchanged", [(7, 0.05, 0.0), (32, 0.0, 0.0), (32, 0.05, 0.5)])
@@ -82,9 +67,9 @@ def test_the_loss_test_is_the_sign_test_on_the_prompts_a_reward_tells_apart():
 def test_a_max_min_target_gains_only_when_every_reward_gains():
     rng = np.random.default_rng(2)
     margins = np.abs(rng.normal(size=(40, 4)))  # every reward prefers the tuned answer on every prompt
-    both = _outcomes(margins, target="max-min").set_index("reward")
+    both = quiet_outcomes(margins, target="max-min").set_index("reward")
     assert both.loc["worst reward", "target"] and both.loc["worst reward", "verdict"] == "gained"
     margins[:, 2] *= rng.choice([-1, 1], size=40)  # reward b is indifferent
-    one = _outcomes(margins, target="max-min").set_index("reward")
+    one = quiet_outcomes(margins, target="max-min").set_index("reward")
     assert one.loc["worst reward", "verdict"] == "no clear gain" and not one.lost.any()
     assert (one.loc[["target", "a", "b", "c"], "verdict"] == "no clear loss").all()

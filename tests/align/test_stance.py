@@ -8,34 +8,18 @@ import pandas as pd
 import pytest
 from scipy.stats import ttest_1samp
 
-from pluralign.align.core import SHIFT_GROUPINGS, shift_verdicts, stance_shift, zero_mean_p_value
+from pluralign.align.core import stance_shift, zero_mean_p_value
 from pluralign.align.report import write_align_report
 from pluralign.metrics.checks import check_row
 
-LANGUAGES = ["en", "de", "fr", "it", "tr", "es", "pt"]
-TOPICS = ["immigration", "welfare", "religion", "surrogacy", "disability", "lgbtqi"]
-
-
-def _statements(per_language: int) -> pd.DataFrame:
-    """Statements as the built-in suite spreads them: each language's across the topics and both positions."""
-    rows = [{"statement_id": f"{lang}-{i}", "language": lang, "topic": TOPICS[i % len(TOPICS)],
-             "position": ["progressive", "conservative"][i % 2]} for lang in LANGUAGES for i in range(per_language)]
-    return pd.DataFrame(rows)
-
-
-def _items(statements: pd.DataFrame) -> pd.DataFrame:
-    """An original item per statement and an English translation per non-English one, grouped by language_variant."""
-    translated = statements[statements["language"] != "en"].assign(variant="translated")
-    items = pd.concat([statements.assign(variant="original"), translated], ignore_index=True)
-    items["prompt_language"] = np.where(items["variant"] == "original", items["language"], "en")
-    return items.assign(language_variant=items["language"] + " " + items["variant"])
+from .verdict_sim import stance_items, statements, unmoved_verdicts
 
 
 def _audit(mass_in_german: float, seed: int = 0) -> pd.DataFrame:
     """Both models' stance items on 12 statements of each language: the base puts 0.9 of its probability on the
     answer words everywhere, the tuned model ``mass_in_german`` on German originals; tuning moves every stance up 0.2."""
     rng = np.random.default_rng(seed)
-    items = _items(_statements(12))
+    items = stance_items(statements(12))
     base = items.assign(model="base", p_agree=rng.uniform(0.1, 0.7, len(items)), answer_mass=0.9)
     german = (items["language_variant"] == "de original").to_numpy()
     tuned = items.assign(model="tuned", p_agree=base["p_agree"] + 0.2 + rng.normal(0, 0.02, len(items)),
@@ -77,14 +61,7 @@ def test_when_tuning_moves_no_stance_any_group_is_called_moved_in_at_most_5_perc
     """200 seeded runs of the built-in suite's shape (168 statements, 22 groups read), every shift a statement's
     effect plus its item's noise, both centred on 0. Read one by one at 5%, as the report's intervals were, some group
     was called moved in 65% of such runs; with Holm's correction, at most 5%."""
-    rng = np.random.default_rng(7)
-    items = _items(_statements(24))
-    statement = items["statement_id"].astype("category").cat.codes.to_numpy()
-    called = 0
-    for _ in range(200):
-        effect = rng.normal(0, 0.05, statement.max() + 1)
-        shifts = items.assign(shift=effect[statement] + rng.normal(0, 0.05, len(items)), statement_id=statement)
-        called += (shift_verdicts(shifts, SHIFT_GROUPINGS, set())["verdict"] == "moved").any()
+    called = sum((verdicts["verdict"] == "moved").any() for verdicts in unmoved_verdicts(24, 200, seed=7))
     assert called / 200 <= 0.05 + 2 * np.sqrt(0.05 * 0.95 / 200), called
 
 

@@ -10,6 +10,8 @@ from scipy.stats import spearmanr
 
 from pluralign.align.core import reward_tensions, tension_reading
 
+from .verdict_sim import reads_a_relation, tension_tables
+
 
 @pytest.mark.filterwarnings("error")  # a degenerate bootstrap (the rival's) must not leak scipy's warning to the CLI
 def test_rho_is_spearmans_and_a_reward_that_never_moves_gives_nothing():
@@ -45,14 +47,10 @@ def test_when_no_relation_exists_and_half_the_answers_are_unchanged_no_pair_is_r
     gaining on average, b losing), 0 on the rest: in 300 runs, any reading other than "no clear relation" (across the
     two pairs with the target) is at most 5% (+2.7 binomial standard errors). Read from every prompt's interval, the
     shared zeros made 50% of such runs read one (gain together in 32%, a trade-off in 31%)."""
-    runs, rng = 300, np.random.default_rng(5)
-    read = 0
-    for run in range(runs):
-        margins = pd.DataFrame(rng.normal(loc=[1, 1, -1], size=(32, 3)), columns=["t", "a", "b"])
-        margins.iloc[16:] = 0
-        table = reward_tensions(margins, "t", n_boot=200, seed=run)
+    runs, read = 300, 0
+    for table in tension_tables(runs, 32, 0.5, seed=5):
         assert (table.n == 16).all()
-        read += any(tension_reading(r.value, r.p) != "no clear relation" for r in table.itertuples())
+        read += reads_a_relation(table)
     assert read / runs <= 0.05 + 2.7 * np.sqrt(0.05 * 0.95 / runs), read / runs
 
 
