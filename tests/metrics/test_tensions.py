@@ -115,9 +115,10 @@ def test_overlapping_intervals_mark_no_best_and_dominate_no_one():
 
 def test_best_and_front_are_wrong_in_under_5_percent_of_runs_when_units_tie():
     """Four units, two tied at the top of both metrics and two tied below them (true values 0.8, 0.8, 0.7, 0.7; sd 0.04,
-    95% intervals ±1.96 sd): in 300 seeded comparisons a best is marked although two tie for it, or a unit leaves the
-    front although none beats it on both metrics, in under 5% (measured over 2,000: a best in 0.15%, the front never).
-    Marked by point values, as before, a best was marked in every run."""
+    95% intervals ±1.96 sd): in 300 seeded comparisons through ``scorecard`` a best is marked although two tie for it,
+    or a unit leaves the front although none beats it on both metrics, in under 5% (measured over 1,000 in
+    benchmarks/verdict_error_rates.py: a best on either metric in 1.1%, the front never). Marked by point values, as
+    before, a best was marked in every run."""
     marks = mark_runs(*tiers(4, top=2), top=2, runs=300)
     wrong = (marks.best | marks.off_front).sum()
     assert wrong / 300 < 0.05
