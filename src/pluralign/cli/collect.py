@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import InputError
-from .common import err, guarded, out
+from .common import err, guarded, note, out
 from .datasets import warn_restricted
 
 commands = typer.Typer(help="Collect choices from people who disagree: a study file, invite links, a web app, exports.",
@@ -77,7 +77,7 @@ def serve(
     someone asks; the study's value judge places each answer on the value axes as it is written. The models are
     loaded when the worker first has a set to write."""
     from ..collect.app import create_app, for_workers
-    from ..collect.background import Background
+    from ..collect.background import Background, end_now
     from ..serving import check_address, serve
 
     check_address(host, port)
@@ -99,7 +99,10 @@ def serve(
         # idle connections kept 30 s: a person reading the answers reuses theirs for the submit
         serve(app, host, port, timeout_keep_alive=30, workers=workers, factory=workers > 1)
     finally:
-        background.stop()
+        stopped = background.stop()
+    if not stopped:  # a thread is inside a model: finalising would abort the process (collect/background.py)
+        note("stopped while a model was at work; its candidate sets stay pending and are written at the next start")
+        end_now()
 
 
 @commands.command(epilog="""
