@@ -89,19 +89,20 @@ def free_port() -> int:
 
 
 def start_server(command: Callable[[int], list[str]], probe: str, attempts: int = 3,
-                 wait_s: float = 600) -> tuple[subprocess.Popen, str]:
+                 wait_s: float = 600, log: Path | None = None) -> tuple[subprocess.Popen, str]:
     """Start ``command(port)`` on a free loopback port; return the process and its base URL once GET ``probe``
     (a path) answers 200.
 
     A port that was free when chosen can be taken before the server binds it, so a server that exits before
     answering is started again on another port. ``wait_s`` only stops a server that never answers from hanging
     the suite: on a busy machine start-up takes many times its usual second or two, so it is generous. The server's
-    output goes to a file (a pipe nobody reads fills and blocks a chatty server) whose tail explains a failure.
+    output goes to a file (a pipe nobody reads fills and blocks a chatty server) whose tail explains a failure: ``log``
+    when given (each attempt's output replaces the last's), else a temporary one.
     """
     for _ in range(attempts):
         port = free_port()
-        log = tempfile.TemporaryFile()
-        proc = subprocess.Popen(command(port), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        output = log.open("w+b") if log else tempfile.TemporaryFile()
+        proc = subprocess.Popen(command(port), stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + wait_s
         while proc.poll() is None and time.monotonic() < deadline:
@@ -112,8 +113,8 @@ def start_server(command: Callable[[int], list[str]], probe: str, attempts: int 
                 pass
             time.sleep(0.25)
         stop_server(proc)
-        log.seek(0)
-        tail = log.read().decode(errors="replace")[-2000:]
+        output.seek(0)
+        tail = output.read().decode(errors="replace")[-2000:]
         if time.monotonic() >= deadline:
             raise RuntimeError(f"{command(port)[:4]} did not answer {probe} within {wait_s:.0f} s:\n{tail}")
     raise RuntimeError(f"{command(port)[:4]} exited before answering, {attempts} times; last output:\n{tail}")

@@ -21,10 +21,11 @@ from .conftest import fill_all, open_store, write_study
 PASSWORD = "serve-admin-password"
 
 
-def served(study, *options: str):
-    """`collect serve` on ``study`` as a process on a free port: the process and its URL."""
+def served(study, *options: str, log=None):
+    """`collect serve` on ``study`` as a process on a free port (its output in ``log`` when given): the process and its
+    URL."""
     return start_server(lambda port: [sys.executable, "-m", "pluralign", "collect", "serve", str(study), "--port",
-                                      str(port), "--password", PASSWORD, *options], "/openapi.json")
+                                      str(port), "--password", PASSWORD, *options], "/openapi.json", log=log)
 
 
 def ready_study(tmp_path, database: str, **sections):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from typing import Annotated, Optional
@@ -9,11 +10,12 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import InputError
-from .common import err, guarded, out
+from .common import err, guarded, note, out
 from .datasets import warn_restricted
 
 commands = typer.Typer(help="Collect choices from people who disagree: a study file, invite links, a web app, exports.",
                        no_args_is_help=True, rich_markup_mode="markdown")
+PASSWORD_VARIABLE = "PLURALIGN_COLLECT_PASSWORD"
 StudyFile = Annotated[Path, typer.Argument(help="The study's TOML file (see `pluralign collect --help`).")]
 
 
@@ -67,7 +69,7 @@ def serve(
     study_file: StudyFile,
     host: Annotated[str, typer.Option(help="Address to listen on; anything but loopback is reachable from your network.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8800,
-    password: Annotated[Optional[str], typer.Option(envvar="PLURALIGN_COLLECT_PASSWORD", help="The admin pages' password, 12 characters at least (default: a new one, printed).")] = None,
+    password: Annotated[Optional[str], typer.Option(envvar=PASSWORD_VARIABLE, help="The admin pages' password, 12 characters at least (default: a new one, printed).")] = None,
     rate: Annotated[int, typer.Option(min=1, help="Requests per minute one invite link may make.")] = 120,
     allow_host: Annotated[list[str], typer.Option(help="A host name people reach the server by (a proxy's name), besides loopback and --host; requests naming any other host are refused.")] = [],
     workers: Annotated[int, typer.Option(min=1, help="Processes answering requests; the candidate worker (and an active study's refits) run once, in this command's own process. Meant for PostgreSQL: SQLite takes one writer at a time.")] = 1,
@@ -77,10 +79,11 @@ def serve(
     someone asks; the study's value judge places each answer on the value axes as it is written. The models are
     loaded when the worker first has a set to write."""
     from ..collect.app import create_app, for_workers
-    from ..collect.background import Background
+    from ..collect.background import Background, end_now
     from ..serving import check_address, serve
 
     check_address(host, port)
+    os.environ.pop(PASSWORD_VARIABLE, None)  # not for the workers, nor any child (a vLLM engine): they get a digest
     store = _open(study_file)
     generated = password is None
     password = secrets.token_urlsafe(12) if generated else password
@@ -99,7 +102,10 @@ def serve(
         # idle connections kept 30 s: a person reading the answers reuses theirs for the submit
         serve(app, host, port, timeout_keep_alive=30, workers=workers, factory=workers > 1)
     finally:
-        background.stop()
+        stopped = background.stop()
+    if not stopped:  # a thread is inside a model: finalising would abort the process (collect/background.py)
+        note("stopped while a model was at work; its candidate sets stay pending and are written at the next start")
+        end_now()
 
 
 @commands.command(epilog="""

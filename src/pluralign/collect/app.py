@@ -34,26 +34,26 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import InputError
 from ..serving import answer_errors
+from .password import PasswordDigest
 from .routes import admin, api, consent, person
 from .store import Store
 from .study import load_study
 from .web import POLICY, Collect, Refusal
 
 BODY_LIMIT = 64 * 1024  # bytes of a request's body: a choice with both texts at their limit is under 20 kB
-PASSWORD_LENGTH = 12  # the admin password's least length
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")  # Host names always served
 HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 SERVED = "PLURALIGN_COLLECT_SERVED"  # what each process of `collect serve --workers N` serves: JSON from its parent
 
 
-def create_app(store: Store, password: str, requests_per_minute: int = 120, hosts: Sequence[str] = ()) -> FastAPI:
-    """The collection app over ``store``; ``password`` (``PASSWORD_LENGTH`` characters at least) guards the admin
-    pages; ``hosts`` are the names it answers to besides loopback (the name people reach it by)."""
-    check_password(password)
+def create_app(store: Store, password: str | PasswordDigest, requests_per_minute: int = 120,
+               hosts: Sequence[str] = ()) -> FastAPI:
+    """The collection app over ``store``; ``password`` (``password.LENGTH`` characters at least, or its digest)
+    guards the admin pages; ``hosts`` are the names it answers to besides loopback (the name people reach it by)."""
+    digest = PasswordDigest.of(password) if isinstance(password, str) else password
     app = FastAPI(title=f"pluralign collect: {store.study.name}", docs_url=None, redoc_url=None)
-    app.state.collect = Collect(store, password, requests_per_minute)
+    app.state.collect = Collect(store, digest, requests_per_minute)
     answer_errors(app)  # first, so that its 500 passes through the guard below and gets the security headers
 
     app.add_middleware(Guard)
@@ -66,21 +66,15 @@ def create_app(store: Store, password: str, requests_per_minute: int = 120, host
     return app
 
 
-def check_password(password: str) -> None:
-    """An ``InputError`` for an admin password shorter than ``PASSWORD_LENGTH``."""
-    if len(password) < PASSWORD_LENGTH:
-        raise InputError(f"the admin password needs at least {PASSWORD_LENGTH} characters; give a longer one, or none "
-                         "for a new one printed at start")
-
-
 def for_workers(store: Store, study_file: Path, password: str, requests_per_minute: int,
                 hosts: Sequence[str]) -> str:
     """What ``collect serve --workers N`` hands uvicorn: the import string of ``served_app``, which each of its
-    processes calls, with the study, password, limit and hosts put in its environment (``SERVED``) here. The password
-    is checked and the study's secret made here, once, so that N processes neither start to fail nor race to make it."""
-    check_password(password)
+    processes calls, with the study, the password's digest (never the password: ``password.py``), limit and hosts put
+    in its environment (``SERVED``) here. The password is checked and the study's secret made here, once, so that N
+    processes neither start to fail nor race to make it."""
+    digest = PasswordDigest.of(password)
     store.secret()
-    os.environ[SERVED] = json.dumps({"study": str(study_file.resolve()), "password": password,
+    os.environ[SERVED] = json.dumps({"study": str(study_file.resolve()), "password": str(digest),
                                      "rate": requests_per_minute, "hosts": list(hosts)})
     return f"{__name__}:{served_app.__name__}"
 
@@ -89,7 +83,8 @@ def served_app() -> FastAPI:
     """The app of one of ``collect serve --workers N``'s processes (uvicorn's factory), as ``for_workers`` described
     it; the database is the parent's to migrate."""
     served = json.loads(os.environ[SERVED])
-    return create_app(Store(load_study(Path(served["study"]))), served["password"], served["rate"], served["hosts"])
+    return create_app(Store(load_study(Path(served["study"]))), PasswordDigest.parse(served["password"]),
+                      served["rate"], served["hosts"])
 
 
 class Guard:

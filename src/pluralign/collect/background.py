@@ -5,13 +5,23 @@ of its ``--workers`` processes, which then load no model and do not refit N time
 waits on its children). Their models are loaded at first use (``on_demand``): a study whose sets are all written (a
 restart) loads no language model, and one with no refit due no embedder. A ``vllm:`` model loads at start, in the
 main thread, where vLLM's engine may set its signal handlers.
+
+Stopping (Ctrl-C) waits a few seconds for both threads. One still inside a model's call then (a set being written, a
+model loading) must not meet the interpreter's exit: Python ends a daemon thread that wakes during finalisation with
+``pthread_exit``, whose unwinding through torch's C++ frames (a ``noexcept`` GIL guard) aborts the whole process
+("terminate called without an active exception", exit -6). The command then ends its process at once (``end_now``);
+the set stays pending in the database and is written at the next start.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
 import threading
+import time
 from functools import partial
-from typing import Any, Callable, TypeVar, cast
+from typing import Any, Callable, NoReturn, TypeVar, cast
 
 from ..embed import SentenceEmbedder
 from ..models.spec import load, parse_spec
@@ -20,6 +30,7 @@ from .store import Store
 from .worker import CandidateWorker, study_placer, study_sampler
 
 T = TypeVar("T")
+STOP_WAIT_S = 5.0  # how long stopping waits for the threads: a refit or a batch of sets just ending is kept
 
 
 class _OnDemand:
@@ -59,7 +70,26 @@ class Background:
         if self.refitter is not None:
             self.refitter.start()
 
-    def stop(self) -> None:
-        self.worker.stop()
-        if self.refitter is not None:
-            self.refitter.stop()
+    def stop(self, wait_s: float = STOP_WAIT_S) -> bool:
+        """Ask both threads to stop and wait for them, ``wait_s`` in all (a second Ctrl-C ends the wait); True when
+        both ended, False when one is still inside a model's call: then the process must not finalise (``end_now``)."""
+        threads = [t for t in (self.worker, self.refitter) if t is not None]
+        for thread in threads:
+            thread.stop()
+        deadline = time.monotonic() + wait_s
+        try:
+            for thread in threads:
+                if thread.is_alive():
+                    thread.join(max(0.0, deadline - time.monotonic()))
+        except KeyboardInterrupt:
+            pass
+        return not any(thread.is_alive() for thread in threads)
+
+
+def end_now(status: int = 0) -> NoReturn:
+    """End the process with ``status`` without finalising the interpreter, its output and log written first: a thread
+    still in a model's native code would abort the process as finalisation ends it (see the module's doc)."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(status)

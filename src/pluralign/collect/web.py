@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Row
 from ..report.html import environment
 from . import queries
 from .pages import SurveyError, browser_language, strings_for, survey_answers
+from .password import PasswordDigest
 from .store import Store, Task, TaskError, token_hash
 
 TEXT_LIMIT = 2000  # characters of a rationale or a next message
@@ -129,9 +130,9 @@ class ChoiceIn(BaseModel):
 
 class Collect:
     """The app's state, made once by ``create_app``: the store and its study, the secret that signs forms, the admin
-    password and the two limits."""
+    password's digest and the two limits."""
 
-    def __init__(self, store: Store, password: str, requests_per_minute: int) -> None:
+    def __init__(self, store: Store, password: PasswordDigest, requests_per_minute: int) -> None:
         self.store, self.study, self.secret, self.password = store, store.study, store.secret(), password
         self.limit, self.guesses = RateLimit("requests", requests_per_minute), RateLimit("guesses", GUESSES)
 
@@ -231,14 +232,16 @@ class Collect:
         """Let the admin in, or refuse: 401 for a wrong user or password, 429 after ``GUESSES`` wrong ones."""
         client = request.client.host if request.client else ""
         given = (credentials.username, credentials.password) if credentials else ("", "")
-        # both compared whatever the first gives, so the time taken tells nothing about either
-        wrong = not (hmac.compare_digest(given[0].encode(), ADMIN.encode()) &
-                     hmac.compare_digest(given[1].encode(), self.password.encode()))
-        # a wrong guess is counted before its answer, in one statement, so guesses sent at once cannot all pass a
-        # look taken before any of them was counted; past the limit every answer is 429, right or wrong, and says
-        # nothing about the password
+        # past the limit every answer is 429, right or wrong, says nothing about the password and costs no scrypt
         with self.store.engine.begin() as connection:
-            wait = self.guesses.take(connection, client) if wrong else self.guesses.wait(connection, client)
+            wait = self.guesses.wait(connection, client)
+        wrong = False
+        if not wait:
+            # both compared whatever the first gives, so the time taken tells nothing about the user name
+            wrong = not (hmac.compare_digest(given[0].encode(), ADMIN.encode()) & self.password.matches(given[1]))
+        if wrong:  # counted before its answer, in one statement, so guesses sent at once cannot all pass the look above
+            with self.store.engine.begin() as connection:
+                wait = self.guesses.take(connection, client)
         if wait:
             raise HTTPException(429, "too many wrong admin passwords; wait a minute",
                                 headers={"Retry-After": str(wait)})
