@@ -25,45 +25,45 @@ def rng(seed: int = 0) -> np.random.Generator:
 
 
 def test_a_persons_first_conversations_are_a_warm_up_on_the_shared_prompts():
-    assert assign(ACTIVE, PROMPTS, FULL, set(), FIT, [], rng()) == ("shared", "warm-up", 1.0)
+    assert assign(ACTIVE, PROMPTS, FULL, set(), FIT, [], rng()) == ("shared", "warm-up", 1.0, None)
 
 
 def test_after_the_warm_up_a_shared_prompt_not_yet_answered_is_a_guarantee():
     rule = Rule(active=True, warmup=0, epsilon=0.0, min_people=2)
-    assert assign(rule, PROMPTS, FULL, set(), FIT, [], rng()) == ("shared", "guarantee", 1.0)
+    assert assign(rule, PROMPTS, FULL, set(), FIT, [], rng()) == ("shared", "guarantee", 1.0, None)
 
 
 def test_after_the_warm_up_an_active_study_asks_the_prompt_that_tells_the_types_apart():
-    assert assign(ACTIVE, PROMPTS, FULL, {"shared"}, FIT, [], rng()) == ("split", "active", 1.0)
+    assert assign(ACTIVE, PROMPTS, FULL, {"shared"}, FIT, [], rng()) == ("split", "active", 1.0, [0, 1, 2])
 
 
 def test_a_prompt_short_of_its_least_people_comes_before_any_other_even_in_an_active_study():
     short = {**FULL, "same": 1}
-    assert assign(ACTIVE, PROMPTS, short, {"shared"}, FIT, [], rng()) == ("same", "guarantee", 1.0)
+    assert assign(ACTIVE, PROMPTS, short, {"shared"}, FIT, [], rng()) == ("same", "guarantee", 1.0, [0, 1, 2])
 
 
 def test_a_random_study_or_one_not_yet_fitted_follows_the_fixed_design():
     random_rule = Rule(active=False, warmup=1, epsilon=0.1, min_people=2)
-    assert assign(random_rule, PROMPTS, FULL, {"shared"}, FIT, [], rng()) == ("same", "design", 1.0)
-    assert assign(ACTIVE, PROMPTS, FULL, {"shared"}, None, [], rng()) == ("same", "design", 1.0)
+    assert assign(random_rule, PROMPTS, FULL, {"shared"}, FIT, [], rng()) == ("same", "design", 1.0, None)
+    assert assign(ACTIVE, PROMPTS, FULL, {"shared"}, None, [], rng()) == ("same", "design", 1.0, None)
     assert assign(ACTIVE, PROMPTS, FULL, {p for p, _ in PROMPTS}, FIT, [], rng()) is None  # all answered
 
 
 def test_each_prompt_is_drawn_as_often_as_the_probability_the_rule_records():
     rule = Rule(active=True, warmup=0, epsilon=0.3, min_people=2)
     draws = [assign(rule, PROMPTS, FULL, {"shared"}, FIT, [], rng(seed)) for seed in range(3000)]
-    recorded = {prompt: probability for prompt, _, probability in draws}
+    recorded = {prompt: probability for prompt, _, probability, _ in draws}
     assert recorded == pytest.approx({"split": 0.3 / 3 + 0.7, "same": 0.1, "flat": 0.1})
-    assert {why for _, why, _ in draws} == {"active", "random"}
+    assert {why for _, why, *_ in draws} == {"active", "random"}
     for prompt, probability in recorded.items():
-        seen = sum(p == prompt for p, _, _ in draws)
+        seen = sum(p == prompt for p, *_ in draws)
         assert binom.ppf(0.0005, 3000, probability) <= seen <= binom.ppf(0.9995, 3000, probability)
 
 
 def test_a_persons_answers_make_their_type_more_certain():
     prior = uncertainty(FIT, person_weights(FIT, []))
     assert prior == pytest.approx(np.log(2))
-    weights = person_weights(FIT, [("split", 1), ("unknown prompt", 0)])  # a prompt the fit has not seen is left out
+    weights = person_weights(FIT, [("split", 1, [0, 1, 2]), ("unknown prompt", 0, [0, 1])])  # a prompt the fit has not seen is left out
     assert weights[1] > 0.9 and uncertainty(FIT, weights) < prior / 2
 
 
