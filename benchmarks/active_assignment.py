@@ -38,7 +38,7 @@ from scipy.optimize import linear_sum_assignment
 from pluralign.data.choices import Choices
 from pluralign.preferences import BradleyTerry, IdealPoint, MixtureBradleyTerry, split_choices
 from pluralign.estimators.acquire import acquire, k_subsets, task_rewards
-from pluralign.estimators.evaluate import _last_conversations, per_comparison
+from pluralign.estimators.evaluate import in_last_conversations, per_comparison
 from pluralign.preferences.replay import replay_orders
 from pluralign.simulate import simulate_population
 
@@ -61,7 +61,7 @@ def person_curves(model, population, seed: int) -> dict[str, np.ndarray]:
     1 where their most probable type is their true one, for the mixture); and the BradleyTerry scores."""
     split = split_choices(population.choices, random_state=seed)
     unseen = split.unseen
-    test_rows = _last_conversations(unseen, 0.25)
+    test_rows = in_last_conversations(unseen, 0.25)
     test, pool = unseen.subset(test_rows), unseen.subset(~test_rows)
     orders = replay_orders(model, pool, STEPS, epsilon=0.1, seed=seed)
     people = np.unique(test.annotator)
