@@ -4,15 +4,17 @@ and never a pool answer that was not shown (docs/methods.md#a-larger-pool-of-can
 
 from __future__ import annotations
 
+import json
 import uuid
 from math import comb
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pluralign.collect.core import shown_order
-from pluralign.collect.export import export_table
+from pluralign.collect.export import export_table, write_export
 from pluralign.collect.store import Store, TaskError
 from pluralign.data.collection import CandidateSet, Conversation
 
@@ -123,3 +125,8 @@ def test_every_export_carries_the_answers_shown_and_none_of_the_pools_others(tmp
     assert {p[0]["content"] for p in pairs["rejected"]} <= shown_texts
     ca = export_table(store.study, "ca")
     assert [list(s) for s in ca["shown"]] == [design[str(c)][0] for c in ca["conversation_id"]]
+    write_export(ca, tmp_path / "ca.parquet")  # the files keep them: a list in parquet, JSON in a CSV cell
+    assert [list(s) for s in pd.read_parquet(tmp_path / "ca.parquet")["shown"]] == [list(s) for s in ca["shown"]]
+    write_export(comparisons, tmp_path / "comparisons.csv")
+    assert [json.loads(s) for s in pd.read_csv(tmp_path / "comparisons.csv")["shown"]] == \
+        [list(s) for s in comparisons["shown"]]
