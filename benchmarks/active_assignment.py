@@ -11,12 +11,20 @@ accuracy random reaches after 20 choices less 0.01 (so a plateau's noise cannot 
 resampling people (1,000 replicates); and the population-level reward: one BradleyTerry fitted on the unseen people's
 first 10 choices under each policy, scored on the seen people's held-out comparisons.
 
+Pool: the same for a study that generates 8 candidates per prompt and shows 4 (``[candidates] pool = 8``, k = 4), a
+mixture of 3 types (unequal shares) fitted on the training people's choices among all 8: each unseen person is asked
+20 of their prompts, each showing 4 of its 8, a uniform random prompt and 4 or both chosen by ``acquire`` over every
+(prompt, 4 of 8) task (ε = 0.1), answered as the simulation's people answer (their weights times its sharpness, plus
+Gumbel noise, the best of the 4 shown). Per policy, the share of unseen people whose most probable type is their
+true one after s choices, and the choices each needs to reach random's 20-choice share less 0.01 (interval as above).
+
 Speed: milliseconds per ``acquire`` call with 2,000 fitted people and 500 prompts whose tasks are every 4 of 6 (7,500
 tasks) or of 8 (35,000) generated candidates, a person with 20 choices so far; median over calls, per run, wall-clock
 and CPU time. The models are fitted briefly (a few iterations): the cost of an assignment depends on their shapes,
 not on how well they fit.
 
     PYTHONPATH=src .venv/bin/python benchmarks/active_assignment.py [--seeds 0 1 2] [--types 2 3 5] [--runs 3]
+        [--only speed|quality|pool]
 """
 
 from __future__ import annotations
@@ -30,12 +38,22 @@ from scipy.optimize import linear_sum_assignment
 from pluralign.data.choices import Choices
 from pluralign.preferences import BradleyTerry, IdealPoint, MixtureBradleyTerry, split_choices
 from pluralign.estimators.acquire import acquire, k_subsets, task_rewards
-from pluralign.estimators.evaluate import _last_conversations, per_comparison
+from pluralign.estimators.evaluate import in_last_conversations, per_comparison
 from pluralign.preferences.replay import replay_orders
 from pluralign.simulate import simulate_population
 
 SHARES = {2: (0.7, 0.3), 3: (0.5, 0.3, 0.2), 4: (0.4, 0.3, 0.2, 0.1), 5: (0.35, 0.25, 0.2, 0.12, 0.08)}
 STEPS = 20
+POOL, SHOWN = 8, 4
+SHARPNESS = 3.0  # simulate_population's default: how deterministic the simulated people's choices are
+
+
+def true_types(model: MixtureBradleyTerry, population) -> np.ndarray:
+    """Fitted type -> true type, matched on the training people's most probable types (Hungarian assignment)."""
+    truth = population.annotators.set_index("annotator")["type"]
+    overlap = np.zeros((len(model.coef_),) * 2)
+    np.add.at(overlap, (model.predict_types(), truth.loc[model.annotators_].to_numpy()), 1)
+    return linear_sum_assignment(-overlap)[1]
 
 
 def person_curves(model, population, seed: int) -> dict[str, np.ndarray]:
@@ -43,16 +61,13 @@ def person_curves(model, population, seed: int) -> dict[str, np.ndarray]:
     1 where their most probable type is their true one, for the mixture); and the BradleyTerry scores."""
     split = split_choices(population.choices, random_state=seed)
     unseen = split.unseen
-    test_rows = _last_conversations(unseen, 0.25)
+    test_rows = in_last_conversations(unseen, 0.25)
     test, pool = unseen.subset(test_rows), unseen.subset(~test_rows)
     orders = replay_orders(model, pool, STEPS, epsilon=0.1, seed=seed)
     people = np.unique(test.annotator)
     truth = population.annotators.set_index("annotator")["type"]
-    if isinstance(model, MixtureBradleyTerry):  # fitted type -> true type, by the training people's assignments
-        seen = model.predict_types()
-        overlap = np.zeros((len(model.coef_),) * 2)
-        np.add.at(overlap, (seen, truth.loc[model.annotators_].to_numpy()), 1)
-        fitted_to_true = linear_sum_assignment(-overlap)[1]
+    if isinstance(model, MixtureBradleyTerry):
+        fitted_to_true = true_types(model, population)
     out = {}
     for policy, order in orders.items():
         acc, typed = np.zeros((len(people), STEPS + 1)), np.zeros((len(people), STEPS + 1))
@@ -117,6 +132,61 @@ def quality(seeds: list[int], types: list[int]) -> None:
                   f"active {np.round(curves['bt|active'], 3).tolist()}", flush=True)
 
 
+def asked(model: MixtureBradleyTerry, population, person: int, pools: np.ndarray, active: bool,
+          rng: np.random.Generator) -> list[tuple[np.ndarray, int]]:
+    """The ``STEPS`` tasks one person is asked, each 4 of one of their prompts' ``pools`` (n, 8) of feature rows, by
+    ``acquire`` (``active``) or uniformly at random, with the position they chose among the 4 shown."""
+    tasks, prompt = k_subsets(pools, SHOWN)
+    rewards = task_rewards(model, population.choices.features, tasks) if active else None
+    weights = SHARPNESS * population.mixes[person] @ population.directions
+    used, answers = np.zeros(len(pools), dtype=bool), []
+    for _ in range(STEPS):
+        available = ~used[prompt]
+        if active:
+            history = Choices(population.choices.features, np.array([t for t, _ in answers]).reshape(-1, SHOWN),
+                              np.array([c for _, c in answers], dtype=np.int64), np.zeros(len(answers)))
+            task = acquire(model, rewards, history, available=available, rng=rng).task
+        else:
+            task = int(rng.choice(np.flatnonzero(available)))
+        used[prompt[task]] = True
+        utility = population.choices.features[tasks[task]] @ weights + rng.gumbel(size=SHOWN)
+        answers.append((tasks[task], int(utility.argmax())))
+    return answers
+
+
+def pool_quality(seeds: list[int]) -> None:
+    """Print the pool variant's type recovery, random against active, over ``seeds``."""
+    typed = {"random": [], "active": []}
+    for seed in seeds:
+        population = simulate_population(n_annotators=150, proportions=SHARES[3], comparisons_per_annotator=40,
+                                         n_candidates=POOL, turns=1, random_state=seed)
+        split = split_choices(population.choices, random_state=seed)
+        model = MixtureBradleyTerry(n_types=3, n_init=1, random_state=seed).fit(split.train)
+        fitted_to_true = true_types(model, population)
+        people = np.unique(split.unseen.annotator)
+        truth = population.annotators.set_index("annotator")["type"].loc[people].to_numpy()
+        rng = np.random.default_rng(seed)
+        for policy in typed:
+            answers = {p: asked(model, population, p, split.unseen.candidates[split.unseen.annotator == p],
+                                policy == "active", rng) for p in people}
+            curve = np.zeros((len(people), STEPS + 1))
+            for s in range(STEPS + 1):
+                rows = [(p, t, c) for p in people for t, c in answers[p][:s]]
+                model.reset_adaptation().adapt(Choices(
+                    population.choices.features, np.array([t for _, t, _ in rows]).reshape(-1, SHOWN),
+                    np.array([c for *_, c in rows], dtype=np.int64), np.array([p for p, *_ in rows])))
+                curve[:, s] = fitted_to_true[model.mixing_weights(people).argmax(1)] == truth
+            typed[policy].append(curve)
+        model.reset_adaptation()
+    random, active = np.concatenate(typed["random"]), np.concatenate(typed["active"])
+    r, a = random.mean(0), active.mean(0)
+    print(f"pool: K=3 mixture, 4 shown of 8, {len(random)} unseen people over {len(seeds)} seeds: true type most "
+          "probable after " + ", ".join(f"{s}: {r[s]:.3f}/{a[s]:.3f}" for s in (0, 2, 4, 6, 10, 20))
+          + " (random/active)")
+    print(f"  choices to reach random's 20-choice share − 0.01: "
+          f"{choices_to_target(random, active, np.random.default_rng(0))}", flush=True)
+
+
 def speed(runs: int, calls: int = 100) -> None:
     """Print the median milliseconds per assignment at 2,000 people and 500 prompts, per run: wall-clock, and the
     process's CPU time (what an idle core would take; on a machine shared by many, wall-clock mostly measures the
@@ -155,12 +225,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--types", type=int, nargs="+", default=[2, 3, 5])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--only", choices=["speed", "quality"])
+    parser.add_argument("--only", choices=["speed", "quality", "pool"])
     args = parser.parse_args()
-    if args.only != "quality":
+    if args.only in (None, "speed"):
         speed(args.runs)
-    if args.only != "speed":
+    if args.only in (None, "quality"):
         quality(args.seeds, args.types)
+    if args.only in (None, "pool"):
+        pool_quality(args.seeds)
 
 
 if __name__ == "__main__":

@@ -88,7 +88,7 @@ def answer(store: Store, choices: int) -> None:
             if choices == 0:
                 return
             task = store.task(person)
-            lengths = [len(task.candidates[i]["text"]) for i in store.order(person, task.set_id, K)]
+            lengths = [len(task.candidates[i]["text"]) for i in task.order]
             position = int(np.argmin(lengths) if n % 2 else np.argmax(lengths))
             store.choose(person, nonce=uuid.uuid4().hex, set_id=task.set_id, position=position, rationale=None,
                          next_message=None, seconds=5.0)

@@ -7,7 +7,9 @@ from collections import Counter
 
 import numpy as np
 
-from pluralign.collect.core import effort_flags, next_prompt, pairwise_agreement, shown_order
+from scipy.stats import binom
+
+from pluralign.collect.core import effort_flags, next_prompt, pairwise_agreement, screen_order, shown_order, shown_subset
 
 
 def test_next_prompt_gives_shared_prompts_first_then_fills_prompts_to_min_people():
@@ -26,6 +28,27 @@ def test_the_shown_order_is_a_permutation_stable_per_person_and_uniform_over_peo
     # each candidate comes first for a quarter of people, within 4 standard errors
     assert all(abs(n / 4000 - 0.25) < 4 * np.sqrt(0.25 * 0.75 / 4000) for n in first.values())
     assert all(sorted(shown_order(1, p, s, 3)) == [0, 1, 2] for p, s in itertools.product(range(20), range(5)))
+
+
+def test_the_answers_shown_of_a_pool_are_each_k_subset_as_often_as_their_recorded_probability():
+    draws = [shown_subset(6, 4, np.random.default_rng(seed)) for seed in range(6000)]
+    assert {p for _, p in draws} == {1 / 15}  # C(6, 4) = 15 ways to show 4 of 6
+    seen = Counter(tuple(shown) for shown, _ in draws)
+    assert sorted(seen) == list(itertools.combinations(range(6), 4))  # ascending, distinct, each way drawn
+    low, high = binom.ppf(0.0005, 6000, 1 / 15), binom.ppf(0.9995, 6000, 1 / 15)
+    assert all(low <= n <= high for n in seen.values())
+
+
+def test_a_set_no_larger_than_k_is_shown_whole_without_a_draw():
+    rng = np.random.default_rng(0)
+    assert shown_subset(3, 4, rng) == ([0, 1, 2], 1.0) and shown_subset(4, 4, rng) == ([0, 1, 2, 3], 1.0)
+    assert rng.random() == np.random.default_rng(0).random()  # nothing drawn: the generator is untouched
+
+
+def test_the_screen_order_shows_the_chosen_answers_only_in_the_persons_order():
+    assert screen_order(0, 7, 3, range(4)) == shown_order(0, 7, 3, 4)  # a whole set: the order as before pools
+    order = screen_order(0, 7, 3, [1, 4, 5])
+    assert sorted(order) == [1, 4, 5] and order == [[1, 4, 5][i] for i in shown_order(0, 7, 3, 3)]
 
 
 def test_effort_flags():

@@ -105,7 +105,7 @@ def test_a_retried_submit_is_recorded_once_and_an_old_page_is_stale(tmp_path, da
     with Session(store.engine) as session:
         choices = session.scalars(select(Choice)).all()
     assert len(choices) == 1
-    assert choices[0].chosen == store.order(person, task.set_id, 3)[2] and choices[0].position == 2
+    assert choices[0].chosen == task.order[2] and choices[0].position == 2
     later = store.task(person)  # the next turn waits for its candidates, continuing from the chosen answer
     assert later.turn == 2 and later.status == "pending"
     assert later.context[-2:] == [{"role": "assistant", "content": task.candidates[choices[0].chosen]["text"]},
@@ -204,7 +204,7 @@ def test_the_database_is_created_by_migrations_and_migrating_again_changes_nothi
     store = open_store(tmp_path, database)
     store.migrate()
     with store.engine.connect() as connection:
-        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0008"
+        assert connection.execute(text("select version_num from alembic_version")).scalar() == "0009"
     assert store.add_prompts(builtin_prompts().head(4)) == 0  # prompts already there are not added twice
 
 
@@ -236,7 +236,7 @@ def test_a_ranking_is_stored_best_first_as_candidate_indices_with_the_choice_fir
     fill_all(store)
     person = store.person(store.invite(1, "en")[0]).id
     task = store.task(person)
-    order = store.order(person, task.set_id, 3)
+    order = task.order
     submit = dict(set_id=task.set_id, position=1, rationale=None, next_message=None, seconds=2.0)
     for wrong in ([0, 1, 2], [1, 1, 2], [1, 0], [1, 0, 3]):  # the choice not first, a rank twice, one missing, not shown
         with pytest.raises(TaskError, match="rank each of the 3 answers once"):

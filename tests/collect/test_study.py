@@ -48,9 +48,25 @@ def test_an_active_study_reads_its_rule(tmp_path):
         ("active", 0.0, 20, 4, "ideal-point", 5)
 
 
+def test_a_pool_is_k_unless_a_larger_one_is_asked_for_and_never_smaller(tmp_path):
+    path = tmp_path / "pilot.toml"
+    path.write_text(GOOD)
+    assert load_study(path).pool_size == 2  # every answer generated is shown, as before pools
+    independent = GOOD.replace('sampler = "multi-model"', 'sampler = "independent"')
+    path.write_text(independent.replace("k = 2", "k = 2\npool = 6"))
+    assert (load_study(path).k, load_study(path).pool_size) == (2, 6)
+    path.write_text(independent.replace("k = 2", "k = 4\npool = 3"))
+    with pytest.raises(StudyError) as error:
+        load_study(path)
+    assert str(error.value) == (f"{path}, line 13, field 'candidates.pool': the pool is the answers generated, of "
+                                "which k = 4 are shown, so it needs at least 4, got 3")
+
+
 @pytest.mark.parametrize("change, line, field, problem", [
     (("k = 2", "k = 7"), 12, "candidates.k", "must be 2 to 4"),
     (("k = 2", 'k = "two"'), 12, "candidates.k", "expected int"),
+    (("k = 2", "k = 2\npool = 9"), 13, "candidates.pool", "must be 2 to 8"),
+    (("k = 2", "k = 2\npool = 4"), 13, "candidates.pool", "the multi-model sampler writes one answer per model"),
     (('rationale = "required"', 'rationale = "sometimes"'), 7, "study.rationale", "must be one of"),
     (("shared = 2", "shared = 2\nquorum = 3"), 16, "overlap.quorum", "unknown field"),
     (("[overlap]", "[overlaps]"), 14, "overlaps", "unknown section"),

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pluralign.collect.admin import progress_report, value_coverage
+from pluralign.collect.background import Background
 from pluralign.collect.worker import RESEED, CandidateWorker, study_placer, study_sampler
 from pluralign.data.axes import AXES
 from pluralign.data.collection import CandidateSet
@@ -145,3 +146,18 @@ def test_the_worker_outlives_a_database_that_fails_says_so_once_and_goes_on_when
         assert [s.status for s in session.scalars(select(CandidateSet))] == ["ready", "ready"]
     messages = [r.getMessage() for r in caplog.records]
     assert len(messages) == 1 and "could not read or write the study's database" in messages[0], messages
+
+
+def test_a_studys_worker_writes_its_pool_for_first_turns_and_k_answers_for_later_ones(tmp_path):
+    store = open_store(tmp_path, str(tmp_path / "study.db"), study={"languages": ["en"]}, prompts={"limit": 1},
+                       candidates={"k": 2, "pool": 3, "max_tokens": 12, "judge": "none"}, overlap={"shared": 0, "min_people": 1},
+                       turns={"max": 2})
+    worker = Background(store).worker  # as `collect serve` wires it
+    assert worker.step() == 1
+    person = store.person(store.invite(1, "en")[0]).id
+    first = store.task(person)
+    assert len(first.candidates) == 3 and len(first.order) == 2  # the pool written, two of it shown
+    assert answer(store, person, next_message="Why?") == "recorded"
+    assert worker.step() == 1
+    later = store.task(person)
+    assert later.turn == 2 and len(later.candidates) == 2 and sorted(later.order) == [0, 1]

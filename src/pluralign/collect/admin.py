@@ -38,7 +38,7 @@ def progress_report(store: Store) -> dict:
                                   Person.survey))
     people["surveyed"] = people.pop("survey").map(bool)
     choices = _frame(store, select(Choice.person_id, Choice.conversation_id, Choice.turn, Choice.chosen,
-                                   Choice.position, Choice.seconds, Choice.candidate_set_id, Choice.rationale,
+                                   Choice.order, Choice.position, Choice.seconds, Choice.candidate_set_id, Choice.rationale,
                                    Choice.created_at, CandidateSet.prompt_id).join(CandidateSet))
     conversations = _frame(store, select(Conversation.person_id, Conversation.prompt_id, Conversation.finished))
     prompts = _frame(store, select(Prompt.id, Prompt.language, Prompt.shared, Prompt.position)
@@ -60,7 +60,9 @@ def progress_report(store: Store) -> dict:
     prompts["people"] = prompts["id"].map(conversations.groupby("prompt_id").size()).fillna(0).astype(int)
     first = choices[choices.turn == 1]
     people["uncertainty"], uncertain = type_uncertainty(store, people["id"], first)
-    agreement, pairs = pairwise_agreement({s: list(part.chosen) for s, part in first.groupby("candidate_set_id")})
+    # the same set and the same answers of its pool shown
+    seen = first.candidate_set_id.astype(str) + ":" + first["order"].map(lambda order: str(sorted(order)))
+    agreement, pairs = pairwise_agreement({s: list(part.chosen) for s, part in first.groupby(seen)})
     said = choices.dropna(subset=["rationale"]).sort_values("created_at", ascending=False).head(20)
     return {"people": people, "groups": groups, "prompts": prompts, "languages": language_table(store, prompts, people),
             "rationales": said[["person_id", "prompt_id", "turn", "rationale"]],
@@ -78,13 +80,13 @@ UNCERTAINTY = {"entropy": "posterior entropy of the person's type (nats; 0: cert
 
 def type_uncertainty(store: Store, people: pd.Series, first: pd.DataFrame) -> tuple[pd.Series, str | None]:
     """How uncertain each person's type is under the newest fit of an active study, from their first-turn choices
-    (``first``: ``person_id``, ``prompt_id``, ``chosen``), and what the number is (``UNCERTAINTY``); NaN and None
+    (``first``: ``person_id``, ``prompt_id``, ``chosen``, ``order``), and what the number is (``UNCERTAINTY``); NaN and None
     before the first fit."""
     with Session(store.engine) as session:
         fit = store.fits.newest(session) if store.rule.active else None
     if fit is None:
         return pd.Series(float("nan"), index=people.index), None
-    answered = {pid: list(zip(part.prompt_id, part.chosen)) for pid, part in first.groupby("person_id")}
+    answered = {pid: list(zip(part.prompt_id, part.chosen, part["order"])) for pid, part in first.groupby("person_id")}
     return (people.map(lambda pid: uncertainty(fit, person_weights(fit, answered.get(pid, [])))),
             UNCERTAINTY[fit.target])
 

@@ -62,7 +62,8 @@ class Background:
         # vLLM's engine sets signal handlers as it starts, which only the main thread may: its models load now
         models = {spec: load(spec) if parse_spec(spec).kind == "vllm" else on_demand(partial(load, spec))
                   for spec in specs}
-        self.worker = CandidateWorker(store, study_sampler(study, models), study_placer(study, models))
+        self.worker = CandidateWorker(store, study_sampler(study, models), study_placer(study, models),
+                                      first=study_sampler(study, models, study.pool_size))
         self.refitter = Refitter(store, on_demand(SentenceEmbedder)) if study.policy == "active" else None
 
     def start(self) -> None:

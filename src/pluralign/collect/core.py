@@ -1,9 +1,10 @@
-"""Pure parts of collection: which prompt a person gets next, the order they see candidates in, and the admin
-page's measures (agreement where people saw the same set, effort flags). No database, no model."""
+"""Pure parts of collection: which prompt a person gets next, which answers of a pool they see and in what order, and
+the admin page's measures (agreement where people saw the same set, effort flags). No database, no model."""
 
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 from collections import Counter
 from dataclasses import dataclass
@@ -36,6 +37,19 @@ def shown_order(seed: int, person_id: int, set_id: int, k: int) -> list[int]:
     order = list(range(k))
     random.Random(digest).shuffle(order)
     return order
+
+
+def shown_subset(n: int, k: int, rng: np.random.Generator) -> tuple[list[int], float]:
+    """Which k of a set's n answers a person is shown when the rule chose only the prompt: a uniform random k
+    (ascending), with the probability of drawing exactly them, 1 / C(n, k); all n, with probability 1, when n ≤ k."""
+    if n <= k:
+        return list(range(n)), 1.0
+    return sorted(int(i) for i in rng.choice(n, size=k, replace=False)), 1 / math.comb(n, k)
+
+
+def screen_order(seed: int, person_id: int, set_id: int, shown: Sequence[int]) -> list[int]:
+    """The indices of the answers ``shown`` (of a set's pool) in the order the person sees them (``shown_order``)."""
+    return [shown[i] for i in shown_order(seed, person_id, set_id, len(shown))]
 
 
 @dataclass(frozen=True)

@@ -16,17 +16,19 @@ from .study import Study
 SHAPES = ("ca", "comparisons", "trl", "annotators")
 
 
-# Why each conversation's prompt was assigned and with what probability (``collect/active.py``): every shape with a
-# row per conversation, choice or pair carries them, so an analysis of any export can weight by 1/probability.
-DESIGN = ["assigned", "probability"]
+# Why each conversation's prompt was assigned, with what probability (of the prompt and the answers shown together),
+# and which answers of its set were shown (their indices in the set; k of a larger pool's, ``collect/active.py``):
+# every shape with a row per conversation, choice or pair carries them, so an analysis of any export can weight by
+# 1/probability. A row's candidates are the answers shown, never the pool's others (``data/collection.py``).
+DESIGN = ["assigned", "probability", "shown"]
 
 
 def export_table(study: Study, shape: str) -> pd.DataFrame:
     """The study's choices in ``shape``: ``ca`` (one row per conversation, demographics as ``annotator_*``),
     ``comparisons`` (one row per choice, with the seconds it took, the screen position chosen and, in studies that
     ask for one, the ranking of every candidate, best first), ``trl`` (TRL's pairwise shape, every person's columns
-    kept) or ``annotators``; the first three with why each conversation's prompt was assigned and with what
-    probability (``DESIGN``)."""
+    kept) or ``annotators``; the first three with why each conversation's prompt was assigned, with what
+    probability, and which answers were shown (``DESIGN``; in ``ca``, those of the first turn)."""
     if shape not in SHAPES:
         raise InputError(f"unknown export shape {shape!r}; choose from {', '.join(SHAPES)}")
     comparisons, annotators = load_collection(study.database)

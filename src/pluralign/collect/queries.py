@@ -29,14 +29,19 @@ SURVEY = update(people).where(people.c.id == bindparam("person")).values(survey=
 ANY_CHOICE = select(choices.c.id).where(choices.c.person_id == bindparam("person")).limit(1)
 NONCE = select(choices.c.id).where(choices.c.person_id == bindparam("person"), choices.c.nonce == bindparam("nonce"))
 
-CONVERSATIONS = select(conversations.c.id, conversations.c.prompt_id, conversations.c.finished) \
+CONVERSATIONS = select(conversations.c.id, conversations.c.prompt_id, conversations.c.finished, conversations.c.shown) \
     .where(conversations.c.person_id == bindparam("person"))
 OPEN_CONVERSATIONS = CONVERSATIONS.where(conversations.c.finished.is_(False))
 NEW_CONVERSATION = insert(conversations).values(person_id=bindparam("person"), prompt_id=bindparam("prompt"),
                                                  assigned=bindparam("assigned"),
-                                                 probability=bindparam("probability")).returning(conversations.c.id)
-# what an active assignment reads of a person: the prompt and the chosen candidate of each first-turn choice
-FIRST_CHOICES = select(conversations.c.prompt_id, choices.c.chosen) \
+                                                 probability=bindparam("probability"),
+                                                 shown=bindparam("shown")).returning(conversations.c.id)
+# the answers shown of a conversation assigned while its set was pending, their probability multiplied in
+SHOWN = update(conversations).where(conversations.c.id == bindparam("conversation")) \
+    .values(shown=bindparam("shown"), probability=conversations.c.probability * bindparam("drawn"))
+# what an active assignment reads of a person: the prompt, the chosen candidate and the candidates shown (the
+# choice's order) of each first-turn choice
+FIRST_CHOICES = select(conversations.c.prompt_id, choices.c.chosen, choices.c.order) \
     .join(choices, choices.c.conversation_id == conversations.c.id) \
     .where(choices.c.person_id == bindparam("person"), choices.c.turn == 1)
 FINISH = update(conversations).where(conversations.c.id == bindparam("conversation")).values(finished=True)
@@ -45,11 +50,12 @@ PROMPTS_IN = select(prompts.c.id, prompts.c.shared, prompts.c.people) \
     .where(prompts.c.language == bindparam("language")).order_by(prompts.c.position)
 GIVEN = update(prompts).where(prompts.c.id == bindparam("prompt")).values(people=prompts.c.people + 1)
 
+_SET = select(sets.c.id, sets.c.turn, sets.c.status, sets.c.context, sets.c.candidates, sets.c.error,
+              sets.c.created_at)
+_FIRST = and_(sets.c.prompt_id == bindparam("prompt"), sets.c.turn == 1, sets.c.conversation_id.is_(None))
+FIRST_SET = _SET.where(_FIRST)  # a prompt's first-turn set, shared by everyone given the prompt
 # an open conversation's newest set, or its prompt's first-turn set when it has none of its own yet
-SET_OF = select(sets.c.id, sets.c.turn, sets.c.status, sets.c.context, sets.c.candidates, sets.c.error,
-                sets.c.created_at) \
-    .where(or_(sets.c.conversation_id == bindparam("conversation"),
-               and_(sets.c.prompt_id == bindparam("prompt"), sets.c.turn == 1, sets.c.conversation_id.is_(None)))) \
+SET_OF = _SET.where(or_(sets.c.conversation_id == bindparam("conversation"), _FIRST)) \
     .order_by(sets.c.turn.desc()).limit(1)
 TIMED_OUT = update(sets).where(sets.c.id == bindparam("set_id")).values(status="failed", error=bindparam("why"))
 NEW_CHOICE, NEW_SET = insert(choices), insert(sets)

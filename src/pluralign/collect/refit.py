@@ -1,7 +1,7 @@
 """The refit of an active study's population model, out of the request path: every ``study.refit`` choices, the
 study's choices so far are embedded and fitted (a mixture of types or ideal points, ``preferences/``), and what the
 assignment rule needs is stored as a new fit (``fits.py``): the hypotheses about a person's weights and the rewards
-of every ready first-turn set's candidates."""
+of every ready first-turn set's candidates, each answer of its pool (the rule chooses which k of them to show)."""
 
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ def refit(store: Store, embedder: Embedder) -> ActiveFit | None:
     points, log_prior, target = hypotheses(model)
     laid_out = comparison_choices(sets, embedder, rankings=False)
     rewards = task_rewards(model, laid_out.features, laid_out.candidates)
-    fit = ActiveFit(0, target, points, log_prior, {p: i for i, p in enumerate(sets["prompt_id"])}, rewards)
+    fit = ActiveFit(0, target, points, log_prior, {p: i for i, p in enumerate(sets["prompt_id"])}, rewards,
+                    store.study.k)
     with Session(store.engine) as session, session.begin():
         fit_id = save_fit(session, fit, choices, store.study.model)
     return replace(fit, id=fit_id)

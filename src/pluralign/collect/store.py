@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 from importlib import resources
 
-import numpy as np
 import pandas as pd
 from alembic import command
 from alembic.config import Config
@@ -25,9 +24,8 @@ from sqlalchemy.orm import Session
 from ..errors import InputError
 from ..data.collection import CandidateSet, Person, Prompt, Setting, engine_for, now
 from . import queries
-from .active import Rule, assign
-from .core import shown_order
-from .fits import FitCache
+from .assignment import Assigner
+from .core import screen_order
 from .study import Study
 
 
@@ -48,6 +46,7 @@ class Task:
     candidates: list
     error: str | None
     waited: float  # seconds since the set was asked for
+    order: list[int]  # the indices of the candidates shown, in the order the person sees them (empty until ready)
     finished: int = 0  # conversations the person has finished (for the progress line)
 
 
@@ -61,8 +60,8 @@ class Store:
     def __init__(self, study: Study) -> None:
         self.study = study
         self.engine = engine_for(study.database)
-        self.rule = Rule(study.policy == "active", study.warmup, study.epsilon, study.min_people)
-        self.fits = FitCache()
+        self.assigner = Assigner(study)
+        self.rule, self.fits = self.assigner.rule, self.assigner.fits
 
     def migrate(self, revision: str = "head") -> None:
         """Bring the schema to ``revision``, the newest by default (creates it in an empty database). A database
@@ -153,19 +152,20 @@ class Store:
             return True
 
     def task(self, person_id: int) -> Task | None:
-        """The person's current task: the open conversation's next turn, or a new conversation on the next prompt of
-        the overlap design among the prompts in the person's language; None when their quota or those prompts are
-        used up. A later turn's set still pending after the study's timeout is marked failed here, so the person is
-        offered a retry instead of a spinner forever. Three statements when the task is open, six when one is
-        assigned (eight in an active study after the person's warm-up): the person's conversations are read once,
-        and no statement reads the whole study."""
+        """The person's current task: the open conversation's next turn, or a new conversation (its prompt, among
+        those in the person's language, and the answers of its pool shown: ``Assigner``); None when their quota or
+        those prompts are used up. A later turn's set still pending after the study's timeout is marked failed here,
+        so the person is offered a retry instead of a spinner forever. Three statements when the task is open (four
+        at the first read of a set written after its assignment), six when one is assigned (eight in an active study
+        after the person's warm-up): the person's conversations are read once, and no statement reads the whole
+        study."""
         for _ in range(5):  # two tabs asking at once: the loser of the unique (person, prompt) insert asks again
             try:
                 with self.engine.begin() as connection:
                     language = self._lock(connection, person_id)
                     conversations = connection.execute(queries.CONVERSATIONS, {"person": person_id}).all()
-                    task = self._current(connection, conversations) or self._assign(connection, person_id, language,
-                                                                                    conversations)
+                    task = self._current(connection, person_id, conversations) or self._assign(
+                        connection, person_id, language, conversations)
                     if task is None:
                         return None
                     if task.status == "pending" and task.turn > 1 and task.waited > self.study.timeout:
@@ -183,51 +183,33 @@ class Store:
         tabs or a double click never see a turn half-answered. Returns the person's language."""
         return connection.execute(queries.LOCK, {"person": person_id}).scalar()
 
-    def _current(self, connection: Connection, conversations: Sequence[Row]) -> Task | None:
+    def _current(self, connection: Connection, person_id: int, conversations: Sequence[Row]) -> Task | None:
         """The task of the person's open conversation among ``conversations`` (None: none is open), inside
-        ``connection``'s transaction, which holds the person's lock (``_lock``)."""
+        ``connection``'s transaction, which holds the person's lock (``_lock``): its newest set (each turn's choice
+        with a next message made the next turn's), or the prompt's first-turn set when it has none of its own yet."""
         open_ = next((c for c in conversations if not c.finished), None)
-        return None if open_ is None else self._set_of(connection, open_.id, open_.prompt_id)
+        if open_ is None:
+            return None
+        s = connection.execute(queries.SET_OF, {"conversation": open_.id, "prompt": open_.prompt_id}).one()
+        shown = open_.shown
+        if s.turn == 1 and s.status == "ready" and shown is None:  # assigned while the set was pending
+            shown = self.assigner.shown(connection, open_.id, person_id, s)
+        return self._task(person_id, open_.id, open_.prompt_id, s, shown)
 
     def _assign(self, connection: Connection, person_id: int, language: str,
                 conversations: Sequence[Row]) -> Task | None:
-        """A new conversation on the next prompt of the study's rule (``active.assign``: the overlap design, or after
-        the warm-up of an active study the newest fit's most informative allowed prompt) for a person whose
-        ``conversations`` are all finished, kept with why and with what probability it was assigned; None when their
-        quota or the prompts in their ``language`` are used up."""
-        if len(conversations) >= self.study.quota:
-            return None
-        prompts = connection.execute(queries.PROMPTS_IN, {"language": language}).all()
-        fit = answered = None
-        if self.rule.active and len(conversations) >= self.rule.warmup:  # two reads more, both indexed
-            fit = self.fits.newest(connection)
-            answered = connection.execute(queries.FIRST_CHOICES, {"person": person_id}).all()
-        # replayable, like the order (a seed sequence takes no negative numbers)
-        rng = np.random.default_rng([self.study.seed % 2**32, person_id, len(conversations)])
-        assigned = assign(self.rule, [(p.id, p.shared) for p in prompts], {p.id: p.people for p in prompts},
-                          {c.prompt_id for c in conversations}, fit, answered or [], rng)
-        if assigned is None:
-            return None
-        chosen, why, probability = assigned
-        conversation = connection.execute(queries.NEW_CONVERSATION, {"person": person_id, "prompt": chosen,
-                                                                    "assigned": why,
-                                                                    "probability": probability}).scalar()
-        task = self._set_of(connection, conversation, chosen)
-        # last, so the prompt's row lock (every new person takes the shared prompts first) is held the least
-        connection.execute(queries.GIVEN, {"prompt": chosen})
-        return task
+        """A new conversation by the study's rule (``Assigner.new``) for a person whose ``conversations`` are all
+        finished; None when their quota or the prompts in their ``language`` are used up."""
+        assigned = self.assigner.new(connection, person_id, language, conversations)
+        return None if assigned is None else self._task(person_id, *assigned)
 
-    @staticmethod
-    def _set_of(connection: Connection, conversation_id: int, prompt_id: str) -> Task:
-        """The task of an open conversation: its newest set (each turn's choice with a next message made the next
-        turn's), or the prompt's first-turn set when it has none of its own yet."""
-        s = connection.execute(queries.SET_OF, {"conversation": conversation_id, "prompt": prompt_id}).one()
+    def _task(self, person_id: int, conversation_id: int, prompt_id: str, s: Row, shown: list[int] | None) -> Task:
+        """The task of conversation ``conversation_id`` on its set ``s``: a first turn shows the answers ``shown`` of
+        its set (k of its pool), a later turn every answer, each in the person's own order (``core.screen_order``)."""
+        order = [] if s.status != "ready" else screen_order(
+            self.study.seed, person_id, s.id, shown if s.turn == 1 else range(len(s.candidates)))
         return Task(conversation_id, prompt_id, s.turn, s.id, s.status, s.context, s.candidates, s.error,
-                    (now() - s.created_at).total_seconds())
-
-    def order(self, person_id: int, set_id: int, k: int) -> list[int]:
-        """The candidates' indices in the order this person sees them."""
-        return shown_order(self.study.seed, person_id, set_id, k)
+                    (now() - s.created_at).total_seconds(), order)
 
     def choose(self, person_id: int, *, nonce: str, set_id: int, position: int, rationale: str | None,
                next_message: str | None, seconds: float | None, ranking: list[int] | None = None) -> str:
@@ -243,11 +225,11 @@ class Store:
             with self.engine.begin() as connection:
                 self._lock(connection, person_id)
                 conversation = connection.execute(queries.OPEN_CONVERSATIONS, {"person": person_id}).all()
-                current = self._current(connection, conversation)
+                current = self._current(connection, person_id, conversation)
                 if current is None or current.set_id != set_id or current.status != "ready":
                     # a set answered with this nonce is no longer open: read after the lock, so a twin submit sees it
                     return self._sent_before(connection, person_id, nonce)
-                order = self.order(person_id, set_id, len(current.candidates))
+                order = current.order  # the answers shown: one of a pool's others cannot be chosen
                 if not 0 <= position < len(order):
                     raise TaskError(f"choose one of the {len(order)} answers")
                 if ranking is not None and (sorted(ranking) != list(range(len(order))) or ranking[0] != position):
@@ -286,13 +268,14 @@ class Store:
                 candidate_set.status, candidate_set.error, candidate_set.created_at = "pending", None, now()
 
     def pending(self, limit: int) -> list[dict]:
-        """Sets waiting for candidates, as the samplers' prompts (``id`` is the set's): a person's live turn before
-        the first turns generated ahead."""
+        """Sets waiting for candidates, as the samplers' prompts (``id`` is the set's, with its ``turn``): a person's
+        live turn before the first turns generated ahead."""
         with Session(self.engine) as session:
             rows = session.execute(select(CandidateSet, Prompt.language).join(Prompt)
                                    .where(CandidateSet.status == "pending")
                                    .order_by(CandidateSet.conversation_id.is_(None), CandidateSet.id).limit(limit)).all()
-            return [{"id": s.id, "text": s.context[-1]["content"], "language": language, "context": s.context[:-1]}
+            return [{"id": s.id, "turn": s.turn, "text": s.context[-1]["content"], "language": language,
+                     "context": s.context[:-1]}
                     for s, language in rows]
 
     def fill(self, set_id: int, candidates: list[dict] | None, error: str | None = None,

@@ -19,7 +19,10 @@
     [candidates]
     sampler = "negatively-correlated"  # one request for k diverse answers; or independent, or multi-model
     models = ["embedded"]          # model specs; multi-model takes one candidate from each
-    k = 4
+    k = 4                          # answers shown per set
+    pool = 8                       # answers generated for each prompt's first turn (default: k), of which each
+                                   # person is shown k: a uniform random k, or in an active study the k expected to
+                                   # teach the most about them (docs/methods.md#a-larger-pool-of-candidates)
     temperature = 1.0
     max_tokens = 160
     judge = "embedded"             # places each set on the value poles for the admin page (default: the first
@@ -85,6 +88,7 @@ class Study:
     sampler: str = "negatively-correlated"
     models: tuple[str, ...] = ("embedded",)
     k: int = 4
+    pool: int | None = None  # None: k (every generated answer is shown)
     temperature: float = 1.0
     max_tokens: int = 160
     judge: str | None = None  # None: the first of models; "none": no live coverage
@@ -107,6 +111,11 @@ class Study:
         """The model spec of the value placer, or None when the study turns live coverage off."""
         return None if self.judge == "none" else self.judge or self.models[0]
 
+    @property
+    def pool_size(self) -> int:
+        """The answers generated for each prompt's first turn, of which a person is shown ``k``."""
+        return self.pool or self.k
+
 
 # Each field: (section, key, type, check, message when the check fails).
 _FIELDS = {
@@ -127,6 +136,8 @@ _FIELDS = {
     "models": ("candidates", "models", list, lambda v: bool(v) and all(isinstance(x, str) and x for x in v),
                "must be a non-empty list of model specs"),
     "k": ("candidates", "k", int, lambda v: 2 <= v <= 4, "must be 2 to 4 (Community Alignment's shape holds four)"),
+    # C(8, 4) = 70 ways to show 4 of 8 per prompt: an active assignment scores each of them per request
+    "pool": ("candidates", "pool", int, lambda v: 2 <= v <= 8, "must be 2 to 8"),
     "temperature": ("candidates", "temperature", float, lambda v: 0 <= v <= 2, "must be between 0 and 2"),
     "max_tokens": ("candidates", "max_tokens", int, lambda v: 1 <= v <= 4096, "must be 1 to 4096"),
     "judge": ("candidates", "judge", str, lambda v: bool(v.strip()), "must be a model spec or \"none\""),
@@ -212,4 +223,11 @@ def load_study(path: str | Path) -> Study:
         raise StudyError(f"{path}, line {_line(text, 'candidates', 'models')}, field 'candidates.models': the "
                          f"multi-model sampler takes one candidate from each model, so it needs k = {study.k} models, "
                          f"got {len(study.models)}")
+    if study.pool_size < study.k:
+        raise StudyError(f"{path}, line {_line(text, 'candidates', 'pool')}, field 'candidates.pool': the pool is the "
+                         f"answers generated, of which k = {study.k} are shown, so it needs at least {study.k}, got "
+                         f"{study.pool}")
+    if study.sampler == "multi-model" and study.pool_size != study.k:
+        raise StudyError(f"{path}, line {_line(text, 'candidates', 'pool')}, field 'candidates.pool': the multi-model "
+                         f"sampler writes one answer per model, so its pool is k = {study.k}, got {study.pool}")
     return study

@@ -19,9 +19,11 @@ from .store import Store
 from .study import Study
 
 
-def study_sampler(study: Study, models: dict[str, LanguageModel]) -> Sampler:
-    """The study's sampler over loaded ``models`` (by spec)."""
-    settings = SamplerSettings(k=study.k, temperature=study.temperature, max_tokens=study.max_tokens, seed=study.seed)
+def study_sampler(study: Study, models: dict[str, LanguageModel], k: int | None = None) -> Sampler:
+    """The study's sampler over loaded ``models`` (by spec), writing ``k`` answers per set (default: the k shown; a
+    first turn's sampler writes the study's ``pool_size``)."""
+    settings = SamplerSettings(k=k or study.k, temperature=study.temperature, max_tokens=study.max_tokens,
+                               seed=study.seed)
     return make_sampler(study.sampler, {spec: models[spec] for spec in study.models}, settings)
 
 
@@ -34,15 +36,17 @@ RESEED = 100  # a new sample's seed step: clear of the seeds a sampler takes its
 
 
 class CandidateWorker(threading.Thread):
-    """Fills pending sets ``batch`` at a time with ``sampler`` (each candidate placed by ``placer`` when given) until
-    ``stop()``. A candidate that fails its checks is replaced by the same slot of a new sample (another seed), up to
+    """Fills pending sets ``batch`` at a time with ``sampler``, the first turns' with ``first`` (default: ``sampler``;
+    a study with a larger pool than it shows writes the pool there), each candidate placed by ``placer`` when given,
+    until ``stop()``. A candidate that fails its checks is replaced by the same slot of a new sample (another seed), up to
     ``resamples`` times, then dropped; a set left with fewer than two is failed, as is a batch whose generation fails
     (the person's page offers a retry)."""
 
     def __init__(self, store: Store, sampler: Sampler, placer: ValuePlacer | None = None, batch: int = 4,
-                 idle_seconds: float = 0.5, resamples: int = 2) -> None:
+                 idle_seconds: float = 0.5, resamples: int = 2, first: Sampler | None = None) -> None:
         super().__init__(name="pluralign-candidates", daemon=True)
         self.store, self.sampler, self.placer, self.batch, self.idle = store, sampler, placer, batch, idle_seconds
+        self.first = first or sampler
         self.resamples = resamples
         self._stopping = threading.Event()
 
@@ -106,9 +110,16 @@ class CandidateWorker(threading.Thread):
         return sets, checks
 
     def _sample(self, prompts: list[dict], attempt: int) -> list[list[dict]]:
-        """The sampler's sets for ``prompts``, with a seed of its own for each attempt."""
-        sampler = replace(self.sampler, seed=self.sampler.seed + RESEED * attempt)
-        return [[{"text": c["text"], "source": c["source"]} for c in r["candidates"]] for r in sampler.sample(prompts)]
+        """The samplers' sets for ``prompts`` (``first``'s for first turns), with a seed of their own for each
+        attempt."""
+        sets: list[list[dict]] = [[] for _ in prompts]
+        for sampler, first in ((self.first, True), (self.sampler, False)):
+            part = [i for i, p in enumerate(prompts) if (p["turn"] == 1) == first]
+            if part:
+                sampler = replace(sampler, seed=sampler.seed + RESEED * attempt)
+                for i, r in zip(part, sampler.sample([prompts[i] for i in part])):
+                    sets[i] = [{"text": c["text"], "source": c["source"]} for c in r["candidates"]]
+        return sets
 
     def stop(self) -> None:
         self._stopping.set()

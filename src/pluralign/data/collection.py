@@ -6,7 +6,9 @@ to it sees (so their disagreement is measurable), in an order shuffled per perso
 person's conversation from the response they chose. A choice records the candidate's index in the set (not its
 position on screen), the position it was shown at, the ranking of every candidate where the study asks for one, and
 the client's nonce, unique per person, so a retried submit is one choice. Each conversation keeps why its prompt was
-assigned and with what probability (active studies choose prompts by what a person's answers teach).
+assigned and with what probability (active studies choose prompts by what a person's answers teach), and which of its
+first-turn set's answers it shows (a study may generate a larger pool than it shows); a choice's candidates, as read
+back, are the answers the person was shown, never the pool's others.
 The schema's history is in Alembic migrations (``pluralign/collect/migrations``).
 """
 
@@ -80,6 +82,9 @@ class Conversation(Base):
     # assignment rule gave it, for inverse-probability weights (empty in studies from before they were kept)
     assigned: Mapped[Optional[str]] = mapped_column(String(16))
     probability: Mapped[Optional[float]]
+    # which answers of the prompt's first-turn set (indices, ascending) the person is shown: k of its pool; empty
+    # until that set is written, and in studies from before a pool was kept (they showed every answer)
+    shown: Mapped[Optional[list[Any]]]
     __table_args__ = (UniqueConstraint("person_id", "prompt_id"),)
 
 
@@ -195,6 +200,17 @@ def _masked(text: str) -> str:
     return re.sub(r"(://[^:/@\s]*:)[^@/\s]*@", r"\1***@", text)
 
 
+def _as_shown(choice: Choice, candidate_set: CandidateSet) -> dict:
+    """A choice's ``candidates`` as the person saw them: the answers of the set it showed (its ``order``, which is k
+    of a larger pool's; every answer where the set was the pool), in the set's order, with ``chosen`` and
+    ``ranking`` as indices among them, and ``shown``, their indices in the set. Answers generated but not shown are
+    left out: they were never compared, so none of them counts as rejected."""
+    shown = sorted(choice.order)
+    index = {candidate: i for i, candidate in enumerate(shown)}
+    return {"candidates": [candidate_set.candidates[i]["text"] for i in shown], "chosen": index[choice.chosen],
+            "ranking": None if choice.ranking is None else [index[c] for c in choice.ranking], "shown": shown}
+
+
 def load_collection(db: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A collection database's choices -> (comparisons, annotators) in our long columns; each conversation's turns
     continue from the response chosen before, as Community Alignment's do. A SQLite file is opened read-only: reading
@@ -223,9 +239,8 @@ def load_collection(db: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             people = session.scalars(select(Person).order_by(Person.id)).all()
             rows = [{"comparison_id": f"{c.conversation_id}-{c.turn}", "conversation_id": str(c.conversation_id),
                      "turn": c.turn, "annotator_id": str(c.person_id), "context": s.context, "prompt_id": p.id,
-                     "candidates": [x["text"] for x in s.candidates], "chosen": c.chosen, "language": p.language,
-                     "feedback": c.rationale or None, "seconds": c.seconds, "position": c.position, "ranking": c.ranking,
-                     "assigned": assigned, "probability": probability}
+                     **_as_shown(c, s), "language": p.language, "feedback": c.rationale or None,
+                     "seconds": c.seconds, "position": c.position, "assigned": assigned, "probability": probability}
                     for c, s, p, assigned, probability in choices]
             annotators = pd.DataFrame([{"annotator_id": str(p.id), **(p.survey or {})} for p in people]
                                       or {"annotator_id": []})
@@ -235,7 +250,7 @@ def load_collection(db: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         engine.dispose()
     comparisons = pd.DataFrame(rows, columns=["comparison_id", "conversation_id", "turn", "annotator_id", "context",
                                               "candidates", "chosen", "language", "feedback", "prompt_id", "seconds",
-                                              "position", "ranking", "assigned", "probability"])
+                                              "position", "ranking", "assigned", "probability", "shown"])
     if comparisons.empty:
         raise DatasetError(db, "no choices collected yet")
     check_comparisons(comparisons, None, db)

@@ -25,9 +25,8 @@ def api_task(token: str, state: State) -> JSONResponse:
     body: dict = {"state": where}
     if where == "task":
         study = state.study
-        order = state.store.order(person.id, task.set_id, len(task.candidates))
         body.update(set_id=task.set_id, turn=task.turn, turns=study.turns, context=task.context,
-                    candidates=[task.candidates[i]["text"] for i in order], rationale=study.rationale,
+                    candidates=[task.candidates[i]["text"] for i in task.order], rationale=study.rationale,
                     rank=study.rank, finished=task.finished, quota=study.quota, **state.stamp(person, task))
     elif task is not None:
         # why it failed (a model's path, a server's address) is the study team's to read, in the database and the

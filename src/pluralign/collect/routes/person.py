@@ -35,8 +35,7 @@ def annotator(token: str, state: State, stale: bool = False) -> HTMLResponse:
         context.update(task=task, slow=task.waited > SLOW_SECONDS, stale=stale, quota=state.study.quota,
                        done=task.finished + 1)
     if where == "task":
-        order = state.store.order(person.id, task.set_id, len(task.candidates))
-        shown = [(position, task.candidates[i]["text"]) for position, i in enumerate(order)]
+        shown = [(position, task.candidates[i]["text"]) for position, i in enumerate(task.order)]
         context.update(shown=shown, nonce=secrets.token_hex(16), **state.stamp(person, task))
     return state.page(f"{where}.html", person.language, **context)
 
