@@ -36,10 +36,10 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from pluralign.data.choices import Choices
-from pluralign.preferences import BradleyTerry, IdealPoint, MixtureBradleyTerry, split_choices
+from pluralign.learn import BradleyTerry, IdealPoint, MixtureBradleyTerry, split_choices
 from pluralign.estimators.acquire import acquire, k_subsets, task_rewards
 from pluralign.estimators.evaluate import in_last_conversations, per_comparison
-from pluralign.preferences.replay import replay_orders
+from pluralign.learn.replay import replay_orders
 from pluralign.simulate import simulate_population
 
 SHARES = {2: (0.7, 0.3), 3: (0.5, 0.3, 0.2), 4: (0.4, 0.3, 0.2, 0.1), 5: (0.35, 0.25, 0.2, 0.12, 0.08)}

@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from pluralign.preferences import BradleyTerry, IdealPoint, MixtureBradleyTerry
+from pluralign.learn import BradleyTerry, IdealPoint, MixtureBradleyTerry
 from pluralign.estimators._fit import _Project
 from pluralign.simulate import simulate_population
 

@@ -1,6 +1,6 @@
 """Does the rank-ordered logit beat first choices alone, and do ``rankings_gain``'s intervals say so honestly?
 
-The simulation of ``tests/preferences/test_rankings.py`` (``tests/preferences/scenarios.py``: 10 people × 20 prompts
+The simulation of ``tests/learn/test_rankings.py`` (``tests/learn/scenarios.py``: 10 people × 20 prompts
 in training, 40 unseen people × 60 unseen prompts held out, four answers per prompt) with more seeds, lower ranks that
 follow the people's utilities (``signal``) or are random (``noise``). Per metric: how often the 95% interval covers
 the true gain, how often it claims a gain (lower end above 0) and a loss (upper end below 0), and how often it claims
@@ -16,7 +16,7 @@ import argparse
 import pandas as pd
 
 from tests.metrics.scenarios import mc_error
-from tests.preferences.scenarios import rankings_gain_run
+from tests.learn.scenarios import rankings_gain_run
 
 
 def rates(seeds: int) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from pluralign.align.job import AlignConfig
 from pluralign.align.judge import JudgeConfig
 from pluralign.audit import AuditConfig
 from pluralign.jobs import Summary, jobs, rebuild, resume
-from pluralign.preferences.job import LearnConfig
+from pluralign.learn.job import LearnConfig
 from pluralign.runs import read_manifest, read_records
 from pluralign.sampling import SamplingConfig
 from pluralign.sampling.people import HumansVsModelsConfig

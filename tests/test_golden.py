@@ -4,7 +4,7 @@ own jobs' tests, on the same runs."""
 
 from __future__ import annotations
 
-from pluralign.preferences.job import LearnConfig, run_learn
+from pluralign.learn.job import LearnConfig, run_learn
 
 from .golden import assert_golden
 

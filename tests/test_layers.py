@@ -9,8 +9,9 @@ import ast
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "pluralign"
-CAPABILITIES = ("audit", "values", "preferences", "sampling", "collect", "align")
-ABOVE = ("cli", "__main__")  # the command line imports every capability
+CAPABILITIES = ("audit", "values", "learn", "sampling", "collect", "align")
+# the command line imports every capability; ``preferences`` is learn's deprecated old name, an alias of it
+ABOVE = ("cli", "__main__", "preferences")
 
 
 def _room(path: Path) -> str:

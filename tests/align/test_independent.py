@@ -287,9 +287,9 @@ def test_the_refits_follow_the_training_seed_and_the_record_says_which():
     from pluralign.align.independent import IndependentRewards, independent_summary, scored_record
     from pluralign.align.refit import judging_people, refit_signs, refit_tests
     from pluralign.embed import SentenceEmbedder
-    from pluralign.preferences import BradleyTerry
+    from pluralign.learn import BradleyTerry
     from pluralign.estimators.crossfit import CrossFit
-    from pluralign.preferences.reward import GroupRewards
+    from pluralign.learn.reward import GroupRewards
 
     choices = choice_data(np.zeros(768), 8, 10, np.random.default_rng(0))  # the embedder's interaction features
     fit = CrossFit(GroupRewards(BradleyTerry().fit(choices), SentenceEmbedder()), choices, BradleyTerry, 8)

@@ -11,7 +11,7 @@ import pytest
 from pluralign.data import DatasetError, left_out, load_prism, load_prism_survey
 from pluralign.data.choices import with_rankings
 from pluralign.data.prism import AFTER_TIE, CHOICE_BELOW_TOP_SCORE, TIE
-from pluralign.preferences import BradleyTerry, Choices
+from pluralign.learn import BradleyTerry, Choices
 
 TRADITIONAL = ["Keep the customs of your family.", "Respect your elders and their ways.",
                "Follow the faith you were raised in.", "Honour the traditions of your country."]

@@ -47,7 +47,7 @@ def learn(
     after 0, 5, 10 and 20 of their choices. With --active-replay, the same unseen people's accuracy after each
     number of choices asked in a random order and asked actively (active_replay.parquet).
     """
-    from ..preferences.job import LearnConfig, run_learn
+    from ..learn.job import LearnConfig, run_learn
 
     config = LearnConfig(data=data, annotators=annotators, estimator=estimator, k=k, group=group,
                          worst_min_n=worst_min_n, rankings=rankings, seed=seed, active_replay=active_replay,

@@ -1,5 +1,5 @@
 """The refit of an active study's population model, out of the request path: every ``study.refit`` choices, the
-study's choices so far are embedded and fitted (a mixture of types or ideal points, ``preferences/``), and what the
+study's choices so far are embedded and fitted (a mixture of types or ideal points, ``estimators/``), and what the
 assignment rule needs is stored as a new fit (``fits.py``): the hypotheses about a person's weights and the rewards
 of every ready first-turn set's candidates, each answer of its pool (the rule chooses which k of them to show)."""
 

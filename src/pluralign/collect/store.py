@@ -1,4 +1,5 @@
-"""A study's database: migrations, invites, the next task of a person, choices committed once, candidate sets to fill.
+"""A study's database: migrations, invites, the next task of a person, choices committed once (and, through
+``sets.SetQueue``, the candidate sets to fill).
 
 Every write is one transaction. A choice carries the client's nonce (unique per person), so a double click or a
 retried submit finds the choice already there and records nothing more; a choice is acknowledged only after its
@@ -26,6 +27,7 @@ from ..data.collection import CandidateSet, Person, Prompt, Setting, engine_for,
 from . import queries
 from .assignment import Assigner
 from .core import screen_order
+from .sets import SetQueue
 from .study import Study
 
 
@@ -54,8 +56,9 @@ class TaskError(InputError):
     """A submit that chose an answer that was not shown."""
 
 
-class Store:
-    """The collection database of one study (``study.database``: a SQLite file or a URL)."""
+class Store(SetQueue):
+    """The collection database of one study (``study.database``: a SQLite file or a URL); the candidate sets its
+    worker fills are ``SetQueue``'s."""
 
     def __init__(self, study: Study) -> None:
         self.study = study
@@ -259,33 +262,3 @@ class Store:
         own, so another's never matches."""
         found = connection.execute(queries.NONCE, {"person": person_id, "nonce": nonce}).first()
         return "stale" if found is None else "duplicate"
-
-    def retry(self, set_id: int) -> None:
-        """Ask the worker again for a set whose generation failed."""
-        with Session(self.engine) as session, session.begin():
-            candidate_set = session.get(CandidateSet, set_id)
-            if candidate_set is not None and candidate_set.status == "failed":
-                candidate_set.status, candidate_set.error, candidate_set.created_at = "pending", None, now()
-
-    def pending(self, limit: int) -> list[dict]:
-        """Sets waiting for candidates, as the samplers' prompts (``id`` is the set's, with its ``turn``): a person's
-        live turn before the first turns generated ahead."""
-        with Session(self.engine) as session:
-            rows = session.execute(select(CandidateSet, Prompt.language).join(Prompt)
-                                   .where(CandidateSet.status == "pending")
-                                   .order_by(CandidateSet.conversation_id.is_(None), CandidateSet.id).limit(limit)).all()
-            return [{"id": s.id, "turn": s.turn, "text": s.context[-1]["content"], "language": language,
-                     "context": s.context[:-1]}
-                    for s, language in rows]
-
-    def fill(self, set_id: int, candidates: list[dict] | None, error: str | None = None,
-             checks: list[dict] | None = None) -> None:
-        """Store a set's generated candidates (or why generation failed), and add the answers its checks refused to
-        those of earlier tries."""
-        with Session(self.engine) as session, session.begin():
-            candidate_set = session.get(CandidateSet, set_id)
-            candidate_set.checks = [*(candidate_set.checks or []), *(checks or [])] or None
-            if candidates is None:
-                candidate_set.status, candidate_set.error = "failed", error
-            else:
-                candidate_set.candidates, candidate_set.status, candidate_set.ready_at = candidates, "ready", now()

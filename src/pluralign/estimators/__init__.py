@@ -1,7 +1,7 @@
 """Preference estimators and what several capabilities use of them: the fits (one reward, group rewards, latent
 types, ideal points), the features they learn over, their per-comparison evaluation, the choice of what to ask a
 person next, the rewards a learn run fitted, and their refits on resampled people. Below the capabilities:
-``preferences`` (learn) fits and reports with them, ``collect`` assigns with them, ``sampling`` compares samplers
+``learn`` fits and reports with them, ``collect`` assigns with them, ``sampling`` compares samplers
 with them and ``align`` judges with their rewards."""
 
 from .base import ChoiceEstimator

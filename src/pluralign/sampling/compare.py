@@ -2,8 +2,8 @@
 people want? Sets come from ``job.generate_sets`` (with each model's default answer and the placer's check); a
 simulated population chooses among them, and the preference estimators learn from those choices.
 
-It fits ``preferences``' estimators (BradleyTerry, IdealPoint) as a library: this job composes candidate sets with
-the learn capability's estimators, so it stands a floor above ``preferences`` (see ``sampling/__init__.py``)."""
+It fits the estimators of ``pluralign.estimators`` (BradleyTerry, IdealPoint), the floor below the capabilities
+that learn fits with too."""
 
 from __future__ import annotations
 

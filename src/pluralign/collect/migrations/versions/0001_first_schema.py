@@ -16,6 +16,16 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Create the tables, each after those its foreign keys name."""
+    _people()
+    _prompts()
+    _settings()
+    _conversations()
+    _candidate_sets()
+    _choices()
+
+
+def _people() -> None:
     op.create_table('people',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
@@ -27,6 +37,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('token_hash')
     )
+
+
+def _prompts() -> None:
     op.create_table('prompts',
     sa.Column('id', sa.String(length=200), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
@@ -35,11 +48,17 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+
+
+def _settings() -> None:
     op.create_table('settings',
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('value', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('key')
     )
+
+
+def _conversations() -> None:
     op.create_table('conversations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -55,6 +74,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_conversations_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_conversations_prompt_id'), ['prompt_id'], unique=False)
 
+
+def _candidate_sets() -> None:
     op.create_table('candidate_sets',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('prompt_id', sa.String(length=200), nullable=False),
@@ -77,6 +98,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_candidate_sets_prompt_id'), ['prompt_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_candidate_sets_status'), ['status'], unique=False)
 
+
+def _choices() -> None:
     op.create_table('choices',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('nonce', sa.String(length=64), nullable=False),
@@ -100,7 +123,6 @@ def upgrade() -> None:
     with op.batch_alter_table('choices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_choices_conversation_id'), ['conversation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_choices_person_id'), ['person_id'], unique=False)
-
 
 
 def downgrade() -> None:

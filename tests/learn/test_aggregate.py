@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pluralign.preferences import (GroupBradleyTerry, IdealPoint, MixtureBradleyTerry, aggregate, group_probabilities,
+from pluralign.learn import (GroupBradleyTerry, IdealPoint, MixtureBradleyTerry, aggregate, group_probabilities,
                                    policy_scores)
 from pluralign.simulate import simulate_population
 

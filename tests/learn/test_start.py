@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
-from pluralign.preferences import Choices
+from pluralign.learn import Choices
 from pluralign.estimators._start import mean_gradients, spectral_start
 from pluralign.simulate import simulate_population
 

@@ -8,7 +8,7 @@ import pytest
 
 from pluralign.data import load_community_alignment
 from pluralign.embed import SentenceEmbedder
-from pluralign.preferences import BradleyTerry
+from pluralign.learn import BradleyTerry
 from pluralign.data.choices import Choices
 from pluralign.estimators.features import comparison_choices
 from tests.data.test_comparisons import _ca_rows

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pluralign.embed import SentenceEmbedder
-from pluralign.preferences import BradleyTerry, IdealPoint, MixtureBradleyTerry
+from pluralign.learn import BradleyTerry, IdealPoint, MixtureBradleyTerry
 from pluralign.data.choices import Choices
 from pluralign.estimators.evaluate import (accuracy_gain, evaluate, expected_calibration_error,
                                             in_last_conversations, resampled_unit, split_choices, unseen_learning_curve)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pluralign.preferences.replay import GAIN
+from pluralign.learn.replay import GAIN
 
 TRADITIONAL = ["Keep the customs of your family.", "Respect your elders and their ways.",
                "Follow the faith you were raised in."]

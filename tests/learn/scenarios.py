@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pluralign.data.choices import Choices, with_rankings
-from pluralign.preferences import BradleyTerry, ChoiceEstimator
+from pluralign.learn import BradleyTerry, ChoiceEstimator
 from pluralign.estimators.evaluate import rankings_gain
 
 FEATURES, ANSWERS, SPREAD = 8, 4, 0.5  # answer features, answers per prompt, sd of a person's taste about the shared

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pluralign.preferences import BradleyTerry
+from pluralign.learn import BradleyTerry
 from pluralign.data.choices import Choices
 from pluralign.estimators.evaluate import evaluate, per_comparison
 

@@ -1,4 +1,4 @@
-"""The path README's Python examples import a learn run's rewards from (``from pluralign.preferences.reward import
+"""The path README's Python examples import a learn run's rewards from (``from pluralign.learn.reward import
 GroupRewards``): the rewards live below the capabilities, in ``estimators.reward``, since align scores with them too."""
 
 from ..estimators.reward import GroupRewards, trl_pairs

@@ -10,7 +10,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
 
 from pluralign.data import DatasetError
-from pluralign.preferences import BradleyTerry, Choices, GroupBradleyTerry, IdealPoint, MixtureBradleyTerry
+from pluralign.learn import BradleyTerry, Choices, GroupBradleyTerry, IdealPoint, MixtureBradleyTerry
 from pluralign.simulate import simulate_population
 
 

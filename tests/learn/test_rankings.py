@@ -11,7 +11,7 @@ import pytest
 
 from pluralign.data import DatasetError
 from pluralign.data.choices import with_rankings
-from pluralign.preferences import BradleyTerry, Choices, MixtureBradleyTerry, evaluate, split_choices
+from pluralign.learn import BradleyTerry, Choices, MixtureBradleyTerry, evaluate, split_choices
 from pluralign.estimators.evaluate import learning_curve_points
 
 from .scenarios import rankings_gain_run

@@ -20,21 +20,17 @@ from ..data.sources import comparisons_from, parse_source
 from ..errors import InputError
 from ..estimators.base import ChoiceEstimator
 from ..estimators.bradley_terry import BradleyTerry
-from ..estimators.evaluate import (CURVE_COLUMNS, accuracy_gain, evaluate, learning_curve_points, rankings_gain,
+from ..estimators.evaluate import (accuracy_gain, evaluate, learning_curve_points, rankings_gain,
                                    resampled_unit, split_choices)
 from ..estimators.latent import SharedRewards
 from ..estimators.named import ESTIMATORS, make_estimator
 from ..jobs import Job, Summary
 from ..models.base import LanguageModel
-from ..metrics import write_metrics
-from ..runs import Run, RunError, read_manifest, read_records
+from ..runs import Run
 from .describe import distinctive_candidates
-from .replay import POLICIES, REPLAY_COLUMNS, REPLAY_SHOTS, replay_points
-from .report import write_learn_report
+from .replay import POLICIES, REPLAY_SHOTS, replay_points
+from .results import BASELINE, packed, write_results
 from .summary import summarise_learn
-
-BASELINE = "BradleyTerry (one reward)"  # the one shared reward every other estimator is compared with
-
 
 @dataclass
 class LearnConfig:
@@ -178,21 +174,21 @@ def run_learn(config: LearnConfig, out: str | Path, *, fresh: bool = False, prog
                 key = f"evaluate|{model_name}|{part}"
                 if len(held) and key not in done:
                     table = evaluate(fitted, held, seed=config.seed, min_n=config.worst_min_n, resampled=resampled)
-                    run.append([{"key": key, "kind": "metrics", "model": model_name, "split": part, **_packed(table)}])
+                    run.append([{"key": key, "kind": "metrics", "model": model_name, "split": part, **packed(table)}])
                 elif not len(held) and fitted is model:
                     warnings.warn(f"the split '{part}' is empty for this data (see docs/methods.md#learn-splits); "
                                   "its rows are left out", stacklevel=2)
         for part, held in parts.items():  # the estimator against the shared reward, paired on the same choices
             if len(compared) > 1 and len(held) and f"gain|{part}" not in done:
                 table = accuracy_gain(model, compared[1][1], held, seed=config.seed, resampled=resampled)
-                run.append([{"key": f"gain|{part}", "kind": "metrics", "model": name, "split": part, **_packed(table)}])
+                run.append([{"key": f"gain|{part}", "kind": "metrics", "model": name, "split": part, **packed(table)}])
         if not split.train.first.all():  # the rank-ordered logit against the same estimator on first choices
             first = _fitted(run, done, "first_choices", _estimator(config), split.train.first_choices())
             for part, held in parts.items():
                 if len(held) and f"rankings|{part}" not in done:
                     table = rankings_gain(model, first, held, seed=config.seed, resampled=resampled)
                     run.append([{"key": f"rankings|{part}", "kind": "metrics", "model": name, "split": part,
-                                 **_packed(table)}])
+                                 **packed(table)}])
         if isinstance(model, SharedRewards):
             _record_types(run, done, config, data, split.unseen, model)
     write_results(run.path)
@@ -209,7 +205,7 @@ def _fitted(run: Run, done: set[str], role: str, estimator: ChoiceEstimator, tra
     os.replace(estimator.save(run.path / f"{role}.partial.npz"), path)
     sizes = _type_sizes(estimator)
     run.append([{"key": key, "kind": "fit", "role": role, "estimator": type(estimator).__name__, "file": path.name,
-                 "sizes": None if sizes is None else _packed(sizes), "comparisons": int(train.first.sum()),
+                 "sizes": None if sizes is None else packed(sizes), "comparisons": int(train.first.sum()),
                  "later_choices": int((~train.first).sum())}])
     return estimator
 
@@ -221,7 +217,7 @@ def _record_types(run: Run, done: set[str], config: LearnConfig, data: LearnData
     each type (for data with texts)."""
     if data.true_types is not None and "type_recovery" not in done:
         run.append([{"key": "type_recovery", "kind": "metrics", "model": ESTIMATORS[config.estimator],
-                     "split": "training people", **_packed(type_recovery(model, data.true_types))}])
+                     "split": "training people", **packed(type_recovery(model, data.true_types))}])
     if len(unseen):
         todo = [s for s in config.shots if f"curve|{s}" not in done]
         for point in learning_curve_points(model, unseen, todo, config.test_share, seed=config.seed):
@@ -233,55 +229,7 @@ def _record_types(run: Run, done: set[str], config: LearnConfig, data: LearnData
                     run.append([{"key": f"replay|{point['policy']}|{point['shots']}", "kind": "replay", **point}])
     if data.texts is not None and "distinctive" not in done:
         run.append([{"key": "distinctive", "kind": "distinctive",
-                     **_packed(distinctive_candidates(model, data.choices.features, data.texts))}])
-
-
-def write_results(run_dir: str | Path) -> Path:
-    """Write the tables, metrics and report of a learn run from its records alone; returns the report's path.
-
-    ``metrics.parquet`` (model, split, metric, grouping, group, value, interval, n), ``learning_curve.parquet`` and
-    ``distinctive.parquet`` (what each type or prototype prefers, for data with texts) and ``active_replay.parquet``
-    (random against active assignment), when the run has them. The
-    records are in the order the run made them (a resumed run goes on where it stopped), which orders the tables.
-    """
-    run_dir = Path(run_dir)
-    records = read_records(run_dir)
-    tables = [_unpacked(r).assign(model=r["model"], split=r["split"]) for r in records if r["kind"] == "metrics"]
-    if not tables:
-        raise RunError(f"{run_dir} has no evaluation to report: none has finished yet (run the same learn command "
-                       "again to resume), or every held-out split is empty")
-    metrics = pd.concat(tables, ignore_index=True)
-    write_metrics(run_dir, metrics)
-    # a point recorded before the curve had intervals has no comparisons, and its n counted them, not people
-    points = [r if "comparisons" in r else {**r, "n": None, "comparisons": r["n"]} for r in records
-              if r["kind"] == "curve"]
-    curve = pd.DataFrame(points).reindex(columns=CURVE_COLUMNS) if points else None
-    if curve is not None:
-        curve.to_parquet(run_dir / "learning_curve.parquet", index=False)
-    replay = [r for r in records if r["kind"] == "replay"]
-    if replay:
-        pd.DataFrame(replay).reindex(columns=REPLAY_COLUMNS).to_parquet(run_dir / "active_replay.parquet", index=False)
-    distinctive = next((_unpacked(r) for r in records if r["kind"] == "distinctive"), None)
-    if distinctive is not None:
-        distinctive.to_parquet(run_dir / "distinctive.parquet", index=False)
-    fit = next((r for r in records if r["kind"] == "fit" and r["role"] == "model"), {})
-    sizes = _unpacked(fit["sizes"]) if fit.get("sizes") else None
-    baseline = BASELINE if BASELINE in set(metrics["model"]) else None
-    return write_learn_report(run_dir, read_manifest(run_dir), metrics, curve, sizes, distinctive, fit, baseline)
-
-
-def _packed(table: pd.DataFrame) -> dict:
-    """A table as a record's ``columns`` and ``rows``, in plain JSON values (missing ones as null)."""
-    def plain(value):
-        value = value.item() if isinstance(value, np.generic) else value
-        return None if isinstance(value, float) and np.isnan(value) else value
-
-    return {"columns": list(table.columns), "rows": [[plain(v) for v in row] for row in table.itertuples(index=False)]}
-
-
-def _unpacked(record: dict) -> pd.DataFrame:
-    """The table ``_packed`` put in a record."""
-    return pd.DataFrame(record["rows"], columns=record["columns"])
+                     **packed(distinctive_candidates(model, data.choices.features, data.texts))}])
 
 
 def _type_sizes(model: ChoiceEstimator) -> pd.DataFrame | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pluralign.preferences.job import LearnConfig, run_learn
+from pluralign.learn.job import LearnConfig, run_learn
 from pluralign.runs import RunError
 
 from ..golden import assert_golden

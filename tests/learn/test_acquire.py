@@ -8,10 +8,10 @@ import pytest
 from scipy.stats import binom
 
 from pluralign.data.choices import Choices
-from pluralign.preferences import IdealPoint, MixtureBradleyTerry
+from pluralign.learn import IdealPoint, MixtureBradleyTerry
 from pluralign.estimators.acquire import (acquire, assignment_probabilities, hypotheses, k_subsets, posterior,
                                            task_rewards, task_scores)
-from pluralign.preferences.replay import replay_orders
+from pluralign.learn.replay import replay_orders
 
 # two answers people split on (rows 0, 1) and two near copies of the first (rows 2, 3): a task of 0 and 1 tells the
 # two types apart, a task of 2 and 3 cannot
