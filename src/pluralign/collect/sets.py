@@ -22,13 +22,14 @@ class SetQueue:
                 candidate_set.status, candidate_set.error, candidate_set.created_at = "pending", None, now()
 
     def pending(self, limit: int) -> list[dict]:
-        """Sets waiting for candidates, as the samplers' prompts (``id`` is the set's): a person's live turn before
-        the first turns generated ahead."""
+        """Sets waiting for candidates, as the samplers' prompts (``id`` is the set's, with its ``turn``): a person's
+        live turn before the first turns generated ahead."""
         with Session(self.engine) as session:
             rows = session.execute(select(CandidateSet, Prompt.language).join(Prompt)
                                    .where(CandidateSet.status == "pending")
                                    .order_by(CandidateSet.conversation_id.is_(None), CandidateSet.id).limit(limit)).all()
-            return [{"id": s.id, "text": s.context[-1]["content"], "language": language, "context": s.context[:-1]}
+            return [{"id": s.id, "turn": s.turn, "text": s.context[-1]["content"], "language": language,
+                     "context": s.context[:-1]}
                     for s, language in rows]
 
     def fill(self, set_id: int, candidates: list[dict] | None, error: str | None = None,
