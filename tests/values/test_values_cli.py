@@ -39,10 +39,15 @@ def test_one_situation_prints_its_value_map(cli):
     assert "overall: supports" in result.stdout and "entropy" in result.stdout
 
 
+NO_MODEL = "llamacpp:/no/such/model.gguf"
+
+
 @pytest.mark.parametrize("args,fragments", [
     (["   "], ["the situation is empty"]),
-    (["Lying", "--scorer", "trained:/no/such/scorer.joblib"], ["no trained scorer at /no/such/scorer.joblib"]),
-    (["Lying", "--scorer", "oracle"], ["unknown scorer 'oracle'"]),
+    # A wrong scorer is named before the model loads (this model would fail to load).
+    (["Lying", "--model", NO_MODEL, "--scorer", "trained:/no/such/scorer.joblib"],
+     ["no trained scorer at /no/such/scorer.joblib"]),
+    (["Lying", "--model", NO_MODEL, "--scorer", "oracle"], ["unknown scorer 'oracle'"]),
     (["Lying", "--suite", "builtin"], ["not both"]),
     (["Lying", "--language", "elvish"], ["unknown language 'elvish'"]),
     (["Lying", "--cosine-threshold", "Virtue=0.5"], ["per kind"]),
@@ -78,7 +83,7 @@ def test_train_a_scorer_then_map_and_evaluate_with_it(cli, tmp_path):
     rebuilt = invoke("report", str(out))
     assert rebuilt.returncode == 0 and (out / "report.html").is_file()
     evaluated = cli("values-eval", "--data", str(root), "--scorer", f"trained:{scorer}", "--coverage", "1",
-                    env={"COLUMNS": "200"})
+                    "--samples", "1", env={"COLUMNS": "200"})
     assert evaluated.returncode == 0, evaluated.stderr
     assert "valence" in evaluated.stdout and "macro-F1" in evaluated.stdout
     # Each test situation has three relevant items and three labelled not relevant: only the three are gold.
