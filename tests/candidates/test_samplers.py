@@ -6,6 +6,7 @@ import pytest
 from pluralign.data import builtin_prompts, builtin_value_poles
 from pluralign.candidates import IndependentSampler, MultiModelSampler, NegativelyCorrelatedSampler, ValuePlacer, placement_accuracy
 from pluralign.candidates.samplers import SamplerSettings, make_sampler
+from pluralign.runs import Models
 from pluralign.sampling import SamplingConfig
 
 PROMPTS = [{"id": "a", "text": "Should I move abroad for work while my parents grow old?", "language": "en"},
@@ -29,11 +30,11 @@ class CountingModel:
 
 def test_independent_sets_are_k_seeded_samples_in_one_call(hf_model):
     counting = CountingModel(hf_model)
-    sets = IndependentSampler(counting, k=3, max_tokens=24, seed=5).sample(PROMPTS)
+    sets = IndependentSampler(counting, k=3, max_tokens=8, seed=5).sample(PROMPTS)
     assert counting.calls == [2]
     assert [s["prompt_id"] for s in sets] == ["a", "b"] and all(len(s["candidates"]) == 3 for s in sets)
     assert all(c["source"] == "sample" and c["text"] for s in sets for c in s["candidates"])
-    again = IndependentSampler(hf_model, k=3, max_tokens=24, seed=5).sample(PROMPTS)
+    again = IndependentSampler(hf_model, k=3, max_tokens=8, seed=5).sample(PROMPTS)
     assert [c["text"] for s in again for c in s["candidates"]] == [c["text"] for s in sets for c in s["candidates"]]
 
 
@@ -63,12 +64,13 @@ def test_more_responses_than_asked_keeps_the_first_k_and_says_so(hf_model):
 
 
 def test_one_response_from_each_model(hf_model, llama_model):
-    sets = MultiModelSampler({"embedded": hf_model, "llamacpp:embedded": llama_model}, max_tokens=16).sample(PROMPTS)
+    sets = MultiModelSampler({"embedded": hf_model, "llamacpp:embedded": llama_model}, max_tokens=8).sample(PROMPTS)
     assert [[c["source"] for c in s["candidates"]] for s in sets] == [["embedded", "llamacpp:embedded"]] * 2
 
 
 def test_placer_places_responses_in_range_and_reports_its_accuracy(hf_model):
-    judge = ValuePlacer(hf_model)
+    # Through the suite's answer cache: compare-samplers' check asks the same 176 questions of the 44 known poles.
+    judge = ValuePlacer(Models(given={"embedded": hf_model})("embedded"))
     placed = judge.positions(["Follow your faith.", "Trust the evidence."])
     assert list(placed.columns) == ["traditional_secular", "survival_self_expression"]
     assert placed.abs().le(1).all().all()
@@ -101,13 +103,13 @@ def test_diverse_sampler_for_base_models(hf_model):
 def test_a_sampler_is_made_from_its_own_settings_and_samples_as_the_job_asks(hf_model, llama_model):
     """The sample job hands the samplers only SamplerSettings (no manifest record); the negatively-correlated sampler's
     one request gets k responses' worth of tokens, the multi-model sampler one greedy answer per model, by spec."""
-    config = SamplingConfig(k=3, max_tokens=24, retries=1, seed=5, nc_prompt="axes")
+    config = SamplingConfig(k=3, max_tokens=8, retries=1, seed=5, nc_prompt="axes")
     settings = config.sampler_settings()
-    assert settings == SamplerSettings(k=3, temperature=1.0, max_tokens=24, retries=1, chat=True, seed=5, nc_prompt="axes")
+    assert settings == SamplerSettings(k=3, temperature=1.0, max_tokens=8, retries=1, chat=True, seed=5, nc_prompt="axes")
     diverse = make_sampler("negatively-correlated", {"embedded": hf_model}, settings)
-    assert (diverse.max_tokens, diverse.k, diverse.retries, diverse.prompt) == (72, 3, 1, "axes")
+    assert (diverse.max_tokens, diverse.k, diverse.retries, diverse.prompt) == (24, 3, 1, "axes")
     independent = make_sampler("independent", {"embedded": hf_model, "llamacpp:embedded": llama_model}, settings)
-    assert independent.model is hf_model and independent.max_tokens == 24
-    assert independent.sample(PROMPTS[:1]) == IndependentSampler(hf_model, 3, 1.0, 24, True, 5).sample(PROMPTS[:1])
+    assert independent.model is hf_model and independent.max_tokens == 8
+    assert independent.sample(PROMPTS[:1]) == IndependentSampler(hf_model, 3, 1.0, 8, True, 5).sample(PROMPTS[:1])
     several = make_sampler("multi-model", {"embedded": hf_model, "llamacpp:embedded": llama_model}, settings)
     assert [c["source"] for c in several.sample(PROMPTS[:1])[0]["candidates"]] == ["embedded", "llamacpp:embedded"]

@@ -97,8 +97,11 @@ def test_report_shows_a_value_map_per_situation(values_run):
 
 
 def _values_args(out):
-    return [sys.executable, "-m", "pluralign", "values", "--suite", "builtin", "--limit", "8", "--samples", "1",
-            "--max-tokens", "32", "--no-cache", "-q", "--out", str(out)]
+    """Two chunks of four situations, each a greedy list alone, at a fixed relevance threshold: what is cut and
+    resumed are the chunks, so the calibration (84 labelled pairs scored afresh by each process) and sampled lists
+    would only add model work."""
+    return [sys.executable, "-m", "pluralign", "values", "--suite", "builtin", "--limit", "8", "--samples", "0",
+            "--max-tokens", "32", "--relevance-threshold", "0.3", "--no-cache", "-q", "--out", str(out)]
 
 
 def test_resume_after_sigkill_loses_nothing_and_duplicates_nothing(tmp_path):

@@ -1,10 +1,25 @@
-"""`pluralign values`, `values-train` and `values-eval` as a user runs them."""
+"""`pluralign values`, `values-train`, `values-eval` and `values-overton` as a user runs them.
+
+Each command that prints what it found runs once as a user's own process (``cli``), whose exit status and output are
+what is checked; the rest run in this process (``invoke``: typer's CliRunner), since what they check (a refusal's one
+line and exit status, a run's files) does not depend on the process boundary and each process costs about 7 CPU
+seconds to import torch before it does anything."""
 
 import json
+import subprocess
 
 import pytest
+from typer.testing import CliRunner
+
+from pluralign.cli.app import app
 
 from .valueprism_shape import write_csv, write_release
+
+
+def invoke(*args: str) -> subprocess.CompletedProcess:
+    """`pluralign ARGS` in this process, its outcome in the shape ``cli`` returns."""
+    result = CliRunner().invoke(app, list(args))
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
 
 def _one_line_error(result, *fragments):
@@ -24,26 +39,31 @@ def test_one_situation_prints_its_value_map(cli):
     assert "overall: supports" in result.stdout and "entropy" in result.stdout
 
 
+NO_MODEL = "llamacpp:/no/such/model.gguf"
+
+
 @pytest.mark.parametrize("args,fragments", [
     (["   "], ["the situation is empty"]),
-    (["Lying", "--scorer", "trained:/no/such/scorer.joblib"], ["no trained scorer at /no/such/scorer.joblib"]),
-    (["Lying", "--scorer", "oracle"], ["unknown scorer 'oracle'"]),
+    # A wrong scorer is named before the model loads (this model would fail to load).
+    (["Lying", "--model", NO_MODEL, "--scorer", "trained:/no/such/scorer.joblib"],
+     ["no trained scorer at /no/such/scorer.joblib"]),
+    (["Lying", "--model", NO_MODEL, "--scorer", "oracle"], ["unknown scorer 'oracle'"]),
     (["Lying", "--suite", "builtin"], ["not both"]),
     (["Lying", "--language", "elvish"], ["unknown language 'elvish'"]),
     (["Lying", "--cosine-threshold", "Virtue=0.5"], ["per kind"]),
     ([], ["give a SITUATION"]),
 ])
-def test_bad_arguments(cli, args, fragments):
-    _one_line_error(cli("values", *args), *fragments)
+def test_bad_arguments(args, fragments):
+    _one_line_error(invoke("values", *args), *fragments)
 
 
-def test_malformed_situation_files(cli, tmp_path):
+def test_malformed_situation_files(tmp_path):
     bad = tmp_path / "situations.jsonl"
     bad.write_text(json.dumps({"id": "a", "text": "Lying"}) + "\n" + '{"id": "b", "text": \n')
-    _one_line_error(cli("values", "--situations", str(bad), "--out", str(tmp_path / "r")), str(bad), "row 2: malformed JSON line")
+    _one_line_error(invoke("values", "--situations", str(bad), "--out", str(tmp_path / "r")), str(bad), "row 2: malformed JSON line")
     empty = tmp_path / "empty.csv"
     empty.write_text("id,text\na,Lying\nb,\n")
-    _one_line_error(cli("values", "--situations", str(empty), "--out", str(tmp_path / "r")), "row 2, column 'text': empty value")
+    _one_line_error(invoke("values", "--situations", str(empty), "--out", str(tmp_path / "r")), "row 2, column 'text': empty value")
 
 
 def test_train_a_scorer_then_map_and_evaluate_with_it(cli, tmp_path):
@@ -52,36 +72,36 @@ def test_train_a_scorer_then_map_and_evaluate_with_it(cli, tmp_path):
     trained = cli("values-train", "--data", str(root), "--test", str(root), "--out", str(scorer))
     assert trained.returncode == 0, trained.stderr
     assert scorer.is_file() and "relevance" in trained.stdout and "majority baseline" in trained.stdout
-    _one_line_error(cli("values-train", "--data", str(root), "--out", str(scorer)), "exists", "--force")
+    _one_line_error(invoke("values-train", "--data", str(root), "--out", str(scorer)), "exists", "--force")
     situations = write_csv(tmp_path / "mine.csv", [{"uid": "x", "action": "Donating a kidney to a stranger"}], ["uid", "action"])
     out = tmp_path / "run"
-    mapped = cli("values", "--situations", str(situations), "--map", "id=uid", "--map", "text=action", "--scorer",
+    mapped = invoke("values", "--situations", str(situations), "--map", "id=uid", "--map", "text=action", "--scorer",
                  f"trained:{scorer}", "--samples", "1", "--max-tokens", "48", "--out", str(out), "-q")
     assert mapped.returncode == 0, mapped.stderr
     assert json.loads((out / "manifest.json").read_text())["config"]["scorer"] == f"trained:{scorer}"
     (out / "report.html").unlink()
-    rebuilt = cli("report", str(out))
+    rebuilt = invoke("report", str(out))
     assert rebuilt.returncode == 0 and (out / "report.html").is_file()
     evaluated = cli("values-eval", "--data", str(root), "--scorer", f"trained:{scorer}", "--coverage", "1",
-                    env={"COLUMNS": "200"})
+                    "--samples", "1", env={"COLUMNS": "200"})
     assert evaluated.returncode == 0, evaluated.stderr
     assert "valence" in evaluated.stdout and "macro-F1" in evaluated.stdout
     # Each test situation has three relevant items and three labelled not relevant: only the three are gold.
     assert "of 3 gold items" in evaluated.stdout and "precision" in evaluated.stdout
     bad = write_csv(tmp_path / "valence_test.csv", [{"situation": "s", "vrd": "Value", "text": "t", "label": "Perhaps"}],
                     ["situation", "vrd", "text", "label"])
-    _one_line_error(cli("values-eval", "--data", str(bad), "--scorer", f"trained:{scorer}"), "row 1, column 'label'")
+    _one_line_error(invoke("values-eval", "--data", str(bad), "--scorer", f"trained:{scorer}"), "row 1, column 'label'")
 
 
 @pytest.mark.parametrize("content,fragments", [
     ("text\nno answer column\n", ["answers.csv", "answer"]),
     ("answer,answer_set\n,single\n", ["answers.csv", "row", "answer"]),
 ])
-def test_overton_answers_file_errors_name_file_row_and_column(cli, tmp_path, content, fragments):
+def test_overton_answers_file_errors_name_file_row_and_column(tmp_path, content, fragments):
     path = tmp_path / "answers.csv"
     path.write_text(content, encoding="utf-8")
-    _one_line_error(cli("values-overton", "Lying to a friend", "--answers", str(path)), *fragments)
+    _one_line_error(invoke("values-overton", "Lying to a friend", "--answers", str(path)), *fragments)
 
 
-def test_overton_rejects_an_unknown_language(cli):
-    _one_line_error(cli("values-overton", "Lying", "--language", "elvish"), "unknown language 'elvish'")
+def test_overton_rejects_an_unknown_language():
+    _one_line_error(invoke("values-overton", "Lying", "--language", "elvish"), "unknown language 'elvish'")

@@ -32,6 +32,7 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 Chat = Annotated[bool, typer.Option(help="Use each model's chat template (--no-chat for base models).")]
 TemplateFrom = Annotated[Optional[str], typer.Option(help="For openai: specs, the tokenizer (embedded, hub id or dir) "
                                                            "whose chat template renders chat prompts for scoring.")]
+Samples = Annotated[int, typer.Option(help="Sampled candidate lists per value map, besides one greedy list.")]
 ColumnMap = Annotated[list[str], typer.Option(
     "--map", help="Column mapping OURS=THEIRS for files with other column names, e.g. --map text=sentence.")]
 

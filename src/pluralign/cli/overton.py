@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from .common import Cache, Chat, guarded, out
+from .common import Cache, Chat, Samples, guarded, out
 from .values import print_calibration
 
 commands = typer.Typer()
@@ -33,7 +33,7 @@ def values_overton(
     answers: Annotated[Optional[Path], typer.Option(help="Answers to score (column answer, optionally answer_set); default: the model's own.")] = None,
     model: Annotated[str, typer.Option("--model", "-m", help="Model spec that maps the situation, scores coverage and (without --answers) answers.")] = "embedded",
     language: Annotated[str, typer.Option(help="Language of the situation and answers (ISO 639-1).")] = "en",
-    samples: Annotated[int, typer.Option(help="Sampled candidate lists for the value map, besides one greedy list.")] = 8,
+    samples: Samples = 8,
     chat: Chat = True,
     cache: Cache = True,
     seed: Annotated[int, typer.Option(help="Seed of the sampled lists and answers.")] = 0,

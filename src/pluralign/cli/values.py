@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from ..errors import InputError
-from .common import Cache, Chat, ColumnMap, Fresh, Quiet, column_mapping, guarded, out, print_summary, print_table, \
+from .common import Cache, Chat, ColumnMap, Fresh, Quiet, Samples, column_mapping, guarded, out, print_summary, print_table, \
     show_progress, source_of
 
 commands = typer.Typer()
@@ -37,7 +37,7 @@ def values(
     model: Annotated[str, typer.Option("--model", "-m", help="Model spec that generates candidates (and scores them with --scorer lm).")] = "embedded",
     scorer: Annotated[str, typer.Option(help="'lm' (the model's label-word probabilities) or 'trained:PATH' (from `pluralign values-train`).")] = "lm",
     language: Annotated[Optional[str], typer.Option(help="Language of the situation (ISO 639-1; default en, or the file's column).")] = None,
-    samples: Annotated[int, typer.Option(help="Sampled candidate lists per situation, besides one greedy list.")] = 8,
+    samples: Samples = 8,
     temperature: Annotated[float, typer.Option(help="Temperature of the sampled lists.")] = 0.9,
     max_tokens: Annotated[int, typer.Option(help="Length of each generated list, in tokens.")] = 96,
     explain: Annotated[bool, typer.Option(help="Generate a one-sentence explanation of each kept candidate.")] = False,
@@ -123,6 +123,7 @@ def values_eval(
     model: Annotated[str, typer.Option("--model", "-m", help="Model spec for the lm scorer and for --coverage.")] = "embedded",
     limit: Annotated[Optional[int], typer.Option(help="Evaluate on the first N labelled rows of each task.")] = None,
     coverage: Annotated[int, typer.Option(help="Also generate value maps for this many gold situations and report how many of their relevant gold values they cover (recall) and how many generated ones are gold (precision).")] = 0,
+    samples: Samples = 8,
     chat: Chat = True,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap and of generation.")] = 0,
 ) -> None:
@@ -134,7 +135,7 @@ def values_eval(
     from ..valuemaps.evaluate import COVERAGE_THRESHOLD
     from ..values.eval_job import accuracy_table, evaluate_values
 
-    config = ValuesConfig(model=model, scorer=scorer, chat=chat, seed=seed)
+    config = ValuesConfig(model=model, scorer=scorer, samples=samples, chat=chat, seed=seed)
     result = evaluate_values(valueprism_from(data, "test"), config, limit=limit, coverage=coverage)
     print_table(f"scorer {result.scorer}", accuracy_table(result.accuracy))
     if result.coverage is not None:

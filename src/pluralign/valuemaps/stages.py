@@ -21,10 +21,12 @@ from .scorers import SCORE_COLUMNS, Scorer, load_scorer
 
 def prepare(config: ValuesConfig, *, use_cache: bool = True, models: dict[str, LanguageModel] | None = None,
             run: Run | None = None):
-    """The (cached) model, the scorer and the embedder a config names; already-loaded models are reused."""
+    """The (cached) model, the scorer and the embedder a config names; already-loaded models are reused. A scorer
+    that needs no model (or an unknown one) loads first, so a wrong ``--scorer`` fails before a large model loads."""
     embedder = SentenceEmbedder(config.embedder)
+    alone = None if config.scorer == "lm" else load_scorer(config.scorer, None, embedder, config.chat)
     model = Models(run, given=models, use_cache=use_cache)(config.model)
-    return model, load_scorer(config.scorer, model, embedder, config.chat), embedder
+    return model, alone or load_scorer(config.scorer, model, embedder, config.chat), embedder
 
 
 def calibrated(config: ValuesConfig, scorer: Scorer) -> tuple[ValuesConfig, dict]:
