@@ -184,7 +184,7 @@ def test_align_trains_on_one_groups_own_choices_with_where(cli, reward_run, tmp_
     assert cli("export-pairs", "--reward", str(reward_run), "--out", str(exported)).returncode == 0
     prompts = _prompts(tmp_path)
     args = ["align", "--reward", str(reward_run), "--target", "traditional", "--pairs", f"trl:{exported}",
-            "--where", "side=traditional", "--prompts", str(prompts), "--limit", "4", "--steps", "2",
+            "--where", "side=traditional", "--prompts", str(prompts), "--limit", "2", "--steps", "1",
             "--max-tokens", "8", "--audit", "none", "--survey", "none", "--overton-prompts", "0", "--no-cache", "-q",
             "--out", str(tmp_path / "own")]
     result = cli(*args)
@@ -192,7 +192,7 @@ def test_align_trains_on_one_groups_own_choices_with_where(cli, reward_run, tmp_
     pairs = pd.read_json(tmp_path / "own" / "pairs.jsonl", lines=True)
     assert len(pairs) == 12 * 16 and pairs.chosen.map(lambda m: m[0]["content"] in TRADITIONAL).all()
     summary = pd.read_parquet(tmp_path / "own" / "summary.parquet").set_index("reward")
-    assert summary.loc["traditional", "n"] == 4 and not (tmp_path / "own" / "stance.parquet").exists()
+    assert summary.loc["traditional", "n"] == 2 and not (tmp_path / "own" / "stance.parquet").exists()
     assert "people's own choices" in (tmp_path / "own" / "report.html").read_text()
     bad = cli(*[a if a != "side=traditional" else "country=Mexico" for a in args[:-1]], str(tmp_path / "bad"))
     assert bad.returncode == 2 and "has no person column 'country' (it has: side)" in bad.stderr, bad.stderr
@@ -205,7 +205,7 @@ def test_align_trains_on_one_groups_own_choices_with_where(cli, reward_run, tmp_
 def test_align_toward_a_value_pole_ranks_answers_by_the_value_judge_and_judges_the_pole(cli, reward_run, tmp_path):
     out = tmp_path / "pole"
     args = ["align", "--reward", str(reward_run), "--target", "pole:traditional", "--prompts", str(_prompts(tmp_path)),
-            "--limit", "8", "--eval-share", "0.5", "--k", "3", "--steps", "2", "--max-tokens", "16", "--audit", "none",
+            "--limit", "4", "--eval-share", "0.5", "--k", "3", "--steps", "1", "--max-tokens", "16", "--audit", "none",
             "--survey", "none", "--overton-prompts", "0", "-q", "--out", str(out)]
     result = cli(*args)
     assert result.returncode == 0, result.stderr
@@ -219,7 +219,7 @@ def test_align_toward_a_value_pole_ranks_answers_by_the_value_judge_and_judges_t
     wins = [0.5 + np.sign(a - b) / 2 for a, b in zip(pole["model"], pole["against"])]
     summary = pd.read_parquet(out / "summary.parquet").set_index("reward")
     row = summary.loc["pole:traditional"]
-    assert row.target and row.n == 4 and row.value == pytest.approx(np.mean(wins))
+    assert row.target and row.n == 2 and row.value == pytest.approx(np.mean(wins))
     assert {"traditional", "liberal", "worst reward"} <= set(summary.index) and summary.target.sum() == 1
     bad = cli(*[a if a != "pole:traditional" else "pole:nowhere" for a in args[:-1]], str(tmp_path / "bad"))
     assert bad.returncode == 2 and "unknown value pole 'nowhere'" in bad.stderr
@@ -228,8 +228,8 @@ def test_align_toward_a_value_pole_ranks_answers_by_the_value_judge_and_judges_t
 @pytest.mark.slow
 def test_align_toward_a_value_pole_without_a_learn_run_takes_the_four_poles_as_its_rewards(cli, tmp_path):
     out = tmp_path / "poles"
-    args = ["align", "--target", "pole:self_expression", "--prompts", str(_prompts(tmp_path)), "--limit", "8",
-            "--eval-share", "0.5", "--k", "3", "--steps", "2", "--max-tokens", "16", "--audit", "none", "--survey", "none",
+    args = ["align", "--target", "pole:self_expression", "--prompts", str(_prompts(tmp_path)), "--limit", "4",
+            "--eval-share", "0.5", "--k", "3", "--steps", "1", "--max-tokens", "16", "--audit", "none", "--survey", "none",
             "--overton-prompts", "0", "-q", "--out", str(out)]
     result = cli(*args)
     assert result.returncode == 0, result.stderr
@@ -243,7 +243,7 @@ def test_align_toward_a_value_pole_without_a_learn_run_takes_the_four_poles_as_i
     summary = pd.read_parquet(out / "summary.parquet").set_index("reward")
     # the poles mirror each other, so the judge computes no worst-off row (at most 0.5 by construction)
     assert set(summary.index) == {"pole:traditional", "pole:secular_rational", "pole:survival", "pole:self_expression"}
-    assert summary.loc["pole:self_expression", "target"] and summary.target.sum() == 1 and (summary.n == 4).all()
+    assert summary.loc["pole:self_expression", "target"] and summary.target.sum() == 1 and (summary.n == 2).all()
     # opposite poles mirror each other: what the tuned model gained toward one it lost toward the other
     assert summary.loc["pole:survival", "value"] == pytest.approx(1 - summary.loc["pole:self_expression", "value"])
     assert "pole:self_expression (target)" in result.stdout
