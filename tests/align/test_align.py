@@ -28,13 +28,15 @@ def _prompts(folder):
 def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_prompts(cli, reward_run, tmp_path):
     """End to end on the embedded model: 32 training prompts, 10 DPO steps; the traditional group's reward prefers the
     tuned model's answers to the base's on the 32 held-out prompts, with the whole interval above 0.5, and the other
-    group's reward sees it lose."""
+    group's reward sees it lose. Before and after, at the fewest items that give each shift a finite interval: stances
+    on 2 statements, 2 survey questions steered toward each group, Overton coverage on 2 held-out prompts (what the
+    shifts mean is tested on models whose steering the tests control, in test_pluralism.py)."""
     out = tmp_path / "tuned"
     args = ["align", "--reward", str(reward_run), "--target", "traditional", "--prompts", str(_prompts(tmp_path)),
             "--eval-share", "0.5", "--steps", "10", "--learning-rate", "1e-3", "--max-tokens", "32", "--seed", "1",
-            "--audit-limit", "6", "--pluralism-questions", "3", "--overton-prompts", "2", "--no-cache", "-q", "--out",
+            "--audit-limit", "2", "--pluralism-questions", "2", "--overton-prompts", "2", "--no-cache", "-q", "--out",
             str(out)]
-    result = cli(*args)
+    result = cli(*args, env={"COLUMNS": "80"})
     assert result.returncode == 0, result.stderr
     assert "Warning" not in result.stderr and "Tokenizing" not in result.stderr  # -q means quiet
     pairs = pd.read_json(out / "pairs.jsonl", lines=True)
@@ -71,12 +73,13 @@ def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_p
     assert set(shifts.kind) == {"steerable", "distributional", "overton"}, shifts
     overall = shifts[shifts.grouping == "overall"].set_index("measure")
     assert ((overall.ci_low <= overall.value) & (overall.value <= overall.ci_high)).all(), overall
-    assert overall.loc["steered_alignment", "n"] == 3 * 3 and overall.loc["overton_coverage", "n"] == 2
+    assert overall.loc["steered_alignment", "n"] == 2 * 3 and overall.loc["overton_coverage", "n"] == 2
     opinions = pd.read_parquet(out / "pluralism" / "opinions.parquet").pivot_table(
         index=["question_id", "group"], columns="model", values="alignment")
     assert overall.loc["opinion_alignment", "value"] == pytest.approx((opinions[tuned] - opinions["embedded"]).mean())
     assert {"steer_specificity_shift", "overton_coverage_shift"} <= set(pd.read_parquet(out / "metrics.parquet").metric)
     assert "pluralism_shift" in result.stdout and "steered_alignment" in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80, result.stdout  # its tables too
     # the tension between the target's gain and the other group's, prompt by prompt, is Spearman's rho of margins on
     # the prompts whose answers differ
     from scipy.stats import spearmanr
@@ -89,11 +92,7 @@ def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_p
     assert "Who gained, who lost" in report and "Stances before and after" in report and "Tensions" in report
     assert "Three kinds of pluralism, before and after" in report
     assert f"<td>{summary.loc['liberal', 'verdict']}</td>" in report
-    # the tuned model is a transformers checkpoint any hf: spec loads
-    from pluralign.models import load
-    from pluralign.models.base import GenerateRequest
-
-    assert load(tuned).generate([GenerateRequest("Hello", max_tokens=4)])[0][0]
+    # the tuned model is a transformers checkpoint any hf: spec loads: the audit above read its stances as hf:DIR
     lines = (out / "records.jsonl").read_text().count("\n")
     assert cli(*args).returncode == 0 and (out / "records.jsonl").read_text().count("\n") == lines
 
