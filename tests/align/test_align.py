@@ -28,13 +28,15 @@ def _prompts(folder):
 def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_prompts(cli, reward_run, tmp_path):
     """End to end on the embedded model: 32 training prompts, 10 DPO steps; the traditional group's reward prefers the
     tuned model's answers to the base's on the 32 held-out prompts, with the whole interval above 0.5, and the other
-    group's reward sees it lose."""
+    group's reward sees it lose. Before and after, at the fewest items that give each shift a finite interval: stances
+    on 2 statements, 2 survey questions steered toward each group, Overton coverage on 2 held-out prompts (what the
+    shifts mean is tested on models whose steering the tests control, in test_pluralism.py)."""
     out = tmp_path / "tuned"
     args = ["align", "--reward", str(reward_run), "--target", "traditional", "--prompts", str(_prompts(tmp_path)),
             "--eval-share", "0.5", "--steps", "10", "--learning-rate", "1e-3", "--max-tokens", "32", "--seed", "1",
-            "--audit-limit", "6", "--pluralism-questions", "3", "--overton-prompts", "2", "--no-cache", "-q", "--out",
+            "--audit-limit", "2", "--pluralism-questions", "2", "--overton-prompts", "2", "--no-cache", "-q", "--out",
             str(out)]
-    result = cli(*args)
+    result = cli(*args, env={"COLUMNS": "80"})
     assert result.returncode == 0, result.stderr
     assert "Warning" not in result.stderr and "Tokenizing" not in result.stderr  # -q means quiet
     pairs = pd.read_json(out / "pairs.jsonl", lines=True)
@@ -71,12 +73,13 @@ def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_p
     assert set(shifts.kind) == {"steerable", "distributional", "overton"}, shifts
     overall = shifts[shifts.grouping == "overall"].set_index("measure")
     assert ((overall.ci_low <= overall.value) & (overall.value <= overall.ci_high)).all(), overall
-    assert overall.loc["steered_alignment", "n"] == 3 * 3 and overall.loc["overton_coverage", "n"] == 2
+    assert overall.loc["steered_alignment", "n"] == 2 * 3 and overall.loc["overton_coverage", "n"] == 2
     opinions = pd.read_parquet(out / "pluralism" / "opinions.parquet").pivot_table(
         index=["question_id", "group"], columns="model", values="alignment")
     assert overall.loc["opinion_alignment", "value"] == pytest.approx((opinions[tuned] - opinions["embedded"]).mean())
     assert {"steer_specificity_shift", "overton_coverage_shift"} <= set(pd.read_parquet(out / "metrics.parquet").metric)
     assert "pluralism_shift" in result.stdout and "steered_alignment" in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80, result.stdout  # its tables too
     # the tension between the target's gain and the other group's, prompt by prompt, is Spearman's rho of margins on
     # the prompts whose answers differ
     from scipy.stats import spearmanr
@@ -89,11 +92,7 @@ def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_p
     assert "Who gained, who lost" in report and "Stances before and after" in report and "Tensions" in report
     assert "Three kinds of pluralism, before and after" in report
     assert f"<td>{summary.loc['liberal', 'verdict']}</td>" in report
-    # the tuned model is a transformers checkpoint any hf: spec loads
-    from pluralign.models import load
-    from pluralign.models.base import GenerateRequest
-
-    assert load(tuned).generate([GenerateRequest("Hello", max_tokens=4)])[0][0]
+    # the tuned model is a transformers checkpoint any hf: spec loads: the audit above read its stances as hf:DIR
     lines = (out / "records.jsonl").read_text().count("\n")
     assert cli(*args).returncode == 0 and (out / "records.jsonl").read_text().count("\n") == lines
 
@@ -184,7 +183,7 @@ def test_align_trains_on_one_groups_own_choices_with_where(cli, reward_run, tmp_
     assert cli("export-pairs", "--reward", str(reward_run), "--out", str(exported)).returncode == 0
     prompts = _prompts(tmp_path)
     args = ["align", "--reward", str(reward_run), "--target", "traditional", "--pairs", f"trl:{exported}",
-            "--where", "side=traditional", "--prompts", str(prompts), "--limit", "4", "--steps", "2",
+            "--where", "side=traditional", "--prompts", str(prompts), "--limit", "2", "--steps", "1",
             "--max-tokens", "8", "--audit", "none", "--survey", "none", "--overton-prompts", "0", "--no-cache", "-q",
             "--out", str(tmp_path / "own")]
     result = cli(*args)
@@ -192,7 +191,7 @@ def test_align_trains_on_one_groups_own_choices_with_where(cli, reward_run, tmp_
     pairs = pd.read_json(tmp_path / "own" / "pairs.jsonl", lines=True)
     assert len(pairs) == 12 * 16 and pairs.chosen.map(lambda m: m[0]["content"] in TRADITIONAL).all()
     summary = pd.read_parquet(tmp_path / "own" / "summary.parquet").set_index("reward")
-    assert summary.loc["traditional", "n"] == 4 and not (tmp_path / "own" / "stance.parquet").exists()
+    assert summary.loc["traditional", "n"] == 2 and not (tmp_path / "own" / "stance.parquet").exists()
     assert "people's own choices" in (tmp_path / "own" / "report.html").read_text()
     bad = cli(*[a if a != "side=traditional" else "country=Mexico" for a in args[:-1]], str(tmp_path / "bad"))
     assert bad.returncode == 2 and "has no person column 'country' (it has: side)" in bad.stderr, bad.stderr
@@ -205,7 +204,7 @@ def test_align_trains_on_one_groups_own_choices_with_where(cli, reward_run, tmp_
 def test_align_toward_a_value_pole_ranks_answers_by_the_value_judge_and_judges_the_pole(cli, reward_run, tmp_path):
     out = tmp_path / "pole"
     args = ["align", "--reward", str(reward_run), "--target", "pole:traditional", "--prompts", str(_prompts(tmp_path)),
-            "--limit", "8", "--eval-share", "0.5", "--k", "3", "--steps", "2", "--max-tokens", "16", "--audit", "none",
+            "--limit", "4", "--eval-share", "0.5", "--k", "3", "--steps", "1", "--max-tokens", "16", "--audit", "none",
             "--survey", "none", "--overton-prompts", "0", "-q", "--out", str(out)]
     result = cli(*args)
     assert result.returncode == 0, result.stderr
@@ -219,7 +218,7 @@ def test_align_toward_a_value_pole_ranks_answers_by_the_value_judge_and_judges_t
     wins = [0.5 + np.sign(a - b) / 2 for a, b in zip(pole["model"], pole["against"])]
     summary = pd.read_parquet(out / "summary.parquet").set_index("reward")
     row = summary.loc["pole:traditional"]
-    assert row.target and row.n == 4 and row.value == pytest.approx(np.mean(wins))
+    assert row.target and row.n == 2 and row.value == pytest.approx(np.mean(wins))
     assert {"traditional", "liberal", "worst reward"} <= set(summary.index) and summary.target.sum() == 1
     bad = cli(*[a if a != "pole:traditional" else "pole:nowhere" for a in args[:-1]], str(tmp_path / "bad"))
     assert bad.returncode == 2 and "unknown value pole 'nowhere'" in bad.stderr
@@ -228,8 +227,8 @@ def test_align_toward_a_value_pole_ranks_answers_by_the_value_judge_and_judges_t
 @pytest.mark.slow
 def test_align_toward_a_value_pole_without_a_learn_run_takes_the_four_poles_as_its_rewards(cli, tmp_path):
     out = tmp_path / "poles"
-    args = ["align", "--target", "pole:self_expression", "--prompts", str(_prompts(tmp_path)), "--limit", "8",
-            "--eval-share", "0.5", "--k", "3", "--steps", "2", "--max-tokens", "16", "--audit", "none", "--survey", "none",
+    args = ["align", "--target", "pole:self_expression", "--prompts", str(_prompts(tmp_path)), "--limit", "4",
+            "--eval-share", "0.5", "--k", "3", "--steps", "1", "--max-tokens", "16", "--audit", "none", "--survey", "none",
             "--overton-prompts", "0", "-q", "--out", str(out)]
     result = cli(*args)
     assert result.returncode == 0, result.stderr
@@ -243,7 +242,7 @@ def test_align_toward_a_value_pole_without_a_learn_run_takes_the_four_poles_as_i
     summary = pd.read_parquet(out / "summary.parquet").set_index("reward")
     # the poles mirror each other, so the judge computes no worst-off row (at most 0.5 by construction)
     assert set(summary.index) == {"pole:traditional", "pole:secular_rational", "pole:survival", "pole:self_expression"}
-    assert summary.loc["pole:self_expression", "target"] and summary.target.sum() == 1 and (summary.n == 4).all()
+    assert summary.loc["pole:self_expression", "target"] and summary.target.sum() == 1 and (summary.n == 2).all()
     # opposite poles mirror each other: what the tuned model gained toward one it lost toward the other
     assert summary.loc["pole:survival", "value"] == pytest.approx(1 - summary.loc["pole:self_expression", "value"])
     assert "pole:self_expression (target)" in result.stdout

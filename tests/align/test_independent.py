@@ -201,12 +201,14 @@ def test_align_judges_with_a_learn_run_of_other_people_and_another_judge_model_t
     places the pole for the pairs): the rewards 10 other people taught and the pole as llama.cpp's copy of the
     embedded model places it judge the same 2 held-out answers beside the training rewards. The learned rows'
     intervals and verdicts come from refits on resamples of those people (the record keeps each refit's signs), the
-    pole's from the prompts; what align prints fits 80 columns."""
+    pole's from the prompts; what align prints fits 80 columns. The before-and-after stages are left out: the
+    end-to-end gain test in test_align.py measures them (and their table at 80 columns)."""
     out = tmp_path / "other"
     result = cli("align", "--reward", str(reward_run), "--target", "pole:traditional", "--eval-reward",
                  str(other_people_run), "--eval-judge", "llamacpp:embedded", "--prompts", str(_prompts(tmp_path)),
                  "--limit", "4", "--eval-share", "0.5", "--k", "2", "--steps", "1", "--batch-size", "2", "--max-tokens",
-                 "8", "--audit", "none", "--no-cache", "-q", "--out", str(out), env={"COLUMNS": "80"})
+                 "8", "--audit", "none", "--survey", "none", "--overton-prompts", "0", "--no-cache", "-q", "--out",
+                 str(out), env={"COLUMNS": "80"})
     assert result.returncode == 0, result.stderr
     record = next(json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()
                   if json.loads(line)["key"] == "independent")
