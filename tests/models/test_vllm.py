@@ -29,8 +29,8 @@ pytestmark = pytest.mark.slow
 # Both engines on the CPU as these tests need them, not as a user's vLLM runs (whose worker must be a process of its
 # own for vLLM to bind its threads to cores): the worker in the engine's process, which saves a process importing
 # torch and vLLM again, and a KV cache of 1 GiB instead of 0.3 of the machine's memory (these audits hold a few prompts
-# at a time). On one core, loading the engine and scoring 90 requests took 46.5 CPU s so and 61.4 without; `vllm serve`
-# answering its first score 30.3 and 40.2.
+# at a time). On one core, one run each: loading the engine, then a score, a generation and 90 score requests, 46.5 CPU s
+# with the worker in process, 61.4 without; `vllm serve` started and answering one score, 30.3 with both, 40.2 without.
 ENGINE_ENV = {"VLLM_ENABLE_V1_MULTIPROCESSING": "0", "VLLM_CPU_KVCACHE_SPACE": "1"}
 AUDIT = dict(limit=7, translated=False, stages=["stance"])  # one statement in each of the 7 languages
 
@@ -53,8 +53,8 @@ from pluralign.models import load
 from pluralign.models.base import GenerateRequest
 if __name__ == "__main__":
     model = load("vllm:embedded")
-    run_audit(AuditConfig(models=["vllm:embedded"], limit=7, translated=False, stages=["stance"]),
-              Path(sys.argv[1]), progress=False, use_cache=False, models={"vllm:embedded": model})
+    run_audit(AuditConfig(models=["vllm:embedded"], **json.loads(sys.argv[2])), Path(sys.argv[1]), progress=False,
+              use_cache=False, models={"vllm:embedded": model})
     greedy = GenerateRequest("Name three colours:", max_tokens=16, n=2)
     sampled = GenerateRequest([{"role": "user", "content": "Say something kind."}], max_tokens=24, temperature=1.0,
                               n=3, seed=7, stop=("\\n",))
@@ -67,8 +67,8 @@ def in_process(vllm_python, tmp_path_factory):
     """One vLLM engine in the vLLM environment's own process: it audits the stances of 7 statements, one in each
     language of the built-in suite, and then generates; returns the run directory and the texts."""
     out = tmp_path_factory.mktemp("vllm") / "run"
-    run = subprocess.run([str(vllm_python), "-c", IN_PROCESS, str(out)], capture_output=True, text=True, timeout=1800,
-                         env={**os.environ, **ENGINE_ENV})
+    run = subprocess.run([str(vllm_python), "-c", IN_PROCESS, str(out), json.dumps(AUDIT)], capture_output=True,
+                         text=True, timeout=1800, env={**os.environ, **ENGINE_ENV})
     assert run.returncode == 0, run.stderr[-3000:]
     return out, json.loads(run.stdout.strip().splitlines()[-1])
 
