@@ -31,8 +31,11 @@ def test_trls_grpo_trainer_optimises_a_learned_reward(reward_run, tmp_path):
 
     traditional = GroupRewards.from_run(reward_run).reward_function("traditional")
     prompts = [[{"role": "user", "content": q}] for q in ("How should I live?", "What should I value?")]
+    # On the CPU as align trains (align/train.py): fp32 and no gradient checkpointing, not TRL's bf16 and
+    # checkpointing defaults, and no checkpoint written at the end, since what is checked is the step's log.
     args = GRPOConfig(output_dir=str(tmp_path), max_steps=1, per_device_train_batch_size=4, num_generations=4,
-                      max_completion_length=8, logging_steps=1, report_to=[], use_cpu=True, disable_tqdm=True)
+                      max_completion_length=8, logging_steps=1, report_to=[], use_cpu=True, disable_tqdm=True,
+                      bf16=False, gradient_checkpointing=False, save_strategy="no")
     trainer = GRPOTrainer(model=str(checkpoint(parse_spec("embedded"))), reward_funcs=[traditional], args=args,
                           train_dataset=Dataset.from_dict({"prompt": prompts}))
     trainer.train()
