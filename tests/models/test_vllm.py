@@ -26,12 +26,14 @@ from tests.conftest import start_server, stop_server
 pytestmark = pytest.mark.slow
 
 
-# Both engines on the CPU as these tests need them, not as a user's vLLM runs (whose worker must be a process of its
-# own for vLLM to bind its threads to cores): the worker in the engine's process, which saves a process importing
-# torch and vLLM again, and a KV cache of 1 GiB instead of 0.3 of the machine's memory (these audits hold a few prompts
-# at a time). On one core, one run each: loading the engine, then a score, a generation and 90 score requests, 46.5 CPU s
-# with the worker in process, 61.4 without; `vllm serve` started and answering one score, 30.3 with both, 40.2 without.
-ENGINE_ENV = {"VLLM_ENABLE_V1_MULTIPROCESSING": "0", "VLLM_CPU_KVCACHE_SPACE": "1"}
+# The engines on the CPU as these tests need them: a KV cache of 1 GiB instead of 0.3 of the machine's memory (these
+# audits hold a few prompts at a time); `vllm serve` also with its worker in the engine's process, which saves a
+# process importing torch and vLLM again. The in-process engine keeps its worker in a process of its own, as a user's
+# `vllm:` model runs (vLLM binds that worker's threads to cores), so its shutdown at exit (models/vllm.py) is the one
+# users get. On one core, one run each: loading the engine, then a score, a generation and 90 score requests, 61.4 CPU s
+# with the worker in its own process, 46.5 in the engine's; `vllm serve` started and answering one score, 40.2 and 30.3.
+KV_CACHE = {"VLLM_CPU_KVCACHE_SPACE": "1"}
+SERVE_ENV = {**KV_CACHE, "VLLM_ENABLE_V1_MULTIPROCESSING": "0"}
 AUDIT = dict(limit=7, translated=False, stages=["stance"])  # one statement in each of the 7 languages
 
 
@@ -68,7 +70,7 @@ def in_process(vllm_python, tmp_path_factory):
     language of the built-in suite, and then generates; returns the run directory and the texts."""
     out = tmp_path_factory.mktemp("vllm") / "run"
     run = subprocess.run([str(vllm_python), "-c", IN_PROCESS, str(out), json.dumps(AUDIT)], capture_output=True,
-                         text=True, timeout=1800, env={**os.environ, **ENGINE_ENV})
+                         text=True, timeout=1800, env={**os.environ, **KV_CACHE})
     assert run.returncode == 0, run.stderr[-3000:]
     return out, json.loads(run.stdout.strip().splitlines()[-1])
 
@@ -85,7 +87,7 @@ def test_an_audit_through_vllm_serve_passes_the_probe_and_gives_the_hf_backends_
     proc, url = start_server(lambda port: [
         # `vllm serve`, started as a module: the `vllm` script asks for the version of a package named vllm, and
         # the CPU build's is named vllm-cpu.
-        "env", *(f"{name}={value}" for name, value in ENGINE_ENV.items()),
+        "env", *(f"{name}={value}" for name, value in SERVE_ENV.items()),
         str(vllm_python), "-m", "vllm.entrypoints.openai.api_server", "--model", str(embedded_hf_dir()),
         "--host", "127.0.0.1", "--port", str(port), "--served-model-name", "smollm2", "--dtype", "float32",
         "--enforce-eager", "--max-model-len", "2048"], "/v1/models")
