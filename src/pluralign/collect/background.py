@@ -63,7 +63,8 @@ class Background:
         models = {spec: load(spec) if parse_spec(spec).kind == "vllm" else on_demand(partial(load, spec))
                   for spec in specs}
         self.worker = CandidateWorker(store, study_sampler(study, models), study_placer(study, models),
-                                      first=study_sampler(study, models, study.pool_size))
+                                      first=study_sampler(study, models, study.pool_size)
+                                      if study.pool_size != study.k else None)
         self.refitter = Refitter(store, on_demand(SentenceEmbedder)) if study.policy == "active" else None
 
     def start(self) -> None:

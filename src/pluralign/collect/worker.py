@@ -113,8 +113,11 @@ class CandidateWorker(threading.Thread):
         """The samplers' sets for ``prompts`` (``first``'s for first turns), with a seed of their own for each
         attempt."""
         sets: list[list[dict]] = [[] for _ in prompts]
-        for sampler, first in ((self.first, True), (self.sampler, False)):
-            part = [i for i, p in enumerate(prompts) if (p["turn"] == 1) == first]
+        every = range(len(prompts))
+        groups = [(self.sampler, list(every))] if self.first is self.sampler else [
+            (self.first, [i for i in every if prompts[i]["turn"] == 1]),
+            (self.sampler, [i for i in every if prompts[i]["turn"] != 1])]
+        for sampler, part in groups:  # one call when the first turns write no larger pool
             if part:
                 sampler = replace(sampler, seed=sampler.seed + RESEED * attempt)
                 for i, r in zip(part, sampler.sample([prompts[i] for i in part])):
