@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import json
 import statistics
 import tempfile
@@ -250,9 +251,7 @@ def main() -> None:
                      ("fp32", fp32)]:
         if "hf" in state:
             stage(name, fn)
-    try:
-        import vllm as _  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("vllm") is None:
         found["errors"]["vllm"] = "vLLM is not installed on this machine"
     else:
         stage("vllm", vllm)
