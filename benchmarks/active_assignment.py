@@ -37,7 +37,7 @@ from scipy.optimize import linear_sum_assignment
 
 from pluralign.data.choices import Choices
 from pluralign.learn import BradleyTerry, IdealPoint, MixtureBradleyTerry, split_choices
-from pluralign.estimators.acquire import acquire, k_subsets, task_rewards
+from pluralign.estimators.acquire import acquire, k_subsets, pooled_rewards
 from pluralign.estimators.evaluate import in_last_conversations, per_comparison
 from pluralign.learn.replay import replay_orders
 from pluralign.simulate import simulate_population
@@ -137,7 +137,7 @@ def asked(model: MixtureBradleyTerry, population, person: int, pools: np.ndarray
     """The ``STEPS`` tasks one person is asked, each 4 of one of their prompts' ``pools`` (n, 8) of feature rows, by
     ``acquire`` (``active``) or uniformly at random, with the position they chose among the 4 shown."""
     tasks, prompt = k_subsets(pools, SHOWN)
-    rewards = task_rewards(model, population.choices.features, tasks) if active else None
+    rewards = pooled_rewards(model, population.choices.features, tasks) if active else None
     weights = SHARPNESS * population.mixes[person] @ population.directions
     used, answers = np.zeros(len(pools), dtype=bool), []
     for _ in range(STEPS):
@@ -203,7 +203,7 @@ def speed(runs: int, calls: int = 100) -> None:
             features = rng.standard_normal((500 * pool_size, 384)).astype(np.float32)
             tasks, prompt = k_subsets(np.arange(500 * pool_size).reshape(500, pool_size), 4)
             start = time.perf_counter()
-            rewards = task_rewards(model, features, tasks)
+            rewards = pooled_rewards(model, features, tasks)
             once = time.perf_counter() - start
             wall, cpu = [], []
             for _ in range(runs):
@@ -217,7 +217,7 @@ def speed(runs: int, calls: int = 100) -> None:
             print(f"{name}, {len(tasks):,} tasks (4 of {pool_size} per prompt), 20 choices so far: per assignment "
                   f"{np.median(wall):.1f} ms wall (runs: {', '.join(f'{m:.1f}' for m in wall)}), "
                   f"{np.median(cpu):.1f} ms CPU (runs: {', '.join(f'{m:.1f}' for m in cpu)}), medians of {calls} "
-                  f"calls; task_rewards once per pool {1000 * once:.0f} ms wall", flush=True)
+                  f"calls; pooled_rewards once per pool {1000 * once:.0f} ms wall", flush=True)
 
 
 def main() -> None:
