@@ -33,13 +33,15 @@ import argparse
 import time
 
 import numpy as np
+import pandas as pd
+from scipy import stats
 from scipy.optimize import linear_sum_assignment
 
-from pluralign.data.choices import Choices
+from pluralign.data.choices import Choices, design_weights
 from pluralign.learn import BradleyTerry, IdealPoint, MixtureBradleyTerry, split_choices
 from pluralign.estimators.acquire import acquire, k_subsets, pooled_rewards
 from pluralign.estimators.evaluate import in_last_conversations, per_comparison
-from pluralign.learn.replay import replay_orders
+from pluralign.learn.replay import replay_design
 from pluralign.simulate import simulate_population
 
 SHARES = {2: (0.7, 0.3), 3: (0.5, 0.3, 0.2), 4: (0.4, 0.3, 0.2, 0.1), 5: (0.35, 0.25, 0.2, 0.12, 0.08)}
@@ -58,12 +60,12 @@ def true_types(model: MixtureBradleyTerry, population) -> np.ndarray:
 
 def person_curves(model, population, seed: int) -> dict[str, np.ndarray]:
     """Per policy, (people, STEPS + 1) each unseen person's held-out accuracy after s choices (and ``type|policy``:
-    1 where their most probable type is their true one, for the mixture); and the BradleyTerry scores."""
+    1 where their most probable type is their true one, for the mixture)."""
     split = split_choices(population.choices, random_state=seed)
     unseen = split.unseen
     test_rows = in_last_conversations(unseen, 0.25)
     test, pool = unseen.subset(test_rows), unseen.subset(~test_rows)
-    orders = replay_orders(model, pool, STEPS, epsilon=0.1, seed=seed)
+    orders = replay_design(model, pool, STEPS, epsilon=0.1, seed=seed)[0]
     people = np.unique(test.annotator)
     truth = population.annotators.set_index("annotator")["type"]
     if isinstance(model, MixtureBradleyTerry):
@@ -78,8 +80,6 @@ def person_curves(model, population, seed: int) -> dict[str, np.ndarray]:
             if isinstance(model, MixtureBradleyTerry):
                 typed[:, s] = fitted_to_true[model.mixing_weights(people).argmax(1)] == truth.loc[people].to_numpy()
         out[policy], out[f"type|{policy}"] = acc, typed
-        reward = BradleyTerry().fit(pool.subset(order < 10))
-        out[f"bt|{policy}"] = np.array([reward.score(split.conversations)])
     model.reset_adaptation()
     return out
 
@@ -104,19 +104,23 @@ def choices_to_target(random: np.ndarray, active: np.ndarray, rng: np.random.Gen
             f"ratio {point[1] / max(point[0], 1):.2f} [{np.percentile(ratio, 2.5):.2f}, {np.percentile(ratio, 97.5):.2f}]")
 
 
-def quality(seeds: list[int], types: list[int]) -> None:
+def fitted(k: int, name: str, seed: int, people: int = 150):
+    """The model fitted on a simulated population's training people, and the population (``people`` × 40
+    comparisons; pure types for the mixture, Dirichlet mixes for ideal points)."""
+    population = simulate_population(n_annotators=people, proportions=SHARES[k], comparisons_per_annotator=40,
+                                     ideal_points=name == "ideal", random_state=seed)
+    train = split_choices(population.choices, random_state=seed).train
+    model = (MixtureBradleyTerry(n_types=k, n_init=1, random_state=seed) if name == "mixture"
+             else IdealPoint(n_prototypes=k, max_iter=300, random_state=seed)).fit(train)
+    return model, population
+
+
+def quality(seeds: list[int], types: list[int], models: list[str], people: int = 150) -> None:
     """Print, per K and model, the curves' key points and the choices each policy needs."""
     rng = np.random.default_rng(0)
     for k in types:
-        for name in ("mixture", "ideal"):
-            parts = []
-            for seed in seeds:
-                population = simulate_population(n_annotators=150, proportions=SHARES[k], comparisons_per_annotator=40,
-                                                 ideal_points=name == "ideal", random_state=seed)
-                train = split_choices(population.choices, random_state=seed).train
-                model = (MixtureBradleyTerry(n_types=k, n_init=1, random_state=seed) if name == "mixture"
-                         else IdealPoint(n_prototypes=k, max_iter=300, random_state=seed)).fit(train)
-                parts.append(person_curves(model, population, seed))
+        for name in models:
+            parts = [person_curves(*fitted(k, name, seed, people), seed) for seed in seeds]
             curves = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
             r, a = curves["random"].mean(0), curves["active"].mean(0)
             print(f"K={k} {name}, {len(curves['random'])} unseen people over {len(seeds)} seeds: accuracy after "
@@ -127,9 +131,48 @@ def quality(seeds: list[int], types: list[int]) -> None:
                 tr, ta = curves["type|random"].mean(0), curves["type|active"].mean(0)
                 print("  true type most probable after " + ", ".join(
                     f"{s}: {tr[s]:.3f}/{ta[s]:.3f}" for s in (0, 2, 4, 6, 10, 20)) + " (random/active)")
-            print(f"  population reward (one BradleyTerry on the unseen people's first 10 choices), held-out accuracy "
-                  f"by seed: random {np.round(curves['bt|random'], 3).tolist()}, "
-                  f"active {np.round(curves['bt|active'], 3).tolist()}", flush=True)
+            print(flush=True)
+
+
+def population_rewards(model, population, seed: int, asked: int = 10) -> dict[str, float]:
+    """The population-level reward: one BradleyTerry fitted on the unseen people's first ``asked`` choices under each
+    policy, its held-out accuracy on the seen people's held-out conversations: random order, active unweighted, and
+    active with design weights (``design_weights``: a uniform order's probability over active's)."""
+    split = split_choices(population.choices, random_state=seed)
+    unseen = split.unseen
+    pool = unseen.subset(~in_last_conversations(unseen, 0.25))
+    # STEPS, as the curves replay, so a seed asks the same first ``asked`` as there
+    orders, probability, reference = replay_design(model, pool, STEPS, epsilon=0.1, seed=seed)
+    out = {policy: BradleyTerry().fit(pool.subset(order < asked)).score(split.conversations)
+           for policy, order in orders.items()}
+    rows = orders["active"] < asked
+    weighted = pool.subset(rows)
+    weighted.weight = design_weights(probability[rows], reference=reference[rows])
+    out["active, weighted"] = BradleyTerry().fit(weighted).score(split.conversations)
+    return out
+
+
+def population_loss(seeds: list[int], types: list[int], models: list[str], people: int = 150) -> None:
+    """Print, per K and model and over all, the population reward's accuracy under each policy, and active's
+    difference from random with a 95% interval over seeds (t), seed by seed paired."""
+    cells = {}
+    for k in types:
+        for name in models:
+            rows = [population_rewards(*fitted(k, name, seed, people), seed) for seed in seeds]
+            cells[f"K={k} {name}"] = table = pd.DataFrame(rows)
+            print(f"K={k} {name}: " + _differences(table), flush=True)
+    print("all cells: " + _differences(pd.concat(cells.values())), flush=True)
+
+
+def _differences(table: pd.DataFrame) -> str:
+    """Mean accuracy per policy and active's paired differences from random, with t intervals over the rows."""
+    def interval(x):
+        half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
+        return f"{x.mean():+.4f} [{x.mean() - half:+.4f}, {x.mean() + half:+.4f}]"
+
+    means = ", ".join(f"{c} {table[c].mean():.4f}" for c in table)
+    return (f"{len(table)} seeds, mean accuracy {means}; active − random {interval(table['active'] - table['random'])}"
+            f", weighted active − random {interval(table['active, weighted'] - table['random'])}")
 
 
 def asked(model: MixtureBradleyTerry, population, person: int, pools: np.ndarray, active: bool,
@@ -225,12 +268,16 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--types", type=int, nargs="+", default=[2, 3, 5])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--only", choices=["speed", "quality", "pool"])
+    parser.add_argument("--models", nargs="+", choices=["mixture", "ideal"], default=["mixture", "ideal"])
+    parser.add_argument("--people", type=int, default=150, help="simulated people per seed (a fifth unseen)")
+    parser.add_argument("--only", choices=["speed", "quality", "population", "pool"])
     args = parser.parse_args()
     if args.only in (None, "speed"):
         speed(args.runs)
     if args.only in (None, "quality"):
-        quality(args.seeds, args.types)
+        quality(args.seeds, args.types, args.models, args.people)
+    if args.only in (None, "population"):
+        population_loss(args.seeds, args.types, args.models, args.people)
     if args.only in (None, "pool"):
         pool_quality(args.seeds)
 
