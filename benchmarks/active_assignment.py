@@ -134,7 +134,7 @@ def quality(seeds: list[int], types: list[int], models: list[str], people: int =
             print(flush=True)
 
 
-def population_rewards(model, population, seed: int, asked: int = 10) -> dict[str, float]:
+def population_rewards(model, population, seed: int, asked: int = 10, epsilon: float = 0.1) -> dict[str, float]:
     """The population-level reward: one BradleyTerry fitted on the unseen people's first ``asked`` choices under each
     policy, its held-out accuracy on the seen people's held-out conversations: random order, active unweighted, and
     active with design weights (``design_weights``: a uniform order's probability over active's)."""
@@ -142,7 +142,7 @@ def population_rewards(model, population, seed: int, asked: int = 10) -> dict[st
     unseen = split.unseen
     pool = unseen.subset(~in_last_conversations(unseen, 0.25))
     # STEPS, as the curves replay, so a seed asks the same first ``asked`` as there
-    orders, probability, reference = replay_design(model, pool, STEPS, epsilon=0.1, seed=seed)
+    orders, probability, reference = replay_design(model, pool, STEPS, epsilon=epsilon, seed=seed)
     out = {policy: BradleyTerry().fit(pool.subset(order < asked)).score(split.conversations)
            for policy, order in orders.items()}
     rows = orders["active"] < asked
@@ -152,13 +152,14 @@ def population_rewards(model, population, seed: int, asked: int = 10) -> dict[st
     return out
 
 
-def population_loss(seeds: list[int], types: list[int], models: list[str], people: int = 150) -> None:
+def population_loss(seeds: list[int], types: list[int], models: list[str], people: int = 150,
+                    epsilon: float = 0.1) -> None:
     """Print, per K and model and over all, the population reward's accuracy under each policy, and active's
     difference from random with a 95% interval over seeds (t), seed by seed paired."""
     cells = {}
     for k in types:
         for name in models:
-            rows = [population_rewards(*fitted(k, name, seed, people), seed) for seed in seeds]
+            rows = [population_rewards(*fitted(k, name, seed, people), seed, epsilon=epsilon) for seed in seeds]
             cells[f"K={k} {name}"] = table = pd.DataFrame(rows)
             print(f"K={k} {name}: " + _differences(table), flush=True)
     print("all cells: " + _differences(pd.concat(cells.values())), flush=True)
@@ -270,6 +271,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--models", nargs="+", choices=["mixture", "ideal"], default=["mixture", "ideal"])
     parser.add_argument("--people", type=int, default=150, help="simulated people per seed (a fifth unseen)")
+    parser.add_argument("--epsilon", type=float, default=0.1, help="active's share of random tasks (population)")
     parser.add_argument("--only", choices=["speed", "quality", "population", "pool"])
     args = parser.parse_args()
     if args.only in (None, "speed"):
@@ -277,7 +279,7 @@ def main() -> None:
     if args.only in (None, "quality"):
         quality(args.seeds, args.types, args.models, args.people)
     if args.only in (None, "population"):
-        population_loss(args.seeds, args.types, args.models, args.people)
+        population_loss(args.seeds, args.types, args.models, args.people, args.epsilon)
     if args.only in (None, "pool"):
         pool_quality(args.seeds)
 
