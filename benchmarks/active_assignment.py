@@ -177,9 +177,10 @@ def _differences(table: pd.DataFrame) -> str:
 
 
 def asked(model: MixtureBradleyTerry, population, person: int, pools: np.ndarray, active: bool,
-          rng: np.random.Generator) -> list[tuple[np.ndarray, int]]:
+          rng: np.random.Generator, epsilon: float = 0.1) -> list[tuple[np.ndarray, int, float, float]]:
     """The ``STEPS`` tasks one person is asked, each 4 of one of their prompts' ``pools`` (n, 8) of feature rows, by
-    ``acquire`` (``active``) or uniformly at random, with the position they chose among the 4 shown."""
+    ``acquire`` (``active``) or uniformly at random, with the position they chose among the 4 shown, the probability
+    the policy asked it with and a uniform draw's (1 / the tasks available)."""
     tasks, prompt = k_subsets(pools, SHOWN)
     rewards = pooled_rewards(model, population.choices.features, tasks) if active else None
     weights = SHARPNESS * population.mixes[person] @ population.directions
@@ -187,25 +188,54 @@ def asked(model: MixtureBradleyTerry, population, person: int, pools: np.ndarray
     for _ in range(STEPS):
         available = ~used[prompt]
         if active:
-            history = Choices(population.choices.features, np.array([t for t, _ in answers]).reshape(-1, SHOWN),
-                              np.array([c for _, c in answers], dtype=np.int64), np.zeros(len(answers)))
-            task = acquire(model, rewards, history, available=available, rng=rng).task
+            history = Choices(population.choices.features, np.array([a[0] for a in answers]).reshape(-1, SHOWN),
+                              np.array([a[1] for a in answers], dtype=np.int64), np.zeros(len(answers)))
+            chosen = acquire(model, rewards, history, available=available, epsilon=epsilon, rng=rng)
+            task, probability = chosen.task, chosen.probability
         else:
-            task = int(rng.choice(np.flatnonzero(available)))
+            task, probability = int(rng.choice(np.flatnonzero(available))), 1 / available.sum()
         used[prompt[task]] = True
         utility = population.choices.features[tasks[task]] @ weights + rng.gumbel(size=SHOWN)
-        answers.append((tasks[task], int(utility.argmax())))
+        answers.append((tasks[task], int(utility.argmax()), probability, 1 / available.sum()))
     return answers
+
+
+def pool_fitted(seed: int):
+    """The pool variant's population (150 people × 40 prompts of 8 candidates, 3 types), its split, and the mixture
+    fitted on the training people's choices among all 8."""
+    population = simulate_population(n_annotators=150, proportions=SHARES[3], comparisons_per_annotator=40,
+                                     n_candidates=POOL, turns=1, random_state=seed)
+    split = split_choices(population.choices, random_state=seed)
+    return population, split, MixtureBradleyTerry(n_types=3, n_init=1, random_state=seed).fit(split.train)
+
+
+def pool_population(seeds: list[int], epsilon: float = 0.1, first: int = 10) -> None:
+    """Print the pool variant's population reward: one BradleyTerry on the unseen people's first ``first`` choices
+    (4 shown of 8) under random, active, and active with design weights, scored on the seen people's held-out
+    conversations (choices among all 8); differences with t intervals over seeds."""
+    rows = []
+    for seed in seeds:
+        population, split, model = pool_fitted(seed)
+        rng, out = np.random.default_rng(seed), {}
+        for policy in ("random", "active"):
+            answers = [(p, *a) for p in np.unique(split.unseen.annotator)
+                       for a in asked(model, population, p, split.unseen.candidates[split.unseen.annotator == p],
+                                      policy == "active", rng, epsilon)[:first]]
+            choices = Choices(population.choices.features, np.array([a[1] for a in answers]),
+                              np.array([a[2] for a in answers]), np.array([a[0] for a in answers]))
+            out[policy] = BradleyTerry().fit(choices).score(split.conversations)
+            if policy == "active":
+                choices.weight = design_weights([a[3] for a in answers], reference=[a[4] for a in answers])
+                out["active, weighted"] = BradleyTerry().fit(choices).score(split.conversations)
+        rows.append(out)
+    print(f"pool population (ε = {epsilon}): " + _differences(pd.DataFrame(rows)), flush=True)
 
 
 def pool_quality(seeds: list[int]) -> None:
     """Print the pool variant's type recovery, random against active, over ``seeds``."""
     typed = {"random": [], "active": []}
     for seed in seeds:
-        population = simulate_population(n_annotators=150, proportions=SHARES[3], comparisons_per_annotator=40,
-                                         n_candidates=POOL, turns=1, random_state=seed)
-        split = split_choices(population.choices, random_state=seed)
-        model = MixtureBradleyTerry(n_types=3, n_init=1, random_state=seed).fit(split.train)
+        population, split, model = pool_fitted(seed)
         fitted_to_true = true_types(model, population)
         people = np.unique(split.unseen.annotator)
         truth = population.annotators.set_index("annotator")["type"].loc[people].to_numpy()
@@ -215,7 +245,7 @@ def pool_quality(seeds: list[int]) -> None:
                                 policy == "active", rng) for p in people}
             curve = np.zeros((len(people), STEPS + 1))
             for s in range(STEPS + 1):
-                rows = [(p, t, c) for p in people for t, c in answers[p][:s]]
+                rows = [(p, t, c) for p in people for t, c, *_ in answers[p][:s]]
                 model.reset_adaptation().adapt(Choices(
                     population.choices.features, np.array([t for _, t, _ in rows]).reshape(-1, SHOWN),
                     np.array([c for *_, c in rows], dtype=np.int64), np.array([p for p, *_ in rows])))
@@ -272,7 +302,7 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", choices=["mixture", "ideal"], default=["mixture", "ideal"])
     parser.add_argument("--people", type=int, default=150, help="simulated people per seed (a fifth unseen)")
     parser.add_argument("--epsilon", type=float, default=0.1, help="active's share of random tasks (population)")
-    parser.add_argument("--only", choices=["speed", "quality", "population", "pool"])
+    parser.add_argument("--only", choices=["speed", "quality", "population", "pool", "pool-population"])
     args = parser.parse_args()
     if args.only in (None, "speed"):
         speed(args.runs)
@@ -282,6 +312,8 @@ def main() -> None:
         population_loss(args.seeds, args.types, args.models, args.people, args.epsilon)
     if args.only in (None, "pool"):
         pool_quality(args.seeds)
+    if args.only in (None, "pool-population"):
+        pool_population(args.seeds, args.epsilon)
 
 
 if __name__ == "__main__":

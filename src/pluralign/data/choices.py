@@ -109,6 +109,9 @@ class Choices:
         return self if self.stage is None else self.subset(self.first)
 
 
+# Why each comparison was assigned and with what probability, as `pluralign collect` exports them (an adaptive
+# design's record, for ``design_weights``): optional columns of a comparisons table.
+DESIGN_COLUMNS = ("assigned", "probability")
 # Why a comparison was assigned, as `pluralign collect` records it: the active rule's own choice and its ε share of
 # uniformly drawn tasks are two outcomes of one draw, so their weights are normalised together.
 RULE_REASONS = ("active", "random")
@@ -139,6 +142,18 @@ def design_weights(probability: Sequence, assigned: Sequence | None = None, refe
         if rows.any():
             out[rows] = raw[rows] / raw[rows].mean()
     return out
+
+
+def checked_probabilities(values: pd.Series, rows: pd.Series, path) -> pd.Series:
+    """A table's ``probability`` column as numbers in (0, 1], empty cells as NaN; DatasetError naming the file
+    ``path``, the row (``rows``: each value's row in the file) and the column otherwise."""
+    numbers = pd.to_numeric(values.replace("", np.nan), errors="coerce")
+    bad = (values.notna() & (values != "") & numbers.isna()) | (numbers <= 0) | (numbers > 1)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DatasetError(path, f"probability {values.iloc[i]} is not a number in (0, 1]", row=int(rows.iloc[i]),
+                           column="probability")
+    return numbers
 
 
 def ranking_places(ranking: Sequence) -> list[list[int]]:

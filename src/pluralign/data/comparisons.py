@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .choices import ranking_places, ranking_problem
+from .choices import DESIGN_COLUMNS, checked_probabilities, ranking_places, ranking_problem
 from .pairs import split_pair
 from .schema import DatasetError, language_code, list_cell, with_left_out
 from .tables import read_table
@@ -23,11 +23,6 @@ ANONYMOUS = "anonymous"  # the one annotator of a file that names none: its choi
 COMPARISON_COLUMNS = ("comparison_id", "conversation_id", "turn", "annotator_id", "context", "candidates", "chosen",
                       "language", "feedback", "ranking")  # ranking: candidate positions best first (tied ones as a
                                                            # list at one place), or None
-
-
-# Why each comparison was assigned and with what probability, as `pluralign collect` exports them (an adaptive
-# design's record, for ``choices.design_weights``): optional columns of a comparisons table.
-DESIGN_COLUMNS = ("assigned", "probability")
 
 
 def check_comparisons(comparisons: pd.DataFrame, annotators: pd.DataFrame | None, path=None,
@@ -145,19 +140,9 @@ def load_comparisons(path: str | Path, annotators_path: str | Path | None = None
     check_comparisons(df, annotators, path, one_language_per_conversation)
     design = [c for c in DESIGN_COLUMNS if c in df.columns]  # kept for design weights (collect's exports carry them)
     if "probability" in design:
-        df["probability"] = _probabilities(df["probability"], df["_row"], path)
+        df["probability"] = checked_probabilities(df["probability"], df["_row"], path)
     return df[[*COMPARISON_COLUMNS, *design, "_row"]], annotators
 
-
-def _probabilities(values: pd.Series, rows: pd.Series, path) -> pd.Series:
-    """A ``probability`` column as numbers in (0, 1], empty cells as NaN; DatasetError (row, column) otherwise."""
-    numbers = pd.to_numeric(values.replace("", np.nan), errors="coerce")
-    bad = (values.notna() & (values != "") & numbers.isna()) | (numbers <= 0) | (numbers > 1)
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DatasetError(path, f"probability {values.iloc[i]} is not a number in (0, 1]", row=int(rows.iloc[i]),
-                           column="probability")
-    return numbers
 
 
 def load_trl_pairwise(path: str | Path, annotator_column: str = "annotator_id") -> tuple[pd.DataFrame, pd.DataFrame]:
