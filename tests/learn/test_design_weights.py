@@ -98,7 +98,7 @@ def test_a_comparisons_file_keeps_its_design_and_names_a_bad_probability(tmp_pat
     assert error.value.row == 2 and error.value.column == "probability"
 
 
-def test_learn_weighs_a_comparisons_export_by_its_recorded_probabilities(tmp_path):
+def test_learn_weighs_a_comparisons_export_by_its_recorded_probabilities_when_asked(tmp_path):
     from pluralign.learn.job import LearnConfig, load_choices
 
     path = tmp_path / "export.jsonl"
@@ -106,6 +106,6 @@ def test_learn_weighs_a_comparisons_export_by_its_recorded_probabilities(tmp_pat
                    "chosen": 0, "assigned": assigned, "probability": p}
                   for assigned, p in (("active", 0.5), ("random", 0.125), ("warm-up", 1.0))]
                  ).to_json(path, orient="records", lines=True)
-    weighted = load_choices(LearnConfig(data=f"comparisons:{path}")).choices
+    weighted = load_choices(LearnConfig(data=f"comparisons:{path}", design_weights=True)).choices
     np.testing.assert_allclose(weighted.weight, [0.4, 1.6, 1.0])  # 2 and 8 over their mean 5; warm-up alone
-    assert load_choices(LearnConfig(data=f"comparisons:{path}", design_weights=False)).choices.weight is None
+    assert load_choices(LearnConfig(data=f"comparisons:{path}")).choices.weight is None  # off unless asked
