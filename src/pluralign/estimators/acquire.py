@@ -140,10 +140,14 @@ def task_scores(rewards: np.ndarray | PooledTasks, points: np.ndarray, weights: 
     Composed from each candidate's utility under each hypothesis, computed once: a task's choice probabilities are
     its candidates' exponentials over their sum. The (T, H) arithmetic runs in ``dtype``: float32 halves the memory
     traffic (35,000 tasks × 64 hypotheses), and its rounding moves a score by about 1e-6 of the best one
-    (tests/learn/test_acquire.py). A task whose exponentials would underflow is scored again as before, per task."""
-    tasks = rewards if isinstance(rewards, PooledTasks) else PooledTasks.from_gathered(rewards)
+    (tests/learn/test_acquire.py). A task whose exponentials would underflow is scored again as before, per task, in
+    float64; so are all tasks where they share no candidates (``task_rewards``' array, or a pool of k)."""
     keep = weights > 0
     points, weights = points[keep], weights[keep]
+    if not isinstance(rewards, PooledTasks) or len(rewards.rewards) >= rewards.shown.size:
+        # nothing shared to compose (a pool of k, a few tasks left): per task is as fast, and exact
+        return _task_scores(rewards if isinstance(rewards, np.ndarray) else rewards.gathered(), points, weights, target)
+    tasks = rewards
     utility = tasks.rewards @ points.T  # (C, H)
     utility = np.vstack([utility - np.nanmax(utility, 0), np.full(len(points), -np.inf)])  # row -1: not offered
     exp = np.nan_to_num(np.exp(utility)).astype(dtype)
