@@ -33,13 +33,15 @@ import argparse
 import time
 
 import numpy as np
+import pandas as pd
+from scipy import stats
 from scipy.optimize import linear_sum_assignment
 
-from pluralign.data.choices import Choices
+from pluralign.data.choices import Choices, design_weights
 from pluralign.learn import BradleyTerry, IdealPoint, MixtureBradleyTerry, split_choices
-from pluralign.estimators.acquire import acquire, k_subsets, task_rewards
+from pluralign.estimators.acquire import acquire, k_subsets, pooled_rewards
 from pluralign.estimators.evaluate import in_last_conversations, per_comparison
-from pluralign.learn.replay import replay_orders
+from pluralign.learn.replay import replay_design
 from pluralign.simulate import simulate_population
 
 SHARES = {2: (0.7, 0.3), 3: (0.5, 0.3, 0.2), 4: (0.4, 0.3, 0.2, 0.1), 5: (0.35, 0.25, 0.2, 0.12, 0.08)}
@@ -58,12 +60,12 @@ def true_types(model: MixtureBradleyTerry, population) -> np.ndarray:
 
 def person_curves(model, population, seed: int) -> dict[str, np.ndarray]:
     """Per policy, (people, STEPS + 1) each unseen person's held-out accuracy after s choices (and ``type|policy``:
-    1 where their most probable type is their true one, for the mixture); and the BradleyTerry scores."""
+    1 where their most probable type is their true one, for the mixture)."""
     split = split_choices(population.choices, random_state=seed)
     unseen = split.unseen
     test_rows = in_last_conversations(unseen, 0.25)
     test, pool = unseen.subset(test_rows), unseen.subset(~test_rows)
-    orders = replay_orders(model, pool, STEPS, epsilon=0.1, seed=seed)
+    orders = replay_design(model, pool, STEPS, epsilon=0.1, seed=seed)[0]
     people = np.unique(test.annotator)
     truth = population.annotators.set_index("annotator")["type"]
     if isinstance(model, MixtureBradleyTerry):
@@ -78,8 +80,6 @@ def person_curves(model, population, seed: int) -> dict[str, np.ndarray]:
             if isinstance(model, MixtureBradleyTerry):
                 typed[:, s] = fitted_to_true[model.mixing_weights(people).argmax(1)] == truth.loc[people].to_numpy()
         out[policy], out[f"type|{policy}"] = acc, typed
-        reward = BradleyTerry().fit(pool.subset(order < 10))
-        out[f"bt|{policy}"] = np.array([reward.score(split.conversations)])
     model.reset_adaptation()
     return out
 
@@ -104,19 +104,23 @@ def choices_to_target(random: np.ndarray, active: np.ndarray, rng: np.random.Gen
             f"ratio {point[1] / max(point[0], 1):.2f} [{np.percentile(ratio, 2.5):.2f}, {np.percentile(ratio, 97.5):.2f}]")
 
 
-def quality(seeds: list[int], types: list[int]) -> None:
+def fitted(k: int, name: str, seed: int, people: int = 150):
+    """The model fitted on a simulated population's training people, and the population (``people`` × 40
+    comparisons; pure types for the mixture, Dirichlet mixes for ideal points)."""
+    population = simulate_population(n_annotators=people, proportions=SHARES[k], comparisons_per_annotator=40,
+                                     ideal_points=name == "ideal", random_state=seed)
+    train = split_choices(population.choices, random_state=seed).train
+    model = (MixtureBradleyTerry(n_types=k, n_init=1, random_state=seed) if name == "mixture"
+             else IdealPoint(n_prototypes=k, max_iter=300, random_state=seed)).fit(train)
+    return model, population
+
+
+def quality(seeds: list[int], types: list[int], models: list[str], people: int = 150) -> None:
     """Print, per K and model, the curves' key points and the choices each policy needs."""
     rng = np.random.default_rng(0)
     for k in types:
-        for name in ("mixture", "ideal"):
-            parts = []
-            for seed in seeds:
-                population = simulate_population(n_annotators=150, proportions=SHARES[k], comparisons_per_annotator=40,
-                                                 ideal_points=name == "ideal", random_state=seed)
-                train = split_choices(population.choices, random_state=seed).train
-                model = (MixtureBradleyTerry(n_types=k, n_init=1, random_state=seed) if name == "mixture"
-                         else IdealPoint(n_prototypes=k, max_iter=300, random_state=seed)).fit(train)
-                parts.append(person_curves(model, population, seed))
+        for name in models:
+            parts = [person_curves(*fitted(k, name, seed, people), seed) for seed in seeds]
             curves = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
             r, a = curves["random"].mean(0), curves["active"].mean(0)
             print(f"K={k} {name}, {len(curves['random'])} unseen people over {len(seeds)} seeds: accuracy after "
@@ -127,41 +131,111 @@ def quality(seeds: list[int], types: list[int]) -> None:
                 tr, ta = curves["type|random"].mean(0), curves["type|active"].mean(0)
                 print("  true type most probable after " + ", ".join(
                     f"{s}: {tr[s]:.3f}/{ta[s]:.3f}" for s in (0, 2, 4, 6, 10, 20)) + " (random/active)")
-            print(f"  population reward (one BradleyTerry on the unseen people's first 10 choices), held-out accuracy "
-                  f"by seed: random {np.round(curves['bt|random'], 3).tolist()}, "
-                  f"active {np.round(curves['bt|active'], 3).tolist()}", flush=True)
+            print(flush=True)
+
+
+def population_rewards(model, population, seed: int, asked: int = 10, epsilon: float = 0.1) -> dict[str, float]:
+    """The population-level reward: one BradleyTerry fitted on the unseen people's first ``asked`` choices under each
+    policy, its held-out accuracy on the seen people's held-out conversations: random order, active unweighted, and
+    active with design weights (``design_weights``: a uniform order's probability over active's)."""
+    split = split_choices(population.choices, random_state=seed)
+    unseen = split.unseen
+    pool = unseen.subset(~in_last_conversations(unseen, 0.25))
+    # STEPS, as the curves replay, so a seed asks the same first ``asked`` as there
+    orders, probability, reference = replay_design(model, pool, STEPS, epsilon=epsilon, seed=seed)
+    out = {policy: BradleyTerry().fit(pool.subset(order < asked)).score(split.conversations)
+           for policy, order in orders.items()}
+    rows = orders["active"] < asked
+    weighted = pool.subset(rows)
+    weighted.weight = design_weights(probability[rows], reference=reference[rows])
+    out["active, weighted"] = BradleyTerry().fit(weighted).score(split.conversations)
+    return out
+
+
+def population_loss(seeds: list[int], types: list[int], models: list[str], people: int = 150,
+                    epsilon: float = 0.1) -> None:
+    """Print, per K and model and over all, the population reward's accuracy under each policy, and active's
+    difference from random with a 95% interval over seeds (t), seed by seed paired."""
+    cells = {}
+    for k in types:
+        for name in models:
+            rows = [population_rewards(*fitted(k, name, seed, people), seed, epsilon=epsilon) for seed in seeds]
+            cells[f"K={k} {name}"] = table = pd.DataFrame(rows)
+            print(f"K={k} {name}: " + _differences(table), flush=True)
+    print("all cells: " + _differences(pd.concat(cells.values())), flush=True)
+
+
+def _differences(table: pd.DataFrame) -> str:
+    """Mean accuracy per policy and active's paired differences from random, with t intervals over the rows."""
+    def interval(x):
+        half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
+        return f"{x.mean():+.4f} [{x.mean() - half:+.4f}, {x.mean() + half:+.4f}]"
+
+    means = ", ".join(f"{c} {table[c].mean():.4f}" for c in table)
+    return (f"{len(table)} seeds, mean accuracy {means}; active − random {interval(table['active'] - table['random'])}"
+            f", weighted active − random {interval(table['active, weighted'] - table['random'])}")
 
 
 def asked(model: MixtureBradleyTerry, population, person: int, pools: np.ndarray, active: bool,
-          rng: np.random.Generator) -> list[tuple[np.ndarray, int]]:
+          rng: np.random.Generator, epsilon: float = 0.1) -> list[tuple[np.ndarray, int, float, float]]:
     """The ``STEPS`` tasks one person is asked, each 4 of one of their prompts' ``pools`` (n, 8) of feature rows, by
-    ``acquire`` (``active``) or uniformly at random, with the position they chose among the 4 shown."""
+    ``acquire`` (``active``) or uniformly at random, with the position they chose among the 4 shown, the probability
+    the policy asked it with and a uniform draw's (1 / the tasks available)."""
     tasks, prompt = k_subsets(pools, SHOWN)
-    rewards = task_rewards(model, population.choices.features, tasks) if active else None
+    rewards = pooled_rewards(model, population.choices.features, tasks) if active else None
     weights = SHARPNESS * population.mixes[person] @ population.directions
     used, answers = np.zeros(len(pools), dtype=bool), []
     for _ in range(STEPS):
         available = ~used[prompt]
         if active:
-            history = Choices(population.choices.features, np.array([t for t, _ in answers]).reshape(-1, SHOWN),
-                              np.array([c for _, c in answers], dtype=np.int64), np.zeros(len(answers)))
-            task = acquire(model, rewards, history, available=available, rng=rng).task
+            history = Choices(population.choices.features, np.array([a[0] for a in answers]).reshape(-1, SHOWN),
+                              np.array([a[1] for a in answers], dtype=np.int64), np.zeros(len(answers)))
+            chosen = acquire(model, rewards, history, available=available, epsilon=epsilon, rng=rng)
+            task, probability = chosen.task, chosen.probability
         else:
-            task = int(rng.choice(np.flatnonzero(available)))
+            task, probability = int(rng.choice(np.flatnonzero(available))), 1 / available.sum()
         used[prompt[task]] = True
         utility = population.choices.features[tasks[task]] @ weights + rng.gumbel(size=SHOWN)
-        answers.append((tasks[task], int(utility.argmax())))
+        answers.append((tasks[task], int(utility.argmax()), probability, 1 / available.sum()))
     return answers
+
+
+def pool_fitted(seed: int):
+    """The pool variant's population (150 people × 40 prompts of 8 candidates, 3 types), its split, and the mixture
+    fitted on the training people's choices among all 8."""
+    population = simulate_population(n_annotators=150, proportions=SHARES[3], comparisons_per_annotator=40,
+                                     n_candidates=POOL, turns=1, random_state=seed)
+    split = split_choices(population.choices, random_state=seed)
+    return population, split, MixtureBradleyTerry(n_types=3, n_init=1, random_state=seed).fit(split.train)
+
+
+def pool_population(seeds: list[int], epsilon: float = 0.1, first: int = 10) -> None:
+    """Print the pool variant's population reward: one BradleyTerry on the unseen people's first ``first`` choices
+    (4 shown of 8) under random, active, and active with design weights, scored on the seen people's held-out
+    conversations (choices among all 8); differences with t intervals over seeds."""
+    rows = []
+    for seed in seeds:
+        population, split, model = pool_fitted(seed)
+        rng, out = np.random.default_rng(seed), {}
+        for policy in ("random", "active"):
+            answers = [(p, *a) for p in np.unique(split.unseen.annotator)
+                       for a in asked(model, population, p, split.unseen.candidates[split.unseen.annotator == p],
+                                      policy == "active", rng, epsilon)[:first]]
+            choices = Choices(population.choices.features, np.array([a[1] for a in answers]),
+                              np.array([a[2] for a in answers]), np.array([a[0] for a in answers]))
+            out[policy] = BradleyTerry().fit(choices).score(split.conversations)
+            if policy == "active":
+                choices.weight = design_weights([a[3] for a in answers], reference=[a[4] for a in answers])
+                out["active, weighted"] = BradleyTerry().fit(choices).score(split.conversations)
+        rows.append(out)
+    print(f"pool population (ε = {epsilon}): " + _differences(pd.DataFrame(rows)), flush=True)
 
 
 def pool_quality(seeds: list[int]) -> None:
     """Print the pool variant's type recovery, random against active, over ``seeds``."""
     typed = {"random": [], "active": []}
     for seed in seeds:
-        population = simulate_population(n_annotators=150, proportions=SHARES[3], comparisons_per_annotator=40,
-                                         n_candidates=POOL, turns=1, random_state=seed)
-        split = split_choices(population.choices, random_state=seed)
-        model = MixtureBradleyTerry(n_types=3, n_init=1, random_state=seed).fit(split.train)
+        population, split, model = pool_fitted(seed)
         fitted_to_true = true_types(model, population)
         people = np.unique(split.unseen.annotator)
         truth = population.annotators.set_index("annotator")["type"].loc[people].to_numpy()
@@ -171,7 +245,7 @@ def pool_quality(seeds: list[int]) -> None:
                                 policy == "active", rng) for p in people}
             curve = np.zeros((len(people), STEPS + 1))
             for s in range(STEPS + 1):
-                rows = [(p, t, c) for p in people for t, c in answers[p][:s]]
+                rows = [(p, t, c) for p in people for t, c, *_ in answers[p][:s]]
                 model.reset_adaptation().adapt(Choices(
                     population.choices.features, np.array([t for _, t, _ in rows]).reshape(-1, SHOWN),
                     np.array([c for *_, c in rows], dtype=np.int64), np.array([p for p, *_ in rows])))
@@ -203,7 +277,7 @@ def speed(runs: int, calls: int = 100) -> None:
             features = rng.standard_normal((500 * pool_size, 384)).astype(np.float32)
             tasks, prompt = k_subsets(np.arange(500 * pool_size).reshape(500, pool_size), 4)
             start = time.perf_counter()
-            rewards = task_rewards(model, features, tasks)
+            rewards = pooled_rewards(model, features, tasks)
             once = time.perf_counter() - start
             wall, cpu = [], []
             for _ in range(runs):
@@ -217,7 +291,7 @@ def speed(runs: int, calls: int = 100) -> None:
             print(f"{name}, {len(tasks):,} tasks (4 of {pool_size} per prompt), 20 choices so far: per assignment "
                   f"{np.median(wall):.1f} ms wall (runs: {', '.join(f'{m:.1f}' for m in wall)}), "
                   f"{np.median(cpu):.1f} ms CPU (runs: {', '.join(f'{m:.1f}' for m in cpu)}), medians of {calls} "
-                  f"calls; task_rewards once per pool {1000 * once:.0f} ms wall", flush=True)
+                  f"calls; pooled_rewards once per pool {1000 * once:.0f} ms wall", flush=True)
 
 
 def main() -> None:
@@ -225,14 +299,21 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--types", type=int, nargs="+", default=[2, 3, 5])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--only", choices=["speed", "quality", "pool"])
+    parser.add_argument("--models", nargs="+", choices=["mixture", "ideal"], default=["mixture", "ideal"])
+    parser.add_argument("--people", type=int, default=150, help="simulated people per seed (a fifth unseen)")
+    parser.add_argument("--epsilon", type=float, default=0.1, help="active's share of random tasks (population)")
+    parser.add_argument("--only", choices=["speed", "quality", "population", "pool", "pool-population"])
     args = parser.parse_args()
     if args.only in (None, "speed"):
         speed(args.runs)
     if args.only in (None, "quality"):
-        quality(args.seeds, args.types)
+        quality(args.seeds, args.types, args.models, args.people)
+    if args.only in (None, "population"):
+        population_loss(args.seeds, args.types, args.models, args.people, args.epsilon)
     if args.only in (None, "pool"):
         pool_quality(args.seeds)
+    if args.only in (None, "pool-population"):
+        pool_population(args.seeds, args.epsilon)
 
 
 if __name__ == "__main__":

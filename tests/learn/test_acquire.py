@@ -9,8 +9,8 @@ from scipy.stats import binom
 
 from pluralign.data.choices import Choices
 from pluralign.learn import IdealPoint, MixtureBradleyTerry
-from pluralign.estimators.acquire import (acquire, assignment_probabilities, hypotheses, k_subsets, posterior,
-                                           task_rewards, task_scores)
+from pluralign.estimators.acquire import (PooledTasks, _task_scores, acquire, assignment_probabilities, hypotheses,
+                                           k_subsets, pick, posterior, task_rewards, task_scores)
 from pluralign.learn.replay import replay_orders
 
 # two answers people split on (rows 0, 1) and two near copies of the first (rows 2, 3): a task of 0 and 1 tells the
@@ -45,7 +45,7 @@ def test_a_task_every_type_answers_alike_teaches_nothing_and_one_they_split_on_g
     model, _, _ = mixture
     rewards = task_rewards(model, ANSWERS, np.array([INFORMATIVE, [2, 2]]))
     points, log_prior, target = hypotheses(model)
-    scores = task_scores(rewards, points, np.exp(log_prior), target)
+    scores = task_scores(rewards, points, np.exp(log_prior), target, dtype=np.float64)
     assert target == "entropy" and scores[1] == pytest.approx(0, abs=1e-12)
     # the closed form for two answers: H(π p + (1 - π) q) - π H(p) - (1 - π) H(q), p and q each type's P(answer 0)
     p, q = 1 / (1 + np.exp(-(model.coef_ @ (ANSWERS[0] - ANSWERS[1]))))
@@ -110,7 +110,7 @@ def test_ideal_points_score_the_expected_fall_of_the_mix_variance():
     rewards = task_rewards(model, ANSWERS, np.array([INFORMATIVE, [0, 2], [2, 2]]))
     points, log_prior, target = hypotheses(model)
     weights = posterior(model, seen.subset(seen.annotator == 0), points, log_prior)
-    scores = task_scores(rewards, points, weights, target)
+    scores = task_scores(rewards, points, weights, target, dtype=np.float64)
 
     def spread(w):
         return (w @ points**2 - (w @ points) ** 2).sum()
@@ -139,3 +139,48 @@ def test_a_task_offering_fewer_candidates_scores_as_the_same_task_unpadded(mixtu
     scores = task_scores(padded, points, np.exp(log_prior), target)
     assert scores[0] == pytest.approx(task_scores(plain, points, np.exp(log_prior), target)[0], rel=1e-12)
     assert np.isfinite(scores).all()
+
+
+def _pool_of_eight(seed: int) -> tuple[PooledTasks, np.ndarray, np.ndarray]:
+    """Every 4 of 8 answers of 60 prompts (4,200 tasks) with rewards under K = 3 prototypes, 64 hypotheses (mixes)
+    and a posterior over them, as a live study's pool of 8 has them."""
+    rng = np.random.default_rng(seed)
+    tasks, _ = k_subsets(np.arange(480).reshape(60, 8), 4)
+    return (PooledTasks(rng.normal(scale=2.0, size=(480, 3)), tasks), rng.dirichlet(np.ones(3), 64),
+            rng.dirichlet(np.full(64, 0.5)))
+
+
+@pytest.mark.parametrize("target", ["variance", "entropy"])
+def test_scores_composed_from_each_candidate_in_float32_choose_as_the_per_task_definition(target):
+    for seed in range(5):
+        tasks, points, weights = _pool_of_eight(seed)
+        exact = _task_scores(tasks.gathered(), points, weights, target)
+        np.testing.assert_allclose(task_scores(tasks, points, weights, target, dtype=np.float64), exact, rtol=1e-10,
+                                   atol=1e-13 * exact.max())
+        fast = task_scores(tasks, points, weights, target)
+        assert np.abs(fast - exact).max() < 1e-5 * exact.max()
+        # the task float32 picks is the exact best, or within a millionth of it
+        assert exact.max() - exact[fast.argmax()] <= 1e-6 * exact.max()
+
+
+def test_a_task_whose_answers_all_lie_far_below_another_tasks_is_scored_exactly():
+    """Composed scores shift every hypothesis's utilities by the best candidate of all tasks; a task whose answers
+    all lie 500 nats below it would underflow to 0 / 0, and is scored per task instead."""
+    tasks, points, weights = _pool_of_eight(0)
+    far = PooledTasks(np.vstack([tasks.rewards, [[300.0, 0, 0]], [[-300.0, 0, 0], [-300.5, 0, 0]]]),
+                      np.vstack([tasks.shown, [[480, 0, 1, 2], [481, 482, -1, -1]]]))
+    for target in ("variance", "entropy"):
+        scores = task_scores(far, points, weights, target)
+        exact = _task_scores(far.gathered(), points, weights, target)
+        assert np.isfinite(scores).all() and scores[-1] > 0
+        assert scores[-1] == pytest.approx(exact[-1], rel=1e-12)  # scored per task, in float64
+        assert np.abs(scores - exact).max() < 1e-5 * exact.max()  # the others composed in float32
+
+
+def test_pick_chooses_alike_from_pooled_rewards_in_float32_and_gathered_ones_in_float64():
+    tasks, points, weights = _pool_of_eight(1)
+    available = np.arange(len(tasks)) % 3 > 0
+    pooled = pick(tasks, points, weights, "variance", available=available, rng=np.random.default_rng(2))
+    gathered = pick(tasks.gathered(), points, weights, "variance", available=available, rng=np.random.default_rng(2))
+    assert (pooled.task, pooled.probability, pooled.explored) == (gathered.task, gathered.probability, gathered.explored)
+    assert available[pooled.task] and pooled.score == pytest.approx(gathered.score, rel=1e-5)

@@ -75,3 +75,16 @@ def test_the_reward_can_depend_on_the_context(embedder):
     assert BradleyTerry(alpha=1e-4).fit(choices).score(choices) == 1.0
     alone = Choices(choices.features[:, :384], choices.candidates, choices.chosen, choices.annotator)
     assert BradleyTerry(alpha=1e-4).fit(alone).score(alone) <= 0.5
+
+
+def test_a_tables_assignment_probabilities_become_design_weights_its_rankings_share(embedder):
+    table = _long_table([{"role": "user", "content": "Which is kinder?"}],
+                        [["Say it gently.", "Say it bluntly.", "Say nothing."]] * 3, [0, 1, 2])
+    table = table.assign(assigned=["warm-up", "active", "random"], probability=[1.0, 0.8, 0.05],
+                         ranking=[[0, 1, 2], None, None])
+    choices = comparison_choices(table, embedder, weights=True)
+    # warm-up weighs 1 alone in its stratum, and its ranking's later choice as it; the rule's rows 1.25 : 20
+    np.testing.assert_allclose(choices.weight, [1, 1, 1.25 / 10.625, 20 / 10.625])
+    assert choices.stage.tolist() == [0, 1, 0, 0]
+    assert comparison_choices(table, embedder).weight is None  # weights=False, as collect's refit lays them out
+    assert comparison_choices(table.drop(columns=["probability"]), embedder, weights=True).weight is None

@@ -37,6 +37,7 @@ def learn(
     seed: Annotated[int, typer.Option(help="Seed of the split, the estimator and the bootstrap.")] = 0,
     active_replay: Annotated[bool, typer.Option("--active-replay", help="Also replay the unseen people's comparisons as if they had been asked actively (each next one chosen by expected information about the person, from those they answered) against a random order, and say how many choices active assignment would have saved (mixture or ideal).")] = False,
     epsilon: Annotated[float, typer.Option(min=0, max=1, help="With --active-replay: the share of tasks active assignment still picks at random.")] = 0.1,
+    design_weights: Annotated[bool, typer.Option("--design-weights", help="Where the data records with what probability each comparison was assigned (a collect study, or its comparisons export), weigh each by the inverse (normalised within each assignment reason), so an active study's estimates are the population's rather than the design's. Off by default: with a small epsilon the weights rest on the randomly assigned tenth and cost more accuracy than the bias they remove (docs/methods.md, design weights).")] = False,
 ) -> None:
     """Learn from annotators who disagree, and measure whom the model serves.
 
@@ -51,7 +52,7 @@ def learn(
 
     config = LearnConfig(data=data, annotators=annotators, estimator=estimator, k=k, group=group,
                          worst_min_n=worst_min_n, rankings=rankings, seed=seed, active_replay=active_replay,
-                         epsilon=epsilon)
+                         epsilon=epsilon, design_weights=design_weights)
     print_summary(run_learn(config, out_dir, fresh=fresh))
 
 

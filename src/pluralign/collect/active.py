@@ -15,7 +15,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from ..estimators.acquire import pick, rewards_posterior
+from ..estimators.acquire import PooledTasks, pick, rewards_posterior
 from .core import next_prompt
 
 # Why a prompt was assigned, kept with its conversation.
@@ -44,11 +44,13 @@ class ActiveFit:
     k: int | None = None
 
     @cached_property
-    def tasks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def tasks(self) -> tuple[np.ndarray, np.ndarray, PooledTasks]:
         """Every task the fit can score, made once per fit: (T,) its prompt's row, (T, k) the answers it shows
-        (``pool_tasks``) and (T, k, K) their rewards, NaN where a set has fewer than k answers."""
+        (``pool_tasks``) and their rewards as ``PooledTasks``, each pool answer's once (-1: a set has fewer than k)."""
         rows, shown = pool_tasks(self.rewards, self.k or self.rewards.shape[1])
-        return rows, shown, gathered(self.rewards, rows, shown)
+        width = self.rewards.shape[1]
+        return rows, shown, PooledTasks(self.rewards.reshape(-1, self.rewards.shape[2]),
+                                        np.where(shown >= 0, rows[:, None] * width + shown, -1))
 
     def payload(self) -> dict:
         """As JSON (NaN as null), for the ``fits`` table."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
 
 from .schema import DatasetError
 
@@ -28,6 +29,8 @@ class Choices:
             embedder is English-only).
         stage: (n,) optional; 0 for a person's choice among every candidate offered, s > 0 for the s-th later choice
             their ranking of the same candidates states (see ``with_rankings``). Rows of one ranking follow each other.
+        weight: (n,) optional; each comparison's weight in a fit (its log-likelihood term is multiplied by it), e.g.
+            ``design_weights`` of an adaptive design's assignment probabilities. None weighs every comparison 1.
     """
 
     features: np.ndarray
@@ -39,8 +42,10 @@ class Choices:
     prompt: np.ndarray | None = None
     language: np.ndarray | None = None
     stage: np.ndarray | None = None
+    weight: np.ndarray | None = None
 
-    _optional = ("group", "conversation", "prompt", "language", "stage")  # per-comparison arrays that may be absent
+    # per-comparison arrays that may be absent
+    _optional = ("group", "conversation", "prompt", "language", "stage", "weight")
 
     def __post_init__(self) -> None:
         self.features = np.asarray(self.features)
@@ -67,6 +72,13 @@ class Choices:
             value = getattr(self, name)
             if value is not None and len(value) != n:
                 raise DatasetError(None, f"{len(value)} values for {n} comparisons", column=name)
+        if self.weight is not None:
+            self.weight = self.weight.astype(np.float64)
+            bad = ~np.isfinite(self.weight) | (self.weight < 0)
+            if bad.any():
+                row = int(np.flatnonzero(bad)[0])
+                raise DatasetError(None, f"weight {self.weight[row]} is not a finite number ≥ 0", row=row + 1,
+                                   column="weight")
 
     def __len__(self) -> int:
         return len(self.chosen)
@@ -95,6 +107,53 @@ class Choices:
     def first_choices(self) -> "Choices":
         """The comparisons' own choices, without the later choices of rankings: what held-out metrics score."""
         return self if self.stage is None else self.subset(self.first)
+
+
+# Why each comparison was assigned and with what probability, as `pluralign collect` exports them (an adaptive
+# design's record, for ``design_weights``): optional columns of a comparisons table.
+DESIGN_COLUMNS = ("assigned", "probability")
+# Why a comparison was assigned, as `pluralign collect` records it: the active rule's own choice and its ε share of
+# uniformly drawn tasks are two outcomes of one draw, so their weights are normalised together.
+RULE_REASONS = ("active", "random")
+
+
+def design_weights(probability: Sequence, assigned: Sequence | None = None, reference: Sequence | None = None
+                   ) -> np.ndarray:
+    """(n,) inverse-probability weights of comparisons an adaptive design assigned (docs/methods.md#design-weights):
+    ``reference / probability``, the probability a reference design would have given each comparison over the one
+    the design did (``reference`` 1 by default: a uniform reference over about as many tasks each time), divided by
+    their mean within each stratum of ``assigned`` (why it was assigned: the active rule's ``RULE_REASONS`` are one
+    stratum, every other reason its own), so each stratum keeps its number of comparisons' worth of weight. A
+    comparison without a probability (a study from before they were kept) weighs 1. Raises ValueError for a
+    probability outside (0, 1]."""
+    probability = pd.to_numeric(pd.Series(list(probability), dtype=object), errors="coerce").to_numpy(np.float64)
+    known = ~np.isnan(probability)
+    if ((probability[known] <= 0) | (probability[known] > 1)).any():
+        row = int(np.flatnonzero(known & ((probability <= 0) | (probability > 1)))[0])
+        raise ValueError(f"row {row + 1}: probability {probability[row]} is not in (0, 1]")
+    ratio = np.ones(len(probability)) if reference is None else np.asarray(reference, dtype=np.float64)
+    raw = np.where(known, ratio / np.where(known, probability, 1), 1.0)
+    reasons = np.array([r if isinstance(r, str) else "" for r in ([None] * len(raw) if assigned is None else assigned)],
+                       dtype=object)
+    stratum = np.where(np.isin(reasons, RULE_REASONS), "rule", reasons) + np.where(known, "", "|unknown")
+    out = np.ones(len(raw))
+    for value in np.unique(stratum):
+        rows = (stratum == value) & known
+        if rows.any():
+            out[rows] = raw[rows] / raw[rows].mean()
+    return out
+
+
+def checked_probabilities(values: pd.Series, rows: pd.Series, path) -> pd.Series:
+    """A table's ``probability`` column as numbers in (0, 1], empty cells as NaN; DatasetError naming the file
+    ``path``, the row (``rows``: each value's row in the file) and the column otherwise."""
+    numbers = pd.to_numeric(values.replace("", np.nan), errors="coerce")
+    bad = (values.notna() & (values != "") & numbers.isna()) | (numbers <= 0) | (numbers > 1)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DatasetError(path, f"probability {values.iloc[i]} is not a number in (0, 1]", row=int(rows.iloc[i]),
+                           column="probability")
+    return numbers
 
 
 def ranking_places(ranking: Sequence) -> list[list[int]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .choices import ranking_places, ranking_problem
+from .choices import DESIGN_COLUMNS, checked_probabilities, ranking_places, ranking_problem
 from .pairs import split_pair
 from .schema import DatasetError, language_code, list_cell, with_left_out
 from .tables import read_table
@@ -138,7 +138,11 @@ def load_comparisons(path: str | Path, annotators_path: str | Path | None = None
             raise DatasetError(annotators_path, "missing required column", column="annotator_id")
         annotators["annotator_id"] = annotators["annotator_id"].astype(str)
     check_comparisons(df, annotators, path, one_language_per_conversation)
-    return df[[*COMPARISON_COLUMNS, "_row"]], annotators
+    design = [c for c in DESIGN_COLUMNS if c in df.columns]  # kept for design weights (collect's exports carry them)
+    if "probability" in design:
+        df["probability"] = checked_probabilities(df["probability"], df["_row"], path)
+    return df[[*COMPARISON_COLUMNS, *design, "_row"]], annotators
+
 
 
 def load_trl_pairwise(path: str | Path, annotator_column: str = "annotator_id") -> tuple[pd.DataFrame, pd.DataFrame]:

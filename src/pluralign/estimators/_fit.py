@@ -16,6 +16,18 @@ def tensors(choices, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor, to
     return torch.as_tensor(features, dtype=dtype), cand, mask, torch.from_numpy(choices.chosen)
 
 
+def comparison_weights(choices, dtype: torch.dtype) -> torch.Tensor | None:
+    """(n,) each comparison's weight in a fit (``Choices.weight``), None where every comparison weighs 1."""
+    return None if choices.weight is None else torch.as_tensor(choices.weight, dtype=dtype)
+
+
+def weighted(log_probs: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
+    """Each comparison's log-likelihood ((n,) or (n, K)) times its weight, where there are weights."""
+    if weight is None:
+        return log_probs
+    return log_probs * (weight if log_probs.dim() == 1 else weight.unsqueeze(1))
+
+
 def choice_log_probs(item_scores: torch.Tensor, cand: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """log p(candidate) under a softmax (Plackett-Luce first choice) over each comparison's offered candidates.
 

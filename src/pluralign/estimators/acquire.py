@@ -43,13 +43,7 @@ class Assignment:
 def task_rewards(model: SharedRewards, features: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """(T, k, K) each offered candidate's reward under each of the model's K rewards, NaN where a task offers fewer
     than k (``candidates`` is -1 there). Computed once per pool of tasks, so scoring a person is gathers and sums."""
-    candidates = np.asarray(candidates)
-    # each distinct row once: tasks share candidates (every 4 of 8 shows each one 35 times), and ``features`` may be
-    # a whole data set's of which the tasks use a few rows
-    rows, inverse = np.unique(np.where(candidates >= 0, candidates, 0), return_inverse=True)
-    rewards = (np.asarray(features[rows], dtype=np.float64) @ model.coef_.T)[inverse.reshape(candidates.shape)]
-    rewards[candidates < 0] = np.nan
-    return rewards
+    return pooled_rewards(model, features, candidates).gathered()
 
 
 def k_subsets(pools: Sequence[Sequence[int]], k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -95,13 +89,99 @@ def _log_probs(utility: np.ndarray) -> np.ndarray:
     return np.where(padded, -np.inf, out)
 
 
-def task_scores(rewards: np.ndarray, points: np.ndarray, weights: np.ndarray, target: str) -> np.ndarray:
+@dataclass(frozen=True)
+class PooledTasks:
+    """Tasks as rows of their candidates: ``rewards`` (C, K) each candidate's reward under the model's K rewards and
+    ``shown`` (T, k) the candidate rows each task offers, -1 where it offers fewer than k. Many tasks share a
+    candidate (every 4 of 8 shows each one 35 times), so scoring from these takes one exponential per candidate and
+    hypothesis, not one per task, candidate and hypothesis."""
+
+    rewards: np.ndarray
+    shown: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.shown)
+
+    @classmethod
+    def from_gathered(cls, rewards: np.ndarray) -> "PooledTasks":
+        """The tasks of ``task_rewards``' (T, k, K) array, each candidate a row of its own (NaN: not offered)."""
+        t, k, n = rewards.shape
+        shown = np.arange(t * k).reshape(t, k)
+        return cls(rewards.reshape(t * k, n), np.where(np.isnan(rewards[..., 0]), -1, shown))
+
+    def subset(self, rows: np.ndarray) -> "PooledTasks":
+        """The tasks selected by a boolean mask or index array (the candidates' rewards are shared, not copied)."""
+        return PooledTasks(self.rewards, self.shown[rows])
+
+    def gathered(self) -> np.ndarray:
+        """(T, k, K) each task's candidates' rewards, NaN where it offers fewer than k (``task_rewards``' form)."""
+        out = self.rewards[np.maximum(self.shown, 0)]
+        out[self.shown < 0] = np.nan
+        return out
+
+
+def pooled_rewards(model: SharedRewards, features: np.ndarray, candidates: np.ndarray) -> PooledTasks:
+    """``task_rewards`` as ``PooledTasks``: each distinct candidate row's rewards once, and each task's rows."""
+    candidates = np.asarray(candidates)
+    # each distinct row once: tasks share candidates (every 4 of 8 shows each one 35 times), and ``features`` may be
+    # a whole data set's of which the tasks use a few rows
+    rows, inverse = np.unique(np.where(candidates >= 0, candidates, 0), return_inverse=True)
+    shown = np.where(candidates >= 0, inverse.reshape(candidates.shape), -1)
+    return PooledTasks(np.asarray(features[rows], dtype=np.float64) @ model.coef_.T, shown)
+
+
+def task_scores(rewards: np.ndarray | PooledTasks, points: np.ndarray, weights: np.ndarray, target: str,
+                dtype: type = np.float32) -> np.ndarray:
     """(T,) each task's expected information about the person: the mutual information between their answer and
     their hypothesis (``entropy``: expected fall of the posterior entropy), or the variance of the posterior mean mix
     over their answers (``variance``: by the law of total variance, the expected fall of the posterior variance's
-    trace)."""
+    trace). ``rewards`` are ``task_rewards``' (T, k, K) or ``PooledTasks``.
+
+    Composed from each candidate's utility under each hypothesis, computed once: a task's choice probabilities are
+    its candidates' exponentials over their sum. The (T, H) arithmetic runs in ``dtype``: float32 halves the memory
+    traffic (35,000 tasks × 64 hypotheses), and its rounding moves a score by about 1e-6 of the best one
+    (tests/learn/test_acquire.py). A task whose exponentials would underflow is scored again as before, per task, in
+    float64; so are all tasks where they share no candidates (``task_rewards``' array, or a pool of k)."""
     keep = weights > 0
     points, weights = points[keep], weights[keep]
+    if not isinstance(rewards, PooledTasks) or len(rewards.rewards) >= rewards.shown.size:
+        # nothing shared to compose (a pool of k, a few tasks left): per task is as fast, and exact
+        return _task_scores(rewards if isinstance(rewards, np.ndarray) else rewards.gathered(), points, weights, target)
+    tasks = rewards
+    utility = tasks.rewards @ points.T  # (C, H)
+    utility = np.vstack([utility - np.nanmax(utility, 0), np.full(len(points), -np.inf)])  # row -1: not offered
+    exp = np.nan_to_num(np.exp(utility)).astype(dtype)
+    given = [exp[column] for column in tasks.shown.T]  # k × (T, H), each made p(answer j | hypothesis) below
+    inverse = given[0].copy()
+    for x in given[1:]:
+        inverse += x
+    low = (inverse < np.finfo(dtype).tiny * 1e8).any(1)  # where a task's smaller probabilities lose their precision
+    inverse[low] = 1
+    np.reciprocal(inverse, out=inverse)
+    for x in given:
+        x *= inverse
+    if target == "entropy":
+        logs = np.where(np.isfinite(utility), utility, 0).astype(dtype)
+        own = np.log(inverse)  # -H(answer | hypothesis) = Σ_j p_j log p_j, log p_j = logs_j - log Σ exp
+        for x, column in zip(given, tasks.shown.T):
+            own += x * logs[column]
+        answer = np.stack([x @ weights.astype(dtype) for x in given]).astype(np.float64)  # (k, T) p(answer)
+        predictive = -np.where(answer > 0, answer * np.log(np.where(answer > 0, answer, 1)), 0.0).sum(0)
+        scores = predictive + own.astype(np.float64) @ weights
+    else:
+        # centred mixes: E[mix − E[mix]; answer j] = p_j (E[mix | j] − E[mix]), with nothing to cancel in float32
+        centred = np.hstack([points - weights @ points, np.ones((len(points), 1))])
+        moments = np.stack([x @ (weights[:, None] * centred).astype(dtype) for x in given]).astype(np.float64)
+        answer = moments[..., -1]  # (k, T) p(answer j)
+        scores = ((moments[..., :-1] ** 2).sum(2) / np.where(answer > 0, answer, np.inf)).sum(0)
+    if low.any():
+        scores[low] = _task_scores(tasks.subset(low).gathered(), points, weights, target)
+    return scores
+
+
+def _task_scores(rewards: np.ndarray, points: np.ndarray, weights: np.ndarray, target: str) -> np.ndarray:
+    """``task_scores`` per task, in float64 from (T, k, K) rewards: for the tasks whose probabilities the composed
+    form cannot hold (every candidate far below the best candidate of another task)."""
     utility = rewards @ points.T  # (T, k, H)
     if np.isnan(rewards).any():
         utility[np.isnan(utility)] = -np.inf
@@ -138,7 +218,7 @@ def _best(scores: np.ndarray, available: np.ndarray) -> np.ndarray:
     return available & (scores >= top - 1e-12 * max(1.0, abs(top)))
 
 
-def acquire(model: SharedRewards, rewards: np.ndarray, history: Choices | None = None, *,
+def acquire(model: SharedRewards, rewards: np.ndarray | PooledTasks, history: Choices | None = None, *,
             available: np.ndarray | None = None, epsilon: float = 0.1, rng: np.random.Generator | None = None,
             max_hypotheses: int = 64) -> Assignment:
     """The next task for a person: with probability ε one of the ``available`` tasks uniformly at random, else the
@@ -146,7 +226,8 @@ def acquire(model: SharedRewards, rewards: np.ndarray, history: Choices | None =
 
     Args:
         model: the current population fit (a mixture or ideal points).
-        rewards: ``task_rewards`` of the candidate tasks, (T, k, K).
+        rewards: ``task_rewards`` of the candidate tasks, (T, k, K), or ``pooled_rewards`` (faster where tasks share
+            candidates).
         history: the person's choices so far (None: none yet; they are scored as the population's average person).
         available: (T,) which tasks may be shown (e.g. not a prompt they answered); all by default.
         epsilon: the share of uniformly random tasks.
@@ -158,7 +239,7 @@ def acquire(model: SharedRewards, rewards: np.ndarray, history: Choices | None =
                 epsilon=epsilon, rng=rng, max_hypotheses=max_hypotheses)
 
 
-def pick(rewards: np.ndarray, points: np.ndarray, weights: np.ndarray, target: str, *,
+def pick(rewards: np.ndarray | PooledTasks, points: np.ndarray, weights: np.ndarray, target: str, *,
          available: np.ndarray | None = None, epsilon: float = 0.1, rng: np.random.Generator | None = None,
          max_hypotheses: int = 64) -> Assignment:
     """``acquire``'s choice given the person's hypotheses already weighed: ``points`` (H, K) with posterior
@@ -171,7 +252,8 @@ def pick(rewards: np.ndarray, points: np.ndarray, weights: np.ndarray, target: s
         points = points[np.minimum(draws, len(points) - 1)]
         weights = np.full(max_hypotheses, 1 / max_hypotheses)
     scores = np.full(len(rewards), -np.inf)
-    scores[available] = task_scores(rewards[available], points, weights, target)
+    tasks = rewards if isinstance(rewards, PooledTasks) else PooledTasks.from_gathered(rewards)
+    scores[available] = task_scores(tasks.subset(available), points, weights, target)
     probabilities = assignment_probabilities(scores, available, epsilon)
     explored = bool(rng.random() < epsilon)
     pool = available if explored else _best(scores, available)

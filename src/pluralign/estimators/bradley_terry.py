@@ -6,7 +6,8 @@ import numpy as np
 import torch
 
 from ..data.choices import Choices
-from ._fit import chosen_log_probs, choice_log_probs, lbfgs, masked_log_softmax, project, tensors
+from ._fit import (chosen_log_probs, choice_log_probs, comparison_weights, lbfgs, masked_log_softmax, project,
+                   tensors, weighted)
 from .base import ChoiceEstimator
 
 
@@ -17,6 +18,9 @@ class BradleyTerry(ChoiceEstimator):
     Args:
         alpha: L2 penalty on w, added to the summed negative log-likelihood (choix's convention).
         max_iter: L-BFGS iterations.
+
+    ``fit`` weighs each comparison's log-likelihood by ``choices.weight`` where it is given (e.g. ``design_weights``
+    of an active study: the reward of the population the reference design samples, docs/methods.md#design-weights).
     """
 
     _state = ("coef_",)
@@ -28,11 +32,12 @@ class BradleyTerry(ChoiceEstimator):
 
     def fit(self, choices: Choices) -> "BradleyTerry":
         features, cand, mask, chosen = tensors(choices, self._dtype())
+        weight = comparison_weights(choices, features.dtype)
         w = torch.zeros(features.shape[1], dtype=features.dtype, requires_grad=True)
 
         def loss():
             lp = chosen_log_probs(choice_log_probs(project(features, w), cand, mask), chosen)
-            return -lp.sum() + self.alpha * (w**2).sum()
+            return -weighted(lp, weight).sum() + self.alpha * (w**2).sum()
 
         self.objective_ = lbfgs([w], loss, self.max_iter)
         self.coef_ = w.detach().numpy().copy()
@@ -72,7 +77,7 @@ class GroupBradleyTerry(ChoiceEstimator):
             raise ValueError("GroupBradleyTerry needs a group for each comparison (Choices.group)")
         features, cand, mask, chosen = tensors(choices, self._dtype())
         groups, codes = np.unique(choices.group.astype(str), return_inverse=True)
-        codes = torch.from_numpy(codes)
+        codes, weight = torch.from_numpy(codes), comparison_weights(choices, features.dtype)
         d = features.shape[1]
         shared = torch.zeros(d, dtype=features.dtype, requires_grad=True)
         deviation = torch.zeros((len(groups), d), dtype=features.dtype, requires_grad=True)
@@ -81,7 +86,7 @@ class GroupBradleyTerry(ChoiceEstimator):
             # Every item scored under every group's reward, then each comparison reads its own group's column.
             item = project(features, (shared.unsqueeze(0) + deviation).T)  # (m, G)
             lp = masked_log_softmax(item[cand, codes.unsqueeze(1)], mask)
-            return (-chosen_log_probs(lp, chosen).sum() + self.alpha * (shared**2).sum()
+            return (-weighted(chosen_log_probs(lp, chosen), weight).sum() + self.alpha * (shared**2).sum()
                     + self.shrinkage * (deviation**2).sum())
 
         self.objective_ = lbfgs([shared, deviation], loss, self.max_iter)

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..data.choices import Choices, with_rankings
+from ..data.choices import Choices, design_weights, with_rankings
 from ..data.comparisons import is_offered
 from ..embed import Embedder
 from ..errors import InputError
@@ -42,7 +42,7 @@ def interaction_features(responses: np.ndarray, contexts: np.ndarray) -> np.ndar
 
 
 def comparison_choices(comparisons: pd.DataFrame, embedder: Embedder, annotators: pd.DataFrame | None = None,
-                       group: str | None = None, rankings: bool = True) -> Choices:
+                       group: str | None = None, rankings: bool = True, weights: bool = False) -> Choices:
     """Embed every response and every context once and lay the comparisons out as ``Choices``, with each
     comparison's language. Empty responses keep their position but are not offered. Warns once, with the count,
     when the embedder cuts texts.
@@ -50,6 +50,9 @@ def comparison_choices(comparisons: pd.DataFrame, embedder: Embedder, annotators
     Args:
         group: a column of ``annotators`` (e.g. ``country``) that becomes each comparison's group.
         rankings: add the later choices of each comparison's ranking, where it has one (``with_rankings``).
+        weights: weigh each comparison by ``design_weights`` of the probability its design assigned it with, where
+            the table records one (a `pluralign collect` study's ``probability`` and ``assigned``); a ranking's later
+            choices weigh as their comparison.
     """
     responses = candidate_texts(comparisons)
     contexts = [context_text(c) for c in comparisons["context"]]
@@ -78,5 +81,7 @@ def comparison_choices(comparisons: pd.DataFrame, embedder: Embedder, annotators
                       conversation=comparisons["conversation_id"].astype(str).to_numpy(),
                       # a conversation's prompt is its first user turn (Community Alignment shows one to many people)
                       prompt=np.array([next((m["content"] for m in c if m["role"] == "user"), "")
-                                       for c in comparisons["context"]], dtype=object))
+                                       for c in comparisons["context"]], dtype=object),
+                      weight=design_weights(comparisons["probability"], comparisons.get("assigned"))
+                      if weights and comparisons.get("probability", pd.Series(dtype=float)).notna().any() else None)
     return with_rankings(choices, comparisons["ranking"]) if rankings and "ranking" in comparisons else choices

@@ -11,7 +11,8 @@ from scipy.special import logsumexp, softmax
 from sklearn.utils.validation import check_is_fitted
 
 from ..data.choices import Choices
-from ._fit import chosen_log_probs, choice_log_probs, lbfgs, masked_log_softmax, project, tensors
+from ._fit import (chosen_log_probs, choice_log_probs, comparison_weights, lbfgs, masked_log_softmax, project,
+                   tensors, weighted)
 from ._start import spectral_start
 from .base import _NOT_FITTED, ChoiceEstimator
 
@@ -47,7 +48,9 @@ class SharedRewards(ChoiceEstimator):
 
     ``weights_`` (A, K) holds the weights of the annotators seen in fit; ``adapt`` finds those of new annotators from
     a few of their comparisons, the rewards fixed, into ``adapted_annotators_`` and ``adapted_weights_`` (saved with
-    the model); ``mixing_weights`` gives anyone's, and ``reset_adaptation`` forgets the adapted ones.
+    the model); ``mixing_weights`` gives anyone's, and ``reset_adaptation`` forgets the adapted ones. ``fit`` weighs
+    each comparison's log-likelihood by ``choices.weight`` where it is given (a weighted pseudo-likelihood, as
+    ``BradleyTerry``'s; ``adapt`` never weighs: a person's own weights need none, docs/methods.md#design-weights).
     """
 
     weights_: np.ndarray
@@ -136,7 +139,7 @@ class MixtureBradleyTerry(SharedRewards):
     def fit(self, choices: Choices) -> "MixtureBradleyTerry":
         features, cand, mask, chosen = tensors(choices, self._dtype())
         annotators, codes = np.unique(choices.annotator, return_inverse=True)
-        codes_t = torch.from_numpy(codes)
+        codes_t, weight = torch.from_numpy(codes), comparison_weights(choices, features.dtype)
         rng = np.random.default_rng(self.random_state)
         best = None
         for _ in range(self.n_init):
@@ -144,7 +147,7 @@ class MixtureBradleyTerry(SharedRewards):
             coef = torch.zeros((features.shape[1], self.n_types), dtype=features.dtype, requires_grad=True)
             previous = -np.inf
             for _ in range(self.n_iter):
-                weights = resp[codes_t]
+                weights = weighted(resp[codes_t], weight)
 
                 def m_step():
                     lp = chosen_log_probs(choice_log_probs(project(features, coef), cand, mask), chosen)
@@ -154,7 +157,8 @@ class MixtureBradleyTerry(SharedRewards):
                 with torch.no_grad():
                     log_prior = torch.log(resp.mean(0).clamp_min(1e-12))
                     per_type = torch.zeros((len(annotators), self.n_types), dtype=features.dtype)
-                    per_type.index_add_(0, codes_t, chosen_log_probs(choice_log_probs(features @ coef, cand, mask), chosen))
+                    lp = chosen_log_probs(choice_log_probs(features @ coef, cand, mask), chosen)
+                    per_type.index_add_(0, codes_t, weighted(lp, weight))
                     joint = per_type + log_prior
                     total = float(torch.logsumexp(joint, dim=1).sum())
                     resp = torch.softmax(joint, dim=1)
@@ -236,6 +240,7 @@ class IdealPoint(SharedRewards):
         annotators, codes = np.unique(choices.annotator, return_inverse=True)
         coef, logits = spectral_start(choices, codes, len(annotators), self.n_prototypes, self.random_state)
         codes, scale = torch.from_numpy(codes), _mix_scale(len(annotators))
+        weight = comparison_weights(choices, features.dtype)
         coef, scaled = (torch.as_tensor(x, dtype=features.dtype).requires_grad_() for x in (coef, logits / scale))
 
         def loss():
@@ -244,7 +249,8 @@ class IdealPoint(SharedRewards):
             # (n, k, K) prototype scores times (n, K, 1) mixes: a batched product is 20% faster than * and sum here
             lp = masked_log_softmax(torch.bmm(project(features, coef)[cand], u.unsqueeze(2)).squeeze(2), mask)
             pull = logits - logits.mean(0)  # mixes shrink toward the population's
-            return -chosen_log_probs(lp, chosen).sum() + self.alpha * (coef**2).sum() + self.gamma * (pull**2).sum()
+            return (-weighted(chosen_log_probs(lp, chosen), weight).sum() + self.alpha * (coef**2).sum()
+                    + self.gamma * (pull**2).sum())
 
         lbfgs([coef, scaled], loss, self.max_iter)
         self.coef_ = coef.detach().numpy().T.copy()

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..data.choices import Choices
 from ..metrics import MetricFrame
-from ..estimators.acquire import acquire, task_rewards
+from ..estimators.acquire import acquire, pooled_rewards
 from ..estimators.evaluate import in_last_conversations, per_comparison, with_clusters
 from ..estimators.latent import SharedRewards
 
@@ -30,21 +30,32 @@ def replay_orders(model: SharedRewards, pool: Choices, steps: int, epsilon: floa
                   ) -> dict[str, np.ndarray]:
     """For ``random`` and ``active``, (n,) the step at which each row of ``pool`` is asked of its person (a ranking's
     later choices with their comparison), ``steps`` or more where it is not asked within ``steps``."""
+    return replay_design(model, pool, steps, epsilon, seed)[0]
+
+
+def replay_design(model: SharedRewards, pool: Choices, steps: int, epsilon: float = 0.1, seed: int = 0
+                  ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """``replay_orders``, and per row of ``pool`` the probability with which active assignment asked it and the
+    probability a uniformly random order gave it at that step (1 / the tasks left): ``design_weights``'
+    ``probability`` and ``reference`` (NaN where it was not asked within ``steps``)."""
     rng = np.random.default_rng(seed)
     comparison = pool.comparison
     first = np.flatnonzero(pool.first)
     orders = {"random": np.full(len(first), steps), "active": np.full(len(first), steps)}
-    rewards = task_rewards(model, pool.features, pool.candidates[first])
+    probability, reference = np.full(len(first), np.nan), np.full(len(first), np.nan)
+    rewards = pooled_rewards(model, pool.features, pool.candidates[first])
     for person in pd.unique(pool.annotator):
         tasks = np.flatnonzero(pool.annotator[first] == person)  # this person's comparisons, by number
         orders["random"][tasks] = rng.permutation(len(tasks))
         asked = np.zeros(len(tasks), dtype=bool)
         for step in range(min(steps, len(tasks))):
             history = pool.subset(np.isin(comparison, tasks[asked])) if asked.any() else None
-            chosen = acquire(model, rewards[tasks], history, available=~asked, epsilon=epsilon, rng=rng).task
-            asked[chosen] = True
-            orders["active"][tasks[chosen]] = step
-    return {policy: order[comparison] for policy, order in orders.items()}
+            chosen = acquire(model, rewards.subset(tasks), history, available=~asked, epsilon=epsilon, rng=rng)
+            probability[tasks[chosen.task]], reference[tasks[chosen.task]] = chosen.probability, 1 / (~asked).sum()
+            asked[chosen.task] = True
+            orders["active"][tasks[chosen.task]] = step
+    return ({policy: order[comparison] for policy, order in orders.items()}, probability[comparison],
+            reference[comparison])
 
 
 def replay_points(model: SharedRewards, unseen: Choices, shots: Sequence[int] = REPLAY_SHOTS, test_share: float = 0.25,
