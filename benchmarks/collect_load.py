@@ -112,9 +112,10 @@ async def person(connection: Connection, token: str, until: float, args: argpars
             task = (await connection.request("GET", f"{api}/task")).json()
 
 
-async def load(url: str, tokens: list[str], args: argparse.Namespace, kill: subprocess.Popen | None = None) -> dict:
+async def load(url: str, tokens: list[str], args: argparse.Namespace, server: subprocess.Popen | None = None,
+               kill: subprocess.Popen | None = None) -> dict:
     """Every person in ``tokens`` at once for ``--seconds`` (``kill``: the server killed with SIGKILL halfway);
-    what they saw, and this generator's own CPU seconds."""
+    what they saw, this generator's own CPU seconds, and (``halfway``) the ``server``'s CPU seconds at half time."""
     latencies: list[float] = []
     sent: list[float] = []  # when each submit was answered (time.monotonic)
     acknowledged: set[str] = set()
@@ -125,17 +126,23 @@ async def load(url: str, tokens: list[str], args: argparse.Namespace, kill: subp
     until = time.monotonic() + args.seconds
     runs = [person(Connection(host, int(port), errors), t, until, args, latencies, sent, acknowledged, retried,
                    random.Random(i)) for i, t in enumerate(tokens)]
-    if kill is not None:
-        async def killer() -> None:
-            await asyncio.sleep(args.seconds / 2)
+    halfway: dict = {}
+
+    async def at_half_time() -> None:
+        """Halfway: the server's CPU and the choices so far (the second half's cost per choice, after everyone has
+        arrived), or the server killed with SIGKILL."""
+        await asyncio.sleep(args.seconds / 2)
+        if kill is not None:
             os.killpg(kill.pid, signal.SIGKILL)
-        runs.append(killer())
+        elif server is not None:
+            halfway.update(cpu=cpu_seconds(server.pid), acknowledged=len(acknowledged), cpu_self=time.process_time())
+    runs.append(at_half_time())
     outcomes = await asyncio.gather(*runs, return_exceptions=True)
     failed = [o for o in outcomes if isinstance(o, Exception)]
     if failed and kill is None:  # a person who could not go on (a connection dropped three times in a row)
         raise failed[0]
     return {"latencies": latencies, "sent": sent, "acknowledged": acknowledged, "retried": retried, "errors": errors,
-            "cpu": time.process_time() - cpu}
+            "cpu": time.process_time() - cpu, "halfway": halfway, "cpu_end": time.process_time()}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -226,8 +233,9 @@ def measure(args: argparse.Namespace, study: Path, database: str, tokens: list[s
 
     cpu, database_cpu = cpu_seconds(server.pid), postgres_seconds()
     started = time.monotonic()
-    steady = asyncio.run(load(url, tokens, args))
-    cpu, database_cpu = cpu_seconds(server.pid) - cpu, postgres_seconds() - database_cpu
+    steady = asyncio.run(load(url, tokens, args, server))
+    end = cpu_seconds(server.pid)
+    cpu, database_cpu = end - cpu, postgres_seconds() - database_cpu
     in_db = stored(database)
     n = max(1, len(steady["acknowledged"]))
     lat = np.array(steady["latencies"] or [np.nan]) * 1000  # nan: no submit was answered in time
@@ -244,6 +252,12 @@ def measure(args: argparse.Namespace, study: Path, database: str, tokens: list[s
           f"{1000 * cpu / n:.1f} ms, {postgres}this load "
           f"generator {1000 * steady['cpu'] / n:.1f} ms ({1000 * steady['cpu'] / max(1, len(lat)):.2f} ms per "
           f"submit sent, retries included)")
+    half = steady["halfway"]
+    if half and len(steady["acknowledged"]) > half["acknowledged"]:
+        later = len(steady["acknowledged"]) - half["acknowledged"]
+        print(f"second half alone (everyone arrived): {later} choices acknowledged, server CPU "
+              f"{1000 * (end - half['cpu']) / later:.1f} ms, load generator "
+              f"{1000 * (steady['cpu_end'] - half['cpu_self']) / later:.2f} ms per acknowledged choice")
 
     more = subprocess.run([sys.executable, "-m", "pluralign", "collect", "invite", str(study), "-n", str(args.people)],
                           capture_output=True, text=True, check=True)
