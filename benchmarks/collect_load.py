@@ -1,20 +1,25 @@
 """Load on `pluralign collect serve`: simulated annotators submitting at once, then a SIGKILL mid-load.
 
+    .venv/bin/python benchmarks/collect_load.py --quick
     .venv/bin/python benchmarks/collect_load.py --database sqlite --people 200 --seconds 60
-    .venv/bin/python benchmarks/collect_load.py --database postgresql --people 1000 --think 8 --seconds 60 \
-        --client-cpu 0 --server-cpu 1 --workers 2
+    .venv/bin/python benchmarks/collect_load.py --database postgresql --fixed-sets --people 1000 --think 8 \
+        --seconds 120 --ramp 20 --client-cpu 0 --server-cpu 1
 
 The real server (`python -m pluralign collect serve`, the embedded model behind its worker) runs on loopback; its
 first-turn candidate sets are generated before the clock starts. The study is in one language, with the 28 English
 prompts of collect_load_prompts.csv (a person is given prompts in their invite's language); ``--fixed-sets`` fills
 them with fixed texts instead, to measure the request path alone. ``--client-cpu`` and
 ``--server-cpu`` pin this load generator and the server (with its processes: ``--workers``) to one core each
-(``taskset``). Each simulated person consents, answers the survey and then asks for a task, spends --think seconds on
-it (on average; 0: none) and submits a choice through the JSON API, and re-sends one in ten acknowledged choices with
-the same nonce (a retry after a lost reply). Then: how many choices were
-acknowledged, whether each is in the database exactly once, and the submit latency (p50, p95). A second round is
-killed with SIGKILL halfway through and restarted: every choice acknowledged before the kill must be there. The
-PostgreSQL database and the temporary folder it made are removed at the end, also when it fails or is interrupted.
+(``taskset``). Each simulated person (one keep-alive connection of ``lean_http``: httpx cost this generator 28 ms of
+CPU per submit) arrives within ``--ramp`` seconds, consents, answers the survey and reads a task, then spends --think
+seconds on each task (on average; 0: none) and submits a choice through the JSON API with ``?task=1``, whose reply
+carries the next task (``--two-requests``: read with GET after each submit), and re-sends one in ten acknowledged
+choices with the same nonce (a retry after a lost reply). Then: how many choices were acknowledged, whether each is
+in the database exactly once, the submit latency (p50, p95; p95 of the second half), and the CPU per choice of the
+server, PostgreSQL and this generator (over the run, and the server's and generator's over its second half). A second
+round is killed with SIGKILL halfway through and restarted: every choice acknowledged before the kill must be there
+(exit 1 otherwise). The PostgreSQL database and the temporary folder it made are removed at the end, also when it
+fails or is interrupted.
 """
 
 from __future__ import annotations

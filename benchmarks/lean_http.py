@@ -72,6 +72,8 @@ class Connection:
                 length = int(value)
             elif name == b"connection":
                 close = value.strip().lower() == b"close"
+            elif name == b"transfer-encoding":  # never from the collect app's routes: say so rather than misread
+                raise ValueError(f"a chunked reply ({lines[0].decode()}): this client reads Content-Length only")
         content = await self.reader.readexactly(length) if length else b""
         if close:
             self.close()
