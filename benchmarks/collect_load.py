@@ -1,20 +1,25 @@
 """Load on `pluralign collect serve`: simulated annotators submitting at once, then a SIGKILL mid-load.
 
+    .venv/bin/python benchmarks/collect_load.py --quick
     .venv/bin/python benchmarks/collect_load.py --database sqlite --people 200 --seconds 60
-    .venv/bin/python benchmarks/collect_load.py --database postgresql --people 1000 --think 8 --seconds 60 \
-        --client-cpu 0 --server-cpu 1 --workers 2
+    .venv/bin/python benchmarks/collect_load.py --database postgresql --fixed-sets --people 1000 --think 8 \
+        --seconds 120 --ramp 20 --client-cpu 0 --server-cpu 1
 
 The real server (`python -m pluralign collect serve`, the embedded model behind its worker) runs on loopback; its
 first-turn candidate sets are generated before the clock starts. The study is in one language, with the 28 English
 prompts of collect_load_prompts.csv (a person is given prompts in their invite's language); ``--fixed-sets`` fills
 them with fixed texts instead, to measure the request path alone. ``--client-cpu`` and
 ``--server-cpu`` pin this load generator and the server (with its processes: ``--workers``) to one core each
-(``taskset``). Each simulated person consents, answers the survey and then asks for a task, spends --think seconds on
-it (on average; 0: none) and submits a choice through the JSON API, and re-sends one in ten acknowledged choices with
-the same nonce (a retry after a lost reply). Then: how many choices were
-acknowledged, whether each is in the database exactly once, and the submit latency (p50, p95). A second round is
-killed with SIGKILL halfway through and restarted: every choice acknowledged before the kill must be there. The
-PostgreSQL database and the temporary folder it made are removed at the end, also when it fails or is interrupted.
+(``taskset``). Each simulated person (one keep-alive connection of ``lean_http``: httpx cost this generator 28 ms of
+CPU per submit) arrives within ``--ramp`` seconds, consents, answers the survey and reads a task, then spends --think
+seconds on each task (on average; 0: none) and submits a choice through the JSON API with ``?task=1``, whose reply
+carries the next task (``--two-requests``: read with GET after each submit), and re-sends one in ten acknowledged
+choices with the same nonce (a retry after a lost reply). Then: how many choices were acknowledged, whether each is
+in the database exactly once, the submit latency (p50, p95; p95 of the second half), and the CPU per choice of the
+server, PostgreSQL and this generator (over the run, and the server's and generator's over its second half). A second
+round is killed with SIGKILL halfway through and restarted: every choice acknowledged before the kill must be there
+(exit 1 otherwise). The PostgreSQL database and the temporary folder it made are removed at the end, also when it
+fails or is interrupted.
 """
 
 from __future__ import annotations
@@ -40,10 +45,13 @@ from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 from pluralign.collect.store import Store  # noqa: E402
 from pluralign.collect.study import load_study  # noqa: E402
 from tests.collect.conftest import POSTGRES, fill_all, write_study  # noqa: E402
 from tests.conftest import start_server, stop_server  # noqa: E402
+
+from lean_http import Connection  # noqa: E402
 
 PASSWORD = "load-admin-password"
 PROMPTS = Path(__file__).with_name("collect_load_prompts.csv")  # 28 English prompts: the quota of one person
@@ -73,60 +81,73 @@ def serve(study: Path, cpu: int | None, workers: int) -> tuple[subprocess.Popen,
                                       *(["--workers", str(workers)] if workers > 1 else [])], "/openapi.json")
 
 
-async def send(client: httpx.AsyncClient, method: str, path: str, errors: list[str], **body) -> httpx.Response:
-    """One request, sent again (at most three times) when the connection drops before a reply: the same body, so a
-    choice keeps its nonce, as a browser's retry would."""
-    for attempt in range(3):
-        try:
-            return await client.request(method, path, **body)
-        except httpx.TransportError as exc:
-            errors.append(type(exc).__name__)
-            if attempt == 2:
-                raise
-
-
-async def person(client: httpx.AsyncClient, token: str, until: float, think: float, latencies: list[float],
-                 acknowledged: set[str], retried: list[str], errors: list[str], rng: random.Random) -> None:
+async def person(connection: Connection, token: str, until: float, args: argparse.Namespace, latencies: list[float],
+                 sent: list[float], acknowledged: set[str], retried: list[str], rng: random.Random) -> None:
+    """One simulated person: arrives within ``--ramp`` seconds, consents, answers the survey, reads a task, then
+    thinks and submits until ``until``; a submit's reply carries the next task (``?task=1``; with ``--two-requests``
+    the task is read again after each submit, as before that existed). One in ten acknowledged submits is sent again
+    with the same nonce (a retry after a lost reply): it must come back a duplicate."""
+    await asyncio.sleep(rng.uniform(0, args.ramp))
     api = f"/api/a/{token}"
-    await send(client, "POST", f"{api}/consent", errors)
-    await send(client, "POST", f"{api}/survey", errors, json={"political": rng.choice(["Left", "Right"])})
-    while time.monotonic() < until:
-        task = (await send(client, "GET", f"{api}/task", errors)).json()
-        if task["state"] == "done":
-            return
+    await connection.request("POST", f"{api}/consent")
+    await connection.request("POST", f"{api}/survey", {"political": rng.choice(["Left", "Right"])})
+    task = (await connection.request("GET", f"{api}/task")).json()
+    submit = f"{api}/choice" + ("" if args.two_requests else "?task=1")
+    while time.monotonic() < until and task["state"] != "done":
         if task["state"] != "task":
             await asyncio.sleep(0.2)
+            task = (await connection.request("GET", f"{api}/task")).json()
             continue
-        await asyncio.sleep(rng.uniform(0.5, 1.5) * think)  # reading the answers
+        await asyncio.sleep(rng.uniform(0.5, 1.5) * args.think)  # reading the answers
         nonce = uuid.uuid4().hex
         body = {"nonce": nonce, "set_id": task["set_id"], "position": rng.randrange(len(task["candidates"])),
                 "shown_at": task["shown_at"], "form": task["form"]}
         start = time.perf_counter()
-        reply = await send(client, "POST", f"{api}/choice", errors, json=body)
+        reply = await connection.request("POST", submit, body)
         latencies.append(time.perf_counter() - start)
+        sent.append(time.monotonic())  # answered now
+        task = None
         if reply.status_code == 200:  # recorded now, or by an earlier try of this same submit
             acknowledged.add(nonce)
+            task = reply.json().get("task")  # None from a server before ?task=1, or with --two-requests
             if rng.random() < 0.1:
-                again = await send(client, "POST", f"{api}/choice", errors, json=body)
+                again = await connection.request("POST", submit, body)
                 retried.append(again.json().get("duplicate") and nonce)
+        if task is None:
+            task = (await connection.request("GET", f"{api}/task")).json()
 
 
-async def load(url: str, tokens: list[str], seconds: float, think: float, kill: subprocess.Popen | None = None) -> dict:
+async def load(url: str, tokens: list[str], args: argparse.Namespace, server: subprocess.Popen | None = None,
+               kill: subprocess.Popen | None = None) -> dict:
+    """Every person in ``tokens`` at once for ``--seconds`` (``kill``: the server killed with SIGKILL halfway);
+    what they saw, this generator's own CPU seconds, and (``halfway``) the ``server``'s CPU seconds at half time."""
     latencies: list[float] = []
+    sent: list[float] = []  # when each submit was answered (time.monotonic)
     acknowledged: set[str] = set()
     retried: list[str] = []
     errors: list[str] = []
-    until = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
-        runs = [person(client, t, until, think, latencies, acknowledged, retried, errors, random.Random(i)) for i, t in enumerate(tokens)]
+    host, port = url.removeprefix("http://").split(":")
+    cpu = time.process_time()
+    until = time.monotonic() + args.seconds
+    runs = [person(Connection(host, int(port), errors), t, until, args, latencies, sent, acknowledged, retried,
+                   random.Random(i)) for i, t in enumerate(tokens)]
+    halfway: dict = {}
+
+    async def at_half_time() -> None:
+        """Halfway: the server's CPU and the choices so far (the second half's cost per choice, after everyone has
+        arrived), or the server killed with SIGKILL."""
+        await asyncio.sleep(args.seconds / 2)
         if kill is not None:
-            async def killer() -> None:
-                await asyncio.sleep(seconds / 2)
-                os.killpg(kill.pid, signal.SIGKILL)
-            runs.append(killer())
-        await asyncio.gather(*runs, return_exceptions=kill is not None)
-    return {"latencies": latencies, "acknowledged": acknowledged, "retried": retried, "errors": errors}
+            os.killpg(kill.pid, signal.SIGKILL)
+        elif server is not None:
+            halfway.update(cpu=cpu_seconds(server.pid), acknowledged=len(acknowledged), cpu_self=time.process_time())
+    runs.append(at_half_time())
+    outcomes = await asyncio.gather(*runs, return_exceptions=True)
+    failed = [o for o in outcomes if isinstance(o, Exception)]
+    if failed and kill is None:  # a person who could not go on (a connection dropped three times in a row)
+        raise failed[0]
+    return {"latencies": latencies, "sent": sent, "acknowledged": acknowledged, "retried": retried, "errors": errors,
+            "cpu": time.process_time() - cpu, "halfway": halfway, "cpu_end": time.process_time()}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -134,6 +155,19 @@ def cpu_seconds(pid: int) -> float:
     choice that other work on the machine barely moves, unlike the latencies."""
     server = psutil.Process(pid)
     return sum(sum(p.cpu_times()[:2]) for p in [server, *server.children(recursive=True)])
+
+
+def postgres_seconds() -> float:
+    """User and system CPU seconds of the machine's PostgreSQL processes (its backends serve every database on it, so
+    other work on it counts here too)."""
+    total = 0.0
+    for p in psutil.process_iter(["name"]):
+        if p.info["name"] in ("postgres", "postmaster"):
+            try:
+                total += sum(p.cpu_times()[:2])
+            except psutil.Error:
+                pass  # a backend that ended in between
+    return total
 
 
 def stored(database: str) -> list[str]:
@@ -158,7 +192,15 @@ def main() -> None:
     parser.add_argument("--fixed-sets", action="store_true",
                         help="fill the first-turn sets with fixed texts before the server starts, so its worker has "
                              "nothing to generate (the request path alone, without minutes of generation first)")
+    parser.add_argument("--ramp", type=float, default=0.0,
+                        help="seconds over which the people arrive, uniformly (0: all at once)")
+    parser.add_argument("--two-requests", action="store_true",
+                        help="read each next task with GET .../task after the submit, as before ?task=1")
+    parser.add_argument("--quick", action="store_true",
+                        help="a check that takes about a minute: 60 people, 1 s think, 15 s a round, fixed sets")
     args = parser.parse_args()
+    if args.quick:
+        args.people, args.think, args.seconds, args.fixed_sets = 60, 1.0, 15.0, True
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a stopped run still removes what it made (finally)
     if args.client_cpu is not None:
         os.sched_setaffinity(0, {args.client_cpu})
@@ -194,23 +236,38 @@ def measure(args: argparse.Namespace, study: Path, database: str, tokens: list[s
           f"load generator on cpu {args.client_cpu}, server ({args.workers} worker processes) on cpu "
           f"{args.server_cpu}, {url}")
 
-    cpu = cpu_seconds(server.pid)
-    steady = asyncio.run(load(url, tokens, args.seconds, args.think))
-    cpu = cpu_seconds(server.pid) - cpu
+    cpu, database_cpu = cpu_seconds(server.pid), postgres_seconds()
+    started = time.monotonic()
+    steady = asyncio.run(load(url, tokens, args, server))
+    end = cpu_seconds(server.pid)
+    cpu, database_cpu = end - cpu, postgres_seconds() - database_cpu
     in_db = stored(database)
+    n = max(1, len(steady["acknowledged"]))
     lat = np.array(steady["latencies"] or [np.nan]) * 1000  # nan: no submit was answered in time
+    late = np.array([t for at, t in zip(steady["sent"], steady["latencies"]) if at - started > args.seconds / 2]
+                    or [np.nan]) * 1000
     print(f"steady: {len(steady['acknowledged'])} choices acknowledged ({len(steady['acknowledged']) / args.seconds:.0f}/s), "
           f"{len(in_db)} in the database, {len(steady['acknowledged'] - set(in_db))} lost, "
           f"{len(in_db) - len(set(in_db))} duplicated; {sum(map(bool, steady['retried']))} of {len(steady['retried'])} "
           f"retries answered as duplicates; submit latency p50 {np.percentile(lat, 50):.0f} ms, "
-          f"p95 {np.percentile(lat, 95):.0f} ms, max {lat.max():.0f} ms; {len(steady['errors'])} dropped connections "
-          f"(sent again); server CPU {1000 * cpu / max(1, len(steady['acknowledged'])):.1f} ms per acknowledged choice "
-          f"(its consent, survey and task reads included)")
+          f"p95 {np.percentile(lat, 95):.0f} ms, max {lat.max():.0f} ms (second half: p95 {np.percentile(late, 95):.0f} "
+          f"ms); {len(steady['errors'])} dropped connections (sent again)")
+    postgres = f"PostgreSQL (all its processes) {1000 * database_cpu / n:.1f} ms, " if "://" in database else ""
+    print(f"CPU per acknowledged choice (its person's consent, survey and task reads included): server "
+          f"{1000 * cpu / n:.1f} ms, {postgres}this load "
+          f"generator {1000 * steady['cpu'] / n:.1f} ms ({1000 * steady['cpu'] / max(1, len(lat)):.2f} ms per "
+          f"submit sent, retries included)")
+    half = steady["halfway"]
+    if half and len(steady["acknowledged"]) > half["acknowledged"]:
+        later = len(steady["acknowledged"]) - half["acknowledged"]
+        print(f"second half alone (everyone arrived): {later} choices acknowledged, server CPU "
+              f"{1000 * (end - half['cpu']) / later:.1f} ms, load generator "
+              f"{1000 * (steady['cpu_end'] - half['cpu_self']) / later:.2f} ms per acknowledged choice")
 
     more = subprocess.run([sys.executable, "-m", "pluralign", "collect", "invite", str(study), "-n", str(args.people)],
                           capture_output=True, text=True, check=True)
     fresh = [line.rsplit("/", 1)[1] for line in more.stdout.split()]
-    killed = asyncio.run(load(url, fresh, args.seconds, args.think, kill=server))
+    killed = asyncio.run(load(url, fresh, args, kill=server))
     stop_server(server)
     restarted, url = serve(study, args.server_cpu, args.workers)
     stop_server(restarted)

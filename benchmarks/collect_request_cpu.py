@@ -5,7 +5,8 @@
 The app (``create_app``) over a fresh PostgreSQL database, its 28 first-turn sets filled with fixed texts (no model),
 is called directly as an ASGI app, one request at a time: no network, no client, no concurrency (the database is dropped
 at the end). Each person consents, answers the survey and reads and answers ``--choices`` tasks, through the JSON API
-and then (other people) through the HTML pages. The process's CPU time (all its threads) is taken around each
+then (other people) with each choice's reply carrying the next task (``?task=1``: one request a choice), and then
+(others again) through the HTML pages. The process's CPU time (all its threads) is taken around each
 request; the first fifth of each path is left out as warm-up. What it leaves out: uvicorn's HTTP parsing and
 PostgreSQL's own CPU.
 """
@@ -48,8 +49,9 @@ class Caller:
 
     async def __call__(self, name: str, method: str, path: str, body: bytes = b"",
                        kind: bytes = b"application/json") -> bytes:
+        path, _, query = path.partition("?")
         scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
                  "headers": [(b"host", b"127.0.0.1:8800"), (b"content-type", kind),
                              (b"content-length", str(len(body)).encode())],
                  "client": ("127.0.0.1", 5555), "server": ("127.0.0.1", 8800), "state": {}}
@@ -82,9 +84,24 @@ async def through_api(call: Caller, tokens: list[str], choices: int) -> None:
         await call("api survey", "POST", f"{api}/survey", json.dumps({"political": "Left"}).encode())
         for _ in range(choices):
             task = json.loads(await call("api task", "GET", f"{api}/task"))
-            body = {"nonce": uuid.uuid4().hex, "set_id": task["set_id"], "position": 1,
-                    "shown_at": task["shown_at"], "form": task["form"]}
-            await call("api choice", "POST", f"{api}/choice", json.dumps(body).encode())
+            await call("api choice", "POST", f"{api}/choice", choice_of(task))
+
+
+async def through_api_one_trip(call: Caller, tokens: list[str], choices: int) -> None:
+    """As ``through_api``, each choice sent with ``?task=1``: its reply carries the next task (one request a choice)."""
+    for token in tokens:
+        api = f"/api/a/{token}"
+        await call("1trip consent", "POST", f"{api}/consent")
+        await call("1trip survey", "POST", f"{api}/survey", json.dumps({"political": "Left"}).encode())
+        task = json.loads(await call("1trip task", "GET", f"{api}/task"))
+        for _ in range(choices):
+            task = json.loads(await call("1trip choice", "POST", f"{api}/choice?task=1", choice_of(task)))["task"]
+
+
+def choice_of(task: dict) -> bytes:
+    """A JSON API choice of the second answer of ``task`` (as the API gave it), with a fresh nonce."""
+    return json.dumps({"nonce": uuid.uuid4().hex, "set_id": task["set_id"], "position": 1,
+                       "shown_at": task["shown_at"], "form": task["form"]}).encode()
 
 
 async def through_pages(call: Caller, tokens: list[str], choices: int) -> None:
@@ -119,6 +136,7 @@ def main() -> None:
         fill_all(store)
         call = Caller(create_app(store, PASSWORD, 10**9))
         asyncio.run(through_api(call, store.invite(args.people, "en"), args.choices))
+        asyncio.run(through_api_one_trip(call, store.invite(args.people, "en"), args.choices))
         asyncio.run(through_pages(call, store.invite(args.people, "en"), args.choices))
         store.engine.dispose()
     finally:
@@ -130,6 +148,7 @@ def main() -> None:
         mean[name] = kept.mean()
         print(f"{name:13s} {len(kept):5d} requests  CPU median {np.median(kept):6.2f} ms, mean {kept.mean():6.2f} ms")
     for way, once, each in (("JSON API", ["api consent", "api survey"], ["api task", "api choice"]),
+                            ("JSON API, ?task=1", ["1trip consent", "1trip survey", "1trip task"], ["1trip choice"]),
                             ("pages", ["page consent", "form consent", "page survey", "form survey"],
                              ["page task", "form choice"])):
         per_choice = sum(mean[n] for n in each) + sum(mean[n] for n in once) / args.choices

@@ -93,6 +93,26 @@ def test_another_persons_token_cannot_read_or_answer_your_task(served):
     assert client.get("/a/not-a-token").status_code == 404 and client.get("/api/a/not-a-token/task").status_code == 404
 
 
+def test_a_choice_sent_with_task_1_answers_the_next_task_as_a_read_after_it_would(served):
+    """The JSON API's one round trip per choice: ``?task=1`` adds the next task to the reply (its form token submits
+    it), a retry of the same submit is a duplicate with that task, and the last choice of the quota says done."""
+    store, client, (alice, _) = served  # a quota of 3
+    task = client.get(f"/api/a/{alice}/task").json()
+    unstamped = lambda body: {k: v for k, v in body.items() if k not in ("shown_at", "form")}  # noqa: E731
+    for n in range(3):
+        choice = api_choice(task, f"alice-nonce-{n}")
+        reply = client.post(f"/api/a/{alice}/choice?task=1", json=choice).json()
+        assert (reply["recorded"], reply["duplicate"]) == (True, False)
+        again = client.post(f"/api/a/{alice}/choice?task=1", json=choice).json()
+        assert (again["recorded"], again["duplicate"]) == (False, True)
+        assert unstamped(again["task"]) == unstamped(reply["task"]) == unstamped(client.get(f"/api/a/{alice}/task").json())
+        task = reply["task"]
+        assert task["state"] == ("task" if n < 2 else "done") and task.get("finished", 3) == n + 1
+    assert client.post(f"/api/a/{alice}/choice", json={**choice, "nonce": "alice-nonce-x"}).status_code == 409
+    with Session(store.engine) as session:
+        assert sorted(session.scalars(select(Choice.nonce))) == [f"alice-nonce-{n}" for n in range(3)]
+
+
 def test_admin_pages_need_the_password(served):
     _, client, _ = served
     for path in ("/admin", "/api/admin/progress", "/admin/export.csv"):

@@ -11,6 +11,7 @@ import os
 import sqlite3
 import threading
 import uuid
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import event, select, text
@@ -71,6 +72,35 @@ def test_a_task_and_a_choice_take_a_few_statements_and_none_counts_the_whole_stu
     with Session(store.engine) as session:  # each prompt counts the people given it, as the overlap design reads them
         given = dict(session.execute(select(Prompt.id, Prompt.people)).all())
     assert given == {p: 3 if i == 0 else 0 for i, p in enumerate(builtin_prompts()["id"].head(4))}
+
+
+def test_a_choice_and_the_next_task_in_one_transaction_give_the_task_a_read_would_in_fewer_statements(tmp_path,
+                                                                                                        database):
+    """``choose_then_task``: one transaction of 9 statements where ``choose`` then ``task`` take two of 5 + 6, and the
+    task it gives is the one ``task`` reads after it; a retried submit is a duplicate, with the same task."""
+    store = open_store(tmp_path, database, turns={"max": 1}, overlap={"min_people": 1, "shared": 1, "quota": 3})
+    fill_all(store)
+    person = store.person(store.invite(1, "en")[0]).id
+    statements, commits = [], []
+    event.listen(store.engine, "before_cursor_execute",
+                 lambda _c, _cursor, statement, *_: statement != "BEGIN IMMEDIATE" and statements.append(statement))
+    event.listen(store.engine, "commit", lambda _connection: commits.append(1))
+    unwaited = lambda task: task and replace(task, waited=0.0)  # noqa: E731 (the seconds since the set was asked for)
+    task, seen = store.task(person), []
+    while task is not None:
+        submit = dict(nonce=f"nonce-{task.set_id}", set_id=task.set_id, position=1, rationale=None, next_message=None,
+                      seconds=2.0)
+        statements.clear(), commits.clear()
+        outcome, then = store.choose_then_task(person, **submit)
+        seen.append((outcome, len(statements), len(commits)))
+        again, later = store.choose_then_task(person, **submit)
+        assert again == "duplicate" and unwaited(later) == unwaited(then)
+        assert unwaited(store.task(person)) == unwaited(then)  # what a read after it gives: conversation, set, order
+        task = then
+    # the last choice ends the quota: nothing to assign, nothing read after the choice's 5
+    assert seen == [("recorded", 9, 1), ("recorded", 9, 1), ("recorded", 5, 1)]
+    with Session(store.engine) as session:
+        assert len(session.scalars(select(Choice)).all()) == 3
 
 
 def test_people_get_prompts_in_their_invites_language_and_the_admin_says_which_language_has_too_few(tmp_path, database):

@@ -60,7 +60,9 @@ def create_app(store: Store, password: str | PasswordDigest, requests_per_minute
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*LOOPBACK, *(f"[{h}]" if ":" in h else h for h in hosts)])
     app.add_exception_handler(HTTPException, plain)
     app.add_exception_handler(RequestValidationError, invalid)
-    for area in (person, consent, api, admin):
+    # the JSON API first: FastAPI tries each included router in turn, walking its routes, and a panel's requests are
+    # mostly the API's (no path of one area is another's)
+    for area in (api, person, consent, admin):
         app.include_router(area.router)
     app.add_api_route("/favicon.ico", favicon, methods=["GET"])
     return app

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections import Counter
-from dataclasses import dataclass, replace
-from typing import Sequence
+from collections import Counter, namedtuple
 from importlib import resources
+from typing import Sequence
 
 import pandas as pd
 from alembic import command
@@ -26,39 +25,26 @@ from ..errors import InputError
 from ..data.collection import CandidateSet, Person, Prompt, Setting, engine_for, now
 from . import queries
 from .assignment import Assigner
-from .core import screen_order
 from .sets import SetQueue
 from .study import Study
+from .tasks import Task, Tasks
+
+__all__ = ["Store", "Task", "TaskError", "token_hash"]
+# a conversation as ``Tasks`` reads it, for the one a choice has just finished (rows cannot be changed)
+Finished = namedtuple("Finished", "id prompt_id finished shown")
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class Task:
-    """What a person answers now: a turn of one conversation, and its candidate set (pending until generated)."""
-
-    conversation_id: int
-    prompt_id: str
-    turn: int
-    set_id: int | None  # None: the person's next message has not been turned into a set yet
-    status: str
-    context: list
-    candidates: list
-    error: str | None
-    waited: float  # seconds since the set was asked for
-    order: list[int]  # the indices of the candidates shown, in the order the person sees them (empty until ready)
-    finished: int = 0  # conversations the person has finished (for the progress line)
-
-
 class TaskError(InputError):
     """A submit that chose an answer that was not shown."""
 
 
-class Store(SetQueue):
-    """The collection database of one study (``study.database``: a SQLite file or a URL); the candidate sets its
-    worker fills are ``SetQueue``'s."""
+class Store(SetQueue, Tasks):
+    """The collection database of one study (``study.database``: a SQLite file or a URL); a person's task is read by
+    ``Tasks``, the candidate sets its worker fills are ``SetQueue``'s."""
 
     def __init__(self, study: Study) -> None:
         self.study = study
@@ -154,66 +140,6 @@ class Store(SetQueue):
                                                 "answers": {k: v for k, v in answers.items() if v}})
             return True
 
-    def task(self, person_id: int) -> Task | None:
-        """The person's current task: the open conversation's next turn, or a new conversation (its prompt, among
-        those in the person's language, and the answers of its pool shown: ``Assigner``); None when their quota or
-        those prompts are used up. A later turn's set still pending after the study's timeout is marked failed here,
-        so the person is offered a retry instead of a spinner forever. Three statements when the task is open (four
-        at the first read of a set written after its assignment), six when one is assigned (eight in an active study
-        after the person's warm-up): the person's conversations are read once, and no statement reads the whole
-        study."""
-        for _ in range(5):  # two tabs asking at once: the loser of the unique (person, prompt) insert asks again
-            try:
-                with self.engine.begin() as connection:
-                    language = self._lock(connection, person_id)
-                    conversations = connection.execute(queries.CONVERSATIONS, {"person": person_id}).all()
-                    task = self._current(connection, person_id, conversations) or self._assign(
-                        connection, person_id, language, conversations)
-                    if task is None:
-                        return None
-                    if task.status == "pending" and task.turn > 1 and task.waited > self.study.timeout:
-                        error = f"no answers after {self.study.timeout:g} s"
-                        connection.execute(queries.TIMED_OUT, {"set_id": task.set_id, "why": error})
-                        task = replace(task, status="failed", error=error)
-                    return replace(task, finished=sum(c.finished for c in conversations))
-            except IntegrityError:
-                continue
-        raise RuntimeError("could not assign a task")
-
-    @staticmethod
-    def _lock(connection: Connection, person_id: int) -> str:
-        """One person's transactions take turns (a row lock on PostgreSQL; SQLite's transactions already do), so two
-        tabs or a double click never see a turn half-answered. Returns the person's language."""
-        return connection.execute(queries.LOCK, {"person": person_id}).scalar()
-
-    def _current(self, connection: Connection, person_id: int, conversations: Sequence[Row]) -> Task | None:
-        """The task of the person's open conversation among ``conversations`` (None: none is open), inside
-        ``connection``'s transaction, which holds the person's lock (``_lock``): its newest set (each turn's choice
-        with a next message made the next turn's), or the prompt's first-turn set when it has none of its own yet."""
-        open_ = next((c for c in conversations if not c.finished), None)
-        if open_ is None:
-            return None
-        s = connection.execute(queries.SET_OF, {"conversation": open_.id, "prompt": open_.prompt_id}).one()
-        shown = open_.shown
-        if s.turn == 1 and s.status == "ready" and shown is None:  # assigned while the set was pending
-            shown = self.assigner.shown(connection, open_.id, person_id, s)
-        return self._task(person_id, open_.id, open_.prompt_id, s, shown)
-
-    def _assign(self, connection: Connection, person_id: int, language: str,
-                conversations: Sequence[Row]) -> Task | None:
-        """A new conversation by the study's rule (``Assigner.new``) for a person whose ``conversations`` are all
-        finished; None when their quota or the prompts in their ``language`` are used up."""
-        assigned = self.assigner.new(connection, person_id, language, conversations)
-        return None if assigned is None else self._task(person_id, *assigned)
-
-    def _task(self, person_id: int, conversation_id: int, prompt_id: str, s: Row, shown: list[int] | None) -> Task:
-        """The task of conversation ``conversation_id`` on its set ``s``: a first turn shows the answers ``shown`` of
-        its set (k of its pool), a later turn every answer, each in the person's own order (``core.screen_order``)."""
-        order = [] if s.status != "ready" else screen_order(
-            self.study.seed, person_id, s.id, shown if s.turn == 1 else range(len(s.candidates)))
-        return Task(conversation_id, prompt_id, s.turn, s.id, s.status, s.context, s.candidates, s.error,
-                    (now() - s.created_at).total_seconds(), order)
-
     def choose(self, person_id: int, *, nonce: str, set_id: int, position: int, rationale: str | None,
                next_message: str | None, seconds: float | None, ranking: list[int] | None = None) -> str:
         """Record the choice of the candidate shown at ``position`` (and ``ranking``, every screen position best first,
@@ -224,37 +150,68 @@ class Store(SetQueue):
         first. Five statements: the lock, the open conversation, its set, the choice, the turn's end; a nonce sent
         before is looked for only when the set is not open (one used again on an open set trips the unique
         constraint)."""
+        submit = dict(nonce=nonce, set_id=set_id, position=position, rationale=rationale, next_message=next_message,
+                      seconds=seconds, ranking=ranking)
         try:
             with self.engine.begin() as connection:
                 self._lock(connection, person_id)
                 conversation = connection.execute(queries.OPEN_CONVERSATIONS, {"person": person_id}).all()
-                current = self._current(connection, person_id, conversation)
-                if current is None or current.set_id != set_id or current.status != "ready":
-                    # a set answered with this nonce is no longer open: read after the lock, so a twin submit sees it
-                    return self._sent_before(connection, person_id, nonce)
-                order = current.order  # the answers shown: one of a pool's others cannot be chosen
-                if not 0 <= position < len(order):
-                    raise TaskError(f"choose one of the {len(order)} answers")
-                if ranking is not None and (sorted(ranking) != list(range(len(order))) or ranking[0] != position):
-                    raise TaskError(f"rank each of the {len(order)} answers once, the chosen one first")
-                chosen = order[position]
-                connection.execute(queries.NEW_CHOICE, dict(
-                    nonce=nonce, person_id=person_id, conversation_id=current.conversation_id, candidate_set_id=set_id,
-                    turn=current.turn, chosen=chosen, position=position, order=order, rationale=rationale or None,
-                    seconds=seconds, ranking=None if ranking is None else [order[p] for p in ranking]))
-                if next_message and current.turn < self.study.turns:
-                    context = [*current.context, {"role": "assistant", "content": current.candidates[chosen]["text"]},
-                               {"role": "user", "content": next_message}]
-                    connection.execute(queries.NEW_SET, dict(
-                        prompt_id=current.prompt_id, conversation_id=current.conversation_id, turn=current.turn + 1,
-                        context=context, sampler=self.study.sampler))
-                else:
-                    connection.execute(queries.FINISH, {"conversation": current.conversation_id})
-            return "recorded"
+                return self._record(connection, person_id, conversation, **submit)[0]
         except IntegrityError:
             # The same submit raced itself (same nonce), or another tab answered this turn first.
             with self.engine.begin() as connection:
                 return self._sent_before(connection, person_id, nonce)
+
+    def choose_then_task(self, person_id: int, *, nonce: str, set_id: int, position: int, rationale: str | None,
+                         next_message: str | None, seconds: float | None,
+                         ranking: list[int] | None = None) -> tuple[str, Task | None]:
+        """``choose`` (the same arguments), then the person's ``task`` after it, in one transaction: what a client
+        that goes on to the next task would ask for in two requests (two more transactions, the person's lock and
+        conversations read twice), for the JSON API's ``?task=1``. Should the transaction fail on a unique constraint
+        (a twin submit, or two tabs assigned at once), nothing of it is kept and the two run apart, as two requests
+        would."""
+        submit = dict(nonce=nonce, set_id=set_id, position=position, rationale=rationale, next_message=next_message,
+                      seconds=seconds, ranking=ranking)
+        try:
+            with self.engine.begin() as connection:
+                language = self._lock(connection, person_id)
+                conversations = connection.execute(queries.CONVERSATIONS, {"person": person_id}).all()
+                outcome, finished = self._record(connection, person_id, conversations, **submit)
+                conversations = [Finished(c.id, c.prompt_id, True, c.shown) if c.id == finished else c
+                                 for c in conversations]
+                return outcome, self._next(connection, person_id, language, conversations)
+        except IntegrityError:
+            return self.choose(person_id, **submit), self.task(person_id)
+
+    def _record(self, connection: Connection, person_id: int, conversations: Sequence[Row], *, nonce: str,
+                set_id: int, position: int, rationale: str | None, next_message: str | None, seconds: float | None,
+                ranking: list[int] | None) -> tuple[str, int | None]:
+        """``choose``'s work inside ``connection``'s transaction, which holds the person's lock, given the person's
+        ``conversations`` (the open one at least): the outcome, and the conversation the choice finished (None:
+        none, or a next turn pending)."""
+        current = self._current(connection, person_id, conversations)
+        if current is None or current.set_id != set_id or current.status != "ready":
+            # a set answered with this nonce is no longer open: read after the lock, so a twin submit sees it
+            return self._sent_before(connection, person_id, nonce), None
+        order = current.order  # the answers shown: one of a pool's others cannot be chosen
+        if not 0 <= position < len(order):
+            raise TaskError(f"choose one of the {len(order)} answers")
+        if ranking is not None and (sorted(ranking) != list(range(len(order))) or ranking[0] != position):
+            raise TaskError(f"rank each of the {len(order)} answers once, the chosen one first")
+        chosen = order[position]
+        connection.execute(queries.NEW_CHOICE, dict(
+            nonce=nonce, person_id=person_id, conversation_id=current.conversation_id, candidate_set_id=set_id,
+            turn=current.turn, chosen=chosen, position=position, order=order, rationale=rationale or None,
+            seconds=seconds, ranking=None if ranking is None else [order[p] for p in ranking]))
+        if next_message and current.turn < self.study.turns:
+            context = [*current.context, {"role": "assistant", "content": current.candidates[chosen]["text"]},
+                       {"role": "user", "content": next_message}]
+            connection.execute(queries.NEW_SET, dict(
+                prompt_id=current.prompt_id, conversation_id=current.conversation_id, turn=current.turn + 1,
+                context=context, sampler=self.study.sampler))
+            return "recorded", None
+        connection.execute(queries.FINISH, {"conversation": current.conversation_id})
+        return "recorded", current.conversation_id
 
     @staticmethod
     def _sent_before(connection: Connection, person_id: int, nonce: str) -> str:

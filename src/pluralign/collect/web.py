@@ -206,14 +206,23 @@ class Collect:
             return "consent", None
         if person.survey is None:
             return "survey", None
-        task = self.store.task(person.id)
-        if task is None:
-            return "done", None
-        return {"ready": "task", "pending": "waiting", "failed": "failed"}[task.status], task
+        return where(self.store.task(person.id))
 
     def record(self, person: Row, given: ChoiceIn) -> str:
         """Store a choice, with the seconds since its task was shown: ``recorded``, ``duplicate`` (this person sent this
         nonce before) or ``stale`` (no longer the open task)."""
+        return self._submitted(person, given, self.store.choose)
+
+    def record_then_task(self, person: Row, given: ChoiceIn) -> tuple[str, str, Task | None]:
+        """``record``, then where the person is after it and their task (as ``state`` gives them), in one transaction:
+        a client's next request answered with this one (``Store.choose_then_task``)."""
+        outcome, task = self._submitted(person, given, self.store.choose_then_task)
+        return (outcome, *where(task))
+
+    def _submitted(self, person: Row, given: ChoiceIn, store: Callable[..., R]) -> R:
+        """``store(person.id, ...)`` of the choice ``given``, as ``Store.choose`` takes it, once its form token and the
+        study's asks are checked, with the seconds since its task was shown measured here; a choice the store refuses
+        is a ``Refusal``."""
         self.check_form(given.form, person.id, "choice", given.set_id, given.shown_at)
         seconds = max(0.0, time.time() - float(given.shown_at))
         rationale, next_message = (given.rationale or "").strip(), (given.next_message or "").strip()
@@ -222,9 +231,9 @@ class Collect:
         if self.study.rank and given.ranking is None:
             raise Refusal(422, "rank", "this study asks for a ranking of every answer, best first")
         try:
-            return self.store.choose(person.id, nonce=given.nonce, set_id=given.set_id, position=given.position,
-                                     rationale=rationale if self.study.rationale != "off" else None,
-                                     next_message=next_message or None, seconds=seconds, ranking=given.ranking)
+            return store(person.id, nonce=given.nonce, set_id=given.set_id, position=given.position,
+                         rationale=rationale if self.study.rationale != "off" else None,
+                         next_message=next_message or None, seconds=seconds, ranking=given.ranking)
         except TaskError as exc:
             raise Refusal(422, "rank" if given.ranking else "choose", str(exc)) from None
 
@@ -248,6 +257,14 @@ class Collect:
         if wrong:
             raise HTTPException(401, f"the admin pages need the user {ADMIN} and the admin password",
                                 headers={"WWW-Authenticate": "Basic"})
+
+
+def where(task: Task | None) -> tuple[str, Task | None]:
+    """Where a person who has consented and answered the survey is, by their ``task``: done, or their task ready
+    (``task``), waiting or failed."""
+    if task is None:
+        return "done", None
+    return {"ready": "task", "pending": "waiting", "failed": "failed"}[task.status], task
 
 
 async def collect(request: Request) -> Collect:

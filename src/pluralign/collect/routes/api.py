@@ -8,8 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import Field
+from sqlalchemy import Row
 
-from ..web import SURVEY_LIMIT, ChoiceIn, State, offloaded
+from ..tasks import Task
+from ..web import SURVEY_LIMIT, ChoiceIn, Collect, State, offloaded
 
 router = APIRouter(prefix="/api/a/{token}")
 
@@ -21,7 +23,11 @@ FAILED = "the answers for this turn could not be written; retry, or tell the stu
 @offloaded
 def api_task(token: str, state: State) -> JSONResponse:
     person = state.person(token)
-    where, task = state.state(person)
+    return JSONResponse(task_body(state, person, *state.state(person)))
+
+
+def task_body(state: Collect, person: Row, where: str, task: Task | None) -> dict:
+    """What ``GET /task`` answers for a person who is ``where`` with ``task`` (``Collect.state``)."""
     body: dict = {"state": where}
     if where == "task":
         study = state.study
@@ -32,7 +38,7 @@ def api_task(token: str, state: State) -> JSONResponse:
         # why it failed (a model's path, a server's address) is the study team's to read, in the database and the
         # server's log: the person is told only that it did
         body.update(set_id=task.set_id, error=FAILED if task.error else None)
-    return JSONResponse(body)
+    return body
 
 
 @router.post("/survey")
@@ -45,8 +51,15 @@ def api_survey(token: str, answers: dict[str, Annotated[str, Field(max_length=SU
 
 @router.post("/choice")
 @offloaded
-def api_choice(token: str, given: ChoiceIn, state: State) -> JSONResponse:
-    outcome = state.record(state.person(token), given)
+def api_choice(token: str, given: ChoiceIn, state: State, task: bool = False) -> JSONResponse:
+    """Record a choice; with ``?task=1`` the reply also carries the person's next task (``task``: what ``GET /task``
+    would answer now), read in the choice's transaction: one request and one transaction per choice, not two."""
+    person = state.person(token)
+    if task:
+        outcome, where, then = state.record_then_task(person, given)
+    else:
+        outcome = state.record(person, given)
     if outcome == "stale":
         raise HTTPException(409, "this task is no longer open: it was answered, or it is not yours")
-    return JSONResponse({"recorded": outcome == "recorded", "duplicate": outcome == "duplicate"})
+    reply = {"recorded": outcome == "recorded", "duplicate": outcome == "duplicate"}
+    return JSONResponse({**reply, "task": task_body(state, person, where, then)} if task else reply)
