@@ -61,9 +61,11 @@ def summarise_align(run_dir: str | Path) -> Summary:
     if spread:
         judged.append(f"win rates between seeds ({config['seeds']} trainings; the interval above is the first's, over "
                       "prompts): " + "; ".join(spread))
+    tensions = pd.read_parquet(path / "tensions.parquet")
+    refused = sorted(set(tensions.get("refused", pd.Series(dtype=str)).fillna("")) - {""})
     lines = [*judged, *(f"reward_tension of {r.focus} with {r.group} (Spearman ρ of margins over the {r.n} prompts "
                         f"whose answers differ): {with_interval(r)} ({tension_reading(r.value, r.p)}, Holm-adjusted p "
-                        f"{r.p:.3f})" for r in pd.read_parquet(path / "tensions.parquet").dropna(subset=["value"]).itertuples())]
+                        f"{r.p:.3f})" for r in tensions.dropna(subset=["value"]).itertuples()), *refused]
     if (path / "stance.parquet").exists():
         stance = pd.read_parquet(path / "stance.parquet")
         overall = stance.query("grouping == 'overall'").iloc[0]
