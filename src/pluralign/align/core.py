@@ -10,11 +10,12 @@ from typing import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit, stdtr
+from scipy.special import expit
 from scipy.stats import DegenerateDataWarning, bootstrap, permutation_test, rankdata
 
 from ..metrics import MetricFrame, disaggregate
 from ..metrics.checks import CHECKS, stance_checks
+from ..metrics.mean_test import bootstrap_t_p_value
 from ..metrics.multiple import holm
 from ..metrics.registry import metric_info
 
@@ -116,7 +117,7 @@ def stance_shift(items: pd.DataFrame, base: str, tuned: str, n_boot: int = 1000,
     groupings = [g for g in SHIFT_GROUPINGS if g in shifts.columns]
     table = disaggregate(shifts, {"stance_shift": "shift"}, groupings, cluster="statement_id", n_boot=n_boot, seed=seed)
     flags = degenerate_groups(items[items["model"].isin([base, tuned])], groupings)
-    verdicts = shift_verdicts(shifts, groupings, set(flags.index[flags["degenerate"] != ""]))
+    verdicts = shift_verdicts(shifts, groupings, set(flags.index[flags["degenerate"] != ""]), seed)
     return table.join(flags, on=["grouping", "group"]).join(verdicts, on=["grouping", "group"])
 
 
@@ -145,31 +146,18 @@ def degenerate_groups(items: pd.DataFrame, groupings: Sequence[str]) -> pd.DataF
     return pd.DataFrame(rows, columns=["grouping", "group", "degenerate"]).set_index(["grouping", "group"])
 
 
-def zero_mean_p_value(values: Sequence[float], clusters: Sequence) -> float:
-    """Two-sided p-value that the mean of ``values`` is 0, the rows of one cluster counting as one unit: the
-    cluster-robust t test (CR1 standard error, t on clusters − 1 degrees of freedom; Cameron and Miller, 2015), the
-    one-sample t test when every cluster has one row. NaN with fewer than two clusters."""
-    codes = np.unique(np.asarray(clusters), return_inverse=True)[1]
-    sums, sizes = np.bincount(codes, weights=np.asarray(values, dtype=float)), np.bincount(codes)
-    if len(sums) < 2:
-        return float("nan")
-    mean = sums.sum() / sizes.sum()
-    se = np.sqrt(len(sums) / (len(sums) - 1) * ((sums - mean * sizes) ** 2).sum()) / sizes.sum()
-    if se == 0:  # every statement moved by the same amount
-        return 1.0 if mean == 0 else 0.0
-    return float(2 * stdtr(len(sums) - 1, -abs(mean) / se))
-
-
-def shift_verdicts(shifts: pd.DataFrame, groupings: Sequence[str], left_out: set[tuple[str, str]]) -> pd.DataFrame:
+def shift_verdicts(shifts: pd.DataFrame, groupings: Sequence[str], left_out: set[tuple[str, str]],
+                   seed: int = 0) -> pd.DataFrame:
     """A verdict on each group of ``shifts`` (one row per item: ``shift``, ``statement_id`` and the groupings), the
-    overall one included, indexed by (grouping, group): ``p``, the ``zero_mean_p_value`` of its shifts (statements as
-    clusters), Holm-adjusted across every group that is not ``left_out`` and has two statements or more, and
-    ``verdict``: ``moved`` where that is at most ``ALPHA``, else ``no clear move``; ``degenerate`` for the groups
-    left out. So when tuning moved no stance, any group is called moved in about 5% of runs where the statements'
-    shifts are near normal (5.7–8.6% where they are skewed: benchmarks/RESULTS.md)."""
+    overall one included, indexed by (grouping, group): ``p``, the ``bootstrap_t_p_value`` of its shifts (statements
+    as clusters; resamples drawn from ``seed``), Holm-adjusted across every group that is not ``left_out`` and has two
+    statements or more, and ``verdict``: ``moved`` where that is at most ``ALPHA``, else ``no clear move``;
+    ``degenerate`` for the groups left out. So when tuning moved no stance, any group is called moved in at most 5%
+    of runs, skewed shifts included (the t test it replaced: 5.7–8.6%; benchmarks/RESULTS.md)."""
     shifts = shifts.dropna(subset=["shift"])
-    rows = [{"grouping": grouping, "group": group,
-             "p": np.nan if (grouping, group) in left_out else zero_mean_p_value(part["shift"], part["statement_id"])}
+    rng = np.random.default_rng(seed)
+    rows = [{"grouping": grouping, "group": group, "p": np.nan if (grouping, group) in left_out else
+             bootstrap_t_p_value(part["shift"], part["statement_id"], rng)}
             for grouping, group, part in _groups(shifts, groupings)]
     table = pd.DataFrame(rows, columns=["grouping", "group", "p"])
     table["p"] = holm(table["p"])
