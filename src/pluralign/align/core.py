@@ -154,7 +154,7 @@ def shift_verdicts(shifts: pd.DataFrame, groupings: Sequence[str], left_out: set
     statements or more, and ``verdict``: ``moved`` where that is at most ``ALPHA``, else ``no clear move``;
     ``degenerate`` for the groups left out. So when tuning moved no stance, any group is called moved in at most 5%
     of simulated runs of 2–24 statements per language, moderately skewed shifts included (the t test it replaced:
-    5.7–8.6%), but in 8–12% with strongly skewed ones, and about 7.7% at 48 per language (benchmarks/RESULTS.md)."""
+    5.7–8.6%), 5.6% at 48 per language (t: 6.7%), and 8–12% with strongly skewed ones (benchmarks/RESULTS.md)."""
     shifts = shifts.dropna(subset=["shift"])
     rng = np.random.default_rng(seed)
     rows = [{"grouping": grouping, "group": group, "p": np.nan if (grouping, group) in left_out else
