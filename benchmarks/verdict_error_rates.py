@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from pluralign.align.outcome import POWER, loss_power, prompts_needed
-from tests.align.verdict_sim import reads_a_relation, simulated_verdicts, tension_tables, unmoved_verdicts
+from tests.align.verdict_sim import reads_a_relation, shift_verdict_runs, simulated_verdicts, tension_tables
 from tests.metrics.ranking_sim import mark_runs, partly_agreeing, tau_runs, tiers
 from tests.metrics.scenarios import mc_error
 
@@ -102,15 +102,20 @@ def tau_coverage(runs: int, sizes: list[int]) -> pd.DataFrame:
 
 def stance_moves(runs: int, sizes: list[int]) -> pd.DataFrame:
     """Item 8: per number of statements in each of the 7 languages, how often a run in which tuning moved no stance
-    calls any group moved (Holm across the groups read), with statement effects normal or skewed."""
+    calls any group moved (Holm across the groups read), with statement effects normal or skewed (item noise sd 0.05,
+    and, harsher, 0.02); and, for power, how often overall is called moved when tuning moved every item by 0.02."""
     rows = []
     for per_language in sizes:
         row = {"statements per language": per_language, "statements": 7 * per_language}
-        for skewed in (False, True):
-            tables = list(unmoved_verdicts(per_language, runs, seed=per_language + skewed, skewed=skewed))
+        for name, skewed, noise in (("normal effects", False, 0.05), ("skewed effects", True, 0.05),
+                                    ("skewed, item noise 0.02", True, 0.02)):
+            tables = list(shift_verdict_runs(per_language, runs, seed=per_language + skewed, skewed=skewed,
+                                             noise=noise))
             row["groups read"] = int(tables[0]["p"].notna().sum())
-            share = np.mean([(t["verdict"] == "moved").any() for t in tables])
-            row["skewed effects" if skewed else "normal effects"] = rate(share, runs)
+            row[name] = rate(np.mean([(t["verdict"] == "moved").any() for t in tables]), runs)
+        moved = [t.loc[("overall", "all"), "verdict"] == "moved"
+                 for t in shift_verdict_runs(per_language, runs, seed=per_language + 2, moved=0.02)]
+        row["power: all moved 0.02, overall called"] = rate(np.mean(moved), runs, None)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -147,6 +152,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1000, help="simulated runs per cell")
     parser.add_argument("--items", type=int, nargs="+", default=list(ITEMS), choices=list(ITEMS))
     parser.add_argument("--quick", action="store_true", help="30 runs per cell at two sizes: to see that it works")
+    parser.add_argument("--sizes", type=int, nargs="+", help="these sizes in place of each item's own")
     args = parser.parse_args()
     runs = 30 if args.quick else args.runs
     print(f"{runs} simulated runs per cell (± Monte-Carlo standard error); nominal error 5%, coverage 95%")
@@ -154,7 +160,7 @@ def main() -> None:
     for item in args.items:
         simulate, sizes, quick = ITEMS[item]
         start = time.process_time()
-        table = simulate(runs, quick if args.quick else sizes)
+        table = simulate(runs, args.sizes or (quick if args.quick else sizes))
         print(f"## Item {item}: {simulate.__name__}\n\n{table.to_markdown(index=False)}\n\n"
               f"CPU time {time.process_time() - start:.0f} s\n", flush=True)
 

@@ -201,8 +201,9 @@ def test_align_judges_with_a_learn_run_of_other_people_and_another_judge_model_t
     places the pole for the pairs): the rewards 10 other people taught and the pole as llama.cpp's copy of the
     embedded model places it judge the same 2 held-out answers beside the training rewards. The learned rows'
     intervals and verdicts come from refits on resamples of those people (the record keeps each refit's signs), the
-    pole's from the prompts; what align prints fits 80 columns. The before-and-after stages are left out: the
-    end-to-end gain test in test_align.py measures them (and their table at 80 columns)."""
+    pole's from the prompts; llama.cpp's copy runs the placer's own weights (the embedded GGUF), so the pole's row is
+    marked "same weights, not independent". What align prints fits 80 columns. The before-and-after stages are left
+    out: the end-to-end gain test in test_align.py measures them (and their table at 80 columns)."""
     out = tmp_path / "other"
     result = cli("align", "--reward", str(reward_run), "--target", "pole:traditional", "--eval-reward",
                  str(other_people_run), "--eval-judge", "llamacpp:embedded", "--prompts", str(_prompts(tmp_path)),
@@ -214,13 +215,17 @@ def test_align_judges_with_a_learn_run_of_other_people_and_another_judge_model_t
                   if json.loads(line)["key"] == "independent")
     assert record["names"] == ["liberal", "traditional", "pole:traditional"] and record["poles"] == [False, False, True]
     assert record["judged_by"] == (f"{other_people_run}, learned on 8 other people; the value poles placed by "
-                                   "llamacpp:embedded")
+                                   "llamacpp:embedded, the same weights as embedded, which placed them for the "
+                                   "training pairs: not independent")
+    assert record["same_weights"] == ["pole:traditional"]  # the embedded GGUF under another spec
     refits = np.asarray(record["refits"])
     assert record["refit"] == ["liberal", "traditional"] and refits.shape == (200, 2, 2)
     summary = pd.read_parquet(out / "summary.parquet").set_index(["evaluation", "reward"])
     independent = summary.loc["independent"]
-    assert set(independent.index) == {"traditional", "liberal", "pole:traditional", "worst reward"}
-    assert independent.loc["pole:traditional", "target"] and independent.loc["pole:traditional", "n"] == 2
+    assert set(independent.index) == {"traditional", "liberal", "worst reward"}
+    # before, the pole placed by llama.cpp's copy of the placer's own weights was an "independent" row
+    assert summary.loc[("same weights, not independent", "pole:traditional"), "target"]
+    assert summary.loc[("same weights, not independent", "pole:traditional"), "n"] == 2
     # a learned row's interval is the spread of its win rate over the refits, each on a resample of the 2 prompts
     from pluralign.align.refit import refit_tests
 

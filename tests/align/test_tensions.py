@@ -3,12 +3,14 @@ interval that holds its coverage on data with a known answer."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from pluralign.align.core import reward_tensions, tension_reading
+from pluralign.align.core import _rho_p_value, prompts_to_read, reward_tensions, smallest_rho_p, tension_reading
 
 from .verdict_sim import reads_a_relation, tension_tables
 
@@ -64,3 +66,38 @@ def test_without_a_target_every_pair_of_rewards_is_read_and_corrected_together()
     assert list(zip(table.focus, table.group)) == [("a", "b"), ("a", "c"), ("b", "c")]
     assert tension_reading(*table.loc[0, ["value", "p"]]) == "trade-off"
     assert (table.p >= reward_tensions(margins[["a", "b"]], "a", n_boot=200).p.iloc[0]).all()
+
+
+def test_the_fewest_differing_prompts_to_read_come_from_the_permutation_tests_smallest_p_value():
+    """Perfectly ordered margins give the permutation test's smallest p-value; ``smallest_rho_p`` is what the test
+    itself returns there, and ``prompts_to_read`` is the first size at which Holm's first step can reach 5%."""
+    for n in range(3, 7):  # 6! = 720 orderings, within 1000 resamples: exact
+        x = np.arange(n, dtype=float)
+        assert _rho_p_value(x, x ** 3, 1000, 0) == pytest.approx(smallest_rho_p(n, 1000)), n
+    # random orderings from 7 prompts on: the observed one counts among them, and a draw may repeat it
+    assert all(_rho_p_value(np.arange(7.0), np.arange(7.0), 1000, seed) >= 2 / 1001 for seed in range(5))
+    assert smallest_rho_p(4, 1000) == pytest.approx(2 / 24) and smallest_rho_p(7, 1000) == pytest.approx(2 / 1001)
+    assert [prompts_to_read(pairs, 1000) for pairs in (1, 2, 3, 6, 15, 25, 26)] == [5, 5, 5, 6, 6, 7, None]
+    assert prompts_to_read(2, 100) == 5 and prompts_to_read(3, 100) is None  # 6/101 > 0.05: never
+
+
+@pytest.mark.parametrize("target, rewards, needed", [("t", ["t", "a", "b"], 5), (None, ["a", "b", "c", "d"], 6)])
+def test_below_the_prompts_where_any_reading_is_attainable_no_rho_is_given_and_the_run_says_why(target, rewards,
+                                                                                                needed):
+    """Before, a ρ was read from 3 differing prompts on, though below 5 (2 or 3 pairs; 6 for max-min over four
+    rewards, 6 pairs) even perfectly ordered margins could only read "no clear relation"."""
+    def tensions(differing: int) -> pd.DataFrame:
+        ordered = np.arange(1, differing + 1, dtype=float)
+        margins = pd.DataFrame({r: ordered * (i + 1) for i, r in enumerate(rewards)})
+        return reward_tensions(pd.concat([margins, pd.DataFrame(0.0, index=range(6), columns=rewards)],
+                                         ignore_index=True), target, n_boot=1000)
+
+    with pytest.warns(UserWarning, match=f"only {needed - 1} prompts whose answers differ.*at least {needed}"):
+        few = tensions(needed - 1)
+    assert few["value"].isna().all() and few["p"].isna().all() and (few["n"] == needed - 1).all()
+    assert few["refused"].str.contains("no reward_tension is read").all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        enough = tensions(needed)
+    assert (enough["value"] == 1).all() and (enough["refused"] == "").all()
+    assert all(tension_reading(r.value, r.p) == "gain together" for r in enough.itertuples())

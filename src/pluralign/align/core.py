@@ -3,17 +3,19 @@ group's win rate, the worst group's, the population's), never one collapsed scor
 
 from __future__ import annotations
 
+import math
 import warnings
 from itertools import combinations
 from typing import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit, stdtr
+from scipy.special import expit
 from scipy.stats import DegenerateDataWarning, bootstrap, permutation_test, rankdata
 
 from ..metrics import MetricFrame, disaggregate
 from ..metrics.checks import CHECKS, stance_checks
+from ..metrics.mean_test import bootstrap_t_p_value
 from ..metrics.multiple import holm
 from ..metrics.registry import metric_info
 
@@ -115,7 +117,7 @@ def stance_shift(items: pd.DataFrame, base: str, tuned: str, n_boot: int = 1000,
     groupings = [g for g in SHIFT_GROUPINGS if g in shifts.columns]
     table = disaggregate(shifts, {"stance_shift": "shift"}, groupings, cluster="statement_id", n_boot=n_boot, seed=seed)
     flags = degenerate_groups(items[items["model"].isin([base, tuned])], groupings)
-    verdicts = shift_verdicts(shifts, groupings, set(flags.index[flags["degenerate"] != ""]))
+    verdicts = shift_verdicts(shifts, groupings, set(flags.index[flags["degenerate"] != ""]), seed)
     return table.join(flags, on=["grouping", "group"]).join(verdicts, on=["grouping", "group"])
 
 
@@ -144,31 +146,19 @@ def degenerate_groups(items: pd.DataFrame, groupings: Sequence[str]) -> pd.DataF
     return pd.DataFrame(rows, columns=["grouping", "group", "degenerate"]).set_index(["grouping", "group"])
 
 
-def zero_mean_p_value(values: Sequence[float], clusters: Sequence) -> float:
-    """Two-sided p-value that the mean of ``values`` is 0, the rows of one cluster counting as one unit: the
-    cluster-robust t test (CR1 standard error, t on clusters − 1 degrees of freedom; Cameron and Miller, 2015), the
-    one-sample t test when every cluster has one row. NaN with fewer than two clusters."""
-    codes = np.unique(np.asarray(clusters), return_inverse=True)[1]
-    sums, sizes = np.bincount(codes, weights=np.asarray(values, dtype=float)), np.bincount(codes)
-    if len(sums) < 2:
-        return float("nan")
-    mean = sums.sum() / sizes.sum()
-    se = np.sqrt(len(sums) / (len(sums) - 1) * ((sums - mean * sizes) ** 2).sum()) / sizes.sum()
-    if se == 0:  # every statement moved by the same amount
-        return 1.0 if mean == 0 else 0.0
-    return float(2 * stdtr(len(sums) - 1, -abs(mean) / se))
-
-
-def shift_verdicts(shifts: pd.DataFrame, groupings: Sequence[str], left_out: set[tuple[str, str]]) -> pd.DataFrame:
+def shift_verdicts(shifts: pd.DataFrame, groupings: Sequence[str], left_out: set[tuple[str, str]],
+                   seed: int = 0) -> pd.DataFrame:
     """A verdict on each group of ``shifts`` (one row per item: ``shift``, ``statement_id`` and the groupings), the
-    overall one included, indexed by (grouping, group): ``p``, the ``zero_mean_p_value`` of its shifts (statements as
-    clusters), Holm-adjusted across every group that is not ``left_out`` and has two statements or more, and
-    ``verdict``: ``moved`` where that is at most ``ALPHA``, else ``no clear move``; ``degenerate`` for the groups
-    left out. So when tuning moved no stance, any group is called moved in about 5% of runs where the statements'
-    shifts are near normal (5.7–8.6% where they are skewed: benchmarks/RESULTS.md)."""
+    overall one included, indexed by (grouping, group): ``p``, the ``bootstrap_t_p_value`` of its shifts (statements
+    as clusters; resamples drawn from ``seed``), Holm-adjusted across every group that is not ``left_out`` and has two
+    statements or more, and ``verdict``: ``moved`` where that is at most ``ALPHA``, else ``no clear move``;
+    ``degenerate`` for the groups left out. So when tuning moved no stance, any group is called moved in at most 5%
+    of simulated runs of 2–24 statements per language, moderately skewed shifts included (the t test it replaced:
+    5.7–8.6%), 5.6% at 48 per language (t: 6.7%), and 8–12% with strongly skewed ones (benchmarks/RESULTS.md)."""
     shifts = shifts.dropna(subset=["shift"])
-    rows = [{"grouping": grouping, "group": group,
-             "p": np.nan if (grouping, group) in left_out else zero_mean_p_value(part["shift"], part["statement_id"])}
+    rng = np.random.default_rng(seed)
+    rows = [{"grouping": grouping, "group": group, "p": np.nan if (grouping, group) in left_out else
+             bootstrap_t_p_value(part["shift"], part["statement_id"], rng)}
             for grouping, group, part in _groups(shifts, groupings)]
     table = pd.DataFrame(rows, columns=["grouping", "group", "p"])
     table["p"] = holm(table["p"])
@@ -220,6 +210,32 @@ def _rho_p_value(x: np.ndarray, y: np.ndarray, n_resamples: int, seed: int) -> f
                                       rng=np.random.default_rng(seed)).pvalue)
 
 
+def smallest_rho_p(prompts: int, n_resamples: int) -> float:
+    """The smallest two-sided p-value ``_rho_p_value`` can give on ``prompts`` prompts: 2/n! where it enumerates every
+    ordering (n! ≤ ``n_resamples``; one ordering gives each extreme ρ), else 2/(``n_resamples`` + 1) (scipy counts the
+    observed ordering among its random ones). Ties among the margins only raise it."""
+    orderings = math.factorial(prompts) if prompts <= 12 else math.inf  # 13! exceeds any resample count used
+    return 2 / min(orderings, n_resamples + 1)
+
+
+def prompts_to_read(pairs: int, n_resamples: int, alpha: float = ALPHA) -> int | None:
+    """The fewest prompts whose answers differ on which a ``reward_tension`` can be read at all: Holm's first step
+    multiplies the smallest p-value by the number of ``pairs``, so below this even perfectly ordered margins stay "no
+    clear relation" (2 pairs: 4/4! = 0.17 at 4 prompts, 4/5! = 0.033 at 5; 6 pairs: 12/5! = 0.1, so 6). None when
+    ``n_resamples`` random orderings can never reach ``alpha``."""
+    return next((n for n in range(2, 14) if pairs * smallest_rho_p(n, n_resamples) <= alpha), None)
+
+
+def _refusal(differing: int, pairs: int, n_boot: int) -> str:
+    """Why no ρ is read on ``differing`` prompts ("" when it can be): below ``prompts_to_read``."""
+    needed = prompts_to_read(pairs, n_boot)
+    if needed is not None and differing >= needed:
+        return ""
+    reach = f"at least {needed} are needed" if needed else f"{n_boot} permutations cannot reach it: give more"
+    return (f"only {differing} prompts whose answers differ: with {pairs} pairs of rewards Holm-corrected, no ordering "
+            f"of their margins could give p ≤ {ALPHA} ({reach}), so no reward_tension is read")
+
+
 def reward_tensions(margins: pd.DataFrame, target: str | None, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
     """Does one reward's gain come at another's cost, prompt by prompt? ``margins``: one row per prompt, one column per
     reward, each the tuned answer's reward minus the base's. Only the prompts whose answers some reward tells apart
@@ -228,19 +244,24 @@ def reward_tensions(margins: pd.DataFrame, target: str | None, n_boot: int = 100
     no pair is chosen after seeing the results): Spearman's ρ between their margins (``reward_tension``, ``focus``
     and ``group`` name the two), a BCa bootstrap interval over prompts, and a permutation p-value Holm-adjusted
     across the pairs (``p``), from which ``tension_reading`` reads it. ρ < 0: where one gained most, the other lost
-    most. A reward whose margins never differ (or fewer than 3 prompts) gives NaN."""
+    most. A reward whose margins never differ gives NaN. Below ``prompts_to_read`` differing prompts no pair could be
+    read whatever its margins, so none gets a ρ: ``refused`` says why (else ""), and so does a warning."""
     moved = margins[(margins != 0).any(axis=1)]
     names = list(margins.columns)
-    pairs = combinations(names, 2) if target is None else [(target, name) for name in names if name != target]
+    pairs = list(combinations(names, 2) if target is None else [(target, name) for name in names if name != target])
+    refused = _refusal(len(moved), len(pairs), n_boot)
+    if refused and pairs:
+        warnings.warn(refused)
     rows = []
     for focus, name in pairs:
         x, y = moved[focus].to_numpy(float), moved[name].to_numpy(float)
-        rho = float(_spearman(x, y)) if len(x) else float("nan")
+        rho = float(_spearman(x, y)) if len(x) and not refused else float("nan")
         low = high = p = float("nan")
-        if len(x) >= 3 and np.isfinite(rho):
+        if np.isfinite(rho):
             (low, high), p = _rho_interval(x, y, n_boot, seed), _rho_p_value(x, y, n_boot, seed)
         rows.append({"metric": "reward_tension", "grouping": "reward", "group": name, "focus": focus, "value": rho,
-                     "ci_low": low, "ci_high": high, "n": len(x), "p": p})
-    table = pd.DataFrame(rows, columns=["metric", "grouping", "group", "focus", "value", "ci_low", "ci_high", "n", "p"])
+                     "ci_low": low, "ci_high": high, "n": len(x), "p": p, "refused": refused})
+    table = pd.DataFrame(rows, columns=["metric", "grouping", "group", "focus", "value", "ci_low", "ci_high", "n", "p",
+                                        "refused"])
     table["p"] = holm(table["p"])
     return table

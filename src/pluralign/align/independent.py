@@ -16,6 +16,7 @@ import pandas as pd
 from ..errors import InputError
 from ..estimators.crossfit import CrossFit
 from ..candidates.placement import ValuePlacer
+from ..models.base import LanguageModel
 from .core import MAXMIN, judge_metrics, verdicts
 from .eval_rewards import HELD_OUT, held_out_rewards, other_people_rewards, shared_people
 from .outcome import align_summary
@@ -24,6 +25,7 @@ from .targets import POLE, PoleRewards
 
 TRAINING = "training reward"  # the evaluation by the rewards that picked the pairs: not independent
 INDEPENDENT = "independent"  # by rewards learned on other people, or poles placed by another judge model
+SAME_WEIGHTS = "same weights, not independent"  # poles placed by the training placer's weights under another spec
 
 
 class IndependentRewards:
@@ -36,11 +38,14 @@ class IndependentRewards:
         judged_by: who judges, for the report and the CLI.
         crossfit: the learned rewards' fit (``CrossFit``), which ``refit_signs`` fits again on resamples of its
             people; None when no column is learned.
+        same_weights: the columns judged by the very weights that picked the training pairs (under another spec):
+            their evaluation is not independent.
     """
 
     def __init__(self, parts: list[tuple[list[str], Callable, bool]], judged_by: str,
-                 crossfit: CrossFit | None = None) -> None:
+                 crossfit: CrossFit | None = None, same_weights: Sequence[str] = ()) -> None:
         self.parts, self.judged_by, self.crossfit = parts, judged_by, crossfit
+        self.same_weights = list(same_weights)
         self.names = [name for names, _, _ in parts for name in names]
         self.poles = [pole for names, _, pole in parts for _ in names]
 
@@ -70,12 +75,21 @@ def _learned_part(reward: str, eval_reward: str, names: list[str]) -> tuple[list
     return kept, lambda contexts, responses: rewards(contexts, responses)[:, columns], judged_by, fit
 
 
+def same_weights(training: LanguageModel, evaluating: LanguageModel) -> bool:
+    """Whether two models run the same weights: one ``weights_source`` (a content digest; ``embedded`` and
+    ``llamacpp:embedded`` both come from the embedded GGUF). False where either's is unknown (an ``openai:``
+    server's)."""
+    source = getattr(training, "weights_source", None)
+    return source is not None and source == getattr(evaluating, "weights_source", None)
+
+
 def independent_rewards(reward: str | None, eval_reward: str | None, eval_judge: tuple[str, ValuePlacer] | None,
-                        names: list[str], target: str, pole: str | None) -> IndependentRewards | None:
+                        names: list[str], target: str, pole: str | None, shares: str = "") -> IndependentRewards | None:
     """The independent rewards an align run judges with besides its training rewards (``names``, a pole target's
-    last): ``eval_reward``'s learned ones, and the value poles placed by ``eval_judge`` (its spec and value placer);
-    None when none was asked for; InputError when they cannot judge the target."""
-    parts, who, fit = [], [], None
+    last): ``eval_reward``'s learned ones, and the value poles placed by ``eval_judge`` (its spec and value placer;
+    ``shares``: the training placer's spec where ``same_weights`` found them one model, so the poles are marked not
+    independent); None when none was asked for; InputError when they cannot judge the target."""
+    parts, who, fit, shared = [], [], None, []
     if eval_reward:
         kept, scorer, judged_by, fit = _learned_part(reward, eval_reward, [n for n in names if not n.startswith(POLE)])
         parts.append((kept, scorer, False))
@@ -84,10 +98,12 @@ def independent_rewards(reward: str | None, eval_reward: str | None, eval_judge:
         spec, judge = eval_judge
         scorer = PoleRewards(judge, [pole] if reward else None)
         parts.append((scorer.names, scorer, True))
-        who.append(f"the value poles placed by {spec}")
+        who.append(f"the value poles placed by {spec}" + (f", the same weights as {shares}, which placed them for "
+                                                          "the training pairs: not independent" if shares else ""))
+        shared = scorer.names if shares else []
     if not parts:
         return None
-    scorer = IndependentRewards(parts, "; ".join(who), fit)
+    scorer = IndependentRewards(parts, "; ".join(who), fit, shared)
     needed = [n for n in names if not n.startswith(POLE)] if target == MAXMIN else [target]
     missing = [n for n in needed if n not in scorer.names]
     if missing:
@@ -112,7 +128,8 @@ def scored_record(key: str, answers: pd.DataFrame, scorer: IndependentRewards, s
     return {"key": key, "kind": "independent", "prompt_id": wide.index.tolist(), "names": scorer.names,
             "poles": scorer.poles, "judged_by": scorer.judged_by, "model": scorer(prompts, model).tolist(),
             "against": scorer(prompts, against).tolist(), "refit": learned if refits else [], "refits": refits,
-            "refit_people": judging_people(scorer.crossfit, learned) if refits else [], "refit_seed": seed}
+            "refit_people": judging_people(scorer.crossfit, learned) if refits else [], "refit_seed": seed,
+            "same_weights": scorer.same_weights}
 
 
 def record_margins(record: dict) -> pd.DataFrame:

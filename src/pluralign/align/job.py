@@ -39,7 +39,7 @@ from ..candidates.samplers import IndependentSampler
 from .before_after import audit_both, overton_both
 from .config import AlignConfig
 from .core import MAXMIN
-from .independent import independent_rewards, scored_record
+from .independent import independent_rewards, same_weights, scored_record
 from .judge import JudgeConfig, run_judge
 from .results import write_results
 from .seeds import seed_folders
@@ -100,9 +100,11 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
     names = [*rewards.names, config.target] if toward else rewards.names  # a pole beside learned rewards rides last
     folders = seed_folders(run.path, config.seed, config.seeds)
     keys = [f"independent{suffix}" for _, _, suffix in folders]
+    placer = config.judge or config.model
+    shares = placer if config.eval_judge and same_weights(opened(placer), opened(config.eval_judge)) else ""
     other = None if set(keys) <= done else independent_rewards(  # before training: refuse now what cannot judge
         config.reward, config.eval_reward, (config.eval_judge, ValuePlacer(opened(config.eval_judge)))
-        if config.eval_judge else None, names, config.target, pole)
+        if config.eval_judge else None, names, config.target, pole, shares)
 
     def sampled(block: list[dict]) -> list[dict]:
         sets = sampler.sample(block)

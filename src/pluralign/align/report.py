@@ -77,5 +77,6 @@ def write_align_report(run_dir: Path, manifest: dict, summary: pd.DataFrame, cur
                       curve=to_svg(fig), bars=bars, pairs=pairs, shifts=shown.to_dict("records"), read=read,
                       **check_context(pd.DataFrame() if checks is None else checks),
                       pluralism=[] if pluralism is None else pluralism.to_dict("records"),
-                      tensions=[] if tensions is None else [{**r, "reading": tension_reading(r["value"], r["p"])}
+                      tensions=[] if tensions is None else [{**r, "reading": r.get("refused") or
+                                                             tension_reading(r["value"], r["p"])}
                                                             for r in tensions.to_dict("records")])

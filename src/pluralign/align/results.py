@@ -14,7 +14,7 @@ from ..metrics.checks import GROUPING, check_results, check_row, only_fired
 from ..runs import RunError, read_manifest, read_records
 from .before_after import overton_entries
 from .core import MAXMIN, reward_tensions, stance_shift
-from .independent import INDEPENDENT, TRAINING, independent_summary, record_margins
+from .independent import INDEPENDENT, SAME_WEIGHTS, TRAINING, independent_summary, record_margins
 from .outcome import align_summary
 from .pluralism import (
     SURVEY_MEASURES, degenerate_shifts, level_metrics, overton_units, pluralism_shift, survey_units, unit_checks,
@@ -65,6 +65,8 @@ def summaries(run_dir: Path, config: dict, records: dict[str, dict]) -> tuple[pd
     long = pd.concat([rates.assign(evaluation=e) for (rates, _), e in spreads], ignore_index=True)
     spread = pd.concat([between.assign(evaluation=e) for (_, between), e in spreads], ignore_index=True)
     summary = pd.concat(parts, ignore_index=True).merge(spread, on=["evaluation", "reward"], how="left")
+    shared = records.get("independent", {}).get("same_weights", [])  # poles placed by the training placer's weights
+    summary.loc[(summary.evaluation == INDEPENDENT) & summary.reward.isin(shared), "evaluation"] = SAME_WEIGHTS
     return summary, long
 
 

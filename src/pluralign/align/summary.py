@@ -10,7 +10,7 @@ from ..jobs import Summary, with_interval
 from ..metrics.checks import FEW_PEOPLE
 from ..runs import read_manifest
 from .core import strength_metric, tension_reading
-from .independent import TRAINING
+from .independent import INDEPENDENT, TRAINING
 
 
 def summarise_judge(run_dir: str | Path) -> Summary:
@@ -54,16 +54,19 @@ def summarise_align(run_dir: str | Path) -> Summary:
                 spread.append(f"{evaluation}, {name}: sd {r.seed_sd:.3f}, range [{r.seed_low:.3f}, {r.seed_high:.3f}]")
         tables[f"{title}, {evaluation}"] = pd.DataFrame(rows, columns=["reward", "win rate of tuned", "p", "verdict"])
         judged.append(f"{evaluation}: judged by {part.judged_by.iloc[0]}")
-    if not (summary.evaluation != TRAINING).any():
-        judged.append(f"Every row is judged by the {TRAINING} that picked the training pairs, so a gain partly measures "
-                      "how well that reward was optimised: add --eval-reward or --eval-placer for an independent judge.")
+    if not (summary.evaluation == INDEPENDENT).any():
+        judged.append(f"No row is judged independently of the {TRAINING} that picked the training pairs, so a gain "
+                      "partly measures how well that reward was optimised: add --eval-reward or --eval-placer (a model "
+                      "with other weights) for an independent judge.")
     judged.extend(few)
     if spread:
         judged.append(f"win rates between seeds ({config['seeds']} trainings; the interval above is the first's, over "
                       "prompts): " + "; ".join(spread))
+    tensions = pd.read_parquet(path / "tensions.parquet")
+    refused = sorted(set(tensions.get("refused", pd.Series(dtype=str)).fillna("")) - {""})
     lines = [*judged, *(f"reward_tension of {r.focus} with {r.group} (Spearman ρ of margins over the {r.n} prompts "
                         f"whose answers differ): {with_interval(r)} ({tension_reading(r.value, r.p)}, Holm-adjusted p "
-                        f"{r.p:.3f})" for r in pd.read_parquet(path / "tensions.parquet").dropna(subset=["value"]).itertuples())]
+                        f"{r.p:.3f})" for r in tensions.dropna(subset=["value"]).itertuples()), *refused]
     if (path / "stance.parquet").exists():
         stance = pd.read_parquet(path / "stance.parquet")
         overall = stance.query("grouping == 'overall'").iloc[0]

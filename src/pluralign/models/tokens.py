@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import ModelError, Prompt
-from .embedded import cache_dir
+from .embedded import SOURCE, cache_dir
 
 
 class TemplatedTokens:
@@ -48,6 +48,20 @@ def checkpoint_fingerprint(backend: str, name: str, config: dict, dtype: str, na
     return f"{backend}:{name}:{digest}"
 
 
+def weights_source(name_or_path: str | Path) -> str:
+    """Which weights a checkpoint holds, by content: the SHA-256 of the file it was converted from where a conversion
+    recorded one (``SOURCE``: the embedded model's GGUF, which ``llamacpp:embedded`` reads itself), else of its weight
+    files' names, sizes and digests; a hub id stands for itself. Two models with one value run the same weights, so
+    one cannot judge the other independently."""
+    path = Path(name_or_path)
+    if not path.is_dir():
+        return f"hub:{name_or_path}"
+    source = path / SOURCE
+    if source.exists():
+        return json.loads(source.read_text())["sha256"]
+    return hashlib.sha256(_weights_id(path).encode()).hexdigest()
+
+
 def _weights_id(name_or_path: str | Path) -> str:
     """Name, size and content digest of local weight files, so a changed checkpoint gets a new fingerprint (and no
     cached answer of the old one), a model trained again in place (``pluralign align --fresh``, same sizes) too."""
@@ -55,10 +69,10 @@ def _weights_id(name_or_path: str | Path) -> str:
     if not path.is_dir():
         return str(name_or_path)
     files = sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin"))
-    return ";".join(f"{p.name}:{p.stat().st_size}:{_content_digest(p)}" for p in files)
+    return ";".join(f"{p.name}:{p.stat().st_size}:{content_digest(p)}" for p in files)
 
 
-def _content_digest(path: Path) -> str:
+def content_digest(path: Path) -> str:
     """SHA-256 of a file's bytes, remembered in the cache folder under its real path, inode, size and modification
     time: each version of a checkpoint is read once, not at every load (a 70B model's weights are 140 GB)."""
     real = path.resolve()

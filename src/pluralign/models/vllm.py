@@ -19,7 +19,7 @@ from typing import Sequence
 
 from .base import GenerateRequest, ModelSpecError, ScoreRequest, truncate_at_stop
 from .prefix import plan_scores
-from .tokens import TemplatedTokens, checkpoint_fingerprint
+from .tokens import TemplatedTokens, checkpoint_fingerprint, weights_source
 
 
 class VLLMModel(TemplatedTokens):
@@ -91,6 +91,7 @@ class VLLMModel(TemplatedTokens):
         config = self.llm.llm_engine.model_config
         self.fingerprint = checkpoint_fingerprint("vllm", self.name, config.hf_config.to_dict(), str(config.dtype),
                                                   name_or_path)
+        self.weights_source = weights_source(name_or_path)
 
     def score(self, requests: Sequence[ScoreRequest]) -> list[list[float]]:
         from vllm import SamplingParams
