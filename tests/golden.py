@@ -55,7 +55,8 @@ The compare-samplers file was written again when its fixture went from 5 prompts
 tourcut, issue 30 item 3, from 73a2fe0's code, no src change), to cut its model work (10 -> 6 sets, 5 -> 3 default
 answers; benchmarks/RESULTS.md): the 44 value-pole checks and the 3 prompts' default answers are the old file's within
 the tolerance; the 6 sets are new texts (a sampled answer depends on the batch it was drawn in), so their positions and
-every metric row are new, the same 195 rows; a second run on the branch matched the file. What each test of tests/sampling/test_job.py checks holds on 3 prompts (2 trained on, 1 held out).
+every metric row are new, the same 195 rows; a second run on the branch matched the file. What each test of
+tests/sampling/test_job.py checks holds on 3 prompts (2 trained on, 1 held out).
 """
 
 from __future__ import annotations
