@@ -25,8 +25,10 @@ def prompts_file(prompts: pd.DataFrame, folder) -> str:
 
 @pytest.fixture(scope="module")
 def compare_run(tmp_path_factory, hf_model):
+    """compare-samplers on 3 prompts in 3 languages (en-1, de-1, fr-1: 2 to train on, 1 held out; each sampler's
+    sets, the value placer's 44 checks, learning and the report), answered afresh: its records are the golden's."""
     out = tmp_path_factory.mktemp("compare") / "run"
-    config = replace(CONFIG, prompts=prompts_file(builtin_prompts().iloc[[0, 1, 4, 8, 12]], out.parent))
+    config = replace(CONFIG, prompts=prompts_file(builtin_prompts().iloc[[0, 4, 8]], out.parent))
 
     def run():
         return run_compare_samplers(config, out, progress=False, use_cache=False, models={"embedded": hf_model}).path
@@ -51,11 +53,11 @@ def test_compare_samplers_reports_every_measure_per_sampler(compare_run):
         # The ceiling is scored on the same held-out comparisons as the learners.
         assert (ceiling["n"] == acc[acc["estimator"] == "bradley-terry"].set_index("split")["n"]).all()
     candidates = pd.read_parquet(compare_run.path / "candidates.parquet")
-    assert candidates.groupby("set_id").size().eq(3).all() and candidates["set_id"].nunique() == 10
+    assert candidates.groupby("set_id").size().eq(3).all() and candidates["set_id"].nunique() == 2 * 3
     assert set(candidates.groupby("sampler")["nc_prompt"].first().fillna("none")) == {"none", "values"}
     assert json.loads((compare_run.path / "manifest.json").read_text())["config"]["nc_prompt"] == "values"
     assert candidates[["traditional_secular", "survival_self_expression"]].abs().le(1).all().all()
-    assert len(pd.read_parquet(compare_run.path / "defaults.parquet")) == 5
+    assert len(pd.read_parquet(compare_run.path / "defaults.parquet")) == 3
     assert pd.read_parquet(compare_run.path / "judge_accuracy.parquet").set_index("axis").loc["all", "n"] == 44
     # The default margin is above every lean of the near-chance embedded judge on responses written at one pole.
     checks = pd.DataFrame([r for r in read_records(compare_run.path) if r["stage"] == "judge-check"])
