@@ -95,17 +95,17 @@ def test_yes_and_no_of_one_context_are_one_row(hf_model):
     assert len(plan.rows) == 1
 
 
-def test_scores_match_lm_evaluation_harness(hf_model):
+def test_scores_match_lm_evaluation_harness(fp32_model):
     from lm_eval.api.instance import Instance
     from lm_eval.models.huggingface import HFLM
 
     from pluralign.models.embedded import embedded_hf_dir
 
     requests = _stance_requests(2) + [ScoreRequest("Paris is the capital of", (" France", " Italy"))]
-    pairs = [(hf_model.render(r.context), c) for r in requests for c in r.continuations]
+    pairs = [(fp32_model.render(r.context), c) for r in requests for c in r.continuations]
     lm = HFLM(pretrained=str(embedded_hf_dir()), dtype="float32", batch_size=8, device="cpu")
     theirs = [v for v, _ in lm.loglikelihood([Instance("loglikelihood", {}, p, i) for i, p in enumerate(pairs)], disable_tqdm=True)]
-    ours = [v for r in hf_model.score(requests) for v in r]
+    ours = [v for r in fp32_model.score(requests) for v in r]
     assert np.abs(np.array(ours) - np.array(theirs)).max() < 1e-3
 
 

@@ -24,12 +24,12 @@ def prompts_file(prompts: pd.DataFrame, folder) -> str:
 
 
 @pytest.fixture(scope="module")
-def compare_run(tmp_path_factory, hf_model):
+def compare_run(tmp_path_factory, fp32_model):
     out = tmp_path_factory.mktemp("compare") / "run"
     config = replace(CONFIG, prompts=prompts_file(builtin_prompts().iloc[[0, 1, 4, 8, 12]], out.parent))
 
     def run():
-        return run_compare_samplers(config, out, progress=False, use_cache=False, models={"embedded": hf_model}).path
+        return run_compare_samplers(config, out, progress=False, use_cache=False, models={"embedded": fp32_model}).path
 
     run.path = run()
     return run
