@@ -51,6 +51,11 @@ In the compare-samplers file the same change clips at 0 the 17 negative lower en
 intervals (overall and by group; the lowest was -3.216), the one number it changes: a log-loss is never below 0,
 and these rows went through ``disaggregate`` unclipped because their values did not all lie in [0, 1]. Set by hand
 to 0.0 (the code computes max(end, 0) there); its records and every other row are as they were.
+Every golden file was written in float32. When ``dtype=auto`` began to mean bf16 on a CPU that computes it natively
+(branch bf16: AVX-512 BF16 or AMX), the golden audit, values and compare-samplers runs began to take the embedded
+model in float32 (``conftest.fp32_model``), handed to their jobs under the spec ``embedded``: the spec string is in
+their record keys and metrics rows, which keep it, and each run's manifest records ``model_dtypes: {"embedded":
+"float32"}`` beside the fingerprint. No golden file was written again for it.
 """
 
 from __future__ import annotations
