@@ -69,9 +69,20 @@ def answer_cache(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def hf_model():
+    """The embedded model as users get it: ``dtype=auto``, bf16 on a CPU with AVX-512 BF16 or AMX, else fp32."""
     from pluralign.models.spec import load
 
     return load("embedded")
+
+
+@pytest.fixture(scope="session")
+def fp32_model():
+    """The embedded model in float32, for the tests that compare it with what float32 computed: the golden runs
+    (written in float32; given to their jobs under the spec ``embedded``, so their records keep its name while the
+    run's manifest records ``float32``), lm-evaluation-harness, vLLM, llama.cpp and the floor environment."""
+    from pluralign.models.spec import load
+
+    return load("embedded?dtype=float32")
 
 
 @pytest.fixture(scope="session")
@@ -184,8 +195,9 @@ def statements_file(ids: str, folder: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def small_run(tmp_path_factory, answer_cache, hf_model):
-    """A complete audit of 16 built-in statements (4 topics, en and de) with every stage, on the embedded model.
+def small_run(tmp_path_factory, answer_cache, fp32_model):
+    """A complete audit of 16 built-in statements (4 topics, en and de) with every stage, on the embedded model in
+    float32 (the golden audit's).
 
     Eight modules use it, so with two workers both make it, each in a folder of its own: the second to start waits
     for the first, then finds every answer in the run's answer cache instead of computing them again."""
@@ -196,7 +208,7 @@ def small_run(tmp_path_factory, answer_cache, hf_model):
 
     def audit():
         return run_audit(AuditConfig(models=["embedded"], statements=statements, max_tokens=32), out,
-                         progress=False, models={"embedded": hf_model}).path
+                         progress=False, models={"embedded": fp32_model}).path
 
     with open(answer_cache / "small_run.lock", "w") as guard:
         fcntl.flock(guard, fcntl.LOCK_EX)

@@ -57,6 +57,11 @@ answers; benchmarks/RESULTS.md): the 44 value-pole checks and the 3 prompts' def
 the tolerance; the 6 sets are new texts (a sampled answer depends on the batch it was drawn in), so their positions and
 every metric row are new, the same 195 rows; a second run on the branch matched the file. What each test of
 tests/sampling/test_job.py checks holds on 3 prompts (2 trained on, 1 held out).
+Every golden file was written in float32. When ``dtype=auto`` began to mean bf16 on a CPU that computes it natively
+(branch bf16: AVX-512 BF16 or AMX), the golden audit, values and compare-samplers runs began to take the embedded
+model in float32 (``conftest.fp32_model``), handed to their jobs under the spec ``embedded``: the spec string is in
+their record keys and metrics rows, which keep it, and each run's manifest records ``model_dtypes: {"embedded":
+"float32"}`` beside the fingerprint. No golden file was written again for it.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pluralign.runs import Models, Run, RunError, read_records
+from pluralign.runs import Models, Run, RunError, read_manifest, read_records
 
 
 def test_records_survive_reopening_and_are_skipped(tmp_path):
@@ -61,6 +61,16 @@ def test_new_weights_under_the_same_spec_are_refused(tmp_path):
     run.set_model("hf:x", "fp1")
     with pytest.raises(RunError, match="now loads fp2"):
         Run(tmp_path / "r", "audit", {}, "data").set_model("hf:x", "fp2")
+
+
+def test_a_run_records_each_models_number_format_and_a_resume_in_another_names_the_first(tmp_path):
+    """``dtype=auto`` is bf16 on a CPU with AVX-512 BF16 or AMX and fp32 elsewhere: a run says which format gave its
+    answers, and one resumed on a machine where auto means the other format is refused with the option to name."""
+    run = Run(tmp_path / "r", "audit", {}, "data")
+    run.set_model("embedded", "fp-bf16", "bfloat16")
+    assert read_manifest(tmp_path / "r")["model_dtypes"] == {"embedded": "bfloat16"}
+    with pytest.raises(RunError, match=r"computed in bfloat16, now in float32: name \?dtype=bfloat16 to go on"):
+        Run(tmp_path / "r", "audit", {}, "data").set_model("embedded", "fp-fp32", "float32")
 
 
 def test_models_hands_the_jobs_it_runs_each_model_loaded_once_without_its_cache(tmp_path, hf_model):

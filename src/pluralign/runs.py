@@ -107,12 +107,18 @@ class Run:
         tmp.write_text(json.dumps(self.manifest, indent=2, ensure_ascii=False))
         os.replace(tmp, self.manifest_path)
 
-    def set_model(self, spec: str, fingerprint: str) -> None:
-        """Record a model's fingerprint; refuse to resume with different weights under the same spec."""
+    def set_model(self, spec: str, fingerprint: str, dtype: str | None = None) -> None:
+        """Record a model's fingerprint and the number format it computes in (``model_dtypes``: ``dtype=auto`` is
+        bf16 on some CPUs and fp32 on others); refuse to resume with different weights or format under one spec."""
         known = self.manifest["models"].get(spec)
+        was = self.manifest.get("model_dtypes", {}).get(spec)
         if known and known != fingerprint:
-            raise RunError(f"{self.path} was run with {spec} = {known}, but that spec now loads {fingerprint}; use --fresh")
+            hint = f" (it computed in {was}, now in {dtype}: name ?dtype={was} to go on)" if was and dtype != was else ""
+            raise RunError(f"{self.path} was run with {spec} = {known}, but that spec now loads {fingerprint}{hint}; "
+                           "use --fresh")
         self.manifest["models"][spec] = fingerprint
+        if dtype:
+            self.manifest.setdefault("model_dtypes", {})[spec] = dtype
         self._write_manifest()
 
     def describe_data(self, **facts) -> None:
@@ -168,7 +174,7 @@ class Models:
         if spec not in self._open:
             model = self._given[spec] if spec in self._given else load(spec, template_from=self._template_from)
             if self._run is not None:
-                self._run.set_model(spec, model.fingerprint)
+                self._run.set_model(spec, model.fingerprint, getattr(model, "dtype", None))
             self._loaded[spec] = model
             self._open[spec] = CachedModel(model, self._cache) if self._cache else model
         return self._open[spec]

@@ -165,12 +165,14 @@ def test_sft_on_the_chosen_answers_makes_them_likelier_under_the_tuned_model(tmp
     curve = train_policy(pairs, config, tmp_path, progress=False)
     assert len(curve) == 4 and curve.loss.notna().all() and curve.margin.isna().all()
 
-    def likelihood(spec: str) -> float:
+    def likelihood(model) -> float:
         requests = [ScoreRequest([{"role": "user", "content": f"How should I decide about {t}?"}], (answers[0],))
                     for t in TOPICS[8:12]]  # prompts it was not trained on
-        return sum(s[0] for s in load(spec).score(requests))
+        return sum(s[0] for s in model.score(requests))
 
-    assert likelihood(f"hf:{tmp_path / 'model'}") > likelihood("embedded") + 1.0  # measured: -146 against -250
+    tuned, base = load(f"hf:{tmp_path / 'model'}"), load("embedded")
+    assert tuned.dtype == base.dtype  # dtype=auto computes both in one format (bf16 where the CPU computes it natively)
+    assert likelihood(tuned) > likelihood(base) + 1.0  # measured in fp32: -146 against -250
 
 
 @pytest.mark.slow

@@ -34,6 +34,9 @@ def test_a_complete_run_has_every_stage_and_metric(small_run):
     assert len(framings) == 6 * len(items)
     manifest = json.loads((small_run / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["models"]["embedded"].startswith("hf:embedded:")
+    # the number format the model computed in (the golden audit's float32, conftest.fp32_model), shown in the report
+    assert manifest["model_dtypes"] == {"embedded": "float32"}
+    assert "Models: embedded (float32)" in (small_run / "report.html").read_text(encoding="utf-8")
 
 
 class AgreesInGerman:

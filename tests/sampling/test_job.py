@@ -24,14 +24,14 @@ def prompts_file(prompts: pd.DataFrame, folder) -> str:
 
 
 @pytest.fixture(scope="module")
-def compare_run(tmp_path_factory, hf_model):
+def compare_run(tmp_path_factory, fp32_model):
     """compare-samplers on 3 prompts in 3 languages (en-1, de-1, fr-1: 2 to train on, 1 held out; each sampler's
     sets, the value placer's 44 checks, learning and the report), answered afresh: its records are the golden's."""
     out = tmp_path_factory.mktemp("compare") / "run"
     config = replace(CONFIG, prompts=prompts_file(builtin_prompts().iloc[[0, 4, 8]], out.parent))
 
     def run():
-        return run_compare_samplers(config, out, progress=False, use_cache=False, models={"embedded": hf_model}).path
+        return run_compare_samplers(config, out, progress=False, use_cache=False, models={"embedded": fp32_model}).path
 
     run.path = run()
     return run

@@ -25,7 +25,7 @@ THRESHOLDS = Thresholds(relevance={"Value": 0.3, "Right": 0.3, "Duty": 0.3})
 
 
 @pytest.fixture(scope="module")
-def values_run(tmp_path_factory, hf_model):
+def values_run(tmp_path_factory, fp32_model):
     out = tmp_path_factory.mktemp("values") / "run"
     situations = out.parent / "situations.jsonl"
     builtin_situations().set_index("id").loc[IDS].reset_index().to_json(situations, orient="records", lines=True,
@@ -33,7 +33,7 @@ def values_run(tmp_path_factory, hf_model):
     config = ValuesRunConfig(situations=str(situations), samples=2, max_tokens=48, explain=True, thresholds=THRESHOLDS)
 
     def run(config=config, **kw):
-        return run_values(config, out, progress=False, use_cache=False, models={"embedded": hf_model}, **kw).path
+        return run_values(config, out, progress=False, use_cache=False, models={"embedded": fp32_model}, **kw).path
 
     run.path = run()
     run.config = config

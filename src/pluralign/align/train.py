@@ -3,6 +3,7 @@ from its checkpoints, merged into a checkpoint any ``hf:`` spec loads."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import warnings
@@ -11,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..models.base import ModelSpecError
-from ..models.spec import checkpoint, parse_spec
+from ..models.spec import ModelSpec, checkpoint, parse_spec, released_dtype
 from .config import AlignConfig
 
 
@@ -74,8 +75,23 @@ def train_policy(pairs: pd.DataFrame, config: AlignConfig, folder: Path, progres
     target, partial = folder / "model", folder / "model.partial"
     trainer.model.merge_and_unload().save_pretrained(partial)
     tokenizer.save_pretrained(partial)
+    _keep_base_dtype(partial, parse_spec(config.model))
     if target.exists():  # merged by an earlier attempt that stopped before recording it
         shutil.rmtree(target)
     os.replace(partial, target)
     return pd.DataFrame([{"step": h["step"], "loss": h["loss"], "margin": h.get("rewards/margins"),
                           "accuracy": h.get("rewards/accuracies")} for h in trainer.state.log_history if "loss" in h])
+
+
+def _keep_base_dtype(folder: Path, base: ModelSpec) -> None:
+    """Give the merged checkpoint's config the dtype its base was released in, or the one its spec names (the
+    weights stay fp32, as trained), so that ``dtype=auto`` computes the tuned model in the base model's format and
+    align compares two models, not two number formats (auto is bf16 on some CPUs: ``devices.resolve_dtype``)."""
+    dtype = base.options.get("dtype", "auto")
+    dtype = released_dtype(base) if dtype == "auto" else dtype
+    if dtype is None:
+        return
+    path = folder / "config.json"
+    config = json.loads(path.read_text())
+    config["dtype"] = dtype
+    path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")

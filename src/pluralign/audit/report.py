@@ -131,6 +131,8 @@ def write_audit_report(run_dir: Path, manifest: dict, tables: dict[str, pd.DataF
     examples = items.dropna(subset=["response"]).head(40) if "response" in items else pd.DataFrame()
     sensitive = (items.dropna(subset=["framing_sensitivity"]).sort_values("framing_sensitivity", ascending=False).head(15)
                  if "framing_sensitivity" in items else pd.DataFrame())
+    specs = manifest.get("config", {}).get("models") or list(manifest.get("models", {}))
+    dtypes = manifest.get("model_dtypes", {})  # the number format each computed in: auto differs between CPUs
     judge = metrics[(metrics["metric"] == "stance_judge_accuracy") & ~metrics["group"].isin(["gap", "ratio"])] \
         if len(metrics) else metrics
     return write_page(run_dir / "report.html", "audit.html",
@@ -138,7 +140,7 @@ def write_audit_report(run_dir: Path, manifest: dict, tables: dict[str, pd.DataF
         manifest=manifest, figures=_figures(tables, metrics) if len(metrics) else [],
         overall=overall.to_dict("records"), gaps=gaps.to_dict("records"),
         examples=examples.to_dict("records"), sensitive=sensitive.to_dict("records"),
-        n_items=len(items), models=manifest.get("config", {}).get("models") or list(manifest.get("models", {})),
+        n_items=len(items), models=[f"{m} ({dtypes[m]})" if m in dtypes else m for m in specs],
     )
 
 

@@ -13,14 +13,35 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def resolve_dtype(dtype: str | torch.dtype, device: str) -> torch.dtype:
-    """``auto`` is bf16 on a GPU that computes in it and fp32 elsewhere (a CPU's bf16 matmuls are slow)."""
+#: torch's checks for the instructions that compute bfloat16 products in hardware: AVX-512 BF16 (Intel since Cooper
+#: Lake, AMD since Zen 4) and AMX (Intel since Sapphire Rapids, which has AVX-512 BF16 too). Without them oneDNN
+#: emulates bfloat16 and is slower than float32.
+_NATIVE_BF16 = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+
+
+def cpu_computes_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 matrices in hardware (a torch without the checks counts as no)."""
+    return any(getattr(torch.cpu, check, lambda: False)() for check in _NATIVE_BF16)
+
+
+def resolve_dtype(dtype: str | torch.dtype, device: str, stored: str | None = None) -> torch.dtype:
+    """``auto`` is bf16 on a GPU that computes in it; on the CPU it is the checkpoint's own dtype (``stored``, from
+    its config) where that is bf16 and the CPU computes bf16 natively (2.6x float32's matmul rate on a Zen 4 core,
+    9x on AMX: benchmarks/RESULTS.md), else fp32 (emulated bf16 is slower than fp32; fp16 matmuls on a CPU are too)."""
     if isinstance(dtype, torch.dtype):
         return dtype
     if dtype == "auto":
-        on_gpu = device.startswith("cuda") and torch.cuda.is_available()
-        return torch.bfloat16 if on_gpu and torch.cuda.is_bf16_supported() else torch.float32
+        if device.startswith("cuda") and torch.cuda.is_available():
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
+        on_cpu = device == "cpu"
+        return torch.bfloat16 if on_cpu and stored == "bfloat16" and cpu_computes_bf16() else torch.float32
     return getattr(torch, dtype)
+
+
+def stored_dtype(config) -> str | None:
+    """The dtype a transformers config says its checkpoint was saved in (``dtype``, formerly ``torch_dtype``)."""
+    dtype = getattr(config, "dtype", None) or getattr(config, "torch_dtype", None)
+    return str(dtype).removeprefix("torch.") if dtype else None
 
 
 def _shape(model) -> tuple[int, int, int, int, int, int]:

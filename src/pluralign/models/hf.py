@@ -12,24 +12,29 @@ import numpy as np
 import torch
 
 from .base import GenerateRequest, ModelSpecError, ScoreRequest, truncate_at_stop
-from .devices import free_bytes, generation_batch, resolve_device, resolve_dtype, scoring_budget
+from .devices import free_bytes, generation_batch, resolve_device, resolve_dtype, scoring_budget, stored_dtype
 from .prefix import TokenTree, plan_scores, tree_batches
 from .tokens import TemplatedTokens, checkpoint_fingerprint, weights_source
 from .tree_attention import TreeLayout, base_implementation, tree_attention
 
 
 class HFModel(TemplatedTokens):
-    """A causal LM loaded with transformers: on a GPU when there is one (``device="auto"``), else on the CPU in fp32.
+    """A causal LM loaded with transformers: on a GPU when there is one (``device="auto"``), else on the CPU, in
+    bf16 where the checkpoint was saved in it and the CPU computes it natively, else in fp32.
 
     Args:
         name_or_path: a hub id or a local checkpoint directory.
-        dtype: ``auto`` (bf16 on a GPU that has it, else fp32), ``float32``, ``bfloat16`` or ``float16``.
+        dtype: ``auto`` (bf16 on a GPU that has it; on the CPU the checkpoint's own dtype if that is bf16 and the CPU
+            has AVX-512 BF16 or AMX, else fp32: ``devices.resolve_dtype``), ``float32``, ``bfloat16`` or ``float16``;
+            the one used is ``self.dtype``, and a part of the fingerprint.
         device: ``auto`` (CUDA when present), ``cpu``, ``cuda``, ``cuda:1``, ``mps``.
         device_map: ``auto`` spreads a model too large for one GPU over all of them (accelerate); overrides device.
         batch_tokens: tree nodes per scoring forward pass; ``auto``: 2048 on the CPU, and on a GPU what its free
             memory holds after the weights.
         gen_batch_size: prompts generated together; ``auto``: 16 on the CPU, and on a GPU what its free memory
             holds for each batch's prompt and reply lengths.
+        checkpoint_dtype: the dtype the weights were released in, where the checkpoint's config says another (the
+            embedded model's weights are stored converted to float32); default: the config's.
     """
 
     #: Consecutive tree nodes whose attention is computed together: a segment's queries see its own nodes and its
@@ -47,22 +52,26 @@ class HFModel(TemplatedTokens):
         batch_tokens: int | str = "auto",
         gen_batch_size: int | str = "auto",
         label: str | None = None,
+        checkpoint_dtype: str | None = None,
     ) -> None:
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
         hf_logging.set_verbosity_error()  # keep load bars and deprecation notes out of users' runs
         hf_logging.disable_progress_bar()
         device = resolve_device(device)
-        dtype = resolve_dtype(dtype, device if device_map is None else "cuda")
         try:
+            config = AutoConfig.from_pretrained(name_or_path)
+            dtype = resolve_dtype(dtype, device if device_map is None else "cuda", checkpoint_dtype or stored_dtype(config))
             self.tokenizer = AutoTokenizer.from_pretrained(name_or_path)
             if device_map is None:
-                self.model = AutoModelForCausalLM.from_pretrained(name_or_path, dtype=dtype).to(device).eval()
+                self.model = AutoModelForCausalLM.from_pretrained(name_or_path, config=config, dtype=dtype).to(device).eval()
             else:
-                self.model = AutoModelForCausalLM.from_pretrained(name_or_path, dtype=dtype, device_map=device_map).eval()
+                self.model = AutoModelForCausalLM.from_pretrained(name_or_path, config=config, dtype=dtype,
+                                                                  device_map=device_map).eval()
         except (OSError, ValueError) as exc:
             raise ModelSpecError(f"could not load transformers model '{name_or_path}': {exc}") from None
+        self.dtype = str(dtype).removeprefix("torch.")
         self.device = str(self.model.device)
         free = free_bytes(self.model)
         self.batch_tokens = batch_tokens if batch_tokens != "auto" else scoring_budget(self.model, free)

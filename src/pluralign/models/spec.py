@@ -20,6 +20,7 @@ from typing import Callable
 from urllib.parse import parse_qsl
 
 from .base import LanguageModel, ModelSpecError
+from .embedded import EMBEDDED_DTYPE
 
 SPEC_HELP = ("embedded, llamacpp:embedded, hf:<id|path>, vllm:<id|path>, llamacpp:<file.gguf>, openai:<base_url>#<model>, "
              "each with ?<option>=<value>&...")
@@ -127,6 +128,18 @@ def checkpoint(spec: ModelSpec) -> str | Path:
     return spec.target
 
 
+def released_dtype(spec: ModelSpec) -> str | None:
+    """The dtype an hf spec's checkpoint was released in (``embedded``: SmolLM2's bf16, though its converted weights
+    are stored in fp32), which ``dtype=auto`` follows on a CPU that computes it natively."""
+    if spec.is_embedded:
+        return EMBEDDED_DTYPE
+    from transformers import AutoConfig
+
+    from .devices import stored_dtype
+
+    return stored_dtype(AutoConfig.from_pretrained(checkpoint(spec)))
+
+
 def load(text: str, *, template_from: str | None = None, **options) -> LanguageModel:
     """Load the model a spec names; options go to the backend (e.g. ``n_ctx`` for llama.cpp).
 
@@ -139,7 +152,8 @@ def load(text: str, *, template_from: str | None = None, **options) -> LanguageM
     if spec.kind == "hf":
         from .hf import HFModel
 
-        return HFModel(checkpoint(spec), **label, **options)
+        released = {"checkpoint_dtype": EMBEDDED_DTYPE} if spec.is_embedded else {}
+        return HFModel(checkpoint(spec), **label, **released, **options)
     if spec.kind == "vllm":
         from .vllm import VLLMModel
 

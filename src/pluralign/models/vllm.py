@@ -27,8 +27,9 @@ class VLLMModel(TemplatedTokens):
 
     Args:
         name_or_path: a hub id or a local checkpoint directory.
-        dtype: ``auto`` (on a GPU vLLM's choice, bf16 for most checkpoints; on the CPU fp32, as the hf backend),
-            ``float32``, ``bfloat16``, ``float16``.
+        dtype: ``auto`` (on a GPU vLLM's choice, bf16 for most checkpoints; on the CPU fp32, even where the hf
+            backend's auto is bf16: vLLM's CPU kernels in bf16 are not measured here, and its tests compare it with
+            the hf backend in fp32), ``float32``, ``bfloat16``, ``float16``; the one used is ``self.dtype``.
         tensor_parallel_size, pipeline_parallel_size: GPUs each layer is split over, and stages the layers are
             split into (their product is the number of GPUs).
         distributed_executor_backend: ``mp`` (one machine) or ``ray`` (a Ray cluster, for several machines).
@@ -89,6 +90,7 @@ class VLLMModel(TemplatedTokens):
         self.tokenizer = self.llm.get_tokenizer()
         self.name = label or str(name_or_path)
         config = self.llm.llm_engine.model_config
+        self.dtype = str(config.dtype).removeprefix("torch.")
         self.fingerprint = checkpoint_fingerprint("vllm", self.name, config.hf_config.to_dict(), str(config.dtype),
                                                   name_or_path)
         self.weights_source = weights_source(name_or_path)
