@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+BASE = "embedded?dtype=float32"  # the end-to-end gain's base model: its sizes were set in float32
 TOPICS = ["my career", "where to live", "whom to marry", "my religion", "my parents' expectations", "my free time",
           "how to raise my children", "what to study", "my holidays", "my savings", "my friendships", "my neighbours",
           "my wedding", "my job offer abroad", "caring for my grandmother", "my diet"]
@@ -26,13 +27,17 @@ def _prompts(folder):
 
 @pytest.mark.slow
 def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_prompts(cli, reward_run, tmp_path):
-    """End to end on the embedded model: 32 training prompts, 10 DPO steps; the traditional group's reward prefers the
-    tuned model's answers to the base's on the 32 held-out prompts, with the whole interval above 0.5, and the other
-    group's reward sees it lose. Before and after, at the fewest items that give each shift a finite interval: stances
-    on 2 statements, 2 survey questions steered toward each group, Overton coverage on 2 held-out prompts (what the
-    shifts mean is tested on models whose steering the tests control, in test_pluralism.py)."""
+    """End to end on the embedded model in float32 (``BASE``): 32 training prompts, 10 DPO steps; the traditional
+    group's reward prefers the tuned model's answers to the base's on the 32 held-out prompts, with the whole
+    interval above 0.5, and the other group's reward sees it lose. Before and after, at the fewest items that give
+    each shift a finite interval: stances on 2 statements, 2 survey questions steered toward each group, Overton
+    coverage on 2 held-out prompts (what the shifts mean is tested on models whose steering the tests control, in
+    test_pluralism.py). The sizes were set in float32; with ``dtype=auto`` in bfloat16 (a CPU that computes it
+    natively) the target's win rate was 0.61 with an interval from 0.44: a gain this size does not show in bfloat16
+    (benchmarks/RESULTS.md, session 24)."""
     out = tmp_path / "tuned"
-    args = ["align", "--reward", str(reward_run), "--target", "traditional", "--prompts", str(_prompts(tmp_path)),
+    args = ["align", "--reward", str(reward_run), "--target", "traditional", "--model", BASE,
+            "--prompts", str(_prompts(tmp_path)),
             "--eval-share", "0.5", "--steps", "10", "--learning-rate", "1e-3", "--max-tokens", "32", "--seed", "1",
             "--audit-limit", "2", "--pluralism-questions", "2", "--overton-prompts", "2", "--no-cache", "-q", "--out",
             str(out)]
@@ -67,7 +72,7 @@ def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_p
     wide = items.pivot_table(index=["statement_id", "variant"], columns="model", values="p_agree")
     shift = pd.read_parquet(out / "stance.parquet").query("grouping == 'overall'").iloc[0]
     tuned = f"hf:{out / 'model'}"
-    assert shift.n == len(wide) and abs(shift.value - (wide[tuned] - wide["embedded"]).mean()) < 1e-12
+    assert shift.n == len(wide) and abs(shift.value - (wide[tuned] - wide[BASE]).mean()) < 1e-12
     # and the three kinds of pluralism: each measure's change on the same questions and prompts, each kind apart
     shifts = pd.read_parquet(out / "pluralism_shift.parquet")
     assert set(shifts.kind) == {"steerable", "distributional", "overton"}, shifts
@@ -76,7 +81,7 @@ def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_p
     assert overall.loc["steered_alignment", "n"] == 2 * 3 and overall.loc["overton_coverage", "n"] == 2
     opinions = pd.read_parquet(out / "pluralism" / "opinions.parquet").pivot_table(
         index=["question_id", "group"], columns="model", values="alignment")
-    assert overall.loc["opinion_alignment", "value"] == pytest.approx((opinions[tuned] - opinions["embedded"]).mean())
+    assert overall.loc["opinion_alignment", "value"] == pytest.approx((opinions[tuned] - opinions[BASE]).mean())
     assert {"steer_specificity_shift", "overton_coverage_shift"} <= set(pd.read_parquet(out / "metrics.parquet").metric)
     assert "pluralism_shift" in result.stdout and "steered_alignment" in result.stdout
     assert max(len(line) for line in result.stdout.splitlines()) <= 80, result.stdout  # its tables too

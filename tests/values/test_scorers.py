@@ -43,13 +43,15 @@ def _assert_distributions(scores):
     assert (scores[["supports", "opposes", "either"]] >= 0).all().all()
 
 
-def test_lm_scores_are_distributions_from_one_batched_call(hf_model):
-    counting = CountingModel(hf_model)
+def test_lm_scores_are_distributions_from_one_batched_call(fp32_model):
+    """In float32 batching changes nothing: one candidate at a time gives the same probabilities. (In bfloat16, which
+    ``dtype=auto`` is on a CPU that computes it natively, the batch's padding moves them by up to 0.06 on this test's
+    items, bfloat16's own rounding: benchmarks/RESULTS.md, "The suite on a fresh clone, 2026-12-07, session 24".)"""
+    counting = CountingModel(fp32_model)
     scores = LMScorer(counting).score(ITEMS)
     assert counting.calls == [2 * len(ITEMS)]
     _assert_distributions(scores)
-    # Batching changes nothing: one candidate at a time gives the same probabilities.
-    one_by_one = pd.concat([LMScorer(hf_model).score(ITEMS.iloc[[i]]) for i in range(len(ITEMS))])
+    one_by_one = pd.concat([LMScorer(fp32_model).score(ITEMS.iloc[[i]]) for i in range(len(ITEMS))])
     np.testing.assert_allclose(scores.to_numpy(), one_by_one.to_numpy(), atol=2e-4)
 
 
