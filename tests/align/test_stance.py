@@ -11,7 +11,7 @@ from scipy.stats import ttest_1samp
 from pluralign.align.core import stance_shift
 from pluralign.align.report import write_align_report
 from pluralign.metrics.checks import check_row
-from pluralign.metrics.mean_test import bootstrap_t_p_value
+from pluralign.metrics.bootstrap_t import bootstrap_t_p_value
 
 from .verdict_sim import shift_verdict_runs, stance_items, statements
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from safetensors import safe_open
 
 from pluralign.models import load, parse_spec
 from pluralign.models.base import ModelSpecError, ScoreRequest
@@ -69,17 +70,35 @@ def test_auto_is_bf16_exactly_where_the_checkpoint_is_bf16_and_the_cpu_computes_
     assert cpu_computes_bf16() == native
     expected = torch.bfloat16 if native else torch.float32
     assert hf_model.model.dtype == expected and hf_model.dtype == str(expected).removeprefix("torch.")  # SmolLM2: bf16
-    plain = load(f"hf:{embedded_hf_dir()}")  # the same weights, in a folder whose config says float32
-    assert plain.model.dtype == torch.float32 and plain.dtype == "float32"
-    released = tmp_path / "bf16-config"  # the same weights again, their config saying bfloat16 (align's tuned models)
-    released.mkdir()
+    config = json.loads((embedded_hf_dir() / "config.json").read_text())
+    assert config["dtype"] == "bfloat16"  # the conversion records SmolLM2's release dtype ...
+    with safe_open(embedded_hf_dir() / "model.safetensors", "pt") as weights:  # ... and keeps its weights in float32
+        assert {weights.get_slice(name).get_dtype() for name in weights.keys()} == {"F32"}
+    assert load(f"hf:{embedded_hf_dir()}").model.dtype == expected  # so the folder itself is the embedded model
+    plain = tmp_path / "fp32-config"  # the same weights, their config saying float32 (an fp32 checkpoint)
+    plain.mkdir()
     for file in embedded_hf_dir().iterdir():
         if file.name != "config.json":
-            (released / file.name).symlink_to(file)
-    config = json.loads((embedded_hf_dir() / "config.json").read_text())
-    assert config["dtype"] == "float32"
-    (released / "config.json").write_text(json.dumps({**config, "dtype": "bfloat16"}))
-    assert load(f"hf:{released}").model.dtype == expected
+            (plain / file.name).symlink_to(file)
+    (plain / "config.json").write_text(json.dumps({**config, "dtype": "float32"}))
+    fp32 = load(f"hf:{plain}")
+    assert fp32.model.dtype == torch.float32 and fp32.dtype == "float32"
+
+
+def test_a_conversion_made_before_the_release_dtype_was_recorded_is_brought_up_to_date(tmp_path, monkeypatch):
+    """A user's cache converted by an earlier pluralign holds a config saying float32: the first load records
+    bfloat16 in it (before, ``load`` special-cased the embedded model's dtype instead)."""
+    current = embedded_hf_dir()
+    old = tmp_path / "models" / current.name
+    old.mkdir(parents=True)
+    for file in current.iterdir():
+        if file.name != "config.json":
+            (old / file.name).symlink_to(file)
+    config = json.loads((current / "config.json").read_text())
+    (old / "config.json").write_text(json.dumps({**config, "dtype": "float32"}))
+    monkeypatch.setenv("PLURALIGN_CACHE", str(tmp_path))
+    assert embedded_hf_dir() == old and json.loads((old / "config.json").read_text())["dtype"] == "bfloat16"
+    assert json.loads((old / "config.json").read_text()) == config
 
 
 def test_gpu_batch_sizes_grow_with_free_memory_and_shrink_with_longer_sequences(hf_model):

@@ -15,7 +15,7 @@ from scipy.stats import DegenerateDataWarning, bootstrap, permutation_test, rank
 
 from ..metrics import MetricFrame, disaggregate
 from ..metrics.checks import CHECKS, stance_checks
-from ..metrics.mean_test import bootstrap_t_p_value
+from ..metrics.bootstrap_t import bootstrap_t_p_value
 from ..metrics.multiple import holm
 from ..metrics.registry import metric_info
 

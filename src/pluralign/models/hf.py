@@ -33,8 +33,6 @@ class HFModel(TemplatedTokens):
             memory holds after the weights.
         gen_batch_size: prompts generated together; ``auto``: 16 on the CPU, and on a GPU what its free memory
             holds for each batch's prompt and reply lengths.
-        checkpoint_dtype: the dtype the weights were released in, where the checkpoint's config says another (the
-            embedded model's weights are stored converted to float32); default: the config's.
     """
 
     #: Consecutive tree nodes whose attention is computed together: a segment's queries see its own nodes and its
@@ -52,7 +50,6 @@ class HFModel(TemplatedTokens):
         batch_tokens: int | str = "auto",
         gen_batch_size: int | str = "auto",
         label: str | None = None,
-        checkpoint_dtype: str | None = None,
     ) -> None:
         from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -62,7 +59,7 @@ class HFModel(TemplatedTokens):
         device = resolve_device(device)
         try:
             config = AutoConfig.from_pretrained(name_or_path)
-            dtype = resolve_dtype(dtype, device if device_map is None else "cuda", checkpoint_dtype or stored_dtype(config))
+            dtype = resolve_dtype(dtype, device if device_map is None else "cuda", stored_dtype(config))
             self.tokenizer = AutoTokenizer.from_pretrained(name_or_path)
             if device_map is None:
                 self.model = AutoModelForCausalLM.from_pretrained(name_or_path, config=config, dtype=dtype).to(device).eval()

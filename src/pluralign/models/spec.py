@@ -20,7 +20,6 @@ from typing import Callable
 from urllib.parse import parse_qsl
 
 from .base import LanguageModel, ModelSpecError
-from .embedded import EMBEDDED_DTYPE
 
 SPEC_HELP = ("embedded, llamacpp:embedded, hf:<id|path>, vllm:<id|path>, llamacpp:<file.gguf>, openai:<base_url>#<model>, "
              "each with ?<option>=<value>&...")
@@ -129,10 +128,8 @@ def checkpoint(spec: ModelSpec) -> str | Path:
 
 
 def released_dtype(spec: ModelSpec) -> str | None:
-    """The dtype an hf spec's checkpoint was released in (``embedded``: SmolLM2's bf16, though its converted weights
-    are stored in fp32), which ``dtype=auto`` follows on a CPU that computes it natively."""
-    if spec.is_embedded:
-        return EMBEDDED_DTYPE
+    """The dtype an hf spec's checkpoint was released in, as its config says (``embedded``: SmolLM2's bf16, though
+    its converted weights are stored in fp32), which ``dtype=auto`` follows on a CPU that computes it natively."""
     from transformers import AutoConfig
 
     from .devices import stored_dtype
@@ -152,8 +149,7 @@ def load(text: str, *, template_from: str | None = None, **options) -> LanguageM
     if spec.kind == "hf":
         from .hf import HFModel
 
-        released = {"checkpoint_dtype": EMBEDDED_DTYPE} if spec.is_embedded else {}
-        return HFModel(checkpoint(spec), **label, **released, **options)
+        return HFModel(checkpoint(spec), **label, **options)
     if spec.kind == "vllm":
         from .vllm import VLLMModel
 
