@@ -8,8 +8,9 @@ random order or by ``acquire`` (ε = 0.1), answered as simulated. After s choice
 scored on the held-out comparisons (and, for the mixture, whether the person's most probable type is their true
 one). Per K and model, over every seed's unseen people: the choices each policy needs to reach a target, the
 accuracy random reaches after 20 choices less 0.01 (so a plateau's noise cannot decide), with a 95% interval from
-resampling people (1,000 replicates); beside it two smoother summaries (``smoother_summaries``); and the population-level reward: one BradleyTerry fitted on the unseen people's
-first 10 choices under each policy, scored on the seen people's held-out comparisons.
+resampling people (1,000 replicates); beside it two smoother summaries (``smoother_summaries``); and the
+population-level reward: one BradleyTerry fitted on the unseen people's first 10 choices under each policy, scored
+on the seen people's held-out comparisons.
 
 Pool: the same for a study that generates 8 candidates per prompt and shows 4 (``[candidates] pool = 8``, k = 4), a
 mixture of 3 types (unequal shares) fitted on the training people's choices among all 8: each unseen person is asked
