@@ -8,8 +8,9 @@ random order or by ``acquire`` (ε = 0.1), answered as simulated. After s choice
 scored on the held-out comparisons (and, for the mixture, whether the person's most probable type is their true
 one). Per K and model, over every seed's unseen people: the choices each policy needs to reach a target, the
 accuracy random reaches after 20 choices less 0.01 (so a plateau's noise cannot decide), with a 95% interval from
-resampling people (1,000 replicates); and the population-level reward: one BradleyTerry fitted on the unseen people's
-first 10 choices under each policy, scored on the seen people's held-out comparisons.
+resampling people (1,000 replicates); beside it two smoother summaries (``smoother_summaries``); and the
+population-level reward: one BradleyTerry fitted on the unseen people's first 10 choices under each policy, scored
+on the seen people's held-out comparisons.
 
 Pool: the same for a study that generates 8 candidates per prompt and shows 4 (``[candidates] pool = 8``, k = 4), a
 mixture of 3 types (unequal shares) fitted on the training people's choices among all 8: each unseen person is asked
@@ -96,12 +97,32 @@ def choices_to_target(random: np.ndarray, active: np.ndarray, rng: np.random.Gen
         target = random[rows].mean(0)[-1] - 0.01
         return needed(random[rows].mean(0), target), needed(active[rows].mean(0), target)
 
-    point = both(np.arange(len(random)))
-    reps = np.array([both(rng.integers(len(random), size=len(random))) for _ in range(n_boot)])
+    return _with_interval(both, len(random), rng, n_boot)
+
+
+def _with_interval(both, people: int, rng: np.random.Generator, n_boot: int) -> str:
+    """``both(rows)``'s choices for random and active, and their ratio, each with a 95% interval resampling people."""
+    point = both(np.arange(people))
+    reps = np.array([both(rng.integers(people, size=people)) for _ in range(n_boot)])
     ratio = reps[:, 1] / np.maximum(reps[:, 0], 1)
     lo, hi = np.percentile(reps, [2.5, 97.5], axis=0)
     return (f"random {point[0]} [{lo[0]:.0f}, {hi[0]:.0f}], active {point[1]} [{lo[1]:.0f}, {hi[1]:.0f}], "
             f"ratio {point[1] / max(point[0], 1):.2f} [{np.percentile(ratio, 2.5):.2f}, {np.percentile(ratio, 97.5):.2f}]")
+
+
+def smoother_summaries(random: np.ndarray, active: np.ndarray, rng: np.random.Generator, n_boot: int = 1000) -> str:
+    """Two summaries less coarse than a crossing near the plateau, beside it (not instead of it): the choices each
+    policy needs to reach 90% of random's gain from 0 to 20 choices, and active's mean accuracy lead over choices
+    1-10 (the area between the curves over 10 choices), each with a 95% interval resampling people."""
+    def gain(rows):
+        r = random[rows].mean(0)
+        target = r[0] + 0.9 * (r[-1] - r[0])
+        return needed(r, target), needed(active[rows].mean(0), target)
+
+    lead = (active[:, 1:11] - random[:, 1:11]).mean(1)
+    reps = [lead[rng.integers(len(lead), size=len(lead))].mean() for _ in range(n_boot)]
+    return (f"to 90% of random's 0-20 gain: {_with_interval(gain, len(random), rng, n_boot)}; mean lead over 1-10 "
+            f"choices {lead.mean():+.4f} [{np.percentile(reps, 2.5):+.4f}, {np.percentile(reps, 97.5):+.4f}]")
 
 
 def fitted(k: int, name: str, seed: int, people: int = 150):
@@ -127,6 +148,7 @@ def quality(seeds: list[int], types: list[int], models: list[str], people: int =
                   + ", ".join(f"{s}: {r[s]:.3f}/{a[s]:.3f}" for s in (0, 2, 4, 6, 10, 20)) + " (random/active)")
             print(f"  choices to reach random's 20-choice accuracy − 0.01: "
                   f"{choices_to_target(curves['random'], curves['active'], rng)}")
+            print(f"  {smoother_summaries(curves['random'], curves['active'], rng)}")
             if name == "mixture":
                 tr, ta = curves["type|random"].mean(0), curves["type|active"].mean(0)
                 print("  true type most probable after " + ", ".join(

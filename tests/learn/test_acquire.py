@@ -9,8 +9,9 @@ from scipy.stats import binom
 
 from pluralign.data.choices import Choices
 from pluralign.learn import IdealPoint, MixtureBradleyTerry
-from pluralign.estimators.acquire import (PooledTasks, _task_scores, acquire, assignment_probabilities, hypotheses,
-                                           k_subsets, pick, posterior, task_rewards, task_scores)
+from pluralign.estimators.acquire import (REFERENCE, SHORTLIST, PooledTasks, _task_scores, acquire,
+                                           assignment_probabilities, hypotheses, k_subsets, pick, posterior,
+                                           prediction_gains, task_rewards, task_scores)
 from pluralign.learn.replay import replay_orders
 
 # two answers people split on (rows 0, 1) and two near copies of the first (rows 2, 3): a task of 0 and 1 tells the
@@ -184,3 +185,59 @@ def test_pick_chooses_alike_from_pooled_rewards_in_float32_and_gathered_ones_in_
     gathered = pick(tasks.gathered(), points, weights, "variance", available=available, rng=np.random.default_rng(2))
     assert (pooled.task, pooled.probability, pooled.explored) == (gathered.task, gathered.probability, gathered.explored)
     assert available[pooled.task] and pooled.score == pytest.approx(gathered.score, rel=1e-5)
+
+
+def test_prediction_gain_is_the_mutual_information_between_a_tasks_answer_and_a_reference_tasks_averaged():
+    """Against the definition, the joint of the two answers summed over hypotheses by hand; a task of 3 answers
+    against reference tasks of 2 and 3 (one padded)."""
+    rng = np.random.default_rng(4)
+    rewards, reference = rng.normal(size=(5, 3, 2)), rng.normal(size=(4, 3, 2))
+    reference[0, 2] = np.nan
+    points, weights = rng.dirichlet(np.ones(2), 7), rng.dirichlet(np.ones(7))
+
+    def given(task):  # (answers, hypotheses) p(answer | hypothesis), offered answers only
+        offered = task[~np.isnan(task[:, 0])]
+        p = np.exp(offered @ points.T)
+        return p / p.sum(0)
+
+    for t, gain in enumerate(prediction_gains(rewards, reference, points, weights)):
+        mutual = []
+        for other in reference:
+            joint = np.einsum("ah,bh,h->ab", given(rewards[t]), given(other), weights)
+            mutual.append((joint * np.log(joint / np.outer(joint.sum(1), joint.sum(0)))).sum())
+        assert gain == pytest.approx(np.mean(mutual), rel=1e-9)
+
+
+def test_a_task_splitting_mixes_that_answer_every_reference_task_alike_gains_nothing_though_it_lowers_the_variance():
+    """Two pure mixes; the reference tasks' answers score the same under both prototypes, so no answer the person
+    gives there depends on which mix is theirs: a task that tells the mixes apart teaches the variance criterion
+    the most and the prediction criterion nothing, and a task the reference depends on is preferred by neither."""
+    points, weights = np.eye(2), np.array([0.5, 0.5])
+    splits = [[1.0, 0.0], [0.0, 1.0]]
+    reference = np.array([[[1.0, 1.0], [0.0, 0.0]], [[-0.5, -0.5], [2.0, 2.0]]])
+    rewards = np.array([splits, [[1.0, 1.0], [0.0, 0.0]]])
+    variance = task_scores(rewards, points, weights, "variance", dtype=np.float64)
+    assert variance[0] > 0.05 and variance[1] == pytest.approx(0, abs=1e-15)
+    np.testing.assert_allclose(prediction_gains(rewards, reference, points, weights), 0, atol=1e-12)
+    # a reference that does depend on the mix: the splitting task now tells about it
+    assert prediction_gains(rewards, np.array([splits]), points, weights)[0] > 0.01
+
+
+def test_ideal_points_pick_the_task_of_highest_prediction_gain_among_those_that_most_lower_the_variance():
+    """Greedy draws take the shortlist's best prediction gain; explored ones (ε) any available task, scored by its
+    own gain. Seeds 5-8 give both."""
+    tasks, points, weights = _pool_of_eight(2)
+    available = np.arange(len(tasks)) % 4 > 0
+    variance = np.where(available, task_scores(tasks, points, weights, "variance"), -np.inf)
+    shortlist = np.argsort(-variance, kind="stable")[:SHORTLIST]
+    draws = [pick(tasks, points, weights, "variance", available=available, epsilon=0.2,
+                  rng=np.random.default_rng(seed)) for seed in range(5, 9)]
+    assert {d.explored for d in draws} == {True, False}
+    for seed, chosen in zip(range(5, 9), draws):
+        reference = tasks.subset(np.random.default_rng(seed).choice(len(tasks), REFERENCE, replace=False)).gathered()
+        gains = prediction_gains(tasks.subset(shortlist).gathered(), reference, points, weights)
+        best = shortlist[gains.argmax()]
+        assert chosen.explored or chosen.task == best
+        own = prediction_gains(tasks.subset([chosen.task]).gathered(), reference, points, weights)[0]
+        assert chosen.score == pytest.approx(own, rel=1e-9)
+        assert chosen.probability == pytest.approx(0.2 / available.sum() + 0.8 * (chosen.task == best))

@@ -5,8 +5,11 @@ A task is one comparison a person could be shown (a prompt and which k of its ca
 rewards score every candidate once (``task_rewards``); the person's hypotheses are the model's own: for a mixture
 its K types, weighed by the fitted proportions; for ideal points the fitted people's mixes, weighed equally (the
 empirical Bayes prior ``adapt`` uses). Their choices so far reweigh the hypotheses, and each task is scored by the
-expected reduction of the posterior entropy of their type (mixture) or of the posterior variance of their mix (ideal
-point): what information-gain active learning asks (Poddar et al., 2024, VPL; Houlsby et al., 2011, BALD).
+expected reduction of the posterior entropy of their type (mixture): what information-gain active learning asks
+(Poddar et al., 2024, VPL; Houlsby et al., 2011, BALD). For ideal points the expected reduction of their mix's
+posterior variance shortlists the tasks, and the expected information about their answers to a reference sample of
+the tasks picks among them (EPIG: Bickford Smith et al., 2023): what held-out accuracy needs, rather than the mix
+itself (benchmarks/RESULTS.md, "Ideal points with 3 and 5 types").
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from itertools import combinations
 from typing import Sequence
 
 import numpy as np
-from scipy.special import log_softmax, logsumexp
+from scipy.special import log_softmax, logsumexp, xlogy
 from sklearn.utils.validation import check_is_fitted
 
 from ..data.choices import Choices
@@ -29,7 +32,8 @@ class Assignment:
 
     Attributes:
         task: its index among the tasks scored.
-        score: its expected information (nats of type entropy for a mixture, variance of the mix for ideal points).
+        score: its expected information (nats of type entropy for a mixture; for ideal points, nats about the
+            person's answer to a reference task, ``prediction_gains``).
         probability: the probability with which the rule chose it, for inverse-probability weights.
         explored: it was drawn from the ε share of uniformly random tasks (why it was chosen).
     """
@@ -201,6 +205,26 @@ def _task_scores(rewards: np.ndarray, points: np.ndarray, weights: np.ndarray, t
     return (answer * ((given - mean) ** 2).sum(2)).sum(1)
 
 
+def prediction_gains(rewards: np.ndarray, reference: np.ndarray, points: np.ndarray, weights: np.ndarray
+                     ) -> np.ndarray:
+    """(T,) each task's expected information about the person's answers on other tasks: the mutual information
+    between their answer to the task and their answer to a ``reference`` task, averaged over the reference tasks
+    (EPIG, Bickford Smith et al., 2023, "Prediction-oriented Bayesian active learning"), under hypotheses ``points``
+    (H, K) with posterior ``weights`` (H,). ``rewards`` (T, k, K) and ``reference`` (R, k', K) as ``task_rewards``
+    gives them (NaN: not offered). Held-out accuracy depends on the person's answers, not on their mix itself: a task
+    that splits mixes which answer every reference task alike scores 0 here, though it lowers the mix's variance."""
+    keep = weights > 0
+    points, weights = points[keep], weights[keep]
+    given = np.exp(_log_probs(rewards @ points.T))  # (T, k, H) p(answer | hypothesis)
+    other = np.exp(_log_probs(reference @ points.T))  # (R, k', H)
+    t, k, h = given.shape
+    joint = ((given * weights).reshape(t * k, h) @ other.reshape(-1, h).T).reshape(t, k, -1)  # p(a, b of each r)
+    answer, answer_other = given @ weights, other @ weights  # (T, k), (R, k') marginals
+    # I = Σ J log J − Σ_a p(a) log p(a) − Σ_b p(b) log p(b), averaged over the reference tasks
+    return (xlogy(joint, joint).sum((1, 2)) / len(reference) - xlogy(answer, answer).sum(1)
+            - xlogy(answer_other, answer_other).sum() / len(reference))
+
+
 def assignment_probabilities(scores: np.ndarray, available: np.ndarray, epsilon: float) -> np.ndarray:
     """(T,) the probability that the rule picks each task: ε spread evenly over the available ones, the rest over
     those tied at the highest score; 0 for the unavailable."""
@@ -218,6 +242,11 @@ def _best(scores: np.ndarray, available: np.ndarray) -> np.ndarray:
     return available & (scores >= top - 1e-12 * max(1.0, abs(top)))
 
 
+# ideal points: how many of the tasks that most lower the mix's variance are scored by ``prediction_gains``, and over
+# how many reference tasks; a pool of 8 on 500 prompts is 35,000 tasks, where scoring them all would cost ~10× more
+SHORTLIST, REFERENCE = 256, 64
+
+
 def acquire(model: SharedRewards, rewards: np.ndarray | PooledTasks, history: Choices | None = None, *,
             available: np.ndarray | None = None, epsilon: float = 0.1, rng: np.random.Generator | None = None,
             max_hypotheses: int = 64) -> Assignment:
@@ -233,6 +262,10 @@ def acquire(model: SharedRewards, rewards: np.ndarray | PooledTasks, history: Ch
         epsilon: the share of uniformly random tasks.
         max_hypotheses: ideal points have one hypothesis per fitted person; above this many, this many are drawn
             in proportion to their posterior (systematic resampling), which keeps the cost flat in the population.
+
+    For ideal points the ``SHORTLIST`` available tasks that most lower the mix's posterior variance
+    (``task_scores``) are scored again by ``prediction_gains`` over ``REFERENCE`` tasks drawn uniformly from all
+    of ``rewards``, and the best of those is chosen: a prediction-oriented choice at the cost of a few hundred tasks.
     """
     points, log_prior, target = hypotheses(model)
     return pick(rewards, points, posterior(model, history, points, log_prior), target, available=available,
@@ -254,8 +287,17 @@ def pick(rewards: np.ndarray | PooledTasks, points: np.ndarray, weights: np.ndar
     scores = np.full(len(rewards), -np.inf)
     tasks = rewards if isinstance(rewards, PooledTasks) else PooledTasks.from_gathered(rewards)
     scores[available] = task_scores(tasks.subset(available), points, weights, target)
+    if target == "variance":
+        reference = tasks.subset(rng.choice(len(tasks), min(REFERENCE, len(tasks)), replace=False)).gathered()
+        shortlist = np.flatnonzero(available)
+        shortlist = shortlist[np.argsort(-scores[shortlist], kind="stable")[:SHORTLIST]]
+        scores = np.full(len(rewards), -np.inf)
+        scores[shortlist] = prediction_gains(tasks.subset(shortlist).gathered(), reference, points, weights)
     probabilities = assignment_probabilities(scores, available, epsilon)
     explored = bool(rng.random() < epsilon)
     pool = available if explored else _best(scores, available)
     task = int(rng.choice(np.flatnonzero(pool)))
-    return Assignment(task, float(scores[task]), float(probabilities[task]), explored)
+    score = scores[task]
+    if target == "variance" and not np.isfinite(score):  # an explored task off the shortlist: its own gain
+        score = prediction_gains(tasks.subset([task]).gathered(), reference, points, weights)[0]
+    return Assignment(task, float(score), float(probabilities[task]), explored)

@@ -38,7 +38,9 @@ def replay_design(model: SharedRewards, pool: Choices, steps: int, epsilon: floa
     """``replay_orders``, and per row of ``pool`` the probability with which active assignment asked it and the
     probability a uniformly random order gave it at that step (1 / the tasks left): ``design_weights``'
     ``probability`` and ``reference`` (NaN where it was not asked within ``steps``)."""
-    rng = np.random.default_rng(seed)
+    # two streams: the random orders do not move when the active rule draws more or fewer numbers, so two rules
+    # replayed with one seed are compared against the same random curve
+    shuffle, rng = (np.random.default_rng([seed, stream]) for stream in (0, 1))
     comparison = pool.comparison
     first = np.flatnonzero(pool.first)
     orders = {"random": np.full(len(first), steps), "active": np.full(len(first), steps)}
@@ -46,7 +48,7 @@ def replay_design(model: SharedRewards, pool: Choices, steps: int, epsilon: floa
     rewards = pooled_rewards(model, pool.features, pool.candidates[first])
     for person in pd.unique(pool.annotator):
         tasks = np.flatnonzero(pool.annotator[first] == person)  # this person's comparisons, by number
-        orders["random"][tasks] = rng.permutation(len(tasks))
+        orders["random"][tasks] = shuffle.permutation(len(tasks))
         asked = np.zeros(len(tasks), dtype=bool)
         for step in range(min(steps, len(tasks))):
             history = pool.subset(np.isin(comparison, tasks[asked])) if asked.any() else None
