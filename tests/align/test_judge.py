@@ -8,6 +8,7 @@ import pytest
 from scipy.special import expit
 
 from pluralign.align.core import judge_metrics, verdicts
+from pluralign.audit import AuditConfig, run_audit
 from pluralign.metrics import MetricFrame
 from pluralign.metrics.registry import metric_info
 from pluralign.estimators.reward import GroupRewards
@@ -141,7 +142,10 @@ def test_the_pole_margin_interval_covers_the_true_mean_margin_95_percent_of_the_
 
 
 @pytest.mark.parametrize("case", ["simulated", "not-a-run", "audit-run", "same-model", "judge-with-reward"])
-def test_judge_refuses_bad_inputs_in_one_line(cli, reward_run, small_run, tmp_path, case):
+def test_judge_refuses_bad_inputs_in_one_line(cli, reward_run, tmp_path, request, case):
+    """Each bad input is refused before any model loads, so no case needs more than a run directory to point at.
+    The audit run is the smallest real one (one statement's stance): before, it was conftest's complete audit of 16
+    statements, whose building the first case was charged with (101 s of the 158 s module on the fresh clone)."""
     reward, against = str(reward_run), "llamacpp:embedded"
     if case == "simulated":
         reward = str(tmp_path / "sim")
@@ -149,7 +153,9 @@ def test_judge_refuses_bad_inputs_in_one_line(cli, reward_run, small_run, tmp_pa
     elif case == "not-a-run":
         reward = str(tmp_path)
     elif case == "audit-run":
-        reward = str(small_run.path)
+        config = AuditConfig(models=["embedded"], limit=1, translated=False, stages=["stance"], survey="none")
+        reward = str(run_audit(config, tmp_path / "audit", progress=False, use_cache=False,
+                               models={"embedded": request.getfixturevalue("hf_model")}).path)
     elif case == "same-model":
         against = "embedded"
     extra = ["--judge", "embedded"] if case == "judge-with-reward" else []
