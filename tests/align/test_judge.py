@@ -143,9 +143,10 @@ def test_the_pole_margin_interval_covers_the_true_mean_margin_95_percent_of_the_
 
 @pytest.mark.parametrize("case", ["simulated", "not-a-run", "audit-run", "same-model", "judge-with-reward"])
 def test_judge_refuses_bad_inputs_in_one_line(cli, reward_run, tmp_path, request, case):
-    """Each bad input is refused before any model loads, so no case needs more than a run directory to point at.
-    The audit run is the smallest real one (one statement's stance): before, it was conftest's complete audit of 16
-    statements, whose building the first case was charged with (101 s of the 158 s module on the fresh clone)."""
+    """Each bad input is refused before any model loads (the command checks a --reward's manifest before it imports
+    the job), so no case needs more than a run directory to point at. The audit run is the smallest real one (one
+    statement's stance); it was conftest's `small_run`, a complete audit of 16 statements, whose building the first
+    case was charged with when no other test on its worker had built it (91.6 CPU s here)."""
     reward, against = str(reward_run), "llamacpp:embedded"
     if case == "simulated":
         reward = str(tmp_path / "sim")
