@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -166,3 +169,16 @@ def test_judge_refuses_bad_inputs_in_one_line(cli, reward_run, tmp_path, request
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert {"simulated": "simulated feature vectors", "not-a-run": "not a pluralign run", "audit-run": "'audit' run",
             "same-model": "judge two different models", "judge-with-reward": "it has nothing to do"}[case] in result.stderr
+
+
+def test_a_wrong_reward_is_refused_before_torch_is_imported(tmp_path):
+    """The refusal costs the command line's imports (1.7 CPU s here), not the judge job's torch and scikit-learn (4.1
+    CPU s before): `pluralign judge` checks its options and the --reward run's manifest before it imports the job."""
+    code = ("import sys\nfrom pluralign.cli.app import app\ntry:\n    app(sys.argv[1:])\nexcept SystemExit as exc:\n"
+            "    print(exc.code, 'torch' in sys.modules)")
+    for reward in (tmp_path, tmp_path / "missing"):
+        result = subprocess.run([sys.executable, "-c", code, "judge", "--reward", str(reward), "--model", "embedded",
+                                 "--against", "llamacpp:embedded", "--out", str(tmp_path / "j")],
+                                capture_output=True, text=True, timeout=600)
+        assert result.stdout.split() == ["2", "False"], result.stdout + result.stderr
+        assert "not a pluralign run" in result.stderr

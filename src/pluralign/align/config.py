@@ -1,6 +1,6 @@
 """What an align run trains and what a judge run compares, each in one dataclass recorded in its manifest, checked
-before anything runs (and before the jobs' modules, with torch, are imported: a command with a bad option fails in
-about a second)."""
+before anything runs. Nothing here imports torch, so `pluralign judge` checks its options before it imports the job:
+a bad one fails in about 1.7 CPU s instead of 4 (benchmarks/RESULTS.md)."""
 
 from __future__ import annotations
 
