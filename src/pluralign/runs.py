@@ -271,3 +271,19 @@ def read_manifest(run_dir: str | Path) -> dict:
         raise RunError(f"{path}: not a run's manifest (a JSON {type(manifest).__name__}, not an object); "
                        "the run is damaged")
     return manifest
+
+
+def learned_model_file(run_dir: str | Path) -> Path:
+    """The fitted model (``model.npz``) of a ``learn`` run on texts, from its manifest alone; RunError for another
+    job's run, a run on simulated feature vectors, or one that has not finished fitting. Nothing heavier than the
+    manifest is read, so a command refuses a wrong run in about a second, before importing or loading any model."""
+    manifest = read_manifest(run_dir)
+    if manifest.get("job") != "learn":
+        raise RunError(f"{run_dir} is a '{manifest.get('job')}' run; a reward comes from a 'learn' run")
+    if manifest["config"].get("data") == "simulated":
+        raise RunError(f"{run_dir} learned from simulated feature vectors, not from texts, so its reward cannot "
+                       "score answers; learn from comparisons of texts (ca:, comparisons:, collect:, trl:, prism:)")
+    path = Path(run_dir) / "model.npz"
+    if not path.exists():
+        raise RunError(f"{run_dir} has no fitted model (model.npz): let `pluralign learn` finish first")
+    return path

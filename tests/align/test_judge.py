@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.special import expit
 
 from pluralign.align.core import judge_metrics, verdicts
+from pluralign.audit import AuditConfig, run_audit
 from pluralign.metrics import MetricFrame
 from pluralign.metrics.registry import metric_info
 from pluralign.estimators.reward import GroupRewards
@@ -141,7 +145,11 @@ def test_the_pole_margin_interval_covers_the_true_mean_margin_95_percent_of_the_
 
 
 @pytest.mark.parametrize("case", ["simulated", "not-a-run", "audit-run", "same-model", "judge-with-reward"])
-def test_judge_refuses_bad_inputs_in_one_line(cli, reward_run, small_run, tmp_path, case):
+def test_judge_refuses_bad_inputs_in_one_line(cli, reward_run, tmp_path, request, case):
+    """Each bad input is refused before any model loads (the command checks a --reward's manifest before it imports
+    the job), so no case needs more than a run directory to point at. The audit run is the smallest real one (one
+    statement's stance); it was conftest's `small_run`, a complete audit of 16 statements, whose building the first
+    case was charged with when no other test on its worker had built it (91.6 CPU s here)."""
     reward, against = str(reward_run), "llamacpp:embedded"
     if case == "simulated":
         reward = str(tmp_path / "sim")
@@ -149,7 +157,9 @@ def test_judge_refuses_bad_inputs_in_one_line(cli, reward_run, small_run, tmp_pa
     elif case == "not-a-run":
         reward = str(tmp_path)
     elif case == "audit-run":
-        reward = str(small_run.path)
+        config = AuditConfig(models=["embedded"], limit=1, translated=False, stages=["stance"], survey="none")
+        reward = str(run_audit(config, tmp_path / "audit", progress=False, use_cache=False,
+                               models={"embedded": request.getfixturevalue("hf_model")}).path)
     elif case == "same-model":
         against = "embedded"
     extra = ["--judge", "embedded"] if case == "judge-with-reward" else []
@@ -159,3 +169,16 @@ def test_judge_refuses_bad_inputs_in_one_line(cli, reward_run, small_run, tmp_pa
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert {"simulated": "simulated feature vectors", "not-a-run": "not a pluralign run", "audit-run": "'audit' run",
             "same-model": "judge two different models", "judge-with-reward": "it has nothing to do"}[case] in result.stderr
+
+
+def test_a_wrong_reward_is_refused_before_torch_is_imported(tmp_path):
+    """The refusal costs the command line's imports (1.7 CPU s here), not the judge job's torch and scikit-learn (4.1
+    CPU s before): `pluralign judge` checks its options and the --reward run's manifest before it imports the job."""
+    code = ("import sys\nfrom pluralign.cli.app import app\ntry:\n    app(sys.argv[1:])\nexcept SystemExit as exc:\n"
+            "    print(exc.code, 'torch' in sys.modules)")
+    for reward in (tmp_path, tmp_path / "missing"):
+        result = subprocess.run([sys.executable, "-c", code, "judge", "--reward", str(reward), "--model", "embedded",
+                                 "--against", "llamacpp:embedded", "--out", str(tmp_path / "j")],
+                                capture_output=True, text=True, timeout=600)
+        assert result.stdout.split() == ["2", "False"], result.stdout + result.stderr
+        assert "not a pluralign run" in result.stderr

@@ -37,10 +37,10 @@ from ..runs import (
 from ..candidates.placement import ValuePlacer
 from ..candidates.samplers import IndependentSampler
 from .before_after import audit_both, overton_both
-from .config import AlignConfig
+from .config import AlignConfig, JudgeConfig
 from .core import MAXMIN
 from .independent import independent_rewards, same_weights, scored_record
-from .judge import JudgeConfig, run_judge
+from .judge import run_judge
 from .results import write_results
 from .seeds import seed_folders
 from .summary import summarise_align

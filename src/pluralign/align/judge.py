@@ -9,17 +9,15 @@ group, so the job resumes after a crash and its tables rebuild from the records 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
 
 from ..data import prompts_from, read_cards
-from ..errors import InputError
 from ..jobs import Job, Summary
 from ..metrics import write_metrics
 from ..models.base import LanguageModel
-from ..models.spec import parse_spec
 from ..estimators.reward import GroupRewards
 from ..runs import (
     Models, Run, RunError, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest,
@@ -27,6 +25,7 @@ from ..runs import (
 )
 from ..candidates.placement import ValuePlacer
 from ..candidates.samplers import IndependentSampler
+from .config import JudgeConfig
 from .core import judge_metrics, verdicts
 from .report import ITEMS, pair_table, write_judge_report
 from .summary import summarise_judge
@@ -34,43 +33,6 @@ from .targets import PoleRewards
 
 CHUNK = 8  # prompts per generation call
 ROLES = ("model", "against")
-
-
-@dataclass
-class JudgeConfig:
-    """What a judge run compares; recorded in its manifest.
-
-    Args:
-        model, against: the model specs whose answers are compared (A and B).
-        reward: a ``learn`` run directory whose model was fitted on texts; None: the four value poles are the rewards,
-            each answer placed on the value axes by the value placer ``judge`` (default: the ``against`` model; the
-            field keeps the name that runs on disk record).
-        prompts: a prompt source (``builtin`` or a FILE with id, text, language); limit: its first N prompts.
-        max_tokens: tokens per answer; chat: through the models' chat templates.
-        template_from: for openai specs, the tokenizer whose chat template renders chat prompts.
-    """
-
-    model: str
-    against: str
-    reward: str | None = None
-    judge: str | None = None
-    prompts: str = "builtin"
-    limit: int | None = None
-    max_tokens: int = 128
-    chat: bool = True
-    template_from: str | None = None
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        for spec in filter(None, (self.model, self.against, self.judge)):
-            parse_spec(spec)
-        if self.reward and self.judge:
-            raise InputError("--placer places answers on the value poles, the rewards when no learn run is given; "
-                             "with a learn run's rewards it has nothing to do")
-        if self.model == self.against:
-            raise InputError(f"--model and --against are both {self.model!r}: judge two different models")
-        if self.max_tokens < 1 or (self.limit is not None and self.limit < 1):
-            raise InputError("max_tokens and limit must be at least 1")
 
 
 def run_judge(config: JudgeConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,

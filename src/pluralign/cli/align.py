@@ -43,10 +43,15 @@ def judge(
     each reward's win rate of A over B, the worst-off reward's (max-min) and the population's (utilitarian), each with
     a 95% interval that resamples prompts; writes answers, verdicts, metrics and a report into the run directory.
     """
-    from ..align.judge import JudgeConfig, run_judge
+    from ..align.config import JudgeConfig
+    from ..runs import learned_model_file
 
     config = JudgeConfig(reward=reward and str(reward), judge=judge_model, model=model, against=against, prompts=prompts, limit=limit,
                          max_tokens=max_tokens, chat=chat, template_from=template_from, seed=seed)
+    if config.reward:  # a wrong --reward fails here, in about a second: the job's module imports torch
+        learned_model_file(config.reward)
+    from ..align.judge import run_judge
+
     print_summary(run_judge(config, out_dir, fresh=fresh, progress=show_progress(quiet), use_cache=cache))
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 from ..data import comparisons_from, to_trl_pairwise, warn_left_out
 from ..embed import Embedder
 from ..errors import InputError
-from ..runs import RunError, read_manifest
+from ..runs import RunError, learned_model_file, read_manifest
 from .base import ChoiceEstimator
 from .bradley_terry import BradleyTerry, GroupBradleyTerry
 from .features import context_text, interaction_features
@@ -44,17 +44,8 @@ def reward_heads(model: ChoiceEstimator) -> tuple[list[str], np.ndarray, np.ndar
 
 def learned_model(run_dir: str | Path) -> ChoiceEstimator:
     """The estimator a ``learn`` run on texts fitted; RunError for another job's run, a run on simulated feature
-    vectors, or one that has not finished fitting."""
-    manifest = read_manifest(run_dir)
-    if manifest.get("job") != "learn":
-        raise RunError(f"{run_dir} is a '{manifest.get('job')}' run; a reward comes from a 'learn' run")
-    if manifest["config"].get("data") == "simulated":
-        raise RunError(f"{run_dir} learned from simulated feature vectors, not from texts, so its reward cannot "
-                       "score answers; learn from comparisons of texts (ca:, comparisons:, collect:, trl:, prism:)")
-    path = Path(run_dir) / "model.npz"
-    if not path.exists():
-        raise RunError(f"{run_dir} has no fitted model (model.npz): let `pluralign learn` finish first")
-    return ChoiceEstimator.load(path)
+    vectors, or one that has not finished fitting (``runs.learned_model_file``)."""
+    return ChoiceEstimator.load(learned_model_file(run_dir))
 
 
 def trl_pairs(run_dir: str | Path) -> pd.DataFrame:
