@@ -53,15 +53,17 @@ def test_a_cross_fitted_verdict_that_refits_on_resampled_people_holds_its_5_perc
     """Seeded simulation with a known answer (crossfit_sim, as a learn run's held-out people are: 32 people train the
     reward that picks the best of 4 answers on 40 held-out prompts, 8 others judge; people differ and all answer the
     same 25 prompts, each with a shared shift). No one gains: the sign test over the prompts alone calls the
-    cross-fitted reward's target gained in 20.0% of 400 runs, align's verdict (200 refits on resamples of the 8 people
+    cross-fitted reward's target gained in 19.5% of 200 runs, align's verdict (200 refits on resamples of the 8 people
     crossed with their prompts, the held-out prompts resampled too) in 0.5% (benchmarks/RESULTS.md has these rows and
-    more). With a true signal (true win rate 0.75) and 32 people alike judging, it calls the gain in 59% of 100 runs
-    (the sign test, which also calls 18% of null runs gained, in 86%). Refits by Newton's method for all 200
-    resamples at once: about 0.06 s of CPU a run."""
-    null = simulate(0.0, runs=400, seed=0, people=32, held_out=8, learn_prompts=25, person_sd=0.5, prompt_sd=0.5,
+    more). With a true signal (true win rate 0.75) and 32 people alike judging, it calls the gain in 64% of 50 runs
+    (the sign test, which also calls 18% of null runs gained, in 86% of 100). Sized to clear both bars with margin:
+    200 null runs from seeds 0, 400, 800 and 1200 gave the sign test 16.5-19.5% (bar 10%) and the verdict 0-0.5% (bar
+    5%); 50 signal runs from seeds 1000, 1050, 1100 and 1150 called the gain in 54-64% (bar 40%). Refits by Newton's
+    method for all 200 resamples at once: about 0.03 s of CPU a run."""
+    null = simulate(0.0, runs=200, seed=0, people=32, held_out=8, learn_prompts=25, person_sd=0.5, prompt_sd=0.5,
                     replicates=200)
     assert (null.p_cross <= 0.05).mean() > 0.1 and null.gained_refit.mean() <= 0.05
-    signal = simulate(0.2, runs=100, seed=1000, people=32, replicates=200)
+    signal = simulate(0.2, runs=50, seed=1000, people=32, replicates=200)
     assert signal.gained_refit.mean() > 0.4
 
 
@@ -276,9 +278,10 @@ def test_a_refit_verdict_on_one_person_calls_gains_where_no_one_gains_so_align_d
     """Seeded simulation (crossfit_sim, plain design: people alike, each choice between answers of its own): no one
     gains, and the cross-fitted reward is learned from the choices of 1 or 3 people. Resampling one person draws them
     whole every time, so the bootstrap sees none of the reward's noise and calls a gain as often as the sign test over
-    prompts (measured: 19.5% of 200 runs, the sign test 19.5%); from 3 people it holds its 5% (3.6% of 1,000 runs in
-    benchmarks/RESULTS.md; here 400). Align draws no verdict below 3 people (FEW_PEOPLE)."""
-    one = simulate(0.0, runs=200, seed=0, people=32, held_out=1, replicates=200)
+    prompts (measured: 16% of 100 runs, the sign test 16%; 13-17% from seeds 0, 200 and 400, against the bar of
+    10%); from 3 people it holds its 5% (3.6% of 1,000 runs in benchmarks/RESULTS.md; here 400, which keeps it clear
+    of the bar: 200 runs gave 3.0-4.0% from seeds 0 to 600). Align draws no verdict below 3 people (FEW_PEOPLE)."""
+    one = simulate(0.0, runs=100, seed=0, people=32, held_out=1, replicates=200)
     assert one.gained_bare.mean() > 0.1 and not one.gained_refit.any()
     three = simulate(0.0, runs=400, seed=0, people=32, held_out=3, replicates=200)
     assert three.gained_bare.mean() <= 0.05 and (three.gained_refit == three.gained_bare).all()
