@@ -278,10 +278,9 @@ def test_a_refit_verdict_on_one_person_calls_gains_where_no_one_gains_so_align_d
     """Seeded simulation (crossfit_sim, plain design: people alike, each choice between answers of its own): no one
     gains, and the cross-fitted reward is learned from the choices of 1 or 3 people. Resampling one person draws them
     whole every time, so the bootstrap sees none of the reward's noise and calls a gain as often as the sign test over
-    prompts (measured: 16% of 100 runs, the sign test 16%; 13-17% from seeds 0, 200 and 400, against the bar of
-    10%); from 3 people it holds its 5% (3.6% of 1,000 runs in benchmarks/RESULTS.md; here 400, which keeps it clear
-    of the bar: 200 runs gave 3.0-4.0% from seeds 0 to 600). Align draws no verdict below 3 people (FEW_PEOPLE)."""
-    one = simulate(0.0, runs=100, seed=0, people=32, held_out=1, replicates=200)
+    prompts (measured: 19.5% of 200 runs, the sign test 19.5%); from 3 people it holds its 5% (3.6% of 1,000 runs in
+    benchmarks/RESULTS.md; here 400). Align draws no verdict below 3 people (FEW_PEOPLE)."""
+    one = simulate(0.0, runs=200, seed=0, people=32, held_out=1, replicates=200)
     assert one.gained_bare.mean() > 0.1 and not one.gained_refit.any()
     three = simulate(0.0, runs=400, seed=0, people=32, held_out=3, replicates=200)
     assert three.gained_bare.mean() <= 0.05 and (three.gained_refit == three.gained_bare).all()
