@@ -93,7 +93,6 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
     items = public_columns(train).to_dict("records")
     done = run.done_keys()
     opened = Models(run, given=models, use_cache=use_cache)
-    sampler = IndependentSampler(opened(config.model), config.k, config.temperature, config.max_tokens, True, config.seed)
     judge = ValuePlacer(opened(config.judge or config.model)) if pole or learned is None else None
     rewards = learned if learned is not None else PoleRewards(judge)
     toward = PoleRewards(judge, [pole]) if pole and learned is not None else None
@@ -102,9 +101,11 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
     keys = [f"independent{suffix}" for _, _, suffix in folders]
     placer = config.judge or config.model
     shares = placer if config.eval_judge and same_weights(opened(placer), opened(config.eval_judge)) else ""
-    other = None if set(keys) <= done else independent_rewards(  # before training: refuse now what cannot judge
+    other = None if set(keys) <= done else independent_rewards(  # before sampling: refuse now what cannot judge
         config.reward, config.eval_reward, (config.eval_judge, ValuePlacer(opened(config.eval_judge)))
         if config.eval_judge else None, names, config.target, pole, shares)
+    # the base model loads after that check: a learned target needs it for nothing before sampling
+    sampler = IndependentSampler(opened(config.model), config.k, config.temperature, config.max_tokens, True, config.seed)
 
     def sampled(block: list[dict]) -> list[dict]:
         sets = sampler.sample(block)
