@@ -24,8 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .errors import InputError
 from .models.base import LanguageModel
-from .models.cache import CachedModel, ResponseCache
-from .models.embedded import cache_dir
+from .models.cache import CachedModel, user_cache
 from .models.spec import load
 
 
@@ -165,7 +164,7 @@ class Models:
                  use_cache: bool = True, template_from: str | None = None) -> None:
         self._run = run
         self._given = dict(given or {})
-        self._cache = ResponseCache(cache_dir() / "responses.sqlite") if use_cache else None
+        self._cache = user_cache() if use_cache else None
         self._template_from = template_from
         self._open: dict[str, LanguageModel] = {}
         self._loaded: dict[str, LanguageModel] = {}

@@ -39,3 +39,18 @@ def test_unseeded_samples_are_never_cached(tmp_path, llama_model):
     cached.generate([greedy, sampled])
     cached.generate([greedy, sampled])
     assert counting.seen == 3
+
+
+def test_a_model_loaded_with_cache_reads_what_jobs_cached(llama_model, answer_cache):
+    """``load(spec, cache=True)`` (README's value-map example) answers through the one cache that jobs and commands
+    fill, so a script reads back what a command asked before; without it, a model goes straight to its backend."""
+    from pluralign.models.spec import load
+    from pluralign.runs import Models
+
+    job = Models(given={"llamacpp:embedded": llama_model})("llamacpp:embedded")
+    request = [ScoreRequest("The cache test's sky is", (" blue", " green"))]
+    stored = job.score(request)
+    loaded = load("llamacpp:embedded", cache=True)
+    assert isinstance(loaded, CachedModel) and loaded.cache.path == job.cache.path == answer_cache / "responses.sqlite"
+    assert loaded.cache.get_many([loaded.cache.key(loaded.fingerprint, "score", request[0].key())]) != {}
+    assert loaded.score(request) == stored and not isinstance(load("llamacpp:embedded"), CachedModel)

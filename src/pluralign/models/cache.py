@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .base import GenerateRequest, LanguageModel, ScoreRequest
+from .embedded import cache_dir
 
 
 class ResponseCache:
@@ -46,6 +47,11 @@ class ResponseCache:
                 [(k, json.dumps(v, ensure_ascii=False)) for k, v in items.items()],
             )
             self._db.commit()
+
+
+def user_cache() -> ResponseCache:
+    """The response cache that every job, command and ``load(..., cache=True)`` shares, under ``cache_dir()``."""
+    return ResponseCache(cache_dir() / "responses.sqlite")
 
 
 class CachedModel:

@@ -20,6 +20,7 @@ from typing import Callable
 from urllib.parse import parse_qsl
 
 from .base import LanguageModel, ModelSpecError
+from .cache import CachedModel, user_cache
 
 SPEC_HELP = ("embedded, llamacpp:embedded, hf:<id|path>, vllm:<id|path>, llamacpp:<file.gguf>, openai:<base_url>#<model>, "
              "each with ?<option>=<value>&...")
@@ -137,12 +138,20 @@ def released_dtype(spec: ModelSpec) -> str | None:
     return stored_dtype(AutoConfig.from_pretrained(checkpoint(spec)))
 
 
-def load(text: str, *, template_from: str | None = None, **options) -> LanguageModel:
+def load(text: str, *, template_from: str | None = None, cache: bool = False, **options) -> LanguageModel:
     """Load the model a spec names; options go to the backend (e.g. ``n_ctx`` for llama.cpp).
 
     ``template_from`` (openai specs only) names the tokenizer whose chat template renders chat prompts for
-    scoring, since completion endpoints take text: ``embedded``, a hub id or a local directory.
+    scoring, since completion endpoints take text: ``embedded``, a hub id or a local directory. With ``cache``,
+    answers go through the response cache every job and command shares (``cache.user_cache``), so a script that
+    asks what a command asked before reads it back instead of computing it again.
     """
+    model = _backend(text, template_from, options)
+    return CachedModel(model, user_cache()) if cache else model
+
+
+def _backend(text: str, template_from: str | None, options: dict) -> LanguageModel:
+    """The backend's model for a spec (``load`` without the cache)."""
     spec = parse_spec(text)
     options = {**spec.options, **options}
     label = {"label": "embedded"} if spec.is_embedded else {}
