@@ -11,6 +11,7 @@ from pluralign.align.core import judge_metrics, verdicts
 from pluralign.metrics import MetricFrame
 from pluralign.metrics.registry import metric_info
 from pluralign.estimators.reward import GroupRewards
+from pluralign.learn.job import LearnConfig, run_learn
 from tests.align.conftest import LIBERAL, TRADITIONAL
 
 
@@ -145,7 +146,7 @@ def test_judge_refuses_bad_inputs_in_one_line(cli, reward_run, small_run, tmp_pa
     reward, against = str(reward_run), "llamacpp:embedded"
     if case == "simulated":
         reward = str(tmp_path / "sim")
-        assert cli("learn", "--data", "simulated", "--estimator", "bt", "--out", reward).returncode == 0
+        run_learn(LearnConfig(data="simulated", estimator="bt"), reward, progress=False)  # in this process: a setup
     elif case == "not-a-run":
         reward = str(tmp_path)
     elif case == "audit-run":
