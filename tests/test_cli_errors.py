@@ -157,3 +157,57 @@ def test_a_warning_prints_as_one_note_line(capsys):
     assert line == "note: 12 of 40 texts were cut short"
     with pytest.warns(UserWarning):  # outside a command, warnings are Python's again
         warnings.warn("outside")
+
+
+HEAVY = ("torch", "transformers", "sentence_transformers", "vllm", "trl", "llama_cpp")
+STARTUP = """
+import json, sys
+from pluralign.cli.app import app
+
+def imported_after(*args):
+    try:
+        app(list(args), prog_name="pluralign")
+    except SystemExit as exit:
+        code = exit.code
+    return code, sorted(m for m in HEAVY if m in sys.modules)
+
+HEAVY = {heavy}
+help_code, help_heavy = imported_after("--help")
+found = {{"--help": [help_code, help_heavy + (["pandas"] if "pandas" in sys.modules else [])]}}
+for args in {commands}:
+    found[" ".join(args[:2])] = imported_after(*args)
+print(json.dumps(found))
+"""
+
+
+def test_help_and_refused_input_never_import_a_model_library(tmp_path):
+    """`pluralign --help` (which imports no pandas either) and each capability's refusal of a bad input, run one after
+    another in one fresh process, import none of torch, transformers, sentence-transformers, vLLM, TRL or llama.cpp:
+    a user waits well under a second for them instead of several, and every process of this suite that stops on its
+    input pays no model library. Each command is checked right after it runs, so a failure names the command that
+    imported one."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "language": "en"}\n')
+    policy = tmp_path / "policy.toml"
+    policy.write_text('name = "gate"\n')
+    out, no_run = str(tmp_path / "out"), str(tmp_path)
+    commands = [
+        ["audit", "--help"],
+        ["audit", "--statements", str(bad), "--out", out, "-q"],
+        ["audit", "--model", "gpt-17", "--out", out, "-q"],
+        ["report", no_run],
+        ["check", str(policy), no_run],
+        ["values", "--situations", str(bad), "--out", out, "-q"],
+        ["sample", "--prompts", str(bad), "--out", out, "-q"],
+        ["learn", "--data", f"comparisons:{bad}", "--out", out],
+        ["export-pairs", "--reward", no_run, "--out", out],
+        ["judge", "--reward", no_run, "--model", "embedded", "--against", "llamacpp:embedded", "--out", out, "-q"],
+        ["align", "--target", "max-min", "--reward", no_run, "--out", out, "-q"],
+        ["collect", "invite", str(policy)],
+    ]
+    script = STARTUP.format(heavy=HEAVY, commands=commands)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found == {"--help": [0, []], "audit --help": [0, []],
+                     **{" ".join(args[:2]): [2, []] for args in commands[1:]}}, result.stderr

@@ -15,8 +15,9 @@ LIBERAL = ["Choose your own path in life.", "Question authority and think for yo
 def learned_sides(folder, prefix: str, people: int):
     """A learn run (group estimator, group ``side``) in ``folder/run`` of ``people`` people named ``<prefix><i>``, 16
     choices each: the even ones (traditional) always pick the traditional answer, the odd ones (liberal) the liberal
-    one."""
-    from tests.conftest import run_cli
+    one. The learn job runs in this process (the tests read the run, not the command's output), sparing a process
+    that would spend 7 of its 8 CPU seconds importing torch and loading the embedder."""
+    from pluralign.learn.job import LearnConfig, run_learn
 
     rows = []
     for person in range(people):
@@ -28,9 +29,8 @@ def learned_sides(folder, prefix: str, people: int):
     (folder / "choices.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (folder / "people.csv").write_text("annotator_id,side\n" + "".join(
         f"{prefix}{p},{'traditional' if p % 2 == 0 else 'liberal'}\n" for p in range(people)))
-    learned = run_cli("learn", "--data", f"comparisons:{folder / 'choices.jsonl'}", "--annotators",
-                      str(folder / "people.csv"), "--estimator", "group", "--group", "side", "--out", str(folder / "run"))
-    assert learned.returncode == 0, learned.stderr
+    run_learn(LearnConfig(data=f"comparisons:{folder / 'choices.jsonl'}", annotators=str(folder / "people.csv"),
+                          estimator="group", group="side"), folder / "run", progress=False)
     return folder / "run"
 
 

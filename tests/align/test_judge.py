@@ -15,6 +15,7 @@ from pluralign.audit import AuditConfig, run_audit
 from pluralign.metrics import MetricFrame
 from pluralign.metrics.registry import metric_info
 from pluralign.estimators.reward import GroupRewards
+from pluralign.learn.job import LearnConfig, run_learn
 from tests.align.conftest import LIBERAL, TRADITIONAL
 
 
@@ -153,7 +154,7 @@ def test_judge_refuses_bad_inputs_in_one_line(cli, reward_run, tmp_path, request
     reward, against = str(reward_run), "llamacpp:embedded"
     if case == "simulated":
         reward = str(tmp_path / "sim")
-        assert cli("learn", "--data", "simulated", "--estimator", "bt", "--out", reward).returncode == 0
+        run_learn(LearnConfig(data="simulated", estimator="bt"), reward, progress=False)  # in this process: a setup
     elif case == "not-a-run":
         reward = str(tmp_path)
     elif case == "audit-run":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pluralign.estimators.reward import GroupRewards
+from pluralign.learn.job import LearnConfig, run_learn
 
 from .conftest import LIBERAL, TRADITIONAL
 
@@ -47,9 +48,8 @@ def test_export_pairs_keeps_each_persons_columns_and_their_latent_type(cli, rewa
     import pandas as pd
 
     folder, mixture = reward_run.parent, tmp_path / "mixture"
-    learned = cli("learn", "--data", f"comparisons:{folder / 'choices.jsonl'}", "--annotators", str(folder / "people.csv"),
-                  "--estimator", "mixture", "--k", "2", "--out", str(mixture))
-    assert learned.returncode == 0, learned.stderr
+    run_learn(LearnConfig(data=f"comparisons:{folder / 'choices.jsonl'}", annotators=str(folder / "people.csv"),
+                          estimator="mixture", k=2), mixture, progress=False)  # in this process: export-pairs is tested
     assert cli("export-pairs", "--reward", str(mixture), "--out", str(tmp_path / "pairs.jsonl")).returncode == 0
     pairs = pd.read_json(tmp_path / "pairs.jsonl", lines=True)
     assert len(pairs) == 24 * 16  # two candidates per choice: one pair each

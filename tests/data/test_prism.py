@@ -12,6 +12,7 @@ from pluralign.data import DatasetError, left_out, load_prism, load_prism_survey
 from pluralign.data.choices import with_rankings
 from pluralign.data.prism import AFTER_TIE, CHOICE_BELOW_TOP_SCORE, TIE
 from pluralign.learn import BradleyTerry, Choices
+from pluralign.learn.job import LearnConfig, run_learn
 
 TRADITIONAL = ["Keep the customs of your family.", "Respect your elders and their ways.",
                "Follow the faith you were raised in.", "Honour the traditions of your country."]
@@ -148,11 +149,11 @@ def test_bad_prism_data_names_row_and_column(tmp_path):
         load_prism_survey(survey)
 
 
-def test_learn_from_prism_finds_the_two_camps(cli, tmp_path):
+def test_learn_from_prism_finds_the_two_camps(tmp_path):
+    """The learn job on a PRISM release folder (run in this process: what it writes is checked, not the command)."""
     folder = _release(tmp_path / "prism", people=24, conversations=4)
-    result = cli("learn", "--data", f"prism:{folder}", "--estimator", "mixture", "--k", "2", "--group", "gender",
-                 "--out", str(tmp_path / "run"))
-    assert result.returncode == 0, result.stderr
+    run_learn(LearnConfig(data=f"prism:{folder}", estimator="mixture", k=2, group="gender"), tmp_path / "run",
+              progress=False)
     metrics = pd.read_parquet(tmp_path / "run" / "metrics.parquet")
     held = metrics[(metrics.split == "unseen conversations") & (metrics.metric == "accuracy") & (metrics.group == "all")]
     accuracy = held.set_index("model")["value"]

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pluralign.learn.job import LearnConfig, run_learn
 from pluralign.metrics.registry import metric_info
 
 from ..conftest import run_cli
@@ -56,9 +57,10 @@ def test_learn_with_an_unknown_data_kind_exits_2(cli, tmp_path):
     assert result.returncode == 2 and "--data takes ca:FILE, prism:FILE|DIR, comparisons:FILE, trl:FILE or simulated" in result.stderr
 
 
-def test_learn_says_what_distinguishes_each_type(cli, tmp_path):
+def test_learn_says_what_distinguishes_each_type(tmp_path):
     """Half the people always pick the traditional answer, half the liberal one: the two types' most distinctive
-    candidates are each one side's answers."""
+    candidates are each one side's answers. The job runs in this process: what is checked is what it writes, and a
+    command's process would spend 7 of its 8 CPU seconds importing torch and loading the embedder again."""
     traditional = ["Keep the customs of your family.", "Respect your elders and their ways.",
                    "Follow the faith you were raised in.", "Honour the traditions of your country."]
     liberal = ["Choose your own path in life.", "Question authority and think for yourself.",
@@ -74,8 +76,7 @@ def test_learn_says_what_distinguishes_each_type(cli, tmp_path):
                          "chosen": candidates.index(wanted)})
     path = tmp_path / "choices.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    result = cli("learn", "--data", f"comparisons:{path}", "--estimator", "mixture", "--k", "2", "--out", str(tmp_path / "run"))
-    assert result.returncode == 0, result.stderr
+    run_learn(LearnConfig(data=f"comparisons:{path}", estimator="mixture", k=2), tmp_path / "run", progress=False)
     distinctive = pd.read_parquet(tmp_path / "run" / "distinctive.parquet")
     sides = [set(part["text"]) for _, part in distinctive.groupby("type")]
     assert len(sides) == 2 and all(len(side) == 3 for side in sides)

@@ -10,9 +10,8 @@ import traceback
 import warnings
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Callable, NoReturn, Optional, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Callable, NoReturn, Optional, ParamSpec, TypeVar
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -20,8 +19,12 @@ from rich.table import Table
 
 from .. import __version__
 from ..errors import InputError
-from ..jobs import Summary
 from ..models.base import ModelError
+
+if TYPE_CHECKING:  # only hints: `pluralign --help` and a refused option never import pandas (about 0.4 CPU s)
+    import pandas as pd
+
+    from ..jobs import Summary
 
 # Options that mean the same in every command that takes them. The default is each command's own.
 RunDir = Annotated[Path, typer.Option("--out", "-o", help="Run directory.")]

@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Iterable, Optional
+from typing import TYPE_CHECKING, Annotated, Iterable, Optional
 
 import typer
 from rich.table import Table
 
-from ..data.cards import DataCard, card, data_cards, training_warning
-from ..runs import read_manifest
 from .common import err, guarded, out
+
+if TYPE_CHECKING:  # the cards are read inside the commands: `pluralign --help` never imports the data loaders
+    from ..data.cards import DataCard
 
 commands = typer.Typer()
 
@@ -37,6 +38,8 @@ def datasets(
     """List the data sources pluralign reads: each dataset's licence, what its own card says it is for (evaluation,
     training, both; format: a shape that holds whatever data you bring), and what it restricts. Name a source to see
     its card in full, with its citation, size and how the loader maps the release's columns to ours."""
+    from ..data.cards import card, data_cards
+
     chosen = [card(name)] if name else list(data_cards().values())
     if as_json:
         text = json.dumps([asdict(c) for c in chosen] if name is None else asdict(chosen[0]), indent=2, ensure_ascii=False)
@@ -67,12 +70,17 @@ def _print_card(chosen: DataCard) -> None:
 
 def learned_from(run_dir: Path) -> list[DataCard]:
     """The cards of the data a run read, as its manifest records them (none for a run made before cards were)."""
+    from ..data.cards import card
+    from ..runs import read_manifest
+
     return [card(entry["card"]) for entry in read_manifest(run_dir).get("data_cards", [])]
 
 
 def warn_restricted(cards: Iterable[DataCard]) -> None:
     """Print one warning on stderr when any of ``cards`` (a command's training data) restricts training or commercial
     use; nothing otherwise."""
+    from ..data.cards import training_warning
+
     message = training_warning(cards)
     if message:
         err.print(f"[bold yellow]warning:[/] {message}", highlight=False, soft_wrap=True)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from .common import Cache, Chat, Samples, guarded, out
 from .values import print_calibration
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 commands = typer.Typer()
 
@@ -58,6 +60,8 @@ def values_overton(
 
 def _print_coverage(situation: str, rows: pd.DataFrame, answers: pd.DataFrame, measures: pd.DataFrame) -> None:
     """The answers, then one row per map entry with p(taken into account) per answer, then coverage and balance."""
+    import pandas as pd  # here, not at the top: `pluralign --help` never imports pandas
+
     for a in answers.itertuples(index=False):
         out.print(f"[bold]{a.answer_set} #{a.answer_id}[/]: {a.answer}")
     columns = [(s, i) for s, i in rows[["answer_set", "answer_id"]].drop_duplicates().itertuples(index=False)]

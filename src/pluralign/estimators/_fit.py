@@ -1,4 +1,8 @@
-"""Shared numerics: choice log-probabilities and a full-batch L-BFGS fit in torch."""
+"""Shared numerics: choice log-probabilities and a full-batch L-BFGS fit in torch.
+
+The estimators import this module, and torch, inside the methods that compute: a command that refuses its input or
+only reads a fitted model (``report``, ``export-pairs``, ``collect serve`` of a study without refits) then never
+imports torch, 1.4 CPU seconds of every such process."""
 
 from __future__ import annotations
 

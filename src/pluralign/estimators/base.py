@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ..data.choices import Choices
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    import torch
 
 _NOT_FITTED = "this %(name)s is not fitted yet: call fit(choices) first"
 
@@ -46,6 +49,8 @@ class ChoiceEstimator(BaseEstimator, ABC):
         check_is_fitted(self, msg=_NOT_FITTED)
 
     def _dtype(self) -> torch.dtype:
+        import torch  # in each method that computes, not at the top (see _fit.py)
+
         return torch.float64 if getattr(self, "dtype", "float64") == "float64" else torch.float32
 
     @abstractmethod

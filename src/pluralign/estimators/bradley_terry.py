@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from ..data.choices import Choices
-from ._fit import (chosen_log_probs, choice_log_probs, comparison_weights, lbfgs, masked_log_softmax, project,
-                   tensors, weighted)
 from .base import ChoiceEstimator
 
 
@@ -31,6 +28,10 @@ class BradleyTerry(ChoiceEstimator):
         self.dtype = dtype
 
     def fit(self, choices: Choices) -> "BradleyTerry":
+        import torch  # in each method that computes, not at the top (see _fit.py)
+
+        from ._fit import chosen_log_probs, choice_log_probs, comparison_weights, lbfgs, project, tensors, weighted
+
         features, cand, mask, chosen = tensors(choices, self._dtype())
         weight = comparison_weights(choices, features.dtype)
         w = torch.zeros(features.shape[1], dtype=features.dtype, requires_grad=True)
@@ -49,6 +50,10 @@ class BradleyTerry(ChoiceEstimator):
         return np.asarray(features) @ self.coef_
 
     def predict_proba(self, choices: Choices) -> np.ndarray:
+        import torch
+
+        from ._fit import choice_log_probs, tensors
+
         self._check_fitted()
         features, cand, mask, _ = tensors(choices, self._dtype())
         with torch.no_grad():
@@ -75,6 +80,10 @@ class GroupBradleyTerry(ChoiceEstimator):
     def fit(self, choices: Choices) -> "GroupBradleyTerry":
         if choices.group is None:
             raise ValueError("GroupBradleyTerry needs a group for each comparison (Choices.group)")
+        import torch
+
+        from ._fit import chosen_log_probs, comparison_weights, lbfgs, masked_log_softmax, project, tensors, weighted
+
         features, cand, mask, chosen = tensors(choices, self._dtype())
         groups, codes = np.unique(choices.group.astype(str), return_inverse=True)
         codes, weight = torch.from_numpy(codes), comparison_weights(choices, features.dtype)
@@ -97,6 +106,10 @@ class GroupBradleyTerry(ChoiceEstimator):
 
     def predict_proba(self, choices: Choices) -> np.ndarray:
         """Probabilities under each comparison's group reward (the shared reward for groups not seen in fit)."""
+        import torch
+
+        from ._fit import masked_log_softmax, tensors
+
         self._check_fitted()
         features, cand, mask, _ = tensors(choices, self._dtype())
         index = {g: i for i, g in enumerate(self.groups_)}

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from abc import abstractmethod
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
 from scipy.special import logsumexp, softmax
 from sklearn.utils.validation import check_is_fitted
 
 from ..data.choices import Choices
-from ._fit import (chosen_log_probs, choice_log_probs, comparison_weights, lbfgs, masked_log_softmax, project,
-                   tensors, weighted)
 from ._start import spectral_start
 from .base import _NOT_FITTED, ChoiceEstimator
+
+if TYPE_CHECKING:
+    import torch
 
 
 def _mix_scale(n_people: int) -> float:
@@ -37,6 +39,10 @@ def _codes(known: np.ndarray, annotators: np.ndarray) -> np.ndarray:
 def reward_log_probs(model: SharedRewards, choices: Choices) -> torch.Tensor:
     """(n, k, K) choice log-probabilities under each of a fitted model's K rewards (``coef_``, (K, d)): the
     mixture's types or the ideal-point prototypes."""
+    import torch  # in each function that computes, not at the top (see _fit.py)
+
+    from ._fit import choice_log_probs, tensors
+
     features, cand, mask, _ = tensors(choices, model._dtype())
     with torch.no_grad():
         return choice_log_probs(features @ torch.as_tensor(model.coef_.T, dtype=features.dtype), cand, mask)
@@ -137,6 +143,10 @@ class MixtureBradleyTerry(SharedRewards):
         self.dtype = dtype
 
     def fit(self, choices: Choices) -> "MixtureBradleyTerry":
+        import torch
+
+        from ._fit import chosen_log_probs, choice_log_probs, comparison_weights, lbfgs, project, tensors, weighted
+
         features, cand, mask, chosen = tensors(choices, self._dtype())
         annotators, codes = np.unique(choices.annotator, return_inverse=True)
         codes_t, weight = torch.from_numpy(codes), comparison_weights(choices, features.dtype)
@@ -188,6 +198,10 @@ class MixtureBradleyTerry(SharedRewards):
 
     def _evidence(self, choices: Choices) -> np.ndarray:
         """(n, K) each comparison's log-likelihood under each type."""
+        import torch
+
+        from ._fit import chosen_log_probs
+
         return chosen_log_probs(reward_log_probs(self, choices), torch.from_numpy(choices.chosen)).numpy()
 
     def _evidence_width(self) -> int:
@@ -236,6 +250,10 @@ class IdealPoint(SharedRewards):
         self.dtype = dtype
 
     def fit(self, choices: Choices) -> "IdealPoint":
+        import torch
+
+        from ._fit import chosen_log_probs, comparison_weights, lbfgs, masked_log_softmax, project, tensors, weighted
+
         features, cand, mask, chosen = tensors(choices, self._dtype())
         annotators, codes = np.unique(choices.annotator, return_inverse=True)
         coef, logits = spectral_start(choices, codes, len(annotators), self.n_prototypes, self.random_state)
@@ -270,6 +288,10 @@ class IdealPoint(SharedRewards):
 
     def _evidence(self, choices: Choices) -> np.ndarray:
         """(n, A) each comparison's log-likelihood under each fitted person's reward."""
+        import torch
+
+        from ._fit import chosen_log_probs, masked_log_softmax, tensors
+
         features, cand, mask, chosen = tensors(choices, self._dtype())
         coef, mixes = (torch.as_tensor(x, dtype=features.dtype) for x in (self.coef_.T, self.weights_.T))
         with torch.no_grad():
@@ -284,6 +306,10 @@ class IdealPoint(SharedRewards):
         return softmax(log_likelihood) @ self.weights_
 
     def predict_proba(self, choices: Choices) -> np.ndarray:
+        import torch
+
+        from ._fit import masked_log_softmax, tensors
+
         self._check_fitted()
         features, cand, mask, _ = tensors(choices, self._dtype())
         item = features.numpy() @ self.coef_.T  # (m, K)

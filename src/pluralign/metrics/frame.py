@@ -14,8 +14,6 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.stats import norm
 
 from .intervals import LEVEL, cell_weights, exact_bound, largest_difference, percentile_interval, simultaneous, stretch
 from .registry import REGISTRY
@@ -73,6 +71,9 @@ class MetricFrame:
     _reps: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        from scipy import sparse  # here: a command that refuses its input never imports scipy
+        from scipy.stats import norm
+
         if self.n_boot < 100:
             raise ValueError(f"n_boot must be at least 100 to give intervals at all, got {self.n_boot}")
         self.by = [self.by] if isinstance(self.by, str) else list(self.by)

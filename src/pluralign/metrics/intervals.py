@@ -33,8 +33,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.stats import norm
-from scipy.stats import t as student_t
 
 LEVEL = 0.95  # the level of every interval a job writes; policies rely on it (see policy.py)
 _NAN = float("nan")
@@ -44,6 +42,8 @@ def stretch(clusters, level: float):
     """t_df·√((df + 2)/df)/z with df = clusters − 1 (at least 1): how much wider than a normal interval a small
     sample's must be. t rather than z, and the Bayesian bootstrap's variance is (C − 1)/(C + 1) of the unbiased
     one, hence √((df + 2)/df). Works on arrays (a pair's df is that of its smaller group)."""
+    from scipy.stats import norm, t as student_t  # here: refusing input never imports scipy.stats
+
     df = np.maximum(np.asarray(clusters, dtype=float) - 1, 1)
     z = norm.ppf((1 + level) / 2)
     return student_t.ppf((1 + level) / 2, df) * np.sqrt((df + 2) / df) / z

@@ -29,8 +29,6 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from scipy.stats import t as student_t
-
 from ..data.text import read_text
 from ..errors import InputError
 from .checks import degenerate
@@ -222,6 +220,8 @@ def _jointly(found: list[tuple[str, float, float, float]], n: np.ndarray, level:
     With clustered data and few clusters per group, n − 1 overstates the degrees of freedom and the widening is
     somewhat too small (negligible from about 30 clusters a group). A missing n is taken as 1, the widest factor.
     """
+    from scipy.stats import t as student_t  # here: a bad policy is refused without importing scipy
+
     df = np.maximum(np.nan_to_num(n, nan=1) - 1, 1)
     scale = student_t.ppf((1 + level ** (1 / len(found))) / 2, df) / student_t.ppf((1 + level) / 2, df)
     return [(g, v, v - (v - lo) * s, v + (hi - v) * s) for (g, v, lo, hi), s in zip(found, scale)]

@@ -22,7 +22,6 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from ..errors import InputError
 from .registry import direction_of
@@ -150,6 +149,8 @@ def rank_agreement(matrix: MetricMatrix, directions: dict[str, str] | None = Non
     Returns one row per pair: metric_a, metric_b, tau, ci_low, ci_high, units, left_out (units with both values but
     no interval), discordant, pairs, discordant_share.
     """
+    from scipy.stats import norm  # here: a bad run or option is refused without importing scipy.stats
+
     alpha = 1 - level
     rows = []
     for a, b in combinations(matrix.values.columns, 2):
