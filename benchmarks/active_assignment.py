@@ -40,7 +40,8 @@ from scipy.optimize import linear_sum_assignment
 
 from pluralign.data.choices import Choices, design_weights
 from pluralign.learn import BradleyTerry, IdealPoint, MixtureBradleyTerry, split_choices
-from pluralign.estimators.acquire import acquire, k_subsets, pooled_rewards
+from pluralign.estimators.acquire import acquire, k_subsets
+from pluralign.estimators.pooled import pooled_rewards
 from pluralign.estimators.evaluate import in_last_conversations, per_comparison
 from pluralign.learn.replay import replay_design
 from pluralign.simulate import simulate_population

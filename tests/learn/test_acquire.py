@@ -9,9 +9,9 @@ from scipy.stats import binom
 
 from pluralign.data.choices import Choices
 from pluralign.learn import IdealPoint, MixtureBradleyTerry
-from pluralign.estimators.acquire import (REFERENCE, SHORTLIST, PooledTasks, _task_scores, acquire,
-                                           assignment_probabilities, hypotheses, k_subsets, pick, posterior,
-                                           prediction_gains, task_rewards, task_scores)
+from pluralign.estimators.acquire import (REFERENCE, SHORTLIST, _task_scores, acquire, assignment_probabilities,
+                                           hypotheses, k_subsets, pick, posterior, prediction_gains, task_scores)
+from pluralign.estimators.pooled import PooledTasks, task_rewards
 from pluralign.learn.replay import replay_orders
 
 # two answers people split on (rows 0, 1) and two near copies of the first (rows 2, 3): a task of 0 and 1 tells the

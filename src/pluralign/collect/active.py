@@ -15,7 +15,8 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from ..estimators.acquire import PooledTasks, pick, rewards_posterior
+from ..estimators.acquire import pick, rewards_posterior
+from ..estimators.pooled import PooledTasks
 from .core import next_prompt
 
 # Why a prompt was assigned, kept with its conversation.

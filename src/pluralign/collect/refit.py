@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 
 from ..data.collection import CandidateSet, Choice, Prompt, load_collection
 from ..embed import Embedder
-from ..estimators.acquire import hypotheses, task_rewards
+from ..estimators.acquire import hypotheses
+from ..estimators.pooled import task_rewards
 from ..estimators.features import comparison_choices
-from ..estimators.latent import IdealPoint, MixtureBradleyTerry, SharedRewards
+from ..estimators.latent import MixtureBradleyTerry, SharedRewards
+from ..estimators.ideal_point import IdealPoint
 from ..serving import LOG, one_line
 from .active import ActiveFit
 from .fits import fitted_choices, save_fit

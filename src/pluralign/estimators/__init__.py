@@ -6,7 +6,8 @@ with them and ``align`` judges with their rewards."""
 
 from .base import ChoiceEstimator
 from .bradley_terry import BradleyTerry, GroupBradleyTerry
-from .latent import IdealPoint, MixtureBradleyTerry, SharedRewards
+from .latent import MixtureBradleyTerry, SharedRewards
+from .ideal_point import IdealPoint
 from .reward import GroupRewards
 
 __all__ = ["BradleyTerry", "ChoiceEstimator", "GroupBradleyTerry", "GroupRewards", "IdealPoint", "MixtureBradleyTerry",

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from .base import ChoiceEstimator
 from .bradley_terry import BradleyTerry, GroupBradleyTerry
-from .latent import IdealPoint, MixtureBradleyTerry
+from .latent import MixtureBradleyTerry
+from .ideal_point import IdealPoint
 
 ESTIMATORS = {"bt": "BradleyTerry", "group": "GroupBradleyTerry", "mixture": "MixtureBradleyTerry", "ideal": "IdealPoint"}
 

@@ -16,7 +16,8 @@ import pandas as pd
 
 from ..data.choices import Choices
 from ..metrics import MetricFrame
-from ..estimators.acquire import acquire, pooled_rewards
+from ..estimators.acquire import acquire
+from ..estimators.pooled import pooled_rewards
 from ..estimators.evaluate import in_last_conversations, per_comparison, with_clusters
 from ..estimators.latent import SharedRewards
 

@@ -22,7 +22,7 @@ from ..embed import SentenceEmbedder
 from ..estimators.bradley_terry import BradleyTerry
 from ..estimators.evaluate import PEOPLE_AND_PROMPTS, per_comparison
 from ..estimators.features import context_text, interaction_features
-from ..estimators.latent import IdealPoint
+from ..estimators.ideal_point import IdealPoint
 from ..jobs import Job, Summary
 from ..metrics import check_row, disaggregate, write_metrics
 from ..models.base import LanguageModel
