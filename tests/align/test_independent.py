@@ -289,28 +289,28 @@ def test_a_refit_verdict_on_one_person_calls_gains_where_no_one_gains_so_align_d
 @pytest.mark.parametrize("estimator", ["group", "bt"])
 def test_the_refits_fitted_at_once_are_the_separate_fits_of_each_resample(estimator):
     """CrossFit.refits fits all its resamples as one L-BFGS problem (``fit_resamples``); each refit must be the fit of
-    its own resample's rows, drawn as one by one: here 20 refits of 8 people's 10 choices each among 20 shared prompts
-    (people and prompts resampled; 768 features, as the embedder's), as a group reward (2 groups) and as one shared
-    reward. Largest difference measured here: 2.1e-5 (group) and 4.9e-5 (bt; 8.4e-5 to 1.5e-4 at 200 refits), the
-    separate fits' own stopping error (their gradients end near 4e-5, the joint fit's below 1e-5); two resamples'
-    refits differ by over 0.1, so refits of other resamples (another draw, weights ignored) fail it."""
+    its own resample's rows, drawn as one by one: here 10 refits of 8 people's 10 choices each among 20 shared prompts
+    (people and prompts resampled; 128 simulated features), as a group reward (2 groups) and as one shared reward.
+    Largest difference measured: 6.4e-5 (group) and 2.4e-5 (bt), the separate fits' own stopping error (on 768
+    features and 200 refits, up to 1.5e-4: benchmarks/RESULTS.md); two resamples' refits differ by over 0.3, so
+    refits of other resamples (another draw, the counts ignored) fail it."""
     from pluralign.embed import SentenceEmbedder
     from pluralign.estimators.crossfit import CrossFit, crossed_resample
     from pluralign.estimators.reward import GroupRewards, reward_heads
     from pluralign.learn import BradleyTerry, GroupBradleyTerry
 
-    choices = choice_data(np.zeros(768), 8, 10, np.random.default_rng(0), learn_prompts=20)
+    choices = choice_data(np.zeros(128), 8, 10, np.random.default_rng(0), learn_prompts=20)
     choices.group = np.where(choices.annotator % 2, "a", "b")
     make = GroupBradleyTerry if estimator == "group" else BradleyTerry
     fit = CrossFit(GroupRewards(make().fit(choices), SentenceEmbedder()), choices, make, 8)
-    batched = fit.refits(20, seed=3)
+    batched = fit.refits(10, seed=3)
     rng = np.random.default_rng([3, 1])  # refits' own stream of seed 3
     separate = np.empty_like(batched)
-    for b in range(20):
+    for b in range(10):
         names, coef, _ = reward_heads(make().fit(choices.subset(crossed_resample(choices, rng))))
         separate[b] = coef[[names.index(n) for n in fit.rewards.names]]
     assert np.abs(batched - separate).max() < 5e-4
-    assert np.abs(np.diff(batched, axis=0)).max() > 0.01  # the resamples differ, and so do their refits
+    assert np.abs(np.diff(batched, axis=0)).max() > 0.1  # the resamples differ, and so do their refits
 
 
 def test_the_refits_follow_the_training_seed_and_the_record_says_which():
