@@ -20,16 +20,22 @@ def tensors(choices, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor, to
     return torch.as_tensor(features, dtype=dtype), cand, mask, torch.from_numpy(choices.chosen)
 
 
-def comparison_weights(choices, dtype: torch.dtype) -> torch.Tensor | None:
-    """(n,) each comparison's weight in a fit (``Choices.weight``), None where every comparison weighs 1."""
-    return None if choices.weight is None else torch.as_tensor(choices.weight, dtype=dtype)
+def comparison_weights(choices, dtype: torch.dtype, times: np.ndarray | None = None) -> torch.Tensor | None:
+    """(n,) each comparison's weight in a fit (``Choices.weight``), None where every comparison weighs 1; with
+    ``times`` ((B, n): how many times each of B resamples takes each comparison), (n, B) its weight in each of B fits
+    at once, those times its own weight (a row taken twice counts twice in a fit on the resample's rows)."""
+    if times is None:
+        return None if choices.weight is None else torch.as_tensor(choices.weight, dtype=dtype)
+    counts = np.asarray(times, dtype=np.float64).T
+    return torch.as_tensor(counts if choices.weight is None else counts * choices.weight[:, None], dtype=dtype)
 
 
 def weighted(log_probs: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
-    """Each comparison's log-likelihood ((n,) or (n, K)) times its weight, where there are weights."""
+    """Each comparison's log-likelihood ((n,) or (n, K)) times its weight ((n,), or (n, K): one per column), where
+    there are weights."""
     if weight is None:
         return log_probs
-    return log_probs * (weight if log_probs.dim() == 1 else weight.unsqueeze(1))
+    return log_probs * (weight if weight.dim() == log_probs.dim() else weight.unsqueeze(1))
 
 
 def choice_log_probs(item_scores: torch.Tensor, cand: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from ..data.choices import Choices
@@ -52,6 +52,14 @@ class ChoiceEstimator(BaseEstimator, ABC):
         import torch  # in each method that computes, not at the top (see _fit.py)
 
         return torch.float64 if getattr(self, "dtype", "float64") == "float64" else torch.float32
+
+    def _copy(self, **state: np.ndarray) -> "ChoiceEstimator":
+        """A fitted copy of this estimator (its parameters, none of its state) holding ``state``: one of the fits that
+        ``fit_resamples`` makes at once."""
+        copy = clone(self)
+        for name, value in state.items():
+            setattr(copy, name, value)
+        return copy
 
     @abstractmethod
     def fit(self, choices: Choices) -> "ChoiceEstimator":

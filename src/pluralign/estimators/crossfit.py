@@ -12,31 +12,34 @@ from typing import Callable
 import numpy as np
 
 from ..data.choices import Choices
-from .base import ChoiceEstimator
+from .bradley_terry import BradleyTerry, GroupBradleyTerry
 from .reward import GroupRewards, reward_heads
 
 
 @dataclass
 class CrossFit:
     """A reward learned on other people, with what fitted it: ``rewards`` (``GroupRewards``), the ``choices`` and a
-    factory of the unfitted ``estimator``, and how many ``people`` made those choices."""
+    factory of the unfitted ``estimator`` (one whose rewards a second fit names alike: ``BradleyTerry`` or
+    ``GroupBradleyTerry``), and how many ``people`` made those choices."""
 
     rewards: GroupRewards
     choices: Choices
-    estimator: Callable[[], ChoiceEstimator]
+    estimator: Callable[[], BradleyTerry | GroupBradleyTerry]
     people: int
 
     def refits(self, replicates: int, seed: int) -> np.ndarray:
         """(replicates, G, d): the coefficients of each reward in ``rewards.names`` fitted again on ``replicates``
         resamples of the people and prompts (``crossed_resample``, drawn by a stream of ``seed``'s own, so a caller
         that draws prompts by the same seed draws them independently of these), the same estimator each time.
-        Most of an independent evaluation's cost: a group reward's refit on the 80 choices of the tests' 5 held-out
-        people took 0.09 s of CPU time here, so 200 of them 18 s, once per training seed (each draws its own)."""
+        Most of an independent evaluation's cost, so all replicates are fitted at once (``fit_resamples``): 200 refits
+        of a group reward on the 80 choices of the tests' 5 held-out people took 1.26 s of CPU time here, 7.78 s one by
+        one (benchmarks/RESULTS.md), once per training seed (each draws its own)."""
         rng = np.random.default_rng([seed, 1])
+        times = np.stack([np.bincount(crossed_resample(self.choices, rng), minlength=len(self.choices))
+                          for _ in range(replicates)])
         out = np.empty((replicates, *self.rewards.coef.shape))
-        for b in range(replicates):
-            resample = self.choices.subset(crossed_resample(self.choices, rng))
-            names, coef, _ = reward_heads(self.estimator().fit(resample))
+        for b, model in enumerate(self.estimator().fit_resamples(self.choices, times)):
+            names, coef, _ = reward_heads(model)
             out[b] = coef[[names.index(n) for n in self.rewards.names]]
         return out
 
