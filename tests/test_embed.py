@@ -21,6 +21,20 @@ def test_unit_vectors_that_place_paraphrases_close(tmp_path):
     assert np.allclose(again[::-1], v, atol=1e-6)
 
 
+def test_an_embedder_the_cache_knows_loads_its_model_only_for_a_text_it_has_not_embedded(tmp_path):
+    """The cache keeps the embedder's width, so its fingerprint and the vectors of texts embedded before come back
+    without loading the model (a finished run's rerun then imports no torch)."""
+    texts = ["The train leaves at seven.", "Everyone ought to be allowed to marry the person they love."]
+    first = SentenceEmbedder(cache=tmp_path / "emb.sqlite")
+    vectors = first.embed(texts)
+    again = SentenceEmbedder(cache=tmp_path / "emb.sqlite")
+    assert again.fingerprint == first.fingerprint == "st:embedded:384"
+    assert np.array_equal(again.embed(texts), vectors) and again._model is None  # read back, nothing loaded
+    new = ["A text never embedded."]
+    assert np.allclose(again.embed(new), SentenceEmbedder(cache=None).embed(new), atol=1e-6)
+    assert again._model is not None
+
+
 def test_count_truncated_counts_exactly_the_texts_the_model_cuts():
     embedder = SentenceEmbedder(cache=None)
     limit = embedder.model.max_seq_length  # word-pieces, [CLS] and [SEP] included

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from pluralign.models.base import ModelSpecError
 from pluralign.runs import Models, Run, RunError, read_manifest, read_records
 
 
@@ -73,10 +74,15 @@ def test_a_run_records_each_models_number_format_and_a_resume_in_another_names_t
         Run(tmp_path / "r", "audit", {}, "data").set_model("embedded", "fp-fp32", "float32")
 
 
-def test_models_hands_the_jobs_it_runs_each_model_loaded_once_without_its_cache(tmp_path, hf_model):
+def test_models_load_at_first_use_once_and_hand_the_jobs_they_run_each_model_without_its_cache(tmp_path, hf_model):
     run = Run(tmp_path / "r", "align", {}, "data")
     opened = Models(run, given={"embedded": hf_model}, use_cache=True)
-    assert opened("embedded") is opened("embedded") and opened("embedded") is not hf_model  # behind the cache
-    assert opened.loaded() == {"embedded": hf_model}  # the model itself, for an inner job's own cache
+    model = opened("embedded")
+    assert model is opened("embedded") and run.manifest["models"] == {}  # opened, not used: nothing recorded yet
+    assert model.score.__self__.model is hf_model  # at its first use, behind the cache
+    assert run.manifest["models"] == {"embedded": hf_model.fingerprint}
     inner = Models(Run(tmp_path / "inner", "judge", {}, "data"), given=opened.loaded(), use_cache=False)
-    assert inner("embedded") is hf_model
+    assert inner("embedded").score.__self__ is hf_model  # the model itself, for an inner job's own cache
+    missing = opened(f"llamacpp:{tmp_path / 'none.gguf'}")  # a spec is loaded at its first use, not when opened
+    with pytest.raises(ModelSpecError, match="no GGUF file"):
+        missing.generate([])

@@ -31,18 +31,7 @@ class SentenceEmbedder:
     """
 
     def __init__(self, name_or_path: str = "embedded", *, batch_size: int = 64, cache: str | Path | None = "default") -> None:
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()  # a bar for loading 103 tensors is noise on every command
-        path = str(embedded_embedder_path()) if name_or_path == "embedded" else name_or_path
-        try:
-            self.model = SentenceTransformer(path, device="cpu")
-        except (OSError, ValueError) as exc:
-            raise ModelSpecError(f"could not load sentence embedder '{name_or_path}': {exc}") from None
-        self.batch_size = batch_size
-        self.dim = self.model.get_embedding_dimension()
-        self.fingerprint = f"st:{name_or_path}:{self.dim}"
+        self.name, self.batch_size, self._model = name_or_path, batch_size, None
         if cache == "default":
             cache = cache_dir() / "embeddings.sqlite"
         self._db = None
@@ -51,6 +40,30 @@ class SentenceEmbedder:
             # another thread may embed than the one that made the embedder (`collect serve`'s refit thread does)
             self._db = sqlite3.connect(cache, timeout=30, check_same_thread=False)
             self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+            self._db.execute("CREATE TABLE IF NOT EXISTS dims (name TEXT PRIMARY KEY, dim INTEGER NOT NULL)")
+        # the cache keeps each embedder's width, so texts embedded before are read back without loading the model (and
+        # importing torch: about 5 CPU s): a finished run's rerun, or a rebuild, embeds nothing new
+        known = self._db.execute("SELECT dim FROM dims WHERE name = ?", (name_or_path,)).fetchone() if self._db else None
+        self.dim = known[0] if known else self.model.get_embedding_dimension()
+        if self._db is not None and not known:
+            self._db.execute("INSERT OR REPLACE INTO dims VALUES (?, ?)", (name_or_path, self.dim))
+            self._db.commit()
+        self.fingerprint = f"st:{name_or_path}:{self.dim}"
+
+    @property
+    def model(self):
+        """The sentence-transformers model, loaded at its first use."""
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # a bar for loading 103 tensors is noise on every command
+            path = str(embedded_embedder_path()) if self.name == "embedded" else self.name
+            try:
+                self._model = SentenceTransformer(path, device="cpu")
+            except (OSError, ValueError) as exc:
+                raise ModelSpecError(f"could not load sentence embedder '{self.name}': {exc}") from None
+        return self._model
 
     def count_truncated(self, texts: Sequence[str]) -> int:
         """How many of ``texts`` are longer than the model reads (``max_seq_length`` word-pieces, special tokens

@@ -23,7 +23,7 @@ import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from .errors import InputError
-from .models.base import LanguageModel
+from .models.base import LanguageModel, on_demand
 from .models.cache import CachedModel, user_cache
 from .models.spec import load
 
@@ -157,8 +157,9 @@ class Run:
 
 
 class Models:
-    """The models a job asks for by spec: each loaded once (or taken from ``given``, already loaded), put behind the
-    response cache shared by every job, and its fingerprint recorded in the run so a resume never mixes weights."""
+    """The models a job asks for by spec, each opened ``on_demand``: loaded at its first use (or taken from ``given``,
+    already loaded), put behind the response cache shared by every job, and its fingerprint recorded in the
+    run so a resume never mixes weights. A job whose items are all done asks nothing, so it loads no model."""
 
     def __init__(self, run: Run | None = None, *, given: dict[str, LanguageModel] | None = None,
                  use_cache: bool = True, template_from: str | None = None) -> None:
@@ -171,17 +172,23 @@ class Models:
 
     def __call__(self, spec: str) -> LanguageModel:
         if spec not in self._open:
+            self._open[spec] = on_demand(
+                lambda: CachedModel(self._model(spec), self._cache) if self._cache else self._model(spec))
+        return self._open[spec]
+
+    def _model(self, spec: str) -> LanguageModel:
+        """The model of ``spec`` without the cache, loaded (and its fingerprint recorded) once."""
+        if spec not in self._loaded:
             model = self._given[spec] if spec in self._given else load(spec, template_from=self._template_from)
             if self._run is not None:
                 self._run.set_model(spec, model.fingerprint, getattr(model, "dtype", None))
             self._loaded[spec] = model
-            self._open[spec] = CachedModel(model, self._cache) if self._cache else model
-        return self._open[spec]
+        return self._loaded[spec]
 
     def loaded(self) -> dict[str, LanguageModel]:
         """Every model given or opened so far, without the cache in front, for the jobs a job runs inside it: each
-        model stays loaded once (on a GPU, a second copy of a 7B model may not fit)."""
-        return {**self._given, **self._loaded}
+        model is loaded once, by whichever asks first (on a GPU, a second copy of a 7B model may not fit)."""
+        return {**self._given, **{spec: on_demand(lambda s=spec: self._model(s)) for spec in self._open}}
 
 
 class Tasks:
@@ -208,25 +215,30 @@ def progress_tasks(enabled: bool) -> Iterator[Tasks]:
         yield Tasks(bar)
 
 
-def chunk_size(model: object, size: int) -> int:
-    """Items a job hands a model at once: the job's own ``size`` (small, so a crash loses little and progress moves),
-    or the model's ``batch_hint`` where that is larger: a GPU answers a few hundred requests in about the time of
-    sixteen, and an 8B audit's long-form stage took 73 s in chunks of 16 on an H200 (benchmarks/RESULTS.md)."""
-    return max(size, getattr(model, "batch_hint", 0))
+def chunk_size(model: object, size: int) -> Callable[[], int]:
+    """Items a job hands a model at once, asked by ``in_chunks`` only when one is left (its ``batch_hint`` loads it): the
+    job's own ``size`` (small: a crash loses little), or the hint where larger: a GPU answers a few hundred requests in
+    about the time of sixteen, and an 8B audit's long-form stage took 73 s in chunks of 16 on an H200 (RESULTS.md)."""
+    return lambda: max(size, getattr(model, "batch_hint", 0))
 
 
-def in_chunks(run: Run, done: set[str], keys: list[str], items: list[dict], size: int,
-               compute: Callable[[list[dict]], list[dict]], advance: Callable[[int], None]) -> None:
-    """Compute items in fixed chunks, skipping finished ones, appending each chunk's records as it completes."""
-    for start in range(0, len(items), size):
-        block = [(k, it) for k, it in zip(keys[start : start + size], items[start : start + size]) if k not in done]
+def in_chunks(run: Run, done: set[str], keys: list[str], items: list[dict], size: Callable[[], int],
+              compute: Callable[[list[dict]], list[dict]], advance: Callable[[int], None]) -> None:
+    """Compute items in fixed chunks of ``size()``, skipping finished ones, appending each chunk's records as it
+    completes; where every item is finished, nothing is asked of the model (not even its chunk size)."""
+    if set(keys) <= done:
+        advance(len(items))
+        return
+    step = size()
+    for start in range(0, len(items), step):
+        block = [(k, it) for k, it in zip(keys[start : start + step], items[start : start + step]) if k not in done]
         if block:
             records = compute([it for _, it in block])
             for (key, _), record in zip(block, records):
                 record["key"] = key
             run.append(records)
             done.update(k for k, _ in block)
-        advance(min(size, len(items) - start))
+        advance(min(step, len(items) - start))
 
 
 def read_records(run_dir: str | Path) -> list[dict]:

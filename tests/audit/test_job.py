@@ -18,6 +18,7 @@ from pluralign.audit import AuditConfig, run_audit
 from pluralign.audit.prompts import PROMPTS
 from pluralign.runs import read_records
 from tests.conftest import statements_file
+from tests.test_cli_errors import HEAVY
 
 
 def test_a_complete_run_has_every_stage_and_metric(small_run):
@@ -69,6 +70,30 @@ def test_a_language_group_never_mixes_a_statement_with_its_translation(tmp_path)
 def test_rerunning_a_finished_run_adds_nothing(small_run):
     before = (small_run.path / "records.jsonl").read_text()
     small_run()
+    assert (small_run.path / "records.jsonl").read_text() == before
+
+
+RERUN = """
+import json, sys
+from pluralign.cli.app import app
+
+try:
+    app(["resume", sys.argv[1], "-q"], prog_name="pluralign")
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps([code, sorted(m for m in {heavy} if m in sys.modules)]))
+"""
+
+
+def test_a_finished_runs_rerun_imports_no_model_library(small_run):
+    """`pluralign resume` of a finished audit finds every item done before it loads a model (a job's models load at
+    their first use: ``runs.Models``), so it prints the summary again without importing torch, transformers or any
+    other model library (about 3 CPU s instead of 8: benchmarks/RESULTS.md, session 26), and appends nothing."""
+    before = (small_run.path / "records.jsonl").read_text()
+    result = subprocess.run([sys.executable, "-c", RERUN.format(heavy=HEAVY), str(small_run.path)], capture_output=True,
+                            text=True, timeout=600)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [0, []], result.stderr[-2000:]
+    assert f"report: {small_run.path / 'report.html'}" in result.stdout
     assert (small_run.path / "records.jsonl").read_text() == before
 
 

@@ -100,10 +100,10 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
     folders = seed_folders(run.path, config.seed, config.seeds)
     keys = [f"independent{suffix}" for _, _, suffix in folders]
     placer = config.judge or config.model
-    shares = placer if config.eval_judge and same_weights(opened(placer), opened(config.eval_judge)) else ""
     other = None if set(keys) <= done else independent_rewards(  # before sampling: refuse now what cannot judge
         config.reward, config.eval_reward, (config.eval_judge, ValuePlacer(opened(config.eval_judge)))
-        if config.eval_judge else None, names, config.target, pole, shares)
+        if config.eval_judge else None, names, config.target, pole,
+        placer if config.eval_judge and same_weights(opened(placer), opened(config.eval_judge)) else "")
     # the base model loads after that check: a learned target needs it for nothing before sampling
     sampler = IndependentSampler(opened(config.model), config.k, config.temperature, config.max_tokens, True, config.seed)
 

@@ -21,35 +21,16 @@ import sys
 import threading
 import time
 from functools import partial
-from typing import Any, Callable, NoReturn, TypeVar, cast
+from typing import NoReturn
 
 from ..embed import SentenceEmbedder
+from ..models.base import on_demand
 from ..models.spec import load, parse_spec
 from .refit import Refitter
 from .store import Store
 from .worker import CandidateWorker, study_placer, study_sampler
 
-T = TypeVar("T")
 STOP_WAIT_S = 5.0  # how long stopping waits for the threads: a refit or a batch of sets just ending is kept
-
-
-class _OnDemand:
-    """Stands for what ``make`` returns, calling it at the first use of an attribute (again after it failed, so a
-    model that could not load is tried again with the next set; the worker keeps the error on the sets meanwhile)."""
-
-    def __init__(self, make: Callable[[], Any]) -> None:
-        self._make, self._made, self._lock = make, None, threading.Lock()
-
-    def __getattr__(self, name: str) -> Any:
-        with self._lock:
-            if self._made is None:
-                self._made = self._make()
-        return getattr(self._made, name)
-
-
-def on_demand(make: Callable[[], T]) -> T:
-    """What ``make`` returns (a model, an embedder), made when first used, not now."""
-    return cast(T, _OnDemand(make))
 
 
 class Background:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict, dataclass, field
-from typing import Protocol, Sequence, Union, runtime_checkable
+from typing import Any, Callable, Protocol, Sequence, TypeVar, Union, cast, runtime_checkable
 
 from ..errors import InputError
 
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
 Prompt = Union[str, list[Message]]
+T = TypeVar("T")
 
 
 class ModelError(RuntimeError):
@@ -76,3 +78,25 @@ def truncate_at_stop(text: str, stop: Sequence[str]) -> str:
     """Cut ``text`` at the first stop string, as servers do."""
     cut = min((i for s in stop if (i := text.find(s)) >= 0), default=len(text))
     return text[:cut]
+
+
+class _OnDemand:
+    """Stands for what ``make`` returns, calling it at the first use of an attribute (again after it failed, so a
+    model that could not load is tried again at its next use: a served study's worker keeps the error on its sets
+    meanwhile)."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make, self._made, self._lock = make, None, threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        with self._lock:
+            if self._made is None:
+                self._made = self._make()
+        return getattr(self._made, name)
+
+
+def on_demand(make: Callable[[], T]) -> T:
+    """What ``make`` returns (a model, an embedder), made when first used, not now: a job's models (``runs.Models``)
+    and a served study's, so that a run or study with nothing left to do loads none and imports no model library
+    (the rerun of a finished align run: benchmarks/RESULTS.md, session 26)."""
+    return cast(T, _OnDemand(make))

@@ -4,6 +4,7 @@ maps every situation of it into a run directory with tables and a report, and it
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import cache, partial
 from pathlib import Path
 
 from ..data import read_cards, situations_from
@@ -46,15 +47,16 @@ def run_values(config: ValuesRunConfig, out: str | Path, *, fresh: bool = False,
     run = Run(out, "values", asdict(config), fingerprint_table(situations), fresh=fresh, seed=config.seed)
     run.describe_data(data_cards=read_cards(situations))
     model, scorer, embedder = prepare(config, use_cache=use_cache, models=models, run=run)
-    config, calibration = calibrated(config, scorer)
+    calibration = cache(partial(calibrated, config, scorer))  # by the first chunk left: a finished run asks no model
     done = run.done_keys()
     items = public_columns(situations).to_dict("records")
     keys = [f"{config.model}|{s['id']}" for s in items]
     extra = {s["id"]: {k: s.get(k) for k in ("topic", "text_en")} for s in items}
 
     def compute(block: list[dict]) -> list[dict]:
-        return [{**r, **extra[r["situation_id"]], **calibration}
-                for r in map_situations(block, model, scorer, embedder, config)]
+        settings, found = calibration()
+        return [{**r, **extra[r["situation_id"]], **found}
+                for r in map_situations(block, model, scorer, embedder, settings)]
 
     with run.recording(), progress_tasks(progress) as tasks:
         in_chunks(run, done, keys, items, chunk_size(model, CHUNK), compute, tasks.add("value maps", len(items)))
