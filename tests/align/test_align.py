@@ -27,32 +27,37 @@ def _prompts(folder):
 
 @pytest.mark.slow
 def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_prompts(cli, reward_run, tmp_path):
-    """End to end on the embedded model in float32 (``BASE``): 32 training prompts, 10 DPO steps; the traditional
-    group's reward prefers the tuned model's answers to the base's on the 32 held-out prompts, with the whole
-    interval above 0.5, and the other group's reward sees it lose. Before and after, at the fewest items that give
-    each shift a finite interval: stances on 2 statements, 2 survey questions steered toward each group, Overton
-    coverage on 2 held-out prompts (what the shifts mean is tested on models whose steering the tests control, in
-    test_pluralism.py). The sizes were set in float32; with ``dtype=auto`` in bfloat16 (a CPU that computes it
-    natively) the target's win rate was 0.61 with an interval from 0.44: a gain this size does not show in bfloat16
-    (benchmarks/RESULTS.md, session 24). In float32 it clears its bar by little (0.688 [0.523, 0.833] on the AMD EPYC),
-    so its training, two thirds of its time (10 DPO steps 54%, reference log-probs 9%), is not cut (RESULTS.md,
-    "Where align's slow tests spend their time")."""
+    """End to end on the embedded model in float32 (``BASE``): 24 training prompts, one pass over their pairs in 12 DPO
+    steps of 2 (Adam moves the adapters about as far a step at 2 pairs as at 8), answers of 24 tokens; the traditional
+    group's reward prefers the tuned model's answers to the base's on the 40 held-out prompts, with the whole interval
+    above 0.5, and the other group's reward sees it lose. Before and after, at the fewest items that give each shift a
+    finite interval: stances on 2 statements, 2 survey questions steered toward each group, Overton coverage on 2
+    held-out prompts (what the shifts mean is tested on models whose steering the tests control, in
+    test_pluralism.py). The sizes were set in float32, at four seeds (benchmarks/RESULTS.md, session 26): traditional
+    0.850 [0.708, 0.945], 0.875 [0.740, 0.963], 0.825 [0.681, 0.928], 0.800 [0.668, 0.912] at seeds 1 to 4, at 56%
+    of the CPU time of the sizes before (32 prompts a side, 10 steps of 8 pairs, 32 tokens), which gave 0.688 [0.523,
+    0.833], 0.578 [0.396, 0.747] and 0.812 [0.662, 0.926] at seeds 1 to 3: seed 2's interval held 0.5. With
+    ``dtype=auto`` in bfloat16 (a CPU that computes it natively) the old sizes' win rate was 0.61 with an interval
+    from 0.44 (session 24)."""
     out = tmp_path / "tuned"
     args = ["align", "--reward", str(reward_run), "--target", "traditional", "--model", BASE,
-            "--prompts", str(_prompts(tmp_path)),
-            "--eval-share", "0.5", "--steps", "10", "--learning-rate", "1e-3", "--max-tokens", "32", "--seed", "1",
+            "--prompts", str(_prompts(tmp_path)), "--eval-share", "0.625", "--steps", "12", "--batch-size", "2",
+            "--learning-rate", "2e-3", "--max-tokens", "24", "--seed", "1",
             "--audit-limit", "2", "--pluralism-questions", "2", "--overton-prompts", "2", "--no-cache", "-q", "--out",
             str(out)]
     result = cli(*args, env={"COLUMNS": "80"})
     assert result.returncode == 0, result.stderr
     assert "Warning" not in result.stderr and "Tokenizing" not in result.stderr  # -q means quiet
     pairs = pd.read_json(out / "pairs.jsonl", lines=True)
-    assert 0 < len(pairs) <= 32 and set(pairs.target) == {"traditional"} and (pairs.margin > 0).all()
+    assert 0 < len(pairs) <= 24 and set(pairs.target) == {"traditional"} and (pairs.margin > 0).all()
+    # one pass over the pairs: each step's loss is on pairs not yet seen, too noisy at 2 a step to fall reliably (the
+    # held-out win rate below is what training learned); the first step is the reference itself, the later ones not
     curve = pd.read_parquet(out / "curve.parquet")
-    assert len(curve) == 10 and curve.loss.iloc[-3:].mean() < curve.loss.iloc[:3].mean()
+    assert len(curve) == 12 and curve.loss.iloc[0] == pytest.approx(np.log(2)) and curve.margin.iloc[0] == 0
+    assert (curve.margin.iloc[1:] != 0).all(), curve
     summary = pd.read_parquet(out / "summary.parquet").set_index("reward")
     target = summary.loc["traditional"]
-    assert target.target and target.n == 32 and target.ci_low > 0.5, summary
+    assert target.target and target.n == 40 and target.ci_low > 0.5, summary
     assert set(summary.index) == {"traditional", "liberal", "worst reward"} and not summary.loc["liberal", "target"]
     assert summary.loc["worst reward", "worst"] == "liberal" and summary.loc["worst reward", "value"] == summary.loc["liberal", "value"]
     assert ((summary.ci_low <= summary.value) & (summary.value <= summary.ci_high)).all()
@@ -64,7 +69,7 @@ def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_p
                                                                        values="margin")
     losses, differing = int((margins.liberal < 0).sum()), int((margins.liberal != 0).sum())
     assert summary.loc["liberal", "p"] == pytest.approx(
-        binomtest(losses, differing, 0.5 + 0.05 * 32 / differing, alternative="greater").pvalue)
+        binomtest(losses, differing, 0.5 + 0.05 * 40 / differing, alternative="greater").pvalue)
     assert (summary.lost == (~summary.target & (summary.p <= 0.05))).all()
     assert summary.loc["traditional", "verdict"] == "gained" and summary.loc["liberal", "verdict"] == (
         "lost" if summary.loc["liberal", "p"] <= 0.05 else "no clear loss")
