@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import threading
 import time
 from functools import partial
 from typing import NoReturn
