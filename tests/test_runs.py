@@ -7,7 +7,7 @@ import json
 import pytest
 
 from pluralign.models.base import ModelSpecError
-from pluralign.runs import Models, Run, RunError, read_manifest, read_records
+from pluralign.runs import Models, Run, RunError, in_chunks, read_manifest, read_records
 
 
 def test_records_survive_reopening_and_are_skipped(tmp_path):
@@ -15,6 +15,23 @@ def test_records_survive_reopening_and_are_skipped(tmp_path):
     run.append([{"key": "x", "v": 1}, {"key": "y", "v": 2}])
     again = Run(tmp_path / "r", "audit", {"a": 1}, "data")
     assert again.done_keys() == {"x", "y"}
+
+
+def test_in_chunks_computes_only_what_is_left_in_chunks_of_the_size_and_records_each_under_its_key(tmp_path):
+    run = Run(tmp_path / "r", "audit", {}, "data")
+    run.append([{"key": "b"}])
+    blocks, advanced = [], []
+
+    def doubled(block: list[dict]) -> list[dict]:
+        blocks.append([it["n"] for it in block])
+        return [{"twice": 2 * it["n"]} for it in block]
+
+    in_chunks(run, run.done_keys(), list("abcde"), [{"n": n} for n in range(5)], doubled, advanced.append,
+              model=None, size=2)
+    assert blocks == [[0], [2, 3], [4]]  # "b" was finished: its chunk holds "a" alone
+    assert advanced == [2, 2, 1]
+    assert [(r["key"], r.get("twice")) for r in read_records(tmp_path / "r")] == [
+        ("b", None), ("a", 0), ("c", 4), ("d", 6), ("e", 8)]
 
 
 def test_facts_about_the_data_are_kept_in_the_manifest_beside_its_fingerprint(tmp_path):

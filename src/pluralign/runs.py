@@ -215,21 +215,19 @@ def progress_tasks(enabled: bool) -> Iterator[Tasks]:
         yield Tasks(bar)
 
 
-def chunk_size(model: object, size: int) -> Callable[[], int]:
-    """Items a job hands a model at once, asked by ``in_chunks`` only when one is left (its ``batch_hint`` loads it): the
-    job's own ``size`` (small: a crash loses little), or the hint where larger: a GPU answers a few hundred requests in
-    about the time of sixteen, and an 8B audit's long-form stage took 73 s in chunks of 16 on an H200 (RESULTS.md)."""
-    return lambda: max(size, getattr(model, "batch_hint", 0))
+def in_chunks(run: Run, done: set[str], keys: list[str], items: list[dict],
+              compute: Callable[[list[dict]], list[dict]], advance: Callable[[int], None], *,
+              model: LanguageModel | None, size: int) -> None:
+    """Compute items in chunks, skipping finished ones, appending each chunk's records as it completes.
 
-
-def in_chunks(run: Run, done: set[str], keys: list[str], items: list[dict], size: Callable[[], int],
-              compute: Callable[[list[dict]], list[dict]], advance: Callable[[int], None]) -> None:
-    """Compute items in fixed chunks of ``size()``, skipping finished ones, appending each chunk's records as it
-    completes; where every item is finished, nothing is asked of the model (not even its chunk size)."""
+    A chunk holds the job's own ``size`` items (small: a crash loses little), or the ``model``'s ``batch_hint`` where
+    larger: a GPU answers a few hundred requests in about the time of sixteen, and an 8B audit's long-form stage took
+    73 s in chunks of 16 on an H200 (RESULTS.md). The hint is asked only when an item is left, since asking loads a
+    model that opens on demand: a finished run loads none. ``model=None`` means ``size`` alone."""
     if set(keys) <= done:
         advance(len(items))
         return
-    step = size()
+    step = max(size, getattr(model, "batch_hint", 0))
     for start in range(0, len(items), step):
         block = [(k, it) for k, it in zip(keys[start : start + step], items[start : start + step]) if k not in done]
         if block:

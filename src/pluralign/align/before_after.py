@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..jobs import Job, job
 from ..models.base import LanguageModel
-from ..runs import Run, RunError, chunk_size, in_chunks, progress_tasks
+from ..runs import Run, RunError, in_chunks, progress_tasks
 from ..valuemaps.config import ValuesConfig
 from ..valuemaps.overton import ENTRY_COLUMNS, overton_rows
 from ..valuemaps.stages import calibrated, prepare
@@ -78,7 +78,7 @@ def overton_both(run: Run, done: set[str], answers: pd.DataFrame, base: str, tun
                  "entries": rows[rows["situation_id"] == i].to_dict("records")} for i in ids]
 
     with progress_tasks(progress) as tasks:
-        in_chunks(run, done, keys, items, chunk_size(model, 2), measured, tasks.add("Overton coverage", len(items)))
+        in_chunks(run, done, keys, items, measured, tasks.add("Overton coverage", len(items)), model=model, size=2)
 
 
 def overton_entries(records: dict[str, dict]) -> pd.DataFrame:

@@ -31,7 +31,7 @@ from ..jobs import Job, Summary
 from ..models.base import LanguageModel
 from ..estimators.reward import GroupRewards
 from ..runs import (
-    Models, Run, RunError, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns,
+    Models, Run, RunError, fingerprint_table, in_chunks, progress_tasks, public_columns,
     read_records,
 )
 from ..candidates.placement import ValuePlacer
@@ -119,8 +119,8 @@ def run_align(config: AlignConfig, out: str | Path, *, fresh: bool = False, prog
 
     with run.recording():
         with progress_tasks(progress) as tasks:
-            in_chunks(run, done, [f"set|{p['id']}" for p in items], items, chunk_size(sampler.model, CHUNK), sampled,
-                      tasks.add("candidate answers", len(items)))
+            in_chunks(run, done, [f"set|{p['id']}" for p in items], items, sampled,
+                      tasks.add("candidate answers", len(items)), model=sampler.model, size=CHUNK)
         pairs = people if people is not None else preference_pairs(
             [r for r in read_records(run.path) if r["kind"] == "set"], names, config.target)
         if pairs.empty:

@@ -20,7 +20,7 @@ from ..metrics import write_metrics
 from ..models.base import LanguageModel
 from ..estimators.reward import GroupRewards
 from ..runs import (
-    Models, Run, RunError, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest,
+    Models, Run, RunError, fingerprint_table, in_chunks, progress_tasks, public_columns, read_manifest,
     read_records,
 )
 from ..candidates.placement import ValuePlacer
@@ -72,8 +72,8 @@ def run_judge(config: JudgeConfig, out: str | Path, *, fresh: bool = False, prog
                          "language": p.get("language"), "prompt": p["text"], "text": t, "rewards": s.tolist()}
                         for p, t, s in zip(block, texts, scores)]
 
-            in_chunks(run, done, [f"answer|{role}|{p['id']}" for p in items], items, chunk_size(sampler.model, CHUNK),
-                      answered, tasks.add(f"answers of {spec[:24]}", len(items)))
+            in_chunks(run, done, [f"answer|{role}|{p['id']}" for p in items], items, answered,
+                      tasks.add(f"answers of {spec[:24]}", len(items)), model=sampler.model, size=CHUNK)
     write_results(run.path)
     return summarise_judge(run.path)
 

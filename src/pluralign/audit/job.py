@@ -14,7 +14,7 @@ from ..errors import InputError
 from ..jobs import Job, Summary
 from ..models.base import LanguageModel
 from ..models.spec import parse_spec
-from ..runs import Models, Run, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns
+from ..runs import Models, Run, fingerprint_table, in_chunks, progress_tasks, public_columns
 from . import core, stages
 from .steering import FORMATS, steer_items
 from .report import ITEMS
@@ -118,28 +118,28 @@ def run_audit(config: AuditConfig, out: str | Path, *, fresh: bool = False, prog
                 return ["|".join([spec, stage, *(str(r[f]) for f in fields)]) for r in rows]
 
             if "stance" in config.stages:
-                in_chunks(run, done, keys("stance", items, "statement_id", "variant"), items, chunk_size(model, 32),
+                in_chunks(run, done, keys("stance", items, "statement_id", "variant"), items,
                           partial(stages.stance, model=model, spec=spec, chat=config.chat),
-                          tasks.add(f"{spec[:18]} log-prob stance", len(items)))
+                          tasks.add(f"{spec[:18]} log-prob stance", len(items)), model=model, size=32)
             if "long_form" in config.stages:
-                in_chunks(run, done, keys("long_form", items, "statement_id", "variant"), items, chunk_size(model, 16),
+                in_chunks(run, done, keys("long_form", items, "statement_id", "variant"), items,
                           partial(stages.long_form, model=model, judge=judge, spec=spec, english=english,
                                   chat=config.chat, max_tokens=config.max_tokens, refusal_judge=config.refusal_judge),
-                          tasks.add(f"{spec[:18]} long-form answers", len(items)))
+                          tasks.add(f"{spec[:18]} long-form answers", len(items)), model=model, size=16)
             if labelled:
-                in_chunks(run, done, keys("judge_check", labelled, "id"), labelled, chunk_size(judge, 32),
+                in_chunks(run, done, keys("judge_check", labelled, "id"), labelled,
                           partial(stages.judge_check, judge=judge, spec=spec, chat=config.chat),
-                          tasks.add(f"{spec[:18]} judge on labelled answers", len(labelled)))
+                          tasks.add(f"{spec[:18]} judge on labelled answers", len(labelled)), model=judge, size=32)
             if questions and not steered:
-                in_chunks(run, done, keys("opinions", questions, "question_id"), questions, chunk_size(model, 32),
+                in_chunks(run, done, keys("opinions", questions, "question_id"), questions,
                           partial(stages.opinions, model=model, spec=spec, chat=config.chat),
-                          tasks.add(f"{spec[:18]} survey answers", len(questions)))
+                          tasks.add(f"{spec[:18]} survey answers", len(questions)), model=model, size=32)
             if steered:  # each question unsteered (the opinions stage's record) and steered, in one call
                 steer_keys = [k if it["format"] is None else f"{spec}|steer|{it['question_id']}|{it['group']}|{it['format']}"
                               for k, it in zip(keys("opinions", steered, "question_id"), steered)]
-                in_chunks(run, done, steer_keys, steered, chunk_size(model, 32),
-                          partial(stages.steer, model=model, spec=spec, chat=config.chat),
-                          tasks.add(f"{spec[:18]} survey answers, unsteered and steered", len(steered)))
+                in_chunks(run, done, steer_keys, steered, partial(stages.steer, model=model, spec=spec, chat=config.chat),
+                          tasks.add(f"{spec[:18]} survey answers, unsteered and steered", len(steered)),
+                          model=model, size=32)
     write_results(run.path)
     return summarise_audit(run.path)
 

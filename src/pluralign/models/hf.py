@@ -73,7 +73,7 @@ class HFModel(TemplatedTokens):
         free = free_bytes(self.model)
         self.batch_tokens = batch_tokens if batch_tokens != "auto" else scoring_budget(self.model, free)
         self._gen_batch_size = gen_batch_size
-        #: Items a job hands this model at once (runs.chunk_size): the job's own on the CPU; on a GPU the 512-token
+        #: Items a job hands this model at once (runs.in_chunks): the job's own on the CPU; on a GPU the 512-token
         #: generations its memory holds together.
         self.batch_hint = 0 if free is None else self.gen_batch_size(512, 1)
         self.name = label or str(name_or_path)

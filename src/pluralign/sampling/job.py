@@ -16,7 +16,7 @@ from ..data.axes import AXES
 from ..data.tables import csv_text
 from ..jobs import Job, Summary
 from ..models.base import LanguageModel
-from ..runs import Models, Run, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns, read_records
+from ..runs import Models, Run, fingerprint_table, in_chunks, progress_tasks, public_columns, read_records
 from .config import SamplingConfig
 from .export import to_annotation_tasks
 from .report import ITEMS
@@ -53,21 +53,20 @@ def generate_sets(prompts: pd.DataFrame, config: SamplingConfig, out: str | Path
     with run.recording(), progress_tasks(progress) as tasks:
         for name in config.samplers:
             sampler = make_sampler(name, {s: loaded[s] for s in [config.model, *config.models]}, config.sampler_settings())
-            in_chunks(run, done, [f"set|{name}|{p['id']}" for p in items], items, chunk_size(loaded[config.model], CHUNK),
+            in_chunks(run, done, [f"set|{name}|{p['id']}" for p in items], items,
                       lambda block: [{"stage": "set", **r} for r in placed(sampler.sample(block))],
-                      tasks.add(f"{name} sets", len(items)))
+                      tasks.add(f"{name} sets", len(items)), model=loaded[config.model], size=CHUNK)
         if defaults:
             poles = builtin_value_poles().to_dict("records")
-            in_chunks(run, done, [f"judge-check|{r['id']}" for r in poles], poles, chunk_size(placer.model, 32),
+            in_chunks(run, done, [f"judge-check|{r['id']}" for r in poles], poles,
                       lambda block: [{"stage": "judge-check", **r, **p} for r, p in
                                      zip(block, placer.positions([r["text"] for r in block]).to_dict("records"))],
-                      lambda n: None)
+                      lambda n: None, model=placer.model, size=32)
             for spec in [config.model, *config.models]:
                 default = IndependentSampler(loaded[spec], 1, 0.0, config.max_tokens, config.chat, config.seed)
                 in_chunks(run, done, [f"default|{spec}|{p['id']}" for p in items], items,
-                          chunk_size(default.model, CHUNK),
                           lambda block: [{"stage": "default", **r, "sampler": spec} for r in placed(default.sample(block))],
-                          tasks.add(f"{spec[:20]} default answers", len(items)))
+                          tasks.add(f"{spec[:20]} default answers", len(items)), model=default.model, size=CHUNK)
     return run
 
 

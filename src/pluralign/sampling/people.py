@@ -17,7 +17,7 @@ from ..jobs import Job, Summary
 from ..models.base import LanguageModel
 from ..models.spec import parse_spec
 from ..runs import (
-    Models, Run, RunError, chunk_size, fingerprint_table, in_chunks, progress_tasks, read_manifest, read_records,
+    Models, Run, RunError, fingerprint_table, in_chunks, progress_tasks, read_manifest, read_records,
 )
 from ..candidates.placement import ValuePlacer
 from ..candidates.measures import annotator_positions, humans_versus_models
@@ -83,8 +83,8 @@ def run_humans_vs_models(config: HumansVsModelsConfig, out: str | Path, *, fresh
         return [{"stage": stage, **r, **p} for r, p in zip(block, placed)]
 
     with run.recording(), progress_tasks(progress) as tasks:
-        in_chunks(run, done, [f"chosen|{i}" for i in range(len(choices))], choices, chunk_size(placer.model, 4 * CHUNK),
-                  lambda block: placed(block, "chosen"), tasks.add("people's choices placed", len(choices)))
+        in_chunks(run, done, [f"chosen|{i}" for i in range(len(choices))], choices, lambda block: placed(block, "chosen"),
+                  tasks.add("people's choices placed", len(choices)), model=placer.model, size=4 * CHUNK)
         for spec, model in loaded.items():
             sampler = IndependentSampler(model, 1, 0.0, config.max_tokens, config.chat, config.seed)
 
@@ -93,8 +93,8 @@ def run_humans_vs_models(config: HumansVsModelsConfig, out: str | Path, *, fresh
                 return placed([{"model": spec, "prompt": p["text"], "text": t} for p, t in zip(block, texts)],
                               "default")
 
-            in_chunks(run, done, [f"default|{spec}|{p['id']}" for p in prompts], prompts, chunk_size(model, CHUNK),
-                      answered, tasks.add(f"{spec[:20]} default answers", len(prompts)))
+            in_chunks(run, done, [f"default|{spec}|{p['id']}" for p in prompts], prompts, answered,
+                      tasks.add(f"{spec[:20]} default answers", len(prompts)), model=model, size=CHUNK)
     write_results(run.path)
     return summarise_people(run.path)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..data import read_cards, situations_from
 from ..jobs import Job, Summary
 from ..models.base import LanguageModel
-from ..runs import Run, chunk_size, fingerprint_table, in_chunks, progress_tasks, public_columns
+from ..runs import Run, fingerprint_table, in_chunks, progress_tasks, public_columns
 from ..valuemaps.config import ValuesConfig
 from ..valuemaps.stages import calibrated, map_situations, prepare
 from .report import ITEMS
@@ -59,7 +59,7 @@ def run_values(config: ValuesRunConfig, out: str | Path, *, fresh: bool = False,
                 for r in map_situations(block, model, scorer, embedder, settings)]
 
     with run.recording(), progress_tasks(progress) as tasks:
-        in_chunks(run, done, keys, items, chunk_size(model, CHUNK), compute, tasks.add("value maps", len(items)))
+        in_chunks(run, done, keys, items, compute, tasks.add("value maps", len(items)), model=model, size=CHUNK)
     write_results(run.path)
     return summarise_values(run.path)
 
