@@ -2,15 +2,15 @@
 assignment at live-study scale (issue 36).
 
 Quality: for each seed, number of types K (unequal shares) and model (a mixture on people of pure types; ideal points
-on people who are Dirichlet mixes), a population is simulated and split as ``learn`` splits it; the model is fitted
-on the training people, and each unseen person's comparisons outside their held-out last quarter are asked in a
-random order or by ``acquire`` (ε = 0.1), answered as simulated. After s choices the model adapts to them and is
-scored on the held-out comparisons (and, for the mixture, whether the person's most probable type is their true
-one). Per K and model, over every seed's unseen people: the choices each policy needs to reach a target, the
-accuracy random reaches after 20 choices less 0.01 (so a plateau's noise cannot decide), with a 95% interval from
-resampling people (1,000 replicates); beside it two smoother summaries (``smoother_summaries``); and the
-population-level reward: one BradleyTerry fitted on the unseen people's first 10 choices under each policy, scored
-on the seen people's held-out comparisons.
+on people who are Dirichlet mixes), a population is simulated and split as ``learn`` splits it; the model is fitted on
+the training people, and each unseen person's comparisons (``--comparisons`` per person, 40 by default) outside their
+held-out last quarter are asked in a random order or by ``acquire`` (``--epsilon``, 0.1), answered as simulated. After
+s choices the model adapts to them and is scored on the held-out comparisons (and, for the mixture, whether the
+person's most probable type is their true one). Per K and model, over every seed's unseen people: the choices each
+policy needs to reach a target, the accuracy random reaches after 20 choices less 0.01 (so a plateau's noise cannot
+decide), with a 95% interval from resampling people (1,000 replicates); beside it two smoother summaries
+(``smoother_summaries``); and the population-level reward: one BradleyTerry fitted on the unseen people's first 10
+choices under each policy, scored on the seen people's held-out comparisons.
 
 Pool: the same for a study that generates 8 candidates per prompt and shows 4 (``[candidates] pool = 8``, k = 4), a
 mixture of 3 types (unequal shares) fitted on the training people's choices among all 8: each unseen person is asked
@@ -25,7 +25,7 @@ and CPU time. The models are fitted briefly (a few iterations): the cost of an a
 not on how well they fit.
 
     PYTHONPATH=src .venv/bin/python benchmarks/active_assignment.py [--seeds 0 1 2] [--types 2 3 5] [--runs 3]
-        [--only speed|quality|pool]
+        [--comparisons 40] [--only speed|quality|population|pool|pool-population]
 """
 
 from __future__ import annotations
@@ -60,14 +60,14 @@ def true_types(model: MixtureBradleyTerry, population) -> np.ndarray:
     return linear_sum_assignment(-overlap)[1]
 
 
-def person_curves(model, population, seed: int) -> dict[str, np.ndarray]:
+def person_curves(model, population, seed: int, epsilon: float = 0.1) -> dict[str, np.ndarray]:
     """Per policy, (people, STEPS + 1) each unseen person's held-out accuracy after s choices (and ``type|policy``:
     1 where their most probable type is their true one, for the mixture)."""
     split = split_choices(population.choices, random_state=seed)
     unseen = split.unseen
     test_rows = in_last_conversations(unseen, 0.25)
     test, pool = unseen.subset(test_rows), unseen.subset(~test_rows)
-    orders = replay_design(model, pool, STEPS, epsilon=0.1, seed=seed)[0]
+    orders = replay_design(model, pool, STEPS, epsilon=epsilon, seed=seed)[0]
     people = np.unique(test.annotator)
     truth = population.annotators.set_index("annotator")["type"]
     if isinstance(model, MixtureBradleyTerry):
@@ -126,10 +126,10 @@ def smoother_summaries(random: np.ndarray, active: np.ndarray, rng: np.random.Ge
             f"choices {lead.mean():+.4f} [{np.percentile(reps, 2.5):+.4f}, {np.percentile(reps, 97.5):+.4f}]")
 
 
-def fitted(k: int, name: str, seed: int, people: int = 150):
-    """The model fitted on a simulated population's training people, and the population (``people`` × 40
-    comparisons; pure types for the mixture, Dirichlet mixes for ideal points)."""
-    population = simulate_population(n_annotators=people, proportions=SHARES[k], comparisons_per_annotator=40,
+def fitted(k: int, name: str, seed: int, people: int = 150, comparisons: int = 40):
+    """The model fitted on a simulated population's training people, and the population (``people`` ×
+    ``comparisons``; pure types for the mixture, Dirichlet mixes for ideal points)."""
+    population = simulate_population(n_annotators=people, proportions=SHARES[k], comparisons_per_annotator=comparisons,
                                      ideal_points=name == "ideal", random_state=seed)
     train = split_choices(population.choices, random_state=seed).train
     model = (MixtureBradleyTerry(n_types=k, n_init=1, random_state=seed) if name == "mixture"
@@ -137,12 +137,13 @@ def fitted(k: int, name: str, seed: int, people: int = 150):
     return model, population
 
 
-def quality(seeds: list[int], types: list[int], models: list[str], people: int = 150) -> None:
+def quality(seeds: list[int], types: list[int], models: list[str], people: int = 150, comparisons: int = 40,
+            epsilon: float = 0.1) -> None:
     """Print, per K and model, the curves' key points and the choices each policy needs."""
     rng = np.random.default_rng(0)
     for k in types:
         for name in models:
-            parts = [person_curves(*fitted(k, name, seed, people), seed) for seed in seeds]
+            parts = [person_curves(*fitted(k, name, seed, people, comparisons), seed, epsilon) for seed in seeds]
             curves = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
             r, a = curves["random"].mean(0), curves["active"].mean(0)
             print(f"K={k} {name}, {len(curves['random'])} unseen people over {len(seeds)} seeds: accuracy after "
@@ -176,13 +177,14 @@ def population_rewards(model, population, seed: int, asked: int = 10, epsilon: f
 
 
 def population_loss(seeds: list[int], types: list[int], models: list[str], people: int = 150,
-                    epsilon: float = 0.1) -> None:
+                    epsilon: float = 0.1, comparisons: int = 40) -> None:
     """Print, per K and model and over all, the population reward's accuracy under each policy, and active's
     difference from random with a 95% interval over seeds (t), seed by seed paired."""
     cells = {}
     for k in types:
         for name in models:
-            rows = [population_rewards(*fitted(k, name, seed, people), seed, epsilon=epsilon) for seed in seeds]
+            rows = [population_rewards(*fitted(k, name, seed, people, comparisons), seed, epsilon=epsilon)
+                    for seed in seeds]
             cells[f"K={k} {name}"] = table = pd.DataFrame(rows)
             print(f"K={k} {name}: " + _differences(table), flush=True)
     print("all cells: " + _differences(pd.concat(cells.values())), flush=True)
@@ -324,15 +326,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--models", nargs="+", choices=["mixture", "ideal"], default=["mixture", "ideal"])
     parser.add_argument("--people", type=int, default=150, help="simulated people per seed (a fifth unseen)")
-    parser.add_argument("--epsilon", type=float, default=0.1, help="active's share of random tasks (population)")
+    parser.add_argument("--comparisons", type=int, default=40,
+                        help="comparisons simulated per person (the unseen choose among those not held out)")
+    parser.add_argument("--epsilon", type=float, default=0.1, help="active's share of random tasks (not speed, pool)")
     parser.add_argument("--only", choices=["speed", "quality", "population", "pool", "pool-population"])
     args = parser.parse_args()
     if args.only in (None, "speed"):
         speed(args.runs)
     if args.only in (None, "quality"):
-        quality(args.seeds, args.types, args.models, args.people)
+        quality(args.seeds, args.types, args.models, args.people, args.comparisons, args.epsilon)
     if args.only in (None, "population"):
-        population_loss(args.seeds, args.types, args.models, args.people, args.epsilon)
+        population_loss(args.seeds, args.types, args.models, args.people, args.epsilon, args.comparisons)
     if args.only in (None, "pool"):
         pool_quality(args.seeds)
     if args.only in (None, "pool-population"):
