@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import signal
@@ -12,9 +13,11 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Callable
+from unittest import mock
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -172,15 +175,35 @@ def llama_server():
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: int = 1800) -> subprocess.CompletedProcess:
-    """Run `pluralign ARGS` as a user would, in a fresh process. ``timeout`` only keeps a hung command from hanging
-    the suite; it is far above any command's time here, since a busy machine makes each several times slower."""
+    """Run `pluralign ARGS` as a user would, in a fresh process: for what only a process shows (the entry point, what
+    it imports, a library's own logging on its stderr, a kill and a resume). ``timeout`` only keeps a hung command from
+    hanging the suite; it is far above any command's time here, since a busy machine makes each several times slower."""
     return subprocess.run([sys.executable, "-m", "pluralign", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, env={**os.environ, **(env or {})})
 
 
+def invoke(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `pluralign ARGS` in this process (typer's CliRunner), its outcome in the shape ``run_cli`` returns: what a
+    command prints, refuses and writes does not depend on the process boundary, and a process pays 2-3 CPU s of
+    imports before it does anything (5-7 when it loads a model), which this process has already paid.
+
+    An exception that escapes the command's error decorator is raised here, not turned into "exit 1": a user would
+    have seen its traceback. The CLI's consoles are made at import and take their width from COLUMNS at each print
+    unless COLUMNS was set then, which fixes it; a test that sets COLUMNS is told if its width cannot apply."""
+    from pluralign.cli.app import app
+    from pluralign.cli.common import err, out
+
+    with contextlib.chdir(cwd or "."), mock.patch.dict(os.environ, env or {}):
+        if env and "COLUMNS" in env:
+            assert out.width == err.width == int(env["COLUMNS"]), "the CLI's consoles were made with another COLUMNS"
+        result = CliRunner().invoke(app, list(args), prog_name="pluralign", catch_exceptions=False)
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
 @pytest.fixture
 def cli():
-    return run_cli
+    """How a test runs a command whose process boundary is not what it checks: ``invoke``."""
+    return invoke
 
 
 def statements_file(ids: str, folder: Path) -> str:

@@ -2,7 +2,7 @@
 file, a folder, binary bytes, duplicated columns or a damaged run, says what is wrong in one line, exits 2 and leaves
 the input as it was.
 
-The commands run in this process (typer's CliRunner), each refusing its input before any model loads, so that the
+The commands run in this process (``invoke``), each refusing its input before any model loads, so that the
 whole sweep takes about a minute."""
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ import random
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from pluralign.cli.app import app
+from .conftest import invoke
 
 BAD, OUT = "{bad}", "{out}"
 # Each command that reads a file or folder, with the options that make it read BAD before it loads any model.
@@ -114,9 +113,9 @@ def test_bad_input_is_one_line_exit_2_and_left_as_it_was(tmp_path, good, reader,
     bad = tmp_path / name
     _write(bad, content)
     before = _snapshot(bad)
-    result = CliRunner().invoke(app, [a.format(bad=bad, out=tmp_path / "out", **good) for a in READERS[reader]])
-    assert "Traceback" not in result.output, result.output
-    assert result.exit_code == 2, (result.exception, result.output)
+    result = invoke(*[a.format(bad=bad, out=tmp_path / "out", **good) for a in READERS[reader]])
+    assert "Traceback" not in result.stdout + result.stderr, result.stdout + result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "bug in pluralign" not in result.stderr
     assert _snapshot(bad) == before
@@ -130,7 +129,7 @@ NOT_UTF8 = "naïve,text\n".encode() + "abéc,d\n".encode("latin-1")  # é in Lat
 def test_a_file_that_is_not_utf8_is_named_by_row_and_column_by_every_reader(tmp_path, good, reader, name):
     bad = tmp_path / name
     bad.write_bytes(NOT_UTF8)
-    result = CliRunner().invoke(app, [a.format(bad=bad, out=tmp_path / "out", **good) for a in READERS[reader]])
-    assert result.exit_code == 2, (result.exception, result.output)
+    result = invoke(*[a.format(bad=bad, out=tmp_path / "out", **good) for a in READERS[reader]])
+    assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.strip() == (f"error: {bad}, row 2, column 3: not UTF-8 text (byte 0xe9: invalid continuation "
                                       "byte); save the file as UTF-8"), result.stderr

@@ -1,4 +1,5 @@
-"""Bad input: one line naming the problem, exit code 2, no traceback."""
+"""Bad input: one line naming the problem, exit code 2, no traceback, through the entry point a user runs (a process
+of its own: ``run_cli``), where libraries' own logging would reach stderr too."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import typer
 
 from pluralign.cli.app import app
 from pluralign.cli.common import guarded
+
+from .conftest import run_cli
 
 GOOD = {"id": "a", "text": "Taxes are good.", "language": "en", "topic": "welfare"}
 
@@ -34,10 +37,10 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_bad_statements_file(cli, tmp_path, case):
+def test_bad_statements_file(tmp_path, case):
     rows, message = CASES[case]
     path = _jsonl(tmp_path / "statements.jsonl", rows)
-    result = cli("audit", "--statements", str(path), "--out", str(tmp_path / "run"), "-q")
+    result = run_cli("audit", "--statements", str(path), "--out", str(tmp_path / "run"), "-q")
     assert result.returncode == 2
     assert message in result.stderr
     assert str(path) in result.stderr
@@ -45,36 +48,36 @@ def test_bad_statements_file(cli, tmp_path, case):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_unreadable_file(cli, tmp_path):
+def test_unreadable_file(tmp_path):
     path = tmp_path / "statements.csv"
     path.write_bytes(b"id,text\n\xff\xfe\x00bad")
-    result = cli("audit", "--statements", str(path), "--out", str(tmp_path / "run"), "-q")
+    result = run_cli("audit", "--statements", str(path), "--out", str(tmp_path / "run"), "-q")
     assert result.returncode == 2 and "not UTF-8" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_missing_file(cli, tmp_path):
-    result = cli("audit", "--statements", str(tmp_path / "nope.csv"), "-q")
+def test_missing_file(tmp_path):
+    result = run_cli("audit", "--statements", str(tmp_path / "nope.csv"), "-q")
     assert result.returncode == 2 and "no such file" in result.stderr
 
 
-def test_unknown_model_spec(cli, tmp_path):
-    result = cli("audit", "--model", "gpt-17", "--out", str(tmp_path / "run"), "-q")
+def test_unknown_model_spec(tmp_path):
+    result = run_cli("audit", "--model", "gpt-17", "--out", str(tmp_path / "run"), "-q")
     assert result.returncode == 2
     assert "unknown model spec 'gpt-17'" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_missing_gguf_file(cli, tmp_path):
-    result = cli("audit", "--model", f"llamacpp:{tmp_path / 'none.gguf'}", "--out", str(tmp_path / "run"), "-q")
+def test_missing_gguf_file(tmp_path):
+    result = run_cli("audit", "--model", f"llamacpp:{tmp_path / 'none.gguf'}", "--out", str(tmp_path / "run"), "-q")
     assert result.returncode == 2 and "no GGUF file" in result.stderr
 
 
-def test_report_of_a_directory_that_is_no_run(cli, tmp_path):
-    result = cli("report", str(tmp_path))
+def test_report_of_a_directory_that_is_no_run(tmp_path):
+    result = run_cli("report", str(tmp_path))
     assert result.returncode == 2 and "not a pluralign run" in result.stderr
 
 
-def test_help_teaches_with_examples(cli):
-    result = cli("audit", "--help")
+def test_help_teaches_with_examples():
+    result = run_cli("audit", "--help")
     assert result.returncode == 0
     assert "Examples" in result.stdout and "--fresh" in result.stdout
 
@@ -137,10 +140,10 @@ def test_a_bug_is_one_line_naming_it_and_where_its_traceback_is(tmp_path, in_a_r
         saved.unlink()
 
 
-def test_brackets_in_a_message_are_printed_as_written(cli, tmp_path):
+def test_brackets_in_a_message_are_printed_as_written(tmp_path):
     policy = tmp_path / "policy.toml"
     policy.write_text('name = "gate"\n')
-    result = cli("check", str(policy), str(tmp_path))
+    result = run_cli("check", str(policy), str(tmp_path))
     assert result.returncode == 2
     assert "no rules ([[rule]] tables in TOML" in result.stderr
 

@@ -11,13 +11,10 @@ import time
 import httpx
 import pytest
 from sqlalchemy import text
-from typer.testing import CliRunner
-
-from pluralign.cli.app import app
 
 from .collect.conftest import write_study
 from .collect.test_app import serve_study
-from .conftest import free_port, stop_server
+from .conftest import free_port, invoke, stop_server
 from .metrics.tables import long_table, make_run
 
 
@@ -84,8 +81,8 @@ def test_a_server_that_cannot_listen_says_why_in_one_line_before_anything_loads(
                                                                                option, message):
     given = str(tmp_path) if command == "view" else str(write_study(tmp_path, str(tmp_path / "study.db")))
     option = [o.format(taken=taken_port) for o in option]
-    result = CliRunner().invoke(app, [*command.split(), given, *option])
-    assert result.exit_code == 2, (result.exception, result.output)
+    result = invoke(*command.split(), given, *option)
+    assert result.returncode == 2, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {message.format(taken=taken_port)}"), lines
     assert not (tmp_path / "study.db").exists()  # refused before the study's database was made
@@ -93,8 +90,7 @@ def test_a_server_that_cannot_listen_says_why_in_one_line_before_anything_loads(
 
 def test_a_study_whose_database_folder_is_missing_is_one_line_at_start(tmp_path):
     missing = tmp_path / "no-such-folder" / "study.db"
-    result = CliRunner().invoke(app, ["collect", "serve", str(write_study(tmp_path, str(missing))),
-                                      "--port", str(free_port())])
-    assert result.exit_code == 2, (result.exception, result.output)
+    result = invoke("collect", "serve", str(write_study(tmp_path, str(missing))), "--port", str(free_port()))
+    assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.strip() == (f"error: {missing}: no folder {missing.parent} to keep the database in; create "
                                      "it or give another path")

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ..conftest import run_cli
+
 BASE = "embedded?dtype=float32"  # the end-to-end gain's base model: its sizes were set in float32
 TOPICS = ["my career", "where to live", "whom to marry", "my religion", "my parents' expectations", "my free time",
           "how to raise my children", "what to study", "my holidays", "my savings", "my friendships", "my neighbours",
@@ -45,7 +47,7 @@ def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_p
             "--learning-rate", "2e-3", "--max-tokens", "24", "--seed", "1",
             "--audit-limit", "2", "--pluralism-questions", "2", "--overton-prompts", "2", "--no-cache", "-q", "--out",
             str(out)]
-    result = cli(*args, env={"COLUMNS": "80"})
+    result = run_cli(*args, env={"COLUMNS": "80"})  # a process: TRL's and transformers' own logging reach its stderr
     assert result.returncode == 0, result.stderr
     assert "Warning" not in result.stderr and "Tokenizing" not in result.stderr  # -q means quiet
     pairs = pd.read_json(out / "pairs.jsonl", lines=True)

@@ -21,11 +21,9 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from pluralign.cli.app import app as cli
 from pluralign.collect.app import create_app
 from pluralign.collect.routes.api import FAILED
 from pluralign.collect.export import export_table, write_export
@@ -35,6 +33,7 @@ from pluralign.data import load_prompts
 from pluralign.data.collection import CandidateSet, Choice, now
 from pluralign.data.tables import csv_text
 
+from ..conftest import invoke
 from .conftest import write_study
 
 PAYLOAD = "<script>window.pwned = 1</script><b>bold</b>"
@@ -324,9 +323,9 @@ def test_wrong_admin_passwords_sent_at_once_get_no_more_answers_than_the_limit(s
 @pytest.mark.parametrize("password", ["", "short"])
 def test_an_empty_or_short_admin_password_is_refused_in_one_line_before_any_model_loads(tmp_path, password):
     study = write_study(tmp_path, str(tmp_path / "study.db"), candidates={"models": ["hf:no/such-model"]})
-    result = CliRunner().invoke(cli, ["collect", "serve", str(study), "--password", password])
-    assert result.exit_code == 2 and result.output.count("\n") == 1
-    assert "the admin password needs at least 12 characters" in result.output
+    result = invoke("collect", "serve", str(study), "--password", password)
+    assert result.returncode == 2 and (result.stdout + result.stderr).count("\n") == 1
+    assert "the admin password needs at least 12 characters" in result.stderr
 
 
 def test_every_response_forbids_framing_sniffing_and_referrers_and_pages_run_only_their_own_script(served):

@@ -7,7 +7,6 @@ import base64
 import json
 import os
 import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -29,7 +28,7 @@ from pluralign.data import load_prompts
 from pluralign.data import comparisons_from, load_community_alignment
 from pluralign.data.collection import Choice
 
-from ..conftest import free_port, start_server, stop_server
+from ..conftest import free_port, invoke, start_server, stop_server
 from ..report.test_report_browser import CHROMIUM_ARGS
 from .conftest import CONTACT, RESEARCHER, write_study
 from .test_app import serve_study
@@ -46,8 +45,8 @@ def study(tmp_path_factory):
                        candidates={"sampler": "independent", "k": 3, "max_tokens": 20},
                        overlap={"min_people": 2, "shared": 1, "quota": 4})
     def invite(n: int, *options: str) -> list[str]:
-        made = subprocess.run([sys.executable, "-m", "pluralign", "collect", "invite", str(path), "-n", str(n), *options],
-                              capture_output=True, text=True, check=True)
+        made = invoke("collect", "invite", str(path), "-n", str(n), *options)
+        assert made.returncode == 0, made.stderr
         return [line.rsplit("/", 1)[1] for line in made.stdout.split()]
     browser_people, api_people = invite(2, "--label", "browser"), invite(8, "--label", "api", "--language", "fr")
     server, url = start_server(lambda port: [sys.executable, "-m", "pluralign", "collect", "serve", str(path),
@@ -172,9 +171,8 @@ def test_two_annotators_in_chromium_the_admin_and_an_export_that_learn_reads(stu
     assert (groups["api"]["people"], groups["api"]["choices"], groups["api"]["finished"]) == (8, 32, 32)
     assert (groups["browser"]["people"], groups["browser"]["choices"]) == (2, 3)
 
-    learned = subprocess.run([sys.executable, "-m", "pluralign", "learn", "--data", f"collect:{path.parent / 'study.db'}",
-                              "--estimator", "group", "--group", "political", "--worst-min-n", "2",
-                              "--out", str(tmp_path / "learn")], capture_output=True, text=True, timeout=900)
+    learned = invoke("learn", "--data", f"collect:{path.parent / 'study.db'}", "--estimator", "group", "--group",
+                     "political", "--worst-min-n", "2", "--out", str(tmp_path / "learn"))
     assert learned.returncode == 0, learned.stderr[-2000:]
     assert (tmp_path / "learn" / "metrics.parquet").exists()
     assert "later choices of their rankings" in learned.stdout  # three answers ranked: one more choice each

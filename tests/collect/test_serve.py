@@ -10,12 +10,10 @@ import time
 import uuid
 
 import httpx
-from typer.testing import CliRunner
 
-from pluralign.cli.app import app
 from pluralign.collect.web import RateLimit
 
-from ..conftest import free_port, start_server, stop_server
+from ..conftest import free_port, invoke, start_server, stop_server
 from .conftest import fill_all, open_store, write_study
 
 PASSWORD = "serve-admin-password"
@@ -93,9 +91,9 @@ def test_workers_serve_while_the_parent_alone_loads_the_model_when_a_set_is_firs
 def test_a_database_server_that_is_down_at_start_is_one_line_naming_it_without_the_password(tmp_path):
     port = free_port()  # nothing listens there
     study = write_study(tmp_path, f"postgresql+psycopg://postgres:hunter2-secret@127.0.0.1:{port}/study")
-    result = CliRunner().invoke(app, ["collect", "serve", str(study), "--port", str(free_port())])
-    assert result.exit_code == 2, (result.exception, result.output)
+    result = invoke("collect", "serve", str(study), "--port", str(free_port()))
+    assert result.returncode == 2, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(
         f"error: cannot reach the study's database postgresql+psycopg://postgres:***@127.0.0.1:{port}/study ("), lines
-    assert "hunter2" not in result.output and "Connection refused" in lines[0]
+    assert "hunter2" not in result.stdout + result.stderr and "Connection refused" in lines[0]

@@ -17,9 +17,7 @@ import pytest
 from sqlalchemy import event, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
 
-from pluralign.cli.app import app
 from pluralign.collect.admin import progress_report
 from pluralign.collect.export import export_table
 from pluralign.collect.store import Store, TaskError
@@ -27,6 +25,7 @@ from pluralign.collect.study import load_study
 from pluralign.data import DatasetError, builtin_prompts, comparisons_from
 from pluralign.data.collection import Choice, Person, Prompt, load_collection
 
+from ..conftest import invoke
 from .conftest import answer, fill_all, open_store, write_study
 
 
@@ -318,13 +317,11 @@ def test_exporting_opens_the_database_read_only_so_no_file_changes_someone_elses
     for path in (other, tmp_path / "ours.db"):
         os.utime(path, ns=(10**18, 10**18))
     before = {path: path.read_bytes() for path in (other, tmp_path / "ours.db")}
-    foreign = CliRunner().invoke(app, ["collect", "export", str(write_study(tmp_path, str(other))),
-                                       "--out", str(tmp_path / "notes.csv")])
-    assert foreign.exit_code == 2 and foreign.stderr.strip().splitlines() == [
+    foreign = invoke("collect", "export", str(write_study(tmp_path, str(other))), "--out", str(tmp_path / "notes.csv"))
+    assert foreign.returncode == 2 and foreign.stderr.strip().splitlines() == [
         f"error: {other}: cannot read it as a collection database (no such table: choices)"], foreign.stderr
-    ours = CliRunner().invoke(app, ["collect", "export", str(tmp_path / "ours" / "study.toml"),
-                                    "--out", str(tmp_path / "ours.csv")])
-    assert ours.exit_code == 0 and (tmp_path / "ours.csv").is_file(), ours.output
+    ours = invoke("collect", "export", str(tmp_path / "ours" / "study.toml"), "--out", str(tmp_path / "ours.csv"))
+    assert ours.returncode == 0 and (tmp_path / "ours.csv").is_file(), ours.stdout + ours.stderr
     assert {path: path.read_bytes() for path in before} == before
     assert all(path.stat().st_mtime_ns == 10**18 for path in before)
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from pluralign.collect.study import StudyError, load_study
+
+from ..conftest import invoke
 
 GOOD = """[study]
 name = "pilot"
@@ -93,7 +92,7 @@ def test_a_mistake_names_the_file_line_and_field(tmp_path, change, line, field, 
 def test_the_cli_refuses_a_bad_study_in_one_line_with_exit_2(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text(GOOD.replace("k = 2", "k = 2 2"))
-    result = subprocess.run([sys.executable, "-m", "pluralign", "collect", "invite", str(path)], capture_output=True, text=True)
+    result = invoke("collect", "invite", str(path))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0 and f"{path}, line 12: not valid TOML" in result.stderr
 

@@ -11,7 +11,7 @@ import pytest
 from pluralign.learn.job import LearnConfig, run_learn
 from pluralign.metrics.registry import metric_info
 
-from ..conftest import run_cli
+from ..conftest import invoke
 
 
 def test_learn_on_a_simulated_population_beats_one_reward(cli, tmp_path):
@@ -104,7 +104,7 @@ def ranked_runs(tmp_path_factory) -> dict:
     pd.DataFrame(rows).to_csv(path, index=False)
     runs = {}
     for flag in ("--rankings", "--no-rankings"):
-        result = run_cli("learn", "--data", f"comparisons:{path}", "--estimator", "bt", flag, "--out", str(tmp_path / flag))
+        result = invoke("learn", "--data", f"comparisons:{path}", "--estimator", "bt", flag, "--out", str(tmp_path / flag))
         assert result.returncode == 0, result.stderr
         records = [json.loads(line) for line in (tmp_path / flag / "records.jsonl").read_text().splitlines()]
         runs[flag] = (result.stdout, {r["role"]: r for r in records if r["kind"] == "fit"},

@@ -1,25 +1,11 @@
-"""`pluralign values`, `values-train`, `values-eval` and `values-overton` as a user runs them.
-
-Each command that prints what it found runs once as a user's own process (``cli``), whose exit status and output are
-what is checked; the rest run in this process (``invoke``: typer's CliRunner), since what they check (a refusal's one
-line and exit status, a run's files) does not depend on the process boundary and each process costs about 7 CPU
-seconds to import torch before it does anything."""
+"""`pluralign values`, `values-train`, `values-eval` and `values-overton` as a user runs them."""
 
 import json
-import subprocess
 
 import pytest
-from typer.testing import CliRunner
 
-from pluralign.cli.app import app
-
+from ..conftest import invoke
 from .valueprism_shape import write_csv, write_release
-
-
-def invoke(*args: str) -> subprocess.CompletedProcess:
-    """`pluralign ARGS` in this process, its outcome in the shape ``cli`` returns."""
-    result = CliRunner().invoke(app, list(args))
-    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
 
 def _one_line_error(result, *fragments):
@@ -30,9 +16,9 @@ def _one_line_error(result, *fragments):
         assert fragment in result.stderr
 
 
-def test_one_situation_prints_its_value_map(cli):
-    result = cli("values", "Reading your partner's messages in secret", "--samples", "1", "--max-tokens", "48",
-                 "--relevance-threshold", "0", "--all", env={"COLUMNS": "200"})
+def test_one_situation_prints_its_value_map():
+    result = invoke("values", "Reading your partner's messages in secret", "--samples", "1", "--max-tokens", "48",
+                    "--relevance-threshold", "0", "--all", env={"COLUMNS": "200"})
     assert result.returncode == 0, result.stderr
     assert "Reading your partner's messages in secret" in result.stdout
     assert "relevance" in result.stdout and "supports" in result.stdout
@@ -66,24 +52,24 @@ def test_malformed_situation_files(tmp_path):
     _one_line_error(invoke("values", "--situations", str(empty), "--out", str(tmp_path / "r")), "row 2, column 'text': empty value")
 
 
-def test_train_a_scorer_then_map_and_evaluate_with_it(cli, tmp_path):
+def test_train_a_scorer_then_map_and_evaluate_with_it(tmp_path):
     root = write_release(tmp_path / "ValuePrism")
     scorer = tmp_path / "scorer.joblib"
-    trained = cli("values-train", "--data", str(root), "--test", str(root), "--out", str(scorer))
+    trained = invoke("values-train", "--data", str(root), "--test", str(root), "--out", str(scorer))
     assert trained.returncode == 0, trained.stderr
     assert scorer.is_file() and "relevance" in trained.stdout and "majority baseline" in trained.stdout
     _one_line_error(invoke("values-train", "--data", str(root), "--out", str(scorer)), "exists", "--force")
     situations = write_csv(tmp_path / "mine.csv", [{"uid": "x", "action": "Donating a kidney to a stranger"}], ["uid", "action"])
     out = tmp_path / "run"
     mapped = invoke("values", "--situations", str(situations), "--map", "id=uid", "--map", "text=action", "--scorer",
-                 f"trained:{scorer}", "--samples", "1", "--max-tokens", "48", "--out", str(out), "-q")
+                    f"trained:{scorer}", "--samples", "1", "--max-tokens", "48", "--out", str(out), "-q")
     assert mapped.returncode == 0, mapped.stderr
     assert json.loads((out / "manifest.json").read_text())["config"]["scorer"] == f"trained:{scorer}"
     (out / "report.html").unlink()
     rebuilt = invoke("report", str(out))
     assert rebuilt.returncode == 0 and (out / "report.html").is_file()
-    evaluated = cli("values-eval", "--data", str(root), "--scorer", f"trained:{scorer}", "--coverage", "1",
-                    "--samples", "1", env={"COLUMNS": "200"})
+    evaluated = invoke("values-eval", "--data", str(root), "--scorer", f"trained:{scorer}", "--coverage", "1",
+                       "--samples", "1", env={"COLUMNS": "200"})
     assert evaluated.returncode == 0, evaluated.stderr
     assert "valence" in evaluated.stdout and "macro-F1" in evaluated.stdout
     # Each test situation has three relevant items and three labelled not relevant: only the three are gold.
