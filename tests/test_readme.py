@@ -5,7 +5,6 @@ added to the tour is run by this test."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 import shlex
 import subprocess
@@ -13,9 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from pluralign.cli.app import app
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 NOT_RUN = {
@@ -49,25 +45,16 @@ def test_the_tour_has_commands_and_examples():
     assert len(_blocks(_tour(), "python")) >= 3
 
 
-def _invoke(command: str, cwd: Path) -> None:
-    """Run one ``pluralign ...`` line in this process (typer's CliRunner) from ``cwd``; fail on a non-zero exit or
-    an exception that escaped the command."""
-    with contextlib.chdir(cwd):
-        result = CliRunner().invoke(app, shlex.split(command)[1:])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    assert result.exit_code == 0, f"{command}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
-
-
 @pytest.mark.slow
-def test_the_command_line_tour_runs_as_written(tmp_path):
+def test_the_command_line_tour_runs_as_written(tmp_path, cli):
     """The first command runs as a reader runs it, a process through the entry point; the others run in this process,
     which spares each its own start: imports of torch and transformers and the model library (benchmarks/RESULTS.md)."""
     first, *rest = [c for c in _commands() if not any(marker in c for marker in NOT_RUN)]
     result = _run([sys.executable, "-m", "pluralign", *shlex.split(first)[1:]], tmp_path)
     assert result.returncode == 0, f"{first}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
     for command in rest:
-        _invoke(command, tmp_path)
+        result = cli(*shlex.split(command)[1:], cwd=tmp_path)
+        assert result.returncode == 0, f"{command}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
     assert (tmp_path / "runs" / "quick" / "report.html").exists()
 
 
