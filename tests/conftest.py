@@ -188,14 +188,19 @@ def invoke(*args: str, cwd: Path | None = None, env: dict | None = None) -> subp
     imports before it does anything (5-7 when it loads a model), which this process has already paid.
 
     An exception that escapes the command's error decorator is raised here, not turned into "exit 1": a user would
-    have seen its traceback. The CLI's consoles are made at import and take their width from COLUMNS at each print
-    unless COLUMNS was set then, which fixes it; a test that sets COLUMNS is told if its width cannot apply."""
+    have seen its traceback. The CLI's consoles are made at import and fix their width there when COLUMNS is set (as
+    pytest-xdist sets it in its workers: 80), so a test that sets COLUMNS gets it the way a new process would: both
+    consoles made at that width (rich keeps a fixed width in ``_width``; the check below fails if that changes)."""
     from pluralign.cli.app import app
     from pluralign.cli.common import err, out
 
-    with contextlib.chdir(cwd or "."), mock.patch.dict(os.environ, env or {}):
+    with contextlib.ExitStack() as scope:
+        scope.enter_context(contextlib.chdir(cwd or "."))
+        scope.enter_context(mock.patch.dict(os.environ, env or {}))
         if env and "COLUMNS" in env:
-            assert out.width == err.width == int(env["COLUMNS"]), "the CLI's consoles were made with another COLUMNS"
+            for console in (out, err):
+                scope.enter_context(mock.patch.object(console, "_width", int(env["COLUMNS"])))
+            assert out.width == err.width == int(env["COLUMNS"]), "rich no longer fixes a console's width so"
         result = CliRunner().invoke(app, list(args), prog_name="pluralign", catch_exceptions=False)
     return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
