@@ -205,12 +205,6 @@ def invoke(*args: str, cwd: Path | None = None, env: dict | None = None) -> subp
     return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
 
 
-@pytest.fixture
-def cli():
-    """How a test runs a command whose process boundary is not what it checks: ``invoke``."""
-    return invoke
-
-
 def statements_file(ids: str, folder: Path) -> str:
     """The built-in statements whose id matches the pattern ``ids``, written as a JSONL file in ``folder``: the
     source an audit's config names when a test audits a chosen few."""

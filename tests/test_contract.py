@@ -24,6 +24,8 @@ from pluralign.sampling import SamplingConfig
 from pluralign.sampling.people import HumansVsModelsConfig
 from pluralign.values import ValuesRunConfig
 
+from .conftest import invoke
+
 
 def _ca_file(folder: Path) -> str:
     from tests.data.test_comparisons import _ca_rows
@@ -103,8 +105,8 @@ def test_every_job_runs_resumes_rebuilds_summarises_and_opens_its_items(name, tm
         assert fields[job.items.key] == first and all(s.title for s in sections)
 
 
-def test_resume_refuses_in_one_line_what_is_no_run(cli, tmp_path):
-    result = cli("resume", str(tmp_path))
+def test_resume_refuses_in_one_line_what_is_no_run(tmp_path):
+    result = invoke("resume", str(tmp_path))
     assert result.returncode == 2 and "not a pluralign run (no manifest.json)" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import invoke
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 NOT_RUN = {
     "civics.csv": "the reader's copy of CIVICS",
@@ -46,14 +48,14 @@ def test_the_tour_has_commands_and_examples():
 
 
 @pytest.mark.slow
-def test_the_command_line_tour_runs_as_written(tmp_path, cli):
+def test_the_command_line_tour_runs_as_written(tmp_path):
     """The first command runs as a reader runs it, a process through the entry point; the others run in this process,
     which spares each its own start: imports of torch and transformers and the model library (benchmarks/RESULTS.md)."""
     first, *rest = [c for c in _commands() if not any(marker in c for marker in NOT_RUN)]
     result = _run([sys.executable, "-m", "pluralign", *shlex.split(first)[1:]], tmp_path)
     assert result.returncode == 0, f"{first}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
     for command in rest:
-        result = cli(*shlex.split(command)[1:], cwd=tmp_path)
+        result = invoke(*shlex.split(command)[1:], cwd=tmp_path)
         assert result.returncode == 0, f"{command}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
     assert (tmp_path / "runs" / "quick" / "report.html").exists()
 

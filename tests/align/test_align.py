@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ..conftest import run_cli
+from ..conftest import invoke, run_cli
 
 BASE = "embedded?dtype=float32"  # the end-to-end gain's base model: its sizes were set in float32
 TOPICS = ["my career", "where to live", "whom to marry", "my religion", "my parents' expectations", "my free time",
@@ -28,7 +28,7 @@ def _prompts(folder):
 
 
 @pytest.mark.slow
-def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_prompts(cli, reward_run, tmp_path):
+def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_prompts(reward_run, tmp_path):
     """End to end on the embedded model in float32 (``BASE``): 24 training prompts, one pass over their pairs in 12 DPO
     steps of 2 (Adam moves the adapters about as far a step at 2 pairs as at 8), answers of 24 tokens; the traditional
     group's reward prefers the tuned model's answers to the base's on the 40 held-out prompts, with the whole interval
@@ -108,7 +108,7 @@ def test_aligning_toward_a_group_raises_its_win_rate_over_the_base_on_held_out_p
     assert f"<td>{summary.loc['liberal', 'verdict']}</td>" in report
     # the tuned model is a transformers checkpoint any hf: spec loads: the audit above read its stances as hf:DIR
     lines = (out / "records.jsonl").read_text().count("\n")
-    assert cli(*args).returncode == 0 and (out / "records.jsonl").read_text().count("\n") == lines
+    assert invoke(*args).returncode == 0 and (out / "records.jsonl").read_text().count("\n") == lines
 
 
 def test_a_max_min_target_chooses_the_answer_whose_least_pleased_reward_is_pleased_most():
@@ -145,7 +145,7 @@ def test_max_min_keeps_how_much_a_group_cares():
 
 
 @pytest.mark.parametrize("case", ["target", "model", "job", "max-min over poles"])
-def test_align_refuses_bad_inputs_in_one_line(cli, reward_run, tmp_path, case):
+def test_align_refuses_bad_inputs_in_one_line(reward_run, tmp_path, case):
     target, model, reward = "traditional", "embedded", ["--reward", str(reward_run)]
     if case == "target":
         target = "nobody"
@@ -155,7 +155,7 @@ def test_align_refuses_bad_inputs_in_one_line(cli, reward_run, tmp_path, case):
         reward = ["--reward", str(tmp_path)]
     else:  # the poles mirror each other: max-min over them would pick the most central answer, serving no group
         target, reward = "max-min", []
-    result = cli("align", *reward, "--target", target, "--model", model, "--out", str(tmp_path / "a"))
+    result = invoke("align", *reward, "--target", target, "--model", model, "--out", str(tmp_path / "a"))
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert {"target": "has no reward named 'nobody'; it has: liberal, traditional", "model": "cannot be trained",
             "job": "not a pluralign run", "max-min over poles": "max-min serves the worst-off of a learn run's groups"
@@ -190,26 +190,26 @@ def test_sft_on_the_chosen_answers_makes_them_likelier_under_the_tuned_model(tmp
 
 
 @pytest.mark.slow
-def test_align_trains_on_one_groups_own_choices_with_where(cli, reward_run, tmp_path):
+def test_align_trains_on_one_groups_own_choices_with_where(reward_run, tmp_path):
     """export-pairs -> align --pairs trl:FILE --where side=traditional: the pairs are the traditional people's own
     choices, every prompt is judged, and a column the people do not have is refused in one line."""
     from .conftest import TRADITIONAL
 
     exported = tmp_path / "pairs.jsonl"
-    assert cli("export-pairs", "--reward", str(reward_run), "--out", str(exported)).returncode == 0
+    assert invoke("export-pairs", "--reward", str(reward_run), "--out", str(exported)).returncode == 0
     prompts = _prompts(tmp_path)
     args = ["align", "--reward", str(reward_run), "--target", "traditional", "--pairs", f"trl:{exported}",
             "--where", "side=traditional", "--prompts", str(prompts), "--limit", "2", "--steps", "1",
             "--max-tokens", "8", "--audit", "none", "--survey", "none", "--overton-prompts", "0", "--no-cache", "-q",
             "--out", str(tmp_path / "own")]
-    result = cli(*args)
+    result = invoke(*args)
     assert result.returncode == 0, result.stderr
     pairs = pd.read_json(tmp_path / "own" / "pairs.jsonl", lines=True)
     assert len(pairs) == 12 * 16 and pairs.chosen.map(lambda m: m[0]["content"] in TRADITIONAL).all()
     summary = pd.read_parquet(tmp_path / "own" / "summary.parquet").set_index("reward")
     assert summary.loc["traditional", "n"] == 2 and not (tmp_path / "own" / "stance.parquet").exists()
     assert "people's own choices" in (tmp_path / "own" / "report.html").read_text()
-    bad = cli(*[a if a != "side=traditional" else "country=Mexico" for a in args[:-1]], str(tmp_path / "bad"))
+    bad = invoke(*[a if a != "side=traditional" else "country=Mexico" for a in args[:-1]], str(tmp_path / "bad"))
     assert bad.returncode == 2 and "has no person column 'country' (it has: side)" in bad.stderr, bad.stderr
 
 
@@ -217,12 +217,12 @@ def test_align_trains_on_one_groups_own_choices_with_where(cli, reward_run, tmp_
 # them (same prompts, k, length and seed): they keep the suite's answer cache on, so the second finds those answers
 # in it and pays only for its own training and judging.
 @pytest.mark.slow
-def test_align_toward_a_value_pole_ranks_answers_by_the_value_judge_and_judges_the_pole(cli, reward_run, tmp_path):
+def test_align_toward_a_value_pole_ranks_answers_by_the_value_judge_and_judges_the_pole(reward_run, tmp_path):
     out = tmp_path / "pole"
     args = ["align", "--reward", str(reward_run), "--target", "pole:traditional", "--prompts", str(_prompts(tmp_path)),
             "--limit", "4", "--eval-share", "0.5", "--k", "3", "--steps", "1", "--max-tokens", "16", "--audit", "none",
             "--survey", "none", "--overton-prompts", "0", "-q", "--out", str(out)]
-    result = cli(*args)
+    result = invoke(*args)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
     sets = {r["prompt_id"]: r for r in records if r["kind"] == "set"}
@@ -236,17 +236,17 @@ def test_align_toward_a_value_pole_ranks_answers_by_the_value_judge_and_judges_t
     row = summary.loc["pole:traditional"]
     assert row.target and row.n == 2 and row.value == pytest.approx(np.mean(wins))
     assert {"traditional", "liberal", "worst reward"} <= set(summary.index) and summary.target.sum() == 1
-    bad = cli(*[a if a != "pole:traditional" else "pole:nowhere" for a in args[:-1]], str(tmp_path / "bad"))
+    bad = invoke(*[a if a != "pole:traditional" else "pole:nowhere" for a in args[:-1]], str(tmp_path / "bad"))
     assert bad.returncode == 2 and "unknown value pole 'nowhere'" in bad.stderr
 
 
 @pytest.mark.slow
-def test_align_toward_a_value_pole_without_a_learn_run_takes_the_four_poles_as_its_rewards(cli, tmp_path):
+def test_align_toward_a_value_pole_without_a_learn_run_takes_the_four_poles_as_its_rewards(tmp_path):
     out = tmp_path / "poles"
     args = ["align", "--target", "pole:self_expression", "--prompts", str(_prompts(tmp_path)), "--limit", "4",
             "--eval-share", "0.5", "--k", "3", "--steps", "1", "--max-tokens", "16", "--audit", "none", "--survey", "none",
             "--overton-prompts", "0", "-q", "--out", str(out)]
-    result = cli(*args)
+    result = invoke(*args)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
     sets = {r["prompt_id"]: r for r in records if r["kind"] == "set"}
@@ -263,5 +263,5 @@ def test_align_toward_a_value_pole_without_a_learn_run_takes_the_four_poles_as_i
     assert summary.loc["pole:survival", "value"] == pytest.approx(1 - summary.loc["pole:self_expression", "value"])
     assert "pole:self_expression (target)" in result.stdout
     assert "the value poles, placed by embedded" in (out / "report.html").read_text()
-    bad = cli(*[a if a != "pole:self_expression" else "traditional" for a in args[:-1]], str(tmp_path / "bad"))
+    bad = invoke(*[a if a != "pole:self_expression" else "traditional" for a in args[:-1]], str(tmp_path / "bad"))
     assert bad.returncode == 2 and "without --reward the rewards are the value poles" in bad.stderr

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ..conftest import invoke
 from .conftest import LIBERAL, TRADITIONAL
 from .crossfit_sim import choice_data, simulate
 from .test_align import _prompts
@@ -122,14 +123,14 @@ def test_another_judge_model_beside_a_learned_target_is_refused_before_anything_
 
 
 @pytest.mark.parametrize("case", ["no reward", "same judge", "seeds", "shared people"])
-def test_an_evaluation_that_is_not_independent_is_refused_in_one_line(cli, reward_run, tmp_path, case):
+def test_an_evaluation_that_is_not_independent_is_refused_in_one_line(reward_run, tmp_path, case):
     args = {"no reward": ["--target", "pole:traditional", "--eval-reward", str(reward_run)],
             "same judge": ["--target", "pole:traditional", "--eval-judge", "embedded"],
             "seeds": ["--reward", str(reward_run), "--target", "traditional", "--seeds", "0"],
             "shared people": ["--reward", str(reward_run), "--target", "traditional", "--eval-reward", str(reward_run)],
             }[case]
-    result = cli("align", *args, "--prompts", str(_prompts(tmp_path)), "--limit", "4", "--audit", "none", "--survey",
-                 "none", "--overton-prompts", "0", "--out", str(tmp_path / "a"))
+    result = invoke("align", *args, "--prompts", str(_prompts(tmp_path)), "--limit", "4", "--audit", "none",
+                    "--survey", "none", "--overton-prompts", "0", "--out", str(tmp_path / "a"))
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert {"no reward": "--eval-reward judges a learn run's rewards independently: give --reward too",
             "same judge": "--eval-placer embedded is the placer that picked the training pairs",  # given as --eval-judge
@@ -139,7 +140,7 @@ def test_an_evaluation_that_is_not_independent_is_refused_in_one_line(cli, rewar
 
 @pytest.mark.slow
 def test_align_judges_with_a_reward_cross_fitted_on_held_out_people_and_shows_the_spread_between_seeds(
-        cli, reward_run, tmp_path):
+        reward_run, tmp_path):
     """Two trainings of one step on 2 prompts' pairs, each judged on 2 held-out prompts by the training reward and by
     the reward run fitted again on the 5 people it held out of fitting; resuming retrains nothing."""
     out = tmp_path / "crossfit"
@@ -147,7 +148,7 @@ def test_align_judges_with_a_reward_cross_fitted_on_held_out_people_and_shows_th
             "--prompts", str(_prompts(tmp_path)), "--limit", "4", "--eval-share", "0.5", "--k", "2", "--steps", "1",
             "--batch-size", "2", "--max-tokens", "8", "--audit", "none", "--survey", "none", "--overton-prompts", "0",
             "--no-cache", "-q", "--out", str(out)]
-    result = cli(*args)
+    result = invoke(*args)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
     keys = {r["key"] for r in records}
@@ -193,12 +194,12 @@ def test_align_judges_with_a_reward_cross_fitted_on_held_out_people_and_shows_th
     report = (out / "report.html").read_text()
     assert "between seeds: sd [range]" in report and "<td>independent</td>" in report
     lines = (out / "records.jsonl").read_text().count("\n")
-    assert cli(*args).returncode == 0 and (out / "records.jsonl").read_text().count("\n") == lines
+    assert invoke(*args).returncode == 0 and (out / "records.jsonl").read_text().count("\n") == lines
 
 
 @pytest.mark.slow
 def test_align_judges_with_a_learn_run_of_other_people_and_another_judge_model_through_the_cli(
-        cli, reward_run, other_people_run, tmp_path):
+        reward_run, other_people_run, tmp_path):
     """--eval-reward RUN and --eval-judge MODEL end to end in one training of one step toward a pole (the base model
     places the pole for the pairs): the rewards 10 other people taught and the pole as llama.cpp's copy of the
     embedded model places it judge the same 2 held-out answers beside the training rewards. The learned rows'
@@ -207,11 +208,11 @@ def test_align_judges_with_a_learn_run_of_other_people_and_another_judge_model_t
     marked "same weights, not independent". What align prints fits 80 columns. The before-and-after stages are left
     out: the end-to-end gain test in test_align.py measures them (and their table at 80 columns)."""
     out = tmp_path / "other"
-    result = cli("align", "--reward", str(reward_run), "--target", "pole:traditional", "--eval-reward",
-                 str(other_people_run), "--eval-judge", "llamacpp:embedded", "--prompts", str(_prompts(tmp_path)),
-                 "--limit", "4", "--eval-share", "0.5", "--k", "2", "--steps", "1", "--batch-size", "2", "--max-tokens",
-                 "8", "--audit", "none", "--survey", "none", "--overton-prompts", "0", "--no-cache", "-q", "--out",
-                 str(out), env={"COLUMNS": "80"})
+    result = invoke("align", "--reward", str(reward_run), "--target", "pole:traditional", "--eval-reward",
+                    str(other_people_run), "--eval-judge", "llamacpp:embedded", "--prompts", str(_prompts(tmp_path)),
+                    "--limit", "4", "--eval-share", "0.5", "--k", "2", "--steps", "1", "--batch-size", "2",
+                    "--max-tokens", "8", "--audit", "none", "--survey", "none", "--overton-prompts", "0", "--no-cache",
+                    "-q", "--out", str(out), env={"COLUMNS": "80"})
     assert result.returncode == 0, result.stderr
     record = next(json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()
                   if json.loads(line)["key"] == "independent")

@@ -18,6 +18,8 @@ from pluralign.estimators.reward import GroupRewards
 from pluralign.learn.job import LearnConfig, run_learn
 from tests.align.conftest import LIBERAL, TRADITIONAL
 
+from ..conftest import invoke
+
 
 def test_each_groups_reward_prefers_its_own_side(reward_run):
     rewards = GroupRewards.from_run(reward_run)
@@ -49,11 +51,11 @@ def test_verdicts_and_summaries_follow_the_reward_differences():
     assert metrics.set_index(["metric", "group"]).loc[("win_rate", "y"), "ci_low"] == frame.loc["y", "ci_low"]
 
 
-def test_judge_scores_two_real_models_answers_with_every_reward_and_resumes(cli, reward_run, tmp_path):
+def test_judge_scores_two_real_models_answers_with_every_reward_and_resumes(reward_run, tmp_path):
     out = tmp_path / "judged"
     args = ["judge", "--reward", str(reward_run), "--model", "embedded", "--against", "llamacpp:embedded",
             "--limit", "4", "--max-tokens", "24", "--no-cache", "-q", "--out", str(out)]
-    result = cli(*args)
+    result = invoke(*args)
     assert result.returncode == 0, result.stderr
     assert "maxmin_win_rate" in result.stdout and "traditional" in result.stdout
     answers = pd.read_parquet(out / "answers.parquet")
@@ -73,7 +75,7 @@ def test_judge_scores_two_real_models_answers_with_every_reward_and_resumes(cli,
     report = (out / "report.html").read_text()
     assert "Whose preferences do the answers satisfy?" in report and "liberal" in report
     lines = (out / "records.jsonl").read_text().count("\n")
-    assert cli(*args).returncode == 0 and (out / "records.jsonl").read_text().count("\n") == lines
+    assert invoke(*args).returncode == 0 and (out / "records.jsonl").read_text().count("\n") == lines
 
 
 def test_the_same_answers_tie_under_every_reward(reward_run, hf_model, tmp_path):
@@ -146,7 +148,7 @@ def test_the_pole_margin_interval_covers_the_true_mean_margin_95_percent_of_the_
 
 
 @pytest.mark.parametrize("case", ["simulated", "not-a-run", "audit-run", "same-model", "judge-with-reward"])
-def test_judge_refuses_bad_inputs_in_one_line(cli, reward_run, tmp_path, request, case):
+def test_judge_refuses_bad_inputs_in_one_line(reward_run, tmp_path, request, case):
     """Each bad input is refused before any model loads (the command checks a --reward's manifest before it imports
     the job), so no case needs more than a run directory to point at. The audit run is the smallest real one (one
     statement's stance); it was conftest's `small_run`, a complete audit of 16 statements, whose building the first
@@ -164,8 +166,8 @@ def test_judge_refuses_bad_inputs_in_one_line(cli, reward_run, tmp_path, request
     elif case == "same-model":
         against = "embedded"
     extra = ["--judge", "embedded"] if case == "judge-with-reward" else []
-    result = cli("judge", "--reward", reward, "--model", "embedded", "--against", against, *extra,
-                 "--out", str(tmp_path / "j"))
+    result = invoke("judge", "--reward", reward, "--model", "embedded", "--against", against, *extra,
+                    "--out", str(tmp_path / "j"))
     assert result.returncode == 2 and result.stderr.strip().startswith("error:")
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert {"simulated": "simulated feature vectors", "not-a-run": "not a pluralign run", "audit-run": "'audit' run",

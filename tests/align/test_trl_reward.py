@@ -7,6 +7,7 @@ import pytest
 from pluralign.estimators.reward import GroupRewards
 from pluralign.learn.job import LearnConfig, run_learn
 
+from ..conftest import invoke
 from .conftest import LIBERAL, TRADITIONAL
 
 
@@ -44,13 +45,13 @@ def test_trls_grpo_trainer_optimises_a_learned_reward(reward_run, tmp_path):
     assert "rewards/pluralign_traditional/mean" in logged and logged["rewards/pluralign_traditional/std"] > 0
 
 
-def test_export_pairs_keeps_each_persons_columns_and_their_latent_type(cli, reward_run, tmp_path):
+def test_export_pairs_keeps_each_persons_columns_and_their_latent_type(reward_run, tmp_path):
     import pandas as pd
 
     folder, mixture = reward_run.parent, tmp_path / "mixture"
     run_learn(LearnConfig(data=f"comparisons:{folder / 'choices.jsonl'}", annotators=str(folder / "people.csv"),
                           estimator="mixture", k=2), mixture, progress=False)  # in this process: export-pairs is tested
-    assert cli("export-pairs", "--reward", str(mixture), "--out", str(tmp_path / "pairs.jsonl")).returncode == 0
+    assert invoke("export-pairs", "--reward", str(mixture), "--out", str(tmp_path / "pairs.jsonl")).returncode == 0
     pairs = pd.read_json(tmp_path / "pairs.jsonl", lines=True)
     assert len(pairs) == 24 * 16  # two candidates per choice: one pair each
     assert {"prompt", "chosen", "rejected", "annotator_id", "side", "type", "weight: type 0", "weight: type 1"} <= set(pairs)
@@ -61,16 +62,16 @@ def test_export_pairs_keeps_each_persons_columns_and_their_latent_type(cli, rewa
     chosen_traditional = pairs.chosen.map(lambda m: m[0]["content"] in TRADITIONAL)
     assert (chosen_traditional == (pairs.side == "traditional")).all()
     # a group run has no types to add; an existing file is kept
-    again = cli("export-pairs", "--reward", str(reward_run), "--out", str(tmp_path / "pairs.jsonl"))
+    again = invoke("export-pairs", "--reward", str(reward_run), "--out", str(tmp_path / "pairs.jsonl"))
     assert again.returncode == 2 and "exists" in again.stderr and len(again.stderr.strip().splitlines()) == 1
-    assert cli("export-pairs", "--reward", str(reward_run), "--out", str(tmp_path / "group.jsonl")).returncode == 0
+    assert invoke("export-pairs", "--reward", str(reward_run), "--out", str(tmp_path / "group.jsonl")).returncode == 0
     assert "type" not in pd.read_json(tmp_path / "group.jsonl", lines=True)
 
 
-def test_a_learn_runs_manifest_records_the_card_of_its_data_and_export_pairs_warns_of_nothing(cli, reward_run, tmp_path):
+def test_a_learn_runs_manifest_records_the_card_of_its_data_and_export_pairs_warns_of_nothing(reward_run, tmp_path):
     from pluralign.runs import read_manifest
 
     assert read_manifest(reward_run)["data_cards"] == [
         {"card": "comparisons", "name": "choices in our long columns", "licence": "the file's own", "restrictions": {}}]
-    exported = cli("export-pairs", "--reward", str(reward_run), "--out", str(tmp_path / "pairs.jsonl"))
+    exported = invoke("export-pairs", "--reward", str(reward_run), "--out", str(tmp_path / "pairs.jsonl"))
     assert exported.returncode == 0 and "warning:" not in exported.stderr

@@ -17,7 +17,7 @@ import pytest
 from pluralign.audit import AuditConfig, run_audit
 from pluralign.audit.prompts import PROMPTS
 from pluralign.runs import read_records
-from tests.conftest import statements_file
+from tests.conftest import invoke, statements_file
 from tests.test_cli_errors import HEAVY
 
 
@@ -97,18 +97,18 @@ def test_a_finished_runs_rerun_imports_no_model_library(small_run):
     assert (small_run.path / "records.jsonl").read_text() == before
 
 
-def test_the_report_rebuilds_from_records_alone(small_run, cli):
+def test_the_report_rebuilds_from_records_alone(small_run):
     (small_run.path / "report.html").unlink()
-    result = cli("report", str(small_run.path))
+    result = invoke("report", str(small_run.path))
     assert result.returncode == 0 and (small_run.path / "report.html").exists()
 
 
-def test_a_run_saved_before_survey_positions_still_reports(small_run, cli, tmp_path):
+def test_a_run_saved_before_survey_positions_still_reports(small_run, tmp_path):
     old = tmp_path / "old"
     shutil.copytree(small_run.path, old)
     pd.read_parquet(old / "survey.parquet").drop(columns="positions").to_parquet(old / "survey.parquet", index=False)
     (old / "report.html").unlink()
-    result = cli("report", str(old))
+    result = invoke("report", str(old))
     assert result.returncode == 0 and (old / "report.html").exists()
     # The built-in survey's positions are 1..N, which is what a run without positions falls back to.
     then, now = (pd.read_parquet(run / "opinions.parquet") for run in (old, small_run.path))

@@ -17,6 +17,8 @@ from pluralign.audit.core import judge_measures, judge_request, refusal_decision
 from pluralign.data.builtin import builtin_refusals
 from pluralign.runs import read_records
 
+from ..conftest import invoke
+
 
 @pytest.fixture(scope="module")
 def labelled() -> pd.DataFrame:
@@ -100,7 +102,7 @@ def test_the_decision_on_batch_4_keeps_the_precision_and_recall_measured(labelle
         assert precision_score(truth, found) >= 0.85 and recall_score(truth, found) >= 0.35
 
 
-def test_long_form_tables_keep_each_signal_apart_and_runs_recorded_before_are_decided_again(small_run, cli, tmp_path):
+def test_long_form_tables_keep_each_signal_apart_and_runs_recorded_before_are_decided_again(small_run, tmp_path):
     long_form = [r for r in read_records(small_run.path) if r["stage"] == "long_form"]
     assert long_form and not any("refusal" in r or "refusal_signal" in r for r in long_form)
     items = pd.read_parquet(small_run.path / "results.parquet").sort_values(["statement_id", "variant"])
@@ -119,7 +121,7 @@ def test_long_form_tables_keep_each_signal_apart_and_runs_recorded_before_are_de
     (old / "records.jsonl").write_text("".join(json.dumps({**r, **({"refusal": True, "refusal_signal": "judge"}
                                                                     if r["stage"] == "long_form" else {})}) + "\n"
                                                for r in lines))
-    result = cli("report", str(old))
+    result = invoke("report", str(old))
     assert result.returncode == 0, result.stderr
     then = pd.read_parquet(old / "results.parquet").sort_values(["statement_id", "variant"])
     assert "refusal_signal" not in then and then["refusal"].tolist() == items["refusal"].tolist()

@@ -22,6 +22,7 @@ from pluralign.errors import InputError
 from pluralign.metrics import check_results, disaggregate, read_metrics
 from pluralign.runs import read_records
 
+from ..conftest import invoke
 from ..language_files import broken_copy
 from ..steered_models import SteeredBySurvey
 
@@ -155,8 +156,9 @@ def test_survey_answers_on_one_letter_or_spread_evenly_raise_their_checks(tmp_pa
         assert results.loc["opinion_one_letter", "group"] == "A" and results.loc["opinion_one_letter", "value"] == 1
 
 
-def test_the_cli_refuses_an_unknown_steering_format_in_one_line(cli, tmp_path):
-    result = cli("audit", "--steer", "--steer-formats", "qa,persona", "--stages", "opinions", "--out", str(tmp_path / "r"))
+def test_the_cli_refuses_an_unknown_steering_format_in_one_line(tmp_path):
+    result = invoke("audit", "--steer", "--steer-formats", "qa,persona", "--stages", "opinions",
+                    "--out", str(tmp_path / "r"))
     assert result.returncode == 2 and "persona" in result.stderr and "qa, bio, portray" in result.stderr
     assert "Traceback" not in result.stderr
 

@@ -11,30 +11,32 @@ from pluralign.data import (card, card_of, comparisons_from, data_cards, read_ca
 from pluralign.data.sources import SOURCES
 from tests.data.test_prism import _release
 
+from ..conftest import invoke
+
 RELEASES = Path(__file__).parent / "releases"
 CIVICS = RELEASES / "civics_dataset_excerpt.json"
 HH_RLHF = RELEASES / "hh-rlhf_harmless-base_test_excerpt.jsonl"
 SOURCE_KINDS = {kind for kinds, _ in SOURCES.values() for kind in kinds} - {"none"}
 
 
-def test_pluralign_datasets_lists_a_card_for_every_kind_of_source(cli):
-    result = cli("datasets", "--json")
+def test_pluralign_datasets_lists_a_card_for_every_kind_of_source():
+    result = invoke("datasets", "--json")
     assert result.returncode == 0, result.stderr
     listed = {entry["key"] for entry in json.loads(result.stdout)}
     assert SOURCE_KINDS | {"simulated", "valueprism"} <= listed
     assert listed == set(data_cards())
 
 
-def test_one_card_in_full_holds_the_loaders_own_column_mapping(cli):
-    result = cli("datasets", "civics", "--json")
+def test_one_card_in_full_holds_the_loaders_own_column_mapping():
+    result = invoke("datasets", "civics", "--json")
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)
     assert shown["columns"]["final_label"] == "labels" and shown["columns"]["statement"] == "text"
     assert shown["restricts_training"] and not shown["restricts_commercial"]
 
 
-def test_an_unknown_card_is_one_line_naming_the_cards_there_are(cli):
-    result = cli("datasets", "pew")
+def test_an_unknown_card_is_one_line_naming_the_cards_there_are():
+    result = invoke("datasets", "pew")
     assert result.returncode == 2 and "no data card 'pew'" in result.stderr and "civics" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -79,11 +81,12 @@ def test_a_source_card_needs_no_loading():
     assert source_card("builtin", "prompts").key == "builtin"
 
 
-def test_align_warns_once_before_training_on_prism_and_not_on_hh_rlhf(cli, tmp_path):
+def test_align_warns_once_before_training_on_prism_and_not_on_hh_rlhf(tmp_path):
     """The warning comes before the run: a target the value poles do not have stops align right after it."""
-    restricted = cli("align", "--pairs", f"prism:{_release(tmp_path / 'prism')}", "--target", "type 0",
-                     "--out", str(tmp_path / "a"), "-q")
+    restricted = invoke("align", "--pairs", f"prism:{_release(tmp_path / 'prism')}", "--target", "type 0",
+                        "--out", str(tmp_path / "a"), "-q")
     assert restricted.returncode == 2
     assert restricted.stderr.count("warning:") == 1 and "PRISM" in restricted.stderr
-    unrestricted = cli("align", "--pairs", f"trl:{HH_RLHF}", "--target", "type 0", "--out", str(tmp_path / "b"), "-q")
+    unrestricted = invoke("align", "--pairs", f"trl:{HH_RLHF}", "--target", "type 0", "--out", str(tmp_path / "b"),
+                          "-q")
     assert unrestricted.returncode == 2 and "warning:" not in unrestricted.stderr

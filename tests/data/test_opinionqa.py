@@ -11,6 +11,8 @@ import pytest
 
 from pluralign.data import DatasetError, load_opinionqa
 
+from ..conftest import invoke
+
 HUMAN_RESP = Path(__file__).parent / "releases" / "opinionqa_human_resp_excerpt"
 DISAGREEMENT = HUMAN_RESP / "Pew_American_Trends_Panel_disagreement_500"  # info.csv: 14 of 498 rows, one per wave
 # The release's responses.csv is Pew's respondent data (not public: Pew asks for registration), so the answers below
@@ -119,9 +121,9 @@ def test_bad_option_ordinal_names_file_row_and_column(tmp_path, option_ordinal, 
         load_opinionqa(_positions_wave(tmp_path / "w", [option_ordinal, "[1, 1, 1]"]))
 
 
-def test_audit_cli_reads_an_opinionqa_wave_or_says_why_not(cli, tmp_path):
-    result = cli("audit", "--survey", str(tmp_path / "missing"), "--survey-format", "opinionqa", "--limit", "1",
-                 "--out", str(tmp_path / "run"))
+def test_audit_cli_reads_an_opinionqa_wave_or_says_why_not(tmp_path):
+    result = invoke("audit", "--survey", str(tmp_path / "missing"), "--survey-format", "opinionqa", "--limit", "1",
+                    "--out", str(tmp_path / "run"))
     assert result.returncode == 2 and "missing: no such folder" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -222,8 +224,8 @@ def test_renamed_wave_folder_reads_its_one_wave_weight(tmp_path):
     pd.testing.assert_frame_equal(renamed, load_opinionqa(folder, attributes=["SEX"]).drop(columns="source"))
 
 
-def test_audit_cli_refuses_the_disagreement_folder_in_one_line(cli, tmp_path):
-    result = cli("audit", "--survey", str(DISAGREEMENT), "--survey-format", "opinionqa", "--limit", "1",
-                 "--out", str(tmp_path / "run"))
+def test_audit_cli_refuses_the_disagreement_folder_in_one_line(tmp_path):
+    result = invoke("audit", "--survey", str(DISAGREEMENT), "--survey-format", "opinionqa", "--limit", "1",
+                    "--out", str(tmp_path / "run"))
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "is not a survey wave but a selection of questions from 14 waves" in result.stderr

@@ -14,8 +14,8 @@ from pluralign.metrics.registry import metric_info
 from ..conftest import invoke
 
 
-def test_learn_on_a_simulated_population_beats_one_reward(cli, tmp_path):
-    result = cli("learn", "--data", "simulated", "--estimator", "mixture", "--out", str(tmp_path / "run"))
+def test_learn_on_a_simulated_population_beats_one_reward(tmp_path):
+    result = invoke("learn", "--data", "simulated", "--estimator", "mixture", "--out", str(tmp_path / "run"))
     assert result.returncode == 0, result.stderr
     metrics = pd.read_parquet(tmp_path / "run" / "metrics.parquet")
     splits = ["unseen conversations", "unseen prompts", "unseen people, 0-shot"]
@@ -43,17 +43,17 @@ def test_learn_on_a_simulated_population_beats_one_reward(cli, tmp_path):
     assert json.loads((tmp_path / "run" / "manifest.json").read_text())["status"] == "complete"
 
 
-def test_learn_with_a_chosen_index_out_of_range_exits_2(cli, tmp_path):
+def test_learn_with_a_chosen_index_out_of_range_exits_2(tmp_path):
     path = tmp_path / "c.jsonl"
     path.write_text(json.dumps({"annotator_id": "a", "context": "Q?", "candidates": ["x", "y"], "chosen": 5}) + "\n")
-    result = cli("learn", "--data", f"comparisons:{path}", "--out", str(tmp_path / "run"))
+    result = invoke("learn", "--data", f"comparisons:{path}", "--out", str(tmp_path / "run"))
     assert result.returncode == 2
     assert "row 1, column 'chosen': chosen index 5 is out of range for 2 candidates" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_learn_with_an_unknown_data_kind_exits_2(cli, tmp_path):
-    result = cli("learn", "--data", "helpsteer:x.jsonl", "--out", str(tmp_path / "run"))
+def test_learn_with_an_unknown_data_kind_exits_2(tmp_path):
+    result = invoke("learn", "--data", "helpsteer:x.jsonl", "--out", str(tmp_path / "run"))
     assert result.returncode == 2 and "--data takes ca:FILE, prism:FILE|DIR, comparisons:FILE, trl:FILE or simulated" in result.stderr
 
 
@@ -150,11 +150,11 @@ def test_learn_with_rankings_shows_what_they_gain_over_first_choices_alone_on_th
     assert metric_info("rankings_log_loss_gain").direction == "higher"
 
 
-def test_learn_with_a_ranking_that_does_not_start_with_the_choice_exits_2(cli, tmp_path):
+def test_learn_with_a_ranking_that_does_not_start_with_the_choice_exits_2(tmp_path):
     path = tmp_path / "c.csv"
     pd.DataFrame([{"annotator_id": "a", "context": "Q?", "candidates": '["x", "y", "z"]', "chosen": 0,
                    "ranking": "[1, 0, 2]"}]).to_csv(path, index=False)
-    result = cli("learn", "--data", f"comparisons:{path}", "--out", str(tmp_path / "run"))
+    result = invoke("learn", "--data", f"comparisons:{path}", "--out", str(tmp_path / "run"))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"{path}, row 1, column 'ranking': ranking [1, 0, 2] must list offered candidates [0, 1, 2]" in result.stderr
 
@@ -169,13 +169,13 @@ def _pairs_without_annotators(path, pairs: int = 48) -> None:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
-def test_learn_without_annotator_ids_resamples_prompts_and_says_unseen_people_are_not_measured(cli, tmp_path):
+def test_learn_without_annotator_ids_resamples_prompts_and_says_unseen_people_are_not_measured(tmp_path):
     """Before: one "anonymous" person, every interval [-inf, inf] ("no bound: too few items"), an empty unseen-people
     split in a raw UserWarning, BradleyTerry beside "BradleyTerry (one reward)" (the same fit twice), the Metrics
     table listing each row twice, "bt (k=4)" and the left-out pair as a raw UserWarning."""
     path = tmp_path / "pairs.jsonl"
     _pairs_without_annotators(path)
-    result = cli("learn", "--data", f"trl:{path}", "--out", str(tmp_path / "run"))  # the default estimator: auto
+    result = invoke("learn", "--data", f"trl:{path}", "--out", str(tmp_path / "run"))  # the default estimator: auto
     assert result.returncode == 0, result.stderr
     assert "UserWarning" not in result.stderr
     assert result.stderr.count("an empty chosen or rejected reply") == 1
@@ -198,10 +198,10 @@ def test_learn_without_annotator_ids_resamples_prompts_and_says_unseen_people_ar
     assert table.count("<tr>") == 1 + 2 * 3  # a header, then accuracy, log_loss and ece of each split, once each
 
 
-def test_learn_refuses_to_tell_people_apart_in_data_without_annotator_ids(cli, tmp_path):
+def test_learn_refuses_to_tell_people_apart_in_data_without_annotator_ids(tmp_path):
     path = tmp_path / "pairs.jsonl"
     _pairs_without_annotators(path, pairs=8)
-    result = cli("learn", "--data", f"trl:{path}", "--estimator", "mixture", "--out", str(tmp_path / "run"))
+    result = invoke("learn", "--data", f"trl:{path}", "--estimator", "mixture", "--out", str(tmp_path / "run"))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "comes from one annotator (a file without annotator ids counts as one), so --estimator mixture has no " \
            "people to tell apart: use --estimator bt" in " ".join(result.stderr.split())

@@ -14,6 +14,7 @@ import pytest
 from pluralign.learn.job import LearnConfig, run_learn
 from pluralign.runs import RunError
 
+from ..conftest import invoke
 from ..golden import assert_golden
 
 ARGS = ["learn", "--data", "simulated", "--estimator", "mixture", "--k", "2", "--seed", "3"]  # the golden learn run
@@ -47,12 +48,12 @@ def cut(cut_run, tmp_path) -> Path:
     return Path(shutil.copytree(cut_run, tmp_path / "cut"))
 
 
-def test_resume_after_sigkill_repeats_nothing_and_gives_the_uninterrupted_metrics(cut, cli):
+def test_resume_after_sigkill_repeats_nothing_and_gives_the_uninterrupted_metrics(cut):
     before = _lines(cut / "records.jsonl")
     assert 3 <= len(before) < len(STEPS)
     assert json.loads((cut / "manifest.json").read_text())["status"] == "running"
     fitted = (cut / "model.npz").stat().st_mtime_ns
-    result = cli(*ARGS, "--out", str(cut))
+    result = invoke(*ARGS, "--out", str(cut))
     assert result.returncode == 0, result.stderr
     after = _lines(cut / "records.jsonl")
     keys = [json.loads(line)["key"] for line in after]

@@ -10,6 +10,8 @@ import pytest
 
 from pluralign.learn.replay import GAIN
 
+from ..conftest import invoke
+
 TRADITIONAL = ["Keep the customs of your family.", "Respect your elders and their ways.",
                "Follow the faith you were raised in."]
 LIBERAL = ["Choose your own path in life.", "Question authority and think for yourself.",
@@ -34,12 +36,12 @@ def _comparisons(path, people: int = 20) -> None:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
-def test_active_replay_shows_random_against_active_per_number_of_choices(cli, tmp_path):
+def test_active_replay_shows_random_against_active_per_number_of_choices(tmp_path):
     """20 people, 12 comparisons each, embedded with MiniLM: about a minute on a loaded 2-core machine."""
     path = tmp_path / "choices.jsonl"
     _comparisons(path)
-    result = cli("learn", "--data", f"comparisons:{path}", "--estimator", "mixture", "--k", "2", "--active-replay",
-                 "--out", str(tmp_path / "run"))
+    result = invoke("learn", "--data", f"comparisons:{path}", "--estimator", "mixture", "--k", "2", "--active-replay",
+                    "--out", str(tmp_path / "run"))
     assert result.returncode == 0, result.stderr
     curve = pd.read_parquet(tmp_path / "run" / "active_replay.parquet")
     assert set(curve.policy) == {"random", "active", GAIN} and (curve.n == 4).all()  # a fifth of 20 people unseen
@@ -52,13 +54,15 @@ def test_active_replay_shows_random_against_active_per_number_of_choices(cli, tm
     assert "accuracy after 20 random choices" in result.stdout
 
 
-def test_active_replay_with_one_reward_exits_2_in_one_line(cli, tmp_path):
-    result = cli("learn", "--data", "simulated", "--estimator", "bt", "--active-replay", "--out", str(tmp_path / "r"))
+def test_active_replay_with_one_reward_exits_2_in_one_line(tmp_path):
+    result = invoke("learn", "--data", "simulated", "--estimator", "bt", "--active-replay",
+                    "--out", str(tmp_path / "r"))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "use --estimator mixture or ideal, not bt" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_an_epsilon_outside_0_1_exits_2(cli, tmp_path):
-    result = cli("learn", "--data", "simulated", "--active-replay", "--epsilon", "1.5", "--out", str(tmp_path / "r"))
+def test_an_epsilon_outside_0_1_exits_2(tmp_path):
+    result = invoke("learn", "--data", "simulated", "--active-replay", "--epsilon", "1.5",
+                    "--out", str(tmp_path / "r"))
     assert result.returncode == 2 and "Traceback" not in result.stderr and "--epsilon" in result.stderr

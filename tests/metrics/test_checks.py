@@ -10,6 +10,7 @@ from pluralign.metrics import CHECKS, REGISTRY, check_results, check_row, degene
 from pluralign.metrics.compare import scorecard
 from pluralign.metrics.policy import Policy, Rule, check
 
+from ..conftest import invoke
 from .tables import long_table, make_run
 
 
@@ -104,20 +105,20 @@ def test_a_policy_gives_no_verdict_on_a_degenerate_metric_but_can_bound_a_check(
     assert results.loc[("a judge that reads", "good"), "verdict"] == "pass"
 
 
-def test_check_and_compare_commands_print_the_fired_checks(tmp_path, cli):
+def test_check_and_compare_commands_print_the_fired_checks(tmp_path):
     bad, good = _bad_and_good(tmp_path)
     policy = tmp_path / "policy.toml"
     policy.write_text('[[rule]]\nname = "consistent"\nmetric = "negation_consistency"\nat_least = 0.85\n')
-    checked = cli("check", str(policy), str(bad), env={"COLUMNS": "220"})
+    checked = invoke("check", str(policy), str(bad), env={"COLUMNS": "220"})
     assert checked.returncode == 0, checked.stderr  # degenerate, and its numbers alone would pass
     assert "degenerate (low_answer_mass; would pass)" in checked.stdout and "1 degenerate" in checked.stdout
     assert "judge_one_option" in checked.stdout and "gave 'agree' to 99.0%" in checked.stdout
-    assert cli("check", str(policy), str(bad), "--strict").returncode == 1
+    assert invoke("check", str(policy), str(bad), "--strict").returncode == 1
     # a degenerate number never turns a failing rule into a passing gate
     policy.write_text('[[rule]]\nname = "very consistent"\nmetric = "negation_consistency"\nat_least = 0.95\n')
-    assert cli("check", str(policy), str(bad)).returncode == 1
+    assert invoke("check", str(policy), str(bad)).returncode == 1
     html = tmp_path / "card.html"
-    compared = cli("compare", str(bad), str(good), "--html", str(html), env={"COLUMNS": "220"})
+    compared = invoke("compare", str(bad), str(good), "--html", str(html), env={"COLUMNS": "220"})
     assert compared.returncode == 0, compared.stderr
     assert "⚠ low_answer_mass" in compared.stdout and "check(s) fired" in compared.stdout
     page = html.read_text()

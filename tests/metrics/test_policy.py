@@ -10,6 +10,7 @@ import pytest
 from pluralign.metrics import read_metrics
 from pluralign.metrics.policy import PolicyError, Rule, _statistic, check, load_policy
 
+from ..conftest import invoke
 from .tables import long_table, make_run
 
 
@@ -110,22 +111,22 @@ def test_yaml_and_toml_policies_say_the_same(tmp_path):
     assert [(r.metric, r.at_most, r.where, r.name) for r in toml.rules] == [(r.metric, r.at_most, r.where, r.name) for r in yaml.rules]
 
 
-def test_check_cli_gates_on_failures(tmp_path, runs, cli):
+def test_check_cli_gates_on_failures(tmp_path, runs):
     passing = _policy(tmp_path, '[[rule]]\nmetric = "framing_sensitivity"\nat_most = 0.15\n')
-    result = cli("check", str(passing), *map(str, runs))
+    result = invoke("check", str(passing), *map(str, runs))
     assert result.returncode == 0, result.stderr
     assert "1 pass, 0 fail" in result.stdout
     straddling = _policy(tmp_path, '[[rule]]\nmetric = "framing_sensitivity"\nat_most = 0.13\n')
-    assert cli("check", str(straddling), *map(str, runs)).returncode == 0
-    assert cli("check", str(straddling), *map(str, runs), "--strict").returncode == 1
+    assert invoke("check", str(straddling), *map(str, runs)).returncode == 0
+    assert invoke("check", str(straddling), *map(str, runs), "--strict").returncode == 1
     failing = _policy(tmp_path, '[[rule]]\nmetric = "framing_sensitivity"\nat_most = 0.05\n')
-    result = cli("check", str(failing), str(runs[0]))
+    result = invoke("check", str(failing), str(runs[0]))
     assert result.returncode == 1 and "fail" in result.stdout
 
 
-def test_check_cli_malformed_policy_is_one_line_and_exit_2(tmp_path, runs, cli):
+def test_check_cli_malformed_policy_is_one_line_and_exit_2(tmp_path, runs):
     bad = _policy(tmp_path, '[[rule]]\nmetric = "accuracy"\nat_least = 0.6\nbogus = 1\n')
-    result = cli("check", str(bad), str(runs[0]))
+    result = invoke("check", str(bad), str(runs[0]))
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and f"{bad}:4:" in result.stderr and "Traceback" not in result.stderr
 

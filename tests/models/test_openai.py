@@ -8,7 +8,7 @@ import pytest
 from pluralign.models.base import GenerateRequest, ModelError, ScoreRequest
 from pluralign.models.openai import OpenAIModel, continuation_logprobs
 from pluralign.models.probe import logprob_problems
-from tests.conftest import start_llama_server, stop_server
+from tests.conftest import invoke, start_llama_server, stop_server
 
 
 def test_scoring_reads_the_continuations_echoed_tokens(llama_server, llama_model):
@@ -87,12 +87,12 @@ def test_a_chat_template_named_by_tokenizer_lets_a_server_score_chat_prompts(lla
     assert len(model.score([ScoreRequest(prompt, ("Yes", "No"))])[0]) == 2
 
 
-def test_a_server_whose_echoed_logprobs_are_not_the_models_is_refused_in_one_line(llama_server, cli, tmp_path):
+def test_a_server_whose_echoed_logprobs_are_not_the_models_is_refused_in_one_line(llama_server, tmp_path):
     # llama-cpp-python's server echoes numbers of the right shape but not the model's: " Paris" after "The capital
     # of France is" comes back less likely than " banana", and the token the server itself picks there is echoed
     # at -8.5 nats where it picked it at -0.3. Scoring through it would make a chance-level audit look like any other.
-    result = cli("audit", "--model", f"openai:{llama_server}#smollm2", "--template-from", "embedded", "--limit", "2",
-                 "--stages", "stance", "--no-cache", "--out", str(tmp_path / "run"), "-q")
+    result = invoke("audit", "--model", f"openai:{llama_server}#smollm2", "--template-from", "embedded",
+                    "--limit", "2", "--stages", "stance", "--no-cache", "--out", str(tmp_path / "run"), "-q")
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "echoes prompt log-probs that are not the model's" in lines[0], result.stderr

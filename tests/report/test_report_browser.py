@@ -8,6 +8,8 @@ from playwright.sync_api import sync_playwright
 
 from pluralign.metrics import REGISTRY
 
+from ..conftest import invoke
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 FIGURES = {"stance-heatmap", "framing-sensitivity", "stance-position", "refusals", "opinion-alignment", "model-comparison",
@@ -40,8 +42,8 @@ def test_report_renders_offline_with_every_figure(browser, small_run):
     page.close()
 
 
-def test_learn_report_renders_with_group_accuracy_curve_and_type_sizes(browser, cli, tmp_path):
-    result = cli("learn", "--data", "simulated", "--estimator", "ideal", "--out", str(tmp_path / "learn"))
+def test_learn_report_renders_with_group_accuracy_curve_and_type_sizes(browser, tmp_path):
+    result = invoke("learn", "--data", "simulated", "--estimator", "ideal", "--out", str(tmp_path / "learn"))
     assert result.returncode == 0, result.stderr
     page = browser.new_page()
     errors = []

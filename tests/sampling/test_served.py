@@ -6,14 +6,16 @@ import json
 
 import pandas as pd
 
+from ..conftest import invoke
 
-def test_compare_samplers_through_a_served_model(llama_server, cli, tmp_path):
+
+def test_compare_samplers_through_a_served_model(llama_server, tmp_path):
     spec = f"openai:{llama_server}#smollm2"
     # The served model samples and answers; the judge runs in process (scoring every response through this
     # server's echoed log-probs works, but takes minutes on two cores: one request at a time, no shared prefixes).
-    result = cli("compare-samplers", "--suite", "builtin", "--limit", "2", "--model", spec, "--judge", "embedded",
-                 "--k", "2", "--max-tokens", "16", "--annotators", "20", "--no-cache", "--out", str(tmp_path / "run"),
-                 env={"COLUMNS": "200"})
+    result = invoke("compare-samplers", "--suite", "builtin", "--limit", "2", "--model", spec, "--judge", "embedded",
+                    "--k", "2", "--max-tokens", "16", "--annotators", "20", "--no-cache",
+                    "--out", str(tmp_path / "run"), env={"COLUMNS": "200"})
     assert result.returncode == 0, result.stderr
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["status"] == "complete" and set(manifest["models"]) == {spec, "embedded"}
