@@ -9,8 +9,10 @@ s choices the model adapts to them and is scored on the held-out comparisons (an
 person's most probable type is their true one). Per K and model, over every seed's unseen people: the choices each
 policy needs to reach a target, the accuracy random reaches after 20 choices less 0.01 (so a plateau's noise cannot
 decide), with a 95% interval from resampling people (1,000 replicates); beside it two smoother summaries
-(``smoother_summaries``); and the population-level reward: one BradleyTerry fitted on the unseen people's first 10
-choices under each policy, scored on the seen people's held-out comparisons.
+(``smoother_summaries``); and the population-level reward fitted on the unseen people's first 10 choices under each
+policy (alone, or with the training people's), scored on the seen people's held-out comparisons: one BradleyTerry,
+weighted or on the explored rows alone, and the population's choice a mixture or ideal points refitted on the same
+choices imply (``population_rewards``).
 
 Pool: the same for a study that generates 8 candidates per prompt and shows 4 (``[candidates] pool = 8``, k = 4), a
 mixture of 3 types (unequal shares) fitted on the training people's choices among all 8: each unseen person is asked
@@ -37,10 +39,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from scipy.optimize import linear_sum_assignment
+from sklearn.base import clone
 
 from pluralign.data.choices import Choices, design_weights
 from pluralign.learn import BradleyTerry, IdealPoint, MixtureBradleyTerry, split_choices
 from pluralign.estimators.acquire import acquire, k_subsets
+from pluralign.estimators.base import expected_correct
 from pluralign.estimators.pooled import pooled_rewards
 from pluralign.estimators.evaluate import in_last_conversations, per_comparison
 from pluralign.learn.replay import replay_design
@@ -158,47 +162,89 @@ def quality(seeds: list[int], types: list[int], models: list[str], people: int =
             print(flush=True)
 
 
+def joined(*parts: Choices) -> Choices:
+    """Comparisons of subsets of one ``Choices`` (their features shared), one part after another."""
+    optional = {name: None if any(getattr(p, name) is None for p in parts)
+                else np.concatenate([getattr(p, name) for p in parts]) for name in Choices._optional}
+    return Choices(parts[0].features, *(np.concatenate([getattr(p, name) for p in parts])
+                                        for name in ("candidates", "chosen", "annotator")), **optional)
+
+
+def implied_scores(model, held: Choices) -> dict[str, float]:
+    """Held-out accuracy of the population reward a fitted mixture or ideal-point model implies, scoring everyone
+    alike (no one's own weights): ``mean reward``, the linear reward of the population's mean weights (the
+    proportions times the types' rewards; the mean mix times the prototypes'), and ``expected choice``, each
+    candidate's choice probability averaged over the population (``population_proba``)."""
+    mean = BradleyTerry()._copy(coef_=model.proportions_ @ model.coef_)
+    return {"mean reward": mean.score(held),
+            "expected choice": float(expected_correct(model.population_proba(held), held.chosen).mean())}
+
+
 def population_rewards(model, population, seed: int, asked: int = 10, epsilon: float = 0.1) -> dict[str, float]:
-    """The population-level reward: one BradleyTerry fitted on the unseen people's first ``asked`` choices under each
-    policy, its held-out accuracy on the seen people's held-out conversations: random order, active unweighted, and
-    active with design weights (``design_weights``: a uniform order's probability over active's)."""
+    """The population-level reward, fitted on the unseen people's first ``asked`` choices under each policy
+    (``unseen``) or on those and the training people's choices, collected at random (``everyone``), and scored by
+    its held-out accuracy on the seen people's held-out conversations: one BradleyTerry (``BT``); the same on active's
+    rows weighted by design weights (a uniform order's probability over active's) or on its ε-explored rows alone
+    (``BT explored``: the rows the design did not choose; ``everyone``'s adds the training people's); and the reward
+    a mixture or ideal-point model like ``model``, refitted by likelihood on the same rows, implies for the
+    population (``implied_scores``). Keys ``estimate|data|policy``."""
     split = split_choices(population.choices, random_state=seed)
-    unseen = split.unseen
+    unseen, held = split.unseen, split.conversations
     pool = unseen.subset(~in_last_conversations(unseen, 0.25))
     # STEPS, as the curves replay, so a seed asks the same first ``asked`` as there
-    orders, probability, reference = replay_design(model, pool, STEPS, epsilon=epsilon, seed=seed)
-    out = {policy: BradleyTerry().fit(pool.subset(order < asked)).score(split.conversations)
-           for policy, order in orders.items()}
-    rows = orders["active"] < asked
+    design = replay_design(model, pool, STEPS, epsilon=epsilon, seed=seed)
+    rows = design.orders["active"] < asked
     weighted = pool.subset(rows)
-    weighted.weight = design_weights(probability[rows], reference=reference[rows])
-    out["active, weighted"] = BradleyTerry().fit(weighted).score(split.conversations)
+    weighted.weight = design_weights(design.probability[rows], reference=design.reference[rows])
+    out = {"BT weighted|unseen|active": BradleyTerry().fit(weighted).score(held)}
+    explored = pool.subset(rows & design.explored)
+    for data, before in (("unseen", []), ("everyone", [split.train])):
+        out[f"BT explored|{data}|active"] = BradleyTerry().fit(joined(*before, explored)).score(held)
+        for policy, order in design.orders.items():
+            chosen = joined(*before, pool.subset(order < asked))
+            out[f"BT|{data}|{policy}"] = BradleyTerry().fit(chosen).score(held)
+            for form, score in implied_scores(clone(model).fit(chosen), held).items():
+                out[f"{form}|{data}|{policy}"] = score
     return out
 
 
 def population_loss(seeds: list[int], types: list[int], models: list[str], people: int = 150,
                     epsilon: float = 0.1, comparisons: int = 40) -> None:
-    """Print, per K and model and over all, the population reward's accuracy under each policy, and active's
-    difference from random with a 95% interval over seeds (t), seed by seed paired."""
+    """Print, per K and model and over all, each population reward's mean accuracy and its paired differences from
+    random's BradleyTerry on the same data and from the same estimate under random, with a 95% interval over seeds
+    (t), seed by seed paired."""
     cells = {}
     for k in types:
         for name in models:
             rows = [population_rewards(*fitted(k, name, seed, people, comparisons), seed, epsilon=epsilon)
                     for seed in seeds]
             cells[f"K={k} {name}"] = table = pd.DataFrame(rows)
-            print(f"K={k} {name}: " + _differences(table), flush=True)
-    print("all cells: " + _differences(pd.concat(cells.values())), flush=True)
+            print(f"K={k} {name}, {len(table)} seeds:\n" + _differences(table), flush=True)
+    print(f"all cells, {sum(map(len, cells.values()))} seed-cells:\n" + _differences(pd.concat(cells.values())),
+          flush=True)
+
+
+def _interval(x: pd.Series) -> str:
+    """The mean of ``x`` with a 95% t interval over its rows."""
+    half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
+    return f"{x.mean():+.4f} [{x.mean() - half:+.4f}, {x.mean() + half:+.4f}]"
 
 
 def _differences(table: pd.DataFrame) -> str:
-    """Mean accuracy per policy and active's paired differences from random, with t intervals over the rows."""
-    def interval(x):
-        half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
-        return f"{x.mean():+.4f} [{x.mean() - half:+.4f}, {x.mean() + half:+.4f}]"
-
-    means = ", ".join(f"{c} {table[c].mean():.4f}" for c in table)
-    return (f"{len(table)} seeds, mean accuracy {means}; active − random {interval(table['active'] - table['random'])}"
-            f", weighted active − random {interval(table['active, weighted'] - table['random'])}")
+    """One line per column (``estimate|data|policy``): mean accuracy, and the paired differences from random's
+    BradleyTerry on the same data and, for active, from the same estimate under random, with t intervals over the
+    rows."""
+    lines = []
+    for column in table:
+        estimate, data, policy = column.split("|")
+        base, same = f"BT|{data}|random", f"{estimate}|{data}|random"
+        line = f"  {column}: {table[column].mean():.4f}"
+        if column != base:
+            line += f"; − BT random {_interval(table[column] - table[base])}"
+        if policy != "random" and same != base and same in table:
+            line += f"; − same, random {_interval(table[column] - table[same])}"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def asked(model: MixtureBradleyTerry, population, person: int, pools: np.ndarray, active: bool,
@@ -248,12 +294,12 @@ def pool_population(seeds: list[int], epsilon: float = 0.1, first: int = 10) -> 
                                       policy == "active", rng, epsilon)[:first]]
             choices = Choices(population.choices.features, np.array([a[1] for a in answers]),
                               np.array([a[2] for a in answers]), np.array([a[0] for a in answers]))
-            out[policy] = BradleyTerry().fit(choices).score(split.conversations)
+            out[f"BT|unseen|{policy}"] = BradleyTerry().fit(choices).score(split.conversations)
             if policy == "active":
                 choices.weight = design_weights([a[3] for a in answers], reference=[a[4] for a in answers])
-                out["active, weighted"] = BradleyTerry().fit(choices).score(split.conversations)
+                out["BT weighted|unseen|active"] = BradleyTerry().fit(choices).score(split.conversations)
         rows.append(out)
-    print(f"pool population (ε = {epsilon}): " + _differences(pd.DataFrame(rows)), flush=True)
+    print(f"pool population (ε = {epsilon}):\n" + _differences(pd.DataFrame(rows)), flush=True)
 
 
 def pool_quality(seeds: list[int]) -> None:

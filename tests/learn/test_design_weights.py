@@ -10,27 +10,28 @@ import pytest
 from pluralign.data.choices import Choices, design_weights
 from pluralign.data.comparisons import load_comparisons
 from pluralign.data.schema import DatasetError
-from pluralign.learn import BradleyTerry, GroupBradleyTerry, MixtureBradleyTerry
+from pluralign.learn import BradleyTerry, GroupBradleyTerry, IdealPoint, MixtureBradleyTerry
 
 ANSWERS = np.eye(6)  # one-hot answers: a BradleyTerry reward is one number per answer
 PROBE, SPLIT, BLAND = [2, 3], [0, 1], [4, 5]
 
 
-def _adaptive_study(people: int, seed: int) -> tuple[Choices, np.ndarray]:
+def _adaptive_study(people: int, seed: int, probes: int = 1) -> tuple[Choices, np.ndarray]:
     """Half the people are of type 0 (choose answer 0 over 1, and 2 over 3, nine times in ten), half of type 1 (the
-    reverse). Each is asked the probe (2 or 3) first, then the split task (0 or 1) with probability 0.9 if they
-    chose 3 and 0.1 if they chose 2, else a bland task: type 1 is asked the split task far more often. Their choices
-    and each comparison's recorded probability."""
+    reverse). Each is asked the probe (2 or 3) ``probes`` times first, then the split task (0 or 1) with probability
+    0.9 if they chose 3 the first time and 0.1 if they chose 2, else a bland task: type 1 is asked the split task far
+    more often. Their choices and each comparison's recorded probability."""
     rng = np.random.default_rng(seed)
     kind = rng.random(people) < 0.5
-    probe = (rng.random(people) < 0.1) ^ kind  # 1: chose answer 3
-    split_probability = np.where(probe, 0.9, 0.1)
+    probe = (rng.random((probes, people)) < 0.1) ^ kind  # 1: chose answer 3
+    split_probability = np.where(probe[0], 0.9, 0.1)
     asked_split = rng.random(people) < split_probability
     second = np.where(asked_split[:, None], SPLIT, BLAND)
     chosen = np.where(asked_split, (rng.random(people) < 0.1) ^ kind, rng.random(people) < 0.5)
-    choices = Choices(ANSWERS, np.concatenate([np.tile(PROBE, (people, 1)), second]),
-                      np.concatenate([probe, chosen]).astype(int), np.tile(np.arange(people), 2))
-    probability = np.concatenate([np.ones(people), np.where(asked_split, split_probability, 1 - split_probability)])
+    choices = Choices(ANSWERS, np.concatenate([np.tile(PROBE, (probes * people, 1)), second]),
+                      np.concatenate([probe.ravel(), chosen]).astype(int), np.tile(np.arange(people), probes + 1))
+    probability = np.concatenate([np.ones(probes * people),
+                                  np.where(asked_split, split_probability, 1 - split_probability)])
     return choices, probability
 
 
@@ -52,6 +53,22 @@ def test_weights_recover_the_populations_preference_that_the_naive_fit_misses():
     weighted = _share_preferring_0(BradleyTerry(alpha=1e-4).fit(choices))
     assert naive == pytest.approx(0.244, abs=0.05)
     assert weighted == pytest.approx(0.5, abs=0.05)
+
+
+@pytest.mark.parametrize("make", [lambda: MixtureBradleyTerry(n_types=2, alpha=1e-4),
+                                  lambda: IdealPoint(n_prototypes=2, alpha=1e-4)],
+                         ids=["mixture", "ideal"])
+def test_the_population_choice_a_model_of_types_implies_is_the_populations_where_one_reward_is_the_designs(make):
+    """The same design, each person probed twice so their type shows: fitted by likelihood, a mixture or ideal points
+    need no weights (the design depends only on observed choices), and the population's choice they imply,
+    ``population_proba``, finds the share preferring answer 0 near the population's 0.5 while one BradleyTerry on the
+    same choices finds the design's 0.24. 1,000 people; measured with seeds 0-3 (1,000 and 2,000 people, 2-4 probes):
+    the mixture 0.47-0.54, ideal points 0.47-0.57 (their mixes shrink toward the mean), one reward 0.23-0.29; this
+    seed 0.490, 0.528 and 0.250. 2-4 s of CPU for ideal points on a loaded 2-core machine, under 1 for the mixture."""
+    choices, _ = _adaptive_study(1000, seed=0, probes=2)
+    split = Choices(ANSWERS, [SPLIT], [0], ["someone"])
+    assert BradleyTerry(alpha=1e-4).fit(choices).predict_proba(split)[0, 0] == pytest.approx(0.244, abs=0.06)
+    assert make().fit(choices).population_proba(split)[0, 0] == pytest.approx(0.5, abs=0.08)
 
 
 def test_design_weights_are_inverse_probabilities_normalised_within_each_reason():
@@ -109,3 +126,36 @@ def test_learn_weighs_a_comparisons_export_by_its_recorded_probabilities_when_as
     weighted = load_choices(LearnConfig(data=f"comparisons:{path}", design_weights=True)).choices
     np.testing.assert_allclose(weighted.weight, [0.4, 1.6, 1.0])  # 2 and 8 over their mean 5; warm-up alone
     assert load_choices(LearnConfig(data=f"comparisons:{path}")).choices.weight is None  # off unless asked
+
+
+def _active_export(path, people: int = 15, prompts: int = 6) -> None:
+    """A comparisons export of an active study: each person chose between two answers to each of ``prompts``
+    prompts (one conversation each), the first two as the warm-up, the rest assigned by the rule (active, every
+    fifth random); half the people prefer the first answer nine times in ten, half the second."""
+    rng = np.random.default_rng(0)
+    pd.DataFrame([{"annotator_id": f"p{a}", "context": f"What should I say about {topic}?",
+                   "candidates": [f"Be frank about {topic}.", f"Be gentle about {topic}."],
+                   "chosen": int((rng.random() < 0.1) ^ (a % 2 == 1)),
+                   "assigned": "warm-up" if i < 2 else "random" if (a + i) % 5 == 0 else "active",
+                   "probability": 1.0 if i < 2 else 0.5}
+                  for a in range(people) for i, topic in enumerate(["work", "money", "health", "family", "friends",
+                                                                    "school"][:prompts])]
+                 ).to_json(path, orient="records", lines=True)
+
+
+def test_learn_on_an_active_study_shows_the_population_choice_and_warns_that_one_reward_is_the_designs(tmp_path):
+    from pluralign.learn.job import LearnConfig, run_learn
+
+    path = tmp_path / "export.jsonl"
+    _active_export(path)
+    run_learn(LearnConfig(data=f"comparisons:{path}", estimator="mixture", k=2), tmp_path / "mixture")
+    metrics = pd.read_parquet(tmp_path / "mixture" / "metrics.parquet")
+    accuracy = metrics[(metrics.metric == "accuracy") & (metrics.grouping == "overall")].set_index(["model", "split"])
+    population = "MixtureBradleyTerry (population)"
+    assert set(accuracy.loc[population].index) == set(accuracy.loc["MixtureBradleyTerry"].index)
+    # a mixture predicts a person it never saw by the population's choice: the two agree on unseen people
+    assert (accuracy.loc[(population, "unseen people, 0-shot"), "value"]
+            == accuracy.loc[("MixtureBradleyTerry", "unseen people, 0-shot"), "value"])
+    ruled = (pd.read_json(path, lines=True)["assigned"] != "warm-up").sum()
+    with pytest.warns(UserWarning, match=f"{ruled} comparisons were assigned by an active rule.*the design's"):
+        run_learn(LearnConfig(data=f"comparisons:{path}", estimator="bt"), tmp_path / "bt")

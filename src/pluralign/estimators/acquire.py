@@ -20,7 +20,6 @@ from typing import Sequence
 
 import numpy as np
 from scipy.special import log_softmax, logsumexp, xlogy
-from sklearn.utils.validation import check_is_fitted
 
 from ..data.choices import Choices
 from .latent import MixtureBradleyTerry, SharedRewards
@@ -57,11 +56,9 @@ def k_subsets(pools: Sequence[Sequence[int]], k: int) -> tuple[np.ndarray, np.nd
 def hypotheses(model: SharedRewards) -> tuple[np.ndarray, np.ndarray, str]:
     """What the person's weights could be, under the model's own prior: (H, K) points, (H,) log prior, and what to
     reduce, ``entropy`` (of the type) or ``variance`` (of the mix)."""
-    check_is_fitted(model)
-    if isinstance(model, MixtureBradleyTerry):
-        return np.eye(len(model.coef_)), np.log(np.clip(model.proportions_, 1e-12, None)), "entropy"
-    points = model.weights_
-    return points, np.full(len(points), -np.log(len(points))), "variance"
+    points, prior = model.population()
+    target = "entropy" if isinstance(model, MixtureBradleyTerry) else "variance"
+    return points, np.log(np.clip(prior, 1e-12, None)), target
 
 
 def posterior(model: SharedRewards, history: Choices | None, points: np.ndarray, log_prior: np.ndarray) -> np.ndarray:

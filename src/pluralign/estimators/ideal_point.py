@@ -102,6 +102,11 @@ class IdealPoint(SharedRewards):
     def _evidence_width(self) -> int:
         return len(self.annotators_)
 
+    def population(self) -> tuple[np.ndarray, np.ndarray]:
+        """The fitted people's mixes, equally: the empirical-Bayes prior ``adapt`` weighs."""
+        self._check_fitted()
+        return self.weights_, np.full(len(self.annotators_), 1 / len(self.annotators_))
+
     def _posterior(self, log_likelihood: np.ndarray) -> np.ndarray:
         """The fitted people's mixes, each weighted by how well it explains the person's comparisons."""
         return softmax(log_likelihood) @ self.weights_

@@ -72,6 +72,34 @@ class SharedRewards(ChoiceEstimator):
         """(K,) a person's weights given the summed log-likelihood of their comparisons (L,); with none (zeros) it is
         the population's, so an unseen person and one adapted to nothing agree."""
 
+    @abstractmethod
+    def population(self) -> tuple[np.ndarray, np.ndarray]:
+        """What a person drawn from the population may weigh, under the model's own prior: (H, K) weights over the K
+        rewards and (H,) their probabilities (the hypotheses ``adapt`` and the acquisition rule reweigh)."""
+
+    def population_proba(self, choices: Choices, chunk: int = 1 << 22) -> np.ndarray:
+        """(n, k) the probability that a person drawn from the population chooses each offered candidate: each of
+        ``population``'s hypotheses' choice probabilities, averaged under their prior (0 for padding). It is the
+        population-level choice the model implies, with no one's own weights; fitted by likelihood, it is not biased
+        by an adaptive design that asks each person what splits their hypotheses, as one BradleyTerry fitted on the
+        same choices is (docs/methods.md#the-population-reward-under-active-assignment). Computed ``chunk`` (rows ×
+        candidates × hypotheses) numbers at a time: ideal points have a hypothesis per fitted person."""
+        import torch
+
+        from ._fit import masked_log_softmax
+
+        self._check_fitted()
+        points, prior = self.population()
+        item = choices.features @ self.coef_.T  # (m, K) each candidate's reward under each of the K
+        cand, mask = np.where(choices.mask, choices.candidates, 0), torch.from_numpy(choices.mask)
+        out = np.zeros(cand.shape)
+        step = max(1, chunk // (cand.shape[1] * len(points)))
+        for start in range(0, len(cand), step):
+            rows = slice(start, start + step)
+            utility = torch.from_numpy(item[cand[rows]] @ points.T)  # (rows, k, H)
+            out[rows] = masked_log_softmax(utility, mask[rows]).exp().numpy() @ prior
+        return out
+
     def reset_adaptation(self) -> "SharedRewards":
         """Forget every annotator adapted to: each is predicted again as ``fit`` left them."""
         check_is_fitted(self, ["coef_", "annotators_"], msg=_NOT_FITTED)
@@ -197,6 +225,11 @@ class MixtureBradleyTerry(SharedRewards):
     def _evidence_width(self) -> int:
         return len(self.proportions_)
 
+    def population(self) -> tuple[np.ndarray, np.ndarray]:
+        """The K pure types, with the fitted proportions."""
+        self._check_fitted()
+        return np.eye(len(self.coef_)), self.proportions_
+
     def _posterior(self, log_likelihood: np.ndarray) -> np.ndarray:
         """Bayes over types, the prior being the fitted proportions."""
         joint = log_likelihood + np.log(np.clip(self.proportions_, 1e-12, None))
@@ -207,3 +240,20 @@ class MixtureBradleyTerry(SharedRewards):
         self._check_fitted()
         probs = reward_log_probs(self, choices).exp().numpy()
         return np.einsum("nkt,nt->nk", probs, self.mixing_weights(choices.annotator))
+
+
+class PopulationChoice(ChoiceEstimator):
+    """A mixture's or ideal points' population-level choice (``SharedRewards.population_proba``) as a model of its
+    own, everyone predicted alike: what a learn run shows beside the one shared reward where an active rule assigned
+    the comparisons, since that reward is the design's there and this one is not
+    (docs/methods.md#the-population-reward-under-active-assignment)."""
+
+    def __init__(self, model: SharedRewards) -> None:
+        self.model = model
+
+    def fit(self, choices: Choices) -> "PopulationChoice":
+        self.model.fit(choices)
+        return self
+
+    def predict_proba(self, choices: Choices) -> np.ndarray:
+        return self.model.population_proba(choices)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.cards import card, read_cards
-from ..data.choices import Choices
+from ..data.choices import RULE_REASONS, Choices
 from ..data.schema import left_out
 from ..data.sources import comparisons_from, parse_source
 from ..errors import InputError
@@ -22,14 +22,14 @@ from ..estimators.base import ChoiceEstimator
 from ..estimators.bradley_terry import BradleyTerry
 from ..estimators.evaluate import (accuracy_gain, evaluate, learning_curve_points, rankings_gain,
                                    resampled_unit, split_choices)
-from ..estimators.latent import SharedRewards
+from ..estimators.latent import PopulationChoice, SharedRewards
 from ..estimators.named import ESTIMATORS, make_estimator
 from ..jobs import Job, Summary
 from ..models.base import LanguageModel
 from ..runs import Run
 from .describe import distinctive_candidates
 from .replay import POLICIES, REPLAY_SHOTS, replay_points
-from .results import BASELINE, packed, write_results
+from .results import BASELINE, POPULATION, packed, write_results
 from .summary import summarise_learn
 
 @dataclass
@@ -99,8 +99,9 @@ def _estimator(config: LearnConfig) -> ChoiceEstimator:
 class LearnData:
     """What a learn run learns from: the choices, a fingerprint of the data, each candidate's text (row for row with
     the features; None for simulated data), for simulated data each annotator's true type, the data cards of what it
-    read (``read_cards``), how many rows of the data its loader left out, by reason (``data.left_out``), and the
-    fingerprint of the embedder that made the features (None for simulated data), which a reward must score with."""
+    read (``read_cards``), how many rows of the data its loader left out, by reason (``data.left_out``), the
+    fingerprint of the embedder that made the features (None for simulated data), which a reward must score with, and
+    how many comparisons an active rule assigned (``assigned`` active or random: a `pluralign collect` study's)."""
 
     choices: Choices
     fingerprint: str
@@ -109,6 +110,7 @@ class LearnData:
     true_types: pd.DataFrame | None = None
     left_out: dict[str, int] = field(default_factory=dict)
     embedder: str | None = None
+    active: int = 0
 
 
 def load_choices(config: LearnConfig) -> LearnData:
@@ -131,7 +133,8 @@ def load_choices(config: LearnConfig) -> LearnData:
     return LearnData(comparison_choices(comparisons, embedder, annotators, config.group, config.rankings,
                                         config.design_weights),
                      digest.hexdigest()[:16], read_cards(comparisons), texts, left_out=left_out(comparisons),
-                     embedder=embedder.fingerprint)
+                     embedder=embedder.fingerprint,
+                     active=int(comparisons.get("assigned", pd.Series(dtype=object)).isin(RULE_REASONS).sum()))
 
 
 def run_learn(config: LearnConfig, out: str | Path, *, fresh: bool = False, progress: bool = True,
@@ -162,6 +165,12 @@ def run_learn(config: LearnConfig, out: str | Path, *, fresh: bool = False, prog
                          "counts as one), so --active-replay has no held-out people to ask")
     if config.estimator == "group" and choices.group is None:
         raise InputError("the group estimator needs --group COLUMN (a column of the annotator table)")
+    if data.active and config.estimator in ("bt", "group"):
+        warnings.warn(f"{data.active} comparisons were assigned by an active rule, which asks each person what splits "
+                      f"people like them: one reward fitted on them{' per group' * (config.estimator == 'group')} "
+                      "is the design's, not the population's; --estimator mixture or ideal shows the population's "
+                      "choice they imply, which the design does not bias "
+                      "(docs/methods.md#the-population-reward-under-active-assignment)", stacklevel=2)
     run = Run(out, "learn", asdict(config), data.fingerprint, fresh=fresh, seed=config.seed)
     run.describe_data(data_cards=data.cards, left_out=data.left_out, resampled=resampled, embedder=data.embedder)
     split = split_choices(choices, test_share=config.test_share, prompt_share=config.prompt_share,
@@ -176,6 +185,8 @@ def run_learn(config: LearnConfig, out: str | Path, *, fresh: bool = False, prog
         compared = [(name, model)]
         if config.estimator != "bt":
             compared.append((BASELINE, _fitted(run, done, "baseline", BradleyTerry(), split.train)))
+        if data.active and isinstance(model, SharedRewards):  # where the one shared reward is the design's
+            compared.append((f"{name} {POPULATION}", PopulationChoice(model)))
         for model_name, fitted in compared:
             for part, held in parts.items():
                 key = f"evaluate|{model_name}|{part}"

@@ -9,7 +9,7 @@ choices under each policy the model adapts to them and is scored on the same hel
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from typing import Iterator, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
@@ -27,18 +27,30 @@ GAIN = "active − random"  # the paired difference's policy name
 POLICIES = ("random", "active", GAIN)
 
 
+class ReplayDesign(NamedTuple):
+    """What ``replay_design`` replayed, per row of its ``pool``: for ``random`` and ``active`` the step at which the
+    row is asked of its person (``steps`` or more where it is not asked within ``steps``); the probability with which
+    active assignment asked it and the probability a uniformly random order gave it at that step (1 / the tasks
+    left), ``design_weights``' ``probability`` and ``reference`` (NaN where active did not ask it within ``steps``);
+    and whether active drew it from its ε share of uniformly random tasks (``explored``: the rows the design did not
+    choose, an unweighted random sample)."""
+
+    orders: dict[str, np.ndarray]
+    probability: np.ndarray
+    reference: np.ndarray
+    explored: np.ndarray
+
+
 def replay_orders(model: SharedRewards, pool: Choices, steps: int, epsilon: float = 0.1, seed: int = 0
                   ) -> dict[str, np.ndarray]:
     """For ``random`` and ``active``, (n,) the step at which each row of ``pool`` is asked of its person (a ranking's
     later choices with their comparison), ``steps`` or more where it is not asked within ``steps``."""
-    return replay_design(model, pool, steps, epsilon, seed)[0]
+    return replay_design(model, pool, steps, epsilon, seed).orders
 
 
 def replay_design(model: SharedRewards, pool: Choices, steps: int, epsilon: float = 0.1, seed: int = 0
-                  ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    """``replay_orders``, and per row of ``pool`` the probability with which active assignment asked it and the
-    probability a uniformly random order gave it at that step (1 / the tasks left): ``design_weights``'
-    ``probability`` and ``reference`` (NaN where it was not asked within ``steps``)."""
+                  ) -> ReplayDesign:
+    """``replay_orders``, with what active assignment recorded of each row it asked (``ReplayDesign``)."""
     # two streams: the random orders do not move when the active rule draws more or fewer numbers, so two rules
     # replayed with one seed are compared against the same random curve
     shuffle, rng = (np.random.default_rng([seed, stream]) for stream in (0, 1))
@@ -46,6 +58,7 @@ def replay_design(model: SharedRewards, pool: Choices, steps: int, epsilon: floa
     first = np.flatnonzero(pool.first)
     orders = {"random": np.full(len(first), steps), "active": np.full(len(first), steps)}
     probability, reference = np.full(len(first), np.nan), np.full(len(first), np.nan)
+    explored = np.zeros(len(first), dtype=bool)
     rewards = pooled_rewards(model, pool.features, pool.candidates[first])
     for person in pd.unique(pool.annotator):
         tasks = np.flatnonzero(pool.annotator[first] == person)  # this person's comparisons, by number
@@ -55,10 +68,11 @@ def replay_design(model: SharedRewards, pool: Choices, steps: int, epsilon: floa
             history = pool.subset(np.isin(comparison, tasks[asked])) if asked.any() else None
             chosen = acquire(model, rewards.subset(tasks), history, available=~asked, epsilon=epsilon, rng=rng)
             probability[tasks[chosen.task]], reference[tasks[chosen.task]] = chosen.probability, 1 / (~asked).sum()
+            explored[tasks[chosen.task]] = chosen.explored
             asked[chosen.task] = True
             orders["active"][tasks[chosen.task]] = step
-    return ({policy: order[comparison] for policy, order in orders.items()}, probability[comparison],
-            reference[comparison])
+    return ReplayDesign({policy: order[comparison] for policy, order in orders.items()}, probability[comparison],
+                        reference[comparison], explored[comparison])
 
 
 def replay_points(model: SharedRewards, unseen: Choices, shots: Sequence[int] = REPLAY_SHOTS, test_share: float = 0.25,

@@ -15,6 +15,7 @@ from .replay import REPLAY_COLUMNS
 from .report import write_learn_report
 
 BASELINE = "BradleyTerry (one reward)"  # the one shared reward every other estimator is compared with
+POPULATION = "(population)"  # after an estimator's name: the population's choice it implies, where a design was active
 
 
 def write_results(run_dir: str | Path) -> Path:

@@ -11,6 +11,7 @@ from ..data.schema import left_out_notes
 from ..jobs import Summary, with_interval
 from ..runs import read_manifest, read_records
 from .replay import GAIN, POLICIES, choices_saved
+from .results import POPULATION
 
 HEADERS = {"accuracy": "accuracy", "worst_group_accuracy": "worst group", "log_loss": "log-loss",
            "accuracy_gain": "accuracy − shared reward (paired)"}
@@ -74,6 +75,11 @@ def _accuracy(metrics: pd.DataFrame) -> pd.DataFrame:
 def _facts(path: Path, metrics: pd.DataFrame, worst_min_n: int, resampled: str) -> list[str]:
     """The lines printed after the tables."""
     lines = []
+    population = next((m for m in metrics["model"].unique() if m.endswith(POPULATION)), None)
+    if population:
+        lines.append(f"{population}: the population's choice the model implies, everyone predicted alike; shown "
+                     "because an active rule assigned comparisons, which makes the one shared reward the design's "
+                     "(docs/methods.md#the-population-reward-under-active-assignment)")
     if (metrics["grouping"] == "group").any():
         lines.append(f"worst group: the least accurate of the groups with at least {worst_min_n} {resampled}")
     fit = next(r for r in read_records(path) if r["kind"] == "fit" and r["role"] == "model")
