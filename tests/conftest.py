@@ -219,7 +219,8 @@ def statements_file(ids: str, folder: Path) -> str:
 @pytest.fixture(scope="session")
 def small_run(tmp_path_factory, answer_cache, fp32_model):
     """A complete audit of 16 built-in statements (4 topics, en and de) with every stage, on the embedded model in
-    float32 (the golden audit's).
+    float32 (the golden audit's). Long-form answers of 16 tokens (32 before; the golden audit's since branch audit2):
+    the stance judge's check on its 112 labelled answers, a fixed cost, is most of the rest.
 
     Eight modules use it, so with two workers both make it, each in a folder of its own: the second to start waits
     for the first, then finds every answer in the run's answer cache instead of computing them again."""
@@ -229,7 +230,7 @@ def small_run(tmp_path_factory, answer_cache, fp32_model):
     statements = statements_file(r"(imm|lgb|wel|sur)-0[13]-(en|de)", out.parent)
 
     def audit():
-        return run_audit(AuditConfig(models=["embedded"], statements=statements, max_tokens=32), out,
+        return run_audit(AuditConfig(models=["embedded"], statements=statements, max_tokens=16), out,
                          progress=False, models={"embedded": fp32_model}).path
 
     with open(answer_cache / "small_run.lock", "w") as guard:

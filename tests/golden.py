@@ -62,6 +62,11 @@ Every golden file was written in float32. When ``dtype=auto`` began to mean bf16
 model in float32 (``conftest.fp32_model``), handed to their jobs under the spec ``embedded``: the spec string is in
 their record keys and metrics rows, which keep it, and each run's manifest records ``model_dtypes: {"embedded":
 "float32"}`` beside the fingerprint. No golden file was written again for it.
+The audit file was written again when ``conftest.small_run``'s long-form answers went from 32 tokens to 16 (branch
+audit2, issue 30 item 3: 7-10 CPU s less of its 85-100 s; no src change): its 24 long_form records hold the first 16
+tokens of their answers (each a prefix of the old answer: greedy decoding) and the judge's option probabilities on
+them (the judged stances unchanged, all "agree" in both orders); its 142 other records and all 275 metrics rows were
+checked equal to the previous file within the tolerance.
 """
 
 from __future__ import annotations

@@ -16,8 +16,10 @@ import pytest
 
 from pluralign.audit import AuditConfig, run_audit
 from pluralign.audit.prompts import PROMPTS
+from pluralign.data import builtin_statements
+from pluralign.models.cache import CachedModel, user_cache
 from pluralign.runs import read_records
-from tests.conftest import invoke, statements_file
+from tests.conftest import invoke, start_llama_server, statements_file
 from tests.test_cli_errors import HEAVY
 
 
@@ -122,33 +124,33 @@ def _records_key_set(path):
 
 def test_resume_after_sigkill_loses_nothing_and_duplicates_nothing(tmp_path, hf_model):
     """The least work that can be killed mid-way: 10 statements are 18 items, so the long-form stage is two chunks (16
-    and 2); the run is killed after the first and `resume` computes the second. Answers of 8 tokens (24 before: the
-    plumbing is the same; a run of the command 20.6 CPU s instead of 25.6 here). The uninterrupted run it is compared
-    with runs in this process on the same model (`embedded`, as the command loads it): the same chunks give the same
-    numbers, without a third process importing and loading everything."""
-    whole = run_audit(AuditConfig(models=["embedded"], limit=10, stages=["stance", "long_form"], survey="none",
-                                  max_tokens=8), tmp_path / "whole", progress=False, use_cache=False,
-                      models={"embedded": hf_model}).path
+    and 2); a `pluralign audit` process is killed after the first, and `pluralign resume` (in this process: the kill
+    is what needs a process) computes the second from the manifest alone. Answers of 8 tokens. Both answer through the
+    run's answer cache, where the uninterrupted run they are compared with reads its answers: each item must be back
+    once, under its own key, with its own answers, and no item is computed a third time. Weaker than computing that run
+    afresh in one way only: a resumed run that asked another model or prompt still misses the cache and differs, but
+    a model that answered the same request differently in another process would not be seen."""
     cut = tmp_path / "cut"
     proc = subprocess.Popen([sys.executable, "-m", "pluralign", "audit", "--limit", "10", "--stages", "stance,long_form",
-                             "--survey", "none", "--max-tokens", "8", "--no-cache", "-q", "--out", str(cut)],
+                             "--survey", "none", "--max-tokens", "8", "-q", "--out", str(cut)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    n_stance = len([k for k in _records_key_set(whole) if "|stance|" in k])
     deadline = time.time() + 600
     while time.time() < deadline and proc.poll() is None:  # kill it in the middle of the long-form stage
-        if (cut / "records.jsonl").exists() and len(read_records(cut)) > n_stance:
+        if (cut / "records.jsonl").exists() and any(r["stage"] == "long_form" for r in read_records(cut)):
             break
         time.sleep(0.2)
     assert proc.poll() is None, "the run ended before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    partial = len(read_records(cut))
-    assert n_stance < partial < len(read_records(whole))
-    # `pluralign resume` goes on from the manifest alone: it names the statements, the stages and the model
-    subprocess.run([sys.executable, "-m", "pluralign", "resume", str(cut), "--no-cache", "-q"], check=True,
-                   capture_output=True, timeout=900)
+    partial = read_records(cut)
+    result = invoke("resume", str(cut), "-q")
+    assert result.returncode == 0, result.stderr
     keys = _records_key_set(cut)
+    whole = run_audit(AuditConfig(models=["embedded"], limit=10, stages=["stance", "long_form"], survey="none",
+                                  max_tokens=8), tmp_path / "whole", progress=False, models={"embedded": hf_model}).path
     assert len(keys) == len(set(keys)) == len(_records_key_set(whole))
+    stance = [r for r in partial if r["stage"] == "stance"]
+    assert len(stance) == len(keys) // 2 and len(stance) < len(partial) < len(keys)  # killed in the long-form stage
     a = pd.read_parquet(whole / "results.parquet").sort_values(["statement_id", "variant"]).reset_index(drop=True)
     b = pd.read_parquet(cut / "results.parquet").sort_values(["statement_id", "variant"]).reset_index(drop=True)
     assert a["statement_id"].tolist() == b["statement_id"].tolist()
@@ -160,12 +162,13 @@ def test_resume_after_sigkill_loses_nothing_and_duplicates_nothing(tmp_path, hf_
 
 
 def test_a_server_that_dies_mid_run_leaves_finished_items_and_a_clear_error(tmp_path):
-    from tests.conftest import start_llama_server
-
+    """A llama.cpp server answers the long-form stage and is killed once its first chunk (16 answers) is saved.
+    Answers of 4 tokens (16 before: the server's work is mostly reading the prompts); of the 40 statements only the
+    chunk in flight when the server dies is asked, and it keeps the command busy then."""
     server, url = start_llama_server(logits_all=False)
     out = tmp_path / "served"
     args = [sys.executable, "-m", "pluralign", "audit", "--model", f"openai:{url}#smollm2", "--judge", "llamacpp:embedded",
-            "--stages", "long_form", "--survey", "none", "--limit", "40", "--max-tokens", "16", "--no-cache", "-q",
+            "--stages", "long_form", "--survey", "none", "--limit", "40", "--max-tokens", "4", "--no-cache", "-q",
             "--out", str(out)]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -184,9 +187,6 @@ def test_a_server_that_dies_mid_run_leaves_finished_items_and_a_clear_error(tmp_
 
 
 def test_two_models_side_by_side(tmp_path, hf_model, llama_model):
-    from pluralign.audit import AuditConfig, run_audit
-    from pluralign.data import builtin_statements
-
     statements = statements_file("|".join(builtin_statements()["id"].iloc[:6]), tmp_path)
     specs = ["embedded", "llamacpp:embedded"]
     run = run_audit(AuditConfig(models=specs, statements=statements, stages=["stance"], translated=False),
@@ -202,7 +202,7 @@ def test_two_models_side_by_side(tmp_path, hf_model, llama_model):
 
 
 class _Calls:
-    """The embedded model as it is, with a ``batch_hint`` and a list of how many requests each score call carried."""
+    """A model with a ``batch_hint`` and a list of how many requests each score call carried."""
 
     def __init__(self, model, batch_hint: int) -> None:
         self.model, self.batch_hint, self.fingerprint, self.sizes = model, batch_hint, model.fingerprint, []
@@ -217,16 +217,16 @@ class _Calls:
 
 @pytest.mark.parametrize("hint", [0, 100])
 def test_a_models_batch_hint_sets_how_many_items_each_call_carries(tmp_path, hf_model, hint):
-    # On a GPU the hf and vllm backends ask for large calls (an 8B audit's long-form stage in chunks of 16 took 73 s
-    # on an H200); on the CPU they ask for nothing and the job's own chunks (32 statements' framings) stand.
-    from pluralign.audit import AuditConfig, run_audit
-    from pluralign.data import builtin_statements
-
-    statements = statements_file("|".join(builtin_statements()["id"].iloc[:40]), tmp_path)
-    model = _Calls(hf_model, hint)
+    """On a GPU the hf and vllm backends ask for large calls (an 8B audit's long-form stage in chunks of 16 took 73 s
+    on an H200); on the CPU they ask for nothing and the job's own chunks (32 statements' framings) stand. 33
+    statements are the fewest that make two chunks; the calls are counted in front of the run's answer cache, so
+    the second case asks the embedded model the same questions and reads the first case's answers."""
+    n = 33
+    statements = statements_file("|".join(builtin_statements()["id"].iloc[:n]), tmp_path)
+    model = _Calls(CachedModel(hf_model, user_cache()), hint)
     run = run_audit(AuditConfig(models=["embedded"], statements=statements, stages=["stance"], translated=False),
                     tmp_path / "a", progress=False, use_cache=False, models={"embedded": model}).path
-    per_item = len(model.sizes) and sum(model.sizes) // 40
-    assert model.sizes == ([32 * per_item, 8 * per_item] if hint == 0 else [40 * per_item])
-    assert len(pd.read_parquet(run / "results.parquet")) == 40
+    per_item = len(model.sizes) and sum(model.sizes) // n
+    assert model.sizes == ([32 * per_item, (n - 32) * per_item] if hint == 0 else [n * per_item])
+    assert len(pd.read_parquet(run / "results.parquet")) == n
     assert hf_model.batch_hint == 0  # the CPU asks for no larger calls
