@@ -34,12 +34,15 @@ def _ca_file(folder: Path) -> str:
     return f"ca:{folder / 'ca.parquet'}"
 
 
-# Each job's tiny config, made in the test's folder (a source file some need).
+# Each job's tiny config, made in the test's folder (a source file some need). The cases run in name order, and the
+# sampling jobs ask what align asked before them (its 4 prompts, k 2, 8 tokens, seed 0), so the suite run's answer
+# cache answers half of compare-samplers' model work (align's candidate sets for its 2 training prompts and its base
+# model's default answers on the other 2, each placed on the value axes) and all of sample's.
 CASES = {
     "audit": lambda d: AuditConfig(models=["embedded"], limit=2, stages=["stance"], translated=False, survey="none"),
     "values": lambda d: ValuesRunConfig(limit=1, samples=0, max_tokens=24),
-    "sample": lambda d: SamplingConfig(limit=2, samplers=["independent"], k=2, max_tokens=16),
-    "compare-samplers": lambda d: SamplingConfig(limit=4, samplers=["independent"], k=2, max_tokens=16, annotators=10),
+    "sample": lambda d: SamplingConfig(limit=2, samplers=["independent"], k=2, max_tokens=8),
+    "compare-samplers": lambda d: SamplingConfig(limit=4, samplers=["independent"], k=2, max_tokens=8, annotators=10),
     "learn": lambda d: LearnConfig(data="simulated", estimator="bt", shots=[0]),
     "judge": lambda d: JudgeConfig(model="embedded", against="hf:embedded", limit=2, max_tokens=8),
     "align": lambda d: AlignConfig(target="pole:traditional", limit=4, eval_share=0.5, k=2, max_tokens=8, steps=1,

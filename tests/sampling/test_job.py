@@ -14,7 +14,9 @@ from pluralign.sampling import SamplingConfig, run_compare_samplers, run_sample
 from tests.golden import assert_golden
 from tests.report.test_report_browser import CHROMIUM_ARGS
 
-CONFIG = SamplingConfig(k=3, max_tokens=32, annotators=30, seed=1)
+# Sets of 2, the fewest a set may hold: every measure, learner and check below reads pairs as it reads larger sets,
+# and each candidate costs its placing (4 questions) and its share of the generation (benchmarks/RESULTS.md).
+CONFIG = SamplingConfig(k=2, max_tokens=32, annotators=30, seed=1)
 
 
 def prompts_file(prompts: pd.DataFrame, folder) -> str:
@@ -26,7 +28,7 @@ def prompts_file(prompts: pd.DataFrame, folder) -> str:
 @pytest.fixture(scope="module")
 def compare_run(tmp_path_factory, fp32_model):
     """compare-samplers on 3 prompts in 3 languages (en-1, de-1, fr-1: 2 to train on, 1 held out; each sampler's
-    sets, the value placer's 44 checks, learning and the report), answered afresh: its records are the golden's."""
+    sets of 2, the value placer's 44 checks, learning and the report), answered afresh: its records are the golden's."""
     out = tmp_path_factory.mktemp("compare") / "run"
     config = replace(CONFIG, prompts=prompts_file(builtin_prompts().iloc[[0, 4, 8]], out.parent))
 
@@ -53,7 +55,7 @@ def test_compare_samplers_reports_every_measure_per_sampler(compare_run):
         # The ceiling is scored on the same held-out comparisons as the learners.
         assert (ceiling["n"] == acc[acc["estimator"] == "bradley-terry"].set_index("split")["n"]).all()
     candidates = pd.read_parquet(compare_run.path / "candidates.parquet")
-    assert candidates.groupby("set_id").size().eq(3).all() and candidates["set_id"].nunique() == 2 * 3
+    assert candidates.groupby("set_id").size().eq(CONFIG.k).all() and candidates["set_id"].nunique() == 2 * 3
     assert set(candidates.groupby("sampler")["nc_prompt"].first().fillna("none")) == {"none", "values"}
     assert json.loads((compare_run.path / "manifest.json").read_text())["config"]["nc_prompt"] == "values"
     assert candidates[["traditional_secular", "survival_self_expression"]].abs().le(1).all().all()
@@ -105,7 +107,7 @@ def test_a_value_judge_near_chance_flags_every_samplers_coverage_and_learning(co
 def test_sample_exports_annotation_tasks_that_the_ca_loader_reads_once_chosen(tmp_path, hf_model):
     prompts = builtin_prompts().iloc[[0, 4]].reset_index(drop=True)
     prompts.at[1, "context"] = [{"role": "user", "content": "Hallo"}, {"role": "assistant", "content": "Hallo!"}]
-    config = SamplingConfig(prompts=prompts_file(prompts, tmp_path), samplers=["independent"], k=3, max_tokens=24)
+    config = SamplingConfig(prompts=prompts_file(prompts, tmp_path), samplers=["independent"], k=3, max_tokens=8)
     path = run_sample(config, tmp_path / "sets", progress=False, use_cache=False, models={"embedded": hf_model}).path
     tasks = pd.read_csv(path / "tasks.csv")
     assert list(tasks["conversation_id"]) == ["independent:en-1", "independent:de-1"]

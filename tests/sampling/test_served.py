@@ -13,8 +13,11 @@ def test_compare_samplers_through_a_served_model(llama_server, tmp_path):
     spec = f"openai:{llama_server}#smollm2"
     # The served model samples and answers; the judge runs in process (scoring every response through this
     # server's echoed log-probs works, but takes minutes on two cores: one request at a time, no shared prefixes).
+    # Through the suite run's answer cache: what the served model answers is computed here (its fingerprint holds the
+    # server's URL, on a port of this run's), while the judge's check on the 44 responses of known pole (20 CPU s)
+    # is the one the contract test's and the tour's compare-samplers ask of the same embedded judge: one of them pays.
     result = invoke("compare-samplers", "--suite", "builtin", "--limit", "2", "--model", spec, "--judge", "embedded",
-                    "--k", "2", "--max-tokens", "16", "--annotators", "20", "--no-cache",
+                    "--k", "2", "--max-tokens", "16", "--annotators", "20",
                     "--out", str(tmp_path / "run"), env={"COLUMNS": "200"})
     assert result.returncode == 0, result.stderr
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
