@@ -16,11 +16,15 @@ def _one_line_error(result, *fragments):
         assert fragment in result.stderr
 
 
+# README's tour maps this situation with these settings (`pluralign values "Keeping a wallet you found" --samples 2`),
+# so the lists below are the same requests: the run's answer cache computes them once, for whichever asks first.
+TOUR = ("Keeping a wallet you found", "--samples", "2")
+
+
 def test_one_situation_prints_its_value_map():
-    result = invoke("values", "Reading your partner's messages in secret", "--samples", "1", "--max-tokens", "48",
-                    "--relevance-threshold", "0", "--all", env={"COLUMNS": "200"})
+    result = invoke("values", *TOUR, "--relevance-threshold", "0", "--all", env={"COLUMNS": "200"})
     assert result.returncode == 0, result.stderr
-    assert "Reading your partner's messages in secret" in result.stdout
+    assert TOUR[0] in result.stdout
     assert "relevance" in result.stdout and "supports" in result.stdout
     assert "overall: supports" in result.stdout and "entropy" in result.stdout
 
@@ -59,10 +63,10 @@ def test_train_a_scorer_then_map_and_evaluate_with_it(tmp_path):
     assert trained.returncode == 0, trained.stderr
     assert scorer.is_file() and "relevance" in trained.stdout and "majority baseline" in trained.stdout
     _one_line_error(invoke("values-train", "--data", str(root), "--out", str(scorer)), "exists", "--force")
-    situations = write_csv(tmp_path / "mine.csv", [{"uid": "x", "action": "Donating a kidney to a stranger"}], ["uid", "action"])
+    situations = write_csv(tmp_path / "mine.csv", [{"uid": "x", "action": TOUR[0]}], ["uid", "action"])
     out = tmp_path / "run"
     mapped = invoke("values", "--situations", str(situations), "--map", "id=uid", "--map", "text=action", "--scorer",
-                    f"trained:{scorer}", "--samples", "1", "--max-tokens", "48", "--out", str(out), "-q")
+                    f"trained:{scorer}", *TOUR[1:], "--out", str(out), "-q")
     assert mapped.returncode == 0, mapped.stderr
     assert json.loads((out / "manifest.json").read_text())["config"]["scorer"] == f"trained:{scorer}"
     (out / "report.html").unlink()
