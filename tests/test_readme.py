@@ -70,8 +70,8 @@ def test_the_command_line_tour_runs_as_written(tmp_path):
 @pytest.mark.parametrize("index", range(len(_blocks(_tour(), "python"))))
 def test_each_python_example_runs_as_written(tmp_path, index):
     """An example runs in this process, as a fresh module (``__main__``, globals of its own) in the scratch folder:
-    that spares it a new interpreter's imports and model load (about 8 CPU s each for the audit and value-map
-    examples, benchmarks/RESULTS.md); an exception it raises fails the test with its traceback. What only a new
+    that spares it a new interpreter's imports and model load (6-9 CPU s each for the audit and value-map examples,
+    benchmarks/RESULTS.md); an exception it raises fails the test with its traceback. What only a new
     interpreter would catch, and this does not: an example that works only because this process imported or set up
     something first that the example itself does not. One that would leave state behind for later tests
     (``OWN_PROCESS``) runs as ``python -c``."""
