@@ -118,7 +118,8 @@ def test_compare_two_runs_and_open_a_report(served, page):
     header = page.locator("#scorecard tr th").all_inner_texts()
     assert sorted(h.split()[0] for h in header[2:]) == ["audit-a", "audit-b"]  # units are now the runs alone
     page.goto(url + "/runs/audit-a/")
-    page.click("#open-report")
+    with page.expect_navigation():  # until the report has loaded: counted before, under load, 1 figure of 5 was there
+        page.click("#open-report")
     assert page.locator("figure[data-figure]").count() >= 5
     assert page.errors == [] and page.outside == []
 
