@@ -77,6 +77,15 @@ audit2, issue 30 item 3: 7-10 CPU s less of its 85-100 s; no src change): its 24
 tokens of their answers (each a prefix of the old answer: greedy decoding) and the judge's option probabilities on
 them (the judged stances unchanged, all "agree" in both orders); its 142 other records and all 275 metrics rows were
 checked equal to the previous file within the tolerance.
+The learn-ideal and compare-samplers files were written again when IdealPoint began to predict a person it did not
+fit by the posterior predictive (the fitted mixes' choice probabilities averaged under the person's posterior) rather
+than the choice of the posterior's average mix (session 29, issue 36; docs/methods.md#fitting-ideal-points): in
+learn-ideal 32 of 98 metrics rows changed, all of the unseen people (0-shot log-loss 1.214 -> 1.094, ECE 0.126 ->
+0.014, accuracy 0.513 -> 0.511), and 6 of its 16 records beyond the tolerance: the report's two metrics tables and
+the learning curve's 4 points (log-loss 1.263 -> 1.130 after 0 choices, 1.049 -> 0.971 after 5, 0.900 -> 0.895 after
+20; accuracy 0.504 -> 0.492, 0.615 -> 0.613, 0.633 -> 0.638, and within the tolerance after 20); in
+compare-samplers 28 of 195 rows, the ideal-point log-loss of unseen people (overall 0.6737 -> 0.6740), its records
+equal.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import choix
 import numpy as np
 import pytest
+from scipy.special import softmax
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
@@ -112,6 +113,32 @@ def test_an_unseen_person_gets_the_same_prediction_from_predict_and_from_adaptin
     assert 55 in model.adapted_annotators_
     assert np.abs(model.predict_proba(person) - before).max() < 1e-12
 
+
+
+def test_ideal_points_predict_anyone_not_fitted_by_averaging_the_fitted_peoples_choices():
+    """An unseen person's choice probabilities are the fitted mixes' averaged alike (``population_proba``), an
+    adapted person's averaged by their posterior over the fitted people, computed here by hand; and that posterior
+    predictive is better calibrated for unseen people than the choice of the average mix, which IdealPoint gave
+    before (learn's golden run: unseen people's log-loss 1.214 → 1.094, ECE 0.126 → 0.014)."""
+    pop = simulate_population(n_annotators=80, comparisons_per_annotator=20, ideal_points=True, random_state=2)
+    choices = pop.choices
+    model = IdealPoint(n_prototypes=3).fit(choices.subset(choices.annotator < 60))
+    unseen = choices.subset(choices.annotator >= 60)
+    before = model.predict_proba(unseen)
+    assert np.allclose(before, model.population_proba(unseen), rtol=0, atol=1e-12)
+
+    def by_mix(i: int) -> np.ndarray:  # (k, A) comparison i's choice probabilities under each fitted mix
+        return softmax(unseen.features[unseen.candidates[i]] @ model.coef_.T @ model.weights_.T, axis=0)
+
+    person = unseen.annotator == 65
+    model.adapt(unseen.subset(person))
+    posterior = softmax(sum(np.log(by_mix(i)[unseen.chosen[i]]) for i in np.flatnonzero(person)))
+    after = model.predict_proba(unseen)
+    assert np.allclose(after[person], [by_mix(i) @ posterior for i in np.flatnonzero(person)], rtol=0, atol=1e-12)
+    assert np.array_equal(after[~person], before[~person])
+    average_mix = np.array([softmax(unseen.features[c] @ model.coef_.T @ model.proportions_) for c in unseen.candidates])
+    log_loss = [-np.log(p[np.arange(len(p)), unseen.chosen]).mean() for p in (before, average_mix)]
+    assert log_loss[0] < log_loss[1] - 0.1, log_loss  # measured: 1.109 against 1.354
 
 def test_group_reward_beats_one_reward_when_groups_track_types(population):
     pop, seen, held_out, _ = population

@@ -23,11 +23,15 @@ def _mix_scale(n_people: int) -> float:
 class IdealPoint(SharedRewards):
     """Each annotator's reward is their own mix of K shared preference prototypes (PAL's mixture model):
     r_a(x) = sum_k u_ak w_k·x with u_a on the simplex. ``adapt`` finds new annotators' mixes from a few of their
-    comparisons with the prototypes fixed; annotators never seen get the population's average mix.
+    comparisons with the prototypes fixed.
 
-    Adapting is empirical Bayes over the fitted population: a new annotator's mix is the average of the fitted
-    annotators' mixes (``weights_``), each weighted by how well it explains the new comparisons. With no comparisons
-    it is the population's average; with many it settles on the mixes that fit the person, pure types included.
+    Adapting is empirical Bayes over the fitted population: each fitted annotator's mix (``weights_``) is a
+    hypothesis about the new one, weighted by how well it explains the new comparisons (``adapted_posteriors_``);
+    ``mixing_weights`` gives their weighted average mix. With no comparisons every fitted mix counts alike; with many
+    the weight settles on the mixes that fit the person, pure types included. A new or unseen annotator's choices
+    are predicted by averaging the fitted mixes' choice probabilities with those weights (the posterior predictive,
+    what a mixture predicts too), not by the choice of the average mix: an unseen person is predicted as
+    ``population_proba`` predicts anyone (docs/methods.md#fitting-ideal-points).
 
     Args:
         n_prototypes: K.
@@ -38,7 +42,7 @@ class IdealPoint(SharedRewards):
         random_state: seed of the k-means that places the initial prototypes and mixes (``_start.spectral_start``).
     """
 
-    _state = ("coef_", "annotators_", "mix_logits_", "adapted_annotators_", "adapted_weights_")
+    _state = ("coef_", "annotators_", "mix_logits_", "adapted_annotators_", "adapted_weights_", "adapted_posteriors_")
     _kind = "prototype"
 
     def __init__(self, n_prototypes: int = 4, alpha: float = 1e-2, gamma: float = 0.1, max_iter: int = 2000,
@@ -111,13 +115,34 @@ class IdealPoint(SharedRewards):
         """The fitted people's mixes, each weighted by how well it explains the person's comparisons."""
         return softmax(log_likelihood) @ self.weights_
 
+    def _adapted(self, log_likelihood: np.ndarray) -> dict[str, np.ndarray]:
+        """Each new person's weight on each fitted person's mix (their posterior, (people, A)) and its average mix."""
+        posteriors = softmax(log_likelihood, axis=1)
+        return {"adapted_weights_": posteriors @ self.weights_, "adapted_posteriors_": posteriors}
+
+    def reset_adaptation(self) -> "IdealPoint":
+        super().reset_adaptation()
+        self.adapted_posteriors_ = np.zeros((0, len(self.annotators_)))
+        return self
+
     def predict_proba(self, choices: Choices) -> np.ndarray:
+        """A fitted annotator's choices under their own mix; anyone else's averaged over the fitted mixes, weighted
+        by their posterior (adapted) or alike (never seen)."""
         import torch
 
         from ._fit import masked_log_softmax, tensors
+        from .latent import _codes
 
         self._check_fitted()
-        features, cand, mask, _ = tensors(choices, self._dtype())
+        adapted, seen = _codes(self.adapted_annotators_, choices.annotator), _codes(self.annotators_, choices.annotator)
+        own = (seen >= 0) & (adapted < 0)  # as ``mixing_weights``: an adapted annotator's new weights come first
+        features, cand, mask, _ = tensors(choices.subset(own), self._dtype())
         item = features.numpy() @ self.coef_.T  # (m, K)
-        scores = np.einsum("nkt,nt->nk", item[cand.numpy()], self.mixing_weights(choices.annotator))
-        return masked_log_softmax(torch.from_numpy(scores), mask).exp().numpy()
+        scores = np.einsum("nkt,nt->nk", item[cand.numpy()], self.weights_[seen[own]])
+        out = np.zeros(choices.candidates.shape)
+        out[own] = masked_log_softmax(torch.from_numpy(scores), mask).exp().numpy()
+        if not own.all():
+            _, prior = self.population()
+            out[~own] = self._averaged_proba(choices.subset(~own), np.vstack([prior, self.adapted_posteriors_]),
+                                             adapted[~own] + 1)
+        return out

@@ -84,20 +84,30 @@ class SharedRewards(ChoiceEstimator):
         by an adaptive design that asks each person what splits their hypotheses, as one BradleyTerry fitted on the
         same choices is (docs/methods.md#the-population-reward-under-active-assignment). Computed ``chunk`` (rows ×
         candidates × hypotheses) numbers at a time: ideal points have a hypothesis per fitted person."""
+        self._check_fitted()
+        _, prior = self.population()
+        return self._averaged_proba(choices, prior[None], np.zeros(len(choices), dtype=np.int64), chunk)
+
+    def _averaged_proba(self, choices: Choices, weights: np.ndarray, rows: np.ndarray, chunk: int = 1 << 22
+                        ) -> np.ndarray:
+        """(n, k) each comparison's choice probabilities under each of ``population``'s hypotheses, averaged with
+        the weights (W, H) in row ``rows[i]`` of ``weights`` for comparison i (a few distinct rows: a prior, a
+        person's posterior). Computed ``chunk`` (comparisons × candidates × hypotheses) numbers at a time: ideal
+        points have a hypothesis per fitted person."""
         import torch
 
         from ._fit import masked_log_softmax
 
-        self._check_fitted()
-        points, prior = self.population()
+        points, _ = self.population()
         item = choices.features @ self.coef_.T  # (m, K) each candidate's reward under each of the K
         cand, mask = np.where(choices.mask, choices.candidates, 0), torch.from_numpy(choices.mask)
         out = np.zeros(cand.shape)
         step = max(1, chunk // (cand.shape[1] * len(points)))
         for start in range(0, len(cand), step):
-            rows = slice(start, start + step)
-            utility = torch.from_numpy(item[cand[rows]] @ points.T)  # (rows, k, H)
-            out[rows] = masked_log_softmax(utility, mask[rows]).exp().numpy() @ prior
+            part = slice(start, start + step)
+            utility = torch.from_numpy(item[cand[part]] @ points.T)  # (rows, k, H)
+            probs = masked_log_softmax(utility, mask[part]).exp().numpy()
+            out[part] = np.einsum("nkh,nh->nk", probs, weights[rows[part]])
         return out
 
     def reset_adaptation(self) -> "SharedRewards":
@@ -113,14 +123,20 @@ class SharedRewards(ChoiceEstimator):
         self._check_fitted()
         loglik = self._evidence(choices)
         people = np.unique(choices.annotator)
-        new = np.array([self._posterior(loglik[choices.annotator == a].sum(0)) for a in people])
-        new = new.reshape(len(people), len(self.coef_))  # also when there is no one
+        summed = np.array([loglik[choices.annotator == a].sum(0) for a in people])
+        new = self._adapted(summed.reshape(len(people), self._evidence_width()))  # also when there is no one
         keep = ~np.isin(self.adapted_annotators_, people)
         annotators = np.concatenate([self.adapted_annotators_[keep], people])
         order = np.argsort(annotators, kind="stable")
         self.adapted_annotators_ = annotators[order]
-        self.adapted_weights_ = np.concatenate([self.adapted_weights_[keep], new])[order]
+        for name, rows in new.items():
+            setattr(self, name, np.concatenate([getattr(self, name)[keep], rows])[order])
         return self
+
+    def _adapted(self, log_likelihood: np.ndarray) -> dict[str, np.ndarray]:
+        """What ``adapt`` keeps for each new person, by attribute, given their summed log-likelihoods (people, L):
+        their weights over the K rewards."""
+        return {"adapted_weights_": np.array([self._posterior(x) for x in log_likelihood]).reshape(-1, len(self.coef_))}
 
     def mixing_weights(self, annotators) -> np.ndarray:
         """(n, K) each annotator's weights over the K rewards: adapted, else fitted, else the population's (what
