@@ -8,7 +8,7 @@ from scipy.special import softmax
 
 from ..data.choices import Choices
 from ._start import spectral_start
-from .latent import SharedRewards
+from .latent import SharedRewards, _codes
 
 
 def _mix_scale(n_people: int) -> float:
@@ -131,7 +131,6 @@ class IdealPoint(SharedRewards):
         import torch
 
         from ._fit import masked_log_softmax, tensors
-        from .latent import _codes
 
         self._check_fitted()
         adapted, seen = _codes(self.adapted_annotators_, choices.annotator), _codes(self.annotators_, choices.annotator)
