@@ -116,9 +116,8 @@ class IdealPoint(SharedRewards):
         return softmax(log_likelihood) @ self.weights_
 
     def _adapted(self, log_likelihood: np.ndarray) -> dict[str, np.ndarray]:
-        """Each new person's weight on each fitted person's mix (their posterior, (people, A)) and its average mix."""
-        posteriors = softmax(log_likelihood, axis=1)
-        return {"adapted_weights_": posteriors @ self.weights_, "adapted_posteriors_": posteriors}
+        """Each new person's average mix, and their weight on each fitted person's mix (their posterior, (people, A))."""
+        return {**super()._adapted(log_likelihood), "adapted_posteriors_": softmax(log_likelihood, axis=1)}
 
     def reset_adaptation(self) -> "IdealPoint":
         super().reset_adaptation()

@@ -82,8 +82,8 @@ class SharedRewards(ChoiceEstimator):
         ``population``'s hypotheses' choice probabilities, averaged under their prior (0 for padding). It is the
         population-level choice the model implies, with no one's own weights; fitted by likelihood, it is not biased
         by an adaptive design that asks each person what splits their hypotheses, as one BradleyTerry fitted on the
-        same choices is (docs/methods.md#the-population-reward-under-active-assignment). Computed ``chunk`` (rows ×
-        candidates × hypotheses) numbers at a time: ideal points have a hypothesis per fitted person."""
+        same choices is (docs/methods.md#the-population-reward-under-active-assignment). ``chunk``: as
+        ``_averaged_proba``'s."""
         self._check_fitted()
         _, prior = self.population()
         return self._averaged_proba(choices, prior[None], np.zeros(len(choices), dtype=np.int64), chunk)
